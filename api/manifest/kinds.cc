@@ -1,0 +1,88 @@
+#include "api/manifest/kinds.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "api/cdi.pb.h"
+#include "api/core.pb.h"
+#include "api/forklift.pb.h"
+#include "api/kubevirt.pb.h"
+
+namespace ferry::manifest {
+namespace {
+
+const KindInfo* Table(size_t* size) {
+  static const KindInfo kKinds[] = {
+      {"v1", "PersistentVolumeClaim", true,
+       &k8s::PersistentVolumeClaim::default_instance()},
+      {"v1", "PersistentVolume", false, &k8s::PersistentVolume::default_instance()},
+      {"v1", "Node", false, &k8s::Node::default_instance()},
+      {"v1", "Pod", true, &k8s::Pod::default_instance()},
+      {"v1", "Secret", true, &k8s::Secret::default_instance()},
+      {"v1", "Event", true, &k8s::Event::default_instance()},
+      {"storage.k8s.io/v1", "StorageClass", false,
+       &k8s::StorageClass::default_instance()},
+      {"cdi.kubevirt.io/v1beta1", "DataVolume", true,
+       &cdi::DataVolume::default_instance()},
+      {"kubevirt.io/v1", "VirtualMachine", true,
+       &kubevirt::VirtualMachine::default_instance()},
+      {"kubevirt.io/v1", "VirtualMachineInstance", true,
+       &kubevirt::VirtualMachineInstance::default_instance()},
+      {"kubevirt.io/v1", "VirtualMachineInstanceMigration", true,
+       &kubevirt::VirtualMachineInstanceMigration::default_instance()},
+      {"forklift.konveyor.io/v1beta1", "Provider", true,
+       &forklift::Provider::default_instance()},
+      {"forklift.konveyor.io/v1beta1", "Plan", true,
+       &forklift::Plan::default_instance()},
+      {"forklift.konveyor.io/v1beta1", "Migration", true,
+       &forklift::Migration::default_instance()},
+  };
+  *size = sizeof(kKinds) / sizeof(kKinds[0]);
+  return kKinds;
+}
+
+}  // namespace
+
+absl::Span<const KindInfo> AllKinds() {
+  size_t size;
+  const KindInfo* table = Table(&size);
+  return absl::MakeConstSpan(table, size);
+}
+
+const KindInfo* FindKind(absl::string_view api_version, absl::string_view kind) {
+  for (const KindInfo& info : AllKinds()) {
+    if (info.api_version == api_version && info.kind == kind) return &info;
+  }
+  return nullptr;
+}
+
+const KindInfo* FindKindByDescriptor(const google::protobuf::Descriptor* descriptor) {
+  for (const KindInfo& info : AllKinds()) {
+    if (info.prototype->GetDescriptor() == descriptor) return &info;
+  }
+  return nullptr;
+}
+
+std::string ExplainUnknownKind(absl::string_view api_version,
+                               absl::string_view kind) {
+  for (const KindInfo& info : AllKinds()) {
+    if (info.kind == kind) {
+      return absl::StrCat("kind \"", kind, "\" is served as apiVersion ",
+                          info.api_version, ", not \"", api_version, "\"");
+    }
+  }
+  for (const KindInfo& info : AllKinds()) {
+    if (absl::EqualsIgnoreCase(info.kind, kind)) {
+      return absl::StrCat("unknown kind \"", kind, "\"; did you mean \"",
+                          info.kind, "\"?");
+    }
+  }
+  std::vector<std::string> known;
+  for (const KindInfo& info : AllKinds()) {
+    known.push_back(absl::StrCat(info.api_version, " ", info.kind));
+  }
+  return absl::StrCat("unknown kind \"", kind, "\" (apiVersion \"", api_version,
+                      "\"); Ferry reads: ", absl::StrJoin(known, ", "));
+}
+
+}  // namespace ferry::manifest

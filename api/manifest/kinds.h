@@ -1,0 +1,38 @@
+// The kinds Ferry reads and writes, by apiVersion and kind.
+//
+//   const KindInfo* info = FindKind("kubevirt.io/v1", "VirtualMachine");
+//   std::unique_ptr<google::protobuf::Message> vm(info->prototype->New());
+#ifndef FERRY_API_MANIFEST_KINDS_H_
+#define FERRY_API_MANIFEST_KINDS_H_
+
+#include <string>
+
+#include "absl/types/span.h"
+#include "absl/strings/string_view.h"
+#include "google/protobuf/message.h"
+
+namespace ferry::manifest {
+
+struct KindInfo {
+  absl::string_view api_version;  // "v1", "kubevirt.io/v1"
+  absl::string_view kind;         // "PersistentVolumeClaim"
+  bool namespaced;
+  const google::protobuf::Message* prototype;  // default instance of the message
+};
+
+// Every kind Ferry knows, in a fixed order.
+absl::Span<const KindInfo> AllKinds();
+
+// nullptr when the pair is unknown.
+const KindInfo* FindKind(absl::string_view api_version, absl::string_view kind);
+
+// The KindInfo whose message type is `descriptor`, or nullptr.
+const KindInfo* FindKindByDescriptor(const google::protobuf::Descriptor* descriptor);
+
+// Why an apiVersion/kind pair is unknown, with the nearest known spelling:
+// `kind "VirtualMachine" is served as kubevirt.io/v1, not "kubevirt.io/v1alpha3"`.
+std::string ExplainUnknownKind(absl::string_view api_version, absl::string_view kind);
+
+}  // namespace ferry::manifest
+
+#endif  // FERRY_API_MANIFEST_KINDS_H_

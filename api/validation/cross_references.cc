@@ -1,0 +1,233 @@
+#include "api/validation/cross_references.h"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <tuple>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "api/cdi.pb.h"
+#include "api/core.pb.h"
+#include "api/kubevirt.pb.h"
+#include "api/quantity.h"
+#include "api/validation/field_errors.h"
+
+namespace ferry::validation {
+namespace {
+
+using manifest::Object;
+using Key3 = std::tuple<std::string, std::string, std::string>;  // kind, ns, name
+
+std::string NamespaceOf(const Object& o) {
+  if (!o.kind->namespaced) return "";
+  return o.metadata().namespace_().empty() ? "default" : o.metadata().namespace_();
+}
+
+std::string Where(const Object& o) {
+  return absl::StrCat(o.location.file, ":", o.location.line);
+}
+
+// Findings per object, parallel to the input span.
+struct Sink {
+  explicit Sink(absl::Span<const Object* const> objects) : findings(objects.size()) {
+    for (size_t i = 0; i < objects.size(); ++i) position[objects[i]] = i;
+  }
+  FieldErrors For(const Object& o) { return FieldErrors(o, &findings[position.at(&o)]); }
+
+  std::vector<std::vector<manifest::Finding>> findings;
+  absl::flat_hash_map<const Object*, size_t> position;  // looked up, never iterated
+};
+
+class Index {
+ public:
+  explicit Index(absl::Span<const Object* const> objects) {
+    for (const Object* o : objects) {
+      by_key_.emplace(Key3(std::string(o->kind->kind), NamespaceOf(*o), o->metadata().name()), o);
+    }
+  }
+  const Object* Find(absl::string_view kind, const std::string& ns,
+                     const std::string& name) const {
+    auto it = by_key_.find(Key3(std::string(kind), ns, name));
+    return it == by_key_.end() ? nullptr : it->second;
+  }
+
+ private:
+  std::map<Key3, const Object*> by_key_;  // first definition wins
+};
+
+const kubevirt::VirtualMachineInstanceSpec* InstanceSpec(const Object& o) {
+  if (const auto* vmi = o.As<kubevirt::VirtualMachineInstance>()) return &vmi->spec();
+  if (const auto* vm = o.As<kubevirt::VirtualMachine>()) return &vm->spec().template_().spec();
+  return nullptr;
+}
+
+// The claim a VM volume stands on: a PVC's claimName or a DataVolume's name.
+std::optional<std::string> ClaimOf(const kubevirt::Volume& v) {
+  if (v.has_persistent_volume_claim()) return v.persistent_volume_claim().claim_name();
+  if (v.has_data_volume()) return v.data_volume().name();
+  return std::nullopt;
+}
+
+std::optional<api::Quantity> StorageOf(const google::protobuf::Map<std::string, std::string>& m) {
+  auto it = m.find("storage");
+  if (it == m.end()) return std::nullopt;
+  absl::StatusOr<api::Quantity> q = api::Quantity::Parse(it->second);
+  if (!q.ok()) return std::nullopt;
+  return *q;
+}
+
+// The requested size of a claim named `name`: a PVC, a DataVolume, or a
+// DataVolume template of `owner`, when the set shows one.
+std::optional<api::Quantity> ClaimSize(const Index& index, const std::string& ns,
+                                       const std::string& name, const Object* owner) {
+  if (const Object* o = index.Find("PersistentVolumeClaim", ns, name)) {
+    return StorageOf(o->As<k8s::PersistentVolumeClaim>()->spec().resources().requests());
+  }
+  auto dv_size = [](const cdi::DataVolumeSpec& spec) {
+    return spec.has_pvc() ? StorageOf(spec.pvc().resources().requests())
+                          : StorageOf(spec.storage().resources().requests());
+  };
+  if (const Object* o = index.Find("DataVolume", ns, name)) {
+    return dv_size(o->As<cdi::DataVolume>()->spec());
+  }
+  if (owner != nullptr) {
+    if (const auto* vm = owner->As<kubevirt::VirtualMachine>()) {
+      for (const auto& t : vm->spec().data_volume_templates()) {
+        if (t.metadata().name() == name) return dv_size(t.spec());
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+void CheckDuplicates(absl::Span<const Object* const> objects,
+                     Sink& sink) {
+  std::map<Key3, const Object*> seen;
+  for (const Object* o : objects) {
+    const Key3 key(std::string(o->kind->kind), NamespaceOf(*o), o->metadata().name());
+    if (o->metadata().name().empty()) continue;
+    auto [it, inserted] = seen.emplace(key, o);
+    if (!inserted) {
+      sink.For(*o).Invalid(
+          "metadata.name", absl::StrCat("duplicate object: ", o->Describe(),
+                                        " is also defined at ", Where(*it->second)));
+    }
+  }
+}
+
+void CheckMigration(const Object& o, absl::Span<const Object* const> objects,
+                    const Index& index, Sink& sink) {
+  const auto& spec = o.As<kubevirt::VirtualMachineInstanceMigration>()->spec();
+  const std::string ns = NamespaceOf(o);
+  FieldErrors errors = sink.For(o);
+  const Object* vm = index.Find("VirtualMachineInstance", ns, spec.vmi_name());
+  if (vm == nullptr) vm = index.Find("VirtualMachine", ns, spec.vmi_name());
+  const std::string list = "spec.localStorageMigration.migrateNonSharedDisks";
+  for (int i = 0; i < spec.local_storage_migration().migrate_non_shared_disks_size(); ++i) {
+    const auto& pair = spec.local_storage_migration().migrate_non_shared_disks(i);
+    const std::string at = Index(list, i);
+    if (vm != nullptr && !pair.source_pvc().empty()) {
+      std::vector<std::string> claims;
+      for (const kubevirt::Volume& v : InstanceSpec(*vm)->volumes()) {
+        if (std::optional<std::string> claim = ClaimOf(v)) claims.push_back(*claim);
+      }
+      if (std::find(claims.begin(), claims.end(), pair.source_pvc()) == claims.end()) {
+        errors.Invalid(Child(at, "sourcePvc"),
+                       absl::StrCat("\"", pair.source_pvc(),
+                                    "\" is not a persistentVolumeClaim or dataVolume "
+                                    "volume of ",
+                                    vm->Describe(), " (", Where(*vm), "); its claims: ",
+                                    claims.empty() ? "none" : absl::StrJoin(claims, ", ")));
+      }
+    }
+    if (pair.destination_pvc().empty()) continue;
+    const std::optional<api::Quantity> source_size =
+        ClaimSize(index, ns, pair.source_pvc(), vm);
+    const std::optional<api::Quantity> destination_size =
+        ClaimSize(index, ns, pair.destination_pvc(), nullptr);
+    if (source_size && destination_size && *destination_size < *source_size) {
+      errors.Invalid(Child(at, "destinationPvc"),
+                     absl::StrCat("\"", pair.destination_pvc(), "\" (",
+                                  destination_size->ToString(),
+                                  ") is smaller than its source \"", pair.source_pvc(),
+                                  "\" (", source_size->ToString(), ")"));
+    }
+    for (const Object* other : objects) {
+      const kubevirt::VirtualMachineInstanceSpec* other_spec = InstanceSpec(*other);
+      if (other_spec == nullptr || NamespaceOf(*other) != ns ||
+          other->metadata().name() == spec.vmi_name()) {
+        continue;
+      }
+      for (const kubevirt::Volume& v : other_spec->volumes()) {
+        if (ClaimOf(v) == pair.destination_pvc()) {
+          errors.Invalid(Child(at, "destinationPvc"),
+                         absl::StrCat("\"", pair.destination_pvc(), "\" is in use by ",
+                                      other->Describe(), " (", Where(*other), ")"));
+        }
+      }
+    }
+  }
+}
+
+void CheckBinding(absl::Span<const Object* const> objects, const Index& index,
+                  Sink& sink) {
+  std::map<std::pair<std::string, std::string>, const Object*> claimed;
+  for (const Object* o : objects) {
+    if (const auto* pv = o->As<k8s::PersistentVolume>()) {
+      if (!pv->spec().has_claim_ref()) continue;
+      const auto& ref = pv->spec().claim_ref();
+      auto [it, inserted] = claimed.emplace(std::pair(ref.namespace_(), ref.name()), o);
+      if (!inserted) {
+        sink.For(*o).Invalid(
+            "spec.claimRef", absl::StrCat("claim ", ref.namespace_(), "/", ref.name(),
+                                          " is already pre-bound to ",
+                                          it->second->Describe(), " (",
+                                          Where(*it->second), ")"));
+      }
+      const Object* pvc = index.Find("PersistentVolumeClaim",
+                                     ref.namespace_().empty() ? "default" : ref.namespace_(),
+                                     ref.name());
+      if (pvc == nullptr) continue;
+      const std::string& volume = pvc->As<k8s::PersistentVolumeClaim>()->spec().volume_name();
+      if (!volume.empty() && volume != pv->metadata().name()) {
+        sink.For(*o).Invalid(
+            "spec.claimRef", absl::StrCat(pvc->Describe(), " asks for volume \"", volume,
+                                          "\", not this one: neither will bind"));
+      }
+    } else if (const auto* pvc = o->As<k8s::PersistentVolumeClaim>()) {
+      const std::string& volume = pvc->spec().volume_name();
+      if (volume.empty()) continue;
+      const Object* pv_object = index.Find("PersistentVolume", "", volume);
+      if (pv_object == nullptr) continue;
+      const auto& ref = pv_object->As<k8s::PersistentVolume>()->spec().claim_ref();
+      const std::string ref_ns = ref.namespace_().empty() ? "default" : ref.namespace_();
+      if (!ref.name().empty() &&
+          (ref.name() != pvc->metadata().name() || ref_ns != NamespaceOf(*o))) {
+        sink.For(*o).Invalid(
+            "spec.volumeName", absl::StrCat("\"", volume, "\" is pre-bound to claim ",
+                                            ref_ns, "/", ref.name(), " (",
+                                            Where(*pv_object), ")"));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+std::vector<std::vector<manifest::Finding>> ValidateCrossReferences(
+    absl::Span<const manifest::Object* const> objects) {
+  Sink sink(objects);
+  const Index index(objects);
+  CheckDuplicates(objects, sink);
+  for (const Object* o : objects) {
+    if (o->As<kubevirt::VirtualMachineInstanceMigration>() != nullptr) {
+      CheckMigration(*o, objects, index, sink);
+    }
+  }
+  CheckBinding(objects, index, sink);
+  return std::move(sink.findings);
+}
+
+}  // namespace ferry::validation

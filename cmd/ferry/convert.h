@@ -1,0 +1,22 @@
+// `ferry convert -f FILE... [-o yaml|json]`: read manifests and write them back
+// in canonical form (known fields only, declaration order, sorted maps). One
+// object prints as itself; several print as YAML documents or a JSON List.
+//
+// Exit codes: 0 written, 1 the input has errors (nothing written), 2 unreadable.
+#ifndef FERRY_CMD_FERRY_CONVERT_H_
+#define FERRY_CMD_FERRY_CONVERT_H_
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace ferry::cli {
+
+enum class OutputFormat { kYaml, kJson };
+
+int RunConvert(const std::vector<std::string>& files, OutputFormat format,
+               std::ostream& out, std::ostream& err);
+
+}  // namespace ferry::cli
+
+#endif  // FERRY_CMD_FERRY_CONVERT_H_

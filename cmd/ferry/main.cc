@@ -1,0 +1,94 @@
+// ferry: the command-line entry point. Subcommands live in their own files
+// (lint.cc, convert.cc); this file only parses the command line.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "cmd/ferry/convert.h"
+#include "cmd/ferry/lint.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(usage: ferry COMMAND [options]
+
+Commands:
+  lint -f FILE...          Load Kubernetes/KubeVirt/CDI/Forklift manifests (YAML or
+                           JSON, multi-document, kind: List), validate every object
+                           and the references between them. One line per object and
+                           per finding. Exit 0 clean, 1 findings, 2 unreadable input.
+  convert -f FILE... [-o yaml|json]
+                           Write the manifests back in canonical form.
+  help                     Show this text.
+
+FILE may be "-" for standard input; -f may be repeated or followed by several files.
+)";
+
+// Collects the files after each -f/--filename and the value of -o/--output.
+bool ParseArgs(int argc, char** argv, std::vector<std::string>* files,
+               std::string* output, std::string* error) {
+  bool in_files = false;
+  for (int i = 2; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "-f" || arg == "--filename") {
+      in_files = true;
+    } else if (absl::StartsWith(arg, "--filename=")) {
+      files->push_back(arg.substr(11));
+      in_files = true;
+    } else if (arg == "-o" || arg == "--output") {
+      if (i + 1 >= argc) {
+        *error = arg + " needs a value: yaml or json";
+        return false;
+      }
+      *output = argv[++i];
+      in_files = false;
+    } else if (absl::StartsWith(arg, "--output=")) {
+      *output = arg.substr(9);
+      in_files = false;
+    } else if (in_files && (arg == "-" || !absl::StartsWith(arg, "-"))) {
+      files->push_back(arg);
+    } else {
+      *error = "unknown argument \"" + arg + "\"";
+      return false;
+    }
+  }
+  if (files->empty()) {
+    *error = "no input: name manifests with -f FILE...";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string command = argc > 1 ? argv[1] : "help";
+  if (command == "help" || command == "-h" || command == "--help") {
+    std::cout << kUsage;
+    return 0;
+  }
+  if (command != "lint" && command != "convert") {
+    std::cerr << "ferry: unknown command \"" << command << "\"\n\n" << kUsage;
+    return 2;
+  }
+  std::vector<std::string> files;
+  std::string output = "yaml", error;
+  if (!ParseArgs(argc, argv, &files, &output, &error)) {
+    std::cerr << "ferry " << command << ": " << error << "\n(see: ferry help)\n";
+    return 2;
+  }
+  if (command == "lint") {
+    if (output != "yaml") {
+      std::cerr << "ferry lint: -o is not an option of lint\n";
+      return 2;
+    }
+    return ferry::cli::RunLint(files, std::cout, std::cerr);
+  }
+  if (output != "yaml" && output != "json") {
+    std::cerr << "ferry convert: -o must be yaml or json, not \"" << output << "\"\n";
+    return 2;
+  }
+  return ferry::cli::RunConvert(
+      files, output == "json" ? ferry::cli::OutputFormat::kJson : ferry::cli::OutputFormat::kYaml,
+      std::cout, std::cerr);
+}
