@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -140,7 +141,13 @@ void Decoder::ReportUnknownField(const YAML::Mark& mark, const std::string& path
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const std::string known_name(FieldName(descriptor->field(i)));
     known.push_back(known_name);
-    const size_t d = Distance(name, known_name);
+    size_t d = Distance(name, known_name);
+    // A truncated or extended name ("storageClass" for "storageClassName")
+    // is as likely a typo as a misspelling.
+    const bool prefix = name.size() >= 4 && known_name.size() >= 4 &&
+                        (absl::StartsWith(known_name, name) ||
+                         absl::StartsWith(name, known_name));
+    if (prefix) d = 1;
     if (d < best_distance) {
       best_distance = d;
       best = known_name;
@@ -216,12 +223,17 @@ void Decoder::DecodeField(const YAML::Node& value, const YAML::Mark& key_mark,
     for (size_t i = 0; i < value.size(); ++i) {
       const YAML::Node element = value[i];
       const std::string element_path = absl::StrCat(path, "[", i, "]");
+      // A null element has no position of its own; the list's is the nearest.
+      const YAML::Mark mark = element.IsNull() ? value.Mark() : element.Mark();
+      if (source_map_ != nullptr && !mark.is_null()) {
+        source_map_->insert_or_assign(
+            element_path, Location{file_, mark.line + 1, mark.column + 1});
+      }
       if (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
         DecodeMessage(element, reflection->AddMessage(message, field),
                       element_path, strict);
       } else if (element.IsNull()) {
-        Report(Severity::kError, element.Mark(), element_path,
-               "a list element must not be null");
+        Report(Severity::kError, mark, element_path, "a list element must not be null");
       } else {
         DecodeScalar(element, key_mark, message, field, IsQuantity(field),
                      element_path);

@@ -40,9 +40,9 @@ struct Sink {
   absl::flat_hash_map<const Object*, size_t> position;  // looked up, never iterated
 };
 
-class Index {
+class ObjectIndex {
  public:
-  explicit Index(absl::Span<const Object* const> objects) {
+  explicit ObjectIndex(absl::Span<const Object* const> objects) {
     for (const Object* o : objects) {
       by_key_.emplace(Key3(std::string(o->kind->kind), NamespaceOf(*o), o->metadata().name()), o);
     }
@@ -80,7 +80,7 @@ std::optional<api::Quantity> StorageOf(const google::protobuf::Map<std::string, 
 
 // The requested size of a claim named `name`: a PVC, a DataVolume, or a
 // DataVolume template of `owner`, when the set shows one.
-std::optional<api::Quantity> ClaimSize(const Index& index, const std::string& ns,
+std::optional<api::Quantity> ClaimSize(const ObjectIndex& index, const std::string& ns,
                                        const std::string& name, const Object* owner) {
   if (const Object* o = index.Find("PersistentVolumeClaim", ns, name)) {
     return StorageOf(o->As<k8s::PersistentVolumeClaim>()->spec().resources().requests());
@@ -118,7 +118,7 @@ void CheckDuplicates(absl::Span<const Object* const> objects,
 }
 
 void CheckMigration(const Object& o, absl::Span<const Object* const> objects,
-                    const Index& index, Sink& sink) {
+                    const ObjectIndex& index, Sink& sink) {
   const auto& spec = o.As<kubevirt::VirtualMachineInstanceMigration>()->spec();
   const std::string ns = NamespaceOf(o);
   FieldErrors errors = sink.For(o);
@@ -171,7 +171,7 @@ void CheckMigration(const Object& o, absl::Span<const Object* const> objects,
   }
 }
 
-void CheckBinding(absl::Span<const Object* const> objects, const Index& index,
+void CheckBinding(absl::Span<const Object* const> objects, const ObjectIndex& index,
                   Sink& sink) {
   std::map<std::pair<std::string, std::string>, const Object*> claimed;
   for (const Object* o : objects) {
@@ -219,7 +219,7 @@ void CheckBinding(absl::Span<const Object* const> objects, const Index& index,
 std::vector<std::vector<manifest::Finding>> ValidateCrossReferences(
     absl::Span<const manifest::Object* const> objects) {
   Sink sink(objects);
-  const Index index(objects);
+  const ObjectIndex index(objects);
   CheckDuplicates(objects, sink);
   for (const Object* o : objects) {
     if (o->As<kubevirt::VirtualMachineInstanceMigration>() != nullptr) {

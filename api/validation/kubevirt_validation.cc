@@ -189,7 +189,7 @@ void ValidateVirtualMachine(const kubevirt::VirtualMachine& vm, FieldErrors& err
                  {"Always", "Halted", "Manual", "RerunOnFailure", "Once", "WaitAsReceiver"},
                  errors);
   }
-  if (!spec.has_template()) {
+  if (!spec.has_template_()) {
     errors.Required("spec.template");
     return;
   }

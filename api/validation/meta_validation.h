@@ -5,6 +5,7 @@
 #define FERRY_API_VALIDATION_META_VALIDATION_H_
 
 #include <initializer_list>
+#include <optional>
 #include <string>
 
 #include "absl/strings/string_view.h"

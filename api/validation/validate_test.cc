@@ -1,0 +1,201 @@
+#include "api/validation/validate.h"
+
+#include <string>
+#include <vector>
+
+#include "api/manifest/reader.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ferry::validation {
+namespace {
+
+using ::testing::Contains;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// Every finding of a manifest stream (decode, per object, cross-references),
+// formatted.
+std::vector<std::string> Lint(const std::string& yaml) {
+  absl::StatusOr<manifest::ManifestSet> set = manifest::ParseManifests("t.yaml", yaml);
+  EXPECT_TRUE(set.ok()) << set.status();
+  if (!set.ok()) return {};
+  std::vector<std::string> out;
+  std::vector<const manifest::Object*> all;
+  for (const auto& f : set->findings) out.push_back(manifest::FormatFinding(f));
+  for (const auto& o : set->objects) {
+    all.push_back(&o);
+    for (const auto& f : o.findings) out.push_back(manifest::FormatFinding(f));
+    for (const auto& f : ValidateObject(o)) out.push_back(manifest::FormatFinding(f));
+  }
+  for (const auto& per_object : ValidateSet(all)) {
+    for (const auto& f : per_object) out.push_back(manifest::FormatFinding(f));
+  }
+  return out;
+}
+
+constexpr char kPvc[] = R"(apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: lun-pvc, namespace: target}
+spec:
+  accessModes: [ReadWriteMany]
+  volumeMode: Block
+  storageClassName: ""
+  volumeName: lun-pv
+  resources: {requests: {storage: 10Gi}}
+)";
+
+constexpr char kIscsiPv[] = R"(apiVersion: v1
+kind: PersistentVolume
+metadata: {name: lun-pv, labels: {volume: vm-1-vol-0}}
+spec:
+  capacity: {storage: 10Gi}
+  accessModes: [ReadWriteMany]
+  volumeMode: Block
+  persistentVolumeReclaimPolicy: Retain
+  claimRef: {name: lun-pvc, namespace: target}
+  iscsi:
+    targetPortal: 192.0.2.10:3260
+    iqn: iqn.2003-01.org.linux-iscsi.target:lun1
+    lun: 1
+)";
+
+TEST(Validate, PreBoundLunPvAndClaimAreClean) {
+  EXPECT_THAT(Lint(std::string(kIscsiPv) + "---\n" + kPvc), IsEmpty());
+}
+
+struct Case {
+  const char* name;
+  std::string yaml;
+  const char* expected;  // substring of one formatted finding
+};
+
+class Rule : public testing::TestWithParam<Case> {};
+
+TEST_P(Rule, IsReported) {
+  EXPECT_THAT(Lint(GetParam().yaml), Contains(HasSubstr(GetParam().expected)));
+}
+
+std::string Replace(std::string s, const std::string& from, const std::string& to) {
+  const size_t at = s.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return s.replace(at, from.size(), to);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, Rule,
+    testing::Values(
+        Case{"IqnFormat", Replace(kIscsiPv, "iqn.2003-01.org", "iqn.03-01.org"),
+             "12:5: error: spec.iscsi.iqn: \"iqn.03-01.org.linux-iscsi.target:lun1\": must be"},
+        Case{"ChapNeedsSecret",
+             Replace(kIscsiPv, "    lun: 1\n", "    lun: 1\n    chapAuthSession: true\n"),
+             "spec.iscsi.secretRef.name: required: CHAP authentication needs a secret"},
+        Case{"TwoVolumeSources",
+             Replace(kIscsiPv, "  iscsi:\n", "  fc: {wwids: [\"3600a0980\"]}\n  iscsi:\n"),
+             "error: spec: may not specify more than one volume source"},
+        Case{"ClaimRefWithoutNamespace",
+             Replace(kIscsiPv, "claimRef: {name: lun-pvc, namespace: target}",
+                     "claimRef: {name: lun-pvc}"),
+             "spec.claimRef.namespace: required: a claimRef without namespace binds no claim"},
+        Case{"ClaimRefAndVolumeNameDisagree",
+             std::string(kIscsiPv) + "---\n" + Replace(kPvc, "volumeName: lun-pv", "volumeName: other"),
+             "spec.claimRef: PersistentVolumeClaim target/lun-pvc asks for volume \"other\""},
+        Case{"VolumeNamePreBoundElsewhere",
+             Replace(kIscsiPv, "name: lun-pvc,", "name: someone-else,") + "---\n" + kPvc,
+             "spec.volumeName: \"lun-pv\" is pre-bound to claim target/someone-else"},
+        Case{"TwoPvsClaimOneLunClaim",
+             std::string(kIscsiPv) + "---\n" + Replace(kIscsiPv, "name: lun-pv,", "name: lun-pv-2,"),
+             "spec.claimRef: claim target/lun-pvc is already pre-bound to PersistentVolume lun-pv"},
+        Case{"LocalPvNeedsNodeAffinity",
+             "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: l}\nspec:\n"
+             "  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  local: {path: /mnt/d}\n",
+             "spec.nodeAffinity: required: a local volume needs node affinity"},
+        Case{"NodeSelectorOperator",
+             "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: l}\nspec:\n"
+             "  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  local: {path: /mnt/d}\n"
+             "  nodeAffinity: {required: {nodeSelectorTerms: [{matchExpressions: "
+             "[{key: kubernetes.io/hostname, operator: Equals, values: [n1]}]}]}}\n",
+             "matchExpressions[0].operator: \"Equals\": must be one of In, NotIn"},
+        Case{"ReadWriteOncePodAlone",
+             Replace(kPvc, "[ReadWriteMany]", "[ReadWriteOncePod, ReadWriteOnce]"),
+             "ReadWriteOncePod may not be combined with other access modes"},
+        Case{"StorageClassBindingMode",
+             "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: local}\n"
+             "provisioner: kubernetes.io/no-provisioner\nvolumeBindingMode: Lazy\n",
+             "volumeBindingMode: unsupported value \"Lazy\": must be one of Immediate, "
+             "WaitForFirstConsumer"},
+        Case{"DataVolumeNeedsOneOfPvcAndStorage",
+             "apiVersion: cdi.kubevirt.io/v1beta1\nkind: DataVolume\nmetadata: {name: d}\n"
+             "spec:\n  source: {blank: {}}\n",
+             "error: spec: needs exactly one of pvc and storage"},
+        Case{"DataVolumeStorageSize",
+             "apiVersion: cdi.kubevirt.io/v1beta1\nkind: DataVolume\nmetadata: {name: d}\n"
+             "spec:\n  source: {http: {url: ftp://x}}\n  storage: {}\n",
+             "spec.source.http.url: \"ftp://x\": must start with http:// or https://"},
+        Case{"VmiMemoryQuantity",
+             "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata: {name: v}\n"
+             "spec:\n  domain:\n    resources: {requests: {memory: 128MB}}\n",
+             "spec.domain.resources.requests[memory]: quantity \"128MB\""},
+        Case{"DuplicateBootOrder",
+             "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata: {name: v}\n"
+             "spec:\n  domain: {devices: {disks: [{name: a, bootOrder: 1}, {name: b, bootOrder: 1}]}}\n"
+             "  volumes: [{name: a, containerDisk: {image: x}}, {name: b, emptyDisk: {capacity: 1Gi}}]\n",
+             "disks[1].bootOrder: boot order 1 is already used by"},
+        Case{"InterfaceWithoutNetwork",
+             "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata: {name: v}\n"
+             "spec:\n  domain: {devices: {interfaces: [{name: default, masquerade: {}}]}}\n",
+             "interfaces[0].name: \"default\" names no network in spec.networks"},
+        Case{"VolumeUsedTwice",
+             "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata: {name: v}\n"
+             "spec:\n  domain: {devices: {disks: [{name: a}], filesystems: [{name: a, virtiofs: {}}]}}\n"
+             "  volumes: [{name: a, persistentVolumeClaim: {claimName: p}}]\n",
+             "filesystems[0].name: volume \"a\" is already used by"},
+        Case{"BadTimestamp",
+             "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata: {name: v}\n"
+             "status:\n  migrationState: {endTimestamp: \"17/08/2023\"}\n",
+             "status.migrationState.endTimestamp: \"17/08/2023\": not an RFC 3339 time"},
+        Case{"DestinationInUseByAnotherVm",
+             "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: other}\n"
+             "spec:\n  template:\n    spec:\n      domain: {devices: {disks: [{name: d}]}}\n"
+             "      volumes: [{name: d, persistentVolumeClaim: {claimName: pvc-dest}}]\n"
+             "---\napiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\n"
+             "metadata: {name: m}\nspec:\n  vmiName: vm\n  localStorageMigration:\n"
+             "    migrateNonSharedDisks: [{sourcePvc: a, destinationPvc: pvc-dest}]\n",
+             "\"pvc-dest\" is in use by VirtualMachine other"},
+        Case{"DestinationIsAlsoASource",
+             "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\n"
+             "metadata: {name: m}\nspec:\n  vmiName: vm\n  localStorageMigration:\n"
+             "    migrateNonSharedDisks: [{sourcePvc: a, destinationPvc: b}, "
+             "{sourcePvc: b, destinationPvc: c}]\n",
+             "destinationPvc: \"b\" is also a source"},
+        Case{"ReclaimPolicyWithoutDisks",
+             "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\n"
+             "metadata: {name: m}\nspec:\n  vmiName: vm\n  localStorageMigration: "
+             "{reclaimPolicySourcePvc: Delete}\n",
+             "warning: spec.localStorageMigration.reclaimPolicySourcePvc: has no effect"},
+        Case{"PlanNeedsTargetNamespaceAndVms",
+             "apiVersion: forklift.konveyor.io/v1beta1\nkind: Plan\nmetadata: {name: p}\n"
+             "spec:\n  provider: {source: {name: ovirt}, destination: {name: host}}\n",
+             "spec.targetNamespace: required"},
+        Case{"PlanVmListedTwice",
+             "apiVersion: forklift.konveyor.io/v1beta1\nkind: Plan\nmetadata: {name: p}\n"
+             "spec:\n  provider: {source: {name: ovirt}, destination: {name: host}}\n"
+             "  targetNamespace: t\n  vms: [{id: a1}, {id: a1}]\n",
+             "spec.vms[1].id: VM \"a1\" is listed twice"},
+        Case{"ProviderNeedsHttpsAndSecret",
+             "apiVersion: forklift.konveyor.io/v1beta1\nkind: Provider\nmetadata: {name: p}\n"
+             "spec: {type: ovirt, url: http://engine/ovirt-engine/api}\n",
+             "an oVirt engine URL must use https://"},
+        Case{"FinalizerName",
+             Replace(kPvc, "namespace: target}", "namespace: target, finalizers: [\"a b\"]}"),
+             "metadata.finalizers[0]: \"a b\""},
+        Case{"AnnotationKey",
+             Replace(kPvc, "namespace: target}", "namespace: target, annotations: {\"-x\": y}}"),
+             "metadata.annotations[-x]: \"-x\""},
+        Case{"NamespaceIsALabel",
+             Replace(kPvc, "namespace: target}", "namespace: a.b}"),
+             "metadata.namespace: \"a.b\""}),
+    [](const testing::TestParamInfo<Case>& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace ferry::validation

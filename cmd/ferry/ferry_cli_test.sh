@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The ferry binary's command-line contract: exit codes and what it prints.
+set -uo pipefail
+ferry="$1"
+failures=0
+total=0
+check() {  # check NAME EXPECTED_EXIT EXPECTED_SUBSTRING -- COMMAND...
+  local name="$1" want="$2" text="$3"; shift 4
+  local out code
+  total=$((total + 1))
+  out="$("$@" 2>&1)"; code=$?
+  if [[ $code -ne $want ]]; then
+    echo "FAIL $name: exit $code, want $want"; echo "$out"; failures=$((failures + 1))
+  elif [[ "$out" != *"$text"* ]]; then
+    echo "FAIL $name: output lacks: $text"; echo "$out"; failures=$((failures + 1))
+  else
+    echo "ok   $name"
+  fi
+}
+ex=examples/storage-migration
+bad=cmd/ferry/testdata/bad
+check help 0 "usage: ferry COMMAND" -- "$ferry" help
+check no-command 0 "usage: ferry COMMAND" -- "$ferry"
+check unknown-command 2 'unknown command "lnt"' -- "$ferry" lnt
+check lint-no-files 2 "no input: name manifests with -f FILE" -- "$ferry" lint
+check lint-bad-flag 2 'unknown argument "--fast"' -- "$ferry" lint --fast -f $ex/vm.yaml
+check lint-examples 0 "3 objects in 3 files, 0 errors, 0 warnings" -- \
+  "$ferry" lint -f $ex/destination-pvc.yaml $ex/migration.yaml $ex/vm.yaml
+check lint-repeated-f 0 "2 objects in 2 files" -- "$ferry" lint -f $ex/vm.yaml -f $ex/migration.yaml
+check lint-findings 1 "duplicate source PVC" -- "$ferry" lint -f $bad/migration-duplicate-source.yaml
+check lint-unreadable 2 "not valid YAML or JSON" -- "$ferry" lint -f $bad/bad-yaml-syntax.yaml
+check lint-stdin 0 "VirtualMachine vm-alpine-datavolume: ok" -- \
+  bash -c "\"$ferry\" lint -f - < $ex/vm.yaml"
+check convert-json 0 '"vmiName": "vm-alpine-datavolume"' -- "$ferry" convert -f $ex/migration.yaml -o json
+check convert-bad-format 2 "-o must be yaml or json" -- "$ferry" convert -f $ex/vm.yaml -o xml
+check convert-refuses-errors 1 "nothing written" -- "$ferry" convert -f $bad/wrong-type-running.yaml
+# What convert writes lints clean and converts to itself.
+tmp="${TEST_TMPDIR:-/tmp}/converted.yaml"
+"$ferry" convert -f $ex/vm.yaml $ex/migration.yaml > "$tmp"
+check convert-output-lints 0 "2 objects in 1 file, 0 errors" -- "$ferry" lint -f "$tmp"
+again="$("$ferry" convert -f "$tmp")"
+total=$((total + 1))
+if [[ "$again" != "$(cat "$tmp")" ]]; then echo "FAIL convert is not idempotent"; failures=$((failures + 1)); else echo "ok   convert-idempotent"; fi
+echo "$((total - failures)) passed, $failures failed"
+[[ $failures -eq 0 ]]
