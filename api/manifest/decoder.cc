@@ -179,8 +179,8 @@ void Decoder::DecodeMessage(const YAML::Node& node, Message* message,
   }
   absl::flat_hash_set<std::string> seen;
   for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node& key = it->first;
-    const YAML::Node& value = it->second;
+    const YAML::Node key = it->first;  // a copy: it-> is a temporary proxy
+    const YAML::Node value = it->second;
     if (!key.IsScalar()) {
       Report(Severity::kError, key.Mark(), path, "a field name must be a string");
       continue;
@@ -262,7 +262,7 @@ void Decoder::DecodeMap(const YAML::Node& value, Message* message,
   const Reflection* reflection = message->GetReflection();
   absl::flat_hash_set<std::string> seen;
   for (auto it = value.begin(); it != value.end(); ++it) {
-    const YAML::Node& key = it->first;
+    const YAML::Node key = it->first;  // a copy: it-> is a temporary proxy
     if (!key.IsScalar()) {
       Report(Severity::kError, key.Mark(), path, "a map key must be a string");
       continue;
@@ -279,7 +279,7 @@ void Decoder::DecodeMap(const YAML::Node& value, Message* message,
     }
     Message* entry = reflection->AddMessage(message, field);
     entry->GetReflection()->SetString(entry, key_field, key.Scalar());
-    const YAML::Node& entry_value = it->second;
+    const YAML::Node entry_value = it->second;
     if (value_field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       DecodeMessage(entry_value,
                     entry->GetReflection()->MutableMessage(entry, value_field),

@@ -95,17 +95,13 @@ void ValidateObjectMeta(const k8s::ObjectMeta& meta, bool namespaced,
     }
   }
   ValidateLabels(meta.labels(), Child(path, "labels"), errors);
-  std::map<std::string, std::string> annotations(meta.annotations().begin(),
-                                                 meta.annotations().end());
-  size_t total = 0;
+  const std::map<std::string, std::string> annotations(meta.annotations().begin(),
+                                                       meta.annotations().end());
   for (const auto& [key, value] : annotations) {
     errors.AddAll(Key(Child(path, "annotations"), key), key, api::IsQualifiedName(key));
-    total += key.size() + value.size();
   }
-  if (total > 256 * 1024) {
-    errors.Invalid(Child(path, "annotations"),
-                   absl::StrCat("may not be more than 256 KiB in total (got ", total,
-                                " bytes)"));
+  if (absl::Status size = api::ValidateAnnotationsSize(annotations); !size.ok()) {
+    errors.Invalid(Child(path, "annotations"), std::string(size.message()));
   }
   for (int i = 0; i < meta.finalizers_size(); ++i) {
     errors.AddAll(Index(Child(path, "finalizers"), i), meta.finalizers(i),
