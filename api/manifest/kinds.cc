@@ -11,7 +11,8 @@
 namespace ferry::manifest {
 namespace {
 
-const KindInfo* Table(size_t* size) {
+// A function-local static: the prototypes are other translation units' globals.
+absl::Span<const KindInfo> Table() {
   static const KindInfo kKinds[] = {
       {"v1", "PersistentVolumeClaim", true,
        &k8s::PersistentVolumeClaim::default_instance()},
@@ -37,17 +38,12 @@ const KindInfo* Table(size_t* size) {
       {"forklift.konveyor.io/v1beta1", "Migration", true,
        &forklift::Migration::default_instance()},
   };
-  *size = sizeof(kKinds) / sizeof(kKinds[0]);
   return kKinds;
 }
 
 }  // namespace
 
-absl::Span<const KindInfo> AllKinds() {
-  size_t size;
-  const KindInfo* table = Table(&size);
-  return absl::MakeConstSpan(table, size);
-}
+absl::Span<const KindInfo> AllKinds() { return Table(); }
 
 const KindInfo* FindKind(absl::string_view api_version, absl::string_view kind) {
   for (const KindInfo& info : AllKinds()) {

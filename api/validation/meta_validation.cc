@@ -210,22 +210,17 @@ void ValidateAccessModes(const google::protobuf::RepeatedPtrField<std::string>& 
   }
 }
 
-std::optional<api::Quantity> ValidateStorageSize(
-    const google::protobuf::Map<std::string, std::string>& resources,
-    absl::string_view path, bool required, FieldErrors& errors) {
+void ValidateStorageSize(const google::protobuf::Map<std::string, std::string>& resources,
+                         absl::string_view path, bool required, FieldErrors& errors) {
   const std::string at = Key(path, "storage");
   auto it = resources.find("storage");
   if (it == resources.end()) {
     if (required) errors.Required(at, "the size of the volume");
-    return std::nullopt;
+    return;
   }
+  // Unparsable and negative sizes are reported by ValidateTypedStrings.
   absl::StatusOr<api::Quantity> q = api::Quantity::Parse(it->second);
-  if (!q.ok()) return std::nullopt;  // reported by ValidateTypedStrings
-  if (q->Sign() <= 0) {
-    if (q->Sign() == 0) errors.Invalid(at, "must be greater than zero");
-    return std::nullopt;
-  }
-  return *q;
+  if (q.ok() && q->IsZero()) errors.Invalid(at, "must be greater than zero");
 }
 
 void ValidateTypedStrings(const Message& message, absl::string_view path,

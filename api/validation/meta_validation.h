@@ -44,9 +44,9 @@ void ValidateEnum(absl::string_view path, absl::string_view value,
 void ValidateAccessModes(const google::protobuf::RepeatedPtrField<std::string>& modes,
                          absl::string_view path, bool required, FieldErrors& errors);
 
-// resources.requests[storage] (or capacity[storage]): present and positive.
-// Returns the quantity when it is valid.
-std::optional<api::Quantity> ValidateStorageSize(
+// resources.requests[storage] (or capacity[storage]): present when `required`,
+// and positive. Whether it parses is ValidateTypedStrings' concern.
+void ValidateStorageSize(
     const google::protobuf::Map<std::string, std::string>& resources,
     absl::string_view path, bool required, FieldErrors& errors);
 
