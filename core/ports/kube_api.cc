@@ -1,0 +1,31 @@
+#include "core/ports/kube_api.h"
+
+#include "absl/strings/str_cat.h"
+#include "api/manifest/kinds.h"
+
+namespace ferry::ports {
+
+const k8s::ObjectMeta& MetadataOf(const google::protobuf::Message& object) {
+  const auto* field = object.GetDescriptor()->FindFieldByName("metadata");
+  return static_cast<const k8s::ObjectMeta&>(
+      object.GetReflection()->GetMessage(object, field));
+}
+
+k8s::ObjectMeta* MutableMetadataOf(google::protobuf::Message* object) {
+  const auto* field = object->GetDescriptor()->FindFieldByName("metadata");
+  return static_cast<k8s::ObjectMeta*>(
+      object->GetReflection()->MutableMessage(object, field));
+}
+
+absl::StatusOr<ObjectKey> KeyOf(const google::protobuf::Message& object) {
+  const manifest::KindInfo* kind = manifest::FindKindByDescriptor(object.GetDescriptor());
+  if (kind == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(object.GetDescriptor()->full_name(), " is not an API object kind"));
+  }
+  const k8s::ObjectMeta& meta = MetadataOf(object);
+  return ObjectKey{std::string(kind->kind), kind->namespaced ? meta.namespace_() : "",
+                   meta.name()};
+}
+
+}  // namespace ferry::ports

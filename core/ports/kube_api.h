@@ -1,0 +1,108 @@
+// KubeApi: the Kubernetes object API as the core sees it. One interface for
+// the real API server (over HTTP, a later adapter) and the deterministic fake
+// (fakes/kube), both held to core/ports/kube_api_conformance.h.
+//
+// Semantics are the API server's: a global, monotonically increasing
+// resourceVersion; Update and UpdateStatus refuse a stale resourceVersion
+// with Aborted (HTTP 409 Conflict); Create refuses an existing name with
+// AlreadyExists; Delete of an object with finalizers only sets its
+// deletionTimestamp. Errors use canonical codes: NotFound, AlreadyExists,
+// Aborted (conflict), InvalidArgument, FailedPrecondition, OutOfRange (a watch
+// from a compacted resourceVersion: "410 Gone", relist), Unavailable.
+//
+// Watching is pull-based so a simulator decides when events arrive:
+//
+//   ASSIGN_OR_RETURN(ObjectList list, api.List("PersistentVolumeClaim", "ns", {}));
+//   ... later ...
+//   ASSIGN_OR_RETURN(std::vector<WatchEvent> events,
+//                    api.Watch("PersistentVolumeClaim", list.resource_version));
+#ifndef FERRY_CORE_PORTS_KUBE_API_H_
+#define FERRY_CORE_PORTS_KUBE_API_H_
+
+#include <compare>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "api/meta.pb.h"
+#include "google/protobuf/message.h"
+
+namespace ferry::ports {
+
+// An object as the server returned it: immutable, shared by every reader.
+using ObjectPtr = std::shared_ptr<const google::protobuf::Message>;
+
+struct ObjectKey {
+  std::string kind;       // "PersistentVolumeClaim", as in api/manifest/kinds.h
+  std::string namespace_; // "" for cluster-scoped kinds
+  std::string name;
+
+  friend auto operator<=>(const ObjectKey&, const ObjectKey&) = default;
+};
+
+struct ObjectList {
+  std::vector<ObjectPtr> items;   // ordered by namespace, then name
+  std::string resource_version;   // watch from here to miss nothing
+};
+
+enum class WatchEventType { kAdded, kModified, kDeleted };
+
+struct WatchEvent {
+  WatchEventType type;
+  ObjectPtr object;  // for kDeleted, the object as it was last, with a new resourceVersion
+};
+
+class KubeApi {
+ public:
+  virtual ~KubeApi() = default;
+
+  virtual absl::StatusOr<ObjectPtr> Get(const ObjectKey& key) = 0;
+
+  // `namespace_` "" lists every namespace; `selector` filters by labels.
+  virtual absl::StatusOr<ObjectList> List(absl::string_view kind,
+                                          absl::string_view namespace_,
+                                          const k8s::LabelSelector& selector) = 0;
+
+  // Returns the stored object: uid, resourceVersion, generation 1 and
+  // creationTimestamp set; status dropped (it is written by UpdateStatus).
+  virtual absl::StatusOr<ObjectPtr> Create(const google::protobuf::Message& object) = 0;
+
+  // Replaces metadata (labels, annotations, finalizers, ownerReferences) and
+  // spec; status is kept as stored. metadata.resourceVersion must match.
+  // Bumps generation when the spec changed.
+  virtual absl::StatusOr<ObjectPtr> Update(const google::protobuf::Message& object) = 0;
+
+  // Replaces status only. metadata.resourceVersion must match.
+  virtual absl::StatusOr<ObjectPtr> UpdateStatus(const google::protobuf::Message& object) = 0;
+
+  // With finalizers, sets deletionTimestamp and keeps the object until an
+  // Update removes the last finalizer. `resource_version` non-empty is a
+  // precondition (Aborted when it does not match).
+  virtual absl::Status Delete(const ObjectKey& key,
+                              absl::string_view resource_version = "") = 0;
+
+  // Events of `kind` with a resourceVersion after `resource_version`, in order.
+  // OutOfRange when that version is older than the server keeps history for.
+  virtual absl::StatusOr<std::vector<WatchEvent>> Watch(
+      absl::string_view kind, absl::string_view resource_version) = 0;
+};
+
+// The key of a typed object (kind from its message type).
+absl::StatusOr<ObjectKey> KeyOf(const google::protobuf::Message& object);
+
+// metadata of any API object message.
+const k8s::ObjectMeta& MetadataOf(const google::protobuf::Message& object);
+k8s::ObjectMeta* MutableMetadataOf(google::protobuf::Message* object);
+
+// Typed access to an ObjectPtr: nullptr when it is of another type.
+template <typename T>
+std::shared_ptr<const T> As(const ObjectPtr& object) {
+  return std::dynamic_pointer_cast<const T>(object);
+}
+
+}  // namespace ferry::ports
+
+#endif  // FERRY_CORE_PORTS_KUBE_API_H_

@@ -1,0 +1,229 @@
+#include "core/ports/kube_api_conformance.h"
+
+#include <string>
+
+#include "absl/strings/numbers.h"
+#include "api/core.pb.h"
+#include "gmock/gmock.h"
+
+namespace ferry::ports {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+
+k8s::PersistentVolumeClaim Pvc(const std::string& name, const std::string& ns = "ns") {
+  k8s::PersistentVolumeClaim pvc;
+  pvc.mutable_metadata()->set_name(name);
+  pvc.mutable_metadata()->set_namespace_(ns);
+  pvc.mutable_spec()->add_access_modes("ReadWriteOnce");
+  (*pvc.mutable_spec()->mutable_resources()->mutable_requests())["storage"] = "1Gi";
+  return pvc;
+}
+
+k8s::PersistentVolumeClaim Copy(const ObjectPtr& object) {
+  return *As<k8s::PersistentVolumeClaim>(object);
+}
+
+int64_t Version(const ObjectPtr& object) {
+  int64_t v = -1;
+  EXPECT_TRUE(absl::SimpleAtoi(MetadataOf(*object).resource_version(), &v));
+  return v;
+}
+
+const ObjectKey kKey{"PersistentVolumeClaim", "ns", "a"};
+
+TEST_P(KubeApiConformance, CreateFillsServerFieldsAndDropsStatus) {
+  k8s::PersistentVolumeClaim pvc = Pvc("a");
+  pvc.mutable_status()->set_phase("Bound");
+  absl::StatusOr<ObjectPtr> created = api_->Create(pvc);
+  ASSERT_TRUE(created.ok()) << created.status();
+  const k8s::PersistentVolumeClaim stored = Copy(*created);
+  EXPECT_EQ(stored.api_version(), "v1");
+  EXPECT_EQ(stored.kind(), "PersistentVolumeClaim");
+  EXPECT_FALSE(stored.metadata().uid().empty());
+  EXPECT_FALSE(stored.metadata().resource_version().empty());
+  EXPECT_FALSE(stored.metadata().creation_timestamp().empty());
+  EXPECT_EQ(stored.metadata().generation(), 1);
+  EXPECT_FALSE(stored.has_status());
+  absl::StatusOr<ObjectPtr> got = api_->Get(kKey);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(MetadataOf(**got).uid(), stored.metadata().uid());
+}
+
+TEST_P(KubeApiConformance, CreateOfAnExistingNameIsAlreadyExists) {
+  ASSERT_TRUE(api_->Create(Pvc("a")).ok());
+  EXPECT_EQ(api_->Create(Pvc("a")).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(api_->Create(Pvc("a", "other")).ok());  // same name, other namespace
+}
+
+TEST_P(KubeApiConformance, GetOfAMissingObjectIsNotFound) {
+  EXPECT_EQ(api_->Get(kKey).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(KubeApiConformance, InvalidObjectIsRefusedAndNotStored) {
+  k8s::PersistentVolumeClaim pvc = Pvc("a");
+  pvc.mutable_spec()->clear_access_modes();
+  EXPECT_EQ(api_->Create(pvc).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(api_->Get(kKey).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(KubeApiConformance, UpdateWithAStaleResourceVersionIsAConflict) {
+  const ObjectPtr created = *api_->Create(Pvc("a"));
+  k8s::PersistentVolumeClaim first = Copy(created);
+  first.mutable_metadata()->mutable_labels()->insert({"x", "1"});
+  ASSERT_TRUE(api_->Update(first).ok());
+  k8s::PersistentVolumeClaim stale = Copy(created);
+  stale.mutable_metadata()->mutable_labels()->insert({"x", "2"});
+  EXPECT_EQ(api_->Update(stale).status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(Copy(*api_->Get(kKey)).metadata().labels().at("x"), "1");
+}
+
+TEST_P(KubeApiConformance, UpdateNeedsAResourceVersion) {
+  ASSERT_TRUE(api_->Create(Pvc("a")).ok());
+  EXPECT_EQ(api_->Update(Pvc("a")).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(KubeApiConformance, UpdateOfAMissingObjectIsNotFound) {
+  k8s::PersistentVolumeClaim pvc = Pvc("a");
+  pvc.mutable_metadata()->set_resource_version("1");
+  EXPECT_EQ(api_->Update(pvc).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(KubeApiConformance, NoOpUpdateKeepsTheResourceVersion) {
+  const ObjectPtr created = *api_->Create(Pvc("a"));
+  const ObjectPtr again = *api_->Update(Copy(created));
+  EXPECT_EQ(Version(again), Version(created));
+}
+
+TEST_P(KubeApiConformance, SpecChangesBumpGenerationMetadataChangesDoNot) {
+  const ObjectPtr created = *api_->Create(Pvc("a"));
+  k8s::PersistentVolumeClaim labelled = Copy(created);
+  (*labelled.mutable_metadata()->mutable_labels())["x"] = "1";
+  const ObjectPtr after_label = *api_->Update(labelled);
+  EXPECT_EQ(MetadataOf(*after_label).generation(), 1);
+  EXPECT_GT(Version(after_label), Version(created));
+  k8s::PersistentVolumeClaim grown = Copy(after_label);
+  (*grown.mutable_spec()->mutable_resources()->mutable_requests())["storage"] = "2Gi";
+  const ObjectPtr after_spec = *api_->Update(grown);
+  EXPECT_EQ(MetadataOf(*after_spec).generation(), 2);
+}
+
+TEST_P(KubeApiConformance, UpdateKeepsStatusAndUpdateStatusKeepsSpec) {
+  const ObjectPtr created = *api_->Create(Pvc("a"));
+  k8s::PersistentVolumeClaim with_status = Copy(created);
+  with_status.mutable_status()->set_phase("Bound");
+  with_status.mutable_spec()->set_volume_name("pv-1");  // ignored by UpdateStatus
+  const ObjectPtr bound = *api_->UpdateStatus(with_status);
+  EXPECT_EQ(Copy(bound).status().phase(), "Bound");
+  EXPECT_EQ(Copy(bound).spec().volume_name(), "");
+  EXPECT_EQ(MetadataOf(*bound).generation(), 1);
+
+  k8s::PersistentVolumeClaim respec = Copy(bound);
+  respec.mutable_status()->set_phase("Lost");  // ignored by Update
+  respec.mutable_spec()->set_volume_name("pv-1");
+  const ObjectPtr updated = *api_->Update(respec);
+  EXPECT_EQ(Copy(updated).status().phase(), "Bound");
+  EXPECT_EQ(Copy(updated).spec().volume_name(), "pv-1");
+}
+
+TEST_P(KubeApiConformance, ResourceVersionsIncreaseAcrossObjectsAndKinds) {
+  const ObjectPtr a = *api_->Create(Pvc("a"));
+  k8s::PersistentVolume pv;
+  pv.mutable_metadata()->set_name("pv-1");
+  (*pv.mutable_spec()->mutable_capacity())["storage"] = "1Gi";
+  pv.mutable_spec()->add_access_modes("ReadWriteOnce");
+  pv.mutable_spec()->mutable_host_path()->set_path("/mnt/pv-1");
+  const ObjectPtr p = *api_->Create(pv);
+  const ObjectPtr b = *api_->Create(Pvc("b"));
+  EXPECT_LT(Version(a), Version(p));
+  EXPECT_LT(Version(p), Version(b));
+}
+
+TEST_P(KubeApiConformance, DeleteRemovesAndChecksItsPrecondition) {
+  const ObjectPtr created = *api_->Create(Pvc("a"));
+  EXPECT_EQ(api_->Delete(kKey, "999999").code(), absl::StatusCode::kAborted);
+  EXPECT_TRUE(api_->Delete(kKey, MetadataOf(*created).resource_version()).ok());
+  EXPECT_EQ(api_->Get(kKey).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(api_->Delete(kKey).code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(KubeApiConformance, FinalizersHoldAnObjectUntilRemoved) {
+  k8s::PersistentVolumeClaim pvc = Pvc("a");
+  pvc.mutable_metadata()->add_finalizers("kubernetes.io/pvc-protection");
+  ASSERT_TRUE(api_->Create(pvc).ok());
+  ASSERT_TRUE(api_->Delete(kKey).ok());
+  const ObjectPtr deleting = *api_->Get(kKey);
+  EXPECT_FALSE(MetadataOf(*deleting).deletion_timestamp().empty());
+
+  k8s::PersistentVolumeClaim more = Copy(deleting);
+  more.mutable_metadata()->add_finalizers("example.com/another");
+  EXPECT_EQ(api_->Update(more).status().code(), absl::StatusCode::kInvalidArgument);
+
+  k8s::PersistentVolumeClaim released = Copy(deleting);
+  released.mutable_metadata()->clear_finalizers();
+  ASSERT_TRUE(api_->Update(released).ok());
+  EXPECT_EQ(api_->Get(kKey).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_P(KubeApiConformance, ListIsOrderedAndFilteredByNamespaceAndLabels) {
+  for (const char* ns : {"b-ns", "a-ns"}) {
+    for (const char* name : {"z", "y"}) {
+      k8s::PersistentVolumeClaim pvc = Pvc(name, ns);
+      (*pvc.mutable_metadata()->mutable_labels())["tier"] = name;
+      ASSERT_TRUE(api_->Create(pvc).ok());
+    }
+  }
+  auto names = [](const ObjectList& list) {
+    std::vector<std::string> out;
+    for (const ObjectPtr& o : list.items) {
+      out.push_back(MetadataOf(*o).namespace_() + "/" + MetadataOf(*o).name());
+    }
+    return out;
+  };
+  EXPECT_THAT(names(*api_->List("PersistentVolumeClaim", "", {})),
+              ElementsAre("a-ns/y", "a-ns/z", "b-ns/y", "b-ns/z"));
+  EXPECT_THAT(names(*api_->List("PersistentVolumeClaim", "b-ns", {})),
+              ElementsAre("b-ns/y", "b-ns/z"));
+  k8s::LabelSelector z;
+  (*z.mutable_match_labels())["tier"] = "z";
+  EXPECT_THAT(names(*api_->List("PersistentVolumeClaim", "", z)),
+              ElementsAre("a-ns/z", "b-ns/z"));
+  EXPECT_THAT(api_->List("PersistentVolume", "", {})->items, IsEmpty());
+}
+
+TEST_P(KubeApiConformance, WatchReturnsEveryChangeAfterAListInOrder) {
+  const ObjectList start = *api_->List("PersistentVolumeClaim", "", {});
+  const ObjectPtr created = *api_->Create(Pvc("a"));
+  k8s::PersistentVolumeClaim changed = Copy(created);
+  (*changed.mutable_metadata()->mutable_labels())["x"] = "1";
+  ASSERT_TRUE(api_->Update(changed).ok());
+  ASSERT_TRUE(api_->Delete(kKey).ok());
+
+  const std::vector<WatchEvent> events =
+      *api_->Watch("PersistentVolumeClaim", start.resource_version);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].type, WatchEventType::kAdded);
+  EXPECT_EQ(events[1].type, WatchEventType::kModified);
+  EXPECT_EQ(events[2].type, WatchEventType::kDeleted);
+  EXPECT_LT(Version(events[0].object), Version(events[1].object));
+  EXPECT_LT(Version(events[1].object), Version(events[2].object));
+  // Watching from the last event sees nothing more; other kinds see nothing.
+  EXPECT_THAT(*api_->Watch("PersistentVolumeClaim",
+                           MetadataOf(*events[2].object).resource_version()),
+              IsEmpty());
+  EXPECT_THAT(*api_->Watch("PersistentVolume", start.resource_version), IsEmpty());
+}
+
+TEST_P(KubeApiConformance, ClusterScopedKindsTakeNoNamespace) {
+  k8s::PersistentVolume pv;
+  pv.mutable_metadata()->set_name("pv-1");
+  pv.mutable_metadata()->set_namespace_("ns");
+  (*pv.mutable_spec()->mutable_capacity())["storage"] = "1Gi";
+  pv.mutable_spec()->add_access_modes("ReadWriteOnce");
+  pv.mutable_spec()->mutable_host_path()->set_path("/mnt/pv-1");
+  EXPECT_EQ(api_->Create(pv).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace ferry::ports

@@ -1,0 +1,342 @@
+#include "fakes/kube/fake_kube_api.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "api/label_selector.h"
+#include "api/manifest/kinds.h"
+#include "api/manifest/object.h"
+#include "api/validation/validate.h"
+#include "base/status_macros.h"
+#include "google/protobuf/util/message_differencer.h"
+
+namespace ferry::fakes {
+namespace {
+
+using google::protobuf::FieldDescriptor;
+using google::protobuf::Message;
+using ports::ObjectKey;
+using ports::ObjectPtr;
+using ports::WatchEventType;
+
+std::string Resource(absl::string_view kind) {
+  std::string plural = absl::AsciiStrToLower(kind);
+  absl::StrAppend(&plural, absl::EndsWith(plural, "s") ? "es" : "s");
+  return plural;
+}
+
+std::string Describe(const ObjectKey& key) {
+  return absl::StrCat(Resource(key.kind), " \"",
+                      key.namespace_.empty() ? "" : key.namespace_ + "/", key.name,
+                      "\"");
+}
+
+absl::Status Conflict(const ObjectKey& key) {
+  return absl::AbortedError(absl::StrCat(
+      "Operation cannot be fulfilled on ", Describe(key),
+      ": the object has been modified; please apply your changes to the latest "
+      "version and try again"));
+}
+
+const FieldDescriptor* StatusField(const Message& m) {
+  return m.GetDescriptor()->FindFieldByName("status");
+}
+
+// True when the two objects differ outside metadata and status: a spec change.
+bool SpecChanged(const Message& a, const Message& b) {
+  google::protobuf::util::MessageDifferencer differ;
+  for (const char* name : {"api_version", "kind", "metadata", "status"}) {
+    if (const FieldDescriptor* f = a.GetDescriptor()->FindFieldByName(name)) {
+      differ.IgnoreField(f);
+    }
+  }
+  return !differ.Compare(a, b);
+}
+
+// The API server validates every write; warnings do not fail it.
+absl::Status Validate(const manifest::KindInfo& kind, const Message& object) {
+  manifest::Object wrapped;
+  wrapped.kind = &kind;
+  wrapped.message.reset(object.New());
+  wrapped.message->CopyFrom(object);
+  std::vector<std::string> errors;
+  for (const manifest::Finding& f : validation::ValidateObject(wrapped)) {
+    if (f.severity == manifest::Severity::kError) {
+      errors.push_back(absl::StrCat(f.path, ": ", f.message));
+    }
+  }
+  if (errors.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      kind.kind, " \"", ports::MetadataOf(object).name(), "\" is invalid: ",
+      absl::StrJoin(errors, "; ")));
+}
+
+void SetTypeFields(const manifest::KindInfo& kind, Message* object) {
+  const auto* d = object->GetDescriptor();
+  object->GetReflection()->SetString(object, d->FindFieldByName("api_version"),
+                                     std::string(kind.api_version));
+  object->GetReflection()->SetString(object, d->FindFieldByName("kind"),
+                                     std::string(kind.kind));
+}
+
+// to.status = from.status (cleared when `from` has none).
+void CopyStatus(const Message& from, Message* to) {
+  const FieldDescriptor* status = StatusField(from);
+  if (status == nullptr) return;
+  if (from.GetReflection()->HasField(from, status)) {
+    to->GetReflection()->MutableMessage(to, status)->CopyFrom(
+        from.GetReflection()->GetMessage(from, status));
+  } else {
+    to->GetReflection()->ClearField(to, status);
+  }
+}
+
+}  // namespace
+
+FakeKubeApi::FakeKubeApi(const ports::Clock& clock, Options options)
+    : clock_(clock), options_(options) {}
+
+std::string FakeKubeApi::Timestamp() const {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now(), absl::UTCTimeZone());
+}
+
+absl::Status FakeKubeApi::Fault(absl::string_view verb, const ObjectKey& key) const {
+  if (!fault_hook_) return absl::OkStatus();
+  return fault_hook_(Call{verb, key});
+}
+
+absl::StatusOr<ObjectPtr> FakeKubeApi::Get(const ObjectKey& key) {
+  RETURN_IF_ERROR(Fault("get", key));
+  auto it = objects_.find(key);
+  if (it == objects_.end()) {
+    return absl::NotFoundError(absl::StrCat(Describe(key), " not found"));
+  }
+  return it->second.object;
+}
+
+absl::StatusOr<ports::ObjectList> FakeKubeApi::List(absl::string_view kind,
+                                                    absl::string_view namespace_,
+                                                    const k8s::LabelSelector& selector) {
+  RETURN_IF_ERROR(Fault("list", ObjectKey{std::string(kind), std::string(namespace_), ""}));
+  ports::ObjectList list;
+  list.resource_version = absl::StrCat(resource_version_);
+  const ObjectKey from{std::string(kind), std::string(namespace_), ""};
+  for (auto it = objects_.lower_bound(from);
+       it != objects_.end() && it->first.kind == kind; ++it) {
+    if (!namespace_.empty() && it->first.namespace_ != namespace_) break;
+    if (api::SelectorMatches(selector, ports::MetadataOf(*it->second.object).labels())) {
+      list.items.push_back(it->second.object);
+    }
+  }
+  return list;
+}
+
+absl::StatusOr<ObjectPtr> FakeKubeApi::Create(const Message& object) {
+  const manifest::KindInfo* kind = manifest::FindKindByDescriptor(object.GetDescriptor());
+  if (kind == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(object.GetDescriptor()->full_name(), " is not an API object kind"));
+  }
+  std::unique_ptr<Message> stored(object.New());
+  stored->CopyFrom(object);
+  k8s::ObjectMeta* meta = ports::MutableMetadataOf(stored.get());
+  if (kind->namespaced && meta->namespace_().empty()) meta->set_namespace_("default");
+  if (!kind->namespaced && !meta->namespace_().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "metadata.namespace: ", kind->kind, " is cluster-scoped and takes no namespace"));
+  }
+  if (meta->name().empty() && !meta->generate_name().empty()) {
+    // Deterministic stand-in for the server's random 5-character suffix.
+    meta->set_name(absl::StrCat(meta->generate_name(),
+                                absl::StrFormat("%05d", ++name_counter_ % 100000)));
+  }
+  const ObjectKey key{std::string(kind->kind), meta->namespace_(), meta->name()};
+  RETURN_IF_ERROR(Fault("create", key));
+  if (!meta->resource_version().empty()) {
+    return absl::InvalidArgumentError(
+        "metadata.resourceVersion: must be empty when creating an object");
+  }
+  if (objects_.contains(key)) {
+    return absl::AlreadyExistsError(absl::StrCat(Describe(key), " already exists"));
+  }
+  // Server-owned fields.
+  SetTypeFields(*kind, stored.get());
+  if (const FieldDescriptor* status = StatusField(*stored)) {
+    stored->GetReflection()->ClearField(stored.get(), status);
+  }
+  meta->set_uid(absl::StrFormat("00000000-0000-4000-8000-%012d", ++uid_counter_));
+  meta->set_generation(1);
+  meta->set_creation_timestamp(Timestamp());
+  meta->clear_deletion_timestamp();
+  meta->clear_deletion_grace_period_seconds();
+  RETURN_IF_ERROR(Validate(*kind, *stored));
+  return Commit(key, std::move(stored), WatchEventType::kAdded);
+}
+
+absl::StatusOr<const FakeKubeApi::Stored*> FakeKubeApi::ForWrite(const Message& object,
+                                                                 ObjectKey* key) const {
+  ASSIGN_OR_RETURN(*key, ports::KeyOf(object));
+  const manifest::KindInfo* kind = manifest::FindKindByDescriptor(object.GetDescriptor());
+  if (kind->namespaced && key->namespace_.empty()) key->namespace_ = "default";
+  auto it = objects_.find(*key);
+  if (it == objects_.end()) {
+    return absl::NotFoundError(absl::StrCat(Describe(*key), " not found"));
+  }
+  const k8s::ObjectMeta& meta = ports::MetadataOf(object);
+  if (meta.resource_version().empty()) {
+    return absl::InvalidArgumentError(
+        "metadata.resourceVersion: must be specified for an update");
+  }
+  if (meta.resource_version() != ports::MetadataOf(*it->second.object).resource_version()) {
+    return Conflict(*key);
+  }
+  if (!meta.uid().empty() && meta.uid() != ports::MetadataOf(*it->second.object).uid()) {
+    return absl::AbortedError(absl::StrCat("Precondition failed: UID in precondition: ",
+                                           meta.uid(), ", UID in object meta: ",
+                                           ports::MetadataOf(*it->second.object).uid()));
+  }
+  return &it->second;
+}
+
+absl::StatusOr<ObjectPtr> FakeKubeApi::Update(const Message& object) {
+  ObjectKey key;
+  {
+    absl::StatusOr<ObjectKey> k = ports::KeyOf(object);
+    if (k.ok()) RETURN_IF_ERROR(Fault("update", *k));
+  }
+  ASSIGN_OR_RETURN(const Stored* current, ForWrite(object, &key));
+  const Message& old = *current->object;
+  const k8s::ObjectMeta& old_meta = ports::MetadataOf(old);
+
+  std::unique_ptr<Message> next(object.New());
+  next->CopyFrom(object);
+  k8s::ObjectMeta* meta = ports::MutableMetadataOf(next.get());
+  if (!old_meta.deletion_timestamp().empty()) {
+    for (const std::string& f : meta->finalizers()) {
+      if (std::find(old_meta.finalizers().begin(), old_meta.finalizers().end(), f) ==
+          old_meta.finalizers().end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "metadata.finalizers: no new finalizers can be added if the object is being "
+            "deleted (found new finalizer \"", f, "\")"));
+      }
+    }
+  }
+  // Server-owned fields come from the stored object.
+  meta->set_namespace_(old_meta.namespace_());
+  meta->set_uid(old_meta.uid());
+  meta->set_creation_timestamp(old_meta.creation_timestamp());
+  meta->set_deletion_timestamp(old_meta.deletion_timestamp());
+  if (old_meta.has_deletion_grace_period_seconds()) {
+    meta->set_deletion_grace_period_seconds(old_meta.deletion_grace_period_seconds());
+  } else {
+    meta->clear_deletion_grace_period_seconds();
+  }
+  meta->set_generation(old_meta.generation());
+  meta->set_resource_version(old_meta.resource_version());
+  SetTypeFields(*current->kind, next.get());
+  CopyStatus(old, next.get());
+  if (SpecChanged(old, *next)) meta->set_generation(old_meta.generation() + 1);
+  // A no-op update changes nothing, not even the resourceVersion.
+  if (google::protobuf::util::MessageDifferencer::Equals(old, *next)) return current->object;
+  RETURN_IF_ERROR(Validate(*current->kind, *next));
+  if (!meta->deletion_timestamp().empty() && meta->finalizers().empty()) {
+    return Commit(key, std::move(next), WatchEventType::kDeleted);
+  }
+  return Commit(key, std::move(next), WatchEventType::kModified);
+}
+
+absl::StatusOr<ObjectPtr> FakeKubeApi::UpdateStatus(const Message& object) {
+  ObjectKey key;
+  {
+    absl::StatusOr<ObjectKey> k = ports::KeyOf(object);
+    if (k.ok()) RETURN_IF_ERROR(Fault("update_status", *k));
+  }
+  ASSIGN_OR_RETURN(const Stored* current, ForWrite(object, &key));
+  const Message& old = *current->object;
+  if (StatusField(old) == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(current->kind->kind, " has no status subresource"));
+  }
+  std::unique_ptr<Message> next(old.New());
+  next->CopyFrom(old);
+  CopyStatus(object, next.get());
+  if (google::protobuf::util::MessageDifferencer::Equals(old, *next)) return current->object;
+  RETURN_IF_ERROR(Validate(*current->kind, *next));
+  return Commit(key, std::move(next), WatchEventType::kModified);
+}
+
+absl::Status FakeKubeApi::Delete(const ObjectKey& key, absl::string_view resource_version) {
+  RETURN_IF_ERROR(Fault("delete", key));
+  auto it = objects_.find(key);
+  if (it == objects_.end()) {
+    return absl::NotFoundError(absl::StrCat(Describe(key), " not found"));
+  }
+  const Message& old = *it->second.object;
+  const k8s::ObjectMeta& old_meta = ports::MetadataOf(old);
+  if (!resource_version.empty() && resource_version != old_meta.resource_version()) {
+    return Conflict(key);
+  }
+  std::unique_ptr<Message> next(old.New());
+  next->CopyFrom(old);
+  if (old_meta.finalizers().empty()) {
+    Commit(key, std::move(next), WatchEventType::kDeleted);
+    return absl::OkStatus();
+  }
+  if (!old_meta.deletion_timestamp().empty()) return absl::OkStatus();  // already deleting
+  k8s::ObjectMeta* meta = ports::MutableMetadataOf(next.get());
+  meta->set_deletion_timestamp(Timestamp());
+  meta->set_deletion_grace_period_seconds(0);
+  Commit(key, std::move(next), WatchEventType::kModified);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ports::WatchEvent>> FakeKubeApi::Watch(
+    absl::string_view kind, absl::string_view resource_version) {
+  RETURN_IF_ERROR(Fault("watch", ObjectKey{std::string(kind), "", ""}));
+  int64_t from;
+  if (!absl::SimpleAtoi(resource_version, &from) || from < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "watch needs the resourceVersion of a List or of an earlier event, got \"",
+        resource_version, "\""));
+  }
+  if (from < compacted_through_) {
+    return absl::OutOfRangeError(absl::StrCat("too old resource version: ", from, " (",
+                                              compacted_through_, "); list again"));
+  }
+  std::vector<ports::WatchEvent> events;
+  auto it = std::upper_bound(
+      history_.begin(), history_.end(), from,
+      [](int64_t v, const HistoryEntry& e) { return v < e.resource_version; });
+  for (; it != history_.end(); ++it) {
+    if (it->kind == kind) events.push_back(it->event);
+  }
+  return events;
+}
+
+ObjectPtr FakeKubeApi::Commit(const ObjectKey& key, std::unique_ptr<Message> object,
+                              WatchEventType type) {
+  const int64_t version = ++resource_version_;
+  ports::MutableMetadataOf(object.get())->set_resource_version(absl::StrCat(version));
+  const manifest::KindInfo* kind = manifest::FindKindByDescriptor(object->GetDescriptor());
+  ObjectPtr shared(std::move(object));
+  if (type == WatchEventType::kDeleted) {
+    objects_.erase(key);
+  } else {
+    objects_.insert_or_assign(key, Stored{shared, kind});
+  }
+  history_.push_back(HistoryEntry{key.kind, version, ports::WatchEvent{type, shared}});
+  while (history_.size() > options_.watch_history) {
+    compacted_through_ = history_.front().resource_version;
+    history_.pop_front();
+  }
+  return shared;
+}
+
+}  // namespace ferry::fakes

@@ -1,0 +1,101 @@
+// FakeKubeApi: an in-memory Kubernetes API server for the simulator, the
+// scenario runner and tests. Deterministic (uids, resourceVersions and
+// generated names come from counters; time from an injected clock) and
+// faithful to the API server where the core depends on it: one global
+// resourceVersion, Conflict on a stale update, AlreadyExists, validation of
+// every write (api/validation), generation bumped by spec changes only,
+// finalizers and deletionTimestamp, label selectors, ordered watch history
+// with compaction.
+//
+//   ports::ManualClock clock;
+//   FakeKubeApi api(clock);
+//   api.SetFaultHook([](const FakeKubeApi::Call& call) {
+//     return call.verb == "update" ? absl::UnavailableError("etcd leader lost")
+//                                  : absl::OkStatus();
+//   });
+#ifndef FERRY_FAKES_KUBE_FAKE_KUBE_API_H_
+#define FERRY_FAKES_KUBE_FAKE_KUBE_API_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api/manifest/kinds.h"
+#include "core/ports/clock.h"
+#include "core/ports/kube_api.h"
+
+namespace ferry::fakes {
+
+class FakeKubeApi : public ports::KubeApi {
+ public:
+  struct Options {
+    // Watch events kept; a watch from before the oldest is OutOfRange ("410 Gone").
+    size_t watch_history = 100000;
+  };
+
+  // One call, as a fault hook sees it.
+  struct Call {
+    absl::string_view verb;  // get, list, create, update, update_status, delete, watch
+    ports::ObjectKey key;    // for list and watch: kind and namespace only
+  };
+  // Consulted before every call; a non-OK status fails the call, changing nothing.
+  using FaultHook = std::function<absl::Status(const Call&)>;
+
+  explicit FakeKubeApi(const ports::Clock& clock) : FakeKubeApi(clock, Options{}) {}
+  FakeKubeApi(const ports::Clock& clock, Options options);
+
+  absl::StatusOr<ports::ObjectPtr> Get(const ports::ObjectKey& key) override;
+  absl::StatusOr<ports::ObjectList> List(absl::string_view kind,
+                                         absl::string_view namespace_,
+                                         const k8s::LabelSelector& selector) override;
+  absl::StatusOr<ports::ObjectPtr> Create(const google::protobuf::Message& object) override;
+  absl::StatusOr<ports::ObjectPtr> Update(const google::protobuf::Message& object) override;
+  absl::StatusOr<ports::ObjectPtr> UpdateStatus(
+      const google::protobuf::Message& object) override;
+  absl::Status Delete(const ports::ObjectKey& key,
+                      absl::string_view resource_version = "") override;
+  absl::StatusOr<std::vector<ports::WatchEvent>> Watch(
+      absl::string_view kind, absl::string_view resource_version) override;
+
+  void SetFaultHook(FaultHook hook) { fault_hook_ = std::move(hook); }
+
+  // The current global resourceVersion.
+  int64_t resource_version() const { return resource_version_; }
+
+ private:
+  struct Stored {
+    ports::ObjectPtr object;
+    const manifest::KindInfo* kind;
+  };
+  struct HistoryEntry {
+    std::string kind;
+    int64_t resource_version;
+    ports::WatchEvent event;
+  };
+
+  absl::Status Fault(absl::string_view verb, const ports::ObjectKey& key) const;
+  // Checks the key, the resourceVersion precondition and existence for a write.
+  absl::StatusOr<const Stored*> ForWrite(const google::protobuf::Message& object,
+                                         ports::ObjectKey* key) const;
+  ports::ObjectPtr Commit(const ports::ObjectKey& key,
+                          std::unique_ptr<google::protobuf::Message> object,
+                          ports::WatchEventType type);
+  std::string Timestamp() const;
+
+  const ports::Clock& clock_;
+  Options options_;
+  FaultHook fault_hook_;
+  std::map<ports::ObjectKey, Stored> objects_;  // ordered: List is sorted
+  std::deque<HistoryEntry> history_;
+  int64_t resource_version_ = 0;
+  int64_t compacted_through_ = 0;  // events at or before this version are gone
+  int64_t uid_counter_ = 0;
+  int64_t name_counter_ = 0;
+};
+
+}  // namespace ferry::fakes
+
+#endif  // FERRY_FAKES_KUBE_FAKE_KUBE_API_H_
