@@ -1,5 +1,7 @@
 #include "api/validation/validate.h"
 
+#include "absl/strings/str_cat.h"
+#include "api/manifest/kinds.h"
 #include "api/validation/cdi_validation.h"
 #include "api/validation/core_validation.h"
 #include "api/validation/cross_references.h"
@@ -45,6 +47,20 @@ std::vector<manifest::Finding> ValidateObject(const manifest::Object& object) {
     ValidateMigration(*o, errors);
   }
   return findings;
+}
+
+absl::StatusOr<std::vector<manifest::Finding>> ValidateMessage(
+    const google::protobuf::Message& object) {
+  const manifest::KindInfo* kind = manifest::FindKindByDescriptor(object.GetDescriptor());
+  if (kind == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(object.GetDescriptor()->full_name(), " is not an API object kind"));
+  }
+  manifest::Object wrapped;
+  wrapped.kind = kind;
+  wrapped.message.reset(object.New());
+  wrapped.message->CopyFrom(object);
+  return ValidateObject(wrapped);
 }
 
 std::vector<std::vector<manifest::Finding>> ValidateSet(

@@ -9,6 +9,7 @@
 
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "api/manifest/finding.h"
 #include "api/manifest/object.h"
@@ -16,6 +17,12 @@
 namespace ferry::validation {
 
 std::vector<manifest::Finding> ValidateObject(const manifest::Object& object);
+
+// The same rules for a message that did not come from a file (an object a
+// controller built, or one an API server received). Findings carry paths but
+// no locations. InvalidArgument for a message that is not an API object kind.
+absl::StatusOr<std::vector<manifest::Finding>> ValidateMessage(
+    const google::protobuf::Message& object);
 
 // Findings about how the objects of a set relate (duplicates,
 // cross-references); result[i] holds those about objects[i].

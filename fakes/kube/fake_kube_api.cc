@@ -12,7 +12,6 @@
 #include "absl/time/time.h"
 #include "api/label_selector.h"
 #include "api/manifest/kinds.h"
-#include "api/manifest/object.h"
 #include "api/validation/validate.h"
 #include "base/status_macros.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -62,12 +61,10 @@ bool SpecChanged(const Message& a, const Message& b) {
 
 // The API server validates every write; warnings do not fail it.
 absl::Status Validate(const manifest::KindInfo& kind, const Message& object) {
-  manifest::Object wrapped;
-  wrapped.kind = &kind;
-  wrapped.message.reset(object.New());
-  wrapped.message->CopyFrom(object);
+  ASSIGN_OR_RETURN(const std::vector<manifest::Finding> findings,
+                   validation::ValidateMessage(object));
   std::vector<std::string> errors;
-  for (const manifest::Finding& f : validation::ValidateObject(wrapped)) {
+  for (const manifest::Finding& f : findings) {
     if (f.severity == manifest::Severity::kError) {
       errors.push_back(absl::StrCat(f.path, ": ", f.message));
     }

@@ -1,0 +1,323 @@
+#include "core/storage_migration/admission.h"
+
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "api/quantity.h"
+#include "api/validation/validate.h"
+
+namespace ferry::storage_migration {
+namespace {
+
+constexpr char kPairs[] = "spec.localStorageMigration.migrateNonSharedDisks";
+
+std::string Ns(const std::string& ns) { return ns.empty() ? "default" : ns; }
+
+// The claim a VM volume stands on: a PVC's claimName or a DataVolume's name
+// (a DataVolume's PVC has the DataVolume's name).
+std::optional<std::string> ClaimOf(const kubevirt::Volume& v) {
+  if (v.has_persistent_volume_claim()) return v.persistent_volume_claim().claim_name();
+  if (v.has_data_volume()) return v.data_volume().name();
+  return std::nullopt;
+}
+
+bool IsBlock(const k8s::PersistentVolumeClaim& pvc) {
+  return pvc.spec().volume_mode() == "Block";
+}
+
+// What the claim holds: its bound capacity, else its request.
+std::optional<api::Quantity> SizeOf(const k8s::PersistentVolumeClaim& pvc) {
+  auto parse = [](const google::protobuf::Map<std::string, std::string>& m)
+      -> std::optional<api::Quantity> {
+    auto it = m.find("storage");
+    if (it == m.end()) return std::nullopt;
+    absl::StatusOr<api::Quantity> q = api::Quantity::Parse(it->second);
+    return q.ok() ? std::optional<api::Quantity>(*q) : std::nullopt;
+  };
+  if (std::optional<api::Quantity> bound = parse(pvc.status().capacity())) return bound;
+  return parse(pvc.spec().resources().requests());
+}
+
+bool AllowsManyNodes(const k8s::PersistentVolumeClaim& pvc) {
+  const auto& modes = pvc.spec().access_modes();
+  return std::find(modes.begin(), modes.end(), "ReadWriteMany") != modes.end();
+}
+
+// A PV pinned to one node: a local volume, or any volume with node affinity.
+bool IsNodeLocal(const k8s::PersistentVolume* pv) {
+  return pv != nullptr && (pv->spec().has_local() || pv->spec().has_host_path() ||
+                           pv->spec().node_affinity().has_required());
+}
+
+bool MigrationActive(const kubevirt::VirtualMachineInstanceMigration& m) {
+  const std::string& phase = m.status().phase();
+  return phase != "Succeeded" && phase != "Failed";
+}
+
+class Checker {
+ public:
+  Checker(const kubevirt::VirtualMachineInstanceMigration& migration, const ClusterView& view)
+      : m_(migration), view_(view), ns_(Ns(migration.metadata().namespace_())) {}
+
+  Admission Run() {
+    CheckStructure();
+    const kubevirt::VirtualMachineInstance* vmi = CheckVmi();
+    if (vmi != nullptr) {
+      std::set<std::string> migrated;
+      const auto& pairs = m_.spec().local_storage_migration().migrate_non_shared_disks();
+      for (int i = 0; i < pairs.size(); ++i) {
+        CheckPair(*vmi, pairs.Get(i), absl::StrCat(kPairs, "[", i, "]"));
+        migrated.insert(pairs.Get(i).source_pvc());
+      }
+      CheckVolumesLeftBehind(*vmi, migrated);
+    }
+    Admission a;
+    if (!rejects_.empty()) {
+      a.verdict = Verdict::kReject;
+      a.reasons = rejects_;
+    } else if (!waits_.empty()) {
+      a.verdict = Verdict::kWait;
+      a.reasons = waits_;
+    }
+    return a;
+  }
+
+ private:
+  void Reject(const std::string& path, const std::string& message) {
+    rejects_.push_back(absl::StrCat(path, ": ", message));
+  }
+  void Wait(const std::string& path, const std::string& message) {
+    waits_.push_back(absl::StrCat(path, ": ", message));
+  }
+
+  // The rules `ferry lint` applies (names, duplicates, source != destination,
+  // reclaim policy), so admission never accepts what lint refuses.
+  void CheckStructure() {
+    absl::StatusOr<std::vector<manifest::Finding>> findings = validation::ValidateMessage(m_);
+    if (!findings.ok()) {
+      Reject("", std::string(findings.status().message()));
+      return;
+    }
+    for (const manifest::Finding& f : *findings) {
+      if (f.severity == manifest::Severity::kError) Reject(f.path, f.message);
+    }
+    if (m_.spec().local_storage_migration().migrate_non_shared_disks().empty()) {
+      Reject(kPairs, "required: at least one {sourcePvc, destinationPvc} pair");
+    }
+  }
+
+  const kubevirt::VirtualMachineInstance* CheckVmi() {
+    const std::string& name = m_.spec().vmi_name();
+    if (name.empty()) return nullptr;  // reported by CheckStructure
+    const kubevirt::VirtualMachineInstance* vmi = view_.FindVmi(ns_, name);
+    if (vmi == nullptr) {
+      Reject("spec.vmiName",
+             absl::StrCat("VirtualMachineInstance ", ns_, "/", name, " not found"));
+      return nullptr;
+    }
+    if (vmi->status().phase() != "Running") {
+      Reject("spec.vmiName",
+             absl::StrCat("VirtualMachineInstance ", ns_, "/", name, " is ",
+                          vmi->status().phase().empty() ? "not started"
+                                                        : vmi->status().phase(),
+                          ", not Running: only a running VM is live-migrated"));
+    }
+    const auto& state = vmi->status().migration_state();
+    if (vmi->status().has_migration_state() && !state.completed() && !state.failed() &&
+        state.migration_uid() != m_.metadata().uid()) {
+      Reject("spec.vmiName", absl::StrCat("VirtualMachineInstance ", ns_, "/", name,
+                                          " is already migrating (migration uid ",
+                                          state.migration_uid(), ")"));
+    }
+    for (const auto& other : view_.migrations) {
+      if (Ns(other->metadata().namespace_()) == ns_ && other->spec().vmi_name() == name &&
+          other->metadata().name() != m_.metadata().name() && MigrationActive(*other)) {
+        Reject("spec.vmiName",
+               absl::StrCat("VirtualMachineInstance ", ns_, "/", name,
+                            " is already being migrated by VirtualMachineInstanceMigration ",
+                            other->metadata().name(), " (",
+                            other->status().phase().empty() ? "Pending"
+                                                            : other->status().phase(),
+                            ")"));
+      }
+    }
+    return vmi;
+  }
+
+  void CheckPair(const kubevirt::VirtualMachineInstance& vmi,
+                 const kubevirt::MigrateNonSharedDisk& pair, const std::string& at) {
+    if (pair.source_pvc().empty() || pair.destination_pvc().empty()) return;
+    const std::string source_path = absl::StrCat(at, ".sourcePvc");
+    const std::string destination_path = absl::StrCat(at, ".destinationPvc");
+
+    // The source is a claim-backed volume of the VMI that can be copied.
+    const kubevirt::Volume* volume = nullptr;
+    std::vector<std::string> claims;
+    for (const kubevirt::Volume& v : vmi.spec().volumes()) {
+      const std::optional<std::string> claim = ClaimOf(v);
+      if (!claim) continue;
+      claims.push_back(*claim);
+      if (*claim == pair.source_pvc()) volume = &v;
+    }
+    if (volume == nullptr) {
+      Reject(source_path,
+             absl::StrCat("\"", pair.source_pvc(),
+                          "\" is not a persistentVolumeClaim or dataVolume volume of "
+                          "VirtualMachineInstance ",
+                          ns_, "/", vmi.metadata().name(), " (its claims: ",
+                          claims.empty() ? "none" : absl::StrJoin(claims, ", "), ")"));
+    } else {
+      CheckCopyable(vmi, *volume, source_path);
+    }
+
+    // The destination is not used by anyone else.
+    for (const auto& other : view_.vmis) {
+      if (Ns(other->metadata().namespace_()) != ns_) continue;
+      for (const kubevirt::Volume& v : other->spec().volumes()) {
+        if (ClaimOf(v) == pair.destination_pvc()) {
+          Reject(destination_path,
+                 absl::StrCat("\"", pair.destination_pvc(), "\" is in use by ",
+                              other->metadata().name() == vmi.metadata().name()
+                                  ? "this VirtualMachineInstance"
+                                  : "VirtualMachineInstance " + other->metadata().name(),
+                              " (volume \"", v.name(), "\")"));
+        }
+      }
+    }
+    for (const auto& vm : view_.vms) {
+      if (Ns(vm->metadata().namespace_()) != ns_ ||
+          vm->metadata().name() == vmi.metadata().name()) {
+        continue;
+      }
+      for (const kubevirt::Volume& v : vm->spec().template_().spec().volumes()) {
+        if (ClaimOf(v) == pair.destination_pvc()) {
+          Reject(destination_path, absl::StrCat("\"", pair.destination_pvc(),
+                                                "\" is in use by VirtualMachine ",
+                                                vm->metadata().name()));
+        }
+      }
+    }
+
+    const k8s::PersistentVolumeClaim* source = view_.FindPvc(ns_, pair.source_pvc());
+    const k8s::PersistentVolumeClaim* destination =
+        view_.FindPvc(ns_, pair.destination_pvc());
+    if (volume != nullptr && source == nullptr) {
+      Reject(source_path, absl::StrCat("PersistentVolumeClaim ", ns_, "/",
+                                       pair.source_pvc(), " not found"));
+    }
+    if (destination == nullptr) {
+      Wait(destination_path, absl::StrCat("waiting for PersistentVolumeClaim ", ns_, "/",
+                                          pair.destination_pvc(), " to be created"));
+      return;
+    }
+    if (const cdi::DataVolume* dv = view_.FindDataVolume(ns_, pair.destination_pvc());
+        dv != nullptr && dv->status().phase() != "Succeeded") {
+      Wait(destination_path,
+           absl::StrCat("waiting for DataVolume ", ns_, "/", pair.destination_pvc(),
+                        " to finish (", dv->status().phase().empty() ? "Pending"
+                                                                      : dv->status().phase(),
+                        "): the copy must not race its import"));
+    }
+    if (source == nullptr) return;
+    CheckCapacity(*source, *destination, source_path, destination_path);
+  }
+
+  // LUNs, shareable disks and virtiofs filesystems cannot be copied.
+  void CheckCopyable(const kubevirt::VirtualMachineInstance& vmi, const kubevirt::Volume& v,
+                     const std::string& at) {
+    for (const kubevirt::Disk& disk : vmi.spec().domain().devices().disks()) {
+      if (disk.name() != v.name()) continue;
+      if (disk.has_lun()) {
+        Reject(at, absl::StrCat("volume \"", v.name(),
+                                "\" is a LUN disk: a LUN is passed through, not copied"));
+      }
+      if (disk.has_shareable() && disk.shareable()) {
+        Reject(at, absl::StrCat("volume \"", v.name(),
+                                "\" is shareable: another writer could change it "
+                                "during the copy"));
+      }
+    }
+    for (const kubevirt::Filesystem& fs : vmi.spec().domain().devices().filesystems()) {
+      if (fs.name() == v.name()) {
+        Reject(at, absl::StrCat("volume \"", v.name(),
+                                "\" is a virtiofs filesystem: only disks are copied"));
+      }
+    }
+  }
+
+  void CheckCapacity(const k8s::PersistentVolumeClaim& source,
+                     const k8s::PersistentVolumeClaim& destination,
+                     const std::string& source_path, const std::string& destination_path) {
+    const std::optional<api::Quantity> src = SizeOf(source);
+    const std::optional<api::Quantity> dst = SizeOf(destination);
+    if (!src || !dst) {
+      Reject(!src ? source_path : destination_path,
+             absl::StrCat("PersistentVolumeClaim ",
+                          (!src ? source : destination).metadata().name(),
+                          " has no storage size"));
+      return;
+    }
+    // A Block source lands as a disk image on a Filesystem destination, which
+    // needs room for the filesystem too.
+    int64_t needed = src->Value();
+    std::string why;
+    if (IsBlock(source) && !IsBlock(destination)) {
+      needed = static_cast<int64_t>(
+          std::ceil(static_cast<double>(src->Value()) / (1.0 - kFilesystemOverhead)));
+      why = absl::StrCat(" plus ", kFilesystemOverhead * 100,
+                         "% filesystem overhead (Block to Filesystem)");
+    }
+    if (dst->Value() < needed) {
+      Reject(destination_path,
+             absl::StrCat("\"", destination.metadata().name(), "\" (", dst->ToString(),
+                          ") is smaller than its source \"", source.metadata().name(),
+                          "\" (", src->ToString(), why, ")"));
+    }
+  }
+
+  // A claim of the VMI left out of the list must be reachable from any node,
+  // or the VM cannot move.
+  void CheckVolumesLeftBehind(const kubevirt::VirtualMachineInstance& vmi,
+                              const std::set<std::string>& migrated) {
+    for (const kubevirt::Volume& v : vmi.spec().volumes()) {
+      if (v.has_host_disk() && !(v.host_disk().has_shared() && v.host_disk().shared())) {
+        Reject(kPairs, absl::StrCat("volume \"", v.name(),
+                                    "\" is a hostDisk on the source node: the VM cannot "
+                                    "move while it uses it"));
+        continue;
+      }
+      const std::optional<std::string> claim = ClaimOf(v);
+      if (!claim || migrated.contains(*claim)) continue;
+      const k8s::PersistentVolumeClaim* pvc = view_.FindPvc(ns_, *claim);
+      if (pvc == nullptr) continue;  // reported elsewhere if it matters
+      const k8s::PersistentVolume* pv = view_.FindPv(pvc->spec().volume_name());
+      if (!AllowsManyNodes(*pvc) || IsNodeLocal(pv)) {
+        Reject(kPairs,
+               absl::StrCat("volume \"", v.name(), "\" (claim \"", *claim, "\") is ",
+                            IsNodeLocal(pv) ? "on a node-local PersistentVolume"
+                                            : "not ReadWriteMany",
+                            " and not in the list: the VM could not move without it; "
+                            "add a pair for it"));
+      }
+    }
+  }
+
+  const kubevirt::VirtualMachineInstanceMigration& m_;
+  const ClusterView& view_;
+  const std::string ns_;
+  std::vector<std::string> rejects_;
+  std::vector<std::string> waits_;
+};
+
+}  // namespace
+
+Admission Admit(const kubevirt::VirtualMachineInstanceMigration& migration,
+                const ClusterView& view) {
+  return Checker(migration, view).Run();
+}
+
+}  // namespace ferry::storage_migration

@@ -1,0 +1,41 @@
+// Admission of a storage migration (a VirtualMachineInstanceMigration with
+// spec.localStorageMigration): a pure decision over a ClusterView, taken
+// before anything is changed. Every broken rule is reported, each naming the
+// field and the problem; a destination claim that does not exist yet (or is
+// still importing) is not an error but a reason to wait.
+//
+//   const Admission admission = Admit(migration, view);
+//   if (admission.verdict == Verdict::kReject) { fail with admission.reasons }
+#ifndef FERRY_CORE_STORAGE_MIGRATION_ADMISSION_H_
+#define FERRY_CORE_STORAGE_MIGRATION_ADMISSION_H_
+
+#include <string>
+#include <vector>
+
+#include "api/kubevirt.pb.h"
+#include "core/storage_migration/cluster_view.h"
+
+namespace ferry::storage_migration {
+
+enum class Verdict {
+  kAdmit,   // every rule holds: the migration may start
+  kWait,    // nothing is wrong, but a destination is not ready yet
+  kReject,  // a rule is broken: the migration fails, nothing changes
+};
+
+struct Admission {
+  Verdict verdict = Verdict::kAdmit;
+  // kReject: every broken rule; kWait: what is awaited. "field path: message".
+  std::vector<std::string> reasons;
+};
+
+// KubeVirt's default filesystemOverhead: a Filesystem destination of a Block
+// source must hold the disk image plus this fraction.
+inline constexpr double kFilesystemOverhead = 0.055;
+
+Admission Admit(const kubevirt::VirtualMachineInstanceMigration& migration,
+                const ClusterView& view);
+
+}  // namespace ferry::storage_migration
+
+#endif  // FERRY_CORE_STORAGE_MIGRATION_ADMISSION_H_

@@ -1,0 +1,329 @@
+#include "core/storage_migration/admission.h"
+
+#include <string>
+
+#include "absl/strings/str_replace.h"
+#include "api/manifest/reader.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ferry::storage_migration {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+// A running VM with a DataVolume root disk and a PVC data disk, both RWO, and
+// destinations for both.
+constexpr char kWorld[] = R"(
+apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstance
+metadata: {name: vm, namespace: ns}
+spec:
+  domain:
+    devices:
+      disks:
+      - {name: root, disk: {bus: virtio}}
+      - {name: data, disk: {bus: virtio}}
+  volumes:
+  - {name: root, dataVolume: {name: root-dv}}
+  - {name: data, persistentVolumeClaim: {claimName: data-pvc}}
+status: {phase: Running, nodeName: node-a}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: root-dv, namespace: ns}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+status: {phase: Bound, capacity: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data-pvc, namespace: ns}
+spec: {accessModes: [ReadWriteOnce], volumeMode: Block, resources: {requests: {storage: 2Gi}}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: root-dest, namespace: ns}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data-dest, namespace: ns}
+spec: {accessModes: [ReadWriteOnce], volumeMode: Block, resources: {requests: {storage: 2Gi}}}
+)";
+
+constexpr char kMigration[] = R"(
+apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstanceMigration
+metadata: {name: mig, namespace: ns, uid: u-1}
+spec:
+  vmiName: vm
+  localStorageMigration:
+    migrateNonSharedDisks:
+    - {sourcePvc: root-dv, destinationPvc: root-dest}
+    - {sourcePvc: data-pvc, destinationPvc: data-dest}
+)";
+
+template <typename T>
+Ptr<T> Share(const manifest::Object& o) {
+  return std::make_shared<const T>(*o.As<T>());
+}
+
+struct World {
+  ClusterView view;
+  std::shared_ptr<const kubevirt::VirtualMachineInstanceMigration> migration;
+};
+
+World Load(const std::string& world, const std::string& migration) {
+  World w;
+  absl::StatusOr<manifest::ManifestSet> set =
+      manifest::ParseManifests("world.yaml", world + "\n---\n" + migration);
+  EXPECT_TRUE(set.ok()) << set.status();
+  for (const manifest::Object& o : set->objects) {
+    for (const manifest::Finding& f : o.findings) ADD_FAILURE() << manifest::FormatFinding(f);
+    if (o.As<kubevirt::VirtualMachineInstance>()) {
+      w.view.vmis.push_back(Share<kubevirt::VirtualMachineInstance>(o));
+    } else if (o.As<kubevirt::VirtualMachine>()) {
+      w.view.vms.push_back(Share<kubevirt::VirtualMachine>(o));
+    } else if (o.As<kubevirt::VirtualMachineInstanceMigration>()) {
+      auto m = Share<kubevirt::VirtualMachineInstanceMigration>(o);
+      if (m->metadata().name() == "mig") {
+        w.migration = m;
+      } else {
+        w.view.migrations.push_back(m);
+      }
+    } else if (o.As<k8s::PersistentVolumeClaim>()) {
+      w.view.pvcs.push_back(Share<k8s::PersistentVolumeClaim>(o));
+    } else if (o.As<k8s::PersistentVolume>()) {
+      w.view.pvs.push_back(Share<k8s::PersistentVolume>(o));
+    } else if (o.As<cdi::DataVolume>()) {
+      w.view.data_volumes.push_back(Share<cdi::DataVolume>(o));
+    }
+  }
+  EXPECT_NE(w.migration, nullptr);
+  return w;
+}
+
+Admission AdmitText(const std::string& world, const std::string& migration = kMigration) {
+  const World w = Load(world, migration);
+  return Admit(*w.migration, w.view);
+}
+
+std::string Edit(std::string text, const std::string& from, const std::string& to) {
+  EXPECT_NE(text.find(from), std::string::npos) << from;
+  return absl::StrReplaceAll(text, {{from, to}});
+}
+
+TEST(Admission, AdmitsAValidMigration) {
+  const Admission a = AdmitText(kWorld);
+  EXPECT_EQ(a.verdict, Verdict::kAdmit);
+  EXPECT_THAT(a.reasons, IsEmpty());
+}
+
+TEST(Admission, RejectsAMissingVmi) {
+  const Admission a = AdmitText(kWorld, Edit(kMigration, "vmiName: vm", "vmiName: vm-2"));
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_THAT(a.reasons, ElementsAre("spec.vmiName: VirtualMachineInstance ns/vm-2 not found"));
+}
+
+TEST(Admission, RejectsAVmiThatIsNotRunning) {
+  const Admission a = AdmitText(Edit(kWorld, "phase: Running", "phase: Scheduling"));
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_THAT(a.reasons, ElementsAre(HasSubstr("is Scheduling, not Running")));
+}
+
+TEST(Admission, RejectsAVmiAlreadyMigrating) {
+  const std::string other = R"(
+---
+apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstanceMigration
+metadata: {name: earlier, namespace: ns}
+spec: {vmiName: vm}
+status: {phase: Running}
+)";
+  const Admission a = AdmitText(std::string(kWorld) + other);
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_THAT(a.reasons, ElementsAre(HasSubstr(
+      "already being migrated by VirtualMachineInstanceMigration earlier (Running)")));
+  // A finished one does not count.
+  EXPECT_EQ(AdmitText(std::string(kWorld) + Edit(other, "phase: Running", "phase: Failed"))
+                .verdict,
+            Verdict::kAdmit);
+}
+
+TEST(Admission, RejectsAnEmptyList) {
+  const Admission a = AdmitText(
+      kWorld,
+      "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\n"
+      "metadata: {name: mig, namespace: ns}\nspec: {vmiName: vm}\n");
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_THAT(a.reasons, Contains(HasSubstr("migrateNonSharedDisks: required")));
+}
+
+TEST(Admission, RejectsASourceThatIsNotAVolumeOfTheVmi) {
+  const Admission a = AdmitText(kWorld, Edit(kMigration, "sourcePvc: data-pvc", "sourcePvc: other"));
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_THAT(a.reasons, Contains(
+      "spec.localStorageMigration.migrateNonSharedDisks[1].sourcePvc: \"other\" is not a "
+      "persistentVolumeClaim or dataVolume volume of VirtualMachineInstance ns/vm (its "
+      "claims: root-dv, data-pvc)"));
+}
+
+TEST(Admission, RejectsRepeatedAndSelfPairsAsLintDoes) {
+  const Admission a = AdmitText(
+      kWorld, Edit(kMigration, "{sourcePvc: data-pvc, destinationPvc: data-dest}",
+                   "{sourcePvc: root-dv, destinationPvc: root-dv}"));
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_THAT(a.reasons, Contains(HasSubstr("duplicate source PVC \"root-dv\"")));
+  EXPECT_THAT(a.reasons, Contains(HasSubstr("must differ from sourcePvc")));
+}
+
+TEST(Admission, RejectsAnUnknownReclaimPolicy) {
+  const Admission a = AdmitText(
+      kWorld, Edit(kMigration, "    migrateNonSharedDisks:",
+                   "    reclaimPolicySourcePvc: Retain\n    migrateNonSharedDisks:"));
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_THAT(a.reasons, Contains(HasSubstr("reclaimPolicySourcePvc: unsupported value")));
+}
+
+TEST(Admission, RejectsADestinationInUseByAnotherVm) {
+  const std::string other = R"(
+---
+apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata: {name: other, namespace: ns}
+spec:
+  template:
+    spec:
+      domain: {devices: {disks: [{name: d}]}}
+      volumes: [{name: d, persistentVolumeClaim: {claimName: root-dest}}]
+)";
+  const Admission a = AdmitText(std::string(kWorld) + other);
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_THAT(a.reasons, ElementsAre(HasSubstr(
+      "migrateNonSharedDisks[0].destinationPvc: \"root-dest\" is in use by "
+      "VirtualMachine other")));
+}
+
+TEST(Admission, RejectsASmallerDestinationBeforeAnyCopy) {
+  const Admission a = AdmitText(Edit(kWorld, "name: root-dest, namespace: ns}\n"
+                                             "spec: {accessModes: [ReadWriteOnce], resources: "
+                                             "{requests: {storage: 1Gi}}}",
+                                     "name: root-dest, namespace: ns}\n"
+                                     "spec: {accessModes: [ReadWriteOnce], resources: "
+                                     "{requests: {storage: 512Mi}}}"));
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_THAT(a.reasons, ElementsAre(
+      "spec.localStorageMigration.migrateNonSharedDisks[0].destinationPvc: \"root-dest\" "
+      "(512Mi) is smaller than its source \"root-dv\" (1Gi)"));
+}
+
+TEST(Admission, AdmitsALargerDestination) {
+  const std::string line =
+      "name: root-dest, namespace: ns}\nspec: {accessModes: [ReadWriteOnce], resources: "
+      "{requests: {storage: ";
+  EXPECT_EQ(AdmitText(Edit(kWorld, line + "1Gi}}}", line + "10Gi}}}")).verdict, Verdict::kAdmit);
+}
+
+TEST(Admission, BlockToFilesystemNeedsRoomForTheFilesystem) {
+  // data-pvc is a 2Gi Block volume; a 2Gi Filesystem destination is too small.
+  const std::string to_fs = Edit(kWorld,
+      "name: data-dest, namespace: ns}\nspec: {accessModes: [ReadWriteOnce], volumeMode: Block,",
+      "name: data-dest, namespace: ns}\nspec: {accessModes: [ReadWriteOnce],");
+  const Admission a = AdmitText(to_fs);
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_THAT(a.reasons, ElementsAre(HasSubstr("plus 5.5% filesystem overhead")));
+  const std::string dest =
+      "name: data-dest, namespace: ns}\nspec: {accessModes: [ReadWriteOnce], resources: "
+      "{requests: {storage: ";
+  EXPECT_EQ(AdmitText(Edit(to_fs, dest + "2Gi}}}", dest + "3Gi}}}")).verdict, Verdict::kAdmit);
+}
+
+TEST(Admission, WaitsForADestinationThatDoesNotExistYet) {
+  const std::string world = Edit(kWorld,
+      "---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: root-dest, "
+      "namespace: ns}\nspec: {accessModes: [ReadWriteOnce], resources: {requests: "
+      "{storage: 1Gi}}}\n",
+      "");
+  const Admission a = AdmitText(world);
+  EXPECT_EQ(a.verdict, Verdict::kWait);
+  EXPECT_THAT(a.reasons, ElementsAre(
+      "spec.localStorageMigration.migrateNonSharedDisks[0].destinationPvc: waiting for "
+      "PersistentVolumeClaim ns/root-dest to be created"));
+}
+
+TEST(Admission, WaitsForADestinationDataVolumeStillImporting) {
+  const std::string dv = R"(
+---
+apiVersion: cdi.kubevirt.io/v1beta1
+kind: DataVolume
+metadata: {name: root-dest, namespace: ns}
+spec:
+  source: {blank: {}}
+  storage: {resources: {requests: {storage: 1Gi}}}
+status: {phase: ImportInProgress}
+)";
+  const Admission a = AdmitText(std::string(kWorld) + dv);
+  EXPECT_EQ(a.verdict, Verdict::kWait);
+  EXPECT_THAT(a.reasons, ElementsAre(HasSubstr("to finish (ImportInProgress)")));
+  EXPECT_EQ(AdmitText(std::string(kWorld) + Edit(dv, "ImportInProgress", "Succeeded")).verdict,
+            Verdict::kAdmit);
+}
+
+TEST(Admission, RejectsAnRwoVolumeLeftOutOfTheList) {
+  const Admission a = AdmitText(
+      kWorld, Edit(kMigration, "    - {sourcePvc: data-pvc, destinationPvc: data-dest}\n", ""));
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_THAT(a.reasons, ElementsAre(
+      "spec.localStorageMigration.migrateNonSharedDisks: volume \"data\" (claim "
+      "\"data-pvc\") is not ReadWriteMany and not in the list: the VM could not move "
+      "without it; add a pair for it"));
+}
+
+TEST(Admission, AllowsAnRwxVolumeLeftOutButNotANodeLocalOne) {
+  const std::string rwx = Edit(kWorld,
+      "name: data-pvc, namespace: ns}\nspec: {accessModes: [ReadWriteOnce]",
+      "name: data-pvc, namespace: ns}\nspec: {volumeName: pv-local, accessModes: [ReadWriteMany]");
+  const std::string only_root =
+      Edit(kMigration, "    - {sourcePvc: data-pvc, destinationPvc: data-dest}\n", "");
+  EXPECT_EQ(AdmitText(rwx, only_root).verdict, Verdict::kAdmit);
+  const std::string local_pv = R"(
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv-local}
+spec:
+  capacity: {storage: 2Gi}
+  accessModes: [ReadWriteMany]
+  local: {path: /mnt/disks/d1}
+  nodeAffinity: {required: {nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, values: [node-a]}]}]}}
+)";
+  const Admission a = AdmitText(rwx + local_pv, only_root);
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_THAT(a.reasons, ElementsAre(HasSubstr("is on a node-local PersistentVolume")));
+}
+
+TEST(Admission, RejectsLunShareableAndVirtiofsSources) {
+  const std::string lun = Edit(kWorld, "- {name: data, disk: {bus: virtio}}",
+                               "- {name: data, lun: {bus: scsi}}");
+  EXPECT_THAT(AdmitText(lun).reasons, ElementsAre(HasSubstr("is a LUN disk")));
+  const std::string shared = Edit(kWorld, "- {name: data, disk: {bus: virtio}}",
+                                  "- {name: data, shareable: true, disk: {bus: virtio}}");
+  EXPECT_THAT(AdmitText(shared).reasons, ElementsAre(HasSubstr("is shareable")));
+  const std::string fs = Edit(kWorld, "      - {name: data, disk: {bus: virtio}}\n",
+                              "      filesystems: [{name: data, virtiofs: {}}]\n");
+  EXPECT_THAT(AdmitText(fs).reasons, ElementsAre(HasSubstr("is a virtiofs filesystem")));
+}
+
+TEST(Admission, ReportsEveryBrokenRuleAtOnce) {
+  const Admission a = AdmitText(
+      Edit(kWorld, "phase: Running", "phase: Pending"),
+      Edit(kMigration, "sourcePvc: data-pvc", "sourcePvc: nope"));
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_GE(a.reasons.size(), 3u);  // not running, unknown source, data left behind
+}
+
+}  // namespace
+}  // namespace ferry::storage_migration
