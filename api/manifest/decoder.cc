@@ -77,6 +77,33 @@ size_t Distance(absl::string_view a, absl::string_view b) {
   return row[b.size()];
 }
 
+// Base64 as Go's encoding/json reads []byte: the standard alphabet, padded;
+// only line breaks are skipped.
+bool DecodeBase64(absl::string_view text, std::string* out) {
+  std::string clean;
+  for (char c : text) {
+    if (c == '\r' || c == '\n') continue;
+    if (!absl::ascii_isalnum(c) && c != '+' && c != '/' && c != '=') return false;
+    clean.push_back(c);
+  }
+  if (clean.size() % 4 != 0) return false;
+  const size_t pad = clean.find('=');
+  if (pad != std::string::npos &&
+      (pad < clean.size() - 2 || clean.find_first_not_of('=', pad) != std::string::npos)) {
+    return false;
+  }
+  return absl::Base64Unescape(clean, out);
+}
+
+// A real API field Ferry does not model: `(ferry.api.ignored_fields)`.
+bool IsIgnored(const Descriptor* descriptor, absl::string_view name) {
+  const auto& options = descriptor->options();
+  for (int i = 0; i < options.ExtensionSize(api::ignored_fields); ++i) {
+    if (options.GetExtension(api::ignored_fields, i) == name) return true;
+  }
+  return false;
+}
+
 bool IsQuantity(const FieldDescriptor* field) {
   return field->options().GetExtension(api::quantity);
 }
@@ -95,7 +122,21 @@ std::optional<T> Narrow(int64_t v) {
 
 Decoder::Decoder(absl::string_view file, DecodeOptions options,
                  std::vector<Finding>* findings, SourceMap* source_map)
-    : file_(file), options_(options), findings_(findings), source_map_(source_map) {}
+    : file_(file),
+      options_(options),
+      budget_(options.max_values),
+      findings_(findings),
+      source_map_(source_map) {}
+
+bool Decoder::Spend(const YAML::Mark& mark, const std::string& path) {
+  if (budget_ < 0) return false;
+  if (--budget_ >= 0) return true;
+  Report(Severity::kError, mark, path,
+         absl::StrCat("too large: more than ", options_.max_values,
+                      " values once YAML aliases are expanded (the API server takes at "
+                      "most 3 MiB per object); not read"));
+  return false;
+}
 
 void Decoder::Decode(const YAML::Node& node, Message* message,
                      absl::string_view path) {
@@ -171,7 +212,7 @@ void Decoder::DecodeMessage(const YAML::Node& node, Message* message,
                             const std::string& path, bool strict) {
   const Descriptor* descriptor = message->GetDescriptor();
   strict = strict || descriptor->options().GetExtension(api::strict_fields);
-  if (node.IsNull()) return;
+  if (node.IsNull() || !Spend(node.Mark(), path)) return;
   if (!node.IsMap()) {
     Report(Severity::kError, node.Mark(), path,
            absl::StrCat("expected a mapping of fields, got ", DescribeNode(node)));
@@ -187,12 +228,18 @@ void Decoder::DecodeMessage(const YAML::Node& node, Message* message,
     }
     const std::string& name = key.Scalar();
     const std::string field_path = JoinField(path, name);
+    if (name == "<<" && key.Tag() == "?") {
+      Report(Severity::kError, key.Mark(), field_path,
+             "YAML merge keys (<<) are not supported: write the fields out");
+      continue;
+    }
     if (!seen.insert(name).second) {
       Report(Severity::kError, key.Mark(), field_path,
              "duplicate key: the field is set twice in this mapping");
       continue;
     }
     const FieldDescriptor* field = FindField(descriptor, name);
+    if (field == nullptr && IsIgnored(descriptor, name)) continue;
     if (field == nullptr) {
       ReportUnknownField(key.Mark(), field_path, descriptor, name, strict);
       continue;
@@ -297,6 +344,7 @@ void Decoder::DecodeScalar(const YAML::Node& node, const YAML::Mark& fallback,
                            Message* message, const FieldDescriptor* field,
                            bool accepts_number, const std::string& path) {
   const YAML::Mark mark = node.Mark().is_null() ? fallback : node.Mark();
+  if (!Spend(mark, path)) return;
   if (!node.IsScalar()) {
     Report(Severity::kError, mark, path,
            absl::StrCat("expected a single value, got ", DescribeNode(node)));
@@ -339,9 +387,19 @@ void Decoder::DecodeScalar(const YAML::Node& node, const YAML::Mark& fallback,
         return;
       }
       std::string value = text;
-      if (field->type() == FieldDescriptor::TYPE_BYTES &&
-          !absl::Base64Unescape(text, &value)) {
-        Report(Severity::kError, mark, path, "not valid base64");
+      if (kind == PlainScalar::kInt) {
+        // As Kubernetes reads it: `010` is octal 8, `1_000` is 1000.
+        const std::optional<int64_t> n = PlainIntValue(text);
+        if (!n.has_value()) {
+          Report(Severity::kError, mark, path,
+                 absl::StrCat("integer ", text, " does not fit in 64 bits"));
+          return;
+        }
+        value = absl::StrCat(*n);
+      }
+      if (field->type() == FieldDescriptor::TYPE_BYTES && !DecodeBase64(text, &value)) {
+        Report(Severity::kError, mark, path,
+               "not valid base64 (standard alphabet, padded with '=' to a multiple of 4)");
         return;
       }
       repeated ? reflection->AddString(message, field, std::move(value))

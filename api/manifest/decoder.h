@@ -14,6 +14,8 @@
 #ifndef FERRY_API_MANIFEST_DECODER_H_
 #define FERRY_API_MANIFEST_DECODER_H_
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,6 +37,10 @@ struct DecodeOptions {
   FieldNames names = FieldNames::kJson;
   // Unknown fields are errors everywhere, not only in strict_fields messages.
   bool strict = false;
+  // Values this decoder may read. Aliases let a few kilobytes of YAML stand
+  // for billions of values ("billion laughs"); past this it stops, reports,
+  // and exhausted() turns true.
+  int64_t max_values = 500000;
 };
 
 // Field path -> where its key stands. Looked up, never iterated.
@@ -50,6 +56,11 @@ class Decoder {
   // Merges `node` into `message`. `path` prefixes reported field paths.
   void Decode(const YAML::Node& node, google::protobuf::Message* message,
               absl::string_view path = "");
+
+  // Values read so far, and whether the budget ran out (the message is then
+  // incomplete and should not be used).
+  int64_t used() const { return options_.max_values - std::max<int64_t>(budget_, 0); }
+  bool exhausted() const { return budget_ < 0; }
 
  private:
   void DecodeMessage(const YAML::Node& node, google::protobuf::Message* message,
@@ -75,8 +86,12 @@ class Decoder {
   const google::protobuf::FieldDescriptor* FindField(
       const google::protobuf::Descriptor* descriptor, absl::string_view name) const;
 
+  // False once the value budget is spent (reported once).
+  bool Spend(const YAML::Mark& mark, const std::string& path);
+
   std::string file_;
   DecodeOptions options_;
+  int64_t budget_;
   std::vector<Finding>* findings_;
   SourceMap* source_map_;
 };

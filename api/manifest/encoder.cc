@@ -70,9 +70,22 @@ nlohmann::ordered_json EncodeValue(const Message& message,
 
 void EmitYaml(YAML::Emitter& out, const nlohmann::ordered_json& j);
 
+// A literal block (|) reads back exactly only for text that ends in one
+// newline and whose first line does not start with a space; anything else
+// with a newline is double-quoted, which is always exact.
+bool FitsLiteralBlock(const std::string& s) {
+  return s.size() >= 2 && s.back() == '\n' && s[s.size() - 2] != '\n' && s[0] != ' ' &&
+         s[0] != '\t' && s.find('\r') == std::string::npos &&
+         s.find("\n ") == std::string::npos && s.find("\n\t") == std::string::npos;
+}
+
 void EmitString(YAML::Emitter& out, const std::string& s) {
-  if (s.find('\n') != std::string::npos) {
-    out << YAML::Literal << s;
+  if (s.find('\n') != std::string::npos || s.find('\r') != std::string::npos) {
+    if (FitsLiteralBlock(s)) {
+      out << YAML::Literal << s;
+    } else {
+      out << YAML::DoubleQuoted << s;
+    }
   } else if (ResolvePlainScalar(s) != PlainScalar::kString) {
     out << YAML::DoubleQuoted << s;
   } else {
@@ -165,7 +178,11 @@ nlohmann::ordered_json Encode(const Message& message, FieldNames names) {
 }
 
 std::string ToJson(const Message& message, FieldNames names) {
-  return Encode(message, names).dump(2) + "\n";
+  // Invalid UTF-8 (possible only in a message built in code: the reader
+  // refuses it) is replaced, never thrown.
+  return Encode(message, names).dump(2, ' ', false,
+                                     nlohmann::ordered_json::error_handler_t::replace) +
+         "\n";
 }
 
 std::string JsonToYaml(const nlohmann::ordered_json& tree) {

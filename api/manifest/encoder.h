@@ -1,8 +1,8 @@
 // Encoder: a protobuf message back to the real API's JSON or YAML.
 //
 // Fields come out in .proto declaration order (apiVersion, kind, metadata,
-// spec, status), map keys sorted, unset and default-valued fields left out, as
-// `kubectl get -o yaml` prints. Integers stay numbers (protobuf's JSON printer
+// spec, status, and within each the order of the .proto), map keys sorted,
+// unset and default-valued fields left out (Kubernetes' omitempty). Integers stay numbers (protobuf's JSON printer
 // would quote int64 values, which Kubernetes refuses); strings that YAML would
 // read as something else ("123", "yes", "") are quoted.
 //

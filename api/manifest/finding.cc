@@ -5,6 +5,26 @@
 
 namespace ferry::manifest {
 
+std::string EscapeControl(absl::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) {
+      out.push_back(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      absl::StrAppend(&out, "\\x", absl::Hex(u, absl::kZeroPad2));
+    }
+  }
+  return out;
+}
+
 std::string FormatFinding(const Finding& finding) {
   std::string out = finding.location.file;
   if (finding.location.line > 0) {
@@ -18,7 +38,7 @@ std::string FormatFinding(const Finding& finding) {
                   ": ");
   if (!finding.path.empty()) absl::StrAppend(&out, finding.path, ": ");
   absl::StrAppend(&out, finding.message);
-  return out;
+  return EscapeControl(out);
 }
 
 bool HasErrors(const std::vector<Finding>& findings) {

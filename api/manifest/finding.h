@@ -31,8 +31,13 @@ struct Finding {
   std::string message;
 };
 
-// "file:line:col: error: path: message" (parts that are unknown are left out).
+// "file:line:col: error: path: message" (parts that are unknown are left out),
+// always one line: control characters from the input are escaped (\n, \x1b).
 std::string FormatFinding(const Finding& finding);
+
+// `text` with control characters escaped C-style, so that no value taken
+// from a manifest can break or forge an output line.
+std::string EscapeControl(absl::string_view text);
 
 bool HasErrors(const std::vector<Finding>& findings);
 

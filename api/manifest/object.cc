@@ -14,7 +14,7 @@ std::string Object::Describe() const {
   const k8s::ObjectMeta& meta = metadata();
   std::string name = meta.name().empty() ? "(unnamed)" : meta.name();
   if (!meta.namespace_().empty()) name = absl::StrCat(meta.namespace_(), "/", name);
-  return absl::StrCat(kind->kind, " ", name);
+  return EscapeControl(absl::StrCat(kind->kind, " ", name));
 }
 
 Location Object::LocationOf(absl::string_view path) const {

@@ -1,5 +1,7 @@
 #include "api/manifest/reader.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -8,7 +10,9 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "base/status_macros.h"
 #include "api/manifest/kinds.h"
 #include "yaml-cpp/yaml.h"
 
@@ -34,50 +38,60 @@ Finding Error(Location location, std::string path, std::string message) {
 }
 
 // apiVersion or kind of a document: a non-empty string, or a finding.
-bool RequiredString(const YAML::Node& doc, const char* name, absl::string_view file,
-                    std::string* out, std::vector<Finding>* findings) {
+bool RequiredString(const YAML::Node& doc, const char* name, const std::string& path,
+                    absl::string_view file, std::string* out,
+                    std::vector<Finding>* findings) {
   const YAML::Node value = doc[name];
   if (!value.IsDefined() || value.IsNull()) {
-    findings->push_back(Error(At(file, doc.Mark()), name,
+    findings->push_back(Error(At(file, doc.Mark()), path,
                               "required: every manifest names its apiVersion and kind"));
     return false;
   }
   if (!value.IsScalar() || value.Scalar().empty()) {
-    findings->push_back(Error(At(file, value.Mark()), name, "must be a non-empty string"));
+    findings->push_back(Error(At(file, value.Mark()), path, "must be a non-empty string"));
     return false;
   }
   *out = value.Scalar();
   return true;
 }
 
-void ReadDocument(absl::string_view file, const YAML::Node& doc,
-                  ManifestSet* set) {
+// `item` is "items[3]" for an item of a List, "" for a document.
+// Values one file may hold once aliases are expanded.
+constexpr int64_t kMaxValuesPerFile = 500000;
+
+void ReadDocument(absl::string_view file, const YAML::Node& doc, const std::string& item,
+                  int64_t* budget, ManifestSet* set) {
+  auto at = [&](const char* field) {
+    return item.empty() ? std::string(field) : absl::StrCat(item, ".", field);
+  };
   if (!doc.IsMap()) {
     set->findings.push_back(Error(
-        At(file, doc.Mark()), "",
+        At(file, doc.Mark()), item,
         "a manifest must be a mapping with apiVersion, kind and metadata"));
     return;
   }
   std::string api_version, kind;
-  const bool has_version = RequiredString(doc, "apiVersion", file, &api_version,
-                                          &set->findings);
-  const bool has_kind = RequiredString(doc, "kind", file, &kind, &set->findings);
+  const bool has_version =
+      RequiredString(doc, "apiVersion", at("apiVersion"), file, &api_version, &set->findings);
+  const bool has_kind = RequiredString(doc, "kind", at("kind"), file, &kind, &set->findings);
   if (!has_version || !has_kind) return;
 
   if (absl::EndsWith(kind, "List") && doc["items"].IsDefined()) {
     const YAML::Node items = doc["items"];
     if (items.IsNull()) return;
     if (!items.IsSequence()) {
-      set->findings.push_back(Error(At(file, items.Mark()), "items", "must be a list"));
+      set->findings.push_back(Error(At(file, items.Mark()), at("items"), "must be a list"));
       return;
     }
-    for (const YAML::Node& item : items) ReadDocument(file, item, set);
+    for (size_t i = 0; i < items.size(); ++i) {
+      ReadDocument(file, items[i], absl::StrCat(at("items"), "[", i, "]"), budget, set);
+    }
     return;
   }
 
   const KindInfo* info = FindKind(api_version, kind);
   if (info == nullptr) {
-    set->findings.push_back(Error(At(file, doc["kind"].Mark()), "kind",
+    set->findings.push_back(Error(At(file, doc["kind"].Mark()), at("kind"),
                                   ExplainUnknownKind(api_version, kind)));
     return;
   }
@@ -85,27 +99,78 @@ void ReadDocument(absl::string_view file, const YAML::Node& doc,
   object.kind = info;
   object.location = At(file, doc.Mark());
   object.message.reset(info->prototype->New());
-  Decoder decoder(file, DecodeOptions{}, &object.findings, &object.source_map);
+  DecodeOptions options;
+  options.max_values = *budget;
+  Decoder decoder(file, options, &object.findings, &object.source_map);
   decoder.Decode(doc, object.message.get());
+  *budget -= decoder.used();
+  if (decoder.exhausted()) {
+    // Half an object is no object: report, and check nothing else about it.
+    *budget = -1;
+    for (Finding& f : object.findings) {
+      if (absl::StrContains(f.message, "once YAML aliases are expanded")) {
+        set->findings.push_back(std::move(f));
+      }
+    }
+    return;
+  }
   set->objects.push_back(std::move(object));
+}
+
+// Manifests are UTF-8, as the API server requires.
+absl::Status CheckUtf8(absl::string_view file, absl::string_view text) {
+  int line = 1, column = 1;
+  for (size_t i = 0; i < text.size();) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3
+                                 : (c >> 3) == 0x1e ? 4 : 0;
+    bool ok = length > 0 && i + length <= text.size();
+    for (size_t k = 1; ok && k < length; ++k) {
+      ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
+    }
+    if (ok && length == 2) ok = c >= 0xc2;  // no overlong forms
+    if (!ok) {
+      return absl::InvalidArgumentError(absl::StrFormat(
+          "%s:%d:%d: error: not valid UTF-8 (byte 0x%02x): save the file as UTF-8",
+          file, line, column, c));
+    }
+    if (c == '\n') {
+      ++line;
+      column = 1;
+    } else {
+      ++column;
+    }
+    i += length;
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
 
 absl::StatusOr<ManifestSet> ParseManifests(absl::string_view file,
                                            absl::string_view text) {
+  RETURN_IF_ERROR(CheckUtf8(file, text));
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& e) {
     const Location at = At(file, e.mark);
     return absl::InvalidArgumentError(absl::StrCat(
-        at.file, ":", at.line, ":", at.column, ": not valid YAML or JSON: ", e.msg));
+        at.file, ":", at.line, ":", at.column, ": error: not valid YAML or JSON: ", e.msg));
   }
   ManifestSet set;
+  int64_t budget = kMaxValuesPerFile;
   for (const YAML::Node& doc : docs) {
     if (doc.IsNull()) continue;  // an empty document, e.g. after a trailing ---
-    ReadDocument(file, doc, &set);
+    if (budget < 0) break;       // the file was too large; already reported
+    ReadDocument(file, doc, "", &budget, &set);
+  }
+  if (set.objects.empty() && set.findings.empty()) {
+    Finding empty;
+    empty.severity = Severity::kWarning;
+    empty.location.file = std::string(file);
+    empty.message = "no objects in this file";
+    set.findings.push_back(std::move(empty));
   }
   return set;
 }
@@ -115,6 +180,11 @@ absl::StatusOr<ManifestSet> ReadManifestFile(const std::string& path) {
   if (path == "-") {
     buffer << std::cin.rdbuf();
     return ParseManifests("<stdin>", buffer.str());
+  }
+  struct stat info;
+  if (stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, ": is a directory; name the manifest files in it"));
   }
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -127,7 +197,7 @@ absl::StatusOr<ManifestSet> ReadManifestFile(const std::string& path) {
     return absl::UnavailableError(absl::StrCat(path, ": cannot read: ", reason));
   }
   buffer << in.rdbuf();
-  if (in.bad()) {
+  if (in.bad() || (buffer.fail() && in.peek() != std::char_traits<char>::eof())) {
     return absl::UnavailableError(absl::StrCat(path, ": read failed (is it a directory?)"));
   }
   return ParseManifests(path, buffer.str());
@@ -135,13 +205,14 @@ absl::StatusOr<ManifestSet> ReadManifestFile(const std::string& path) {
 
 absl::Status ParseDocument(absl::string_view text, google::protobuf::Message* message,
                            DecodeOptions options, absl::string_view file) {
+  RETURN_IF_ERROR(CheckUtf8(file, text));
   YAML::Node doc;
   try {
     doc = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     const Location at = At(file, e.mark);
     return absl::InvalidArgumentError(absl::StrCat(
-        at.file, ":", at.line, ":", at.column, ": not valid YAML or JSON: ", e.msg));
+        at.file, ":", at.line, ":", at.column, ": error: not valid YAML or JSON: ", e.msg));
   }
   std::vector<Finding> findings;
   Decoder decoder(file, options, &findings, nullptr);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "api/manifest/encoder.h"
+#include "api/core.pb.h"
 #include "api/ovirt.pb.h"
 #include "api/manifest/reader.h"
 #include "gmock/gmock.h"
@@ -123,6 +124,29 @@ TEST(Encoder, QuotesStringsThatWouldReadAsOtherTypesAndKeepsIntegersNumbers) {
   EXPECT_THAT(yaml, HasSubstr("empty: \"\""));
   EXPECT_THAT(ToJson(*set->objects[0].message), HasSubstr("\"generation\": 12"));
 }
+
+// Strings YAML's literal block (|) cannot carry exactly: they must come back
+// byte for byte all the same.
+class MultiLine : public testing::TestWithParam<std::string> {};
+
+TEST_P(MultiLine, SurvivesAYamlRoundTrip) {
+  k8s::Secret secret;
+  secret.set_api_version("v1");
+  secret.set_kind("Secret");
+  secret.mutable_metadata()->set_name("s");
+  (*secret.mutable_string_data())["v"] = GetParam();
+  const std::string yaml = ToYaml(secret);
+  absl::StatusOr<ManifestSet> again = ParseManifests("s.yaml", yaml);
+  ASSERT_TRUE(again.ok()) << again.status() << "\n" << yaml;
+  ASSERT_EQ(again->objects.size(), 1u) << yaml;
+  EXPECT_EQ(again->objects[0].As<k8s::Secret>()->string_data().at("v"), GetParam()) << yaml;
+}
+
+INSTANTIATE_TEST_SUITE_P(Strings, MultiLine,
+                         testing::Values("#cloud-config\npassword: x\n",  // literal block
+                                         "multi\nline no newline", "tail\n\n",
+                                         "  indented\nsecond\n", "a\n  b\n", "\n",
+                                         "crlf\r\nline\r\n", "tab\there\n"));
 
 }  // namespace
 }  // namespace ferry::manifest

@@ -12,11 +12,21 @@ void ValidateDataVolumeSpec(const cdi::DataVolumeSpec& spec, absl::string_view p
   const std::string source_path = Child(path, "source");
   const cdi::DataVolumeSource& source = spec.source();
   const int sources = source.has_registry() + source.has_http() + source.has_blank() +
-                      source.has_pvc() + source.has_upload();
-  if (!spec.has_source() || sources == 0) {
-    errors.Required(source_path, "one of registry, http, blank, pvc or upload");
+                      source.has_pvc() + source.has_upload() + source.has_imageio() +
+                      source.has_vddk() + source.has_s3() + source.has_gcs() +
+                      source.has_snapshot();
+  if (spec.has_source_ref()) {
+    if (sources > 0) errors.Invalid(source_path, "may not be set together with sourceRef");
+    ValidateRequiredName(Child(path, "sourceRef.name"), spec.source_ref().name(), errors);
+  } else if (sources == 0) {
+    errors.Required(source_path,
+                    "one of registry, http, blank, pvc, upload, imageio, vddk, s3, gcs or "
+                    "snapshot (or spec.sourceRef)");
   } else if (sources > 1) {
     errors.Invalid(source_path, "may name only one source");
+  }
+  if (source.has_imageio() && source.imageio().url().empty()) {
+    errors.Required(Child(source_path, "imageio.url"));
   }
   if (source.has_registry()) {
     const cdi::DataVolumeSourceRegistry& registry = source.registry();

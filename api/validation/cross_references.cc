@@ -119,7 +119,11 @@ void CheckDuplicates(absl::Span<const Object* const> objects,
 
 void CheckMigration(const Object& o, absl::Span<const Object* const> objects,
                     const ObjectIndex& index, Sink& sink) {
-  const auto& spec = o.As<kubevirt::VirtualMachineInstanceMigration>()->spec();
+  const auto* migration = o.As<kubevirt::VirtualMachineInstanceMigration>();
+  // After success the VM points at the destinations and no longer has the
+  // sources: the references describe the past.
+  if (migration->status().phase() == "Succeeded") return;
+  const auto& spec = migration->spec();
   const std::string ns = NamespaceOf(o);
   FieldErrors errors = sink.For(o);
   const Object* vm = index.Find("VirtualMachineInstance", ns, spec.vmi_name());
@@ -154,17 +158,17 @@ void CheckMigration(const Object& o, absl::Span<const Object* const> objects,
                                   ") is smaller than its source \"", pair.source_pvc(),
                                   "\" (", source_size->ToString(), ")"));
     }
+    // In use by any VM or VMI, the migrated one included (a destination is a
+    // fresh claim; copying onto another disk of the same VM destroys it).
     for (const Object* other : objects) {
       const kubevirt::VirtualMachineInstanceSpec* other_spec = InstanceSpec(*other);
-      if (other_spec == nullptr || NamespaceOf(*other) != ns ||
-          other->metadata().name() == spec.vmi_name()) {
-        continue;
-      }
+      if (other_spec == nullptr || NamespaceOf(*other) != ns) continue;
       for (const kubevirt::Volume& v : other_spec->volumes()) {
         if (ClaimOf(v) == pair.destination_pvc()) {
           errors.Invalid(Child(at, "destinationPvc"),
                          absl::StrCat("\"", pair.destination_pvc(), "\" is in use by ",
-                                      other->Describe(), " (", Where(*other), ")"));
+                                      other->Describe(), " (", Where(*other),
+                                      ", volume \"", v.name(), "\")"));
         }
       }
     }

@@ -46,7 +46,8 @@ int RunConvert(const std::vector<std::string>& files, OutputFormat format,
                                      {"kind", "List"},
                                      {"items", nlohmann::ordered_json::array()}};
       for (const auto* o : objects) list["items"].push_back(manifest::Encode(*o->message));
-      out << list.dump(2) << "\n";
+      out << list.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace)
+          << "\n";
     }
     return 0;
   }

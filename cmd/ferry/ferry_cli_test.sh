@@ -20,7 +20,9 @@ check() {  # check NAME EXPECTED_EXIT EXPECTED_SUBSTRING -- COMMAND...
 ex=examples/storage-migration
 bad=cmd/ferry/testdata/bad
 check help 0 "usage: ferry COMMAND" -- "$ferry" help
-check no-command 0 "usage: ferry COMMAND" -- "$ferry"
+check no-command 2 "usage: ferry COMMAND" -- "$ferry"
+check lint-rejects-output 2 "-o is not an option of lint" -- "$ferry" lint -o yaml -f $ex/vm.yaml
+check stdin-once 2 "standard input (-) can be read only once" -- "$ferry" lint -f - -
 check unknown-command 2 'unknown command "lnt"' -- "$ferry" lnt
 check lint-no-files 2 "no input: name manifests with -f FILE" -- "$ferry" lint
 check lint-bad-flag 2 'unknown argument "--fast"' -- "$ferry" lint --fast -f $ex/vm.yaml

@@ -26,7 +26,7 @@ int RunLint(const std::vector<std::string>& files, std::ostream& out, std::ostre
   for (const std::string& file : files) {
     absl::StatusOr<manifest::ManifestSet> set = manifest::ReadManifestFile(file);
     if (!set.ok()) {
-      out << set.status().message() << "\n";
+      out << manifest::EscapeControl(set.status().message()) << "\n";
       unreadable = true;
       continue;
     }
@@ -63,7 +63,8 @@ int RunLint(const std::vector<std::string>& files, std::ostream& out, std::ostre
       findings.insert(findings.end(), related.begin(), related.end());
       std::stable_sort(findings.begin(), findings.end(), ByLine);
       ++objects;
-      out << o.location.file << ":" << o.location.line << ": " << o.Describe() << ": "
+      out << manifest::EscapeControl(o.location.file) << ":" << o.location.line << ": "
+          << o.Describe() << ": "
           << (findings.empty() ? "ok"
                                : absl::StrCat(findings.size(), findings.size() == 1
                                                                    ? " finding"

@@ -27,6 +27,7 @@ FILE may be "-" for standard input; -f may be repeated or followed by several fi
 // Collects the files after each -f/--filename and the value of -o/--output.
 bool ParseArgs(int argc, char** argv, std::vector<std::string>* files,
                std::string* output, std::string* error) {
+  bool stdin_named = false;
   bool in_files = false;
   for (int i = 2; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -45,7 +46,14 @@ bool ParseArgs(int argc, char** argv, std::vector<std::string>* files,
     } else if (absl::StartsWith(arg, "--output=")) {
       *output = arg.substr(9);
       in_files = false;
-    } else if (in_files && (arg == "-" || !absl::StartsWith(arg, "-"))) {
+    } else if (in_files && arg == "-") {
+      if (stdin_named) {
+        *error = "standard input (-) can be read only once";
+        return false;
+      }
+      stdin_named = true;
+      files->push_back(arg);
+    } else if (in_files && !absl::StartsWith(arg, "-")) {
       files->push_back(arg);
     } else {
       *error = "unknown argument \"" + arg + "\"";
@@ -61,8 +69,26 @@ bool ParseArgs(int argc, char** argv, std::vector<std::string>* files,
 
 }  // namespace
 
+int Run(int argc, char** argv);
+
+// Nothing below main throws on purpose; a library exception (an allocation
+// failure, a bug) still ends with a message and exit 2, never an abort.
 int main(int argc, char** argv) {
-  const std::string command = argc > 1 ? argv[1] : "help";
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "ferry: internal error: " << e.what()
+              << "\n(please report it with the input that caused it)\n";
+    return 2;
+  }
+}
+
+int Run(int argc, char** argv) {
+  if (argc < 2) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  const std::string command = argv[1];
   if (command == "help" || command == "-h" || command == "--help") {
     std::cout << kUsage;
     return 0;
@@ -72,18 +98,19 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::vector<std::string> files;
-  std::string output = "yaml", error;
+  std::string output, error;
   if (!ParseArgs(argc, argv, &files, &output, &error)) {
     std::cerr << "ferry " << command << ": " << error << "\n(see: ferry help)\n";
     return 2;
   }
   if (command == "lint") {
-    if (output != "yaml") {
+    if (!output.empty()) {
       std::cerr << "ferry lint: -o is not an option of lint\n";
       return 2;
     }
     return ferry::cli::RunLint(files, std::cout, std::cerr);
   }
+  if (output.empty()) output = "yaml";
   if (output != "yaml" && output != "json") {
     std::cerr << "ferry convert: -o must be yaml or json, not \"" << output << "\"\n";
     return 2;
