@@ -298,6 +298,13 @@ void ValidateVirtualMachineInstanceMigration(
                errors);
   ValidateMigrationState(migration.status().migration_state(), "status.migrationState",
                          errors);
+  if (migration.status().has_switchover()) {
+    ValidateEnum("status.switchover.side", migration.status().switchover().side(),
+                 {"Source", "Destination"}, errors);
+    if (migration.status().switchover().side().empty()) {
+      errors.Required("status.switchover.side");
+    }
+  }
 }
 
 }  // namespace ferry::validation
