@@ -1,0 +1,60 @@
+#include "core/storage_migration/volume_switch.h"
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace ferry::storage_migration {
+
+absl::StatusOr<kubevirt::VirtualMachineInstanceSpec> SwitchVolumes(
+    const kubevirt::VirtualMachineInstanceSpec& spec, const DiskPairs& pairs) {
+  kubevirt::VirtualMachineInstanceSpec out = spec;
+  for (const kubevirt::MigrateNonSharedDisk& pair : pairs) {
+    bool found = false;
+    for (kubevirt::Volume& v : *out.mutable_volumes()) {
+      const bool on_pvc = v.has_persistent_volume_claim() &&
+                          v.persistent_volume_claim().claim_name() == pair.source_pvc();
+      const bool on_dv = v.has_data_volume() && v.data_volume().name() == pair.source_pvc();
+      if (on_pvc || on_dv) {
+        const bool hotpluggable = on_pvc ? v.persistent_volume_claim().hotpluggable()
+                                         : v.data_volume().hotpluggable();
+        v.clear_data_volume();
+        kubevirt::PersistentVolumeClaimVolume* claim = v.mutable_persistent_volume_claim();
+        claim->set_claim_name(pair.destination_pvc());
+        claim->set_hotpluggable(hotpluggable);
+        found = true;
+      } else if (v.has_persistent_volume_claim() &&
+                 v.persistent_volume_claim().claim_name() == pair.destination_pvc()) {
+        found = true;  // switched already
+      }
+    }
+    if (!found) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "no volume stands on \"", pair.source_pvc(), "\" or on its destination \"",
+          pair.destination_pvc(), "\""));
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<kubevirt::VirtualMachine> SwitchVolumes(const kubevirt::VirtualMachine& vm,
+                                                       const DiskPairs& pairs) {
+  absl::StatusOr<kubevirt::VirtualMachineInstanceSpec> spec =
+      SwitchVolumes(vm.spec().template_().spec(), pairs);
+  if (!spec.ok()) return spec.status();
+  kubevirt::VirtualMachine out = vm;
+  *out.mutable_spec()->mutable_template_()->mutable_spec() = *std::move(spec);
+  std::set<std::string> replaced;
+  for (const kubevirt::MigrateNonSharedDisk& pair : pairs) replaced.insert(pair.source_pvc());
+  auto* templates = out.mutable_spec()->mutable_data_volume_templates();
+  templates->erase(std::remove_if(templates->begin(), templates->end(),
+                                  [&](const kubevirt::DataVolumeTemplateSpec& t) {
+                                    return replaced.contains(t.metadata().name());
+                                  }),
+                   templates->end());
+  return out;
+}
+
+}  // namespace ferry::storage_migration
