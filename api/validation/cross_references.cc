@@ -12,11 +12,13 @@
 #include "api/core.pb.h"
 #include "api/kubevirt.pb.h"
 #include "api/quantity.h"
+#include "api/volumes.h"
 #include "api/validation/field_errors.h"
 
 namespace ferry::validation {
 namespace {
 
+using api::ClaimOf;
 using manifest::Object;
 using Key3 = std::tuple<std::string, std::string, std::string>;  // kind, ns, name
 
@@ -63,31 +65,16 @@ const kubevirt::VirtualMachineInstanceSpec* InstanceSpec(const Object& o) {
   return nullptr;
 }
 
-// The claim a VM volume stands on: a PVC's claimName or a DataVolume's name.
-std::optional<std::string> ClaimOf(const kubevirt::Volume& v) {
-  if (v.has_persistent_volume_claim()) return v.persistent_volume_claim().claim_name();
-  if (v.has_data_volume()) return v.data_volume().name();
-  return std::nullopt;
-}
-
-std::optional<api::Quantity> StorageOf(const google::protobuf::Map<std::string, std::string>& m) {
-  auto it = m.find("storage");
-  if (it == m.end()) return std::nullopt;
-  absl::StatusOr<api::Quantity> q = api::Quantity::Parse(it->second);
-  if (!q.ok()) return std::nullopt;
-  return *q;
-}
-
 // The requested size of a claim named `name`: a PVC, a DataVolume, or a
 // DataVolume template of `owner`, when the set shows one.
 std::optional<api::Quantity> ClaimSize(const ObjectIndex& index, const std::string& ns,
                                        const std::string& name, const Object* owner) {
   if (const Object* o = index.Find("PersistentVolumeClaim", ns, name)) {
-    return StorageOf(o->As<k8s::PersistentVolumeClaim>()->spec().resources().requests());
+    return api::StorageSize(o->As<k8s::PersistentVolumeClaim>()->spec().resources().requests());
   }
   auto dv_size = [](const cdi::DataVolumeSpec& spec) {
-    return spec.has_pvc() ? StorageOf(spec.pvc().resources().requests())
-                          : StorageOf(spec.storage().resources().requests());
+    return spec.has_pvc() ? api::StorageSize(spec.pvc().resources().requests())
+                          : api::StorageSize(spec.storage().resources().requests());
   };
   if (const Object* o = index.Find("DataVolume", ns, name)) {
     return dv_size(o->As<cdi::DataVolume>()->spec());

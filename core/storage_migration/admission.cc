@@ -8,22 +8,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/quantity.h"
+#include "api/volumes.h"
 #include "api/validation/validate.h"
 
 namespace ferry::storage_migration {
 namespace {
 
+using api::ClaimOf;
+
 constexpr char kPairs[] = "spec.localStorageMigration.migrateNonSharedDisks";
 
 std::string Ns(const std::string& ns) { return ns.empty() ? "default" : ns; }
-
-// The claim a VM volume stands on: a PVC's claimName or a DataVolume's name
-// (a DataVolume's PVC has the DataVolume's name).
-std::optional<std::string> ClaimOf(const kubevirt::Volume& v) {
-  if (v.has_persistent_volume_claim()) return v.persistent_volume_claim().claim_name();
-  if (v.has_data_volume()) return v.data_volume().name();
-  return std::nullopt;
-}
 
 bool IsBlock(const k8s::PersistentVolumeClaim& pvc) {
   return pvc.spec().volume_mode() == "Block";
@@ -31,15 +26,10 @@ bool IsBlock(const k8s::PersistentVolumeClaim& pvc) {
 
 // What the claim holds: its bound capacity, else its request.
 std::optional<api::Quantity> SizeOf(const k8s::PersistentVolumeClaim& pvc) {
-  auto parse = [](const google::protobuf::Map<std::string, std::string>& m)
-      -> std::optional<api::Quantity> {
-    auto it = m.find("storage");
-    if (it == m.end()) return std::nullopt;
-    absl::StatusOr<api::Quantity> q = api::Quantity::Parse(it->second);
-    return q.ok() ? std::optional<api::Quantity>(*q) : std::nullopt;
-  };
-  if (std::optional<api::Quantity> bound = parse(pvc.status().capacity())) return bound;
-  return parse(pvc.spec().resources().requests());
+  if (std::optional<api::Quantity> bound = api::StorageSize(pvc.status().capacity())) {
+    return bound;
+  }
+  return api::StorageSize(pvc.spec().resources().requests());
 }
 
 bool AllowsManyNodes(const k8s::PersistentVolumeClaim& pvc) {
