@@ -67,6 +67,7 @@ absl::StatusOr<DomainInfo> Describe(virDomainPtr domain) {
     return LastError("state of " + info.name);
   }
   info.state = static_cast<DomainState>(state);
+  info.reason = reason;
   info.persistent = virDomainIsPersistent(domain) == 1;
   return info;
 }

@@ -43,8 +43,15 @@ struct DomainInfo {
   std::string name;
   std::string uuid;
   DomainState state = DomainState::kNoState;
+  // virDomainGetState's reason for `state` (e.g. for kPaused: 1 user,
+  // 2 migration; for kRunning: 1 booted, 2 migrated).
+  int reason = 0;
   bool persistent = false;  // defined, not only running
 };
+
+inline constexpr int kPausedUser = 1;       // VIR_DOMAIN_PAUSED_USER
+inline constexpr int kPausedMigration = 2;  // VIR_DOMAIN_PAUSED_MIGRATION
+inline constexpr int kRunningMigrated = 2;  // VIR_DOMAIN_RUNNING_MIGRATED
 
 // One disk to copy: the domain's target device ("vda") and where its copy
 // goes on the destination host.
@@ -65,9 +72,23 @@ struct MigrationRequest {
   int64_t bandwidth_mib_per_s = 0;   // 0: unlimited
 };
 
+// virDomainJobType: the job running now, or how the last one ended.
+enum class JobType {
+  kNone = 0,
+  kBounded = 1,
+  kUnbounded = 2,
+  kCompleted = 3,
+  kFailed = 4,
+  kCancelled = 5,
+};
+
 // virDomainGetJobStats, with libvirt's field names (bytes, milliseconds).
+// Without an active job it describes the domain's last job (libvirt's
+// VIR_DOMAIN_JOB_STATS_COMPLETED), so a caller that missed the end learns it.
 struct JobStats {
   bool active = false;
+  JobType type = JobType::kNone;
+  std::string errmsg;  // VIR_DOMAIN_JOB_ERRMSG: why a failed job failed
   int64_t time_elapsed = 0;
   int64_t data_total = 0;
   int64_t data_processed = 0;

@@ -1,5 +1,7 @@
 #include "fakes/libvirt/fake_hypervisor.h"
 
+#include "fakes/libvirt/fake_fabric.h"
+
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
@@ -21,11 +23,60 @@ std::string Element(absl::string_view xml, absl::string_view tag) {
   return std::string(xml.substr(start + open.size(), end - start - open.size()));
 }
 
+// The value of attribute `name` inside `tag` ("<target dev='vda' bus=...>").
+std::string Attribute(absl::string_view tag, absl::string_view name) {
+  for (char quote : {'\'', '"'}) {
+    const std::string key = absl::StrCat(" ", name, "=", std::string(1, quote));
+    const size_t at = tag.find(key);
+    if (at == absl::string_view::npos) continue;
+    const size_t begin = at + key.size();
+    const size_t end = tag.find(quote, begin);
+    if (end != absl::string_view::npos) return std::string(tag.substr(begin, end - begin));
+  }
+  return "";
+}
+
+// The first "<tag ...>" inside `xml`, or "".
+absl::string_view Tag(absl::string_view xml, absl::string_view tag) {
+  const std::string open = absl::StrCat("<", tag, " ");
+  const size_t start = xml.find(open);
+  if (start == absl::string_view::npos) return "";
+  const size_t end = xml.find('>', start);
+  return end == absl::string_view::npos ? "" : xml.substr(start, end - start);
+}
+
+// target dev -> source path of every <disk> (file= or dev=).
+std::map<std::string, std::string> Disks(absl::string_view xml) {
+  std::map<std::string, std::string> disks;
+  size_t pos = 0;
+  while ((pos = xml.find("<disk", pos)) != absl::string_view::npos) {
+    const size_t end = xml.find("</disk>", pos);
+    if (end == absl::string_view::npos) break;
+    const absl::string_view disk = xml.substr(pos, end - pos);
+    const absl::string_view source = Tag(disk, "source");
+    std::string path = Attribute(source, "file");
+    if (path.empty()) path = Attribute(source, "dev");
+    const std::string dev = Attribute(Tag(disk, "target"), "dev");
+    if (!dev.empty()) disks[dev] = path;
+    pos = end;
+  }
+  return disks;
+}
+
 }  // namespace
+
+absl::Status FakeHypervisor::Reachable(absl::string_view verb, absl::string_view name) {
+  if (down_) {
+    return absl::UnavailableError(absl::StrCat(
+        verb, " ", name, ": unable to connect to libvirtd on ", host_, ": the node is down"));
+  }
+  if (fault_hook_) return fault_hook_(verb, name);
+  return absl::OkStatus();
+}
 
 absl::StatusOr<FakeHypervisor::Domain*> FakeHypervisor::Find(absl::string_view verb,
                                                              absl::string_view name) {
-  if (fault_hook_) RETURN_IF_ERROR(fault_hook_(verb, name));
+  RETURN_IF_ERROR(Reachable(verb, name));
   auto it = domains_.find(std::string(name));
   if (it == domains_.end()) {
     return absl::NotFoundError(
@@ -37,7 +88,8 @@ absl::StatusOr<FakeHypervisor::Domain*> FakeHypervisor::Find(absl::string_view v
 
 ports::DomainInfo FakeHypervisor::Describe(const std::string& name,
                                            const Domain& domain) const {
-  return ports::DomainInfo{name, domain.uuid, domain.state, /*persistent=*/true};
+  return ports::DomainInfo{name, domain.uuid, domain.state, domain.reason,
+                           domain.persistent};
 }
 
 void FakeHypervisor::Emit(const std::string& name, DomainEventType type) {
@@ -50,7 +102,7 @@ absl::StatusOr<ports::DomainInfo> FakeHypervisor::LookupDomain(absl::string_view
 }
 
 absl::StatusOr<std::vector<ports::DomainInfo>> FakeHypervisor::ListDomains() {
-  if (fault_hook_) RETURN_IF_ERROR(fault_hook_("list", ""));
+  RETURN_IF_ERROR(Reachable("list", ""));
   std::vector<ports::DomainInfo> out;
   for (const auto& [name, domain] : domains_) out.push_back(Describe(name, domain));
   return out;
@@ -58,7 +110,7 @@ absl::StatusOr<std::vector<ports::DomainInfo>> FakeHypervisor::ListDomains() {
 
 absl::StatusOr<ports::DomainInfo> FakeHypervisor::DefineDomain(absl::string_view xml) {
   const std::string name = Element(xml, "name");
-  if (fault_hook_) RETURN_IF_ERROR(fault_hook_("define", name));
+  RETURN_IF_ERROR(Reachable("define", name));
   if (xml.find("<domain") == absl::string_view::npos || name.empty()) {
     return absl::InvalidArgumentError(
         "define domain: XML error: a domain needs <domain> with a <name>");
@@ -73,6 +125,8 @@ absl::StatusOr<ports::DomainInfo> FakeHypervisor::DefineDomain(absl::string_view
           it->second.uuid));
     }
     it->second.xml = std::string(xml);
+    it->second.disks = Disks(xml);
+    it->second.persistent = true;
     Emit(name, DomainEventType::kDefined);
     return Describe(name, it->second);
   }
@@ -91,6 +145,7 @@ absl::StatusOr<ports::DomainInfo> FakeHypervisor::DefineDomain(absl::string_view
   Domain& domain = domains_[name];
   domain.uuid = uuid;
   domain.xml = std::string(xml);
+  domain.disks = Disks(xml);
   Emit(name, DomainEventType::kDefined);
   return Describe(name, domain);
 }
@@ -113,12 +168,13 @@ absl::StatusOr<std::string> FakeHypervisor::DomainXml(absl::string_view name) {
 
 absl::Status FakeHypervisor::Transition(absl::string_view verb, absl::string_view name,
                                         std::initializer_list<DomainState> from,
-                                        DomainState to, DomainEventType event,
+                                        DomainState to, int reason, DomainEventType event,
                                         absl::string_view refusal) {
   ASSIGN_OR_RETURN(Domain * domain, Find(verb, name));
   for (DomainState state : from) {
     if (domain->state == state) {
       domain->state = to;
+      domain->reason = reason;
       Emit(std::string(name), event);
       return absl::OkStatus();
     }
@@ -129,31 +185,44 @@ absl::Status FakeHypervisor::Transition(absl::string_view verb, absl::string_vie
 
 absl::Status FakeHypervisor::Start(absl::string_view name) {
   return Transition("start", name, {DomainState::kShutoff, DomainState::kCrashed},
-                    DomainState::kRunning, DomainEventType::kStarted,
+                    DomainState::kRunning, /*booted*/ 1, DomainEventType::kStarted,
                     "domain is already running");
 }
 
 absl::Status FakeHypervisor::Destroy(absl::string_view name) {
-  return Transition("destroy", name,
-                    {DomainState::kRunning, DomainState::kPaused, DomainState::kBlocked,
-                     DomainState::kShutdown, DomainState::kPMSuspended},
-                    DomainState::kShutoff, DomainEventType::kStopped,
-                    "domain is not running");
+  RETURN_IF_ERROR(Transition("destroy", name,
+                             {DomainState::kRunning, DomainState::kPaused,
+                              DomainState::kBlocked, DomainState::kShutdown,
+                              DomainState::kPMSuspended},
+                             DomainState::kShutoff, /*destroyed*/ 2,
+                             DomainEventType::kStopped, "domain is not running"));
+  if (fabric_ != nullptr) fabric_->DomainDestroyed(host_, name);
+  // A transient domain (an incoming migration's) ceases to exist when stopped.
+  auto it = domains_.find(std::string(name));
+  if (it != domains_.end() && !it->second.persistent) domains_.erase(it);
+  return absl::OkStatus();
 }
 
 absl::Status FakeHypervisor::Suspend(absl::string_view name) {
   return Transition("suspend", name, {DomainState::kRunning, DomainState::kBlocked},
-                    DomainState::kPaused, DomainEventType::kSuspended,
-                    "domain is not running");
+                    DomainState::kPaused, ports::kPausedUser,
+                    DomainEventType::kSuspended, "domain is not running");
 }
 
 absl::Status FakeHypervisor::Resume(absl::string_view name) {
+  ASSIGN_OR_RETURN(Domain * domain, Find("resume", name));
+  if (domain->state == DomainState::kPaused && domain->reason == ports::kPausedMigration) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "resume ", name,
+        ": Requested operation is not valid: domain is paused by a migration job"));
+  }
   return Transition("resume", name, {DomainState::kPaused}, DomainState::kRunning,
-                    DomainEventType::kResumed, "domain is not paused");
+                    /*unpaused*/ 3, DomainEventType::kResumed, "domain is not paused");
 }
 
 absl::Status FakeHypervisor::StartMigration(const ports::MigrationRequest& request) {
   RETURN_IF_ERROR(Find("migrate", request.domain).status());
+  if (fabric_ != nullptr) return fabric_->StartMigration(host_, request);
   return absl::UnimplementedError(absl::StrCat(
       "migrate ", request.domain,
       ": this function is not supported by the connection driver (the fake's copy "
@@ -162,19 +231,21 @@ absl::Status FakeHypervisor::StartMigration(const ports::MigrationRequest& reque
 
 absl::StatusOr<ports::JobStats> FakeHypervisor::GetJobStats(absl::string_view name) {
   RETURN_IF_ERROR(Find("job_stats", name).status());
+  if (fabric_ != nullptr) return fabric_->JobStatsOf(host_, name);
   return absl::UnimplementedError(absl::StrCat(
       "job stats of ", name, ": this function is not supported by the connection driver"));
 }
 
 absl::Status FakeHypervisor::AbortJob(absl::string_view name) {
   RETURN_IF_ERROR(Find("abort_job", name).status());
+  if (fabric_ != nullptr) return fabric_->AbortJob(host_, name);
   return absl::UnimplementedError(absl::StrCat(
       "abort the job of ", name,
       ": this function is not supported by the connection driver"));
 }
 
 absl::StatusOr<std::vector<ports::DomainEvent>> FakeHypervisor::PollEvents() {
-  if (fault_hook_) RETURN_IF_ERROR(fault_hook_("events", ""));
+  RETURN_IF_ERROR(Reachable("events", ""));
   std::vector<ports::DomainEvent> out;
   out.swap(events_);
   return out;

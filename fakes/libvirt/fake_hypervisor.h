@@ -3,12 +3,12 @@
 // running one... are FailedPrecondition, as VIR_ERR_OPERATION_INVALID) and
 // emit libvirt's lifecycle events in order.
 //
-// What it does not do yet: migration, job stats and job abort answer
-// Unimplemented, exactly as libvirt's test driver does. The copy engine
-// (disks as versioned blocks, guest writes, dirty tracking, switchover) is the
-// next step of the storage-migration work.
+// Alone, migration, job stats and job abort answer Unimplemented, exactly as
+// libvirt's test driver does. A host created by a FakeFabric (fake_fabric.h)
+// migrates: the fabric holds the disks, the guests and the copy engine.
 //
-// Domain XML is kept as given; the fake reads only <name> and <uuid> from it.
+// Domain XML is kept as given; the fake reads <name>, <uuid> and each disk's
+// <source file|dev> and <target dev> from it.
 #ifndef FERRY_FAKES_LIBVIRT_FAKE_HYPERVISOR_H_
 #define FERRY_FAKES_LIBVIRT_FAKE_HYPERVISOR_H_
 
@@ -21,6 +21,8 @@
 #include "core/ports/hypervisor.h"
 
 namespace ferry::fakes {
+
+class FakeFabric;
 
 class FakeHypervisor : public ports::Hypervisor {
  public:
@@ -52,18 +54,28 @@ class FakeHypervisor : public ports::Hypervisor {
   // processes outlive libvirtd), undelivered events are lost.
   void RestartDaemon() { events_.clear(); }
 
+  const std::string& host() const { return host_; }
+  // A host whose node is down answers every call with Unavailable.
+  bool down() const { return down_; }
+
  private:
+  friend class FakeFabric;
+
   struct Domain {
     std::string uuid;
     std::string xml;
     ports::DomainState state = ports::DomainState::kShutoff;
+    int reason = 0;
+    bool persistent = true;  // false: created by an incoming migration
+    std::map<std::string, std::string> disks;  // target dev -> source path
   };
 
+  absl::Status Reachable(absl::string_view verb, absl::string_view name);
   absl::StatusOr<Domain*> Find(absl::string_view verb, absl::string_view name);
   // Moves a domain from one of `from` to `to`, or FailedPrecondition.
   absl::Status Transition(absl::string_view verb, absl::string_view name,
                           std::initializer_list<ports::DomainState> from,
-                          ports::DomainState to, ports::DomainEventType event,
+                          ports::DomainState to, int reason, ports::DomainEventType event,
                           absl::string_view refusal);
   ports::DomainInfo Describe(const std::string& name, const Domain& domain) const;
   void Emit(const std::string& name, ports::DomainEventType type);
@@ -73,6 +85,8 @@ class FakeHypervisor : public ports::Hypervisor {
   std::vector<ports::DomainEvent> events_;
   FaultHook fault_hook_;
   int64_t uuid_counter_ = 0;
+  FakeFabric* fabric_ = nullptr;
+  bool down_ = false;
 };
 
 }  // namespace ferry::fakes

@@ -1,0 +1,60 @@
+// DiskImage: a disk's content as versions of fixed-size blocks, so that a
+// 100 GiB disk costs what a small one costs. Blocks below `prefix` hold the
+// image's base content (`base`, an id of what was imported), blocks from
+// `prefix` on are zero, and written blocks override either with the version
+// of the write that produced them. Cost grows with the number of written
+// blocks, never with the size.
+//
+//   DiskImage source(DiskImage::BlocksFor(100 * kGiB), /*base=*/7);
+//   source.Write(12, /*version=*/1);
+//   DiskImage copy(source.blocks(), 0);
+//   copy.CopyRange(source, 0, source.blocks());   // bulk copy
+//   copy.Content(12) == 1;
+#ifndef FERRY_FAKES_LIBVIRT_DISK_IMAGE_H_
+#define FERRY_FAKES_LIBVIRT_DISK_IMAGE_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+
+namespace ferry::fakes {
+
+inline constexpr int64_t kBlockSize = int64_t{1} << 20;  // 1 MiB
+inline constexpr int64_t kGiB = int64_t{1} << 30;
+inline constexpr int64_t kMiB = int64_t{1} << 20;
+
+class DiskImage {
+ public:
+  static int64_t BlocksFor(int64_t bytes) { return (bytes + kBlockSize - 1) / kBlockSize; }
+
+  // A disk of `blocks` blocks; base content `base` everywhere (0: all zero).
+  DiskImage(int64_t blocks, uint64_t base)
+      : blocks_(blocks), base_(base), prefix_(base == 0 ? 0 : blocks) {}
+
+  int64_t blocks() const { return blocks_; }
+  int64_t written_blocks() const { return static_cast<int64_t>(overrides_.size()); }
+
+  // 0 is a zero block; anything else names a base image or a guest write.
+  uint64_t Content(int64_t block) const;
+  void Write(int64_t block, uint64_t version) { overrides_[block] = version; }
+  // Makes [begin, end) equal to `from`'s content there. Copying from 0
+  // upwards (a bulk copy) extends the base prefix instead of touching blocks.
+  void CopyRange(const DiskImage& from, int64_t begin, int64_t end);
+  void CopyBlock(const DiskImage& from, int64_t block);
+  // Forgets the latest write of the highest written block (test-only damage:
+  // shows that the data checker is not vacuous). False when nothing was written.
+  bool ForgetOneWrite();
+
+  // The first block (below min(blocks)) whose content differs, or nullopt.
+  std::optional<int64_t> FirstDifference(const DiskImage& other) const;
+
+ private:
+  int64_t blocks_;
+  uint64_t base_;
+  int64_t prefix_;                       // blocks below hold base_
+  std::map<int64_t, uint64_t> overrides_;  // written blocks, ordered
+};
+
+}  // namespace ferry::fakes
+
+#endif  // FERRY_FAKES_LIBVIRT_DISK_IMAGE_H_

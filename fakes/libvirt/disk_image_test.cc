@@ -1,0 +1,53 @@
+#include "fakes/libvirt/disk_image.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ferry::fakes {
+namespace {
+
+TEST(DiskImageTest, BulkCopyOfAHundredGibIsEqualWithoutTouchingBlocks) {
+  DiskImage source(DiskImage::BlocksFor(100 * kGiB), /*base=*/7);
+  source.Write(5, 100);
+  source.Write(90000, 101);
+  DiskImage copy(source.blocks(), 0);
+  EXPECT_EQ(copy.FirstDifference(source), 0);
+  copy.CopyRange(source, 0, 50000);
+  EXPECT_EQ(copy.FirstDifference(source), 50000);
+  copy.CopyRange(source, 50000, source.blocks());
+  EXPECT_EQ(copy.FirstDifference(source), std::nullopt);
+  EXPECT_EQ(copy.Content(5), 100u);
+  EXPECT_EQ(copy.Content(90000), 101u);
+  EXPECT_EQ(copy.Content(6), 7u);
+  EXPECT_EQ(copy.written_blocks(), 2);  // cost follows writes, not size
+}
+
+TEST(DiskImageTest, AWriteBehindTheCopyIsADifferenceUntilCopiedAgain) {
+  DiskImage source(1000, 3);
+  DiskImage copy(1000, 0);
+  copy.CopyRange(source, 0, 1000);
+  source.Write(10, 55);
+  EXPECT_EQ(copy.FirstDifference(source), 10);
+  copy.CopyBlock(source, 10);
+  EXPECT_EQ(copy.FirstDifference(source), std::nullopt);
+}
+
+TEST(DiskImageTest, ForgetOneWriteDropsTheHighestWrittenBlock) {
+  DiskImage disk(10, 1);
+  EXPECT_FALSE(disk.ForgetOneWrite());
+  disk.Write(2, 9);
+  disk.Write(4, 8);
+  EXPECT_TRUE(disk.ForgetOneWrite());
+  EXPECT_EQ(disk.Content(4), 1u);
+  EXPECT_EQ(disk.Content(2), 9u);
+}
+
+TEST(DiskImageTest, DifferentBasesDiffer) {
+  DiskImage a(10, 1), b(10, 2);
+  EXPECT_EQ(a.FirstDifference(b), 0);
+  DiskImage blank(10, 0);
+  EXPECT_EQ(blank.FirstDifference(DiskImage(10, 0)), std::nullopt);
+}
+
+}  // namespace
+}  // namespace ferry::fakes

@@ -1,0 +1,551 @@
+#include "fakes/libvirt/fake_fabric.h"
+
+#include <algorithm>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "base/status_macros.h"
+
+namespace ferry::fakes {
+namespace {
+
+using ports::DomainEventType;
+using ports::DomainState;
+using ports::JobType;
+
+uint64_t SplitMix(uint64_t* state) {
+  uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+uint64_t Fnv1a(absl::string_view s) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+// "qemu+tcp://node-b/system" -> "node-b".
+std::string HostOfUri(absl::string_view uri) {
+  const size_t scheme = uri.find("://");
+  if (scheme == absl::string_view::npos) return "";
+  absl::string_view rest = uri.substr(scheme + 3);
+  const size_t slash = rest.find('/');
+  if (slash != absl::string_view::npos) rest = rest.substr(0, slash);
+  const size_t colon = rest.find(':');
+  if (colon != absl::string_view::npos) rest = rest.substr(0, colon);
+  return std::string(rest);
+}
+
+}  // namespace
+
+FakeFabric::FakeFabric(Options options) : options_(options) {}
+
+FakeHypervisor* FakeFabric::AddHost(const std::string& name) {
+  auto& slot = hosts_[name];
+  if (!slot) {
+    slot = std::make_unique<FakeHypervisor>(name);
+    slot->fabric_ = this;
+  }
+  return slot.get();
+}
+
+FakeHypervisor* FakeFabric::host(absl::string_view name) const {
+  auto it = hosts_.find(std::string(name));
+  return it == hosts_.end() ? nullptr : it->second.get();
+}
+
+absl::Status FakeFabric::CreateVolume(const std::string& path, int64_t size_bytes,
+                                      uint64_t base) {
+  if (size_bytes <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat("volume ", path, ": size must be positive"));
+  }
+  if (volumes_.count(path)) {
+    return absl::AlreadyExistsError(absl::StrCat("volume ", path, " already exists"));
+  }
+  volumes_.emplace(path, Volume{size_bytes, DiskImage(DiskImage::BlocksFor(size_bytes), base)});
+  return absl::OkStatus();
+}
+
+absl::Status FakeFabric::DeleteVolume(const std::string& path) {
+  if (volumes_.erase(path) == 0) {
+    return absl::NotFoundError(absl::StrCat("volume ", path, " does not exist"));
+  }
+  return absl::OkStatus();
+}
+
+const DiskImage* FakeFabric::volume(absl::string_view path) const {
+  auto it = volumes_.find(std::string(path));
+  return it == volumes_.end() ? nullptr : &it->second.image;
+}
+
+int64_t FakeFabric::volume_size(absl::string_view path) const {
+  auto it = volumes_.find(std::string(path));
+  return it == volumes_.end() ? 0 : it->second.size_bytes;
+}
+
+absl::Status FakeFabric::AddGuest(const GuestOptions& options) {
+  if (guests_.count(options.domain)) {
+    return absl::AlreadyExistsError(absl::StrCat("guest ", options.domain, " already exists"));
+  }
+  Guest guest;
+  guest.options = options;
+  guest.rng = options_.seed ^ Fnv1a(options.domain);
+  guests_.emplace(options.domain, std::move(guest));
+  return absl::OkStatus();
+}
+
+FakeFabric::Guest* FakeFabric::FindGuest(absl::string_view domain) {
+  auto it = guests_.find(std::string(domain));
+  return it == guests_.end() ? nullptr : &it->second;
+}
+
+const std::map<int64_t, uint64_t>* FakeFabric::AckedWrites(absl::string_view domain,
+                                                          absl::string_view dev) const {
+  auto g = guests_.find(std::string(domain));
+  if (g == guests_.end()) return nullptr;
+  auto d = g->second.acked.find(std::string(dev));
+  return d == g->second.acked.end() ? nullptr : &d->second;
+}
+
+int64_t FakeFabric::acknowledged_writes(absl::string_view domain) const {
+  auto g = guests_.find(std::string(domain));
+  return g == guests_.end() ? 0 : g->second.writes;
+}
+
+std::vector<std::string> FakeFabric::HostsRunning(absl::string_view domain) const {
+  std::vector<std::string> out;
+  for (const auto& [name, host] : hosts_) {
+    if (host->down_) continue;
+    auto it = host->domains_.find(std::string(domain));
+    if (it == host->domains_.end()) continue;
+    if (it->second.state == DomainState::kRunning || it->second.state == DomainState::kPaused) {
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> FakeFabric::MissingWrite(absl::string_view domain,
+                                                    absl::string_view dev,
+                                                    absl::string_view path) const {
+  const auto* acked = AckedWrites(domain, dev);
+  if (acked == nullptr || acked->empty()) return std::nullopt;
+  const DiskImage* image = volume(path);
+  if (image == nullptr) {
+    return absl::StrCat("volume ", path, " is gone but holds ", acked->size(),
+                        " acknowledged blocks of ", domain, "/", dev);
+  }
+  for (const auto& [block, version] : *acked) {
+    const uint64_t content = image->Content(block);
+    if (content != version) {
+      return absl::StrCat("block ", block, " of ", domain, "/", dev, " on ", path,
+                          " holds version ", content, ", the guest was acknowledged ",
+                          version);
+    }
+  }
+  return std::nullopt;
+}
+
+FakeHypervisor::Domain* FakeFabric::RunningDomain(absl::string_view domain,
+                                                 std::string* host_name) {
+  for (auto& [name, host] : hosts_) {
+    if (host->down_) continue;
+    auto it = host->domains_.find(std::string(domain));
+    if (it != host->domains_.end() && it->second.state == DomainState::kRunning) {
+      *host_name = name;
+      return &it->second;
+    }
+  }
+  return nullptr;
+}
+
+void FakeFabric::GuestWrites(Guest& guest, absl::Duration dt) {
+  std::string host_name;
+  FakeHypervisor::Domain* domain = RunningDomain(guest.options.domain, &host_name);
+  if (domain == nullptr || domain->disks.empty() || guest.options.write_bytes_per_s <= 0) {
+    return;
+  }
+  guest.carry_bytes += absl::ToDoubleSeconds(dt) * static_cast<double>(guest.options.write_bytes_per_s);
+  const int64_t count = static_cast<int64_t>(guest.carry_bytes / kBlockSize);
+  guest.carry_bytes -= static_cast<double>(count * kBlockSize);
+  std::vector<std::pair<std::string, std::string>> disks(domain->disks.begin(),
+                                                         domain->disks.end());
+  auto job_it = jobs_.find(guest.options.domain);
+  Job* job = job_it == jobs_.end() ? nullptr : &job_it->second;
+  for (int64_t i = 0; i < count; ++i) {
+    const auto& [dev, path] = disks[static_cast<size_t>(guest.writes) % disks.size()];
+    auto vol = volumes_.find(path);
+    if (vol == volumes_.end() || vol->second.full) continue;  // an I/O error: not acknowledged
+    const int64_t span = std::max<int64_t>(
+        1, std::min(vol->second.image.blocks(), DiskImage::BlocksFor(guest.options.working_set_bytes)));
+    const int64_t block = static_cast<int64_t>(SplitMix(&guest.rng) % static_cast<uint64_t>(span));
+    const uint64_t version = (Fnv1a(guest.options.domain) << 20) ^ static_cast<uint64_t>(++guest.writes);
+    vol->second.image.Write(block, version);
+    if (job != nullptr) {
+      for (DiskJob& disk : job->disks) {
+        if (disk.dev != dev) continue;
+        if (block >= disk.cursor) break;  // the bulk pass will copy it
+        auto dst = volumes_.find(disk.destination);
+        const bool synced = disk.cursor >= vol->second.image.blocks() && disk.dirty.empty();
+        if (job->request.synchronous_writes && synced && dst != volumes_.end()) {
+          dst->second.image.CopyBlock(vol->second.image, block);  // active mirror
+        } else {
+          disk.dirty.insert(block);
+        }
+      }
+    }
+    guest.acked[dev][block] = version;
+  }
+}
+
+absl::Status FakeFabric::StartMigration(const std::string& source_host,
+                                        const ports::MigrationRequest& request) {
+  FakeHypervisor* source = host(source_host);
+  auto dom = source->domains_.find(request.domain);
+  if (dom->second.state != DomainState::kRunning) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "migrate ", request.domain, ": Requested operation is not valid: domain is not running"));
+  }
+  if (jobs_.count(request.domain)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "migrate ", request.domain,
+        ": Requested operation is not valid: another migration job is already running"));
+  }
+  const std::string target_name = HostOfUri(request.destination_uri);
+  FakeHypervisor* target = host(target_name);
+  if (target == nullptr || target->down_) {
+    return absl::UnavailableError(absl::StrCat("migrate ", request.domain,
+                                               ": unable to connect to server at '",
+                                               request.destination_uri, "'"));
+  }
+  if (target == source) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "migrate ", request.domain, ": the destination host is the source host"));
+  }
+  if (target->domains_.count(request.domain)) {
+    return absl::AlreadyExistsError(absl::StrCat("migrate ", request.domain, ": domain '",
+                                                 request.domain, "' already exists on ",
+                                                 target_name));
+  }
+  if (request.disks.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("migrate ", request.domain, ": no disks to copy (migrate_disks is empty)"));
+  }
+  Job job;
+  job.domain = request.domain;
+  job.source_host = source_host;
+  job.target_host = target_name;
+  job.request = request;
+  job.bandwidth = request.bandwidth_mib_per_s > 0 ? request.bandwidth_mib_per_s * kMiB
+                                                   : options_.link_bytes_per_s;
+  std::string target_xml = dom->second.xml;
+  std::map<std::string, std::string> target_disks = dom->second.disks;
+  for (const ports::DiskCopy& copy : request.disks) {
+    auto d = dom->second.disks.find(copy.target_dev);
+    if (d == dom->second.disks.end()) {
+      return absl::InvalidArgumentError(absl::StrCat("migrate ", request.domain,
+                                                     ": domain has no disk '",
+                                                     copy.target_dev, "'"));
+    }
+    const Volume* src = volumes_.count(d->second) ? &volumes_.at(d->second) : nullptr;
+    const Volume* dst = volumes_.count(copy.destination_path)
+                            ? &volumes_.at(copy.destination_path)
+                            : nullptr;
+    if (src == nullptr || dst == nullptr) {
+      return absl::NotFoundError(absl::StrCat(
+          "migrate ", request.domain, ": Cannot access storage file '",
+          src == nullptr ? d->second : copy.destination_path, "': No such file or directory"));
+    }
+    if (dst->size_bytes < src->size_bytes) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "migrate ", request.domain, ": destination ", copy.destination_path, " (",
+          dst->size_bytes, " bytes) is smaller than ", d->second, " (", src->size_bytes,
+          " bytes)"));
+    }
+    DiskJob disk_job;
+    disk_job.dev = copy.target_dev;
+    disk_job.source = d->second;
+    disk_job.destination = copy.destination_path;
+    job.disks.push_back(std::move(disk_job));
+    job.disk_total += src->size_bytes;
+    target_xml = absl::StrReplaceAll(target_xml, {{absl::StrCat("'", d->second, "'"),
+                                                   absl::StrCat("'", copy.destination_path, "'")}});
+    target_disks[copy.target_dev] = copy.destination_path;
+  }
+  const Guest* guest = guests_.count(request.domain) ? &guests_.at(request.domain) : nullptr;
+  job.memory_total = guest != nullptr ? guest->options.memory_bytes : kGiB;
+  job.memory_remaining = job.memory_total;
+
+  // The incoming side: a transient domain, paused for the incoming migration.
+  FakeHypervisor::Domain incoming;
+  incoming.uuid = dom->second.uuid;
+  incoming.xml = target_xml;
+  incoming.state = DomainState::kPaused;
+  incoming.reason = ports::kPausedMigration;
+  incoming.persistent = false;
+  incoming.disks = std::move(target_disks);
+  target->domains_[request.domain] = std::move(incoming);
+  target->Emit(request.domain, DomainEventType::kStarted);
+  last_jobs_.erase({source_host, request.domain});
+  last_jobs_.erase({target_name, request.domain});
+  jobs_.emplace(request.domain, std::move(job));
+  return absl::OkStatus();
+}
+
+bool FakeFabric::AllDisksSynced(const Job& job) const {
+  for (const DiskJob& disk : job.disks) {
+    if (disk.cursor < volumes_.at(disk.source).image.blocks() || !disk.dirty.empty()) return false;
+  }
+  return true;
+}
+
+int64_t FakeFabric::DirtyBytes(const Job& job) const {
+  int64_t bytes = 0;
+  for (const DiskJob& disk : job.disks) {
+    bytes += (volumes_.at(disk.source).image.blocks() - disk.cursor) * kBlockSize;
+    bytes += static_cast<int64_t>(disk.dirty.size()) * kBlockSize;
+  }
+  return bytes;
+}
+
+void FakeFabric::Progress(Job& job, absl::Duration dt) {
+  job.elapsed += dt;
+  if (job.phase == JobPhase::kHandover) {
+    Complete(job);
+    return;
+  }
+  job.carry_bytes += absl::ToDoubleSeconds(dt) * static_cast<double>(job.bandwidth);
+  int64_t budget = static_cast<int64_t>(job.carry_bytes);
+  job.carry_bytes -= static_cast<double>(budget);
+  const int64_t start_budget = budget;
+  for (DiskJob& disk : job.disks) {
+    Volume& src = volumes_.at(disk.source);
+    auto dst_it = volumes_.find(disk.destination);
+    if (dst_it == volumes_.end() || dst_it->second.full) {
+      EndJob(job.domain, JobType::kFailed,
+             absl::StrCat("operation failed: migration of disk ", disk.dev,
+                          " failed: No space left on device (", disk.destination, ")"));
+      return;
+    }
+    DiskImage& dst = dst_it->second.image;
+    const int64_t blocks = src.image.blocks();
+    if (disk.cursor < blocks && budget >= kBlockSize) {
+      const int64_t n = std::min(blocks - disk.cursor, budget / kBlockSize);
+      dst.CopyRange(src.image, disk.cursor, disk.cursor + n);
+      disk.cursor += n;
+      budget -= n * kBlockSize;
+      job.disk_processed += n * kBlockSize;
+    }
+    while (disk.cursor >= blocks && !disk.dirty.empty() && budget >= kBlockSize) {
+      dst.CopyBlock(src.image, *disk.dirty.begin());
+      disk.dirty.erase(disk.dirty.begin());
+      budget -= kBlockSize;
+      job.disk_processed += kBlockSize;
+    }
+  }
+  if (AllDisksSynced(job)) {
+    job.phase = JobPhase::kMemory;
+    const Guest* guest = guests_.count(job.domain) ? &guests_.at(job.domain) : nullptr;
+    if (job.memory_started && guest != nullptr) {
+      job.memory_remaining = std::min(
+          job.memory_total,
+          job.memory_remaining + static_cast<int64_t>(absl::ToDoubleSeconds(dt) *
+                                                      guest->options.memory_dirty_bytes_per_s));
+    }
+    job.memory_started = true;
+    const int64_t sent = std::min(budget, job.memory_remaining);
+    job.memory_remaining -= sent;
+    job.memory_processed += sent;
+    budget -= sent;
+    const int64_t pending = job.memory_remaining + DirtyBytes(job);
+    const double fits = absl::ToDoubleSeconds(options_.max_downtime) * job.bandwidth;
+    if (static_cast<double>(pending) <= fits) {
+      // Converged: pause the source; the next Advance completes the handover.
+      FakeHypervisor* source = host(job.source_host);
+      auto& dom = source->domains_.at(job.domain);
+      dom.state = DomainState::kPaused;
+      dom.reason = ports::kPausedMigration;
+      source->Emit(job.domain, DomainEventType::kSuspended);
+      job.downtime_ms = static_cast<int64_t>(1000.0 * pending / job.bandwidth);
+      job.phase = JobPhase::kHandover;
+    }
+  }
+  job.disk_bps = static_cast<int64_t>((start_budget - budget) / std::max(1e-9, absl::ToDoubleSeconds(dt)));
+}
+
+void FakeFabric::Complete(Job& job) {
+  for (DiskJob& disk : job.disks) {
+    DiskImage& dst = volumes_.at(disk.destination).image;
+    const DiskImage& src = volumes_.at(disk.source).image;
+    for (int64_t block : disk.dirty) dst.CopyBlock(src, block);
+    job.disk_processed += static_cast<int64_t>(disk.dirty.size()) * kBlockSize;
+    disk.dirty.clear();
+  }
+  job.memory_processed += job.memory_remaining;
+  job.memory_remaining = 0;
+  FakeHypervisor* source = host(job.source_host);
+  FakeHypervisor* target = host(job.target_host);
+  // The source domain goes (VIR_MIGRATE_UNDEFINE_SOURCE); the target is
+  // left paused (VIR_MIGRATE_PAUSED) or running.
+  source->domains_.erase(job.domain);
+  source->Emit(job.domain, DomainEventType::kStopped);
+  auto& incoming = target->domains_.at(job.domain);
+  if (job.request.leave_paused) {
+    incoming.state = DomainState::kPaused;
+    incoming.reason = ports::kPausedUser;
+    target->Emit(job.domain, DomainEventType::kSuspended);
+  } else {
+    incoming.state = DomainState::kRunning;
+    incoming.reason = ports::kRunningMigrated;
+    target->Emit(job.domain, DomainEventType::kResumed);
+  }
+  ports::JobStats stats = StatsOf(job);
+  stats.active = false;
+  stats.type = JobType::kCompleted;
+  last_jobs_[{job.source_host, job.domain}] = stats;
+  last_jobs_[{job.target_host, job.domain}] = stats;
+  jobs_.erase(job.domain);
+}
+
+void FakeFabric::EndJob(const std::string& domain_ref, JobType type,
+                        const std::string& errmsg) {
+  const std::string domain = domain_ref;  // may name the job's own field, moved below
+  auto it = jobs_.find(domain);
+  if (it == jobs_.end()) return;
+  Job job = std::move(it->second);
+  jobs_.erase(it);
+  ports::JobStats stats = StatsOf(job);
+  stats.active = false;
+  stats.type = type;
+  stats.errmsg = errmsg;
+  last_jobs_[{job.source_host, domain}] = stats;
+  last_jobs_[{job.target_host, domain}] = stats;
+  FakeHypervisor* source = host(job.source_host);
+  if (!source->down_) {
+    auto dom = source->domains_.find(domain);
+    if (dom != source->domains_.end() && dom->second.state == DomainState::kPaused &&
+        dom->second.reason == ports::kPausedMigration) {
+      dom->second.state = DomainState::kRunning;
+      dom->second.reason = /*unpaused*/ 3;
+      source->Emit(domain, DomainEventType::kResumed);
+    }
+  }
+  FakeHypervisor* target = host(job.target_host);
+  if (!target->down_ && target->domains_.erase(domain) > 0) {
+    target->Emit(domain, DomainEventType::kStopped);
+  }
+}
+
+ports::JobStats FakeFabric::StatsOf(const Job& job) const {
+  ports::JobStats stats;
+  stats.active = true;
+  stats.type = JobType::kUnbounded;
+  stats.time_elapsed = absl::ToInt64Milliseconds(job.elapsed);
+  stats.disk_total = job.disk_total;
+  stats.disk_processed = job.disk_processed;
+  stats.disk_remaining = DirtyBytes(job);
+  stats.disk_bps = job.disk_bps;
+  stats.memory_total = job.memory_total;
+  stats.memory_processed = job.memory_processed;
+  stats.memory_remaining = job.memory_remaining;
+  const Guest* guest = guests_.count(job.domain) ? &guests_.at(job.domain) : nullptr;
+  stats.memory_dirty_rate = guest != nullptr ? guest->options.memory_dirty_bytes_per_s : 0;
+  stats.memory_iteration =
+      job.memory_total > 0 ? 1 + job.memory_processed / job.memory_total : 0;
+  stats.data_total = stats.disk_total + stats.memory_total;
+  stats.data_processed = stats.disk_processed + stats.memory_processed;
+  stats.data_remaining = stats.disk_remaining + stats.memory_remaining;
+  stats.downtime = job.downtime_ms;
+  return stats;
+}
+
+absl::StatusOr<ports::JobStats> FakeFabric::JobStatsOf(const std::string& host_name,
+                                                      absl::string_view domain) {
+  auto it = jobs_.find(std::string(domain));
+  if (it != jobs_.end() &&
+      (it->second.source_host == host_name || it->second.target_host == host_name)) {
+    return StatsOf(it->second);
+  }
+  auto last = last_jobs_.find({host_name, std::string(domain)});
+  if (last != last_jobs_.end()) return last->second;
+  return ports::JobStats{};
+}
+
+absl::Status FakeFabric::AbortJob(const std::string& host_name, absl::string_view domain) {
+  auto it = jobs_.find(std::string(domain));
+  if (it == jobs_.end() || it->second.source_host != host_name) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "abort the job of ", domain, ": Requested operation is not valid: no job is active on "
+        "the domain"));
+  }
+  EndJob(std::string(domain), JobType::kCancelled,
+         "operation aborted: migration out job: canceled by client");
+  return absl::OkStatus();
+}
+
+void FakeFabric::DomainDestroyed(const std::string& host_name, absl::string_view domain) {
+  auto it = jobs_.find(std::string(domain));
+  if (it == jobs_.end()) return;
+  if (it->second.source_host == host_name || it->second.target_host == host_name) {
+    EndJob(std::string(domain), JobType::kFailed,
+           absl::StrCat("operation failed: domain ", domain, " was destroyed on ", host_name));
+  }
+}
+
+void FakeFabric::Advance(absl::Duration dt) {
+  for (auto& [name, guest] : guests_) GuestWrites(guest, dt);
+  std::vector<std::string> active;
+  for (const auto& [domain, job] : jobs_) active.push_back(domain);
+  for (const std::string& domain : active) {
+    auto it = jobs_.find(domain);
+    if (it != jobs_.end()) Progress(it->second, dt);
+  }
+}
+
+void FakeFabric::CutStreams(absl::string_view host_name) {
+  std::vector<std::string> hit;
+  for (const auto& [domain, job] : jobs_) {
+    if (job.source_host == host_name || job.target_host == host_name) hit.push_back(domain);
+  }
+  for (const std::string& domain : hit) {
+    EndJob(domain, JobType::kFailed,
+           "operation failed: migration stream: Connection reset by peer");
+  }
+}
+
+void FakeFabric::FillVolume(absl::string_view path) {
+  auto it = volumes_.find(std::string(path));
+  if (it != volumes_.end()) it->second.full = true;
+}
+
+void FakeFabric::NodeDown(absl::string_view host_name) {
+  FakeHypervisor* h = host(host_name);
+  if (h == nullptr || h->down_) return;
+  std::vector<std::string> hit;
+  for (const auto& [domain, job] : jobs_) {
+    if (job.source_host == host_name || job.target_host == host_name) hit.push_back(domain);
+  }
+  // Mark down first so EndJob leaves the dead host's domains alone.
+  h->down_ = true;
+  for (const std::string& domain : hit) {
+    EndJob(domain, JobType::kFailed,
+           absl::StrCat("operation failed: lost connection to ", host_name));
+  }
+  h->domains_.clear();  // QEMU processes die with the node
+  h->events_.clear();
+}
+
+void FakeFabric::NodeUp(absl::string_view host_name) {
+  FakeHypervisor* h = host(host_name);
+  if (h != nullptr) h->down_ = false;
+}
+
+bool FakeFabric::ForgetOneWrite(absl::string_view path) {
+  auto it = volumes_.find(std::string(path));
+  return it != volumes_.end() && it->second.image.ForgetOneWrite();
+}
+
+}  // namespace ferry::fakes

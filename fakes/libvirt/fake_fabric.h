@@ -1,0 +1,166 @@
+// FakeFabric: the libvirt hosts of a simulated cluster, their disks, the
+// guests running on them and the copy engine between them. Deterministic:
+// time moves only by Advance(), randomness comes from the seed.
+//
+// Disks are DiskImages (versioned blocks: a 100 GiB disk costs what a small
+// one does). A guest writes to the disks of the domain it runs on at a
+// configured rate; every write it completes is acknowledged and remembered,
+// so a checker can ask whether a disk holds every acknowledged write. A
+// migration (MigrationRequest through a host's Hypervisor port) behaves like
+// QEMU's drive-mirror plus pre-copy: a bulk pass over each disk at the link
+// bandwidth, re-copy of blocks written behind the cursor (or mirrored
+// synchronously once in sync), memory iterations until the remainder fits the
+// maximum downtime, then the handover: the source pauses (kPausedMigration),
+// the last dirty blocks and pages cross, the target is left paused
+// (VIR_MIGRATE_PAUSED) and the source domain goes away.
+//
+//   FakeFabric fabric({.seed = 7});
+//   FakeHypervisor* a = fabric.AddHost("node-a");
+//   fabric.AddHost("node-b");
+//   fabric.CreateVolume("pv-src", 100 * kGiB, /*base=*/1);
+//   ... define and start a domain on `a`, AddGuest(...), StartMigration(...)
+//   fabric.Advance(absl::Seconds(1));   // once per simulated second
+#ifndef FERRY_FAKES_LIBVIRT_FAKE_FABRIC_H_
+#define FERRY_FAKES_LIBVIRT_FAKE_FABRIC_H_
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "core/ports/hypervisor.h"
+#include "fakes/libvirt/disk_image.h"
+#include "fakes/libvirt/fake_hypervisor.h"
+
+namespace ferry::fakes {
+
+class FakeFabric {
+ public:
+  struct Options {
+    uint64_t seed = 1;
+    int64_t link_bytes_per_s = kGiB;               // migration stream bandwidth
+    absl::Duration max_downtime = absl::Milliseconds(300);
+  };
+
+  struct GuestOptions {
+    std::string domain;                  // the guest runs in the domain of this name
+    int64_t memory_bytes = kGiB;
+    int64_t write_bytes_per_s = 0;       // to its disks, round-robin
+    int64_t working_set_bytes = kGiB;    // writes land in the first bytes of each disk
+    int64_t memory_dirty_bytes_per_s = 0;
+  };
+
+  FakeFabric() : FakeFabric(Options{}) {}
+  explicit FakeFabric(Options options);
+  FakeFabric(const FakeFabric&) = delete;
+  FakeFabric& operator=(const FakeFabric&) = delete;
+
+  // Hosts. The returned hypervisor lives as long as the fabric.
+  FakeHypervisor* AddHost(const std::string& name);
+  FakeHypervisor* host(absl::string_view name) const;  // nullptr when unknown
+
+  // Volumes (what a PV's path or device names). `base` is the imported
+  // content's id (0: blank).
+  absl::Status CreateVolume(const std::string& path, int64_t size_bytes, uint64_t base);
+  absl::Status DeleteVolume(const std::string& path);
+  const DiskImage* volume(absl::string_view path) const;  // nullptr when absent
+  int64_t volume_size(absl::string_view path) const;
+
+  absl::Status AddGuest(const GuestOptions& options);
+  // Acknowledged writes of a guest's disk `dev`: block -> latest version.
+  const std::map<int64_t, uint64_t>* AckedWrites(absl::string_view domain,
+                                                 absl::string_view dev) const;
+  int64_t acknowledged_writes(absl::string_view domain) const;
+  // Where the guest's domain runs (state running or paused), or "" when nowhere.
+  std::vector<std::string> HostsRunning(absl::string_view domain) const;
+  // The first acknowledged write of `domain`'s disk `dev` that volume `path`
+  // lacks, described; nullopt when it holds them all.
+  std::optional<std::string> MissingWrite(absl::string_view domain, absl::string_view dev,
+                                          absl::string_view path) const;
+
+  // Moves time: guests write, jobs copy.
+  void Advance(absl::Duration dt);
+
+  // Faults.
+  // Breaks every migration stream to or from `host`: those jobs fail.
+  void CutStreams(absl::string_view host);
+  // The volume accepts no more data: a copy onto it fails.
+  void FillVolume(absl::string_view path);
+  // The node dies: its domains are gone, its jobs fail, calls are Unavailable.
+  void NodeDown(absl::string_view host);
+  void NodeUp(absl::string_view host);
+  // Test-only damage: drops the newest write of the highest written block.
+  bool ForgetOneWrite(absl::string_view path);
+
+  // Called by FakeHypervisor.
+  absl::Status StartMigration(const std::string& source_host,
+                              const ports::MigrationRequest& request);
+  absl::StatusOr<ports::JobStats> JobStatsOf(const std::string& host, absl::string_view domain);
+  absl::Status AbortJob(const std::string& host, absl::string_view domain);
+  void DomainDestroyed(const std::string& host, absl::string_view domain);
+
+ private:
+  struct Volume {
+    int64_t size_bytes = 0;
+    DiskImage image;
+    bool full = false;
+  };
+  struct Guest {
+    GuestOptions options;
+    std::map<std::string, std::map<int64_t, uint64_t>> acked;  // dev -> block -> version
+    int64_t writes = 0;
+    double carry_bytes = 0;
+    uint64_t rng = 0;
+  };
+  struct DiskJob {
+    std::string dev, source, destination;
+    int64_t cursor = 0;            // blocks below were bulk-copied
+    std::set<int64_t> dirty;       // written behind the cursor, to copy again
+  };
+  enum class JobPhase { kDisks, kMemory, kHandover };
+  struct Job {
+    std::string domain, source_host, target_host;
+    ports::MigrationRequest request;
+    std::vector<DiskJob> disks;
+    JobPhase phase = JobPhase::kDisks;
+    int64_t bandwidth = 0;
+    double carry_bytes = 0;
+    int64_t memory_total = 0, memory_remaining = 0, memory_processed = 0;
+    int64_t disk_total = 0, disk_processed = 0;
+    int64_t disk_bps = 0;
+    int64_t downtime_ms = 0;
+    absl::Duration elapsed;
+    bool memory_started = false;
+  };
+
+  Guest* FindGuest(absl::string_view domain);
+  FakeHypervisor::Domain* RunningDomain(absl::string_view domain, std::string* host);
+  void GuestWrites(Guest& guest, absl::Duration dt);
+  void Progress(Job& job, absl::Duration dt);
+  void Complete(Job& job);
+  // Ends the job: the source runs on (resumed if the handover had paused it),
+  // the target domain is destroyed.
+  void EndJob(const std::string& domain, ports::JobType type, const std::string& errmsg);
+  ports::JobStats StatsOf(const Job& job) const;
+  bool AllDisksSynced(const Job& job) const;
+  int64_t DirtyBytes(const Job& job) const;
+
+  Options options_;
+  std::map<std::string, std::unique_ptr<FakeHypervisor>> hosts_;
+  std::map<std::string, Volume> volumes_;
+  std::map<std::string, Guest> guests_;   // by domain name
+  std::map<std::string, Job> jobs_;       // active, by domain name
+  std::map<std::pair<std::string, std::string>, ports::JobStats> last_jobs_;  // (host, domain)
+};
+
+}  // namespace ferry::fakes
+
+#endif  // FERRY_FAKES_LIBVIRT_FAKE_FABRIC_H_

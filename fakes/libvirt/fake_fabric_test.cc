@@ -1,0 +1,210 @@
+#include "fakes/libvirt/fake_fabric.h"
+
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ferry::fakes {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ports::DomainState;
+using ports::JobType;
+
+constexpr char kXml[] =
+    "<domain type='kvm'><name>vm</name><devices>"
+    "<disk type='file'><source file='src-a'/><target dev='vda' bus='virtio'/></disk>"
+    "<disk type='block'><source dev='src-b'/><target dev='vdb' bus='virtio'/></disk>"
+    "</devices></domain>";
+
+class FakeFabricTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    a_ = fabric_.AddHost("node-a");
+    b_ = fabric_.AddHost("node-b");
+    ASSERT_TRUE(fabric_.CreateVolume("src-a", 10 * kGiB, 11).ok());
+    ASSERT_TRUE(fabric_.CreateVolume("src-b", 2 * kGiB, 12).ok());
+    ASSERT_TRUE(fabric_.CreateVolume("dst-a", 12 * kGiB, 0).ok());
+    ASSERT_TRUE(fabric_.CreateVolume("dst-b", 2 * kGiB, 0).ok());
+    ASSERT_TRUE(a_->DefineDomain(kXml).ok());
+    ASSERT_TRUE(a_->Start("vm").ok());
+  }
+
+  void AddGuest(int64_t write_rate) {
+    ASSERT_TRUE(fabric_
+                    .AddGuest({.domain = "vm",
+                               .memory_bytes = kGiB,
+                               .write_bytes_per_s = write_rate,
+                               .working_set_bytes = kGiB,
+                               .memory_dirty_bytes_per_s = write_rate})
+                    .ok());
+  }
+
+  ports::MigrationRequest Request() {
+    ports::MigrationRequest request;
+    request.domain = "vm";
+    request.destination_uri = "qemu+tcp://node-b/system";
+    request.disks = {{"vda", "dst-a"}, {"vdb", "dst-b"}};
+    return request;
+  }
+
+  // Advances one second at a time until the job ends; returns the seconds taken.
+  int RunJob(int limit) {
+    for (int s = 1; s <= limit; ++s) {
+      fabric_.Advance(absl::Seconds(1));
+      // After a handover only the target knows the domain; after a failure
+      // only the source.
+      for (FakeHypervisor* h : {a_, b_}) {
+        auto stats = h->GetJobStats("vm");
+        if (stats.ok() && !stats->active && stats->type != JobType::kNone) return s;
+      }
+    }
+    return -1;
+  }
+
+  FakeFabric fabric_;
+  FakeHypervisor* a_ = nullptr;
+  FakeHypervisor* b_ = nullptr;
+};
+
+TEST_F(FakeFabricTest, MigrationCopiesEveryAcknowledgedWriteAndLeavesTheTargetPaused) {
+  AddGuest(50 * kMiB);
+  ASSERT_TRUE(a_->StartMigration(Request()).ok());
+  auto incoming = b_->LookupDomain("vm");
+  ASSERT_TRUE(incoming.ok());
+  EXPECT_EQ(incoming->state, DomainState::kPaused);
+  EXPECT_EQ(incoming->reason, ports::kPausedMigration);
+  EXPECT_FALSE(incoming->persistent);
+
+  fabric_.Advance(absl::Seconds(3));
+  auto stats = a_->GetJobStats("vm");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_TRUE(stats->active);
+  EXPECT_EQ(stats->disk_total, 12 * kGiB);
+  EXPECT_GT(stats->disk_processed, 0);
+  EXPECT_GT(stats->disk_remaining, 0);
+
+  const int seconds = RunJob(100);
+  ASSERT_GT(seconds, 0);
+  EXPECT_EQ(b_->GetJobStats("vm")->type, JobType::kCompleted);
+  EXPECT_EQ(a_->LookupDomain("vm").status().code(), absl::StatusCode::kNotFound);
+  auto done = b_->LookupDomain("vm");
+  EXPECT_EQ(done->state, DomainState::kPaused);
+  EXPECT_EQ(done->reason, ports::kPausedUser);
+  EXPECT_GT(fabric_.acknowledged_writes("vm"), 100);
+  EXPECT_EQ(fabric_.MissingWrite("vm", "vda", "dst-a"), std::nullopt);
+  EXPECT_EQ(fabric_.MissingWrite("vm", "vdb", "dst-b"), std::nullopt);
+  // The incoming domain's XML names the destination volumes.
+  EXPECT_THAT(*b_->DomainXml("vm"), HasSubstr("'dst-a'"));
+
+  // Nothing runs until someone resumes the target; then writes land there.
+  const int64_t writes = fabric_.acknowledged_writes("vm");
+  fabric_.Advance(absl::Seconds(5));
+  EXPECT_EQ(fabric_.acknowledged_writes("vm"), writes);
+  ASSERT_TRUE(b_->Resume("vm").ok());
+  fabric_.Advance(absl::Seconds(5));
+  EXPECT_GT(fabric_.acknowledged_writes("vm"), writes);
+  EXPECT_EQ(fabric_.MissingWrite("vm", "vda", "dst-a"), std::nullopt);
+  EXPECT_NE(fabric_.MissingWrite("vm", "vda", "src-a"), std::nullopt);
+}
+
+TEST_F(FakeFabricTest, AHandoverPausesTheSourceForOneStepFirst) {
+  AddGuest(0);
+  ASSERT_TRUE(a_->StartMigration(Request()).ok());
+  for (int i = 0; i < 100 && a_->LookupDomain("vm")->state == DomainState::kRunning; ++i) {
+    fabric_.Advance(absl::Seconds(1));
+  }
+  auto paused = a_->LookupDomain("vm");
+  ASSERT_TRUE(paused.ok());
+  EXPECT_EQ(paused->state, DomainState::kPaused);
+  EXPECT_EQ(paused->reason, ports::kPausedMigration);
+  EXPECT_EQ(a_->Resume("vm").code(), absl::StatusCode::kFailedPrecondition);
+  fabric_.Advance(absl::Seconds(1));
+  EXPECT_FALSE(a_->LookupDomain("vm").ok());
+}
+
+TEST_F(FakeFabricTest, AbortKeepsTheSourceRunningAndRemovesTheTarget) {
+  AddGuest(10 * kMiB);
+  ASSERT_TRUE(a_->StartMigration(Request()).ok());
+  fabric_.Advance(absl::Seconds(2));
+  ASSERT_TRUE(a_->AbortJob("vm").ok());
+  EXPECT_EQ(a_->LookupDomain("vm")->state, DomainState::kRunning);
+  EXPECT_FALSE(b_->LookupDomain("vm").ok());
+  EXPECT_EQ(a_->GetJobStats("vm")->type, JobType::kCancelled);
+  EXPECT_EQ(a_->AbortJob("vm").code(), absl::StatusCode::kFailedPrecondition);
+  fabric_.Advance(absl::Seconds(2));
+  EXPECT_EQ(fabric_.MissingWrite("vm", "vda", "src-a"), std::nullopt);
+}
+
+TEST_F(FakeFabricTest, FaultsFailTheJobWithLibvirtsMessage) {
+  AddGuest(0);
+  ASSERT_TRUE(a_->StartMigration(Request()).ok());
+  fabric_.Advance(absl::Seconds(1));
+  fabric_.CutStreams("node-b");
+  EXPECT_EQ(a_->GetJobStats("vm")->type, JobType::kFailed);
+  EXPECT_THAT(a_->GetJobStats("vm")->errmsg, HasSubstr("Connection reset by peer"));
+  EXPECT_EQ(a_->LookupDomain("vm")->state, DomainState::kRunning);
+
+  ASSERT_TRUE(a_->StartMigration(Request()).ok()) << a_->StartMigration(Request());
+  fabric_.FillVolume("dst-a");
+  fabric_.Advance(absl::Seconds(1));
+  EXPECT_THAT(a_->GetJobStats("vm")->errmsg, HasSubstr("No space left on device"));
+  EXPECT_FALSE(b_->LookupDomain("vm").ok());
+}
+
+TEST_F(FakeFabricTest, TargetNodeLossFailsTheJobAndSourceNodeLossKillsTheGuest) {
+  AddGuest(10 * kMiB);
+  ASSERT_TRUE(a_->StartMigration(Request()).ok());
+  fabric_.NodeDown("node-b");
+  EXPECT_EQ(b_->LookupDomain("vm").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(a_->GetJobStats("vm")->type, JobType::kFailed);
+  EXPECT_THAT(fabric_.HostsRunning("vm"), ElementsAre("node-a"));
+  fabric_.NodeUp("node-b");
+  EXPECT_EQ(b_->LookupDomain("vm").status().code(), absl::StatusCode::kNotFound);
+
+  fabric_.NodeDown("node-a");
+  EXPECT_TRUE(fabric_.HostsRunning("vm").empty());
+  const int64_t writes = fabric_.acknowledged_writes("vm");
+  fabric_.Advance(absl::Seconds(3));
+  EXPECT_EQ(fabric_.acknowledged_writes("vm"), writes);
+}
+
+TEST_F(FakeFabricTest, AGuestWritingFasterThanTheLinkNeverConverges) {
+  AddGuest(4 * kGiB);  // the link is 1 GiB/s
+  ASSERT_TRUE(a_->StartMigration(Request()).ok());
+  EXPECT_EQ(RunJob(120), -1);
+  EXPECT_TRUE(a_->GetJobStats("vm")->active);
+  EXPECT_GT(a_->GetJobStats("vm")->disk_remaining, 0);
+}
+
+TEST_F(FakeFabricTest, RefusesBadRequestsClearly) {
+  ports::MigrationRequest request = Request();
+  request.destination_uri = "qemu+tcp://node-z/system";
+  EXPECT_EQ(a_->StartMigration(request).code(), absl::StatusCode::kUnavailable);
+  request = Request();
+  request.disks = {{"vdz", "dst-a"}};
+  EXPECT_EQ(a_->StartMigration(request).code(), absl::StatusCode::kInvalidArgument);
+  request = Request();
+  request.disks = {{"vda", "dst-b"}};  // 2 GiB for a 10 GiB disk
+  EXPECT_EQ(a_->StartMigration(request).code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(a_->StartMigration(Request()).ok());
+  EXPECT_EQ(a_->StartMigration(Request()).code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(FakeFabricTest, SameSeedSameWrites) {
+  FakeFabric other;
+  FakeHypervisor* h = other.AddHost("node-a");
+  ASSERT_TRUE(other.CreateVolume("src-a", 10 * kGiB, 11).ok());
+  ASSERT_TRUE(other.CreateVolume("src-b", 2 * kGiB, 12).ok());
+  ASSERT_TRUE(h->DefineDomain(kXml).ok());
+  ASSERT_TRUE(h->Start("vm").ok());
+  ASSERT_TRUE(other.AddGuest({.domain = "vm", .write_bytes_per_s = 20 * kMiB}).ok());
+  AddGuest(20 * kMiB);
+  fabric_.Advance(absl::Seconds(10));
+  other.Advance(absl::Seconds(10));
+  EXPECT_EQ(*fabric_.AckedWrites("vm", "vda"), *other.AckedWrites("vm", "vda"));
+}
+
+}  // namespace
+}  // namespace ferry::fakes
