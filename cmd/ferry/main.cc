@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "cmd/ferry/convert.h"
 #include "cmd/ferry/lint.h"
+#include "cmd/ferry/scenario.h"
 
 namespace {
 
@@ -19,6 +20,10 @@ Commands:
                            per finding. Exit 0 clean, 1 findings, 2 unreadable input.
   convert -f FILE... [-o yaml|json]
                            Write the manifests back in canonical form.
+  scenario run PATH... [--trace]
+                           Run scenario files (or every *.textproto in a folder) in
+                           the deterministic simulator: one line per scenario, a
+                           summary, exit 1 if any fails. See docs/scenarios.md.
   help                     Show this text.
 
 FILE may be "-" for standard input; -f may be repeated or followed by several files.
@@ -92,6 +97,10 @@ int Run(int argc, char** argv) {
   if (command == "help" || command == "-h" || command == "--help") {
     std::cout << kUsage;
     return 0;
+  }
+  if (command == "scenario") {
+    return ferry::cli::RunScenarioCommand(std::vector<std::string>(argv + 2, argv + argc),
+                                          std::cout, std::cerr);
   }
   if (command != "lint" && command != "convert") {
     std::cerr << "ferry: unknown command \"" << command << "\"\n\n" << kUsage;

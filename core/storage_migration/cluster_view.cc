@@ -40,4 +40,20 @@ const k8s::PersistentVolume* ClusterView::FindPv(absl::string_view name) const {
   return nullptr;
 }
 
+const kubevirt::VirtualMachine* ClusterView::FindVm(absl::string_view ns,
+                                                   absl::string_view name) const {
+  return Find(vms, ns, name);
+}
+
+const k8s::Pod* ClusterView::FindPod(absl::string_view ns, absl::string_view name) const {
+  return Find(pods, ns, name);
+}
+
+const k8s::Node* ClusterView::FindNode(absl::string_view name) const {
+  for (const Ptr<k8s::Node>& node : nodes) {
+    if (node->metadata().name() == name) return node.get();
+  }
+  return nullptr;
+}
+
 }  // namespace ferry::storage_migration

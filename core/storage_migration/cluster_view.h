@@ -29,6 +29,8 @@ struct ClusterView {
   std::vector<Ptr<k8s::PersistentVolumeClaim>> pvcs;
   std::vector<Ptr<k8s::PersistentVolume>> pvs;
   std::vector<Ptr<cdi::DataVolume>> data_volumes;
+  std::vector<Ptr<k8s::Pod>> pods;
+  std::vector<Ptr<k8s::Node>> nodes;
 
   // nullptr when absent. Empty namespaces mean "default".
   const kubevirt::VirtualMachineInstance* FindVmi(absl::string_view ns,
@@ -37,6 +39,9 @@ struct ClusterView {
                                             absl::string_view name) const;
   const k8s::PersistentVolume* FindPv(absl::string_view name) const;
   const cdi::DataVolume* FindDataVolume(absl::string_view ns, absl::string_view name) const;
+  const kubevirt::VirtualMachine* FindVm(absl::string_view ns, absl::string_view name) const;
+  const k8s::Pod* FindPod(absl::string_view ns, absl::string_view name) const;
+  const k8s::Node* FindNode(absl::string_view name) const;
 };
 
 }  // namespace ferry::storage_migration

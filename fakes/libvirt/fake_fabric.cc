@@ -76,6 +76,15 @@ absl::Status FakeFabric::DeleteVolume(const std::string& path) {
   return absl::OkStatus();
 }
 
+absl::Status FakeFabric::ImportImage(const std::string& path, uint64_t base) {
+  auto it = volumes_.find(path);
+  if (it == volumes_.end()) {
+    return absl::NotFoundError(absl::StrCat("volume ", path, " does not exist"));
+  }
+  it->second.image = DiskImage(it->second.image.blocks(), base);
+  return absl::OkStatus();
+}
+
 const DiskImage* FakeFabric::volume(absl::string_view path) const {
   auto it = volumes_.find(std::string(path));
   return it == volumes_.end() ? nullptr : &it->second.image;

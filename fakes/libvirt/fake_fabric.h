@@ -71,6 +71,8 @@ class FakeFabric {
   // content's id (0: blank).
   absl::Status CreateVolume(const std::string& path, int64_t size_bytes, uint64_t base);
   absl::Status DeleteVolume(const std::string& path);
+  // An importer wrote image `base` onto the whole volume.
+  absl::Status ImportImage(const std::string& path, uint64_t base);
   const DiskImage* volume(absl::string_view path) const;  // nullptr when absent
   int64_t volume_size(absl::string_view path) const;
 

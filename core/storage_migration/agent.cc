@@ -1,0 +1,198 @@
+#include "core/storage_migration/agent.h"
+
+#include "absl/strings/str_cat.h"
+#include "api/volumes.h"
+#include "core/storage_migration/controller.h"
+
+namespace ferry::storage_migration {
+namespace {
+
+using VMIM = kubevirt::VirtualMachineInstanceMigration;
+
+absl::string_view Ns(absl::string_view ns) { return ns.empty() ? "default" : ns; }
+
+constexpr int kMaxStartAttempts = 3;
+
+std::string Observe(const std::string& role, const LocalDomain& d) {
+  if (!d.present) return "Absent";
+  switch (d.info.state) {
+    case ports::DomainState::kRunning:
+    case ports::DomainState::kBlocked:
+      return "Running";
+    case ports::DomainState::kPaused:
+      if (d.info.reason == ports::kPausedMigration) {
+        return role == "Source" ? "PausedInHandover" : "PausedAwaitingCopy";
+      }
+      return role == "Source" ? "Running" : "PausedCopyComplete";
+    default:
+      return "Absent";
+  }
+}
+
+std::string JobState(const kubevirt::DomainReport* previous, const ports::JobStats& stats) {
+  const std::string prev = previous == nullptr ? "" : previous->job();
+  if (prev.empty() || prev == "None") return "None";
+  if (stats.active) return "Active";
+  switch (stats.type) {
+    case ports::JobType::kCompleted: return "Completed";
+    case ports::JobType::kFailed: return "Failed";
+    case ports::JobType::kCancelled: return "Cancelled";
+    default: return prev;  // unknown here (e.g. the source domain is gone after the handover)
+  }
+}
+
+bool SameReport(const kubevirt::DomainReport& a, const kubevirt::DomainReport& b) {
+  return a.role() == b.role() && a.node() == b.node() && a.domain() == b.domain() &&
+         a.job() == b.job() && a.error() == b.error() && a.ready() == b.ready() &&
+         a.start_attempts() == b.start_attempts();
+}
+
+}  // namespace
+
+std::string RoleOf(const VMIM& m, absl::string_view node) {
+  const auto& ms = m.status().migration_state();
+  if (!ms.source_node().empty() && ms.source_node() == node) return "Source";
+  if (!ms.target_node().empty() && ms.target_node() == node) return "Target";
+  return "";
+}
+
+std::string DiskTargetDev(const kubevirt::VirtualMachineInstanceSpec& spec,
+                          absl::string_view volume) {
+  const auto& disks = spec.domain().devices().disks();
+  for (int i = 0; i < disks.size(); ++i) {
+    if (disks.Get(i).name() == volume) {
+      return absl::StrCat("vd", std::string(1, static_cast<char>('a' + i)));
+    }
+  }
+  return "";
+}
+
+std::string VolumePath(const ClusterView& view, absl::string_view ns, absl::string_view claim) {
+  const k8s::PersistentVolumeClaim* pvc = view.FindPvc(ns, claim);
+  if (pvc == nullptr || pvc->status().phase() != "Bound") return "";
+  return pvc->spec().volume_name();
+}
+
+std::vector<AgentAction> PlanAgent(const AgentView& v) {
+  std::vector<AgentAction> actions;
+  const VMIM& m = *v.migration;
+  const std::string role = RoleOf(m, v.node);
+  if (role.empty()) return actions;
+  const std::string ns(Ns(m.metadata().namespace_()));
+  const std::string domain = DomainName(ns, m.spec().vmi_name());
+  const auto& st = m.status();
+  const std::string side = st.switchover().side();
+  const kubevirt::DomainReport* previous = FindReport(st, role);
+
+  kubevirt::DomainReport report;
+  report.set_role(role);
+  report.set_node(v.node);
+  report.set_domain(Observe(role, v.domain));
+  if (previous != nullptr) report.set_start_attempts(previous->start_attempts());
+  if (role == "Source") {
+    report.set_job(JobState(previous, v.domain.job));
+    if (report.job() == "Failed") report.set_error(v.domain.job.errmsg);
+    else if (previous != nullptr) report.set_error(previous->error());
+  } else {
+    const k8s::Pod* pod = v.cluster->FindPod(ns, TargetPodName(m));
+    report.set_ready(pod != nullptr && pod->spec().node_name() == v.node &&
+                     pod->status().phase() == "Running");
+  }
+
+  AgentAction act;
+  act.domain = domain;
+  bool start = false;
+  if (role == "Source") {
+    if (side == "Source" && v.domain.job.active) {
+      act.kind = AgentAction::Kind::kAbortJob;
+      act.what = "abort the copy (the migration was decided for the source)";
+    } else if (side == "Destination" && v.domain.present) {
+      act.kind = AgentAction::Kind::kDestroy;
+      act.what = "destroy the source domain (the migration was decided for the destination)";
+    } else if (side.empty() && m.metadata().deletion_timestamp().empty() &&
+               (st.phase() == "TargetReady" || st.phase() == "Running") &&
+               report.domain() == "Running" && !v.domain.job.active &&
+               (report.job() == "None" ||
+                (report.job() == "Starting" && v.domain.job.type == ports::JobType::kNone &&
+                 report.start_attempts() < kMaxStartAttempts))) {
+      ports::MigrationRequest& r = act.request;
+      r.domain = domain;
+      r.destination_uri = absl::StrCat("qemu+tcp://", st.migration_state().target_node(), "/system");
+      r.incremental = true;
+      r.synchronous_writes = true;
+      r.leave_paused = true;
+      const kubevirt::VirtualMachineInstance* vmi = v.cluster->FindVmi(ns, m.spec().vmi_name());
+      bool ready = vmi != nullptr;
+      for (const auto& p : m.spec().local_storage_migration().migrate_non_shared_disks()) {
+        if (!ready) break;
+        std::string dev;
+        for (const auto& vol : vmi->spec().volumes()) {
+          std::optional<std::string> claim = api::ClaimOf(vol);
+          if (claim && *claim == p.source_pvc()) dev = DiskTargetDev(vmi->spec(), vol.name());
+        }
+        const std::string path = VolumePath(*v.cluster, ns, p.destination_pvc());
+        if (dev.empty() || path.empty()) ready = false;
+        r.disks.push_back({dev, path});
+      }
+      if (ready) {
+        start = true;
+        act.kind = AgentAction::Kind::kStartMigration;
+        act.what = absl::StrCat("start the copy to ", st.migration_state().target_node());
+        report.set_job("Starting");
+        report.set_start_attempts(report.start_attempts() + 1);
+      }
+    }
+  } else {
+    if ((side == "Source" || st.phase() == "Failed") && v.domain.present) {
+      act.kind = AgentAction::Kind::kDestroy;
+      act.what = "destroy the target domain (the migration ended on the source)";
+    } else if (side == "Destination" && st.switchover().specs_switched() &&
+               report.domain() == "PausedCopyComplete") {
+      const kubevirt::DomainReport* source = FindReport(st, "Source");
+      if ((source != nullptr && source->domain() == "Absent") ||
+          !NodeReady(*v.cluster, st.migration_state().source_node())) {
+        act.kind = AgentAction::Kind::kResume;
+        act.what = "resume the target (decision, specs and the source's end are durable)";
+      }
+    }
+  }
+
+  const bool changed = previous == nullptr || !SameReport(*previous, report);
+  const bool progress = role == "Source" && v.domain.job.active;
+  if (changed || progress) {
+    VMIM next = m;
+    report.set_observed_timestamp(Timestamp(v.now));
+    auto* reports = next.mutable_status()->mutable_domain_reports();
+    bool replaced = false;
+    for (auto& r : *reports) {
+      if (r.role() == role) {
+        r = report;
+        replaced = true;
+      }
+    }
+    if (!replaced) *reports->Add() = report;
+    if (progress) {
+      const ports::JobStats& j = v.domain.job;
+      auto* p = next.mutable_status()->mutable_progress();
+      p->set_disk_total(j.disk_total);
+      p->set_disk_processed(j.disk_processed);
+      p->set_disk_remaining(j.disk_remaining);
+      p->set_disk_bps(j.disk_bps);
+      p->set_iteration(j.memory_iteration);
+      p->set_updated_timestamp(Timestamp(v.now));
+    }
+    AgentAction write;
+    write.kind = AgentAction::Kind::kWrite;
+    write.write = UpdateStatus(next, absl::StrCat(role, " report: domain ", report.domain(),
+                                                  role == "Source" ? ", job " : "",
+                                                  role == "Source" ? report.job() : ""));
+    write.what = write.write.what;
+    actions.push_back(std::move(write));
+  }
+  // Starting is durable before the copy starts, so a crash in between is
+  // seen as an attempt (check, then act).
+  if (start || act.kind != AgentAction::Kind::kWrite) actions.push_back(std::move(act));
+  return actions;
+}
+
+}  // namespace ferry::storage_migration

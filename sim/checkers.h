@@ -1,0 +1,60 @@
+// Checkers: the storage-migration invariants, asserted after every event of
+// a run. Each has a stable name (used by scenario files' expect.violation):
+//
+//   reclaim-after-success      a migration's source claim or DataVolume is
+//                              deleted only after that migration succeeded
+//                              and both VMI and VM name the destination
+//   single-runner              a guest's domain runs on at most one host
+//   running-disks-complete     the disks the guest runs on hold every write
+//                              it was acknowledged
+//   spec-disks-complete        every disk the VMI and the VM name holds every
+//                              acknowledged write (so a restart loses none)
+//   source-untouched           the VMI and VM specs change only after a
+//                              switchover to the destination was recorded
+//   terminal-has-reason        a Failed or Succeeded migration says why
+//
+//   Checkers checkers(world);
+//   checkers.Baseline();                 // after the world is set up
+//   if (std::optional<Violation> v = checkers.Check()) ...
+#ifndef FERRY_SIM_CHECKERS_H_
+#define FERRY_SIM_CHECKERS_H_
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sim/world.h"
+
+namespace ferry::sim {
+
+struct Violation {
+  std::string checker;
+  std::string message;
+};
+
+class Checkers {
+ public:
+  explicit Checkers(World& world) : world_(world) {}
+
+  void Baseline();
+  std::optional<Violation> Check();
+
+  static const std::vector<std::string>& Names();
+
+ private:
+  struct Tracked {  // a migration seen at least once
+    std::string ns, vmi, vm;
+    std::set<std::string> sources;
+    bool succeeded = false;
+  };
+
+  World& world_;
+  std::map<std::string, std::string> baseline_;   // "VMI ns/name" -> spec bytes
+  std::map<std::string, Tracked> migrations_;     // "ns/name" -> what it moves
+};
+
+}  // namespace ferry::sim
+
+#endif  // FERRY_SIM_CHECKERS_H_

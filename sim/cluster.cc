@@ -1,0 +1,507 @@
+#include "sim/cluster.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "api/cdi.pb.h"
+#include "api/core.pb.h"
+#include "api/quantity.h"
+#include "api/volumes.h"
+
+namespace ferry::sim {
+namespace {
+
+template <typename T>
+std::vector<std::shared_ptr<const T>> ListOf(fakes::FakeKubeApi& api, absl::string_view kind) {
+  std::vector<std::shared_ptr<const T>> out;
+  absl::StatusOr<ports::ObjectList> list = api.List(kind, "", k8s::LabelSelector());
+  if (!list.ok()) return out;
+  for (const auto& item : list->items) {
+    if (auto typed = ports::As<T>(item)) out.push_back(typed);
+  }
+  return out;
+}
+
+absl::string_view Ns(absl::string_view ns) { return ns.empty() ? "default" : ns; }
+
+int64_t Bytes(const google::protobuf::Map<std::string, std::string>& resources) {
+  auto it = resources.find("storage");
+  if (it == resources.end()) return 0;
+  absl::StatusOr<api::Quantity> q = api::Quantity::Parse(it->second);
+  return q.ok() ? static_cast<int64_t>(q->Value()) : 0;
+}
+
+std::string Mode(const k8s::PersistentVolumeClaimSpec& spec) {
+  return spec.has_volume_mode() ? spec.volume_mode() : "Filesystem";
+}
+std::string Mode(const k8s::PersistentVolumeSpec& spec) {
+  return spec.has_volume_mode() ? spec.volume_mode() : "Filesystem";
+}
+
+uint64_t Fnv1a(absl::string_view s) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+  return h;
+}
+
+bool NodeAllowed(const k8s::PersistentVolume& pv, absl::string_view node) {
+  const auto& terms = pv.spec().node_affinity().required().node_selector_terms();
+  if (terms.empty()) return true;
+  for (const auto& term : terms) {
+    bool all = true;
+    for (const auto& e : term.match_expressions()) {
+      if (e.key() != "kubernetes.io/hostname") continue;
+      const bool in = std::find(e.values().begin(), e.values().end(), node) != e.values().end();
+      if ((e.operator_() == "In" && !in) || (e.operator_() == "NotIn" && in)) all = false;
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
+bool PodAllowsNode(const k8s::Pod& pod, absl::string_view node) {
+  const auto& terms = pod.spec()
+                          .affinity()
+                          .node_affinity()
+                          .required_during_scheduling_ignored_during_execution()
+                          .node_selector_terms();
+  if (terms.empty()) return true;
+  for (const auto& term : terms) {
+    bool all = true;
+    for (const auto& e : term.match_fields()) {
+      if (e.key() != "metadata.name") continue;
+      const bool in = std::find(e.values().begin(), e.values().end(), node) != e.values().end();
+      if ((e.operator_() == "In" && !in) || (e.operator_() == "NotIn" && in)) all = false;
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
+bool Terminal(const k8s::Pod& pod) {
+  return pod.status().phase() == "Succeeded" || pod.status().phase() == "Failed";
+}
+
+bool ReadWriteOnce(const k8s::PersistentVolumeClaim& pvc) {
+  for (const auto& m : pvc.spec().access_modes()) {
+    if (m == "ReadWriteMany" || m == "ReadOnlyMany") return false;
+  }
+  return true;
+}
+
+struct Snapshot {
+  std::vector<std::shared_ptr<const k8s::StorageClass>> classes;
+  std::vector<std::shared_ptr<const k8s::PersistentVolume>> pvs;
+  std::vector<std::shared_ptr<const k8s::PersistentVolumeClaim>> pvcs;
+  std::vector<std::shared_ptr<const k8s::Pod>> pods;
+  std::vector<std::shared_ptr<const k8s::Node>> nodes;
+
+  explicit Snapshot(fakes::FakeKubeApi& api)
+      : classes(ListOf<k8s::StorageClass>(api, "StorageClass")),
+        pvs(ListOf<k8s::PersistentVolume>(api, "PersistentVolume")),
+        pvcs(ListOf<k8s::PersistentVolumeClaim>(api, "PersistentVolumeClaim")),
+        pods(ListOf<k8s::Pod>(api, "Pod")),
+        nodes(ListOf<k8s::Node>(api, "Node")) {}
+
+  const k8s::StorageClass* ClassOf(const k8s::PersistentVolumeClaim& pvc) const {
+    if (pvc.spec().has_storage_class_name()) {
+      for (const auto& c : classes) {
+        if (c->metadata().name() == pvc.spec().storage_class_name()) return c.get();
+      }
+      return nullptr;
+    }
+    for (const auto& c : classes) {
+      auto it = c->metadata().annotations().find(kDefaultClass);
+      if (it != c->metadata().annotations().end() && it->second == "true") return c.get();
+    }
+    return nullptr;
+  }
+  std::string ClassName(const k8s::PersistentVolumeClaim& pvc) const {
+    if (pvc.spec().has_storage_class_name()) return pvc.spec().storage_class_name();
+    const k8s::StorageClass* c = ClassOf(pvc);
+    return c == nullptr ? "" : c->metadata().name();
+  }
+  const k8s::PersistentVolumeClaim* Pvc(absl::string_view ns, absl::string_view name) const {
+    for (const auto& p : pvcs) {
+      if (Ns(p->metadata().namespace_()) == Ns(ns) && p->metadata().name() == name) return p.get();
+    }
+    return nullptr;
+  }
+  const k8s::PersistentVolume* Pv(absl::string_view name) const {
+    for (const auto& p : pvs) {
+      if (p->metadata().name() == name) return p.get();
+    }
+    return nullptr;
+  }
+  bool NodeReady(absl::string_view name) const {
+    for (const auto& n : nodes) {
+      if (n->metadata().name() != name) continue;
+      for (const auto& c : n->status().conditions()) {
+        if (c.type() == "Ready") return c.status() == "True";
+      }
+    }
+    return false;
+  }
+  static bool Wffc(const k8s::StorageClass* c) {
+    return c != nullptr && c->volume_binding_mode() == "WaitForFirstConsumer";
+  }
+  static bool Provisions(const k8s::StorageClass* c) {
+    return c != nullptr && !c->provisioner().empty() &&
+           c->provisioner() != "kubernetes.io/no-provisioner";
+  }
+  // A static PV `pvc` could bind to (on `node` when given).
+  const k8s::PersistentVolume* Match(const k8s::PersistentVolumeClaim& pvc,
+                                     absl::string_view node) const {
+    const k8s::PersistentVolume* best = nullptr;
+    const int64_t want = Bytes(pvc.spec().resources().requests());
+    const std::string cls = ClassName(pvc);
+    for (const auto& pv : pvs) {
+      const auto& ref = pv->spec().claim_ref();
+      if (!ref.name().empty() &&
+          (ref.name() != pvc.metadata().name() ||
+           Ns(ref.namespace_()) != Ns(pvc.metadata().namespace_()))) {
+        continue;
+      }
+      if (pv->status().phase() == "Bound" || pv->status().phase() == "Released") continue;
+      if (!pvc.spec().volume_name().empty() && pvc.spec().volume_name() != pv->metadata().name()) {
+        continue;
+      }
+      if (pv->spec().storage_class_name() != cls) continue;
+      if (Bytes(pv->spec().capacity()) < want) continue;
+      if (Mode(pv->spec()) != Mode(pvc.spec())) continue;
+      bool modes = true;
+      for (const auto& m : pvc.spec().access_modes()) {
+        if (std::find(pv->spec().access_modes().begin(), pv->spec().access_modes().end(), m) ==
+            pv->spec().access_modes().end()) {
+          modes = false;
+        }
+      }
+      if (!modes) continue;
+      if (!node.empty() && !NodeAllowed(*pv, node)) continue;
+      if (best == nullptr || Bytes(pv->spec().capacity()) < Bytes(best->spec().capacity())) {
+        best = pv.get();
+      }
+    }
+    return best;
+  }
+};
+
+}  // namespace
+
+absl::Status Cluster::AddNode(const std::string& name) {
+  k8s::Node node;
+  node.set_api_version("v1");
+  node.set_kind("Node");
+  node.mutable_metadata()->set_name(name);
+  (*node.mutable_metadata()->mutable_labels())["kubernetes.io/hostname"] = name;
+  absl::StatusOr<ports::ObjectPtr> created = api_.Create(node);
+  if (!created.ok()) return created.status();
+  return SetNodeReady(name, true);
+}
+
+absl::Status Cluster::SetNodeReady(const std::string& name, bool ready) {
+  absl::StatusOr<ports::ObjectPtr> got = api_.Get({"Node", "", name});
+  if (!got.ok()) return got.status();
+  k8s::Node node = *ports::As<k8s::Node>(*got);
+  node.mutable_status()->clear_conditions();
+  auto* c = node.mutable_status()->add_conditions();
+  c->set_type("Ready");
+  c->set_status(ready ? "True" : "False");
+  c->set_reason(ready ? "KubeletReady" : "NodeStatusUnknown");
+  c->set_message(ready ? "kubelet is posting ready status" : "Kubelet stopped posting node status.");
+  return api_.UpdateStatus(node).status();
+}
+
+std::vector<std::string> Cluster::Step() {
+  std::vector<std::string> did;
+  Import(&did);
+  Schedule(&did);
+  Bind(&did);
+  RunPods(&did);
+  Release(&did);
+  return did;
+}
+
+void Cluster::Bind(std::vector<std::string>* did) {
+  Snapshot s(api_);
+  for (const auto& pvc : s.pvcs) {
+    if (pvc->status().phase() == "Bound" || !pvc->metadata().deletion_timestamp().empty()) continue;
+    const k8s::StorageClass* cls = s.ClassOf(*pvc);
+    std::string selected;
+    auto it = pvc->metadata().annotations().find(kSelectedNode);
+    if (it != pvc->metadata().annotations().end()) selected = it->second;
+    if (Snapshot::Wffc(cls) && selected.empty()) continue;  // waits for a consumer
+    const std::string ns(Ns(pvc->metadata().namespace_()));
+    k8s::PersistentVolume pv;
+    if (const k8s::PersistentVolume* match = s.Match(*pvc, Snapshot::Wffc(cls) ? selected : "")) {
+      pv = *match;
+    } else if (Snapshot::Provisions(cls) && pvc->spec().volume_name().empty()) {
+      pv.set_api_version("v1");
+      pv.set_kind("PersistentVolume");
+      pv.mutable_metadata()->set_name(absl::StrCat("pvc-", ns, "-", pvc->metadata().name()));
+      (*pv.mutable_spec()->mutable_capacity())["storage"] =
+          pvc->spec().resources().requests().at("storage");
+      for (const auto& m : pvc->spec().access_modes()) pv.mutable_spec()->add_access_modes(m);
+      pv.mutable_spec()->set_storage_class_name(cls->metadata().name());
+      pv.mutable_spec()->set_volume_mode(Mode(pvc->spec()));
+      pv.mutable_spec()->set_persistent_volume_reclaim_policy(
+          cls->has_reclaim_policy() ? cls->reclaim_policy() : "Delete");
+      pv.mutable_spec()->mutable_csi()->set_driver(cls->provisioner());
+      pv.mutable_spec()->mutable_csi()->set_volume_handle(pv.metadata().name());
+      if (Snapshot::Wffc(cls) && !selected.empty()) {
+        auto* e = pv.mutable_spec()
+                      ->mutable_node_affinity()
+                      ->mutable_required()
+                      ->add_node_selector_terms()
+                      ->add_match_expressions();
+        e->set_key("kubernetes.io/hostname");
+        e->set_operator_("In");
+        e->add_values(selected);
+      }
+      const int64_t bytes = Bytes(pv.spec().capacity());
+      if (!fabric_.CreateVolume(pv.metadata().name(), std::max<int64_t>(bytes, 1), 0).ok()) continue;
+      absl::StatusOr<ports::ObjectPtr> created = api_.Create(pv);
+      if (!created.ok()) continue;
+      pv = *ports::As<k8s::PersistentVolume>(*created);
+      did->push_back(absl::StrCat("provisioner: created PersistentVolume ", pv.metadata().name(),
+                                  " for ", ns, "/", pvc->metadata().name()));
+    } else {
+      continue;
+    }
+    // Bind both ways: the PV's claimRef, then the claim.
+    auto* ref = pv.mutable_spec()->mutable_claim_ref();
+    ref->set_kind("PersistentVolumeClaim");
+    ref->set_namespace_(ns);
+    ref->set_name(pvc->metadata().name());
+    ref->set_uid(pvc->metadata().uid());
+    absl::StatusOr<ports::ObjectPtr> updated = api_.Update(pv);
+    if (!updated.ok()) continue;
+    k8s::PersistentVolume bound = *ports::As<k8s::PersistentVolume>(*updated);
+    bound.mutable_status()->set_phase("Bound");
+    if (!api_.UpdateStatus(bound).ok()) continue;
+    k8s::PersistentVolumeClaim claim = *pvc;
+    claim.mutable_spec()->set_volume_name(pv.metadata().name());
+    absl::StatusOr<ports::ObjectPtr> claimed = api_.Update(claim);
+    if (!claimed.ok()) continue;
+    claim = *ports::As<k8s::PersistentVolumeClaim>(*claimed);
+    claim.mutable_status()->set_phase("Bound");
+    claim.mutable_status()->clear_access_modes();
+    for (const auto& m : pv.spec().access_modes()) claim.mutable_status()->add_access_modes(m);
+    (*claim.mutable_status()->mutable_capacity())["storage"] = pv.spec().capacity().at("storage");
+    if (api_.UpdateStatus(claim).ok()) {
+      did->push_back(absl::StrCat("pv-controller: bound ", ns, "/", pvc->metadata().name(),
+                                  " to ", pv.metadata().name()));
+    }
+  }
+}
+
+void Cluster::Schedule(std::vector<std::string>* did) {
+  Snapshot s(api_);
+  for (const auto& pod : s.pods) {
+    if (Terminal(*pod) || !pod->metadata().deletion_timestamp().empty()) continue;
+    const std::string ns(Ns(pod->metadata().namespace_()));
+    std::vector<const k8s::PersistentVolumeClaim*> claims;
+    std::string missing;
+    for (const auto& v : pod->spec().volumes()) {
+      if (!v.has_persistent_volume_claim()) continue;
+      const k8s::PersistentVolumeClaim* pvc = s.Pvc(ns, v.persistent_volume_claim().claim_name());
+      if (pvc == nullptr) missing = v.persistent_volume_claim().claim_name();
+      else claims.push_back(pvc);
+    }
+    auto annotate = [&](const std::string& node) {
+      for (const k8s::PersistentVolumeClaim* pvc : claims) {
+        if (pvc->status().phase() == "Bound" || !Snapshot::Wffc(s.ClassOf(*pvc)) ||
+            pvc->metadata().annotations().contains(kSelectedNode)) {
+          continue;
+        }
+        k8s::PersistentVolumeClaim next = *pvc;
+        (*next.mutable_metadata()->mutable_annotations())[kSelectedNode] = node;
+        if (api_.Update(next).ok()) {
+          did->push_back(absl::StrCat("scheduler: ", ns, "/", pvc->metadata().name(),
+                                      " selected node ", node));
+        }
+      }
+    };
+    if (!pod->spec().node_name().empty()) {
+      annotate(pod->spec().node_name());
+      continue;
+    }
+    std::string reason;
+    std::string chosen;
+    for (const auto& node : s.nodes) {
+      const std::string& name = node->metadata().name();
+      if (!s.NodeReady(name)) { reason = "node(s) not ready"; continue; }
+      if (!PodAllowsNode(*pod, name)) { reason = "node(s) didn't match Pod's node affinity"; continue; }
+      if (!missing.empty()) { reason = absl::StrCat("persistentvolumeclaim \"", missing, "\" not found"); break; }
+      bool ok = true;
+      for (const k8s::PersistentVolumeClaim* pvc : claims) {
+        if (pvc->status().phase() == "Bound") {
+          const k8s::PersistentVolume* pv = s.Pv(pvc->spec().volume_name());
+          if (pv != nullptr && !NodeAllowed(*pv, name)) {
+            ok = false;
+            reason = "node(s) had volume node affinity conflict";
+          }
+        } else {
+          const k8s::StorageClass* cls = s.ClassOf(*pvc);
+          if (!Snapshot::Wffc(cls)) {
+            ok = false;
+            reason = absl::StrCat("pod has unbound immediate PersistentVolumeClaims");
+          } else if (!Snapshot::Provisions(cls) && s.Match(*pvc, name) == nullptr) {
+            ok = false;
+            reason = "node(s) didn't find available persistent volumes to bind";
+          }
+        }
+        if (ok && ReadWriteOnce(*pvc)) {
+          for (const auto& other : s.pods) {
+            if (other.get() == pod.get() || Terminal(*other) || other->spec().node_name().empty() ||
+                other->spec().node_name() == name) {
+              continue;
+            }
+            for (const auto& ov : other->spec().volumes()) {
+              if (ov.persistent_volume_claim().claim_name() == pvc->metadata().name() &&
+                  Ns(other->metadata().namespace_()) == ns) {
+                ok = false;
+                reason = absl::StrCat("ReadWriteOnce claim ", pvc->metadata().name(),
+                                      " is in use on node ", other->spec().node_name());
+              }
+            }
+          }
+        }
+      }
+      if (ok) { chosen = name; break; }
+    }
+    if (chosen.empty()) {
+      const std::string message = absl::StrCat("0/", s.nodes.size(), " nodes are available: ", reason);
+      if (pod->status().message() != message) {
+        k8s::Pod next = *pod;
+        next.mutable_status()->set_phase("Pending");
+        next.mutable_status()->set_reason("Unschedulable");
+        next.mutable_status()->set_message(message);
+        if (api_.UpdateStatus(next).ok()) {
+          did->push_back(absl::StrCat("scheduler: ", ns, "/", pod->metadata().name(), ": ", message));
+        }
+      }
+      continue;
+    }
+    annotate(chosen);
+    k8s::Pod next = *pod;
+    next.mutable_spec()->set_node_name(chosen);
+    if (api_.Update(next).ok()) {
+      did->push_back(absl::StrCat("scheduler: ", ns, "/", pod->metadata().name(), " on ", chosen));
+    }
+  }
+}
+
+void Cluster::RunPods(std::vector<std::string>* did) {
+  Snapshot s(api_);
+  for (const auto& pod : s.pods) {
+    if (pod->spec().node_name().empty() || Terminal(*pod)) continue;
+    const std::string ns(Ns(pod->metadata().namespace_()));
+    k8s::Pod next = *pod;
+    if (!s.NodeReady(pod->spec().node_name())) {
+      next.mutable_status()->set_phase("Failed");
+      next.mutable_status()->set_reason("NodeLost");
+      next.mutable_status()->set_message(
+          absl::StrCat("node ", pod->spec().node_name(), " which was running the pod is unresponsive"));
+    } else if (pod->status().phase() != "Running") {
+      bool bound = true;
+      for (const auto& v : pod->spec().volumes()) {
+        if (!v.has_persistent_volume_claim()) continue;
+        const k8s::PersistentVolumeClaim* pvc = s.Pvc(ns, v.persistent_volume_claim().claim_name());
+        if (pvc == nullptr || pvc->status().phase() != "Bound") bound = false;
+      }
+      if (!bound) continue;
+      next.mutable_status()->set_phase("Running");
+      next.mutable_status()->clear_reason();
+      next.mutable_status()->clear_message();
+      next.mutable_status()->set_start_time(
+          absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now(), absl::UTCTimeZone()));
+    } else {
+      continue;
+    }
+    if (api_.UpdateStatus(next).ok()) {
+      did->push_back(absl::StrCat("kubelet: ", ns, "/", pod->metadata().name(), " ",
+                                  next.status().phase()));
+    }
+  }
+}
+
+void Cluster::Import(std::vector<std::string>* did) {
+  Snapshot s(api_);
+  for (const auto& dv : ListOf<cdi::DataVolume>(api_, "DataVolume")) {
+    if (dv->status().phase() == "Succeeded" || !dv->metadata().deletion_timestamp().empty()) continue;
+    const std::string ns(Ns(dv->metadata().namespace_()));
+    const k8s::PersistentVolumeClaim* pvc = s.Pvc(ns, dv->metadata().name());
+    cdi::DataVolume next = *dv;
+    if (pvc == nullptr) {
+      k8s::PersistentVolumeClaim claim;
+      claim.set_api_version("v1");
+      claim.set_kind("PersistentVolumeClaim");
+      claim.mutable_metadata()->set_name(dv->metadata().name());
+      claim.mutable_metadata()->set_namespace_(ns);
+      auto* owner = claim.mutable_metadata()->add_owner_references();
+      owner->set_api_version("cdi.kubevirt.io/v1beta1");
+      owner->set_kind("DataVolume");
+      owner->set_name(dv->metadata().name());
+      owner->set_uid(dv->metadata().uid());
+      if (dv->spec().has_pvc()) {
+        *claim.mutable_spec() = dv->spec().pvc();
+      } else {
+        const cdi::StorageSpec& st = dv->spec().storage();
+        for (const auto& m : st.access_modes()) claim.mutable_spec()->add_access_modes(m);
+        if (claim.spec().access_modes().empty()) claim.mutable_spec()->add_access_modes("ReadWriteOnce");
+        *claim.mutable_spec()->mutable_resources() = st.resources();
+        if (st.has_storage_class_name()) claim.mutable_spec()->set_storage_class_name(st.storage_class_name());
+        if (st.has_volume_mode()) claim.mutable_spec()->set_volume_mode(st.volume_mode());
+      }
+      if (api_.Create(claim).ok()) {
+        did->push_back(absl::StrCat("cdi: created claim ", ns, "/", dv->metadata().name()));
+      }
+      next.mutable_status()->set_phase(Snapshot::Wffc(s.ClassOf(claim)) ? "WaitForFirstConsumer"
+                                                                         : "Pending");
+    } else if (pvc->status().phase() == "Bound") {
+      const uint64_t base = dv->spec().source().has_blank()
+                                ? 0
+                                : Fnv1a(absl::StrCat(ns, "/", dv->metadata().name())) | 1;
+      if (!fabric_.ImportImage(pvc->spec().volume_name(), base).ok()) continue;
+      next.mutable_status()->set_phase("Succeeded");
+      next.mutable_status()->set_progress("100.0%");
+      next.mutable_status()->set_claim_name(dv->metadata().name());
+    } else {
+      continue;
+    }
+    if (next.status().phase() != dv->status().phase() && api_.UpdateStatus(next).ok()) {
+      did->push_back(absl::StrCat("cdi: DataVolume ", ns, "/", dv->metadata().name(), " ",
+                                  next.status().phase()));
+    }
+  }
+}
+
+void Cluster::Release(std::vector<std::string>* did) {
+  Snapshot s(api_);
+  for (const auto& pv : s.pvs) {
+    const auto& ref = pv->spec().claim_ref();
+    if (ref.name().empty() || pv->status().phase() != "Bound") continue;
+    const k8s::PersistentVolumeClaim* pvc = s.Pvc(ref.namespace_(), ref.name());
+    if (pvc != nullptr && pvc->metadata().uid() == ref.uid()) continue;
+    if (pv->spec().persistent_volume_reclaim_policy() == "Delete") {
+      if (api_.Delete({"PersistentVolume", "", pv->metadata().name()}).ok()) {
+        (void)fabric_.DeleteVolume(pv->metadata().name());
+        did->push_back(absl::StrCat("pv-controller: deleted released PersistentVolume ",
+                                    pv->metadata().name()));
+      }
+    } else {
+      k8s::PersistentVolume next = *pv;
+      next.mutable_status()->set_phase("Released");
+      if (api_.UpdateStatus(next).ok()) {
+        did->push_back(absl::StrCat("pv-controller: PersistentVolume ", pv->metadata().name(),
+                                    " Released"));
+      }
+    }
+  }
+}
+
+}  // namespace ferry::sim

@@ -1,0 +1,541 @@
+#include "sim/scenario_runner.h"
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "api/manifest/encoder.h"
+#include "api/manifest/reader.h"
+#include "base/status_macros.h"
+#include "google/protobuf/io/tokenizer.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "nlohmann/json.hpp"
+#include "sim/checkers.h"
+#include "sim/world.h"
+
+namespace ferry::sim {
+namespace {
+
+using scenario::Action;
+using scenario::Condition;
+using scenario::Expect;
+using scenario::FieldValue;
+using scenario::MigrationOutcome;
+using scenario::RunningVm;
+using scenario::SameSpec;
+using scenario::Scenario;
+using scenario::Tuning;
+
+constexpr absl::Duration kSettleGrace = absl::Seconds(5);
+
+class Collector : public google::protobuf::io::ErrorCollector {
+ public:
+  explicit Collector(std::string path) : path_(std::move(path)) {}
+  void AddError(int line, google::protobuf::io::ColumnNumber column,
+                const std::string& message) override {
+    if (first_.empty()) first_ = absl::StrCat(path_, ":", line + 1, ":", column + 1, ": ", message);
+  }
+  void AddWarning(int, google::protobuf::io::ColumnNumber, const std::string&) override {}
+  const std::string& first() const { return first_; }
+
+ private:
+  std::string path_;
+  std::string first_;
+};
+
+std::string Dir(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? "." : path.substr(0, slash);
+}
+
+std::string Stem(const std::string& path) {
+  std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
+  const size_t dot = base.find('.');
+  return dot == std::string::npos ? base : base.substr(0, dot);
+}
+
+absl::StatusOr<ports::ObjectKey> ParseRef(const std::string& ref, absl::string_view field) {
+  std::vector<std::string> parts = absl::StrSplit(ref, '/');
+  if (parts.size() == 3) return ports::ObjectKey{parts[0], parts[1], parts[2]};
+  if (parts.size() == 2) return ports::ObjectKey{parts[0], "", parts[1]};
+  return absl::InvalidArgumentError(absl::StrCat(
+      field, ": \"", ref, "\" is not \"Kind/namespace/name\" (or \"Kind/name\" when cluster-scoped)"));
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> ParseClaim(const std::string& ref,
+                                                               absl::string_view field) {
+  std::vector<std::string> parts = absl::StrSplit(ref, '/');
+  if (parts.size() != 2 || parts[0].empty() || parts[1].empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": \"", ref, "\" is not \"namespace/name\""));
+  }
+  return std::make_pair(parts[0], parts[1]);
+}
+
+// The objects of a manifest text; errors name where.
+absl::StatusOr<std::vector<std::unique_ptr<google::protobuf::Message>>> Manifests(
+    absl::string_view where, absl::string_view text) {
+  ASSIGN_OR_RETURN(manifest::ManifestSet set, manifest::ParseManifests(where, text));
+  for (const manifest::Finding& f : set.findings) {
+    return absl::InvalidArgumentError(manifest::FormatFinding(f));
+  }
+  std::vector<std::unique_ptr<google::protobuf::Message>> out;
+  for (manifest::Object& o : set.objects) {
+    for (const manifest::Finding& f : o.findings) {
+      if (f.severity == manifest::Severity::kError) {
+        return absl::InvalidArgumentError(manifest::FormatFinding(f));
+      }
+    }
+    out.push_back(std::move(o.message));
+  }
+  return out;
+}
+
+absl::StatusOr<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read the file"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// An object's field as text ("" and false when absent).
+std::pair<bool, std::string> FieldOf(World& world, const std::string& object,
+                                     const std::string& path) {
+  absl::StatusOr<ports::ObjectKey> key = ParseRef(object, "object");
+  if (!key.ok()) return {false, ""};
+  absl::StatusOr<ports::ObjectPtr> got = world.api().Get(*key);
+  if (!got.ok()) return {false, ""};
+  nlohmann::ordered_json tree = manifest::Encode(**got);
+  try {
+    const nlohmann::ordered_json& value = tree.at(nlohmann::ordered_json::json_pointer(path));
+    return {true, value.is_string() ? value.get<std::string>() : value.dump()};
+  } catch (const std::exception&) {
+    return {false, ""};
+  }
+}
+
+class Run {
+ public:
+  Run(const LoadedScenario& loaded, const RunOptions& options)
+      : s_(loaded.scenario), dir_(loaded.directory), options_(options),
+        world_(WorldOptions(loaded.scenario, options)), checkers_(world_) {}
+
+  ScenarioResult Go() {
+    const absl::Time wall_start = absl::Now();
+    result_.name = s_.name();
+    if (absl::Status setup = Setup(); !setup.ok()) {
+      result_.failures.push_back(absl::StrCat("world: ", setup.message()));
+    } else {
+      Loop();
+      Judge();
+    }
+    result_.passed = result_.failures.empty();
+    result_.wall = absl::Now() - wall_start;
+    result_.simulated = world_.sim().now() - start_;
+    result_.trace_hash = world_.sim().trace_hash();
+    result_.timeline = world_.timeline();
+    for (const auto& [domain, vmi] : world_.guests()) {
+      result_.acknowledged_writes += world_.fabric().acknowledged_writes(domain);
+    }
+    return result_;
+  }
+
+ private:
+  static World::Options WorldOptions(const Scenario& s, const RunOptions& o) {
+    World::Options w;
+    w.seed = s.seed();
+    if (s.world().link_mib_per_s() > 0) w.link_mib_per_s = s.world().link_mib_per_s();
+    const Tuning& t = s.tuning();
+    if (t.completion_timeout_per_gib_s() > 0) {
+      w.controller.completion_timeout_per_gib = absl::Seconds(t.completion_timeout_per_gib_s());
+    }
+    if (t.destination_wait_timeout_s() > 0) {
+      w.controller.destination_wait_timeout = absl::Seconds(t.destination_wait_timeout_s());
+    }
+    if (t.target_start_timeout_s() > 0) {
+      w.controller.target_start_timeout = absl::Seconds(t.target_start_timeout_s());
+    }
+    if (t.controller_period_s() > 0) w.controller_period = absl::Seconds(t.controller_period_s());
+    if (t.agent_period_s() > 0) w.agent_period = absl::Seconds(t.agent_period_s());
+    w.record_trace = o.trace;
+    return w;
+  }
+
+  absl::Status Apply(absl::string_view where, absl::string_view text) {
+    ASSIGN_OR_RETURN(auto objects, Manifests(where, text));
+    for (const auto& o : objects) {
+      absl::Status st = world_.Apply(*o);
+      if (!st.ok()) return absl::Status(st.code(), absl::StrCat(where, ": ", st.message()));
+    }
+    return absl::OkStatus();
+  }
+
+  absl::Status Setup() {
+    start_ = world_.sim().now();
+    for (const std::string& node : s_.world().node()) RETURN_IF_ERROR(world_.AddNode(node));
+    for (int i = 0; i < s_.world().manifest_size(); ++i) {
+      RETURN_IF_ERROR(Apply(absl::StrCat("world.manifest[", i, "]"), s_.world().manifest(i)));
+    }
+    for (const std::string& file : s_.world().manifest_file()) {
+      const std::string path = absl::StrCat(dir_, "/", file);
+      ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+      RETURN_IF_ERROR(Apply(path, text));
+    }
+    for (const RunningVm& vm : s_.world().running_vm()) RETURN_IF_ERROR(world_.StartVm(vm));
+    checkers_.Baseline();
+    world_.api().SetFaultHook([this](const fakes::FakeKubeApi::Call& call) { return ApiFault(call); });
+    for (int i = 0; i < s_.action_size(); ++i) {
+      const Action& a = s_.action(i);
+      if (a.has_when()) {
+        waiting_.push_back(i);
+      } else {
+        ++timed_pending_;
+        world_.sim().At(start_ + absl::Seconds(a.at_seconds() + a.delay_seconds()), "scenario",
+                        absl::StrCat("action[", i, "]"), [this, i] {
+                          --timed_pending_;
+                          Perform(i);
+                        });
+      }
+    }
+    world_.Start();
+    return absl::OkStatus();
+  }
+
+  absl::Status ApiFault(const fakes::FakeKubeApi::Call& call) {
+    for (auto& [fault, left] : faults_) {
+      if (left <= 0 || fault.verb() != call.verb) continue;
+      if (!fault.kind().empty() && fault.kind() != call.key.kind) continue;
+      --left;
+      const std::string msg = absl::StrCat("injected fault on ", call.verb, " ", call.key.kind);
+      if (fault.code() == "Conflict") return absl::AbortedError(msg);
+      if (fault.code() == "Internal") return absl::InternalError(msg);
+      return absl::UnavailableError(msg);
+    }
+    return absl::OkStatus();
+  }
+
+  void Perform(int i) {
+    const Action& a = s_.action(i);
+    const std::string where = absl::StrCat("action[", i, "]");
+    world_.Note("scenario", absl::StrCat(where, ": ", a.ShortDebugString()));
+    absl::Status st = PerformAction(a, where);
+    if (!st.ok()) result_.failures.push_back(absl::StrCat(where, ": ", st.message()));
+  }
+
+  absl::StatusOr<std::string> ClaimVolume(const std::string& ref, absl::string_view field) {
+    ASSIGN_OR_RETURN(auto claim, ParseClaim(ref, field));
+    absl::StatusOr<ports::ObjectPtr> got =
+        world_.api().Get({"PersistentVolumeClaim", claim.first, claim.second});
+    if (!got.ok()) return absl::NotFoundError(absl::StrCat(field, ": no claim ", ref));
+    const std::string pv = ports::As<k8s::PersistentVolumeClaim>(*got)->spec().volume_name();
+    if (pv.empty()) return absl::FailedPreconditionError(absl::StrCat(field, ": claim ", ref, " is not bound"));
+    return pv;
+  }
+
+  absl::Status PerformAction(const Action& a, const std::string& where) {
+    switch (a.what_case()) {
+      case Action::kApply:
+        return Apply(absl::StrCat(where, ".apply"), a.apply());
+      case Action::kApplyFile: {
+        const std::string path = absl::StrCat(dir_, "/", a.apply_file());
+        ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+        return Apply(path, text);
+      }
+      case Action::kDelete: {
+        ASSIGN_OR_RETURN(ports::ObjectKey key, ParseRef(a.delete_(), "delete"));
+        return world_.api().Delete(key);
+      }
+      case Action::kCrash:
+        return world_.Crash(a.crash().process(), absl::Seconds(a.crash().down_seconds() > 0
+                                                                   ? a.crash().down_seconds()
+                                                                   : 5));
+      case Action::kNodeDown:
+        return world_.NodeDown(a.node_down());
+      case Action::kNodeUp:
+        return world_.NodeUp(a.node_up());
+      case Action::kCutStreams:
+        world_.fabric().CutStreams(a.cut_streams());
+        return absl::OkStatus();
+      case Action::kFillClaim: {
+        ASSIGN_OR_RETURN(std::string pv, ClaimVolume(a.fill_claim(), "fill_claim"));
+        world_.fabric().FillVolume(pv);
+        return absl::OkStatus();
+      }
+      case Action::kFailPod: {
+        ASSIGN_OR_RETURN(auto ref, ParseClaim(a.fail_pod(), "fail_pod"));
+        ASSIGN_OR_RETURN(ports::ObjectPtr got, world_.api().Get({"Pod", ref.first, ref.second}));
+        k8s::Pod pod = *ports::As<k8s::Pod>(got);
+        pod.mutable_status()->set_phase("Failed");
+        pod.mutable_status()->set_reason("Error");
+        pod.mutable_status()->set_message("the compute container exited (injected)");
+        RETURN_IF_ERROR(world_.api().UpdateStatus(pod).status());
+        // QEMU ran inside the pod: a domain of the pod's VMI on its node dies with it.
+        auto vmi = pod.metadata().labels().find(storage_migration::kMigrationLabel);
+        for (const auto& [domain, key] : world_.guests()) {
+          const bool target_pod = vmi != pod.metadata().labels().end() &&
+                                  absl::StrContains(pod.metadata().name(), key.second);
+          const bool source_pod = pod.metadata().name() == absl::StrCat("virt-launcher-", key.second, "-source");
+          if ((target_pod || source_pod) && key.first == ref.first) {
+            if (auto* host = world_.fabric().host(pod.spec().node_name())) (void)host->Destroy(domain);
+          }
+        }
+        return absl::OkStatus();
+      }
+      case Action::kApiFault:
+        faults_.push_back({a.api_fault(), a.api_fault().count() > 0 ? a.api_fault().count() : 1});
+        return absl::OkStatus();
+      case Action::kForgetWrite: {
+        ASSIGN_OR_RETURN(std::string pv, ClaimVolume(a.forget_write(), "forget_write"));
+        if (!world_.fabric().ForgetOneWrite(pv)) {
+          return absl::FailedPreconditionError(absl::StrCat("forget_write: ", pv, " has no write to lose"));
+        }
+        return absl::OkStatus();
+      }
+      case Action::kReplaceStatus: {
+        ASSIGN_OR_RETURN(auto objects, Manifests(absl::StrCat(where, ".replace_status"), a.replace_status()));
+        for (const auto& o : objects) {
+          ASSIGN_OR_RETURN(ports::ObjectKey key, ports::KeyOf(*o));
+          if (key.namespace_.empty() && key.kind != "Node" && key.kind != "PersistentVolume") {
+            key.namespace_ = "default";
+          }
+          ASSIGN_OR_RETURN(ports::ObjectPtr got, world_.api().Get(key));
+          std::unique_ptr<google::protobuf::Message> next(got->New());
+          next->CopyFrom(*got);
+          const auto* field = next->GetDescriptor()->FindFieldByName("status");
+          next->GetReflection()->MutableMessage(next.get(), field)->CopyFrom(
+              o->GetReflection()->GetMessage(*o, field));
+          RETURN_IF_ERROR(world_.api().UpdateStatus(*next).status());
+        }
+        return absl::OkStatus();
+      }
+      case Action::WHAT_NOT_SET:
+        return absl::InvalidArgumentError("the action does nothing (set apply, delete, crash...)");
+    }
+    return absl::OkStatus();
+  }
+
+  bool Settled() {
+    if (timed_pending_ > 0) return false;
+    absl::StatusOr<ports::ObjectList> list =
+        world_.api().List("VirtualMachineInstanceMigration", "", k8s::LabelSelector());
+    if (!list.ok()) return false;
+    for (const auto& item : list->items) {
+      const auto m = ports::As<kubevirt::VirtualMachineInstanceMigration>(item);
+      const std::string& phase = m->status().phase();
+      if (phase != "Succeeded" && phase != "Failed") return false;
+      if (!m->metadata().finalizers().empty()) return false;
+    }
+    return true;
+  }
+
+  void Loop() {
+    const absl::Duration max = absl::Seconds(s_.max_seconds() > 0 ? s_.max_seconds() : 7200);
+    absl::Time settled_at = absl::InfiniteFuture();
+    while (world_.sim().Step()) {
+      ++result_.events;
+      for (size_t w = 0; w < waiting_.size();) {
+        const int i = waiting_[w];
+        const Condition& c = s_.action(i).when();
+        if (FieldOf(world_, c.object(), c.path()) == std::make_pair(true, c.equals())) {
+          waiting_.erase(waiting_.begin() + static_cast<long>(w));
+          ++timed_pending_;
+          world_.sim().After(absl::Seconds(s_.action(i).delay_seconds()), "scenario",
+                             absl::StrCat("action[", i, "]"), [this, i] {
+                               --timed_pending_;
+                               Perform(i);
+                             });
+        } else {
+          ++w;
+        }
+      }
+      if (std::optional<Violation> v = checkers_.Check()) {
+        result_.violation = v->checker;
+        result_.violation_message = v->message;
+        world_.Note("CHECKER", absl::StrCat(v->checker, ": ", v->message));
+        return;
+      }
+      const absl::Time now = world_.sim().now();
+      if (settled_at == absl::InfiniteFuture() && Settled()) settled_at = now;
+      if (settled_at != absl::InfiniteFuture() && !Settled()) settled_at = absl::InfiniteFuture();
+      if (now - settled_at >= kSettleGrace) return;
+      if (now - start_ > max) {
+        result_.failures.push_back(absl::StrCat("did not settle within ", absl::FormatDuration(max),
+                                                " of simulated time (a migration is not terminal, or "
+                                                "a finalizer or timed action is left)"));
+        return;
+      }
+    }
+  }
+
+  void Judge() {
+    const Expect& e = s_.expect();
+    for (int i : waiting_) {
+      result_.failures.push_back(absl::StrCat("action[", i, "]: its trigger never fired (",
+                                              s_.action(i).when().ShortDebugString(), ")"));
+    }
+    if (!e.violation().empty()) {
+      if (result_.violation != e.violation()) {
+        result_.failures.push_back(absl::StrCat(
+            "expected checker ", e.violation(), " to stop the run, got ",
+            result_.violation.empty() ? "no violation" : result_.violation));
+      }
+      return;
+    }
+    if (!result_.violation.empty()) {
+      result_.failures.push_back(absl::StrCat("checker ", result_.violation, ": ",
+                                              result_.violation_message));
+      return;
+    }
+    for (const MigrationOutcome& m : e.migration()) {
+      const std::string ns = m.namespace_().empty() ? "default" : m.namespace_();
+      absl::StatusOr<ports::ObjectPtr> got =
+          world_.api().Get({"VirtualMachineInstanceMigration", ns, m.name()});
+      const std::string what = absl::StrCat("migration ", ns, "/", m.name());
+      if (m.phase() == "Deleted") {
+        if (got.ok()) result_.failures.push_back(absl::StrCat(what, ": expected it gone, it exists"));
+        continue;
+      }
+      if (!got.ok()) {
+        result_.failures.push_back(absl::StrCat(what, ": ", got.status().message()));
+        continue;
+      }
+      const auto vmim = ports::As<kubevirt::VirtualMachineInstanceMigration>(*got);
+      if (vmim->status().phase() != m.phase()) {
+        result_.failures.push_back(absl::StrCat(what, ": phase ", vmim->status().phase(),
+                                                ", expected ", m.phase()));
+        continue;
+      }
+      if (!m.reason_contains().empty()) {
+        std::string said;
+        for (const auto& c : vmim->status().conditions()) {
+          if (c.type() == m.phase()) said = absl::StrCat(c.reason(), ": ", c.message());
+        }
+        if (!absl::StrContains(said, m.reason_contains())) {
+          result_.failures.push_back(absl::StrCat(what, ": reason \"", said,
+                                                  "\" does not contain \"", m.reason_contains(), "\""));
+        }
+      }
+    }
+    for (const FieldValue& f : e.field()) {
+      auto [found, value] = FieldOf(world_, f.object(), f.path());
+      if (!found || value != f.equals()) {
+        result_.failures.push_back(absl::StrCat(f.object(), " ", f.path(), ": ",
+                                                found ? absl::StrCat("\"", value, "\"") : "absent",
+                                                ", expected \"", f.equals(), "\""));
+      }
+    }
+    for (const SameSpec& same : e.same_spec()) Compare(same);
+    for (const std::string& ref : e.absent()) {
+      absl::StatusOr<ports::ObjectKey> key = ParseRef(ref, "expect.absent");
+      if (key.ok() && world_.api().Get(*key).ok()) {
+        result_.failures.push_back(absl::StrCat(ref, ": expected absent, it exists"));
+      }
+    }
+    for (const std::string& ref : e.present()) {
+      absl::StatusOr<ports::ObjectKey> key = ParseRef(ref, "expect.present");
+      if (!key.ok() || !world_.api().Get(*key).ok()) {
+        result_.failures.push_back(absl::StrCat(ref, ": expected present, it is not"));
+      }
+    }
+    int64_t writes = 0;
+    for (const auto& [domain, vmi] : world_.guests()) writes += world_.fabric().acknowledged_writes(domain);
+    if (writes < e.min_acknowledged_writes()) {
+      result_.failures.push_back(absl::StrCat("the guests wrote ", writes,
+                                              " acknowledged blocks, expected at least ",
+                                              e.min_acknowledged_writes()));
+    }
+  }
+
+  void Compare(const SameSpec& same) {
+    const std::string path = absl::StrCat(dir_, "/", same.file());
+    absl::StatusOr<std::string> text = ReadFile(path);
+    if (!text.ok()) {
+      result_.failures.push_back(std::string(text.status().message()));
+      return;
+    }
+    absl::StatusOr<std::vector<std::unique_ptr<google::protobuf::Message>>> objects =
+        Manifests(path, *text);
+    absl::StatusOr<ports::ObjectKey> key = ParseRef(same.object(), "expect.same_spec.object");
+    if (!objects.ok() || objects->empty() || !key.ok()) {
+      result_.failures.push_back(absl::StrCat(same.object(), ": cannot compare with ", path));
+      return;
+    }
+    absl::StatusOr<ports::ObjectPtr> got = world_.api().Get(*key);
+    if (!got.ok()) {
+      result_.failures.push_back(absl::StrCat(same.object(), ": ", got.status().message()));
+      return;
+    }
+    const google::protobuf::Message& want = *objects->front();
+    const auto* field = want.GetDescriptor()->FindFieldByName("spec");
+    if (field == nullptr || (*got)->GetDescriptor() != want.GetDescriptor()) {
+      result_.failures.push_back(absl::StrCat(same.object(), ": ", path, " holds another kind"));
+      return;
+    }
+    google::protobuf::util::MessageDifferencer diff;
+    std::string report;
+    diff.ReportDifferencesToString(&report);
+    if (!diff.Compare(want.GetReflection()->GetMessage(want, field),
+                      (*got)->GetReflection()->GetMessage(**got, field))) {
+      result_.failures.push_back(absl::StrCat(same.object(), ": spec differs from ", path,
+                                              " (expected -> actual):\n", report));
+    }
+  }
+
+  const Scenario& s_;
+  std::string dir_;
+  RunOptions options_;
+  World world_;
+  Checkers checkers_;
+  ScenarioResult result_;
+  absl::Time start_;
+  std::vector<int> waiting_;
+  int timed_pending_ = 0;
+  std::vector<std::pair<scenario::ApiFault, int>> faults_;
+};
+
+}  // namespace
+
+absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path) {
+  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  LoadedScenario loaded;
+  loaded.path = path;
+  loaded.directory = Dir(path);
+  google::protobuf::TextFormat::Parser parser;
+  Collector errors(path);
+  parser.RecordErrorsTo(&errors);
+  if (!parser.ParseFromString(text, &loaded.scenario)) {
+    return absl::InvalidArgumentError(errors.first().empty() ? absl::StrCat(path, ": not a scenario")
+                                                             : errors.first());
+  }
+  Scenario& s = loaded.scenario;
+  if (s.name().empty()) s.set_name(Stem(path));
+  if (s.world().node().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(path, ": world.node: a world needs at least one node"));
+  }
+  for (int i = 0; i < s.action_size(); ++i) {
+    const Action& a = s.action(i);
+    if (a.has_when() && a.at_seconds() > 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": action[", i, "]: set at_seconds or when, not both"));
+    }
+    if (a.what_case() == Action::WHAT_NOT_SET) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": action[", i, "]: says when but not what (apply, delete, crash, node_down...)"));
+    }
+    if (a.has_when() && (a.when().object().empty() || a.when().path().empty())) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": action[", i, "].when: needs object and path"));
+    }
+  }
+  return loaded;
+}
+
+ScenarioResult RunScenario(const LoadedScenario& scenario, const RunOptions& options) {
+  return Run(scenario, options).Go();
+}
+
+}  // namespace ferry::sim

@@ -1,0 +1,54 @@
+// The scenario runner: reads a scenario file (protobuf text format, schema in
+// sim/scenario.proto and docs/scenarios.md), builds its world, runs it with
+// every checker after every event, and judges the expectations.
+//
+//   absl::StatusOr<LoadedScenario> s = LoadScenario("scenarios/storage/x.textproto");
+//   ScenarioResult r = RunScenario(*s, {.trace = true});
+//   if (!r.passed) for (const std::string& f : r.failures) ...
+#ifndef FERRY_SIM_SCENARIO_RUNNER_H_
+#define FERRY_SIM_SCENARIO_RUNNER_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "sim/scenario.pb.h"
+
+namespace ferry::sim {
+
+struct LoadedScenario {
+  scenario::Scenario scenario;
+  std::string path;       // as given
+  std::string directory;  // for manifest_file and apply_file
+};
+
+// InvalidArgument "path:line:col: message" for a malformed file; NotFound
+// when it cannot be read. Checks what the schema cannot (a known process,
+// one trigger per action...), naming the field.
+absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path);
+
+struct RunOptions {
+  bool trace = false;  // keep the timeline (every step of every process)
+};
+
+struct ScenarioResult {
+  std::string name;
+  bool passed = false;
+  std::vector<std::string> failures;  // why not
+  std::string violation;              // the checker that stopped the run, if any
+  std::string violation_message;
+  absl::Duration simulated;
+  absl::Duration wall;
+  int64_t events = 0;
+  int64_t acknowledged_writes = 0;
+  uint64_t trace_hash = 0;
+  std::vector<std::string> timeline;  // with RunOptions::trace
+};
+
+ScenarioResult RunScenario(const LoadedScenario& scenario, const RunOptions& options);
+
+}  // namespace ferry::sim
+
+#endif  // FERRY_SIM_SCENARIO_RUNNER_H_

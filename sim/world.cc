@@ -1,0 +1,307 @@
+#include "sim/world.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "api/kubevirt.pb.h"
+#include "api/quantity.h"
+#include "api/volumes.h"
+#include "base/status_macros.h"
+#include "core/storage_migration/agent.h"
+
+namespace ferry::sim {
+namespace {
+
+using storage_migration::PlannedStep;
+
+constexpr absl::Duration kStepGap = absl::Milliseconds(1);
+
+absl::string_view Ns(absl::string_view ns) { return ns.empty() ? "default" : ns; }
+
+int64_t QuantityBytes(const std::string& text) {
+  absl::StatusOr<api::Quantity> q = api::Quantity::Parse(text);
+  return q.ok() ? static_cast<int64_t>(q->Value()) : 0;
+}
+
+bool HasStatus(const google::protobuf::Message& m) {
+  const auto* field = m.GetDescriptor()->FindFieldByName("status");
+  return field != nullptr && m.GetReflection()->HasField(m, field);
+}
+
+}  // namespace
+
+World::World(Options options)
+    : options_(options),
+      sim_(options.seed),
+      api_(sim_.clock()),
+      fabric_(fakes::FakeFabric::Options{
+          .seed = options.seed,
+          .link_bytes_per_s = static_cast<int64_t>(options.link_mib_per_s * fakes::kMiB),
+          .max_downtime = absl::Milliseconds(300)}),
+      cluster_(api_, fabric_, sim_.clock()) {
+  sim_.set_record_trace(options.record_trace);
+  controllers_["controller"] = std::make_unique<storage_migration::ControllerProcess>(
+      api_, sim_.clock(), options_.controller);
+  auto* controller = controllers_["controller"].get();
+  processes_["controller"] = Process{[controller] { return controller->Pass(); },
+                                     options_.controller_period};
+}
+
+absl::Status World::AddNode(const std::string& name) {
+  RETURN_IF_ERROR(cluster_.AddNode(name));
+  fakes::FakeHypervisor* host = fabric_.AddHost(name);
+  const std::string process = absl::StrCat("agent/", name);
+  agents_[process] =
+      std::make_unique<storage_migration::AgentProcess>(name, api_, *host, sim_.clock());
+  auto* agent = agents_[process].get();
+  processes_[process] = Process{[agent] { return agent->Pass(); }, options_.agent_period};
+  return absl::OkStatus();
+}
+
+absl::Status World::Apply(const google::protobuf::Message& object) {
+  ASSIGN_OR_RETURN(ports::ObjectKey key, ports::KeyOf(object));
+  std::unique_ptr<google::protobuf::Message> copy(object.New());
+  copy->CopyFrom(object);
+  ports::MutableMetadataOf(copy.get())->set_namespace_(
+      key.namespace_.empty() ? "" : std::string(Ns(key.namespace_)));
+  if (key.kind == "PersistentVolume") {
+    const auto* pv = dynamic_cast<const k8s::PersistentVolume*>(&object);
+    auto it = pv->spec().capacity().find("storage");
+    const int64_t bytes = it == pv->spec().capacity().end() ? 0 : QuantityBytes(it->second);
+    if (fabric_.volume(key.name) == nullptr) {
+      RETURN_IF_ERROR(fabric_.CreateVolume(key.name, std::max<int64_t>(bytes, 1), 0));
+    }
+  }
+  absl::StatusOr<ports::ObjectPtr> existing = api_.Get(key);
+  ports::ObjectPtr stored;
+  if (existing.status().code() == absl::StatusCode::kNotFound) {
+    ASSIGN_OR_RETURN(stored, api_.Create(*copy));
+  } else {
+    RETURN_IF_ERROR(existing.status());
+    ports::MutableMetadataOf(copy.get())
+        ->set_resource_version(ports::MetadataOf(**existing).resource_version());
+    ASSIGN_OR_RETURN(stored, api_.Update(*copy));
+  }
+  if (HasStatus(object)) {
+    ports::MutableMetadataOf(copy.get())
+        ->set_resource_version(ports::MetadataOf(*stored).resource_version());
+    RETURN_IF_ERROR(api_.UpdateStatus(*copy).status());
+  }
+  return absl::OkStatus();
+}
+
+absl::Status World::StartVm(const scenario::RunningVm& spec) {
+  const std::string ns(Ns(spec.namespace_()));
+  const std::string where = absl::StrCat("running_vm ", ns, "/", spec.name());
+  absl::StatusOr<ports::ObjectPtr> got = api_.Get({"VirtualMachine", ns, spec.name()});
+  if (!got.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": no VirtualMachine of that name in the world's manifests"));
+  }
+  const auto vm = ports::As<kubevirt::VirtualMachine>(*got);
+  if (fabric_.host(spec.node()) == nullptr) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": node \"", spec.node(), "\" is not in world.node"));
+  }
+  // DataVolumes of the templates, owned by the VM.
+  for (const auto& t : vm->spec().data_volume_templates()) {
+    cdi::DataVolume dv;
+    dv.set_api_version("cdi.kubevirt.io/v1beta1");
+    dv.set_kind("DataVolume");
+    dv.mutable_metadata()->set_name(t.metadata().name());
+    dv.mutable_metadata()->set_namespace_(ns);
+    auto* owner = dv.mutable_metadata()->add_owner_references();
+    owner->set_api_version("kubevirt.io/v1");
+    owner->set_kind("VirtualMachine");
+    owner->set_name(vm->metadata().name());
+    owner->set_uid(vm->metadata().uid());
+    *dv.mutable_spec() = t.spec();
+    if (api_.Get({"DataVolume", ns, t.metadata().name()}).ok()) continue;
+    RETURN_IF_ERROR(api_.Create(dv).status());
+  }
+  // The source launcher pod, already on its node: consumers make
+  // WaitForFirstConsumer claims bind there.
+  const kubevirt::VirtualMachineInstanceSpec& vmi_spec = vm->spec().template_().spec();
+  k8s::Pod pod;
+  pod.set_api_version("v1");
+  pod.set_kind("Pod");
+  pod.mutable_metadata()->set_name(absl::StrCat("virt-launcher-", spec.name(), "-source"));
+  pod.mutable_metadata()->set_namespace_(ns);
+  (*pod.mutable_metadata()->mutable_labels())["kubevirt.io"] = "virt-launcher";
+  (*pod.mutable_metadata()->mutable_labels())[storage_migration::kRoleLabel] = "source";
+  pod.mutable_spec()->set_node_name(spec.node());
+  auto* container = pod.mutable_spec()->add_containers();
+  container->set_name("compute");
+  container->set_image("quay.io/kubevirt/virt-launcher");
+  for (const auto& v : vmi_spec.volumes()) {
+    std::optional<std::string> claim = api::ClaimOf(v);
+    if (!claim) continue;
+    auto* pv = pod.mutable_spec()->add_volumes();
+    pv->set_name(v.name());
+    pv->mutable_persistent_volume_claim()->set_claim_name(*claim);
+  }
+  RETURN_IF_ERROR(api_.Create(pod).status());
+  for (int i = 0; i < 8; ++i) cluster_.Step();  // import, bind, start: settled at time 0
+
+  // The VMI, running on the node.
+  kubevirt::VirtualMachineInstance vmi;
+  vmi.set_api_version("kubevirt.io/v1");
+  vmi.set_kind("VirtualMachineInstance");
+  vmi.mutable_metadata()->set_name(spec.name());
+  vmi.mutable_metadata()->set_namespace_(ns);
+  *vmi.mutable_metadata()->mutable_labels() = vm->spec().template_().metadata().labels();
+  *vmi.mutable_metadata()->mutable_annotations() = vm->metadata().annotations();
+  auto* owner = vmi.mutable_metadata()->add_owner_references();
+  owner->set_api_version("kubevirt.io/v1");
+  owner->set_kind("VirtualMachine");
+  owner->set_name(vm->metadata().name());
+  owner->set_uid(vm->metadata().uid());
+  owner->set_controller(true);
+  *vmi.mutable_spec() = vmi_spec;
+  vmi.mutable_status()->set_phase("Running");
+  vmi.mutable_status()->set_node_name(spec.node());
+  RETURN_IF_ERROR(Apply(vmi));
+
+  // Its domain, with a disk per claim volume on the claim's PV.
+  ASSIGN_OR_RETURN(storage_migration::ClusterView view, storage_migration::ObserveCluster(api_));
+  std::string xml = absl::StrCat("<domain type='kvm'><name>",
+                                 storage_migration::DomainName(ns, spec.name()),
+                                 "</name><devices>");
+  for (const auto& v : vmi_spec.volumes()) {
+    std::optional<std::string> claim = api::ClaimOf(v);
+    if (!claim) continue;
+    const std::string path = storage_migration::VolumePath(view, ns, *claim);
+    if (path.empty()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          where, ": claim ", *claim, " of volume ", v.name(),
+          " did not bind (check its storage class, size and access modes, and that a PV "
+          "or a provisioner can serve it on node ", spec.node(), ")"));
+    }
+    absl::StrAppend(&xml, "<disk type='file' device='disk'><source file='", path,
+                    "'/><target dev='", storage_migration::DiskTargetDev(vmi_spec, v.name()),
+                    "' bus='virtio'/></disk>");
+  }
+  absl::StrAppend(&xml, "</devices></domain>");
+  fakes::FakeHypervisor* host = fabric_.host(spec.node());
+  const std::string domain = storage_migration::DomainName(ns, spec.name());
+  RETURN_IF_ERROR(host->DefineDomain(xml).status());
+  RETURN_IF_ERROR(host->Start(domain));
+
+  int64_t memory = static_cast<int64_t>(spec.memory_mib() * fakes::kMiB);
+  if (memory <= 0) {
+    auto it = vmi_spec.domain().resources().requests().find("memory");
+    if (it != vmi_spec.domain().resources().requests().end()) memory = QuantityBytes(it->second);
+  }
+  if (memory <= 0) memory = fakes::kGiB;
+  const double write = spec.write_mib_per_s();
+  RETURN_IF_ERROR(fabric_.AddGuest(fakes::FakeFabric::GuestOptions{
+      .domain = domain,
+      .memory_bytes = memory,
+      .write_bytes_per_s = static_cast<int64_t>(write * fakes::kMiB),
+      .working_set_bytes = static_cast<int64_t>(
+          (spec.working_set_mib() > 0 ? spec.working_set_mib() : 1024) * fakes::kMiB),
+      .memory_dirty_bytes_per_s = static_cast<int64_t>(
+          (spec.memory_dirty_mib_per_s() > 0 ? spec.memory_dirty_mib_per_s() : write) *
+          fakes::kMiB)}));
+  guests_[domain] = {ns, spec.name()};
+  return absl::OkStatus();
+}
+
+void World::Note(const std::string& owner, const std::string& line) {
+  if (!options_.record_trace) return;
+  timeline_.push_back(absl::StrFormat("%10.3fs  %-16s %s",
+                                      absl::ToDoubleSeconds(sim_.now() - absl::FromUnixSeconds(1692259200)),
+                                      owner, line));
+}
+
+void World::Start() {
+  for (const auto& [name, process] : processes_) SchedulePass(name, absl::ZeroDuration());
+  sim_.After(options_.tick, "world", "tick", [this] { Tick(); });
+}
+
+void World::Tick() {
+  fabric_.Advance(options_.tick);
+  for (const std::string& line : cluster_.Step()) Note("cluster", line);
+  sim_.After(options_.tick, "world", "tick", [this] { Tick(); });
+}
+
+void World::SchedulePass(const std::string& name, absl::Duration delay) {
+  sim_.After(delay, name, "pass", [this, name] {
+    Process& process = processes_.at(name);
+    absl::StatusOr<std::vector<PlannedStep>> steps = process.pass();
+    if (!steps.ok()) {
+      Note(name, absl::StrCat("observe failed: ", steps.status().ToString()));
+      SchedulePass(name, process.period);
+      return;
+    }
+    RunSteps(name, std::make_shared<std::vector<PlannedStep>>(std::move(*steps)), 0);
+  });
+}
+
+void World::RunSteps(const std::string& name, std::shared_ptr<std::vector<PlannedStep>> steps,
+                     size_t next) {
+  if (next >= steps->size()) {
+    SchedulePass(name, processes_.at(name).period);
+    return;
+  }
+  const std::string label = (*steps)[next].what;
+  sim_.After(kStepGap, name, label, [this, name, steps, next] {
+    const PlannedStep& step = (*steps)[next];
+    absl::Status status = step.run();
+    if (!status.ok()) {
+      Note(name, absl::StrCat(step.what, " -> ", status.ToString()));
+      SchedulePass(name, processes_.at(name).period);
+      return;
+    }
+    Note(name, step.what);
+    RunSteps(name, steps, next + 1);
+  });
+}
+
+absl::Status World::Crash(const std::string& process, absl::Duration down) {
+  auto it = processes_.find(process);
+  if (it == processes_.end()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "crash: no process \"", process, "\" (\"controller\" or \"agent/<node>\")"));
+  }
+  const size_t dropped = sim_.Crash(process);
+  it->second.up = false;
+  Note(process, absl::StrCat("CRASH (", dropped, " pending events lost)"));
+  sim_.After(down, "world", absl::StrCat("restart ", process), [this, process] {
+    Process& p = processes_.at(process);
+    if (p.up) return;
+    p.up = true;
+    Note(process, "restarted");
+    SchedulePass(process, absl::ZeroDuration());
+  });
+  return absl::OkStatus();
+}
+
+absl::Status World::NodeDown(const std::string& node) {
+  if (fabric_.host(node) == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("node_down: no node \"", node, "\""));
+  }
+  fabric_.NodeDown(node);
+  RETURN_IF_ERROR(cluster_.SetNodeReady(node, false));
+  const std::string agent = absl::StrCat("agent/", node);
+  sim_.Crash(agent);
+  processes_.at(agent).up = false;
+  Note("world", absl::StrCat("NODE DOWN ", node));
+  return absl::OkStatus();
+}
+
+absl::Status World::NodeUp(const std::string& node) {
+  if (fabric_.host(node) == nullptr) {
+    return absl::InvalidArgumentError(absl::StrCat("node_up: no node \"", node, "\""));
+  }
+  fabric_.NodeUp(node);
+  RETURN_IF_ERROR(cluster_.SetNodeReady(node, true));
+  const std::string agent = absl::StrCat("agent/", node);
+  if (!processes_.at(agent).up) {
+    processes_.at(agent).up = true;
+    SchedulePass(agent, absl::ZeroDuration());
+  }
+  Note("world", absl::StrCat("NODE UP ", node));
+  return absl::OkStatus();
+}
+
+}  // namespace ferry::sim

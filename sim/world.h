@@ -1,0 +1,106 @@
+// World: one simulated cluster. The fake API server, the libvirt fabric, the
+// cluster behaviour, and the processes (migration controller, one agent per
+// node) running on the simulation's virtual clock. Every pass of a process is
+// an event and every write or libvirt call it decides is a further event, so
+// a crash can fall between any two actions.
+//
+//   World world({.seed = 7});
+//   RETURN_IF_ERROR(world.AddNode("node-a"));
+//   RETURN_IF_ERROR(world.Apply(objects));
+//   RETURN_IF_ERROR(world.StartVm(running_vm));
+//   world.Start();
+//   while (world.sim().Step()) { ...check... }
+#ifndef FERRY_SIM_WORLD_H_
+#define FERRY_SIM_WORLD_H_
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "core/storage_migration/controller.h"
+#include "core/storage_migration/processes.h"
+#include "fakes/kube/fake_kube_api.h"
+#include "fakes/libvirt/fake_fabric.h"
+#include "google/protobuf/message.h"
+#include "sim/cluster.h"
+#include "sim/scenario.pb.h"
+#include "sim/simulation.h"
+
+namespace ferry::sim {
+
+class World {
+ public:
+  struct Options {
+    uint64_t seed = 1;
+    double link_mib_per_s = 1024;
+    storage_migration::ControllerOptions controller;
+    absl::Duration controller_period = absl::Seconds(1);
+    absl::Duration agent_period = absl::Seconds(1);
+    absl::Duration tick = absl::Seconds(1);  // libvirt and cluster behaviour
+    bool record_trace = false;
+  };
+
+  explicit World(Options options);
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  Simulation& sim() { return sim_; }
+  fakes::FakeKubeApi& api() { return api_; }
+  fakes::FakeFabric& fabric() { return fabric_; }
+  Cluster& cluster() { return cluster_; }
+
+  absl::Status AddNode(const std::string& name);
+  // Creates the object, or replaces spec and metadata (and status, when it
+  // has one) of an existing one. A PersistentVolume also gets its volume.
+  absl::Status Apply(const google::protobuf::Message& object);
+  // Brings a VirtualMachine of the API up on a node, already settled.
+  absl::Status StartVm(const scenario::RunningVm& vm);
+  // Schedules the processes' first passes.
+  void Start();
+
+  // Process control: "controller" or "agent/<node>".
+  absl::Status Crash(const std::string& process, absl::Duration down);
+  absl::Status NodeDown(const std::string& node);
+  absl::Status NodeUp(const std::string& node);
+
+  // A line for the timeline (kept when recording).
+  void Note(const std::string& owner, const std::string& line);
+  const std::vector<std::string>& timeline() const { return timeline_; }
+  // Each VM's domain name -> its VMI (namespace, name).
+  const std::map<std::string, std::pair<std::string, std::string>>& guests() const {
+    return guests_;
+  }
+
+ private:
+  using Pass = std::function<absl::StatusOr<std::vector<storage_migration::PlannedStep>>()>;
+  struct Process {
+    Pass pass;
+    absl::Duration period;
+    bool up = true;
+  };
+
+  void SchedulePass(const std::string& name, absl::Duration delay);
+  void RunSteps(const std::string& name,
+                std::shared_ptr<std::vector<storage_migration::PlannedStep>> steps, size_t next);
+  void Tick();
+
+  Options options_;
+  Simulation sim_;
+  fakes::FakeKubeApi api_;
+  fakes::FakeFabric fabric_;
+  Cluster cluster_;
+  std::map<std::string, Process> processes_;
+  std::map<std::string, std::unique_ptr<storage_migration::ControllerProcess>> controllers_;
+  std::map<std::string, std::unique_ptr<storage_migration::AgentProcess>> agents_;
+  std::map<std::string, std::pair<std::string, std::string>> guests_;
+  std::vector<std::string> timeline_;
+};
+
+}  // namespace ferry::sim
+
+#endif  // FERRY_SIM_WORLD_H_
