@@ -111,17 +111,16 @@ std::optional<Violation> Checkers::Check() {
     const auto& [ns, name] = vmi_key;
     // single-runner
     const std::vector<std::string> hosts = fabric.HostsRunning(domain);
-    int running = 0;
-    std::string running_host;
+    std::vector<std::string> running_on;
     for (const std::string& h : hosts) {
       absl::StatusOr<ports::DomainInfo> info = fabric.host(h)->LookupDomain(domain);
-      if (info.ok() && info->state == ports::DomainState::kRunning) {
-        ++running;
-        running_host = h;
-      }
+      if (info.ok() && info->state == ports::DomainState::kRunning) running_on.push_back(h);
     }
+    const size_t running = running_on.size();
+    const std::string running_host = running == 1 ? running_on[0] : "";
     if (running > 1) {
-      return Violation{"single-runner", absl::StrCat(domain, " runs on ", absl::StrJoin(hosts, " and "))};
+      return Violation{"single-runner",
+                       absl::StrCat(domain, " runs on ", absl::StrJoin(running_on, " and "))};
     }
     // running-disks-complete
     if (running == 1) {

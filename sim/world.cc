@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "api/kubevirt.pb.h"
+#include "api/manifest/kinds.h"
 #include "api/quantity.h"
 #include "api/volumes.h"
 #include "base/status_macros.h"
@@ -59,10 +60,11 @@ absl::Status World::AddNode(const std::string& name) {
 
 absl::Status World::Apply(const google::protobuf::Message& object) {
   ASSIGN_OR_RETURN(ports::ObjectKey key, ports::KeyOf(object));
+  const manifest::KindInfo* kind = manifest::FindKindByDescriptor(object.GetDescriptor());
+  if (kind != nullptr && kind->namespaced) key.namespace_ = std::string(Ns(key.namespace_));
   std::unique_ptr<google::protobuf::Message> copy(object.New());
   copy->CopyFrom(object);
-  ports::MutableMetadataOf(copy.get())->set_namespace_(
-      key.namespace_.empty() ? "" : std::string(Ns(key.namespace_)));
+  ports::MutableMetadataOf(copy.get())->set_namespace_(key.namespace_);
   if (key.kind == "PersistentVolume") {
     const auto* pv = dynamic_cast<const k8s::PersistentVolume*>(&object);
     auto it = pv->spec().capacity().find("storage");

@@ -358,17 +358,17 @@ void FakeFabric::Progress(Job& job, absl::Duration dt) {
   if (AllDisksSynced(job)) {
     job.phase = JobPhase::kMemory;
     const Guest* guest = guests_.count(job.domain) ? &guests_.at(job.domain) : nullptr;
-    if (job.memory_started && guest != nullptr) {
+    const int64_t sent = std::min(budget, job.memory_remaining);
+    job.memory_remaining -= sent;
+    job.memory_processed += sent;
+    budget -= sent;
+    // Pages the guest dirtied while this iteration was sent.
+    if (guest != nullptr) {
       job.memory_remaining = std::min(
           job.memory_total,
           job.memory_remaining + static_cast<int64_t>(absl::ToDoubleSeconds(dt) *
                                                       guest->options.memory_dirty_bytes_per_s));
     }
-    job.memory_started = true;
-    const int64_t sent = std::min(budget, job.memory_remaining);
-    job.memory_remaining -= sent;
-    job.memory_processed += sent;
-    budget -= sent;
     const int64_t pending = job.memory_remaining + DirtyBytes(job);
     const double fits = absl::ToDoubleSeconds(options_.max_downtime) * job.bandwidth;
     if (static_cast<double>(pending) <= fits) {

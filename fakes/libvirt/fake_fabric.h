@@ -140,7 +140,6 @@ class FakeFabric {
     int64_t disk_bps = 0;
     int64_t downtime_ms = 0;
     absl::Duration elapsed;
-    bool memory_started = false;
   };
 
   Guest* FindGuest(absl::string_view domain);
