@@ -174,9 +174,13 @@ double SizeGiB(const VMIM& m, const ClusterView& view,
     if (!q) q = api::StorageSize(pvc->spec().resources().requests());
     if (q) bytes += q->Value();
   }
-  const auto& guest = vmi.spec().domain().memory().guest();
-  if (!guest.empty()) {
-    if (auto q = api::Quantity::Parse(guest); q.ok()) bytes += q->Value();
+  std::string memory = vmi.spec().domain().memory().guest();
+  if (memory.empty()) {
+    auto it = vmi.spec().domain().resources().requests().find("memory");
+    if (it != vmi.spec().domain().resources().requests().end()) memory = it->second;
+  }
+  if (!memory.empty()) {
+    if (auto q = api::Quantity::Parse(memory); q.ok()) bytes += q->Value();
   }
   return std::max(1.0, std::ceil(bytes / static_cast<double>(int64_t{1} << 30)));
 }

@@ -1,0 +1,89 @@
+#include "sim/scenario_runner.h"
+
+#include <cstdio>
+#include <fstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ferry::sim {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+std::string Write(const std::string& name, const std::string& text) {
+  const std::string path = std::string(getenv("TEST_TMPDIR")) + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+TEST(ScenarioRunnerTest, ARunReplaysIdentically) {
+  absl::StatusOr<LoadedScenario> s =
+      LoadScenario("scenarios/storage/controller-crash-mid-copy.textproto");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const ScenarioResult a = RunScenario(*s, {.trace = true});
+  const ScenarioResult b = RunScenario(*s, {.trace = true});
+  EXPECT_TRUE(a.passed);
+  EXPECT_THAT(a.failures, IsEmpty());
+  EXPECT_GT(a.events, 100);
+  EXPECT_EQ(a.trace_hash, b.trace_hash);
+  EXPECT_EQ(a.timeline, b.timeline);
+  EXPECT_EQ(a.acknowledged_writes, b.acknowledged_writes);
+  EXPECT_EQ(a.simulated, b.simulated);
+}
+
+TEST(ScenarioRunnerTest, AFailingExpectationSaysWhatAndWhy) {
+  absl::StatusOr<LoadedScenario> s =
+      LoadScenario("scenarios/storage/seed-example.textproto");
+  ASSERT_TRUE(s.ok()) << s.status();
+  s->scenario.mutable_expect()->mutable_migration(0)->set_phase("Failed");
+  const ScenarioResult r = RunScenario(*s, {});
+  EXPECT_FALSE(r.passed);
+  ASSERT_EQ(r.failures.size(), 1u);
+  EXPECT_EQ(r.failures[0],
+            "migration default/migration-local-storage: phase Succeeded, expected Failed");
+}
+
+TEST(ScenarioRunnerTest, ARunThatCannotSettleStopsAtItsBound) {
+  absl::StatusOr<LoadedScenario> s =
+      LoadScenario("scenarios/storage/destination-never-created.textproto");
+  ASSERT_TRUE(s.ok()) << s.status();
+  s->scenario.set_max_seconds(60);  // below the destination wait bound
+  const ScenarioResult r = RunScenario(*s, {});
+  EXPECT_FALSE(r.passed);
+  ASSERT_FALSE(r.failures.empty());
+  EXPECT_THAT(r.failures[0], HasSubstr("did not settle within 1m"));
+}
+
+TEST(ScenarioRunnerTest, MalformedFilesNameTheLineAndTheField) {
+  absl::StatusOr<LoadedScenario> s = LoadScenario(Write("bad.textproto", "world {\n  nod: \"a\"\n}\n"));
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(s.status().message(), HasSubstr("bad.textproto:2:"));
+  EXPECT_THAT(s.status().message(), HasSubstr("nod"));
+
+  s = LoadScenario(Write("nothing.textproto", "world { node: \"a\" }\naction { at_seconds: 1 }\n"));
+  EXPECT_THAT(s.status().message(), HasSubstr("action[0]: says when but not what"));
+
+  s = LoadScenario(Write("nonode.textproto", "description: \"x\"\n"));
+  EXPECT_THAT(s.status().message(), HasSubstr("world.node"));
+
+  s = LoadScenario("no/such/file.textproto");
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(ScenarioRunnerTest, ABadManifestInTheWorldFailsWithItsLocation) {
+  absl::StatusOr<LoadedScenario> s = LoadScenario(Write(
+      "badworld.textproto",
+      "world { node: \"a\" manifest: \"{apiVersion: v1, kind: PersistentVolumeClaim, "
+      "metadata: {name: Bad_Name}}\" }\n"));
+  ASSERT_TRUE(s.ok()) << s.status();
+  const ScenarioResult r = RunScenario(*s, {});
+  EXPECT_FALSE(r.passed);
+  ASSERT_EQ(r.failures.size(), 1u);
+  EXPECT_THAT(r.failures[0], HasSubstr("world.manifest[0]: PersistentVolumeClaim \"Bad_Name\" is invalid"));
+  EXPECT_THAT(r.failures[0], HasSubstr("metadata.name"));
+}
+
+}  // namespace
+}  // namespace ferry::sim
