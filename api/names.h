@@ -40,6 +40,12 @@ inline constexpr int64_t kTotalAnnotationSizeLimitBytes = 256 * 1024;
 // of dot-separated parts matching [a-z0-9]([-a-z0-9]*[a-z0-9])?.
 std::vector<std::string> IsDns1123Subdomain(absl::string_view value);
 
+// The namespace an object without one lands in ("default"), as the API
+// server defaults it.
+inline absl::string_view NamespaceOrDefault(absl::string_view ns) {
+  return ns.empty() ? "default" : ns;
+}
+
 // An RFC 1123 label, as namespace and Service names must be: at most 63
 // characters matching [a-z0-9]([-a-z0-9]*[a-z0-9])?.
 std::vector<std::string> IsDns1123Label(absl::string_view value);

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "api/names.h"
 #include "api/volumes.h"
 #include "core/storage_migration/agent.h"
 #include "core/storage_migration/processes.h"
@@ -11,7 +12,7 @@ namespace {
 
 using storage_migration::ClusterView;
 
-absl::string_view Ns(absl::string_view ns) { return ns.empty() ? "default" : ns; }
+absl::string_view Ns(absl::string_view ns) { return api::NamespaceOrDefault(ns); }
 
 std::string Bytes(const google::protobuf::Message& m) {
   std::string out;

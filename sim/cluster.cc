@@ -8,8 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "api/cdi.pb.h"
 #include "api/core.pb.h"
+#include "api/names.h"
 #include "api/quantity.h"
 #include "api/volumes.h"
+#include "base/fnv.h"
+#include "core/storage_migration/kube_action.h"
 
 namespace ferry::sim {
 namespace {
@@ -25,7 +28,7 @@ std::vector<std::shared_ptr<const T>> ListOf(fakes::FakeKubeApi& api, absl::stri
   return out;
 }
 
-absl::string_view Ns(absl::string_view ns) { return ns.empty() ? "default" : ns; }
+absl::string_view Ns(absl::string_view ns) { return api::NamespaceOrDefault(ns); }
 
 int64_t Bytes(const google::protobuf::Map<std::string, std::string>& resources) {
   auto it = resources.find("storage");
@@ -39,12 +42,6 @@ std::string Mode(const k8s::PersistentVolumeClaimSpec& spec) {
 }
 std::string Mode(const k8s::PersistentVolumeSpec& spec) {
   return spec.has_volume_mode() ? spec.volume_mode() : "Filesystem";
-}
-
-uint64_t Fnv1a(absl::string_view s) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
 }
 
 bool NodeAllowed(const k8s::PersistentVolume& pv, absl::string_view node) {
@@ -417,8 +414,7 @@ void Cluster::RunPods(std::vector<std::string>* did) {
       next.mutable_status()->set_phase("Running");
       next.mutable_status()->clear_reason();
       next.mutable_status()->clear_message();
-      next.mutable_status()->set_start_time(
-          absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now(), absl::UTCTimeZone()));
+      next.mutable_status()->set_start_time(storage_migration::Timestamp(clock_.Now()));
     } else {
       continue;
     }
@@ -465,7 +461,7 @@ void Cluster::Import(std::vector<std::string>* did) {
     } else if (pvc->status().phase() == "Bound") {
       const uint64_t base = dv->spec().source().has_blank()
                                 ? 0
-                                : Fnv1a(absl::StrCat(ns, "/", dv->metadata().name())) | 1;
+                                : Fnv1a64(absl::StrCat(ns, "/", dv->metadata().name())) | 1;
       if (!fabric_.ImportImage(pvc->spec().volume_name(), base).ok()) continue;
       next.mutable_status()->set_phase("Succeeded");
       next.mutable_status()->set_progress("100.0%");

@@ -4,6 +4,7 @@
 #include "absl/strings/str_format.h"
 #include "api/kubevirt.pb.h"
 #include "api/manifest/kinds.h"
+#include "api/names.h"
 #include "api/quantity.h"
 #include "api/volumes.h"
 #include "base/status_macros.h"
@@ -16,7 +17,7 @@ using storage_migration::PlannedStep;
 
 constexpr absl::Duration kStepGap = absl::Milliseconds(1);
 
-absl::string_view Ns(absl::string_view ns) { return ns.empty() ? "default" : ns; }
+absl::string_view Ns(absl::string_view ns) { return api::NamespaceOrDefault(ns); }
 
 int64_t QuantityBytes(const std::string& text) {
   absl::StatusOr<api::Quantity> q = api::Quantity::Parse(text);
@@ -40,9 +41,9 @@ World::World(Options options)
           .max_downtime = absl::Milliseconds(300)}),
       cluster_(api_, fabric_, sim_.clock()) {
   sim_.set_record_trace(options.record_trace);
-  controllers_["controller"] = std::make_unique<storage_migration::ControllerProcess>(
-      api_, sim_.clock(), options_.controller);
-  auto* controller = controllers_["controller"].get();
+  controller_ = std::make_unique<storage_migration::ControllerProcess>(api_, sim_.clock(),
+                                                                      options_.controller);
+  auto* controller = controller_.get();
   processes_["controller"] = Process{[controller] { return controller->Pass(); },
                                      options_.controller_period};
 }

@@ -95,7 +95,7 @@ class World {
   fakes::FakeFabric fabric_;
   Cluster cluster_;
   std::map<std::string, Process> processes_;
-  std::map<std::string, std::unique_ptr<storage_migration::ControllerProcess>> controllers_;
+  std::unique_ptr<storage_migration::ControllerProcess> controller_;
   std::map<std::string, std::unique_ptr<storage_migration::AgentProcess>> agents_;
   std::map<std::string, std::pair<std::string, std::string>> guests_;
   std::vector<std::string> timeline_;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "api/names.h"
 #include "api/quantity.h"
 #include "api/volumes.h"
 #include "api/validation/validate.h"
@@ -18,7 +19,7 @@ using api::ClaimOf;
 
 constexpr char kPairs[] = "spec.localStorageMigration.migrateNonSharedDisks";
 
-std::string Ns(const std::string& ns) { return ns.empty() ? "default" : ns; }
+std::string Ns(const std::string& ns) { return std::string(api::NamespaceOrDefault(ns)); }
 
 bool IsBlock(const k8s::PersistentVolumeClaim& pvc) {
   return pvc.spec().volume_mode() == "Block";

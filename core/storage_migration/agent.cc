@@ -1,6 +1,7 @@
 #include "core/storage_migration/agent.h"
 
 #include "absl/strings/str_cat.h"
+#include "api/names.h"
 #include "api/volumes.h"
 #include "core/storage_migration/controller.h"
 
@@ -9,7 +10,7 @@ namespace {
 
 using VMIM = kubevirt::VirtualMachineInstanceMigration;
 
-absl::string_view Ns(absl::string_view ns) { return ns.empty() ? "default" : ns; }
+absl::string_view Ns(absl::string_view ns) { return api::NamespaceOrDefault(ns); }
 
 constexpr int kMaxStartAttempts = 3;
 

@@ -1,9 +1,11 @@
 #include "core/storage_migration/cluster_view.h"
 
+#include "api/names.h"
+
 namespace ferry::storage_migration {
 namespace {
 
-absl::string_view Ns(absl::string_view ns) { return ns.empty() ? "default" : ns; }
+absl::string_view Ns(absl::string_view ns) { return api::NamespaceOrDefault(ns); }
 
 template <typename T>
 const T* Find(const std::vector<Ptr<T>>& items, absl::string_view ns,

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "api/names.h"
 #include "api/quantity.h"
 #include "api/volumes.h"
 #include "core/storage_migration/admission.h"
@@ -18,7 +19,7 @@ namespace {
 using VMIM = kubevirt::VirtualMachineInstanceMigration;
 using Status = kubevirt::VirtualMachineInstanceMigrationStatus;
 
-absl::string_view Ns(absl::string_view ns) { return ns.empty() ? "default" : ns; }
+absl::string_view Ns(absl::string_view ns) { return api::NamespaceOrDefault(ns); }
 
 bool Terminal(absl::string_view phase) { return phase == "Succeeded" || phase == "Failed"; }
 
@@ -168,9 +169,7 @@ double SizeGiB(const VMIM& m, const ClusterView& view,
   for (const auto& p : m.spec().local_storage_migration().migrate_non_shared_disks()) {
     const k8s::PersistentVolumeClaim* pvc = view.FindPvc(ns, p.source_pvc());
     if (pvc == nullptr) continue;
-    auto it = pvc->status().capacity().find("storage");
-    std::optional<api::Quantity> q;
-    if (it != pvc->status().capacity().end()) q = api::Quantity::Parse(it->second).value_or(api::Quantity());
+    std::optional<api::Quantity> q = api::StorageSize(pvc->status().capacity());
     if (!q) q = api::StorageSize(pvc->spec().resources().requests());
     if (q) bytes += q->Value();
   }
@@ -246,12 +245,17 @@ class Reconciler {
       d->set_target_node(m_.status().migration_state().target_node());
       d->set_reason(message);
     }
+    MarkFailed(reason, message);
+    status()->mutable_migration_state()->set_end_timestamp(Timestamp(now_));
+    WriteStatus(absl::StrCat("fail: ", reason, ": ", message));
+  }
+
+  // Phase Failed, its condition and migrationState's failure, in `next_`.
+  void MarkFailed(const std::string& reason, const std::string& message) {
     SetPhase(status(), "Failed", now_);
     SetCondition(status(), "Failed", "True", reason, message, now_);
     status()->mutable_migration_state()->set_failed(true);
     status()->mutable_migration_state()->set_failure_reason(message);
-    status()->mutable_migration_state()->set_end_timestamp(Timestamp(now_));
-    WriteStatus(absl::StrCat("fail: ", reason, ": ", message));
   }
 
   void Admitting(bool deleting) {
@@ -262,11 +266,8 @@ class Reconciler {
     const Admission admission = Admit(m_, view_);
     const std::string why = absl::StrJoin(admission.reasons, "; ");
     if (admission.verdict == Verdict::kReject) {
-      SetPhase(status(), "Failed", now_);
       SetCondition(status(), "Admitted", "False", "Rejected", why, now_);
-      SetCondition(status(), "Failed", "True", "Rejected", why, now_);
-      status()->mutable_migration_state()->set_failed(true);
-      status()->mutable_migration_state()->set_failure_reason(why);
+      MarkFailed("Rejected", why);
       WriteStatus(absl::StrCat("reject: ", why));
       return;
     }
@@ -276,10 +277,7 @@ class Reconciler {
         const std::string message =
             absl::StrCat("destination not ready after ",
                          absl::FormatDuration(options_.destination_wait_timeout), ": ", why);
-        SetPhase(status(), "Failed", now_);
-        SetCondition(status(), "Failed", "True", "DestinationNotReady", message, now_);
-        status()->mutable_migration_state()->set_failed(true);
-        status()->mutable_migration_state()->set_failure_reason(message);
+        MarkFailed("DestinationNotReady", message);
         WriteStatus("fail: destination not ready in time");
         return;
       }

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "base/fnv.h"
 #include "base/status_macros.h"
 
 namespace ferry::fakes {
@@ -19,12 +20,6 @@ uint64_t SplitMix(uint64_t* state) {
   z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
   return z ^ (z >> 31);
-}
-
-uint64_t Fnv1a(absl::string_view s) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
 }
 
 // "qemu+tcp://node-b/system" -> "node-b".
@@ -101,7 +96,7 @@ absl::Status FakeFabric::AddGuest(const GuestOptions& options) {
   }
   Guest guest;
   guest.options = options;
-  guest.rng = options_.seed ^ Fnv1a(options.domain);
+  guest.rng = options_.seed ^ Fnv1a64(options.domain);
   guests_.emplace(options.domain, std::move(guest));
   return absl::OkStatus();
 }
@@ -191,7 +186,7 @@ void FakeFabric::GuestWrites(Guest& guest, absl::Duration dt) {
     const int64_t span = std::max<int64_t>(
         1, std::min(vol->second.image.blocks(), DiskImage::BlocksFor(guest.options.working_set_bytes)));
     const int64_t block = static_cast<int64_t>(SplitMix(&guest.rng) % static_cast<uint64_t>(span));
-    const uint64_t version = (Fnv1a(guest.options.domain) << 20) ^ static_cast<uint64_t>(++guest.writes);
+    const uint64_t version = (Fnv1a64(guest.options.domain) << 20) ^ static_cast<uint64_t>(++guest.writes);
     vol->second.image.Write(block, version);
     if (job != nullptr) {
       for (DiskJob& disk : job->disks) {

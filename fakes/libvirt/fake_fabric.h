@@ -81,7 +81,8 @@ class FakeFabric {
   const std::map<int64_t, uint64_t>* AckedWrites(absl::string_view domain,
                                                  absl::string_view dev) const;
   int64_t acknowledged_writes(absl::string_view domain) const;
-  // Where the guest's domain runs (state running or paused), or "" when nowhere.
+  // The hosts where the guest's domain exists running or paused, by name;
+  // empty when nowhere.
   std::vector<std::string> HostsRunning(absl::string_view domain) const;
   // The first acknowledged write of `domain`'s disk `dev` that volume `path`
   // lacks, described; nullopt when it holds them all.
