@@ -1,12 +1,17 @@
 #include "sim/scenario_runner.h"
 
+#include <algorithm>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <sstream>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "api/manifest/encoder.h"
+#include "api/manifest/kinds.h"
 #include "api/manifest/reader.h"
 #include "base/status_macros.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -198,6 +203,16 @@ class Run {
     for (const RunningVm& vm : s_.world().running_vm()) RETURN_IF_ERROR(world_.StartVm(vm));
     checkers_.Baseline();
     world_.api().SetFaultHook([this](const fakes::FakeKubeApi::Call& call) { return ApiFault(call); });
+    world_.api().SetDelayHook([this](const fakes::FakeKubeApi::Call& call) { return ApiDelay(call); });
+    for (const std::string& node : s_.world().node()) {
+      fakes::FakeHypervisor* host = world_.fabric().host(node);
+      host->SetFaultHook([this, node](absl::string_view verb, absl::string_view domain) {
+        return LibvirtFault(node, verb, domain);
+      });
+      host->SetDelayHook([this, node](absl::string_view verb, absl::string_view) {
+        return LibvirtDelay(node, verb);
+      });
+    }
     for (int i = 0; i < s_.action_size(); ++i) {
       const Action& a = s_.action(i);
       if (a.has_when()) {
@@ -215,18 +230,64 @@ class Run {
     return absl::OkStatus();
   }
 
-  absl::Status ApiFault(const fakes::FakeKubeApi::Call& call) {
-    if (observing_) return absl::OkStatus();  // the harness itself sees through faults
-    for (auto& [fault, left] : faults_) {
-      if (left <= 0 || fault.verb() != call.verb) continue;
-      if (!fault.kind().empty() && fault.kind() != call.key.kind) continue;
-      --left;
-      const std::string msg = absl::StrCat("injected fault on ", call.verb, " ", call.key.kind);
-      if (fault.code() == "Conflict") return absl::AbortedError(msg);
-      if (fault.code() == "Internal") return absl::InternalError(msg);
-      return absl::UnavailableError(msg);
+  // Armed faults are used up in order: a call consumes the first that
+  // matches it, whether it fails the call or delays it.
+  template <typename Fault, typename Matches>
+  Fault* NextFault(std::vector<std::pair<Fault, int>>& faults, Matches matches) {
+    if (observing_) return nullptr;  // the harness itself sees through faults
+    for (auto& [fault, left] : faults) {
+      if (left > 0 && matches(fault)) {
+        --left;
+        return &fault;
+      }
     }
-    return absl::OkStatus();
+    return nullptr;
+  }
+
+  static absl::Status Injected(absl::string_view code, absl::string_view fallback,
+                               const std::string& msg) {
+    const absl::string_view c = code.empty() ? fallback : code;
+    if (c == "Conflict") return absl::AbortedError(msg);
+    if (c == "Internal") return absl::InternalError(msg);
+    if (c == "FailedPrecondition") return absl::FailedPreconditionError(msg);
+    return absl::UnavailableError(msg);
+  }
+
+  absl::Status ApiFault(const fakes::FakeKubeApi::Call& call) {
+    const scenario::ApiFault* fault = NextFault(api_faults_, [&](const scenario::ApiFault& f) {
+      return f.delay_seconds() <= 0 && f.verb() == call.verb &&
+             (f.kind().empty() || f.kind() == call.key.kind);
+    });
+    if (fault == nullptr) return absl::OkStatus();
+    return Injected(fault->code(), "Unavailable",
+                    absl::StrCat("injected fault on ", call.verb, " ", call.key.kind));
+  }
+
+  absl::Duration ApiDelay(const fakes::FakeKubeApi::Call& call) {
+    const scenario::ApiFault* fault = NextFault(api_faults_, [&](const scenario::ApiFault& f) {
+      return f.delay_seconds() > 0 && f.verb() == call.verb &&
+             (f.kind().empty() || f.kind() == call.key.kind);
+    });
+    return fault == nullptr ? absl::ZeroDuration() : absl::Seconds(fault->delay_seconds());
+  }
+
+  absl::Status LibvirtFault(const std::string& node, absl::string_view verb,
+                            absl::string_view domain) {
+    const scenario::LibvirtFault* fault =
+        NextFault(libvirt_faults_, [&](const scenario::LibvirtFault& f) {
+          return f.delay_seconds() <= 0 && f.node() == node && f.verb() == verb;
+        });
+    if (fault == nullptr) return absl::OkStatus();
+    return Injected(fault->code(), "Internal",
+                    absl::StrCat("injected fault on libvirt ", verb, " ", domain, " on ", node));
+  }
+
+  absl::Duration LibvirtDelay(const std::string& node, absl::string_view verb) {
+    const scenario::LibvirtFault* fault =
+        NextFault(libvirt_faults_, [&](const scenario::LibvirtFault& f) {
+          return f.delay_seconds() > 0 && f.node() == node && f.verb() == verb;
+        });
+    return fault == nullptr ? absl::ZeroDuration() : absl::Seconds(fault->delay_seconds());
   }
 
   void Perform(int i) {
@@ -310,7 +371,10 @@ class Run {
         return absl::OkStatus();
       }
       case Action::kApiFault:
-        faults_.push_back({a.api_fault(), a.api_fault().count() > 0 ? a.api_fault().count() : 1});
+        api_faults_.push_back({a.api_fault(), std::max(a.api_fault().count(), 1)});
+        return absl::OkStatus();
+      case Action::kLibvirtFault:
+        libvirt_faults_.push_back({a.libvirt_fault(), std::max(a.libvirt_fault().count(), 1)});
         return absl::OkStatus();
       case Action::kForgetWrite: {
         ASSIGN_OR_RETURN(std::string pv, ClaimVolume(a.forget_write(), "forget_write"));
@@ -536,10 +600,56 @@ class Run {
   std::vector<int> waiting_;
   int timed_pending_ = 0;
   bool observing_ = false;
-  std::vector<std::pair<scenario::ApiFault, int>> faults_;
+  std::vector<std::pair<scenario::ApiFault, int>> api_faults_;  // fault, calls left
+  std::vector<std::pair<scenario::LibvirtFault, int>> libvirt_faults_;
 };
 
 }  // namespace
+
+// Faults name verbs, kinds, codes and nodes that exist, so a typo is an
+// error rather than a fault that silently never fires.
+absl::Status CheckFault(const Scenario& s, const Action& a, const std::string& where) {
+  static const std::set<std::string> kApiVerbs = {"get",    "list",          "create",
+                                                  "update", "update_status", "delete",
+                                                  "watch"};
+  static const std::set<std::string> kLibvirtVerbs = {
+      "lookup", "list",   "define", "undefine",  "xml",       "start",  "destroy",
+      "suspend", "resume", "migrate", "job_stats", "abort_job", "events"};
+  static const std::set<std::string> kCodes = {"", "Unavailable", "Conflict", "Internal",
+                                               "FailedPrecondition"};
+  auto bad = [&](absl::string_view field, absl::string_view value, absl::string_view allowed) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ".", field, ": \"", value,
+                                                   "\" is not one of ", allowed));
+  };
+  if (a.has_api_fault()) {
+    const scenario::ApiFault& f = a.api_fault();
+    if (!kApiVerbs.contains(f.verb())) {
+      return bad("api_fault.verb", f.verb(), absl::StrJoin(kApiVerbs, ", "));
+    }
+    if (!kCodes.contains(f.code())) return bad("api_fault.code", f.code(), absl::StrJoin(kCodes, ", "));
+    if (!f.kind().empty()) {
+      std::vector<std::string> kinds;
+      for (const manifest::KindInfo& k : manifest::AllKinds()) kinds.emplace_back(k.kind);
+      if (std::find(kinds.begin(), kinds.end(), f.kind()) == kinds.end()) {
+        return bad("api_fault.kind", f.kind(), absl::StrJoin(kinds, ", "));
+      }
+    }
+  }
+  if (a.has_libvirt_fault()) {
+    const scenario::LibvirtFault& f = a.libvirt_fault();
+    if (!kLibvirtVerbs.contains(f.verb())) {
+      return bad("libvirt_fault.verb", f.verb(), absl::StrJoin(kLibvirtVerbs, ", "));
+    }
+    if (!kCodes.contains(f.code())) {
+      return bad("libvirt_fault.code", f.code(), absl::StrJoin(kCodes, ", "));
+    }
+    if (std::find(s.world().node().begin(), s.world().node().end(), f.node()) ==
+        s.world().node().end()) {
+      return bad("libvirt_fault.node", f.node(), absl::StrJoin(s.world().node(), ", "));
+    }
+  }
+  return absl::OkStatus();
+}
 
 absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path) {
   ASSIGN_OR_RETURN(std::string text, ReadFile(path));
@@ -572,6 +682,7 @@ absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path) {
       return absl::InvalidArgumentError(absl::StrCat(
           path, ": action[", i, "].when: needs object and path"));
     }
+    RETURN_IF_ERROR(CheckFault(s, a, absl::StrCat(path, ": action[", i, "]")));
   }
   return loaded;
 }

@@ -68,8 +68,38 @@ TEST(ScenarioRunnerTest, MalformedFilesNameTheLineAndTheField) {
   s = LoadScenario(Write("nonode.textproto", "description: \"x\"\n"));
   EXPECT_THAT(s.status().message(), HasSubstr("world.node"));
 
+  s = LoadScenario(Write("verb.textproto",
+                         "world { node: \"a\" }\naction { at_seconds: 1 api_fault { verb: \"patch\" } }\n"));
+  EXPECT_THAT(s.status().message(), HasSubstr("action[0].api_fault.verb: \"patch\" is not one of"));
+
+  s = LoadScenario(Write("kind.textproto", "world { node: \"a\" }\naction { at_seconds: 1 "
+                                           "api_fault { verb: \"get\" kind: \"Pods\" } }\n"));
+  EXPECT_THAT(s.status().message(), HasSubstr("api_fault.kind: \"Pods\" is not one of"));
+
+  s = LoadScenario(Write("lvnode.textproto", "world { node: \"a\" }\naction { at_seconds: 1 "
+                                             "libvirt_fault { node: \"b\" verb: \"migrate\" } }\n"));
+  EXPECT_THAT(s.status().message(), HasSubstr("libvirt_fault.node: \"b\" is not one of a"));
+
   s = LoadScenario("no/such/file.textproto");
   EXPECT_EQ(s.status().code(), absl::StatusCode::kNotFound);
+}
+
+// A delayed call costs its caller time: the same run with slow status writes
+// takes longer in simulated time and still ends the same way.
+TEST(ScenarioRunnerTest, DelayedCallsSlowTheirCallerDown) {
+  absl::StatusOr<LoadedScenario> s = LoadScenario("scenarios/storage/seed-example.textproto");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const ScenarioResult fast = RunScenario(*s, {});
+  auto* slow = s->scenario.add_action();
+  slow->set_at_seconds(0);
+  slow->mutable_api_fault()->set_verb("update_status");
+  slow->mutable_api_fault()->set_kind("VirtualMachineInstanceMigration");
+  slow->mutable_api_fault()->set_delay_seconds(30);
+  slow->mutable_api_fault()->set_count(2);
+  const ScenarioResult delayed = RunScenario(*s, {});
+  EXPECT_TRUE(fast.passed);
+  EXPECT_TRUE(delayed.passed) << (delayed.failures.empty() ? "" : delayed.failures[0]);
+  EXPECT_GE(delayed.simulated - fast.simulated, absl::Seconds(30));
 }
 
 TEST(ScenarioRunnerTest, ABadManifestInTheWorldFailsWithItsLocation) {

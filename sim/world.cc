@@ -1,5 +1,6 @@
 #include "sim/world.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "api/kubevirt.pb.h"
@@ -230,10 +231,11 @@ void World::Tick() {
 void World::SchedulePass(const std::string& name, absl::Duration delay) {
   sim_.After(delay, name, "pass", [this, name] {
     Process& process = processes_.at(name);
+    DropLatency(name);
     absl::StatusOr<std::vector<PlannedStep>> steps = process.pass();
     if (!steps.ok()) {
       Note(name, absl::StrCat("observe failed: ", steps.status().ToString()));
-      SchedulePass(name, process.period);
+      SchedulePass(name, process.period + TakeLatency(name));
       return;
     }
     RunSteps(name, std::make_shared<std::vector<PlannedStep>>(std::move(*steps)), 0);
@@ -242,23 +244,42 @@ void World::SchedulePass(const std::string& name, absl::Duration delay) {
 
 void World::RunSteps(const std::string& name, std::shared_ptr<std::vector<PlannedStep>> steps,
                      size_t next) {
+  // The calls just made took this long: the process resumes that much later.
+  const absl::Duration latency = TakeLatency(name);
+  if (latency > absl::ZeroDuration()) {
+    Note(name, absl::StrCat("slow calls: resumes after ", absl::FormatDuration(latency)));
+  }
   if (next >= steps->size()) {
-    SchedulePass(name, processes_.at(name).period);
+    SchedulePass(name, processes_.at(name).period + latency);
     return;
   }
   const std::string label = (*steps)[next].what;
-  sim_.After(kStepGap, name, label, [this, name, steps, next] {
+  sim_.After(kStepGap + latency, name, label, [this, name, steps, next] {
     const PlannedStep& step = (*steps)[next];
+    DropLatency(name);
     absl::Status status = step.run();
     if (!status.ok()) {
       Note(name, absl::StrCat(step.what, " -> ", status.ToString()));
-      SchedulePass(name, processes_.at(name).period);
+      SchedulePass(name, processes_.at(name).period + TakeLatency(name));
       return;
     }
     Note(name, step.what);
     RunSteps(name, steps, next + 1);
   });
 }
+
+fakes::FakeHypervisor* World::HostOf(const std::string& process) {
+  if (!absl::StartsWith(process, "agent/")) return nullptr;
+  return fabric_.host(process.substr(6));
+}
+
+absl::Duration World::TakeLatency(const std::string& process) {
+  absl::Duration latency = api_.TakeLatency();
+  if (fakes::FakeHypervisor* host = HostOf(process)) latency += host->TakeLatency();
+  return latency;
+}
+
+void World::DropLatency(const std::string& process) { TakeLatency(process); }
 
 absl::Status World::Crash(const std::string& process, absl::Duration down) {
   auto it = processes_.find(process);

@@ -88,6 +88,11 @@ class World {
   void RunSteps(const std::string& name,
                 std::shared_ptr<std::vector<storage_migration::PlannedStep>> steps, size_t next);
   void Tick();
+  // Latency the process's calls incurred (fake API and its node's libvirt)
+  // since the last take: events are single calls, so it is all its own.
+  absl::Duration TakeLatency(const std::string& process);
+  void DropLatency(const std::string& process);
+  fakes::FakeHypervisor* HostOf(const std::string& process);
 
   Options options_;
   Simulation sim_;

@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 
+#include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/names.h"
@@ -73,6 +74,7 @@ class Checker {
     } else if (!waits_.empty()) {
       a.verdict = Verdict::kWait;
       a.reasons = waits_;
+      a.wait_reason = wait_reason_;
     }
     return a;
   }
@@ -81,7 +83,9 @@ class Checker {
   void Reject(const std::string& path, const std::string& message) {
     rejects_.push_back(absl::StrCat(path, ": ", message));
   }
-  void Wait(const std::string& path, const std::string& message) {
+  void Wait(const std::string& path, const std::string& message,
+            absl::string_view reason = "WaitingForDestination") {
+    if (waits_.empty()) wait_reason_ = std::string(reason);
     waits_.push_back(absl::StrCat(path, ": ", message));
   }
 
@@ -134,6 +138,16 @@ class Checker {
                             other->status().phase().empty() ? "Pending"
                                                             : other->status().phase(),
                             ")"));
+      } else if (Ns(other->metadata().namespace_()) == ns_ && other->spec().vmi_name() == name &&
+                 other->metadata().name() != m_.metadata().name() &&
+                 absl::c_linear_search(other->metadata().finalizers(), kFinalizer)) {
+        // Ended, but its agents may still be destroying its target domain,
+        // which has the same name as the one this migration would create.
+        Wait("spec.vmiName",
+             absl::StrCat("VirtualMachineInstanceMigration ", other->metadata().name(),
+                          " of the same VM ended (", other->status().phase(),
+                          ") and is still cleaning up"),
+             "WaitingForPreviousMigration");
       }
     }
     return vmi;
@@ -302,6 +316,7 @@ class Checker {
   const std::string ns_;
   std::vector<std::string> rejects_;
   std::vector<std::string> waits_;
+  std::string wait_reason_;
 };
 
 }  // namespace

@@ -19,7 +19,8 @@ namespace ferry::storage_migration {
 
 enum class Verdict {
   kAdmit,   // every rule holds: the migration may start
-  kWait,    // nothing is wrong, but a destination is not ready yet
+  kWait,    // nothing is wrong, but a destination is not ready yet, or an
+            // earlier migration of the VM is still cleaning up
   kReject,  // a rule is broken: the migration fails, nothing changes
 };
 
@@ -27,6 +28,9 @@ struct Admission {
   Verdict verdict = Verdict::kAdmit;
   // kReject: every broken rule; kWait: what is awaited. "field path: message".
   std::vector<std::string> reasons;
+  // kWait: the condition reason of the first thing awaited,
+  // "WaitingForDestination" or "WaitingForPreviousMigration".
+  std::string wait_reason;
 };
 
 // KubeVirt's default filesystemOverhead: a Filesystem destination of a Block

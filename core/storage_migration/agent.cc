@@ -1,5 +1,7 @@
 #include "core/storage_migration/agent.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "api/names.h"
 #include "api/volumes.h"
@@ -94,6 +96,16 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
     report.set_job(JobState(previous, v.domain.job));
     if (report.job() == "Failed") report.set_error(v.domain.job.errmsg);
     else if (previous != nullptr) report.set_error(previous->error());
+    // Every attempt to start the copy was refused: the domain still runs
+    // here with no job, not even a finished one.
+    if (report.job() == "Starting" && report.start_attempts() >= kMaxStartAttempts &&
+        report.domain() == "Running" && !v.domain.job.active &&
+        v.domain.job.type == ports::JobType::kNone) {
+      report.set_job("Failed");
+      report.set_error(absl::StrCat("libvirt on ", v.node, " refused to start the copy ",
+                                    kMaxStartAttempts,
+                                    " times (see the agent's log for each error)"));
+    }
   } else {
     const k8s::Pod* pod = v.cluster->FindPod(ns, TargetPodName(m));
     report.set_ready(pod != nullptr && pod->spec().node_name() == v.node &&
@@ -158,11 +170,15 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
     }
   }
 
-  const bool changed = previous == nullptr || !SameReport(*previous, report);
+  const bool changed = previous == nullptr || !SameReport(*previous, report) ||
+                       previous->sequence() <= st.reports_requested();
   const bool progress = role == "Source" && v.domain.job.active;
   if (changed || progress) {
     VMIM next = m;
     report.set_observed_timestamp(Timestamp(v.now));
+    int64_t newest = st.reports_requested();
+    for (const auto& r : st.domain_reports()) newest = std::max(newest, r.sequence());
+    report.set_sequence(newest + 1);
     auto* reports = next.mutable_status()->mutable_domain_reports();
     bool replaced = false;
     for (auto& r : *reports) {

@@ -19,6 +19,10 @@
 
 namespace ferry::storage_migration {
 
+// Held by every migration until its effects are complete (controller.h);
+// admission waits for an earlier migration of the same VM to drop it.
+inline constexpr char kFinalizer[] = "ferry.io/storage-migration";
+
 template <typename T>
 using Ptr = std::shared_ptr<const T>;
 

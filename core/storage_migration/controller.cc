@@ -274,16 +274,17 @@ class Reconciler {
     if (admission.verdict == Verdict::kWait) {
       const absl::Time created = ParseTimestamp(m_.metadata().creation_timestamp());
       if (now_ - created >= options_.destination_wait_timeout) {
+        const bool destination = admission.wait_reason == "WaitingForDestination";
         const std::string message =
-            absl::StrCat("destination not ready after ",
+            absl::StrCat(destination ? "destination not ready" : "still waiting", " after ",
                          absl::FormatDuration(options_.destination_wait_timeout), ": ", why);
-        MarkFailed("DestinationNotReady", message);
-        WriteStatus("fail: destination not ready in time");
+        MarkFailed(destination ? "DestinationNotReady" : "PreviousMigrationNotFinished", message);
+        WriteStatus("fail: waited too long");
         return;
       }
       const bool changed = status()->phase() != "Pending";
       SetPhase(status(), "Pending", now_);
-      if (SetCondition(status(), "Admitted", "False", "WaitingForDestination", why, now_) ||
+      if (SetCondition(status(), "Admitted", "False", admission.wait_reason, why, now_) ||
           changed) {
         WriteStatus(absl::StrCat("wait: ", why));
       }
@@ -371,6 +372,11 @@ class Reconciler {
     const absl::Duration limit = options_.completion_timeout_per_gib * SizeGiB(m_, view_, vmi);
     o.timed_out = now_ - ready > limit;
     o.specs_switched = st.switchover().specs_switched();
+    if (source != nullptr && target != nullptr && NodeReady(view_, source_node) &&
+        NodeReady(view_, target_node)) {
+      o.source_report_older = source->sequence() < target->sequence();
+      o.target_report_older = target->sequence() < source->sequence();
+    }
     const k8s::Pod* pod = view_.FindPod(ns_, TargetPodName(m_));
     if (o.recorded == Side::kUndecided && (pod == nullptr || pod->status().phase() == "Failed")) {
       o.target = DomainObservation::kAbsent;  // the launcher died: so did its QEMU
@@ -421,6 +427,16 @@ class Reconciler {
         case Step::kMarkFailed:
           if (st.phase() != "Failed") Fail("CopyFailed", plan.reason);
           return;
+        case Step::kRequestReports: {
+          const int64_t newest = std::max(source->sequence(), target->sequence());
+          if (st.reports_requested() < newest) {
+            status()->set_reports_requested(newest);
+            WriteStatus(absl::StrCat("ask for fresh reports (", plan.reason, ")"));
+          } else if (write) {
+            WriteStatus("copy started: phase Running");
+          }
+          return;
+        }
         default:
           break;  // the agents' steps
       }
@@ -493,7 +509,7 @@ class Reconciler {
       const kubevirt::DomainReport* source = FindReport(st, "Source");
       const kubevirt::DomainReport* target = FindReport(st, "Target");
       if (source != nullptr && (source->job() == "Active" || source->job() == "Starting") &&
-          NodeReady(view_, st.migration_state().source_node())) {
+          source->domain() != "Absent" && NodeReady(view_, st.migration_state().source_node())) {
         done = false;  // the source agent has not aborted yet
       }
       if (target != nullptr && target->domain() != "Absent" &&

@@ -22,7 +22,6 @@
 
 namespace ferry::storage_migration {
 
-inline constexpr char kFinalizer[] = "ferry.io/storage-migration";
 inline constexpr char kMigrationLabel[] = "ferry.io/migration";
 inline constexpr char kRoleLabel[] = "ferry.io/role";
 

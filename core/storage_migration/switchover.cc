@@ -37,6 +37,7 @@ absl::string_view StepName(Step step) {
     case Step::kRecordDestination: return "RecordDestination";
     case Step::kContinueCopy: return "ContinueCopy";
     case Step::kWait: return "Wait";
+    case Step::kRequestReports: return "RequestReports";
     case Step::kAbortCopy: return "AbortCopy";
     case Step::kDestroyTarget: return "DestroyTarget";
     case Step::kDestroySource: return "DestroySource";
@@ -79,6 +80,19 @@ SwitchoverPlan PlanSwitchover(const SwitchoverObservation& o) {
     plan.reason = "the target runs without a recorded decision (a broken invariant)";
     plan.steps.push_back(Step::kRecordDestination);
     ToDestination(o, &plan);
+    return plan;
+  }
+  // Two reports from different moments can describe a state that never
+  // existed: the source seen running before the handover, the target seen
+  // complete after it; or the source seen gone after the handover, the target
+  // seen waiting before it. Deciding on those would end a handed-over VM on
+  // a side that no longer runs it, so ask for fresh reports first (rule 4).
+  if ((o.target == D::kPausedCopyComplete && o.source == D::kRunning &&
+       o.source_report_older) ||
+      (o.source == D::kAbsent && o.target == D::kPausedAwaitingCopy && o.target_report_older)) {
+    plan.reason = "the two sides' reports are from before and after the handover";
+    plan.steps.push_back(Step::kRequestReports);
+    plan.steps.push_back(Step::kWait);
     return plan;
   }
   // libvirt is in the middle of the handover: it either completes or resumes

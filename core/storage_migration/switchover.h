@@ -36,6 +36,10 @@ struct SwitchoverObservation {
   bool cancel_requested = false;  // the VMIM is being deleted
   bool timed_out = false;         // no convergence within the completion timeout
   bool specs_switched = false;    // VMI and VM already name the destination claims
+  // The two reports are written at different times. With both nodes
+  // reachable: the source's report predates the target's, or the reverse.
+  bool source_report_older = false;
+  bool target_report_older = false;
 };
 
 enum class Step {
@@ -43,6 +47,7 @@ enum class Step {
   kRecordDestination,  // write status.switchover.side = Destination (CAS)
   kContinueCopy,       // make sure the copy job runs (start it again if its agent died)
   kWait,               // the handover is in libvirt's hands: look again later
+  kRequestReports,     // the reports disagree in time: ask both agents for fresh ones
   kAbortCopy,
   kDestroyTarget,
   kDestroySource,

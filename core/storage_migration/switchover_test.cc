@@ -102,11 +102,14 @@ std::vector<SwitchoverObservation> Everything() {
   for (Side recorded : {Side::kUndecided, Side::kSource, Side::kDestination}) {
     for (D source : domains) {
       for (D target : domains) {
-        for (int flags = 0; flags < 8; ++flags) {
+        for (int flags = 0; flags < 32; ++flags) {
           SwitchoverObservation o = Obs(recorded, source, target);
           o.cancel_requested = flags & 1;
           o.timed_out = flags & 2;
           o.specs_switched = flags & 4;
+          o.source_report_older = flags & 8;
+          o.target_report_older = flags & 16;
+          if (o.source_report_older && o.target_report_older) continue;
           all.push_back(o);
         }
       }
@@ -167,6 +170,49 @@ TEST(SwitchoverProperties, AnIncompleteDestinationIsNeverChosen) {
     if (p.side == Side::kDestination) {
       EXPECT_TRUE(o.target == D::kPausedCopyComplete || o.target == D::kRunning) << Steps(p);
     }
+  }
+}
+
+// Reports from before and after the handover describe a state that never
+// existed; whatever else is asked (cancel, timeout), fresh reports come first.
+TEST(Switchover, ReportsFromEitherSideOfTheHandoverAreRefreshedBeforeDeciding) {
+  SwitchoverObservation stale_source = Obs(Side::kUndecided, D::kRunning, D::kPausedCopyComplete);
+  stale_source.source_report_older = true;
+  SwitchoverObservation stale_target = Obs(Side::kUndecided, D::kAbsent, D::kPausedAwaitingCopy);
+  stale_target.target_report_older = true;
+  for (SwitchoverObservation o : {stale_source, stale_target}) {
+    for (int flags = 0; flags < 4; ++flags) {
+      o.cancel_requested = flags & 1;
+      o.timed_out = flags & 2;
+      EXPECT_EQ(Steps(PlanSwitchover(o)), "RequestReports Wait");
+    }
+  }
+}
+
+// Fresh reports that still disagree are believed: a source running after the
+// target completed was resumed by libvirt (the handover failed), so it keeps
+// the VM; a target still waiting after the source went away never got the VM.
+TEST(Switchover, FreshReportsThatDisagreeEndOnTheSource) {
+  SwitchoverObservation source_resumed = Obs(Side::kUndecided, D::kRunning, D::kPausedCopyComplete);
+  source_resumed.target_report_older = true;
+  EXPECT_EQ(PlanSwitchover(source_resumed).side, Side::kSource);
+  EXPECT_EQ(Steps(PlanSwitchover(source_resumed)), "RecordSource AbortCopy DestroyTarget MarkFailed");
+
+  SwitchoverObservation source_died = Obs(Side::kUndecided, D::kAbsent, D::kPausedAwaitingCopy);
+  source_died.source_report_older = true;
+  EXPECT_EQ(PlanSwitchover(source_died).side, Side::kSource);
+}
+
+TEST(SwitchoverProperties, ADecisionIsNeverTakenOnReportsFromEitherSideOfTheHandover) {
+  for (const SwitchoverObservation& o : Everything()) {
+    if (o.recorded != Side::kUndecided) continue;
+    const bool mixed =
+        (o.source == D::kRunning && o.target == D::kPausedCopyComplete && o.source_report_older) ||
+        (o.source == D::kAbsent && o.target == D::kPausedAwaitingCopy && o.target_report_older);
+    if (!mixed) continue;
+    const SwitchoverPlan p = PlanSwitchover(o);
+    EXPECT_EQ(p.side, Side::kUndecided) << Steps(p);
+    EXPECT_FALSE(Has(p, Step::kRecordSource) || Has(p, Step::kRecordDestination)) << Steps(p);
   }
 }
 

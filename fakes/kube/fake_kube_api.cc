@@ -104,7 +104,8 @@ std::string FakeKubeApi::Timestamp() const {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now(), absl::UTCTimeZone());
 }
 
-absl::Status FakeKubeApi::Fault(absl::string_view verb, const ObjectKey& key) const {
+absl::Status FakeKubeApi::Fault(absl::string_view verb, const ObjectKey& key) {
+  if (delay_hook_) latency_ += delay_hook_(Call{verb, key});
   if (!fault_hook_) return absl::OkStatus();
   return fault_hook_(Call{verb, key});
 }
@@ -311,7 +312,8 @@ absl::StatusOr<std::vector<ports::WatchEvent>> FakeKubeApi::Watch(
   auto it = std::upper_bound(
       history_.begin(), history_.end(), from,
       [](int64_t v, const HistoryEntry& e) { return v < e.resource_version; });
-  for (; it != history_.end(); ++it) {
+  const absl::Time deliverable = clock_.Now() - watch_delay_;
+  for (; it != history_.end() && it->at <= deliverable; ++it) {
     if (it->kind == kind) events.push_back(it->event);
   }
   return events;
@@ -328,7 +330,7 @@ ObjectPtr FakeKubeApi::Commit(const ObjectKey& key, std::unique_ptr<Message> obj
   } else {
     objects_.insert_or_assign(key, Stored{shared, kind});
   }
-  history_.push_back(HistoryEntry{key.kind, version, ports::WatchEvent{type, shared}});
+  history_.push_back(HistoryEntry{key.kind, version, clock_.Now(), ports::WatchEvent{type, shared}});
   while (history_.size() > options_.watch_history) {
     compacted_through_ = history_.front().resource_version;
     history_.pop_front();

@@ -21,7 +21,10 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "absl/time/time.h"
 
 #include "api/manifest/kinds.h"
 #include "core/ports/clock.h"
@@ -43,6 +46,11 @@ class FakeKubeApi : public ports::KubeApi {
   };
   // Consulted before every call; a non-OK status fails the call, changing nothing.
   using FaultHook = std::function<absl::Status(const Call&)>;
+  // Consulted before every call: how long it takes. The call's effect is
+  // immediate; its latency is owed by the caller (TakeLatency), whose
+  // runtime (the simulator) resumes it that much later, so other processes
+  // act in between.
+  using DelayHook = std::function<absl::Duration(const Call&)>;
 
   explicit FakeKubeApi(const ports::Clock& clock) : FakeKubeApi(clock, Options{}) {}
   FakeKubeApi(const ports::Clock& clock, Options options);
@@ -61,6 +69,12 @@ class FakeKubeApi : public ports::KubeApi {
       absl::string_view kind, absl::string_view resource_version) override;
 
   void SetFaultHook(FaultHook hook) { fault_hook_ = std::move(hook); }
+  void SetDelayHook(DelayHook hook) { delay_hook_ = std::move(hook); }
+  // The latency of the calls since the last TakeLatency, and resets it.
+  absl::Duration TakeLatency() { return std::exchange(latency_, absl::ZeroDuration()); }
+  // Watch events are delivered this long after their change (a slow
+  // watch cache); a Watch returns only events at least this old.
+  void set_watch_delay(absl::Duration delay) { watch_delay_ = delay; }
 
   // The current global resourceVersion.
   int64_t resource_version() const { return resource_version_; }
@@ -73,10 +87,11 @@ class FakeKubeApi : public ports::KubeApi {
   struct HistoryEntry {
     std::string kind;
     int64_t resource_version;
+    absl::Time at;
     ports::WatchEvent event;
   };
 
-  absl::Status Fault(absl::string_view verb, const ports::ObjectKey& key) const;
+  absl::Status Fault(absl::string_view verb, const ports::ObjectKey& key);
   // Checks the key, the resourceVersion precondition and existence for a write.
   absl::StatusOr<const Stored*> ForWrite(const google::protobuf::Message& object,
                                          ports::ObjectKey* key) const;
@@ -88,6 +103,9 @@ class FakeKubeApi : public ports::KubeApi {
   const ports::Clock& clock_;
   Options options_;
   FaultHook fault_hook_;
+  DelayHook delay_hook_;
+  absl::Duration latency_;
+  absl::Duration watch_delay_;
   std::map<ports::ObjectKey, Stored> objects_;  // ordered: List is sorted
   std::deque<HistoryEntry> history_;
   int64_t resource_version_ = 0;

@@ -51,6 +51,39 @@ TEST(FakeKubeApi, FaultHookFailsTheCallAndChangesNothing) {
             absl::StatusCode::kNotFound);
 }
 
+TEST(FakeKubeApi, DelayHookChargesLatencyToTheCallerAndChangesNothingElse) {
+  ports::ManualClock clock;
+  FakeKubeApi api(clock);
+  api.SetDelayHook([](const FakeKubeApi::Call& call) {
+    return call.verb == "create" ? absl::Seconds(3) : absl::ZeroDuration();
+  });
+  ASSERT_TRUE(api.Create(Pvc("a")).ok());
+  ASSERT_TRUE(api.Create(Pvc("b")).ok());
+  ASSERT_TRUE(api.Get({"PersistentVolumeClaim", "ns", "a"}).ok());
+  EXPECT_EQ(api.TakeLatency(), absl::Seconds(6));
+  EXPECT_EQ(api.TakeLatency(), absl::ZeroDuration());  // taken once
+  EXPECT_EQ(api.resource_version(), 2);
+}
+
+TEST(FakeKubeApi, DelayedWatchDeliversEventsOnlyOnceTheyAreOldEnough) {
+  ports::ManualClock clock;
+  FakeKubeApi api(clock);
+  api.set_watch_delay(absl::Seconds(5));
+  const std::string start = api.List("PersistentVolumeClaim", "", {})->resource_version;
+  ASSERT_TRUE(api.Create(Pvc("a")).ok());
+  clock.Advance(absl::Seconds(2));
+  ASSERT_TRUE(api.Create(Pvc("b")).ok());
+  EXPECT_TRUE(api.Watch("PersistentVolumeClaim", start)->empty());
+  clock.Advance(absl::Seconds(3));
+  std::vector<ports::WatchEvent> events = *api.Watch("PersistentVolumeClaim", start);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(ports::MetadataOf(*events[0].object).name(), "a");
+  clock.Advance(absl::Seconds(2));
+  events = *api.Watch("PersistentVolumeClaim", start);
+  ASSERT_EQ(events.size(), 2u);  // in order, none skipped
+  EXPECT_EQ(ports::MetadataOf(*events[1].object).name(), "b");
+}
+
 TEST(FakeKubeApi, WatchFromACompactedVersionIsOutOfRange) {
   ports::ManualClock clock;
   FakeKubeApi api(clock, {.watch_history = 2});

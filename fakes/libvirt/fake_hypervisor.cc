@@ -70,6 +70,7 @@ absl::Status FakeHypervisor::Reachable(absl::string_view verb, absl::string_view
     return absl::UnavailableError(absl::StrCat(
         verb, " ", name, ": unable to connect to libvirtd on ", host_, ": the node is down"));
   }
+  if (delay_hook_) latency_ += delay_hook_(verb, name);
   if (fault_hook_) return fault_hook_(verb, name);
   return absl::OkStatus();
 }

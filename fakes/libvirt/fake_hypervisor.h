@@ -16,7 +16,10 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "absl/time/time.h"
 
 #include "core/ports/hypervisor.h"
 
@@ -49,6 +52,13 @@ class FakeHypervisor : public ports::Hypervisor {
   absl::StatusOr<std::vector<ports::DomainEvent>> PollEvents() override;
 
   void SetFaultHook(FaultHook hook) { fault_hook_ = std::move(hook); }
+  // Consulted before every call: how long it takes. The effect is
+  // immediate; the latency is owed by the caller (TakeLatency), whose
+  // runtime resumes it that much later.
+  using DelayHook = std::function<absl::Duration(absl::string_view verb,
+                                                 absl::string_view domain)>;
+  void SetDelayHook(DelayHook hook) { delay_hook_ = std::move(hook); }
+  absl::Duration TakeLatency() { return std::exchange(latency_, absl::ZeroDuration()); }
 
   // The daemon crashes and restarts: running domains stay as they are (QEMU
   // processes outlive libvirtd), undelivered events are lost.
@@ -84,6 +94,8 @@ class FakeHypervisor : public ports::Hypervisor {
   std::map<std::string, Domain> domains_;  // by name, ordered
   std::vector<ports::DomainEvent> events_;
   FaultHook fault_hook_;
+  DelayHook delay_hook_;
+  absl::Duration latency_;
   int64_t uuid_counter_ = 0;
   FakeFabric* fabric_ = nullptr;
   bool down_ = false;

@@ -40,6 +40,19 @@ TEST(FakeHypervisor, FaultHookFailsTheCallAndChangesNothing) {
   EXPECT_EQ(h.LookupDomain("vm-1")->state, ports::DomainState::kShutoff);
 }
 
+TEST(FakeHypervisor, DelayHookChargesLatencyToTheCaller) {
+  FakeHypervisor h("node-a");
+  h.SetDelayHook([](absl::string_view verb, absl::string_view) {
+    return verb == "start" ? absl::Seconds(2) : absl::ZeroDuration();
+  });
+  ASSERT_TRUE(h.DefineDomain(kXml).ok());
+  EXPECT_EQ(h.TakeLatency(), absl::ZeroDuration());
+  ASSERT_TRUE(h.Start("vm-1").ok());
+  EXPECT_EQ(h.LookupDomain("vm-1")->state, ports::DomainState::kRunning);  // done at once
+  EXPECT_EQ(h.TakeLatency(), absl::Seconds(2));
+  EXPECT_EQ(h.TakeLatency(), absl::ZeroDuration());
+}
+
 TEST(FakeHypervisor, DaemonRestartKeepsDomainsAndLosesUndeliveredEvents) {
   FakeHypervisor h("node-a");
   ASSERT_TRUE(h.DefineDomain(kXml).ok());
