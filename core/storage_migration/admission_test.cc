@@ -3,7 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_replace.h"
-#include "api/manifest/reader.h"
+#include "core/storage_migration/view_loader_testing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -66,49 +66,9 @@ spec:
     - {sourcePvc: data-pvc, destinationPvc: data-dest}
 )";
 
-template <typename T>
-Ptr<T> Share(const manifest::Object& o) {
-  return std::make_shared<const T>(*o.As<T>());
-}
-
-struct World {
-  ClusterView view;
-  std::shared_ptr<const kubevirt::VirtualMachineInstanceMigration> migration;
-};
-
-World Load(const std::string& world, const std::string& migration) {
-  World w;
-  absl::StatusOr<manifest::ManifestSet> set =
-      manifest::ParseManifests("world.yaml", world + "\n---\n" + migration);
-  EXPECT_TRUE(set.ok()) << set.status();
-  for (const manifest::Object& o : set->objects) {
-    for (const manifest::Finding& f : o.findings) ADD_FAILURE() << manifest::FormatFinding(f);
-    if (o.As<kubevirt::VirtualMachineInstance>()) {
-      w.view.vmis.push_back(Share<kubevirt::VirtualMachineInstance>(o));
-    } else if (o.As<kubevirt::VirtualMachine>()) {
-      w.view.vms.push_back(Share<kubevirt::VirtualMachine>(o));
-    } else if (o.As<kubevirt::VirtualMachineInstanceMigration>()) {
-      auto m = Share<kubevirt::VirtualMachineInstanceMigration>(o);
-      if (m->metadata().name() == "mig") {
-        w.migration = m;
-      } else {
-        w.view.migrations.push_back(m);
-      }
-    } else if (o.As<k8s::PersistentVolumeClaim>()) {
-      w.view.pvcs.push_back(Share<k8s::PersistentVolumeClaim>(o));
-    } else if (o.As<k8s::PersistentVolume>()) {
-      w.view.pvs.push_back(Share<k8s::PersistentVolume>(o));
-    } else if (o.As<cdi::DataVolume>()) {
-      w.view.data_volumes.push_back(Share<cdi::DataVolume>(o));
-    }
-  }
-  EXPECT_NE(w.migration, nullptr);
-  return w;
-}
-
 Admission AdmitText(const std::string& world, const std::string& migration = kMigration) {
-  const World w = Load(world, migration);
-  return Admit(*w.migration, w.view);
+  const LoadedView w = LoadView(world, migration);
+  return Admit(w.migration, w.view);
 }
 
 std::string Edit(std::string text, const std::string& from, const std::string& to) {

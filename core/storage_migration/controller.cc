@@ -447,18 +447,33 @@ class Reconciler {
   void SwitchSpecs(const kubevirt::VirtualMachineInstance& vmi) {
     const auto& pairs = m_.spec().local_storage_migration().migrate_non_shared_disks();
     const std::set<std::string> sources = Sources(m_);
+    std::string problem;
     if (NamesAnySource(vmi.spec().volumes(), sources)) {
       absl::StatusOr<kubevirt::VirtualMachineInstanceSpec> spec = SwitchVolumes(vmi.spec(), pairs);
       if (spec.ok()) {
         kubevirt::VirtualMachineInstance next = vmi;
         *next.mutable_spec() = *spec;
         actions_.push_back(Update(next, "switch the VMI's volumes to the destinations"));
+      } else {
+        problem = absl::StrCat("VMI: ", spec.status().message());
       }
     }
     const kubevirt::VirtualMachine* vm = FindOwningVm(vmi);
     if (vm != nullptr && NamesAnySource(vm->spec().template_().spec().volumes(), sources)) {
       absl::StatusOr<kubevirt::VirtualMachine> next = SwitchVolumes(*vm, pairs);
-      if (next.ok()) actions_.push_back(Update(*next, "switch the VM's volumes to the destinations"));
+      if (next.ok()) {
+        actions_.push_back(Update(*next, "switch the VM's volumes to the destinations"));
+      } else {
+        problem = absl::StrCat("VM: ", next.status().message());
+      }
+    }
+    if (!problem.empty()) {
+      // Never record what is not so (rule 3): the target stays paused, and
+      // the condition says why, until the specs can be switched.
+      if (SetCondition(status(), "SpecsSwitched", "False", "SwitchFailed", problem, now_)) {
+        WriteStatus(absl::StrCat("cannot switch the specs: ", problem));
+      }
+      return;
     }
     status()->mutable_switchover()->set_specs_switched(true);
     WriteStatus("record: VMI and VM name the destinations");
@@ -529,11 +544,11 @@ class Reconciler {
     const kubevirt::VirtualMachineInstance* vmi = view_.FindVmi(ns_, m_.spec().vmi_name());
     const std::set<std::string> sources = Sources(m_);
     if (vmi != nullptr && NamesAnySource(vmi->spec().volumes(), sources)) return false;
-    if (vmi != nullptr) {
-      const kubevirt::VirtualMachine* vm = FindOwningVm(*vmi);
-      if (vm != nullptr && NamesAnySource(vm->spec().template_().spec().volumes(), sources)) {
-        return false;
-      }
+    // A stopped VM has no VMI; its VM has the VMI's name.
+    const kubevirt::VirtualMachine* vm =
+        vmi != nullptr ? FindOwningVm(*vmi) : view_.FindVm(ns_, m_.spec().vmi_name());
+    if (vm != nullptr && NamesAnySource(vm->spec().template_().spec().volumes(), sources)) {
+      return false;
     }
     bool done = true;
     for (const std::string& source : sources) {

@@ -118,6 +118,10 @@ SwitchoverPlan PlanSwitchover(const SwitchoverObservation& o) {
     plan.reason = o.target == D::kAbsent
                       ? "both domains are gone; the VM restarts from its unchanged spec"
                       : "the source domain was lost before the copy completed";
+  } else if (o.target == D::kPausedCopyComplete) {
+    plan.reason =
+        "the source kept running after the copy completed (libvirt resumed it); the target "
+        "never ran";
   } else {
     plan.reason = "the target domain was lost before the copy completed";
   }

