@@ -1,0 +1,56 @@
+// Lun: what Ferry needs to know of one direct LUN disk of an oVirt VM, read
+// from the VM's attachment (how it is attached) and the single-disk read
+// (where the LUN is). Pure: parses the engine's all-string JSON values.
+//
+//   std::vector<Lun> luns = DescribeLuns(vm, disks);  // disks: id -> GET disks/{id}
+//   for (const Lun& lun : luns) ... lun.portal, lun.iqn, lun.lun_number ...
+#ifndef FERRY_CORE_LUN_MIGRATION_LUN_H_
+#define FERRY_CORE_LUN_MIGRATION_LUN_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api/ovirt.pb.h"
+
+namespace ferry::lun_migration {
+
+enum class Transport { kUnknown, kIscsi, kFibreChannel };
+
+struct Lun {
+  std::string vm_id;
+  std::string vm_name;
+  int index = 0;            // n-th LUN disk of the VM, from 0, in attachment order
+  std::string disk_id;      // also the attachment id
+  std::string alias;
+  Transport transport = Transport::kUnknown;
+  std::string lun_id;       // the logical unit id; for Fibre Channel, the WWID
+  std::string portal;       // iSCSI "address:port"; empty when the engine omitted it
+  std::string iqn;
+  int32_t lun_number = 0;   // iSCSI lun_mapping
+  int64_t size_bytes = 0;   // 0 when absent or unparsable
+  int logical_units = 0;    // exactly one is expected
+  bool shareable = false;   // oVirt spells it "shareable"
+  std::string chap_username;  // the engine's iSCSI username: CHAP is in use
+  std::string disk_status;    // "", ok, illegal, locked
+  // The attachment as it was, to put back on rollback.
+  ovirt::DiskAttachment attachment;
+  std::string interface;    // virtio, virtio_scsi, sata, ide, spapr_vscsi
+  bool bootable = false;
+  bool active = false;
+  bool read_only = false;
+  bool uses_scsi_reservation = false;
+};
+
+// The LUN disks of `vm` (attachments followed), in attachment order.
+// `disks` maps a disk id to its single-disk read; a LUN disk missing from it
+// is described from what the attachment says (no logical units).
+std::vector<Lun> DescribeLuns(const ovirt::Vm& vm, const std::map<std::string, ovirt::Disk>& disks);
+
+// oVirt's boolean strings.
+bool OvirtTrue(const std::string& value);
+
+}  // namespace ferry::lun_migration
+
+#endif  // FERRY_CORE_LUN_MIGRATION_LUN_H_

@@ -1,0 +1,172 @@
+#include "core/lun_migration/validation.h"
+
+#include <algorithm>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "api/ovirt_version.h"
+#include "core/lun_migration/lun_objects.h"
+
+namespace ferry::lun_migration {
+namespace {
+
+// Where a LUN is, as a PV would name it: one key per LUN whichever way it
+// is reached.
+std::string LunKey(const Lun& lun) {
+  if (lun.transport == Transport::kFibreChannel) return absl::StrCat("fc:", lun.lun_id);
+  return absl::StrCat("iscsi:", lun.iqn, "/", lun.lun_number);
+}
+
+std::string PvLunKey(const k8s::PersistentVolume& pv) {
+  if (pv.spec().has_fc()) {
+    return pv.spec().fc().wwids().empty() ? "" : absl::StrCat("fc:", pv.spec().fc().wwids(0));
+  }
+  if (pv.spec().has_iscsi()) {
+    return absl::StrCat("iscsi:", pv.spec().iscsi().iqn(), "/", pv.spec().iscsi().lun());
+  }
+  return "";
+}
+
+class Validator {
+ public:
+  explicit Validator(const PlanInventory& inventory) : in_(inventory) {}
+
+  std::vector<Finding> Run() {
+    const bool old_engine = EngineLacksLunDetails(in_.engine_version);
+    std::map<std::string, std::string> seen;  // LUN key -> VM name of the plan
+    std::set<std::string> plan_vm_ids;
+    for (const VmInventory& v : in_.vms) plan_vm_ids.insert(v.vm.id());
+    for (const VmInventory& v : in_.vms) {
+      const ovirt::Vm& vm = v.vm;
+      if (vm.status() != "up" && vm.status() != "down") {
+        Add("vm.status", Category::kWarning, vm.name(), "",
+            absl::StrCat("the VM is ", vm.status(),
+                         "; the plan waits for it to be up or down before powering it off"));
+      }
+      for (const ovirt::DiskAttachment& a : vm.disk_attachments().disk_attachment()) {
+        const std::string id = a.disk().id().empty() ? a.id() : a.disk().id();
+        auto it = v.disks.find(id);
+        if (it == v.disks.end()) continue;
+        const ovirt::Disk& disk = it->second;
+        if (disk.storage_type() != "image" && disk.storage_type() != "lun") {
+          Add("disk.storage_type", Category::kCritical, vm.name(), id,
+              absl::StrCat("storage type \"", disk.storage_type(),
+                           "\" cannot be migrated; only image and lun disks can"));
+        }
+        if (disk.status() == "illegal" || disk.status() == "locked") {
+          Add("disk.status", Category::kCritical, vm.name(), id,
+              absl::StrCat("the disk is ", disk.status(), "; fix it in oVirt first"));
+        }
+      }
+      for (const Lun& lun : DescribeLuns(vm, v.disks)) {
+        CheckLun(vm, lun, old_engine, plan_vm_ids);
+        const std::string key = LunKey(lun);
+        if (lun.logical_units == 1 && !key.empty()) {
+          auto [at, inserted] = seen.emplace(key, vm.name());
+          if (!inserted) {
+            Add("lun.duplicate_in_plan", Category::kCritical, vm.name(), lun.disk_id,
+                absl::StrCat("the LUN ", key, " is also a disk of VM ", at->second,
+                             " in this plan; a LUN may be given to one VM only"));
+          }
+          for (const k8s::PersistentVolume& pv : in_.cluster_pvs) {
+            auto plan = pv.metadata().labels().find(kPlanUidLabel);
+            const bool ours = plan != pv.metadata().labels().end() && plan->second == in_.plan_uid;
+            if (!ours && PvLunKey(pv) == key) {
+              Add("lun.claimed_by_pv", Category::kCritical, vm.name(), lun.disk_id,
+                  absl::StrCat("the LUN ", key, " is already served by PersistentVolume ",
+                               pv.metadata().name(), "; a LUN bound to two PVs corrupts data"));
+            }
+          }
+        }
+      }
+    }
+    return std::move(findings_);
+  }
+
+ private:
+  void CheckLun(const ovirt::Vm& vm, const Lun& lun, bool old_engine,
+                const std::set<std::string>& plan_vm_ids) {
+    const std::string& name = vm.name();
+    if (lun.logical_units != 1) {
+      Add("lun.logical_units", Category::kCritical, name, lun.disk_id,
+          absl::StrCat("the LUN disk has ", lun.logical_units,
+                       " logical units; exactly one is supported"));
+      return;
+    }
+    if (lun.transport == Transport::kUnknown) {
+      Add("lun.transport", Category::kCritical, name, lun.disk_id,
+          "the LUN's storage type is neither iscsi nor fcp");
+    }
+    if (lun.transport == Transport::kIscsi && (lun.portal.empty() || lun.iqn.empty())) {
+      Add("lun.details_missing", Category::kCritical, name, lun.disk_id,
+          old_engine
+              ? absl::StrCat("the engine (", in_.engine_version,
+                             ") gives no address, port or target for iSCSI LUNs; they are "
+                             "supported as from version 4.5.2.1: upgrade the engine")
+              : "the engine gave no address, port or target for this iSCSI LUN");
+    }
+    if (lun.size_bytes <= 0) {
+      Add("lun.size", Category::kCritical, name, lun.disk_id,
+          "the logical unit's size is 0 or missing; a PersistentVolume needs a capacity");
+    }
+    if (lun.shareable) {
+      Add("lun.shareable", Category::kWarning, name, lun.disk_id,
+          "the disk is shareable in oVirt; after migration only the KubeVirt VM may use it");
+    }
+    for (const ovirt::Vm& other : in_.all_vms) {
+      if (other.id() == vm.id() || plan_vm_ids.count(other.id()) > 0) continue;
+      for (const ovirt::DiskAttachment& a : other.disk_attachments().disk_attachment()) {
+        if (a.id() == lun.disk_id) {
+          Add("lun.in_use_elsewhere", Category::kCritical, name, lun.disk_id,
+              absl::StrCat("the LUN disk is also attached to VM ", other.name(),
+                           ", which is not in this plan; detach it there first"));
+        }
+      }
+    }
+    if (lun.uses_scsi_reservation) {
+      Add("lun.scsi_reservation", Category::kWarning, name, lun.disk_id,
+          "the VM uses SCSI persistent reservation on this LUN; the KubeVirt disk gets "
+          "reservation: true, which needs the PR helper enabled in KubeVirt");
+    }
+    if (lun.interface != "sata" && lun.interface != "virtio_scsi" && lun.interface != "virtio") {
+      Add("lun.interface", Category::kWarning, name, lun.disk_id,
+          absl::StrCat("interface \"", lun.interface, "\" has no KubeVirt equivalent; the disk "
+                       "gets bus ", BusFor(lun.interface)));
+    }
+    if (!lun.chap_username.empty() && in_.chap_secret.empty()) {
+      Add("lun.chap_secret", Category::kCritical, name, lun.disk_id,
+          absl::StrCat("the iSCSI target needs CHAP (user ", lun.chap_username,
+                       ") but the plan names no CHAP secret"));
+    }
+  }
+
+  void Add(std::string id, Category category, const std::string& vm, const std::string& disk,
+           std::string message) {
+    findings_.push_back(Finding{std::move(id), category, vm, disk, std::move(message)});
+  }
+
+  const PlanInventory& in_;
+  std::vector<Finding> findings_;
+};
+
+}  // namespace
+
+std::vector<Finding> ValidatePlan(const PlanInventory& inventory) {
+  return Validator(inventory).Run();
+}
+
+bool HasCritical(const std::vector<Finding>& findings) {
+  return std::any_of(findings.begin(), findings.end(),
+                     [](const Finding& f) { return f.category == Category::kCritical; });
+}
+
+std::string FormatFinding(const Finding& f) {
+  return absl::StrCat(f.category == Category::kCritical ? "Critical " : "Warning ", f.id, " ",
+                      f.vm, f.disk.empty() ? "" : "/", f.disk, ": ", f.message);
+}
+
+bool EngineLacksLunDetails(const std::string& version) {
+  return api::OvirtVersionBefore(version, api::kLunDetailsSince);
+}
+
+}  // namespace ferry::lun_migration

@@ -1,0 +1,58 @@
+// Validation of a LUN migration plan before anything is touched. Each
+// finding has a stable id (for scripts and docs), a category (Critical
+// blocks the plan, Warning informs) and a message naming the VM and disk.
+//
+//   PlanInventory inventory = ...;  // engine version, VMs, disks, cluster PVs
+//   std::vector<Finding> findings = ValidatePlan(inventory);
+//   if (HasCritical(findings)) ... the plan does not start ...
+#ifndef FERRY_CORE_LUN_MIGRATION_VALIDATION_H_
+#define FERRY_CORE_LUN_MIGRATION_VALIDATION_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "api/core.pb.h"
+#include "api/ovirt.pb.h"
+#include "core/lun_migration/lun.h"
+
+namespace ferry::lun_migration {
+
+enum class Category { kWarning, kCritical };
+
+struct Finding {
+  std::string id = "";  // e.g. "lun.details_missing"; see docs/lun-migration.md
+  Category category = Category::kCritical;
+  std::string vm = "";    // the VM's name
+  std::string disk = "";  // the disk's id, or ""
+  std::string message = "";
+};
+
+struct VmInventory {
+  ovirt::Vm vm;                              // with attachments
+  std::map<std::string, ovirt::Disk> disks;  // single-disk reads, by id
+};
+
+struct PlanInventory {
+  std::string plan_uid;
+  std::string engine_version;      // "4.5.5-1.el8"
+  std::vector<VmInventory> vms;    // the plan's VMs
+  std::vector<ovirt::Vm> all_vms;  // every VM of the engine (ListVms)
+  // Every PersistentVolume of the cluster: a LUN one of them serves is
+  // claimed, unless the PV is this plan's own (a re-run).
+  std::vector<k8s::PersistentVolume> cluster_pvs;
+  std::string chap_secret;  // the Secret the plan names for CHAP, or ""
+};
+
+std::vector<Finding> ValidatePlan(const PlanInventory& inventory);
+
+bool HasCritical(const std::vector<Finding>& findings);
+std::string FormatFinding(const Finding& finding);  // "Critical lun.size vm/disk: message"
+
+// True for engine versions before 4.5.2.1, which omit a LUN's address,
+// port and target (engine PR #559).
+bool EngineLacksLunDetails(const std::string& version);
+
+}  // namespace ferry::lun_migration
+
+#endif  // FERRY_CORE_LUN_MIGRATION_VALIDATION_H_

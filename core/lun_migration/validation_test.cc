@@ -1,0 +1,178 @@
+#include "core/lun_migration/validation.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/lun_migration/lun_objects.h"
+#include "fakes/ovirt/fake_engine.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ferry::lun_migration {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr int64_t kGiB = int64_t{1} << 30;
+
+// One VM "db" (up) with an iSCSI LUN, read from an engine of `version`.
+PlanInventory Read(fakes::FakeEngine& engine) {
+  PlanInventory in;
+  in.plan_uid = "plan-1";
+  in.engine_version = *engine.EngineVersion();
+  in.all_vms = *engine.ListVms();
+  VmInventory v;
+  v.vm = *engine.GetVm("vm-1");
+  for (const auto& a : v.vm.disk_attachments().disk_attachment()) {
+    v.disks[a.id()] = *engine.GetDisk(a.id());
+  }
+  in.vms.push_back(v);
+  return in;
+}
+
+struct Case {
+  std::string name = "";
+  std::string version = "4.5.5-1.el8";
+  std::function<void(ovirt::Disk&)> disk = [](ovirt::Disk&) {};
+  std::function<void(fakes::FakeEngine::Attachment&)> attachment =
+      [](fakes::FakeEngine::Attachment&) {};
+  std::function<void(PlanInventory&)> plan = [](PlanInventory&) {};
+  std::string id = "";
+  Category category = Category::kCritical;
+  std::string message = "";
+};
+
+std::vector<Finding> Validate(const Case& c) {
+  ports::ManualClock clock;
+  fakes::FakeEngine engine(clock, {.version = c.version});
+  ovirt::Disk disk = fakes::IscsiLun("lun-1", "10.0.0.5", "iqn.2024-01.com.example:t1", 3, 10 * kGiB);
+  c.disk(disk);
+  engine.AddDisk(disk);
+  engine.AddVm({.id = "vm-1", .name = "db", .status = "up"});
+  engine.AddVm({.id = "vm-2", .name = "web", .status = "up"});
+  fakes::FakeEngine::Attachment a{.disk_id = "lun-1"};
+  c.attachment(a);
+  EXPECT_TRUE(engine.AttachForTest("vm-1", a).ok());
+  PlanInventory in = Read(engine);
+  c.plan(in);
+  return ValidatePlan(in);
+}
+
+TEST(ValidatePlan, AGoodLunHasNoFindings) { EXPECT_THAT(Validate(Case{}), IsEmpty()); }
+
+TEST(ValidatePlan, EachRuleHasItsIdCategoryAndMessage) {
+  const std::vector<Case> cases = {
+      {.name = "old engine", .version = "4.5.1-1.el8", .id = "lun.details_missing",
+       .message = "supported as from version 4.5.2.1"},
+      {.name = "two logical units",
+       .disk = [](ovirt::Disk& d) {
+         *d.mutable_lun_storage()->mutable_logical_units()->add_logical_unit() =
+             d.lun_storage().logical_units().logical_unit(0);
+       },
+       .id = "lun.logical_units", .message = "has 2 logical units"},
+      {.name = "no logical unit",
+       .disk = [](ovirt::Disk& d) { d.mutable_lun_storage()->clear_logical_units(); },
+       .id = "lun.logical_units", .message = "has 0 logical units"},
+      {.name = "size 0",
+       .disk = [](ovirt::Disk& d) {
+         d.mutable_lun_storage()->mutable_logical_units()->mutable_logical_unit(0)->set_size("0");
+       },
+       .id = "lun.size", .message = "size is 0"},
+      {.name = "illegal", .disk = [](ovirt::Disk& d) { d.set_status("illegal"); },
+       .id = "disk.status", .message = "the disk is illegal"},
+      {.name = "locked", .disk = [](ovirt::Disk& d) { d.set_status("locked"); },
+       .id = "disk.status", .message = "the disk is locked"},
+      {.name = "cinder", .disk = [](ovirt::Disk& d) { d.set_storage_type("cinder"); },
+       .id = "disk.storage_type", .message = "\"cinder\" cannot be migrated"},
+      {.name = "shareable (oVirt's spelling)",
+       .disk = [](ovirt::Disk& d) { d.set_shareable("true"); },
+       .id = "lun.shareable", .category = Category::kWarning, .message = "shareable"},
+      {.name = "scsi reservation",
+       .attachment = [](fakes::FakeEngine::Attachment& a) { a.uses_scsi_reservation = true; },
+       .id = "lun.scsi_reservation", .category = Category::kWarning,
+       .message = "reservation: true"},
+      {.name = "ide", .attachment = [](fakes::FakeEngine::Attachment& a) { a.interface = "ide"; },
+       .id = "lun.interface", .category = Category::kWarning, .message = "gets bus sata"},
+      {.name = "vm migrating",
+       .plan = [](PlanInventory& in) { in.vms[0].vm.set_status("migrating"); },
+       .id = "vm.status", .category = Category::kWarning, .message = "the VM is migrating"},
+      {.name = "chap without secret",
+       .disk = [](ovirt::Disk& d) {
+         d.mutable_lun_storage()->mutable_logical_units()->mutable_logical_unit(0)->set_username("u1");
+       },
+       .id = "lun.chap_secret", .message = "names no CHAP secret"},
+      {.name = "claimed by a PV of someone else",
+       .plan = [](PlanInventory& in) {
+         k8s::PersistentVolume pv;
+         pv.mutable_metadata()->set_name("tenant-b-lun");
+         pv.mutable_spec()->mutable_iscsi()->set_iqn("iqn.2024-01.com.example:t1");
+         pv.mutable_spec()->mutable_iscsi()->set_lun(3);
+         in.cluster_pvs.push_back(pv);
+       },
+       .id = "lun.claimed_by_pv", .message = "already served by PersistentVolume tenant-b-lun"},
+  };
+  for (const Case& c : cases) {
+    const std::vector<Finding> findings = Validate(c);
+    ASSERT_EQ(findings.size(), 1u) << c.name << ": " << findings.size() << " findings";
+    EXPECT_EQ(findings[0].id, c.id) << c.name;
+    EXPECT_EQ(findings[0].category, c.category) << c.name;
+    EXPECT_EQ(findings[0].vm, "db") << c.name;
+    EXPECT_THAT(findings[0].message, HasSubstr(c.message)) << c.name;
+    EXPECT_EQ(HasCritical(findings), c.category == Category::kCritical) << c.name;
+  }
+}
+
+TEST(ValidatePlan, ChapWithASecretAndThePlansOwnPvAreFine) {
+  Case c;
+  c.disk = [](ovirt::Disk& d) {
+    d.mutable_lun_storage()->mutable_logical_units()->mutable_logical_unit(0)->set_username("u1");
+  };
+  c.plan = [](PlanInventory& in) {
+    in.chap_secret = "chap";
+    k8s::PersistentVolume pv;  // left by an earlier run of this plan
+    pv.mutable_metadata()->set_name("ferry-lun-lun-1");
+    (*pv.mutable_metadata()->mutable_labels())[kPlanUidLabel] = "plan-1";
+    pv.mutable_spec()->mutable_iscsi()->set_iqn("iqn.2024-01.com.example:t1");
+    pv.mutable_spec()->mutable_iscsi()->set_lun(3);
+    in.cluster_pvs.push_back(pv);
+  };
+  EXPECT_THAT(Validate(c), IsEmpty());
+}
+
+TEST(ValidatePlan, TheSameLunInTwoVmsIsCritical) {
+  ports::ManualClock clock;
+  fakes::FakeEngine engine(clock);
+  ovirt::Disk disk = fakes::IscsiLun("lun-1", "10.0.0.5", "iqn.t", 3, 10 * kGiB);
+  disk.set_shareable("true");
+  engine.AddDisk(disk);
+  engine.AddVm({.id = "vm-1", .name = "db", .status = "up"});
+  engine.AddVm({.id = "vm-2", .name = "web", .status = "up"});
+  ASSERT_TRUE(engine.AttachForTest("vm-1", {.disk_id = "lun-1"}).ok());
+  ASSERT_TRUE(engine.AttachForTest("vm-2", {.disk_id = "lun-1"}).ok());
+
+  PlanInventory only_db = Read(engine);  // web keeps using it outside the plan
+  std::vector<std::string> ids;
+  for (const Finding& f : ValidatePlan(only_db)) ids.push_back(f.id);
+  EXPECT_THAT(ids, ElementsAre("lun.shareable", "lun.in_use_elsewhere"));
+
+  PlanInventory both = only_db;  // both VMs in the plan
+  VmInventory web;
+  web.vm = *engine.GetVm("vm-2");
+  web.disks["lun-1"] = *engine.GetDisk("lun-1");
+  both.vms.push_back(web);
+  ids.clear();
+  for (const Finding& f : ValidatePlan(both)) ids.push_back(f.id);
+  EXPECT_THAT(ids, ElementsAre("lun.shareable", "lun.shareable", "lun.duplicate_in_plan"));
+}
+
+TEST(ValidatePlan, FindingsFormatWithCategoryIdAndPlace) {
+  EXPECT_EQ(FormatFinding({.id = "lun.size", .category = Category::kCritical, .vm = "db",
+                           .disk = "lun-1", .message = "m"}),
+            "Critical lun.size db/lun-1: m");
+}
+
+}  // namespace
+}  // namespace ferry::lun_migration

@@ -1,0 +1,140 @@
+// FakeEngine: an in-memory oVirt engine for the simulator, the scenario
+// runner and tests. Deterministic (time from an injected clock, ordered
+// maps) and faithful where the LUN core depends on it:
+// - power transitions take time: stop and shutdown pass through
+//   powering_down, start through powering_up (GetVm shows the in-between);
+// - detach needs the VM up or down and fails when the disk is not attached;
+//   attach fails when the disk is attached already (to a non-shareable disk's
+//   other VM too);
+// - an engine older than 4.5.2.1 omits a logical unit's address, port and
+//   target; list reads (ListVms) never follow into disks at all;
+// - errors carry the engine's fault, "<reason>: [<detail>]".
+// Fault hooks fail or delay any call by verb; the engine can be unavailable.
+//
+//   ports::ManualClock clock;
+//   FakeEngine engine(clock, {.version = "4.5.5-1.el8"});
+//   engine.AddDisk(IscsiLun("lun-1", "10.0.0.5", "iqn.2024-01.com.example:t1", 3, 10 * kGiB));
+//   engine.AddVm({.id = "vm-1", .name = "db", .status = "up"});
+//   engine.AttachForTest("vm-1", {.disk_id = "lun-1", .interface = "virtio_scsi"});
+#ifndef FERRY_FAKES_OVIRT_FAKE_ENGINE_H_
+#define FERRY_FAKES_OVIRT_FAKE_ENGINE_H_
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "api/ovirt.pb.h"
+#include "core/ports/clock.h"
+#include "core/ports/ovirt.h"
+
+namespace ferry::fakes {
+
+// A LUN disk as the engine's single-disk read returns it on a new engine.
+ovirt::Disk IscsiLun(const std::string& disk_id, const std::string& address,
+                     const std::string& iqn, int lun_mapping, int64_t size_bytes);
+ovirt::Disk FcLun(const std::string& disk_id, const std::string& wwid, int64_t size_bytes);
+
+class FakeEngine : public ports::Ovirt {
+ public:
+  struct Options {
+    std::string version = "4.5.5-1.el8";
+    absl::Duration stop_takes = absl::Seconds(5);       // up -> powering_down -> down
+    absl::Duration shutdown_takes = absl::Seconds(30);  // the guest shuts itself down
+    absl::Duration start_takes = absl::Seconds(10);     // down -> powering_up -> up
+  };
+  struct VmOptions {
+    std::string id;
+    std::string name;
+    std::string status = "down";  // any oVirt status; transitions only from up/down
+  };
+  struct Attachment {
+    std::string disk_id;
+    std::string interface = "virtio_scsi";
+    bool bootable = false;
+    bool active = true;
+    bool read_only = false;
+    bool uses_scsi_reservation = false;
+    bool pass_discard = false;
+  };
+  // Consulted before every call: verb is one of version, list_vms, get_vm,
+  // get_disk, shutdown, stop, start, detach, deactivate, attach; id is the
+  // VM's or disk's. A non-OK status fails the call and changes nothing.
+  using FaultHook = std::function<absl::Status(absl::string_view verb, absl::string_view id)>;
+  // How long the call takes; the caller owes it (TakeLatency).
+  using DelayHook = std::function<absl::Duration(absl::string_view verb, absl::string_view id)>;
+
+  FakeEngine(const ports::Clock& clock, Options options);
+  explicit FakeEngine(const ports::Clock& clock) : FakeEngine(clock, Options{}) {}
+
+  // Setup (never faulted).
+  void AddDisk(ovirt::Disk disk);
+  void AddVm(const VmOptions& vm);
+  absl::Status AttachForTest(const std::string& vm_id, const Attachment& attachment);
+
+  // ports::Ovirt.
+  absl::StatusOr<std::string> EngineVersion() override;
+  absl::StatusOr<std::vector<ovirt::Vm>> ListVms() override;
+  absl::StatusOr<ovirt::Vm> GetVm(absl::string_view vm_id) override;
+  absl::StatusOr<ovirt::Disk> GetDisk(absl::string_view disk_id) override;
+  absl::Status Shutdown(absl::string_view vm_id) override;
+  absl::Status Stop(absl::string_view vm_id) override;
+  absl::Status Start(absl::string_view vm_id) override;
+  absl::Status DetachDisk(absl::string_view vm_id, absl::string_view attachment_id) override;
+  absl::Status DeactivateDisk(absl::string_view vm_id, absl::string_view attachment_id) override;
+  absl::StatusOr<ovirt::DiskAttachment> AttachDisk(
+      absl::string_view vm_id, const ovirt::DiskAttachment& attachment) override;
+
+  void SetFaultHook(FaultHook hook) { fault_hook_ = std::move(hook); }
+  void SetDelayHook(DelayHook hook) { delay_hook_ = std::move(hook); }
+  absl::Duration TakeLatency() { return std::exchange(latency_, absl::ZeroDuration()); }
+  // An unavailable engine answers every call with Unavailable.
+  void set_available(bool available) { available_ = available; }
+  // Power transitions take this much longer from now on (slow hosts).
+  void set_power_slowdown(absl::Duration extra) { slowdown_ = extra; }
+
+  // For checkers: VMs whose status is not down and that have an active
+  // attachment of a disk whose logical unit is `lun_id`, in id order.
+  std::vector<std::string> VmsUsingLun(const std::string& lun_id) const;
+  // Every VM's attachments and status, as the engine holds them now.
+  std::vector<ovirt::Vm> SnapshotForTest() const;
+  int64_t calls() const { return calls_; }
+
+ private:
+  struct Vm {
+    std::string id;
+    std::string name;
+    std::string status;
+    std::string settles_to;  // during a transition: down or up
+    absl::Time settles_at;
+    std::vector<ovirt::DiskAttachment> attachments;  // in attach order
+  };
+
+  absl::Status Call(absl::string_view verb, absl::string_view id);
+  absl::StatusOr<Vm*> FindVm(absl::string_view vm_id);
+  absl::StatusOr<ovirt::DiskAttachment> Attach(Vm& vm, const ovirt::DiskAttachment& request);
+  void Settle(Vm& vm) const;
+  ovirt::Vm Render(const Vm& vm) const;
+  absl::Status Transition(absl::string_view verb, absl::string_view vm_id,
+                          absl::string_view from, absl::string_view via,
+                          absl::string_view to, absl::Duration takes);
+
+  const ports::Clock& clock_;
+  Options options_;
+  std::map<std::string, ovirt::Disk> disks_;
+  mutable std::map<std::string, Vm> vms_;  // settling is lazy
+  FaultHook fault_hook_;
+  DelayHook delay_hook_;
+  absl::Duration latency_;
+  absl::Duration slowdown_;
+  bool available_ = true;
+  int64_t calls_ = 0;
+};
+
+}  // namespace ferry::fakes
+
+#endif  // FERRY_FAKES_OVIRT_FAKE_ENGINE_H_

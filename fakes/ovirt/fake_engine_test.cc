@@ -1,0 +1,138 @@
+#include "fakes/ovirt/fake_engine.h"
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ferry::fakes {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr int64_t kGiB = int64_t{1} << 30;
+
+struct Engine {
+  explicit Engine(std::string version = "4.5.5-1.el8")
+      : engine(clock, {.version = std::move(version)}) {
+    engine.AddDisk(IscsiLun("lun-1", "10.0.0.5", "iqn.2024-01.com.example:t1", 3, 10 * kGiB));
+    engine.AddDisk(FcLun("lun-2", "3600a0980383146", 20 * kGiB));
+    engine.AddVm({.id = "vm-1", .name = "db", .status = "up"});
+    engine.AddVm({.id = "vm-2", .name = "web", .status = "down"});
+    EXPECT_TRUE(engine.AttachForTest("vm-1", {.disk_id = "lun-1", .bootable = true,
+                                              .uses_scsi_reservation = true}).ok());
+  }
+  ports::ManualClock clock;
+  FakeEngine engine;
+};
+
+TEST(FakeEngine, OnlyTheSingleDiskReadOfANewEngineCarriesConnectionDetails) {
+  Engine e;
+  const ovirt::Vm vm = e.engine.ListVms()->at(0);
+  ASSERT_EQ(vm.disk_attachments().disk_attachment_size(), 1);
+  const ovirt::DiskAttachment& a = vm.disk_attachments().disk_attachment(0);
+  EXPECT_EQ(a.id(), "lun-1");
+  EXPECT_EQ(a.uses_scsi_reservation(), "true");
+  EXPECT_FALSE(a.disk().has_lun_storage());  // a link, not the disk
+
+  const ovirt::Disk disk = *e.engine.GetDisk("lun-1");
+  const ovirt::LogicalUnit& lu = disk.lun_storage().logical_units().logical_unit(0);
+  EXPECT_EQ(lu.address(), "10.0.0.5");
+  EXPECT_EQ(lu.port(), "3260");
+  EXPECT_EQ(lu.target(), "iqn.2024-01.com.example:t1");
+  EXPECT_EQ(lu.lun_mapping(), "3");
+}
+
+TEST(FakeEngine, AnEngineOlderThan4521OmitsAddressPortAndTarget) {
+  Engine old("4.5.1-1.el8");
+  const ovirt::LogicalUnit lu =
+      old.engine.GetDisk("lun-1")->lun_storage().logical_units().logical_unit(0);
+  EXPECT_EQ(lu.address(), "");
+  EXPECT_EQ(lu.port(), "");
+  EXPECT_EQ(lu.target(), "");
+  EXPECT_EQ(lu.lun_mapping(), "3");  // the rest is there
+  Engine exact("4.5.2.1-1.el8");
+  EXPECT_EQ(exact.engine.GetDisk("lun-1")->lun_storage().logical_units().logical_unit(0).address(),
+            "10.0.0.5");
+}
+
+TEST(FakeEngine, PowerTransitionsTakeTime) {
+  Engine e;
+  ASSERT_TRUE(e.engine.Stop("vm-1").ok());
+  EXPECT_EQ(e.engine.GetVm("vm-1")->status(), "powering_down");
+  e.clock.Advance(absl::Seconds(4));
+  EXPECT_EQ(e.engine.GetVm("vm-1")->status(), "powering_down");
+  e.clock.Advance(absl::Seconds(1));
+  EXPECT_EQ(e.engine.GetVm("vm-1")->status(), "down");
+  EXPECT_TRUE(e.engine.Stop("vm-1").ok());  // already down: nothing to do
+  ASSERT_TRUE(e.engine.Start("vm-1").ok());
+  EXPECT_EQ(e.engine.GetVm("vm-1")->status(), "powering_up");
+  e.clock.Advance(absl::Seconds(10));
+  EXPECT_EQ(e.engine.GetVm("vm-1")->status(), "up");
+}
+
+TEST(FakeEngine, DetachNeedsUpOrDownAndAnAttachedDisk) {
+  Engine e;
+  ASSERT_TRUE(e.engine.Shutdown("vm-1").ok());
+  absl::Status st = e.engine.DetachDisk("vm-1", "lun-1");
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(st.message(), HasSubstr("powering_down"));
+  e.clock.Advance(absl::Seconds(30));
+  ASSERT_TRUE(e.engine.DetachDisk("vm-1", "lun-1").ok());
+  st = e.engine.DetachDisk("vm-1", "lun-1");
+  EXPECT_EQ(st.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(st.message(), HasSubstr("is not attached"));
+  EXPECT_EQ(e.engine.DetachDisk("vm-9", "lun-1").code(), absl::StatusCode::kNotFound);
+}
+
+TEST(FakeEngine, AttachKeepsTheAttributesAndRefusesASecondAttach) {
+  Engine e;
+  ovirt::DiskAttachment request;
+  request.mutable_disk()->set_id("lun-1");
+  request.set_interface("virtio_scsi");
+  EXPECT_THAT(e.engine.AttachDisk("vm-2", request).status().message(),
+              HasSubstr("not shareable and is attached to VM db"));
+  ASSERT_TRUE(e.engine.Stop("vm-1").ok());
+  e.clock.Advance(absl::Seconds(5));
+  ASSERT_TRUE(e.engine.DetachDisk("vm-1", "lun-1").ok());
+  request.set_bootable("true");
+  request.set_uses_scsi_reservation("true");
+  const ovirt::DiskAttachment stored = *e.engine.AttachDisk("vm-1", request);
+  EXPECT_EQ(stored.id(), "lun-1");
+  EXPECT_EQ(stored.active(), "true");
+  EXPECT_EQ(stored.bootable(), "true");
+  EXPECT_EQ(stored.read_only(), "false");
+  EXPECT_EQ(stored.uses_scsi_reservation(), "true");
+  EXPECT_EQ(e.engine.AttachDisk("vm-1", request).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  request.clear_interface();
+  EXPECT_EQ(e.engine.AttachDisk("vm-2", request).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(FakeEngine, VmsUsingLunCountsRunningVmsWithAnActiveAttachment) {
+  Engine e;
+  const std::string lun = "36001405lun-1";
+  EXPECT_THAT(e.engine.VmsUsingLun(lun), ElementsAre("vm-1"));
+  ASSERT_TRUE(e.engine.DeactivateDisk("vm-1", "lun-1").ok());
+  EXPECT_THAT(e.engine.VmsUsingLun(lun), IsEmpty());
+}
+
+TEST(FakeEngine, FaultsFailOrDelayACallAndChangeNothing) {
+  Engine e;
+  e.engine.SetFaultHook([](absl::string_view verb, absl::string_view) {
+    return verb == "stop" ? absl::InternalError("Internal Engine Error") : absl::OkStatus();
+  });
+  e.engine.SetDelayHook([](absl::string_view verb, absl::string_view) {
+    return verb == "get_vm" ? absl::Seconds(2) : absl::ZeroDuration();
+  });
+  EXPECT_EQ(e.engine.Stop("vm-1").code(), absl::StatusCode::kInternal);
+  EXPECT_EQ(e.engine.GetVm("vm-1")->status(), "up");
+  EXPECT_EQ(e.engine.TakeLatency(), absl::Seconds(2));
+  e.engine.set_available(false);
+  EXPECT_EQ(e.engine.ListVms().status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(e.engine.EngineVersion().status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace ferry::fakes
