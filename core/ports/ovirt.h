@@ -46,7 +46,9 @@ class Ovirt {
 
   // POST /vms/{id}/shutdown (guest-initiated), /stop (power off), /start.
   // They return at once; the status moves through powering_down or
-  // powering_up and reaches down or up later.
+  // powering_up and reaches down or up later. FailedPrecondition when the VM
+  // is not in the state the action starts from (stopping a VM that is down);
+  // repeating an action whose transition is under way is accepted.
   virtual absl::Status Shutdown(absl::string_view vm_id) = 0;
   virtual absl::Status Stop(absl::string_view vm_id) = 0;
   virtual absl::Status Start(absl::string_view vm_id) = 0;

@@ -174,8 +174,8 @@ absl::Status FakeEngine::Transition(absl::string_view verb, absl::string_view vm
                                     absl::string_view to, absl::Duration takes) {
   RETURN_IF_ERROR(Call(verb, vm_id));
   ASSIGN_OR_RETURN(Vm * vm, FindVm(vm_id));
-  if (vm->status == to || vm->settles_to == to) return absl::OkStatus();  // as the engine: no-op
-  if (vm->status != from) {
+  if (vm->settles_to == to) return absl::OkStatus();  // already on its way there
+  if (vm->status != from) {  // the engine refuses, e.g. stopping a VM that is down
     return Refused(absl::StrCat("Cannot ", verb, " VM. VM ", vm->name, " is ", vm->status,
                                 ", the action needs it ", from));
   }

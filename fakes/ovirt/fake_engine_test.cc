@@ -60,11 +60,14 @@ TEST(FakeEngine, PowerTransitionsTakeTime) {
   Engine e;
   ASSERT_TRUE(e.engine.Stop("vm-1").ok());
   EXPECT_EQ(e.engine.GetVm("vm-1")->status(), "powering_down");
+  EXPECT_TRUE(e.engine.Stop("vm-1").ok());  // already on its way down
   e.clock.Advance(absl::Seconds(4));
   EXPECT_EQ(e.engine.GetVm("vm-1")->status(), "powering_down");
   e.clock.Advance(absl::Seconds(1));
   EXPECT_EQ(e.engine.GetVm("vm-1")->status(), "down");
-  EXPECT_TRUE(e.engine.Stop("vm-1").ok());  // already down: nothing to do
+  const absl::Status again = e.engine.Stop("vm-1");  // the engine refuses: not running
+  EXPECT_EQ(again.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(again.message(), HasSubstr("VM db is down"));
   ASSERT_TRUE(e.engine.Start("vm-1").ok());
   EXPECT_EQ(e.engine.GetVm("vm-1")->status(), "powering_up");
   e.clock.Advance(absl::Seconds(10));
