@@ -17,15 +17,11 @@
 namespace ferry::sim {
 namespace {
 
+// The cluster's behaviour reads what is there; a failed list reads as empty.
 template <typename T>
 std::vector<std::shared_ptr<const T>> ListOf(fakes::FakeKubeApi& api, absl::string_view kind) {
-  std::vector<std::shared_ptr<const T>> out;
-  absl::StatusOr<ports::ObjectList> list = api.List(kind, "", k8s::LabelSelector());
-  if (!list.ok()) return out;
-  for (const auto& item : list->items) {
-    if (auto typed = ports::As<T>(item)) out.push_back(typed);
-  }
-  return out;
+  absl::StatusOr<std::vector<std::shared_ptr<const T>>> all = ports::ListAll<T>(api, kind);
+  return all.ok() ? *std::move(all) : std::vector<std::shared_ptr<const T>>();
 }
 
 absl::string_view Ns(absl::string_view ns) { return api::NamespaceOrDefault(ns); }
@@ -438,11 +434,7 @@ void Cluster::Import(std::vector<std::string>* did) {
       claim.set_kind("PersistentVolumeClaim");
       claim.mutable_metadata()->set_name(dv->metadata().name());
       claim.mutable_metadata()->set_namespace_(ns);
-      auto* owner = claim.mutable_metadata()->add_owner_references();
-      owner->set_api_version("cdi.kubevirt.io/v1beta1");
-      owner->set_kind("DataVolume");
-      owner->set_name(dv->metadata().name());
-      owner->set_uid(dv->metadata().uid());
+      ports::AddOwnerReference(*dv, claim.mutable_metadata());
       if (dv->spec().has_pvc()) {
         *claim.mutable_spec() = dv->spec().pvc();
       } else {

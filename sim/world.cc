@@ -113,11 +113,7 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
     dv.set_kind("DataVolume");
     dv.mutable_metadata()->set_name(t.metadata().name());
     dv.mutable_metadata()->set_namespace_(ns);
-    auto* owner = dv.mutable_metadata()->add_owner_references();
-    owner->set_api_version("kubevirt.io/v1");
-    owner->set_kind("VirtualMachine");
-    owner->set_name(vm->metadata().name());
-    owner->set_uid(vm->metadata().uid());
+    ports::AddOwnerReference(*vm, dv.mutable_metadata());
     *dv.mutable_spec() = t.spec();
     if (api_.Get({"DataVolume", ns, t.metadata().name()}).ok()) continue;
     RETURN_IF_ERROR(api_.Create(dv).status());
@@ -154,12 +150,7 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
   vmi.mutable_metadata()->set_namespace_(ns);
   *vmi.mutable_metadata()->mutable_labels() = vm->spec().template_().metadata().labels();
   *vmi.mutable_metadata()->mutable_annotations() = vm->metadata().annotations();
-  auto* owner = vmi.mutable_metadata()->add_owner_references();
-  owner->set_api_version("kubevirt.io/v1");
-  owner->set_kind("VirtualMachine");
-  owner->set_name(vm->metadata().name());
-  owner->set_uid(vm->metadata().uid());
-  owner->set_controller(true);
+  ports::AddOwnerReference(*vm, vmi.mutable_metadata(), /*controller=*/true);
   *vmi.mutable_spec() = vmi_spec;
   vmi.mutable_status()->set_phase("Running");
   vmi.mutable_status()->set_node_name(spec.node());

@@ -28,4 +28,17 @@ absl::StatusOr<ObjectKey> KeyOf(const google::protobuf::Message& object) {
                    meta.name()};
 }
 
+void AddOwnerReference(const google::protobuf::Message& owner, k8s::ObjectMeta* meta,
+                       bool controller) {
+  const manifest::KindInfo* kind = manifest::FindKindByDescriptor(owner.GetDescriptor());
+  auto* ref = meta->add_owner_references();
+  if (kind != nullptr) {
+    ref->set_api_version(std::string(kind->api_version));
+    ref->set_kind(std::string(kind->kind));
+  }
+  ref->set_name(MetadataOf(owner).name());
+  ref->set_uid(MetadataOf(owner).uid());
+  if (controller) ref->set_controller(true);
+}
+
 }  // namespace ferry::ports

@@ -103,6 +103,25 @@ std::shared_ptr<const T> As(const ObjectPtr& object) {
   return std::dynamic_pointer_cast<const T>(object);
 }
 
+// Every object of `kind` in every namespace, typed, in the server's order.
+template <typename T>
+absl::StatusOr<std::vector<std::shared_ptr<const T>>> ListAll(KubeApi& api,
+                                                              absl::string_view kind) {
+  absl::StatusOr<ObjectList> list = api.List(kind, "", k8s::LabelSelector());
+  if (!list.ok()) return list.status();
+  std::vector<std::shared_ptr<const T>> out;
+  for (const ObjectPtr& item : list->items) {
+    if (auto typed = As<T>(item)) out.push_back(std::move(typed));
+  }
+  return out;
+}
+
+// Makes `owner` an owner of the object `meta` belongs to: apiVersion and
+// kind from the owner's message type, name and uid from its metadata;
+// `controller` set only when true.
+void AddOwnerReference(const google::protobuf::Message& owner, k8s::ObjectMeta* meta,
+                       bool controller = false);
+
 }  // namespace ferry::ports
 
 #endif  // FERRY_CORE_PORTS_KUBE_API_H_

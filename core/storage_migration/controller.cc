@@ -131,11 +131,7 @@ k8s::Pod BuildTargetPod(const VMIM& m, const kubevirt::VirtualMachineInstance& v
   labels["kubevirt.io/migrationJobUID"] = m.metadata().uid();
   labels[kMigrationLabel] = m.metadata().name();
   labels[kRoleLabel] = "target";
-  auto* owner = pod.mutable_metadata()->add_owner_references();
-  owner->set_api_version("kubevirt.io/v1");
-  owner->set_kind("VirtualMachineInstanceMigration");
-  owner->set_name(m.metadata().name());
-  owner->set_uid(m.metadata().uid());
+  ports::AddOwnerReference(m, pod.mutable_metadata());
   auto* term = pod.mutable_spec()
                    ->mutable_affinity()
                    ->mutable_node_affinity()

@@ -11,10 +11,7 @@ namespace {
 
 template <typename T>
 absl::Status ListInto(ports::KubeApi& api, absl::string_view kind, std::vector<Ptr<T>>* out) {
-  ASSIGN_OR_RETURN(ports::ObjectList list, api.List(kind, "", k8s::LabelSelector()));
-  for (const ports::ObjectPtr& item : list.items) {
-    if (auto typed = ports::As<T>(item)) out->push_back(std::move(typed));
-  }
+  ASSIGN_OR_RETURN(*out, ports::ListAll<T>(api, kind));
   return absl::OkStatus();
 }
 

@@ -91,7 +91,6 @@ absl::Status FakeEngine::AttachForTest(const std::string& vm_id, const Attachmen
 }
 
 absl::Status FakeEngine::Call(absl::string_view verb, absl::string_view id) {
-  ++calls_;
   if (!available_) {
     return absl::UnavailableError(
         absl::StrCat(verb, " ", id, ": the engine at /ovirt-engine/api does not answer"));
@@ -291,15 +290,6 @@ std::vector<std::string> FakeEngine::VmsUsingLun(const std::string& lun_id) cons
     }
   }
   return users;
-}
-
-std::vector<ovirt::Vm> FakeEngine::SnapshotForTest() const {
-  std::vector<ovirt::Vm> out;
-  for (auto& [id, vm] : vms_) {
-    Settle(vm);
-    out.push_back(Render(vm));
-  }
-  return out;
 }
 
 }  // namespace ferry::fakes

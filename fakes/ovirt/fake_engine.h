@@ -100,9 +100,6 @@ class FakeEngine : public ports::Ovirt {
   // For checkers: VMs whose status is not down and that have an active
   // attachment of a disk whose logical unit is `lun_id`, in id order.
   std::vector<std::string> VmsUsingLun(const std::string& lun_id) const;
-  // Every VM's attachments and status, as the engine holds them now.
-  std::vector<ovirt::Vm> SnapshotForTest() const;
-  int64_t calls() const { return calls_; }
 
  private:
   struct Vm {
@@ -132,7 +129,6 @@ class FakeEngine : public ports::Ovirt {
   absl::Duration latency_;
   absl::Duration slowdown_;
   bool available_ = true;
-  int64_t calls_ = 0;
 };
 
 }  // namespace ferry::fakes

@@ -74,6 +74,16 @@ TEST(FakeEngine, PowerTransitionsTakeTime) {
   EXPECT_EQ(e.engine.GetVm("vm-1")->status(), "up");
 }
 
+TEST(FakeEngine, ASlowdownLengthensLaterTransitions) {
+  Engine e;
+  e.engine.set_power_slowdown(absl::Seconds(20));
+  ASSERT_TRUE(e.engine.Stop("vm-1").ok());
+  e.clock.Advance(absl::Seconds(24));
+  EXPECT_EQ(e.engine.GetVm("vm-1")->status(), "powering_down");
+  e.clock.Advance(absl::Seconds(1));
+  EXPECT_EQ(e.engine.GetVm("vm-1")->status(), "down");
+}
+
 TEST(FakeEngine, DetachNeedsUpOrDownAndAnAttachedDisk) {
   Engine e;
   ASSERT_TRUE(e.engine.Shutdown("vm-1").ok());
