@@ -33,7 +33,12 @@ const std::vector<std::string>& Checkers::Names() {
   static const auto* names = new std::vector<std::string>{
       "reclaim-after-success", "single-runner",    "running-disks-complete",
       "spec-disks-complete",   "source-untouched", "terminal-has-reason"};
-  return *names;
+  static const auto* all = [] {
+    auto* v = new std::vector<std::string>(*names);
+    for (const std::string& n : LunCheckers::Names()) v->push_back(n);
+    return v;
+  }();
+  return *all;
 }
 
 void Checkers::Baseline() {
@@ -50,6 +55,7 @@ void Checkers::Baseline() {
 }
 
 std::optional<Violation> Checkers::Check() {
+  if (std::optional<Violation> v = lun_.Check()) return v;
   absl::StatusOr<ClusterView> view = storage_migration::ObserveCluster(world_.api());
   if (!view.ok()) return Violation{"harness", view.status().ToString()};
   const fakes::FakeFabric& fabric = world_.fabric();

@@ -13,6 +13,8 @@
 //                              switchover to the destination was recorded
 //   terminal-has-reason        a Failed or Succeeded migration says why
 //
+// and, in worlds with an oVirt engine, the LUN checkers (sim/lun_checkers.h).
+//
 //   Checkers checkers(world);
 //   checkers.Baseline();                 // after the world is set up
 //   if (std::optional<Violation> v = checkers.Check()) ...
@@ -25,18 +27,15 @@
 #include <string>
 #include <vector>
 
+#include "sim/lun_checkers.h"
+#include "sim/violation.h"
 #include "sim/world.h"
 
 namespace ferry::sim {
 
-struct Violation {
-  std::string checker;
-  std::string message;
-};
-
 class Checkers {
  public:
-  explicit Checkers(World& world) : world_(world) {}
+  explicit Checkers(World& world) : world_(world), lun_(world) {}
 
   void Baseline();
   std::optional<Violation> Check();
@@ -51,6 +50,7 @@ class Checkers {
   };
 
   World& world_;
+  LunCheckers lun_;
   std::map<std::string, std::string> baseline_;   // "VMI ns/name" -> spec bytes
   std::map<std::string, Tracked> migrations_;     // "ns/name" -> what it moves
 };

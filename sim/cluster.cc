@@ -6,12 +6,14 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "api/cdi.pb.h"
 #include "api/core.pb.h"
 #include "api/names.h"
 #include "api/quantity.h"
 #include "api/volumes.h"
 #include "base/fnv.h"
+#include "api/kubevirt.pb.h"
 #include "core/storage_migration/kube_action.h"
 
 namespace ferry::sim {
@@ -211,6 +213,7 @@ absl::Status Cluster::SetNodeReady(const std::string& name, bool ready) {
 std::vector<std::string> Cluster::Step() {
   std::vector<std::string> did;
   Import(&did);
+  if (run_vms_) RunVms(&did);
   Schedule(&did);
   Bind(&did);
   RunPods(&did);
@@ -488,6 +491,107 @@ void Cluster::Release(std::vector<std::string>* did) {
         did->push_back(absl::StrCat("pv-controller: PersistentVolume ", pv->metadata().name(),
                                     " Released"));
       }
+    }
+  }
+}
+
+void Cluster::RunVms(std::vector<std::string>* did) {
+  constexpr char kLauncherOf[] = "kubevirt.io/vm";
+  const auto vms = ListOf<kubevirt::VirtualMachine>(api_, "VirtualMachine");
+  const auto vmis = ListOf<kubevirt::VirtualMachineInstance>(api_, "VirtualMachineInstance");
+  Snapshot s(api_);
+  auto find_vm = [&](const std::string& ns, const std::string& name) -> const kubevirt::VirtualMachine* {
+    for (const auto& vm : vms) {
+      if (Ns(vm->metadata().namespace_()) == ns && vm->metadata().name() == name) return vm.get();
+    }
+    return nullptr;
+  };
+  auto launchers = [&](const std::string& ns, const std::string& name) {
+    std::vector<const k8s::Pod*> pods;
+    for (const auto& pod : s.pods) {
+      auto it = pod->metadata().labels().find(kLauncherOf);
+      if (Ns(pod->metadata().namespace_()) == ns && it != pod->metadata().labels().end() &&
+          it->second == name) {
+        pods.push_back(pod.get());
+      }
+    }
+    return pods;
+  };
+  auto wants_to_run = [](const kubevirt::VirtualMachine& vm) {
+    return vm.metadata().deletion_timestamp().empty() &&
+           ((vm.spec().has_running() && vm.spec().running()) ||
+            (vm.spec().has_run_strategy() && vm.spec().run_strategy() == "Always"));
+  };
+  // VMIs of VMs gone or stopped: the VMI and its launcher go.
+  for (const auto& vmi : vmis) {
+    const std::string ns(Ns(vmi->metadata().namespace_()));
+    const std::string& name = vmi->metadata().name();
+    const kubevirt::VirtualMachine* vm = find_vm(ns, name);
+    if (vm != nullptr && wants_to_run(*vm)) continue;
+    bool owned = false;
+    for (const auto& ref : vmi->metadata().owner_references()) owned |= ref.kind() == "VirtualMachine";
+    if (!owned) continue;
+    for (const k8s::Pod* pod : launchers(ns, name)) {
+      if (api_.Delete({"Pod", ns, pod->metadata().name()}).ok()) {
+        did->push_back(absl::StrCat("virt-controller: deleted launcher ", ns, "/", pod->metadata().name()));
+      }
+    }
+    if (api_.Delete({"VirtualMachineInstance", ns, name}).ok()) {
+      did->push_back(absl::StrCat("virt-controller: deleted VMI ", ns, "/", name));
+    }
+  }
+  for (const auto& vm : vms) {
+    if (!wants_to_run(*vm)) continue;
+    const std::string ns(Ns(vm->metadata().namespace_()));
+    const std::string& name = vm->metadata().name();
+    const kubevirt::VirtualMachineInstance* vmi = nullptr;
+    for (const auto& i : vmis) {
+      if (Ns(i->metadata().namespace_()) == ns && i->metadata().name() == name) vmi = i.get();
+    }
+    if (vmi == nullptr) {
+      kubevirt::VirtualMachineInstance next;
+      next.set_api_version("kubevirt.io/v1");
+      next.set_kind("VirtualMachineInstance");
+      next.mutable_metadata()->set_name(name);
+      next.mutable_metadata()->set_namespace_(ns);
+      ports::AddOwnerReference(*vm, next.mutable_metadata(), /*controller=*/true);
+      *next.mutable_spec() = vm->spec().template_().spec();
+      if (!api_.Create(next).ok()) continue;
+      k8s::Pod pod;
+      pod.set_api_version("v1");
+      pod.set_kind("Pod");
+      pod.mutable_metadata()->set_name(absl::StrFormat(
+          "virt-launcher-%s-%05x", name, Fnv1a64(absl::StrCat(ns, "/", name)) & 0xfffff));
+      pod.mutable_metadata()->set_namespace_(ns);
+      (*pod.mutable_metadata()->mutable_labels())["kubevirt.io"] = "virt-launcher";
+      (*pod.mutable_metadata()->mutable_labels())[kLauncherOf] = name;
+      auto* container = pod.mutable_spec()->add_containers();
+      container->set_name("compute");
+      container->set_image("quay.io/kubevirt/virt-launcher");
+      for (const auto& v : vm->spec().template_().spec().volumes()) {
+        std::optional<std::string> claim = api::ClaimOf(v);
+        if (!claim) continue;
+        auto* pv = pod.mutable_spec()->add_volumes();
+        pv->set_name(v.name());
+        pv->mutable_persistent_volume_claim()->set_claim_name(*claim);
+      }
+      if (api_.Create(pod).ok()) {
+        did->push_back(absl::StrCat("virt-controller: VM ", ns, "/", name, " starting (pod ",
+                                    pod.metadata().name(), ")"));
+      }
+      continue;
+    }
+    if (vmi->status().phase() == "Running") continue;
+    for (const k8s::Pod* pod : launchers(ns, name)) {
+      if (pod->status().phase() != "Running") continue;
+      kubevirt::VirtualMachineInstance next = *vmi;
+      next.mutable_status()->set_phase("Running");
+      next.mutable_status()->set_node_name(pod->spec().node_name());
+      if (api_.UpdateStatus(next).ok()) {
+        did->push_back(absl::StrCat("virt-handler: VMI ", ns, "/", name, " Running on ",
+                                    pod->spec().node_name()));
+      }
+      break;
     }
   }
 }

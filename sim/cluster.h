@@ -36,6 +36,11 @@ class Cluster {
   // Node Ready condition; a node going down also fails its pods.
   absl::Status SetNodeReady(const std::string& name, bool ready);
 
+  // KubeVirt's virt-controller for VMs created during the run (LUN worlds):
+  // a VM that should run gets a VMI and a launcher pod mounting its claims;
+  // the VMI is Running once the pod runs; a VM deleted or stopped loses both.
+  void set_run_vms(bool on) { run_vms_ = on; }
+
   // One pass; returns one line per change made.
   std::vector<std::string> Step();
 
@@ -45,10 +50,12 @@ class Cluster {
   void RunPods(std::vector<std::string>* did);
   void Import(std::vector<std::string>* did);
   void Release(std::vector<std::string>* did);
+  void RunVms(std::vector<std::string>* did);
 
   fakes::FakeKubeApi& api_;
   fakes::FakeFabric& fabric_;
   const ports::Clock& clock_;
+  bool run_vms_ = false;
 };
 
 }  // namespace ferry::sim

@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "api/forklift.pb.h"
 #include "api/manifest/encoder.h"
 #include "api/manifest/kinds.h"
 #include "api/manifest/reader.h"
@@ -19,6 +20,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "nlohmann/json.hpp"
 #include "sim/checkers.h"
+#include "sim/ovirt_world.h"
 #include "sim/world.h"
 
 namespace ferry::sim {
@@ -177,6 +179,10 @@ class Run {
     if (t.controller_period_s() > 0) w.controller_period = absl::Seconds(t.controller_period_s());
     if (t.agent_period_s() > 0) w.agent_period = absl::Seconds(t.agent_period_s());
     w.record_trace = o.trace;
+    if (s.world().has_ovirt()) {
+      w.lun_controller = true;
+      w.engine = EngineOptions(s.world().ovirt());
+    }
     return w;
   }
 
@@ -201,6 +207,15 @@ class Run {
       RETURN_IF_ERROR(Apply(path, text));
     }
     for (const RunningVm& vm : s_.world().running_vm()) RETURN_IF_ERROR(world_.StartVm(vm));
+    if (s_.world().has_ovirt()) {
+      RETURN_IF_ERROR(PopulateEngine(s_.world().ovirt(), world_.engine()));
+      world_.engine().SetFaultHook([this](absl::string_view verb, absl::string_view id) {
+        return OvirtFault(verb, id);
+      });
+      world_.engine().SetDelayHook([this](absl::string_view verb, absl::string_view id) {
+        return OvirtDelay(verb, id);
+      });
+    }
     checkers_.Baseline();
     world_.api().SetFaultHook([this](const fakes::FakeKubeApi::Call& call) { return ApiFault(call); });
     world_.api().SetDelayHook([this](const fakes::FakeKubeApi::Call& call) { return ApiDelay(call); });
@@ -286,6 +301,24 @@ class Run {
     const scenario::LibvirtFault* fault =
         NextFault(libvirt_faults_, [&](const scenario::LibvirtFault& f) {
           return f.delay_seconds() > 0 && f.node() == node && f.verb() == verb;
+        });
+    return fault == nullptr ? absl::ZeroDuration() : absl::Seconds(fault->delay_seconds());
+  }
+
+  absl::Status OvirtFault(absl::string_view verb, absl::string_view id) {
+    const scenario::OvirtFault* fault =
+        NextFault(ovirt_faults_, [&](const scenario::OvirtFault& f) {
+          return f.delay_seconds() <= 0 && f.verb() == verb && (f.id().empty() || f.id() == id);
+        });
+    if (fault == nullptr) return absl::OkStatus();
+    return Injected(fault->code(), "FailedPrecondition",
+                    absl::StrCat("Operation Failed: [injected fault on ", verb, " ", id, "]"));
+  }
+
+  absl::Duration OvirtDelay(absl::string_view verb, absl::string_view id) {
+    const scenario::OvirtFault* fault =
+        NextFault(ovirt_faults_, [&](const scenario::OvirtFault& f) {
+          return f.delay_seconds() > 0 && f.verb() == verb && (f.id().empty() || f.id() == id);
         });
     return fault == nullptr ? absl::ZeroDuration() : absl::Seconds(fault->delay_seconds());
   }
@@ -415,6 +448,31 @@ class Run {
         }
         return absl::FailedPreconditionError(absl::StrCat("duplicate_domain: ", domain, " runs nowhere"));
       }
+      case Action::kOvirtFault:
+        ovirt_faults_.push_back({a.ovirt_fault(), std::max(a.ovirt_fault().count(), 1)});
+        return absl::OkStatus();
+      case Action::kOvirtStart: {
+        Observing scope(&observing_);  // the user's call, not the plan's: no faults
+        return world_.engine().Start(a.ovirt_start());
+      }
+      case Action::kOvirtAttach: {
+        Observing scope(&observing_);
+        RETURN_IF_ERROR(world_.engine().AttachForTest(
+            a.ovirt_attach().vm(), {.disk_id = a.ovirt_attach().disk()}));
+        std::optional<ovirt::Vm> vm = world_.engine().VmForTest(a.ovirt_attach().vm());
+        if (vm.has_value() && vm->status() == "down") {
+          return world_.engine().Start(a.ovirt_attach().vm());
+        }
+        return absl::OkStatus();
+      }
+      case Action::kDamageLabel: {
+        ASSIGN_OR_RETURN(ports::ObjectKey key, ParseRef(a.damage_label().object(), "damage_label.object"));
+        const std::string label_key = a.damage_label().key();
+        const std::string value = a.damage_label().value();
+        return world_.api().CorruptForTest(key, [&](google::protobuf::Message* m) {
+          (*ports::MutableMetadataOf(m)->mutable_labels())[label_key] = value;
+        });
+      }
       case Action::WHAT_NOT_SET:
         return absl::InvalidArgumentError("the action does nothing (set apply, delete, crash...)");
     }
@@ -431,6 +489,12 @@ class Run {
       const std::string& phase = m->status().phase();
       if (phase != "Succeeded" && phase != "Failed") return false;
       if (!m->metadata().finalizers().empty()) return false;
+    }
+    // Forklift Migrations (LUN plans) end when their status says completed.
+    absl::StatusOr<ports::ObjectList> runs = world_.api().List("Migration", "", k8s::LabelSelector());
+    if (!runs.ok()) return false;
+    for (const auto& item : runs->items) {
+      if (ports::As<forklift::Migration>(item)->status().completed().empty()) return false;
     }
     return true;
   }
@@ -602,6 +666,7 @@ class Run {
   bool observing_ = false;
   std::vector<std::pair<scenario::ApiFault, int>> api_faults_;  // fault, calls left
   std::vector<std::pair<scenario::LibvirtFault, int>> libvirt_faults_;
+  std::vector<std::pair<scenario::OvirtFault, int>> ovirt_faults_;
 };
 
 }  // namespace
@@ -683,6 +748,14 @@ absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path) {
           path, ": action[", i, "].when: needs object and path"));
     }
     RETURN_IF_ERROR(CheckFault(s, a, absl::StrCat(path, ": action[", i, "]")));
+    if (a.has_ovirt_fault()) {
+      RETURN_IF_ERROR(CheckOvirtFault(a.ovirt_fault(), absl::StrCat(path, ": action[", i, "]")));
+    }
+    if ((a.has_ovirt_fault() || !a.ovirt_start().empty() || a.has_ovirt_attach()) &&
+        !s.world().has_ovirt()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          path, ": action[", i, "]: an oVirt action needs world.ovirt (an engine)"));
+    }
   }
   return loaded;
 }

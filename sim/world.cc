@@ -40,13 +40,22 @@ World::World(Options options)
           .seed = options.seed,
           .link_bytes_per_s = static_cast<int64_t>(options.link_mib_per_s * fakes::kMiB),
           .max_downtime = absl::Milliseconds(300)}),
-      cluster_(api_, fabric_, sim_.clock()) {
+      cluster_(api_, fabric_, sim_.clock()),
+      engine_(sim_.clock(), options.engine) {
   sim_.set_record_trace(options.record_trace);
   controller_ = std::make_unique<storage_migration::ControllerProcess>(api_, sim_.clock(),
                                                                       options_.controller);
   auto* controller = controller_.get();
   processes_["controller"] = Process{[controller] { return controller->Pass(); },
                                      options_.controller_period};
+  if (options_.lun_controller) {
+    lun_controller_ = std::make_unique<lun_migration::LunPlanProcess>(api_, engine_, sim_.clock(),
+                                                                      options_.lun);
+    auto* lun = lun_controller_.get();
+    processes_["lun-controller"] = Process{[lun] { return lun->Pass(); },
+                                           options_.controller_period};
+    cluster_.set_run_vms(true);
+  }
 }
 
 absl::Status World::AddNode(const std::string& name) {
@@ -251,6 +260,9 @@ void World::RunSteps(const std::string& name, std::shared_ptr<std::vector<Planne
     absl::Status status = step.run();
     if (!status.ok()) {
       Note(name, absl::StrCat(step.what, " -> ", status.ToString()));
+      if (name == "lun-controller" && status.code() == absl::StatusCode::kInvalidArgument) {
+        refused_creates_.push_back(absl::StrCat(step.what, ": ", status.message()));
+      }
       SchedulePass(name, processes_.at(name).period + TakeLatency(name));
       return;
     }
@@ -267,6 +279,7 @@ fakes::FakeHypervisor* World::HostOf(const std::string& process) {
 absl::Duration World::TakeLatency(const std::string& process) {
   absl::Duration latency = api_.TakeLatency();
   if (fakes::FakeHypervisor* host = HostOf(process)) latency += host->TakeLatency();
+  if (process == "lun-controller") latency += engine_.TakeLatency();
   return latency;
 }
 
@@ -276,7 +289,8 @@ absl::Status World::Crash(const std::string& process, absl::Duration down) {
   auto it = processes_.find(process);
   if (it == processes_.end()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "crash: no process \"", process, "\" (\"controller\" or \"agent/<node>\")"));
+        "crash: no process \"", process,
+        "\" (\"controller\", \"lun-controller\" in a world with an engine, or \"agent/<node>\")"));
   }
   const size_t dropped = sim_.Crash(process);
   it->second.up = false;

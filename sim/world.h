@@ -22,10 +22,12 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "core/lun_migration/plan_process.h"
 #include "core/storage_migration/controller.h"
 #include "core/storage_migration/processes.h"
 #include "fakes/kube/fake_kube_api.h"
 #include "fakes/libvirt/fake_fabric.h"
+#include "fakes/ovirt/fake_engine.h"
 #include "google/protobuf/message.h"
 #include "sim/cluster.h"
 #include "sim/scenario.pb.h"
@@ -43,6 +45,11 @@ class World {
     absl::Duration agent_period = absl::Seconds(1);
     absl::Duration tick = absl::Seconds(1);  // libvirt and cluster behaviour
     bool record_trace = false;
+    // A LUN world: an oVirt engine, the LUN plan controller ("lun-controller")
+    // and the virt-controller model that starts VMs the plan creates.
+    bool lun_controller = false;
+    fakes::FakeEngine::Options engine;
+    lun_migration::LunPlanOptions lun;
   };
 
   explicit World(Options options);
@@ -53,6 +60,10 @@ class World {
   fakes::FakeKubeApi& api() { return api_; }
   fakes::FakeFabric& fabric() { return fabric_; }
   Cluster& cluster() { return cluster_; }
+  fakes::FakeEngine& engine() { return engine_; }
+  // Creates the LUN controller refused as invalid (InvalidArgument), for the
+  // names checker: an object the API server would never have accepted.
+  const std::vector<std::string>& refused_creates() const { return refused_creates_; }
 
   absl::Status AddNode(const std::string& name);
   // Creates the object, or replaces spec and metadata (and status, when it
@@ -99,6 +110,9 @@ class World {
   fakes::FakeKubeApi api_;
   fakes::FakeFabric fabric_;
   Cluster cluster_;
+  fakes::FakeEngine engine_;
+  std::unique_ptr<lun_migration::LunPlanProcess> lun_controller_;
+  std::vector<std::string> refused_creates_;
   std::map<std::string, Process> processes_;
   std::unique_ptr<storage_migration::ControllerProcess> controller_;
   std::map<std::string, std::unique_ptr<storage_migration::AgentProcess>> agents_;

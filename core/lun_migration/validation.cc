@@ -123,6 +123,12 @@ class Validator {
         }
       }
     }
+    auto other = in_.luns_in_other_plans.find(lun.disk_id);
+    if (other != in_.luns_in_other_plans.end()) {
+      Add("lun.in_other_plan", Category::kCritical, name, lun.disk_id,
+          absl::StrCat("the LUN disk is being migrated by ", other->second,
+                       ", which started earlier; a LUN may be migrated by one plan at a time"));
+    }
     if (lun.uses_scsi_reservation) {
       Add("lun.scsi_reservation", Category::kWarning, name, lun.disk_id,
           "the VM uses SCSI persistent reservation on this LUN; the KubeVirt disk gets "

@@ -42,6 +42,8 @@ struct PlanInventory {
   // claimed, unless the PV is this plan's own (a re-run).
   std::vector<k8s::PersistentVolume> cluster_pvs;
   std::string chap_secret;  // the Secret the plan names for CHAP, or ""
+  // LUN disks an earlier running plan is migrating: disk id -> that plan.
+  std::map<std::string, std::string> luns_in_other_plans;
 };
 
 std::vector<Finding> ValidatePlan(const PlanInventory& inventory);

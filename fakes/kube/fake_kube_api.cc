@@ -270,6 +270,17 @@ absl::StatusOr<ObjectPtr> FakeKubeApi::UpdateStatus(const Message& object) {
   return Commit(key, std::move(next), WatchEventType::kModified);
 }
 
+absl::Status FakeKubeApi::CorruptForTest(const ObjectKey& key,
+                                         const std::function<void(Message*)>& mutate) {
+  auto it = objects_.find(key);
+  if (it == objects_.end()) return absl::NotFoundError(absl::StrCat(Describe(key), " not found"));
+  std::unique_ptr<Message> next(it->second.object->New());
+  next->CopyFrom(*it->second.object);
+  mutate(next.get());
+  Commit(key, std::move(next), WatchEventType::kModified);
+  return absl::OkStatus();
+}
+
 absl::Status FakeKubeApi::Delete(const ObjectKey& key, absl::string_view resource_version) {
   RETURN_IF_ERROR(Fault("delete", key));
   auto it = objects_.find(key);

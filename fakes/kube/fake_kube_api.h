@@ -76,6 +76,11 @@ class FakeKubeApi : public ports::KubeApi {
   // watch cache); a Watch returns only events at least this old.
   void set_watch_delay(absl::Duration delay) { watch_delay_ = delay; }
 
+  // Deliberate damage for showing a checker fires (never a real fault):
+  // changes the stored object as `mutate` says, bypassing validation.
+  absl::Status CorruptForTest(const ports::ObjectKey& key,
+                              const std::function<void(google::protobuf::Message*)>& mutate);
+
   // The current global resourceVersion.
   int64_t resource_version() const { return resource_version_; }
 

@@ -292,4 +292,17 @@ std::vector<std::string> FakeEngine::VmsUsingLun(const std::string& lun_id) cons
   return users;
 }
 
+std::optional<ovirt::Vm> FakeEngine::VmForTest(const std::string& vm_id) const {
+  auto it = vms_.find(vm_id);
+  if (it == vms_.end()) return std::nullopt;
+  Settle(it->second);
+  return Render(it->second);
+}
+
+std::vector<std::string> FakeEngine::VmIdsForTest() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, vm] : vms_) ids.push_back(id);
+  return ids;
+}
+
 }  // namespace ferry::fakes

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -100,6 +101,11 @@ class FakeEngine : public ports::Ovirt {
   // For checkers: VMs whose status is not down and that have an active
   // attachment of a disk whose logical unit is `lun_id`, in id order.
   std::vector<std::string> VmsUsingLun(const std::string& lun_id) const;
+  // For checkers and the harness, never faulted nor delayed: every disk, and
+  // one VM as GetVm would return it (nullopt when there is none).
+  const std::map<std::string, ovirt::Disk>& disks_for_test() const { return disks_; }
+  std::optional<ovirt::Vm> VmForTest(const std::string& vm_id) const;
+  std::vector<std::string> VmIdsForTest() const;
 
  private:
   struct Vm {

@@ -1,0 +1,457 @@
+#include "core/lun_migration/plan_process.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "api/names.h"
+#include "base/status_macros.h"
+#include "core/lun_migration/lun.h"
+#include "core/storage_migration/kube_action.h"
+
+namespace ferry::lun_migration {
+namespace {
+
+using storage_migration::ParseTimestamp;
+using storage_migration::PlannedStep;
+using storage_migration::Timestamp;
+
+std::string NsOf(const k8s::ObjectMeta& meta) {
+  return std::string(api::NamespaceOrDefault(meta.namespace_()));
+}
+
+std::string KeyOf(const k8s::ObjectMeta& meta) {
+  return absl::StrCat(NsOf(meta), "/", meta.name());
+}
+
+// What the engine says of one VM: the VM and the single-disk reads of its
+// disks (attached now, or recorded as attached before the plan).
+struct EngineView {
+  ovirt::Vm vm;
+  std::map<std::string, ovirt::Disk> disks;
+  std::string error;
+};
+
+struct ActiveRun {
+  std::shared_ptr<const forklift::Migration> migration;
+  std::shared_ptr<const forklift::Plan> plan;
+  LunPlanContext context;
+};
+
+const forklift::VMStatus* FindVmStatus(const forklift::MigrationRunStatus& status,
+                                       const std::string& id) {
+  for (const forklift::VMStatus& v : status.vms()) {
+    if (v.id() == id) return &v;
+  }
+  return nullptr;
+}
+
+void PutVmStatus(forklift::MigrationRunStatus* status, const forklift::VMStatus& vm) {
+  for (forklift::VMStatus& v : *status->mutable_vms()) {
+    if (v.id() == vm.id()) {
+      v = vm;
+      return;
+    }
+  }
+  *status->add_vms() = vm;
+}
+
+bool Named(const forklift::PlanVM& ref, const ovirt::Vm& vm) {
+  return (!ref.id().empty() && ref.id() == vm.id()) ||
+         (ref.id().empty() && !ref.name().empty() && ref.name() == vm.name());
+}
+
+class PlanPass {
+ public:
+  PlanPass(ports::KubeApi& api, ports::Ovirt& engine, absl::Time now, const LunPlanOptions& options)
+      : api_(api), engine_(engine), now_(now), options_(options) {}
+
+  absl::StatusOr<std::vector<PlannedStep>> Plan() {
+    ASSIGN_OR_RETURN(auto migrations, ports::ListAll<forklift::Migration>(api_, "Migration"));
+    std::vector<ActiveRun> runs;
+    {
+      ASSIGN_OR_RETURN(auto plans, ports::ListAll<forklift::Plan>(api_, "Plan"));
+      std::map<std::string, std::shared_ptr<const forklift::Plan>> by_key;
+      for (const auto& p : plans) by_key[KeyOf(p->metadata())] = p;
+      std::sort(migrations.begin(), migrations.end(), [](const auto& a, const auto& b) {
+        return std::make_tuple(ParseTimestamp(a->metadata().creation_timestamp()),
+                               NsOf(a->metadata()), a->metadata().name()) <
+               std::make_tuple(ParseTimestamp(b->metadata().creation_timestamp()),
+                               NsOf(b->metadata()), b->metadata().name());
+      });
+      std::set<std::string> running_plans;
+      for (const auto& m : migrations) {
+        if (!m->status().completed().empty()) continue;
+        const std::string plan_ns = m->spec().plan().namespace_().empty()
+                                        ? NsOf(m->metadata())
+                                        : m->spec().plan().namespace_();
+        auto plan = by_key.find(absl::StrCat(plan_ns, "/", m->spec().plan().name()));
+        if (plan == by_key.end()) continue;  // waits for its plan
+        // One run of a plan at a time: a later Migration waits.
+        if (!running_plans.insert(plan->first).second) continue;
+        ActiveRun run;
+        run.migration = m;
+        run.plan = plan->second;
+        run.context.plan_uid = plan->second->metadata().uid();
+        run.context.target_namespace = plan->second->spec().target_namespace().empty()
+                                           ? NsOf(plan->second->metadata())
+                                           : plan->second->spec().target_namespace();
+        auto chap = plan->second->metadata().annotations().find(kChapSecretAnnotation);
+        if (chap != plan->second->metadata().annotations().end()) {
+          run.context.chap_secret = chap->second;
+        }
+        runs.push_back(std::move(run));
+      }
+    }
+    if (runs.empty()) return std::vector<PlannedStep>{};
+    RETURN_IF_ERROR(ObserveCluster());
+    ObserveEngine();
+    std::map<std::string, std::string> claimed;  // LUN disk id -> the run migrating it
+    for (const ActiveRun& run : runs) {
+      std::map<std::string, std::string> others = claimed;
+      PlanRun(run, others);
+      for (const forklift::PlanVM& ref : run.plan->spec().vms()) {
+        const EngineView* view = Find(ref);
+        if (view == nullptr) continue;
+        const forklift::VMStatus* status = FindVmStatus(run.migration->status(), view->vm.id());
+        if (status != nullptr && VmEnded(*status)) continue;
+        for (const std::string& id : LunDiskIds(*view, status)) {
+          claimed.emplace(id, absl::StrCat("plan ", KeyOf(run.plan->metadata()), " (Migration ",
+                                           KeyOf(run.migration->metadata()), ")"));
+        }
+      }
+    }
+    return std::move(steps_);
+  }
+
+ private:
+  absl::Status ObserveCluster() {
+    ASSIGN_OR_RETURN(pvs_, ports::ListAll<k8s::PersistentVolume>(api_, "PersistentVolume"));
+    ASSIGN_OR_RETURN(pvcs_,
+                     ports::ListAll<k8s::PersistentVolumeClaim>(api_, "PersistentVolumeClaim"));
+    ASSIGN_OR_RETURN(dvs_, ports::ListAll<cdi::DataVolume>(api_, "DataVolume"));
+    ASSIGN_OR_RETURN(vms_, ports::ListAll<kubevirt::VirtualMachine>(api_, "VirtualMachine"));
+    ASSIGN_OR_RETURN(vmis_, ports::ListAll<kubevirt::VirtualMachineInstance>(
+                                api_, "VirtualMachineInstance"));
+    ASSIGN_OR_RETURN(pods_, ports::ListAll<k8s::Pod>(api_, "Pod"));
+    return absl::OkStatus();
+  }
+
+  // The engine's version and VMs; one GetVm and the disk reads per VM.
+  void ObserveEngine() {
+    absl::StatusOr<std::string> version = engine_.EngineVersion();
+    absl::StatusOr<std::vector<ovirt::Vm>> all = engine_.ListVms();
+    if (!version.ok() || !all.ok()) {
+      engine_error_ = (!version.ok() ? version.status() : all.status()).ToString();
+      return;
+    }
+    version_ = *version;
+    all_vms_ = std::move(*all);
+  }
+
+  const EngineView* Find(const forklift::PlanVM& ref) {
+    for (const ovirt::Vm& vm : all_vms_) {
+      if (!Named(ref, vm)) continue;
+      auto [it, inserted] = views_.try_emplace(vm.id());
+      if (inserted) Read(vm.id(), &it->second);
+      return &it->second;
+    }
+    return nullptr;
+  }
+
+  void Read(const std::string& vm_id, EngineView* view) {
+    absl::StatusOr<ovirt::Vm> vm = engine_.GetVm(vm_id);
+    if (!vm.ok()) {
+      view->error = vm.status().ToString();
+      return;
+    }
+    view->vm = std::move(*vm);
+    for (const ovirt::DiskAttachment& a : view->vm.disk_attachments().disk_attachment()) {
+      ReadDisk(a.id(), view);
+    }
+  }
+
+  void ReadDisk(const std::string& disk_id, EngineView* view) {
+    if (view->disks.count(disk_id) > 0 || !view->error.empty()) return;
+    absl::StatusOr<ovirt::Disk> disk = engine_.GetDisk(disk_id);
+    if (!disk.ok()) {
+      view->error = disk.status().ToString();
+      return;
+    }
+    view->disks[disk_id] = std::move(*disk);
+  }
+
+  static std::vector<std::string> LunDiskIds(const EngineView& view,
+                                             const forklift::VMStatus* status) {
+    std::vector<std::string> ids;
+    if (status != nullptr && !status->id().empty() && status->phase() != kFailed) {
+      for (const ovirt::DiskAttachment& a : status->lun_attachments()) ids.push_back(a.id());
+      return ids;
+    }
+    for (const auto& [id, disk] : view.disks) {
+      if (disk.storage_type() == "lun") ids.push_back(id);
+    }
+    return ids;
+  }
+
+  void PlanRun(const ActiveRun& run, const std::map<std::string, std::string>& others) {
+    const forklift::Migration& migration = *run.migration;
+    const forklift::Plan& plan = *run.plan;
+    const std::string& ns = run.context.target_namespace;
+    std::set<std::string> cancel_ids, cancel_names;
+    for (const forklift::PlanVM& c : migration.spec().cancel()) {
+      if (!c.id().empty()) cancel_ids.insert(c.id());
+      if (!c.name().empty()) cancel_names.insert(c.name());
+    }
+    const absl::Time cutover = migration.spec().cutover().empty()
+                                   ? absl::InfiniteFuture()
+                                   : ParseTimestamp(migration.spec().cutover());
+
+    // Validation inventory of the VMs not started yet.
+    PlanInventory inventory;
+    inventory.plan_uid = run.context.plan_uid;
+    inventory.engine_version = version_;
+    inventory.all_vms = all_vms_;
+    for (const auto& pv : pvs_) inventory.cluster_pvs.push_back(*pv);
+    inventory.chap_secret = run.context.chap_secret;
+    inventory.luns_in_other_plans = others;
+    for (const forklift::PlanVM& ref : plan.spec().vms()) {
+      if (const EngineView* view = Find(ref); view != nullptr && view->error.empty()) {
+        inventory.vms.push_back(VmInventory{view->vm, view->disks});
+      }
+    }
+    std::vector<Finding> findings = ValidatePlan(inventory);
+
+    forklift::MigrationRunStatus next = migration.status();
+    bool record = false;
+    bool all_ended = !plan.spec().vms().empty();
+    for (const forklift::PlanVM& ref : plan.spec().vms()) {
+      VmObservation o;
+      o.plan = run.context;
+      o.warm = plan.spec().warm();
+      o.now = now_;
+      o.cutover = cutover;
+      const EngineView* view = Find(ref);
+      const std::string label = ref.id().empty() ? ref.name() : ref.id();
+      if (view == nullptr) {
+        if (!engine_error_.empty()) {
+          all_ended = false;
+          continue;  // the engine is down: nothing to decide
+        }
+        // No such VM: the plan cannot start it.
+        forklift::VMStatus failed;
+        failed.set_id(ref.id().empty() ? ref.name() : ref.id());
+        failed.set_name(ref.name());
+        if (FindVmStatus(next, failed.id()) == nullptr && !record) {
+          failed.set_phase(kFailed);
+          failed.set_started(Timestamp(now_));
+          failed.set_completed(Timestamp(now_));
+          failed.mutable_error()->set_phase(kInitialize);
+          failed.mutable_error()->add_reasons(absl::StrCat(
+              "Critical vm.not_found ", label, ": no VM with that id or name in the engine"));
+          PutVmStatus(&next, failed);
+          record = true;
+          Note(absl::StrCat("VM ", label, ": not found in the engine"));
+        }
+        continue;
+      }
+      if (const forklift::VMStatus* s = FindVmStatus(migration.status(), view->vm.id())) {
+        o.status = *s;
+      }
+      if (VmEnded(o.status)) continue;
+      all_ended = false;
+      o.source = view->vm;
+      o.disks = view->disks;
+      o.engine_error = !engine_error_.empty() ? engine_error_ : view->error;
+      o.cancel_requested = cancel_ids.count(view->vm.id()) > 0 ||
+                           cancel_names.count(view->vm.name()) > 0;
+      o.cancel_by = KeyOf(migration.metadata());
+      for (const Finding& f : findings) {
+        if (f.vm == view->vm.name()) o.findings.push_back(f);
+      }
+      // Recorded LUNs no longer attached: their single-disk reads too.
+      EngineView* mutable_view = &views_.at(view->vm.id());
+      for (const ovirt::DiskAttachment& a : o.status.lun_attachments()) {
+        ReadDisk(a.id(), mutable_view);
+      }
+      o.disks = mutable_view->disks;
+      if (o.engine_error.empty()) o.engine_error = mutable_view->error;
+      FillCluster(ns, view->vm.name(), &o);
+
+      LunStep step = PlanLunVm(o, options_);
+      const std::string who = absl::StrCat(KeyOf(migration.metadata()), " VM ", view->vm.name());
+      if (step.kind == LunStep::Kind::kWait) continue;
+      if (step.kind == LunStep::Kind::kRecord) {
+        if (record) continue;  // one status write per pass and Migration
+        PutVmStatus(&next, step.status);
+        record = true;
+        Note(absl::StrCat(who, ": ", step.what));
+        continue;
+      }
+      Act(migration, view->vm.id(), std::move(step), who);
+    }
+    if (record) {
+      forklift::Migration updated = migration;
+      if (updated.status().started().empty()) next.set_started(Timestamp(now_));
+      *updated.mutable_status() = next;
+      AddStatusWrite(updated, "record");
+      return;
+    }
+    if (all_ended) Finish(migration, plan);
+  }
+
+  void FillCluster(const std::string& ns, const std::string& vm_name, VmObservation* o) {
+    for (const auto& pv : pvs_) o->pvs[pv->metadata().name()] = *pv;
+    for (const auto& pvc : pvcs_) {
+      if (NsOf(pvc->metadata()) == ns) o->pvcs[pvc->metadata().name()] = *pvc;
+    }
+    for (const auto& dv : dvs_) {
+      if (NsOf(dv->metadata()) == ns) o->data_volumes[dv->metadata().name()] = *dv;
+    }
+    const std::string target = TargetVmName(vm_name);
+    for (const auto& vm : vms_) {
+      if (NsOf(vm->metadata()) == ns && vm->metadata().name() == target) o->target_vm = *vm;
+    }
+    for (const auto& vmi : vmis_) {
+      if (NsOf(vmi->metadata()) == ns && vmi->metadata().name() == target) {
+        o->target_vmi_exists = true;
+      }
+    }
+    for (const auto& pod : pods_) {
+      if (NsOf(pod->metadata()) != ns) continue;
+      const std::string& phase = pod->status().phase();
+      if (phase == "Succeeded" || phase == "Failed") continue;
+      std::vector<std::string> claims;
+      for (const auto& v : pod->spec().volumes()) {
+        if (v.has_persistent_volume_claim()) {
+          claims.push_back(v.persistent_volume_claim().claim_name());
+        }
+      }
+      if (!claims.empty()) o->pods[pod->metadata().name()] = std::move(claims);
+    }
+  }
+
+  // An engine call or a create/delete; a failed engine call of a pipeline
+  // step is counted in the Migration's status.
+  void Act(const forklift::Migration& migration, const std::string& vm_id, LunStep step,
+           const std::string& who) {
+    ports::KubeApi& api = api_;
+    ports::Ovirt& engine = engine_;
+    const ports::ObjectKey key{"Migration", NsOf(migration.metadata()),
+                               migration.metadata().name()};
+    auto s = std::make_shared<LunStep>(std::move(step));
+    PlannedStep planned;
+    planned.what = absl::StrCat(who, ": ", s->what);
+    planned.run = [&api, &engine, key, vm_id, s]() -> absl::Status {
+      absl::Status status;
+      switch (s->kind) {
+        case LunStep::Kind::kStop: status = engine.Stop(s->vm_id); break;
+        case LunStep::Kind::kStart: status = engine.Start(s->vm_id); break;
+        case LunStep::Kind::kDetach:
+          status = engine.DetachDisk(s->vm_id, s->attachment.id());
+          break;
+        case LunStep::Kind::kAttach: status = engine.AttachDisk(s->vm_id, s->attachment).status(); break;
+        case LunStep::Kind::kCreate: {
+          status = api.Create(*s->object).status();
+          // Made before a crash by this very step: check, then act.
+          if (status.code() == absl::StatusCode::kAlreadyExists) status = absl::OkStatus();
+          return status;
+        }
+        case LunStep::Kind::kDelete: {
+          status = api.Delete(s->key);
+          if (status.code() == absl::StatusCode::kNotFound) status = absl::OkStatus();
+          return status;
+        }
+        default: return absl::OkStatus();
+      }
+      if (status.ok() || s->failure_step.empty()) return status;
+      // Count the failure where a restart sees it.
+      absl::StatusOr<ports::ObjectPtr> got = api.Get(key);
+      if (got.ok()) {
+        forklift::Migration m = *ports::As<forklift::Migration>(*got);
+        if (const forklift::VMStatus* vm = FindVmStatus(m.status(), vm_id)) {
+          PutVmStatus(m.mutable_status(),
+                      RecordFailure(*vm, s->failure_step, std::string(status.message())));
+          (void)api.UpdateStatus(m);
+        }
+      }
+      return status;
+    };
+    steps_.push_back(std::move(planned));
+  }
+
+  // Every VM ended: the Plan's status gets the run, then the Migration ends.
+  void Finish(const forklift::Migration& migration, const forklift::Plan& plan) {
+    int completed = 0, canceled = 0, failed = 0;
+    for (const forklift::VMStatus& v : migration.status().vms()) {
+      if (v.phase() == kCompleted) ++completed;
+      else if (v.phase() == kCanceled) ++canceled;
+      else ++failed;
+    }
+    const std::string type = failed > 0 ? "Failed" : canceled > 0 ? "Canceled" : "Succeeded";
+    const std::string message = absl::StrCat(completed, " VM(s) migrated, ", failed,
+                                             " failed, ", canceled, " canceled");
+    auto set_condition = [&](google::protobuf::RepeatedPtrField<k8s::Condition>* conditions) {
+      conditions->Clear();
+      k8s::Condition* c = conditions->Add();
+      c->set_type(type);
+      c->set_status("True");
+      c->set_reason(type);
+      c->set_message(message);
+      c->set_last_transition_time(Timestamp(now_));
+    };
+    forklift::Plan p = plan;
+    p.mutable_status()->mutable_migration()->set_started(migration.status().started());
+    p.mutable_status()->mutable_migration()->set_completed(Timestamp(now_));
+    *p.mutable_status()->mutable_migration()->mutable_vms() = migration.status().vms();
+    set_condition(p.mutable_status()->mutable_conditions());
+    AddStatusWrite(p, absl::StrCat("plan ", type, ": ", message));
+    forklift::Migration m = migration;
+    m.mutable_status()->set_completed(Timestamp(now_));
+    set_condition(m.mutable_status()->mutable_conditions());
+    AddStatusWrite(m, absl::StrCat("migration ", type, ": ", message));
+  }
+
+  void AddStatusWrite(const google::protobuf::Message& object, const std::string& what) {
+    ports::KubeApi& api = api_;
+    auto copy = std::shared_ptr<google::protobuf::Message>(object.New());
+    copy->CopyFrom(object);
+    PlannedStep planned;
+    planned.what = notes_.empty() ? what : absl::StrJoin(notes_, "; ");
+    notes_.clear();
+    planned.run = [&api, copy]() { return api.UpdateStatus(*copy).status(); };
+    steps_.push_back(std::move(planned));
+  }
+
+  void Note(std::string line) { notes_.push_back(std::move(line)); }
+
+  ports::KubeApi& api_;
+  ports::Ovirt& engine_;
+  absl::Time now_;
+  const LunPlanOptions& options_;
+  std::vector<std::shared_ptr<const k8s::PersistentVolume>> pvs_;
+  std::vector<std::shared_ptr<const k8s::PersistentVolumeClaim>> pvcs_;
+  std::vector<std::shared_ptr<const cdi::DataVolume>> dvs_;
+  std::vector<std::shared_ptr<const kubevirt::VirtualMachine>> vms_;
+  std::vector<std::shared_ptr<const kubevirt::VirtualMachineInstance>> vmis_;
+  std::vector<std::shared_ptr<const k8s::Pod>> pods_;
+  std::string version_;
+  std::string engine_error_;
+  std::vector<ovirt::Vm> all_vms_;
+  std::map<std::string, EngineView> views_;  // by VM id
+  std::vector<std::string> notes_;
+  std::vector<PlannedStep> steps_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::vector<PlannedStep>> LunPlanProcess::Pass() {
+  return PlanPass(api_, engine_, clock_.Now(), options_).Plan();
+}
+
+}  // namespace ferry::lun_migration

@@ -1,0 +1,551 @@
+#include "core/lun_migration/plan_step.h"
+
+#include <set>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "api/names.h"
+#include "core/lun_migration/lun.h"
+#include "core/lun_migration/lun_objects.h"
+#include "core/lun_migration/target_objects.h"
+#include "core/storage_migration/kube_action.h"
+
+namespace ferry::lun_migration {
+namespace {
+
+using storage_migration::ParseTimestamp;
+using storage_migration::Timestamp;
+
+constexpr char kWaitingCondition[] = "Waiting";
+constexpr char kCanceledCondition[] = "Canceled";
+
+std::vector<std::string> Pipeline(bool warm) {
+  if (warm) {
+    return {kInitialize, kPreCopy,       kWaitForCutover, kPowerOff, kDetachLuns,
+            kCreateVolumes, kWaitForBinding, kCopyDisks, kCreateVm};
+  }
+  return {kInitialize,    kPowerOff,  kDetachLuns, kCreateVolumes,
+          kWaitForBinding, kCopyDisks, kCreateVm};
+}
+
+forklift::Step* FindStep(forklift::VMStatus& status, const std::string& name) {
+  for (forklift::Step& s : *status.mutable_pipeline()) {
+    if (s.name() == name) return &s;
+  }
+  return nullptr;
+}
+
+const forklift::Step* FindStep(const forklift::VMStatus& status, const std::string& name) {
+  for (const forklift::Step& s : status.pipeline()) {
+    if (s.name() == name) return &s;
+  }
+  return nullptr;
+}
+
+// Made by this plan for this VM: rollback touches nothing else.
+bool Owned(const k8s::ObjectMeta& meta, const std::string& plan_uid, const std::string& vm_id) {
+  auto label = meta.labels().find(kPlanUidLabel);
+  auto vm = meta.annotations().find(kSourceVmAnnotation);
+  return label != meta.labels().end() && label->second == plan_uid &&
+         vm != meta.annotations().end() && vm->second == vm_id;
+}
+
+bool Attached(const ovirt::Vm& vm, const std::string& disk_id) {
+  for (const ovirt::DiskAttachment& a : vm.disk_attachments().disk_attachment()) {
+    if (a.id() == disk_id) return true;
+  }
+  return false;
+}
+
+const k8s::Condition* FindCondition(const forklift::VMStatus& status, const std::string& type) {
+  for (const k8s::Condition& c : status.conditions()) {
+    if (c.type() == type) return &c;
+  }
+  return nullptr;
+}
+
+LunStep Wait(std::string why) {
+  LunStep step;
+  step.what = std::move(why);
+  return step;
+}
+
+LunStep Record(forklift::VMStatus status, std::string what) {
+  LunStep step;
+  step.kind = LunStep::Kind::kRecord;
+  step.status = std::move(status);
+  step.what = std::move(what);
+  return step;
+}
+
+class VmPlanner {
+ public:
+  VmPlanner(const VmObservation& o, const LunPlanOptions& options) : o_(o), options_(options) {
+    ovirt::Vm recorded = o.source;
+    recorded.mutable_disk_attachments()->clear_disk_attachment();
+    for (const ovirt::DiskAttachment& a : o.status.lun_attachments()) {
+      *recorded.mutable_disk_attachments()->add_disk_attachment() = a;
+    }
+    luns_ = DescribeLuns(recorded, o.disks);
+    images_ = ImageDisks(o.source, o.disks);
+  }
+
+  LunStep Next() {
+    if (o_.status.id().empty()) return Initialize();
+    if (VmEnded(o_.status)) return Wait("ended");
+    if (o_.status.phase() == kRollingBack) return RollBack();
+    if (o_.cancel_requested) {
+      return StartRollback(absl::StrCat("Canceled by Migration ", o_.cancel_by), true);
+    }
+    if (!o_.engine_error.empty()) return Wait(absl::StrCat("engine: ", o_.engine_error));
+    return Forward();
+  }
+
+ private:
+  // ------------------------------------------------------------ Initialize
+
+  LunStep Initialize() {
+    forklift::VMStatus status;
+    status.set_id(o_.source.id());
+    status.set_name(o_.source.name());
+    status.set_started(Timestamp(o_.now));
+    std::vector<std::string> critical;
+    for (const Finding& f : o_.findings) {
+      if (f.category == Category::kCritical) {
+        critical.push_back(FormatFinding(f));
+        continue;
+      }
+      k8s::Condition* c = status.add_conditions();
+      c->set_type(f.id);
+      c->set_status("True");
+      c->set_reason("Warning");
+      c->set_message(f.message);
+    }
+    if (!critical.empty()) {  // nothing was touched
+      status.set_phase(kFailed);
+      status.set_completed(Timestamp(o_.now));
+      status.mutable_error()->set_phase(kInitialize);
+      for (std::string& r : critical) status.mutable_error()->add_reasons(std::move(r));
+      return Record(std::move(status), "validation failed: nothing touched");
+    }
+    if (!o_.engine_error.empty()) return Wait(absl::StrCat("engine: ", o_.engine_error));
+    status.set_restore_power_state(o_.source.status() == "down" ? "down" : "up");
+    for (const ovirt::DiskAttachment& a : o_.source.disk_attachments().disk_attachment()) {
+      auto disk = o_.disks.find(a.id());
+      if (disk != o_.disks.end() && disk->second.storage_type() == "lun") {
+        *status.add_lun_attachments() = a;
+      }
+    }
+    for (const std::string& name : Pipeline(o_.warm)) {
+      forklift::Step* s = status.add_pipeline();
+      s->set_name(name);
+      s->set_phase("Pending");
+    }
+    Enter(status, o_.warm ? kPreCopy : kPowerOff);
+    return Record(std::move(status), "record power state and LUN attachments");
+  }
+
+  // --------------------------------------------------------------- forward
+
+  LunStep Forward() {
+    if (o_.warm) {
+      if (std::optional<LunStep> s = CopyImages(kPreCopy)) return *s;
+      if (o_.now < o_.cutover) return At(kWaitForCutover, Wait("waiting for the cutover time"));
+    }
+    if (std::optional<LunStep> s = PowerOff()) return *s;
+    if (std::optional<LunStep> s = Detach()) return *s;
+    if (std::optional<LunStep> s = CreateVolumes()) return *s;
+    if (std::optional<LunStep> s = WaitBound()) return *s;
+    if (std::optional<LunStep> s = CopyImages(kCopyDisks)) return *s;
+    return CreateVm();
+  }
+
+  // Runs `step` of pipeline step `name`: first records entering it.
+  LunStep At(const std::string& name, LunStep step) {
+    if (o_.status.phase() != name) {
+      forklift::VMStatus status = o_.status;
+      Enter(status, name);
+      return Record(std::move(status), absl::StrCat("enter ", name));
+    }
+    if (step.kind == LunStep::Kind::kWait) return Waiting(std::move(step));
+    step.failure_step = name;
+    return step;
+  }
+
+  // A wait the user should see: recorded once as the Waiting condition.
+  LunStep Waiting(LunStep wait) {
+    const k8s::Condition* c = FindCondition(o_.status, kWaitingCondition);
+    if (c != nullptr && c->message() == wait.what) return wait;
+    forklift::VMStatus status = o_.status;
+    SetWaiting(status, wait.what);
+    return Record(std::move(status), absl::StrCat("waiting: ", wait.what));
+  }
+
+  absl::Duration InStep(const std::string& name) const {
+    const forklift::Step* s = FindStep(o_.status, name);
+    if (s == nullptr) return absl::ZeroDuration();
+    const absl::Time started = ParseTimestamp(s->started());
+    return started == absl::InfinitePast() ? absl::ZeroDuration() : o_.now - started;
+  }
+
+  int Failures(const std::string& name) const {
+    const forklift::Step* s = FindStep(o_.status, name);
+    return s == nullptr ? 0 : s->error().reasons_size();
+  }
+
+  std::optional<LunStep> PowerOff() {
+    const std::string& state = o_.source.status();
+    if (state == "down") return std::nullopt;
+    if (Failures(kPowerOff) >= options_.max_call_failures) {
+      return StartRollback(absl::StrCat("the engine refused to power off VM ", o_.source.name(),
+                                        " ", Failures(kPowerOff), " times"));
+    }
+    if (o_.status.phase() == kPowerOff && InStep(kPowerOff) > options_.power_off_timeout) {
+      return StartRollback(absl::StrCat("VM ", o_.source.name(), " did not power off within ",
+                                        absl::FormatDuration(options_.power_off_timeout),
+                                        " (still ", state, ")"));
+    }
+    if (state == "up") {
+      LunStep stop;
+      stop.kind = LunStep::Kind::kStop;
+      stop.vm_id = o_.source.id();
+      stop.what = absl::StrCat("power off VM ", o_.source.name());
+      return At(kPowerOff, std::move(stop));
+    }
+    return At(kPowerOff, Wait(absl::StrCat("waiting for VM ", o_.source.name(), " to be down (",
+                                           state, ")")));
+  }
+
+  std::optional<LunStep> Detach() {
+    for (const Lun& lun : luns_) {
+      if (!Attached(o_.source, lun.disk_id)) continue;
+      if (Failures(kDetachLuns) >= options_.max_call_failures) {
+        return StartRollback(absl::StrCat("detaching LUN disk ", lun.disk_id, " from VM ",
+                                          o_.source.name(), " failed ", Failures(kDetachLuns),
+                                          " times"));
+      }
+      LunStep detach;
+      detach.kind = LunStep::Kind::kDetach;
+      detach.vm_id = o_.source.id();
+      detach.attachment = lun.attachment;
+      detach.what = absl::StrCat("detach LUN disk ", lun.disk_id, " from VM ", o_.source.name());
+      return At(kDetachLuns, std::move(detach));
+    }
+    return std::nullopt;
+  }
+
+  std::optional<LunStep> CreateVolumes() {
+    for (int pass = 0; pass < 2; ++pass) {
+      for (const Lun& lun : luns_) {
+        const std::string name = ObjectName(lun);
+        const k8s::ObjectMeta* meta = nullptr;
+        if (pass == 0) {
+          auto it = o_.pvs.find(name);
+          if (it != o_.pvs.end()) meta = &it->second.metadata();
+        } else {
+          auto it = o_.pvcs.find(name);
+          if (it != o_.pvcs.end()) meta = &it->second.metadata();
+        }
+        const char* kind = pass == 0 ? "PersistentVolume" : "PersistentVolumeClaim";
+        if (meta != nullptr) {
+          if (Ours(*meta)) continue;
+          return StartRollback(absl::StrCat(kind, " ", name,
+                                            " exists and was not created by this plan"));
+        }
+        LunStep create;
+        create.kind = LunStep::Kind::kCreate;
+        if (pass == 0) {
+          create.object = std::make_shared<k8s::PersistentVolume>(BuildPv(lun, o_.plan));
+        } else {
+          create.object = std::make_shared<k8s::PersistentVolumeClaim>(BuildPvc(lun, o_.plan));
+        }
+        create.what = absl::StrCat("create ", kind, " ", name);
+        return At(kCreateVolumes, std::move(create));
+      }
+    }
+    return std::nullopt;
+  }
+
+  std::optional<LunStep> WaitBound() {
+    std::vector<std::string> unbound;
+    for (const Lun& lun : luns_) {
+      const std::string name = ObjectName(lun);
+      const k8s::PersistentVolumeClaim& pvc = o_.pvcs.at(name);
+      const k8s::PersistentVolume& pv = o_.pvs.at(name);
+      const bool bound = pvc.status().phase() == "Bound" && pvc.spec().volume_name() == name &&
+                         pv.spec().claim_ref().name() == name &&
+                         pv.spec().claim_ref().namespace_() == o_.plan.target_namespace &&
+                         pv.spec().claim_ref().uid() == pvc.metadata().uid();
+      if (!bound) unbound.push_back(name);
+    }
+    if (unbound.empty()) return std::nullopt;
+    if (o_.status.phase() == kWaitForBinding && InStep(kWaitForBinding) > options_.bind_timeout) {
+      return StartRollback(absl::StrCat("claim(s) ", absl::StrJoin(unbound, ", "),
+                                        " did not bind within ",
+                                        absl::FormatDuration(options_.bind_timeout)));
+    }
+    return At(kWaitForBinding,
+              Wait(absl::StrCat("waiting for claim(s) ", absl::StrJoin(unbound, ", "),
+                                " to bind to their LUN volumes")));
+  }
+
+  std::optional<LunStep> CopyImages(const std::string& step_name) {
+    for (const ImageDisk& image : images_) {
+      const std::string name = DataVolumeName(image.disk_id);
+      auto it = o_.data_volumes.find(name);
+      if (it == o_.data_volumes.end()) {
+        LunStep create;
+        create.kind = LunStep::Kind::kCreate;
+        create.object = std::make_shared<cdi::DataVolume>(BuildImageDataVolume(image, o_.plan));
+        create.what = absl::StrCat("create DataVolume ", name, " (copy of image disk ",
+                                   image.disk_id, ")");
+        return At(step_name, std::move(create));
+      }
+      if (!Ours(it->second.metadata())) {
+        return StartRollback(absl::StrCat("DataVolume ", name,
+                                          " exists and was not created by this plan"));
+      }
+    }
+    std::vector<std::string> copying;
+    for (const ImageDisk& image : images_) {
+      const std::string name = DataVolumeName(image.disk_id);
+      const cdi::DataVolume& dv = o_.data_volumes.at(name);
+      if (dv.status().phase() == "Failed") {
+        return StartRollback(absl::StrCat("copy of image disk ", image.disk_id, " failed"));
+      }
+      if (dv.status().phase() != "Succeeded") copying.push_back(name);
+    }
+    if (copying.empty()) return std::nullopt;
+    if (o_.status.phase() == step_name && InStep(step_name) > options_.copy_timeout) {
+      return StartRollback(absl::StrCat("image copies ", absl::StrJoin(copying, ", "),
+                                        " did not finish within ",
+                                        absl::FormatDuration(options_.copy_timeout)));
+    }
+    return At(step_name,
+              Wait(absl::StrCat("waiting for image copies ", absl::StrJoin(copying, ", "))));
+  }
+
+  LunStep CreateVm() {
+    const std::string name = TargetVmName(o_.source.name());
+    if (o_.target_vm.has_value()) {
+      if (!Ours(o_.target_vm->metadata())) {
+        return StartRollback(absl::StrCat("VirtualMachine ", o_.plan.target_namespace, "/", name,
+                                          " exists and was not created by this plan"));
+      }
+      forklift::VMStatus status = o_.status;
+      Enter(status, kCompleted);
+      status.set_phase(kCompleted);
+      status.set_completed(Timestamp(o_.now));
+      status.clear_conditions();
+      return Record(std::move(status), "VM migrated");
+    }
+    // Single writer on the target side: nothing else may hold a LUN's claim.
+    for (const std::string& user : ClaimUsers()) {
+      return At(kCreateVm, Wait(absl::StrCat("pod ", user,
+                                             " uses a LUN claim of this VM; a LUN must have a "
+                                             "single writer: the VM is created when it is gone")));
+    }
+    LunStep create;
+    create.kind = LunStep::Kind::kCreate;
+    create.object = std::make_shared<kubevirt::VirtualMachine>(BuildTargetVm(
+        o_.source, luns_, images_, o_.plan, o_.status.restore_power_state() == "up"));
+    create.what = absl::StrCat("create VirtualMachine ", o_.plan.target_namespace, "/", name);
+    return At(kCreateVm, std::move(create));
+  }
+
+  // Pods (other than the target VM's own) mounting a LUN claim of this VM.
+  std::vector<std::string> ClaimUsers() const {
+    std::set<std::string> claims;
+    for (const Lun& lun : luns_) claims.insert(ObjectName(lun));
+    std::vector<std::string> users;
+    for (const auto& [pod, mounted] : o_.pods) {
+      for (const std::string& c : mounted) {
+        if (claims.count(c) > 0) {
+          users.push_back(absl::StrCat(o_.plan.target_namespace, "/", pod, " (claim ", c, ")"));
+          break;
+        }
+      }
+    }
+    return users;
+  }
+
+  // -------------------------------------------------------------- rollback
+
+  LunStep StartRollback(const std::string& reason, bool canceled = false) {
+    forklift::VMStatus status = o_.status;
+    status.mutable_error()->set_phase(status.phase());
+    status.mutable_error()->add_reasons(reason);
+    status.set_phase(kRollingBack);
+    if (canceled) {
+      k8s::Condition* c = status.add_conditions();
+      c->set_type(kCanceledCondition);
+      c->set_status("True");
+      c->set_reason("UserRequested");
+      c->set_message(reason);
+    }
+    return Record(std::move(status), absl::StrCat("roll back: ", reason));
+  }
+
+  LunStep RollBack() {
+    const std::string vm_name = TargetVmName(o_.source.name());
+    const std::string& ns = o_.plan.target_namespace;
+    // 1. The target VM this plan made goes first, and with it every user of
+    //    the LUNs on the cluster side.
+    if (o_.target_vm.has_value() && Ours(o_.target_vm->metadata())) {
+      return Delete({"VirtualMachine", ns, vm_name}, "delete the target VirtualMachine");
+    }
+    if (o_.target_vmi_exists) return Wait("waiting for the target VM instance to stop");
+    // 2. Its image copies, claims and volumes (only those carrying its uid).
+    for (const auto& [name, dv] : o_.data_volumes) {
+      if (Ours(dv.metadata())) {
+        return Delete({"DataVolume", ns, name}, "delete the image copy");
+      }
+    }
+    for (const Lun& lun : luns_) {
+      const std::string name = ObjectName(lun);
+      auto it = o_.pvcs.find(name);
+      if (it != o_.pvcs.end() && Ours(it->second.metadata())) {
+        return Delete({"PersistentVolumeClaim", ns, name}, "delete the LUN claim");
+      }
+    }
+    std::vector<std::string> users = ClaimUsers();
+    if (!users.empty()) {
+      return Waiting(Wait(absl::StrCat("pod ", users.front(),
+                                       " still uses a LUN; the LUN goes back to the source VM "
+                                       "when it is gone")));
+    }
+    for (const Lun& lun : luns_) {
+      const std::string name = ObjectName(lun);
+      auto it = o_.pvs.find(name);
+      if (it != o_.pvs.end() && Ours(it->second.metadata())) {
+        return Delete({"PersistentVolume", "", name}, "delete the LUN volume");
+      }
+    }
+    // 3. Every recorded LUN back on the source, as it was.
+    if (!o_.engine_error.empty()) return Wait(absl::StrCat("engine: ", o_.engine_error));
+    for (const Lun& lun : luns_) {
+      if (Attached(o_.source, lun.disk_id)) continue;
+      LunStep attach;
+      attach.kind = LunStep::Kind::kAttach;
+      attach.vm_id = o_.source.id();
+      attach.attachment = lun.attachment;
+      attach.what = absl::StrCat("re-attach LUN disk ", lun.disk_id, " to VM ", o_.source.name());
+      return attach;
+    }
+    // 4. The power state it had.
+    const std::string& state = o_.source.status();
+    if (o_.status.restore_power_state() == "up" && state != "up") {
+      if (state == "down") {
+        LunStep start;
+        start.kind = LunStep::Kind::kStart;
+        start.vm_id = o_.source.id();
+        start.what = absl::StrCat("start VM ", o_.source.name(), " again");
+        return start;
+      }
+      return Wait(absl::StrCat("waiting for VM ", o_.source.name(), " to be up (", state, ")"));
+    }
+    if (o_.status.restore_power_state() == "down" && state != "down") {
+      return Wait(absl::StrCat("waiting for VM ", o_.source.name(), " to be down (", state, ")"));
+    }
+    forklift::VMStatus status = o_.status;
+    const bool canceled = FindCondition(status, kCanceledCondition) != nullptr;
+    status.set_phase(canceled ? kCanceled : kFailed);
+    status.set_completed(Timestamp(o_.now));
+    for (int i = status.conditions_size() - 1; i >= 0; --i) {
+      if (status.conditions(i).type() == kWaitingCondition) {
+        status.mutable_conditions()->DeleteSubrange(i, 1);
+      }
+    }
+    return Record(std::move(status), "rolled back: source VM restored");
+  }
+
+  LunStep Delete(ports::ObjectKey key, const std::string& what) {
+    LunStep step;
+    step.kind = LunStep::Kind::kDelete;
+    step.what = absl::StrCat(what, " ", key.kind, " ", key.name);
+    step.key = std::move(key);
+    return step;
+  }
+
+  // ------------------------------------------------------------- helpers
+
+  bool Ours(const k8s::ObjectMeta& meta) const {
+    return Owned(meta, o_.plan.plan_uid, o_.status.id());
+  }
+
+  void Enter(forklift::VMStatus& status, const std::string& name) const {
+    const std::string stamp = Timestamp(o_.now);
+    bool before = true;
+    for (forklift::Step& s : *status.mutable_pipeline()) {
+      if (s.name() == name) before = false;
+      if (before || name == kCompleted) {
+        s.set_phase("Completed");
+        if (s.started().empty()) s.set_started(stamp);
+        if (s.completed().empty()) s.set_completed(stamp);
+      } else if (s.name() == name) {
+        s.set_phase("Running");
+        s.set_started(stamp);
+      }
+    }
+    if (name != kCompleted) status.set_phase(name);
+    for (int i = status.conditions_size() - 1; i >= 0; --i) {
+      if (status.conditions(i).type() == kWaitingCondition) {
+        status.mutable_conditions()->DeleteSubrange(i, 1);
+      }
+    }
+  }
+
+  void SetWaiting(forklift::VMStatus& status, const std::string& message) const {
+    k8s::Condition* c = nullptr;
+    for (k8s::Condition& existing : *status.mutable_conditions()) {
+      if (existing.type() == kWaitingCondition) c = &existing;
+    }
+    if (c == nullptr) c = status.add_conditions();
+    c->set_type(kWaitingCondition);
+    c->set_status("True");
+    c->set_reason(status.phase());
+    c->set_message(message);
+  }
+
+  const VmObservation& o_;
+  const LunPlanOptions& options_;
+  std::vector<Lun> luns_;
+  std::vector<ImageDisk> images_;
+};
+
+}  // namespace
+
+LunStep PlanLunVm(const VmObservation& observed, const LunPlanOptions& options) {
+  return VmPlanner(observed, options).Next();
+}
+
+forklift::VMStatus RecordFailure(const forklift::VMStatus& status, const std::string& step,
+                                 const std::string& message) {
+  forklift::VMStatus next = status;
+  forklift::Step* s = FindStep(next, step);
+  if (s == nullptr) return next;
+  s->mutable_error()->set_phase(step);
+  s->mutable_error()->add_reasons(message);
+  return next;
+}
+
+std::string TargetVmName(const std::string& source_name) {
+  std::string name = absl::AsciiStrToLower(source_name);
+  for (char& c : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') c = '-';
+  }
+  if (name.size() > static_cast<size_t>(api::kDns1123LabelMaxLength)) {
+    name.resize(api::kDns1123LabelMaxLength);
+  }
+  while (!name.empty() && name.back() == '-') name.pop_back();
+  while (!name.empty() && name.front() == '-') name.erase(name.begin());
+  return name.empty() ? "vm" : name;
+}
+
+bool VmEnded(const forklift::VMStatus& status) {
+  return status.phase() == kCompleted || status.phase() == kFailed ||
+         status.phase() == kCanceled;
+}
+
+}  // namespace ferry::lun_migration

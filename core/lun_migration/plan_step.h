@@ -1,0 +1,127 @@
+// PlanLunVm: the LUN plan of one VM as a pure step function. From what was
+// observed (the VM's status in the Plan, the engine's view of the source VM,
+// the cluster objects the plan makes) it returns the one thing to do next.
+// Every step is "check, then act": an object that exists and carries this
+// plan's uid is taken as made, a LUN no longer attached is taken as
+// detached, so a retried step or a re-run plan never fails with
+// AlreadyExists, and a restarted controller converges.
+//
+// The order (docs/lun-migration.md, "Plan steps"):
+//   cold: Initialize, PowerOff, DetachLuns, CreateVolumes, WaitForBinding,
+//         CopyDisks, CreateVm
+//   warm: Initialize, PreCopy, WaitForCutover, PowerOff, DetachLuns,
+//         CreateVolumes, WaitForBinding, CopyDisks (final), CreateVm
+// Initialize records the power state and the LUN attachments before
+// anything is touched; a failure or cancel after it rolls back (RollingBack)
+// and ends Failed or Canceled.
+//
+//   LunStep step = PlanLunVm(observation);
+//   switch (step.kind) { case LunStep::Kind::kDetach: ... }
+#ifndef FERRY_CORE_LUN_MIGRATION_PLAN_STEP_H_
+#define FERRY_CORE_LUN_MIGRATION_PLAN_STEP_H_
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "api/cdi.pb.h"
+#include "api/core.pb.h"
+#include "api/forklift.pb.h"
+#include "api/kubevirt.pb.h"
+#include "api/ovirt.pb.h"
+#include "core/lun_migration/lun_objects.h"
+#include "core/lun_migration/validation.h"
+#include "core/ports/kube_api.h"
+#include "google/protobuf/message.h"
+
+namespace ferry::lun_migration {
+
+// Pipeline step names, as they appear in the Plan's status.
+inline constexpr char kInitialize[] = "Initialize";
+inline constexpr char kPreCopy[] = "PreCopy";
+inline constexpr char kWaitForCutover[] = "WaitForCutover";
+inline constexpr char kPowerOff[] = "PowerOff";
+inline constexpr char kDetachLuns[] = "DetachLuns";
+inline constexpr char kCreateVolumes[] = "CreateVolumes";
+inline constexpr char kWaitForBinding[] = "WaitForBinding";
+inline constexpr char kCopyDisks[] = "CopyDisks";
+inline constexpr char kCreateVm[] = "CreateVm";
+// VM phases besides the step names.
+inline constexpr char kRollingBack[] = "RollingBack";
+inline constexpr char kCompleted[] = "Completed";
+inline constexpr char kFailed[] = "Failed";
+inline constexpr char kCanceled[] = "Canceled";
+
+struct LunPlanOptions {
+  int max_call_failures = 3;                          // per step: stop, detach
+  absl::Duration power_off_timeout = absl::Minutes(10);
+  absl::Duration bind_timeout = absl::Minutes(5);
+  absl::Duration copy_timeout = absl::Hours(2);
+};
+
+struct VmObservation {
+  LunPlanContext plan;
+  bool warm = false;
+  absl::Time now;
+  absl::Time cutover = absl::InfiniteFuture();  // warm: from the Migration
+  bool cancel_requested = false;
+  std::string cancel_by = "";                   // the Migration asking
+  // Findings of the plan's validation for this VM (Initialize only).
+  std::vector<Finding> findings;
+  forklift::VMStatus status;                    // id() empty: not started
+  // The source VM now, with its attachments; engine_error when unreadable.
+  ovirt::Vm source;
+  std::string engine_error = "";
+  // Single-disk reads of the VM's disks, recorded LUNs included.
+  std::map<std::string, ovirt::Disk> disks;
+  // Cluster objects in the target namespace (PVs: cluster-wide) by name.
+  std::map<std::string, k8s::PersistentVolume> pvs;
+  std::map<std::string, k8s::PersistentVolumeClaim> pvcs;
+  std::map<std::string, cdi::DataVolume> data_volumes;
+  std::optional<kubevirt::VirtualMachine> target_vm;
+  bool target_vmi_exists = false;
+  // Live pods of the target namespace: name -> claims they mount.
+  std::map<std::string, std::vector<std::string>> pods;
+};
+
+struct LunStep {
+  enum class Kind {
+    kWait,     // nothing to do now (what says why)
+    kRecord,   // write `status` as the VM's status in the Plan
+    kStop,     // power off the source VM (vm_id)
+    kStart,    // start the source VM (vm_id)
+    kDetach,   // detach attachment.id() from vm_id
+    kAttach,   // attach `attachment` to vm_id
+    kCreate,   // create `object`
+    kDelete,   // delete `key`
+  };
+  Kind kind = Kind::kWait;
+  std::string what = "";
+  forklift::VMStatus status;  // kRecord
+  std::string vm_id = "";
+  ovirt::DiskAttachment attachment;
+  std::shared_ptr<google::protobuf::Message> object;
+  ports::ObjectKey key;
+  // When an engine call fails, the caller records the failure in this step
+  // (RecordFailure) so that the count survives a restart.
+  std::string failure_step = "";
+};
+
+LunStep PlanLunVm(const VmObservation& observed, const LunPlanOptions& options = {});
+
+// `status` with `message` added to the errors of pipeline step `step`.
+forklift::VMStatus RecordFailure(const forklift::VMStatus& status, const std::string& step,
+                                 const std::string& message);
+
+// The target VM's name: the source VM's name made a DNS-1123 label.
+std::string TargetVmName(const std::string& source_name);
+
+// True when the VM's part of the plan has ended (Completed, Failed, Canceled).
+bool VmEnded(const forklift::VMStatus& status);
+
+}  // namespace ferry::lun_migration
+
+#endif  // FERRY_CORE_LUN_MIGRATION_PLAN_STEP_H_

@@ -1,0 +1,237 @@
+#include "sim/lun_checkers.h"
+
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "api/cdi.pb.h"
+#include "api/core.pb.h"
+#include "api/forklift.pb.h"
+#include "api/kubevirt.pb.h"
+#include "api/names.h"
+#include "core/lun_migration/lun_objects.h"
+#include "core/lun_migration/plan_step.h"
+#include "core/ports/kube_api.h"
+
+namespace ferry::sim {
+namespace {
+
+using lun_migration::kPlanUidLabel;
+using lun_migration::kSourceVmAnnotation;
+
+std::string Ns(absl::string_view ns) { return std::string(api::NamespaceOrDefault(ns)); }
+
+template <typename T>
+std::vector<std::shared_ptr<const T>> All(World& world, absl::string_view kind) {
+  absl::StatusOr<std::vector<std::shared_ptr<const T>>> list = ports::ListAll<T>(world.api(), kind);
+  return list.ok() ? *list : std::vector<std::shared_ptr<const T>>{};
+}
+
+// The LUN a PV serves, as "iscsi:<iqn>/<lun>" or "fc:<wwid>"; "" for others.
+std::string PvLun(const k8s::PersistentVolume& pv) {
+  if (pv.spec().has_fc() && !pv.spec().fc().wwids().empty()) {
+    return absl::StrCat("fc:", pv.spec().fc().wwids(0));
+  }
+  if (pv.spec().has_iscsi()) {
+    return absl::StrCat("iscsi:", pv.spec().iscsi().iqn(), "/", pv.spec().iscsi().lun());
+  }
+  return "";
+}
+
+std::string UnitLun(const ovirt::Disk& disk, const ovirt::LogicalUnit& lu) {
+  if (disk.lun_storage().type() == "fcp") return absl::StrCat("fc:", lu.id());
+  return absl::StrCat("iscsi:", lu.target(), "/", lu.lun_mapping());
+}
+
+bool Ours(const k8s::ObjectMeta& meta, const std::string& plan_uid, const std::string& vm_id) {
+  auto label = meta.labels().find(kPlanUidLabel);
+  auto vm = meta.annotations().find(kSourceVmAnnotation);
+  return label != meta.labels().end() && label->second == plan_uid &&
+         vm != meta.annotations().end() && vm->second == vm_id;
+}
+
+std::optional<std::string> InvalidMeta(absl::string_view kind, const k8s::ObjectMeta& meta) {
+  std::vector<std::string> errors = kind == "VirtualMachine" || kind == "PersistentVolumeClaim"
+                                        ? api::IsDns1123Label(meta.name())
+                                        : api::IsDns1123Subdomain(meta.name());
+  if (!errors.empty()) {
+    return absl::StrCat(kind, " name \"", meta.name(), "\": ", absl::StrJoin(errors, "; "));
+  }
+  for (const auto& [key, value] : meta.labels()) {
+    std::vector<std::string> k = api::IsQualifiedName(key);
+    std::vector<std::string> v = api::IsValidLabelValue(value);
+    if (!k.empty() || !v.empty()) {
+      k.insert(k.end(), v.begin(), v.end());
+      return absl::StrCat(kind, " ", meta.name(), " label ", key, "=\"", value,
+                          "\": ", absl::StrJoin(k, "; "));
+    }
+  }
+  return std::nullopt;
+}
+
+bool SameAttachment(const ovirt::DiskAttachment& a, const ovirt::DiskAttachment& b) {
+  return a.interface() == b.interface() && a.bootable() == b.bootable() &&
+         a.active() == b.active() && a.read_only() == b.read_only() &&
+         a.uses_scsi_reservation() == b.uses_scsi_reservation();
+}
+
+}  // namespace
+
+const std::vector<std::string>& LunCheckers::Names() {
+  static const auto* names = new std::vector<std::string>{
+      "lun-single-writer", "lun-plan-cleanup", "lun-source-restored", "lun-pv-claim",
+      "lun-names-valid"};
+  return *names;
+}
+
+std::optional<Violation> LunCheckers::Check() {
+  if (world_.engine().disks_for_test().empty()) return std::nullopt;  // not a LUN world
+  const auto pvs = All<k8s::PersistentVolume>(world_, "PersistentVolume");
+  const auto pvcs = All<k8s::PersistentVolumeClaim>(world_, "PersistentVolumeClaim");
+  const auto pods = All<k8s::Pod>(world_, "Pod");
+  const auto dvs = All<cdi::DataVolume>(world_, "DataVolume");
+  const auto vms = All<kubevirt::VirtualMachine>(world_, "VirtualMachine");
+
+  // lun-names-valid
+  if (!world_.refused_creates().empty()) {
+    return Violation{"lun-names-valid", absl::StrCat("the API server refused ",
+                                                     world_.refused_creates().front())};
+  }
+  auto check_meta = [&](absl::string_view kind, const k8s::ObjectMeta& meta) {
+    return meta.labels().contains(kPlanUidLabel) ? InvalidMeta(kind, meta) : std::nullopt;
+  };
+  for (const auto& o : pvs) {
+    if (auto bad = check_meta("PersistentVolume", o->metadata())) return Violation{"lun-names-valid", *bad};
+  }
+  for (const auto& o : pvcs) {
+    if (auto bad = check_meta("PersistentVolumeClaim", o->metadata())) return Violation{"lun-names-valid", *bad};
+  }
+  for (const auto& o : dvs) {
+    if (auto bad = check_meta("DataVolume", o->metadata())) return Violation{"lun-names-valid", *bad};
+  }
+  for (const auto& o : vms) {
+    if (auto bad = check_meta("VirtualMachine", o->metadata())) return Violation{"lun-names-valid", *bad};
+  }
+
+  // lun-pv-claim
+  std::map<std::string, std::vector<std::string>> pvs_of_lun;  // LUN -> PV names
+  for (const auto& pv : pvs) {
+    const std::string lun = PvLun(*pv);
+    if (lun.empty()) continue;
+    pvs_of_lun[lun].push_back(pv->metadata().name());
+    const auto& ref = pv->spec().claim_ref();
+    for (const auto& pvc : pvcs) {
+      if (pvc->status().phase() != "Bound" || pvc->spec().volume_name() != pv->metadata().name()) {
+        continue;
+      }
+      const bool intended = !ref.name().empty() && ref.name() == pvc->metadata().name() &&
+                            Ns(ref.namespace_()) == Ns(pvc->metadata().namespace_()) &&
+                            (ref.uid().empty() || ref.uid() == pvc->metadata().uid());
+      if (!intended) {
+        return Violation{"lun-pv-claim",
+                         absl::StrCat("LUN PersistentVolume ", pv->metadata().name(),
+                                      " is bound to claim ", Ns(pvc->metadata().namespace_()), "/",
+                                      pvc->metadata().name(), " but its claimRef names ",
+                                      ref.name().empty() ? "no claim"
+                                                         : absl::StrCat(Ns(ref.namespace_()), "/", ref.name()))};
+      }
+    }
+  }
+
+  // lun-single-writer
+  std::map<std::string, std::string> claim_pv;  // "ns/claim" -> bound PV
+  for (const auto& pvc : pvcs) {
+    if (pvc->status().phase() == "Bound") {
+      claim_pv[absl::StrCat(Ns(pvc->metadata().namespace_()), "/", pvc->metadata().name())] =
+          pvc->spec().volume_name();
+    }
+  }
+  std::map<std::string, std::string> pv_lun;
+  for (const auto& pv : pvs) pv_lun[pv->metadata().name()] = PvLun(*pv);
+  std::map<std::string, std::set<std::string>> pod_users;  // LUN -> running pods
+  for (const auto& pod : pods) {
+    if (pod->status().phase() != "Running") continue;
+    const std::string ns = Ns(pod->metadata().namespace_());
+    for (const auto& v : pod->spec().volumes()) {
+      if (!v.has_persistent_volume_claim()) continue;
+      auto pv = claim_pv.find(absl::StrCat(ns, "/", v.persistent_volume_claim().claim_name()));
+      if (pv == claim_pv.end()) continue;
+      const std::string& lun = pv_lun[pv->second];
+      if (!lun.empty()) pod_users[lun].insert(absl::StrCat(ns, "/", pod->metadata().name()));
+    }
+  }
+  for (const auto& [disk_id, disk] : world_.engine().disks_for_test()) {
+    for (const auto& lu : disk.lun_storage().logical_units().logical_unit()) {
+      const std::string lun = UnitLun(disk, lu);
+      auto served = pvs_of_lun.find(lun);
+      if (served != pvs_of_lun.end() && served->second.size() > 1) {
+        return Violation{"lun-single-writer",
+                         absl::StrCat("LUN ", lun, " (disk ", disk_id, ") is served by ",
+                                      served->second.size(), " PersistentVolumes: ",
+                                      absl::StrJoin(served->second, ", "))};
+      }
+      const std::vector<std::string> ovirt_users = world_.engine().VmsUsingLun(lu.id());
+      const std::set<std::string>& k8s_users = pod_users[lun];
+      if ((!ovirt_users.empty() && !k8s_users.empty()) || k8s_users.size() > 1) {
+        return Violation{"lun-single-writer",
+                         absl::StrCat("LUN ", lun, " (disk ", disk_id, ") is in use by oVirt VM(s) [",
+                                      absl::StrJoin(ovirt_users, ", "), "] and pod(s) [",
+                                      absl::StrJoin(k8s_users, ", "), "] at once")};
+      }
+    }
+  }
+
+  // lun-plan-cleanup and lun-source-restored, judged when a VM's part ends.
+  std::map<std::string, std::string> plan_uid;  // "ns/plan" -> uid
+  for (const auto& p : All<forklift::Plan>(world_, "Plan")) {
+    plan_uid[absl::StrCat(Ns(p->metadata().namespace_()), "/", p->metadata().name())] =
+        p->metadata().uid();
+  }
+  for (const auto& m : All<forklift::Migration>(world_, "Migration")) {
+    const std::string ns = Ns(m->metadata().namespace_());
+    const std::string plan_ns =
+        m->spec().plan().namespace_().empty() ? ns : m->spec().plan().namespace_();
+    const std::string uid = plan_uid[absl::StrCat(plan_ns, "/", m->spec().plan().name())];
+    for (const forklift::VMStatus& vm : m->status().vms()) {
+      if (vm.phase() != lun_migration::kFailed && vm.phase() != lun_migration::kCanceled) continue;
+      const std::string key = absl::StrCat(ns, "/", m->metadata().name(), " VM ", vm.id());
+      if (!ended_.insert(key).second) continue;
+      const std::string who = absl::StrCat("migration ", key, " ended ", vm.phase());
+      auto left = [&](absl::string_view kind, const k8s::ObjectMeta& meta) -> std::optional<Violation> {
+        if (uid.empty() || !Ours(meta, uid, vm.id())) return std::nullopt;
+        return Violation{"lun-plan-cleanup",
+                         absl::StrCat(who, " but its ", kind, " ", meta.name(), " is left")};
+      };
+      for (const auto& o : pvs) if (auto v = left("PersistentVolume", o->metadata())) return v;
+      for (const auto& o : pvcs) if (auto v = left("PersistentVolumeClaim", o->metadata())) return v;
+      for (const auto& o : dvs) if (auto v = left("DataVolume", o->metadata())) return v;
+      for (const auto& o : vms) if (auto v = left("VirtualMachine", o->metadata())) return v;
+
+      if (vm.lun_attachments().empty() && vm.restore_power_state().empty()) continue;
+      std::optional<ovirt::Vm> source = world_.engine().VmForTest(vm.id());
+      if (!source.has_value()) continue;
+      for (const ovirt::DiskAttachment& want : vm.lun_attachments()) {
+        const ovirt::DiskAttachment* have = nullptr;
+        for (const auto& a : source->disk_attachments().disk_attachment()) {
+          if (a.id() == want.id()) have = &a;
+        }
+        if (have == nullptr || !SameAttachment(*have, want)) {
+          return Violation{"lun-source-restored",
+                           absl::StrCat(who, " but LUN disk ", want.id(), " is ",
+                                        have == nullptr ? "not attached to" : "attached differently to",
+                                        " VM ", source->name(), " (recorded: ", want.ShortDebugString(),
+                                        ")")};
+        }
+      }
+      if (!vm.restore_power_state().empty() && source->status() != vm.restore_power_state()) {
+        return Violation{"lun-source-restored",
+                         absl::StrCat(who, " but VM ", source->name(), " is ", source->status(),
+                                      ", recorded ", vm.restore_power_state())};
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace ferry::sim

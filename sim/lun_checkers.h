@@ -1,0 +1,46 @@
+// LunCheckers: the LUN-migration invariants, asserted after every event of a
+// run in a world with an oVirt engine (docs/lun-migration.md, "Single
+// writer"). Stable names, for scenario files' expect.violation:
+//
+//   lun-single-writer    a LUN is never in use by a running oVirt VM and a
+//                        running pod at once, nor by pods of two VMs, nor
+//                        served by two PersistentVolumes
+//   lun-plan-cleanup     when a VM of a plan ends Failed or Canceled, no
+//                        PV, PVC, DataVolume or VM the plan made for it is left
+//   lun-source-restored  ...and its source VM has every recorded LUN attached
+//                        with the recorded attributes, in the recorded power state
+//   lun-pv-claim         a LUN PV is bound only to the claim its claimRef names
+//   lun-names-valid      every object a plan makes has a valid name and
+//                        labels, and the API server refused none as invalid
+//
+//   LunCheckers lun(world);
+//   if (std::optional<Violation> v = lun.Check()) ...
+#ifndef FERRY_SIM_LUN_CHECKERS_H_
+#define FERRY_SIM_LUN_CHECKERS_H_
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sim/violation.h"
+#include "sim/world.h"
+
+namespace ferry::sim {
+
+class LunCheckers {
+ public:
+  explicit LunCheckers(World& world) : world_(world) {}
+
+  std::optional<Violation> Check();
+
+  static const std::vector<std::string>& Names();
+
+ private:
+  World& world_;
+  std::set<std::string> ended_;  // "migration ns/name VM id" already judged
+};
+
+}  // namespace ferry::sim
+
+#endif  // FERRY_SIM_LUN_CHECKERS_H_

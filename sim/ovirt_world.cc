@@ -1,0 +1,118 @@
+#include "sim/ovirt_world.h"
+
+#include <cmath>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/status_macros.h"
+
+namespace ferry::sim {
+namespace {
+
+constexpr double kGiB = 1024.0 * 1024 * 1024;
+
+ovirt::Disk DiskOf(const scenario::OvirtDisk& d) {
+  const int64_t bytes = static_cast<int64_t>(std::llround(d.size_gib() * kGiB));
+  ovirt::Disk disk;
+  if (d.storage_type() == "image") {
+    disk.set_id(d.id());
+    disk.set_name(d.id());
+    disk.set_alias(d.id());
+    disk.set_storage_type("image");
+    disk.set_status(d.status().empty() ? "ok" : d.status());
+    disk.set_format("cow");
+    disk.set_provisioned_size(absl::StrCat(bytes));
+    disk.set_shareable(d.shareable() ? "true" : "false");
+    return disk;
+  }
+  disk = d.address().empty() ? fakes::FcLun(d.id(), d.wwid(), bytes)
+                             : fakes::IscsiLun(d.id(), d.address(), d.iqn(), d.lun_mapping(), bytes);
+  disk.set_shareable(d.shareable() ? "true" : "false");
+  auto* units = disk.mutable_lun_storage()->mutable_logical_units();
+  if (!d.chap_username().empty()) units->mutable_logical_unit(0)->set_username(d.chap_username());
+  const int want = d.logical_units() > 0 ? d.logical_units() : 1;
+  for (int i = 1; i < want; ++i) {
+    auto* extra = units->add_logical_unit();
+    *extra = units->logical_unit(0);
+    extra->set_id(absl::StrCat(extra->id(), "-", i));
+  }
+  return disk;
+}
+
+}  // namespace
+
+fakes::FakeEngine::Options EngineOptions(const scenario::Ovirt& ovirt) {
+  fakes::FakeEngine::Options options;
+  if (!ovirt.version().empty()) options.version = ovirt.version();
+  if (ovirt.stop_seconds() > 0) options.stop_takes = absl::Seconds(ovirt.stop_seconds());
+  return options;
+}
+
+absl::Status PopulateEngine(const scenario::Ovirt& ovirt, fakes::FakeEngine& engine) {
+  std::set<std::string> disks;
+  for (int i = 0; i < ovirt.disk_size(); ++i) {
+    const scenario::OvirtDisk& d = ovirt.disk(i);
+    const std::string where = absl::StrCat("world.ovirt.disk[", i, "]");
+    if (d.id().empty()) return absl::InvalidArgumentError(absl::StrCat(where, ".id: required"));
+    if (d.storage_type() != "" && d.storage_type() != "lun" && d.storage_type() != "image") {
+      return absl::InvalidArgumentError(absl::StrCat(where, ".storage_type: \"", d.storage_type(),
+                                                     "\" is not one of lun, image"));
+    }
+    if (d.storage_type() != "image" && d.address().empty() && d.wwid().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": a LUN needs address and iqn (iSCSI) or wwid (Fibre Channel)"));
+    }
+    if (d.size_gib() < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ".size_gib: must not be negative"));
+    }
+    if (!disks.insert(d.id()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ".id: \"", d.id(), "\" given twice"));
+    }
+    engine.AddDisk(DiskOf(d));
+  }
+  for (int i = 0; i < ovirt.vm_size(); ++i) {
+    const scenario::OvirtVm& v = ovirt.vm(i);
+    const std::string where = absl::StrCat("world.ovirt.vm[", i, "]");
+    if (v.id().empty() || v.name().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(where, ": id and name are required"));
+    }
+    engine.AddVm({.id = v.id(), .name = v.name(), .status = v.status().empty() ? "up" : v.status()});
+    for (int j = 0; j < v.attachment_size(); ++j) {
+      const scenario::OvirtAttachment& a = v.attachment(j);
+      const std::string at = absl::StrCat(where, ".attachment[", j, "]");
+      if (!disks.contains(a.disk())) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(at, ".disk: \"", a.disk(), "\" is not a disk of world.ovirt"));
+      }
+      absl::Status st = engine.AttachForTest(
+          v.id(), {.disk_id = a.disk(),
+                   .interface = a.interface().empty() ? "virtio_scsi" : a.interface(),
+                   .bootable = a.bootable(),
+                   .active = !a.inactive(),
+                   .read_only = a.read_only(),
+                   .uses_scsi_reservation = a.uses_scsi_reservation()});
+      if (!st.ok()) return absl::InvalidArgumentError(absl::StrCat(at, ": ", st.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CheckOvirtFault(const scenario::OvirtFault& f, const std::string& where) {
+  static const std::set<std::string> kVerbs = {"version", "list_vms", "get_vm", "get_disk",
+                                               "shutdown", "stop",    "start",  "detach",
+                                               "deactivate", "attach"};
+  static const std::set<std::string> kCodes = {"", "FailedPrecondition", "Unavailable",
+                                               "Internal"};
+  if (!kVerbs.contains(f.verb())) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ".ovirt_fault.verb: \"", f.verb(),
+                                                   "\" is not one of ", absl::StrJoin(kVerbs, ", ")));
+  }
+  if (!kCodes.contains(f.code())) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ".ovirt_fault.code: \"", f.code(),
+                                                   "\" is not one of ", absl::StrJoin(kCodes, ", ")));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ferry::sim
