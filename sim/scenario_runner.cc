@@ -598,6 +598,25 @@ class Run {
       }
     }
     for (const SameSpec& same : e.same_spec()) Compare(same);
+    for (const scenario::OvirtVmState& want : e.ovirt_vm()) {
+      std::optional<ovirt::Vm> vm = world_.engine().VmForTest(want.id());
+      const std::string what = absl::StrCat("oVirt VM ", want.id());
+      if (!vm.has_value()) {
+        result_.failures.push_back(absl::StrCat(what, ": no such VM in world.ovirt"));
+        continue;
+      }
+      if (!want.status().empty() && vm->status() != want.status()) {
+        result_.failures.push_back(absl::StrCat(what, ": status ", vm->status(), ", expected ",
+                                                want.status()));
+      }
+      std::vector<std::string> attached;
+      for (const auto& a : vm->disk_attachments().disk_attachment()) attached.push_back(a.id());
+      const std::vector<std::string> expected(want.attached().begin(), want.attached().end());
+      if (attached != expected) {
+        result_.failures.push_back(absl::StrCat(what, ": attached [", absl::StrJoin(attached, ", "),
+                                                "], expected [", absl::StrJoin(expected, ", "), "]"));
+      }
+    }
     for (const std::string& ref : e.absent()) {
       absl::StatusOr<ports::ObjectKey> key = ParseRef(ref, "expect.absent");
       if (key.ok() && world_.api().Get(*key).ok()) {

@@ -111,6 +111,13 @@ class VmPlanner {
     status.set_name(o_.source.name());
     status.set_started(Timestamp(o_.now));
     std::vector<std::string> critical;
+    if (o_.target_vm.has_value() && !Ours(o_.target_vm->metadata())) {
+      critical.push_back(FormatFinding(Finding{
+          "vm.target_exists", Category::kCritical, o_.source.name(), "",
+          absl::StrCat("VirtualMachine ", o_.plan.target_namespace, "/",
+                       o_.target_vm->metadata().name(),
+                       " already exists and was not made by this plan; rename or delete it")}));
+    }
     for (const Finding& f : o_.findings) {
       if (f.category == Category::kCritical) {
         critical.push_back(FormatFinding(f));
@@ -395,7 +402,10 @@ class VmPlanner {
     if (o_.target_vm.has_value() && Ours(o_.target_vm->metadata())) {
       return Delete({"VirtualMachine", ns, vm_name}, "delete the target VirtualMachine");
     }
-    if (o_.target_vmi_exists) return Wait("waiting for the target VM instance to stop");
+    const bool foreign_vm = o_.target_vm.has_value() && !Ours(o_.target_vm->metadata());
+    if (o_.target_vmi_exists && !foreign_vm) {
+      return Wait("waiting for the target VM instance to stop");
+    }
     // 2. Its image copies, claims and volumes (only those carrying its uid).
     for (const auto& [name, dv] : o_.data_volumes) {
       if (Ours(dv.metadata())) {
@@ -471,7 +481,7 @@ class VmPlanner {
   // ------------------------------------------------------------- helpers
 
   bool Ours(const k8s::ObjectMeta& meta) const {
-    return Owned(meta, o_.plan.plan_uid, o_.status.id());
+    return Owned(meta, o_.plan.plan_uid, o_.source.id());
   }
 
   void Enter(forklift::VMStatus& status, const std::string& name) const {
