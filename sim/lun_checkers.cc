@@ -18,7 +18,6 @@ namespace ferry::sim {
 namespace {
 
 using lun_migration::kPlanUidLabel;
-using lun_migration::kSourceVmAnnotation;
 
 std::string Ns(absl::string_view ns) { return std::string(api::NamespaceOrDefault(ns)); }
 
@@ -28,27 +27,9 @@ std::vector<std::shared_ptr<const T>> All(World& world, absl::string_view kind) 
   return list.ok() ? *list : std::vector<std::shared_ptr<const T>>{};
 }
 
-// The LUN a PV serves, as "iscsi:<iqn>/<lun>" or "fc:<wwid>"; "" for others.
-std::string PvLun(const k8s::PersistentVolume& pv) {
-  if (pv.spec().has_fc() && !pv.spec().fc().wwids().empty()) {
-    return absl::StrCat("fc:", pv.spec().fc().wwids(0));
-  }
-  if (pv.spec().has_iscsi()) {
-    return absl::StrCat("iscsi:", pv.spec().iscsi().iqn(), "/", pv.spec().iscsi().lun());
-  }
-  return "";
-}
-
 std::string UnitLun(const ovirt::Disk& disk, const ovirt::LogicalUnit& lu) {
   if (disk.lun_storage().type() == "fcp") return absl::StrCat("fc:", lu.id());
   return absl::StrCat("iscsi:", lu.target(), "/", lu.lun_mapping());
-}
-
-bool Ours(const k8s::ObjectMeta& meta, const std::string& plan_uid, const std::string& vm_id) {
-  auto label = meta.labels().find(kPlanUidLabel);
-  auto vm = meta.annotations().find(kSourceVmAnnotation);
-  return label != meta.labels().end() && label->second == plan_uid &&
-         vm != meta.annotations().end() && vm->second == vm_id;
 }
 
 std::optional<std::string> InvalidMeta(absl::string_view kind, const k8s::ObjectMeta& meta) {
@@ -117,7 +98,7 @@ std::optional<Violation> LunCheckers::Check() {
   // lun-pv-claim
   std::map<std::string, std::vector<std::string>> pvs_of_lun;  // LUN -> PV names
   for (const auto& pv : pvs) {
-    const std::string lun = PvLun(*pv);
+    const std::string lun = lun_migration::PvLunKey(*pv);
     if (lun.empty()) continue;
     pvs_of_lun[lun].push_back(pv->metadata().name());
     const auto& ref = pv->spec().claim_ref();
@@ -148,7 +129,7 @@ std::optional<Violation> LunCheckers::Check() {
     }
   }
   std::map<std::string, std::string> pv_lun;
-  for (const auto& pv : pvs) pv_lun[pv->metadata().name()] = PvLun(*pv);
+  for (const auto& pv : pvs) pv_lun[pv->metadata().name()] = lun_migration::PvLunKey(*pv);
   std::map<std::string, std::set<std::string>> pod_users;  // LUN -> running pods
   for (const auto& pod : pods) {
     if (pod->status().phase() != "Running") continue;
@@ -199,7 +180,7 @@ std::optional<Violation> LunCheckers::Check() {
       if (!ended_.insert(key).second) continue;
       const std::string who = absl::StrCat("migration ", key, " ended ", vm.phase());
       auto left = [&](absl::string_view kind, const k8s::ObjectMeta& meta) -> std::optional<Violation> {
-        if (uid.empty() || !Ours(meta, uid, vm.id())) return std::nullopt;
+        if (uid.empty() || !lun_migration::MadeByPlan(meta, uid, vm.id())) return std::nullopt;
         return Violation{"lun-plan-cleanup",
                          absl::StrCat(who, " but its ", kind, " ", meta.name(), " is left")};
       };

@@ -62,6 +62,35 @@ std::string VolumeLabelValue(absl::string_view vm_id, absl::string_view vm_name,
   return absl::StrCat(head, suffix);
 }
 
+bool MadeByPlan(const k8s::ObjectMeta& meta, absl::string_view plan_uid, absl::string_view vm_id) {
+  auto label = meta.labels().find(kPlanUidLabel);
+  auto vm = meta.annotations().find(kSourceVmAnnotation);
+  return label != meta.labels().end() && label->second == plan_uid &&
+         vm != meta.annotations().end() && vm->second == vm_id;
+}
+
+std::string PvLunKey(const k8s::PersistentVolume& pv) {
+  if (pv.spec().has_fc()) {
+    return pv.spec().fc().wwids().empty() ? "" : absl::StrCat("fc:", pv.spec().fc().wwids(0));
+  }
+  if (pv.spec().has_iscsi()) {
+    return absl::StrCat("iscsi:", pv.spec().iscsi().iqn(), "/", pv.spec().iscsi().lun());
+  }
+  return "";
+}
+
+std::string ToDnsLabel(absl::string_view text) {
+  std::string name = absl::AsciiStrToLower(text);
+  for (char& c : name) {
+    if (!Alnum(c) && c != '-') c = '-';
+  }
+  if (name.size() > static_cast<size_t>(api::kDns1123LabelMaxLength)) {
+    name.resize(api::kDns1123LabelMaxLength);
+  }
+  name = TrimEnds(name);
+  return name.empty() ? "vm" : name;
+}
+
 std::string ObjectName(const Lun& lun) {
   std::string name = absl::StrCat("ferry-lun-", absl::AsciiStrToLower(lun.disk_id));
   for (char& c : name) {

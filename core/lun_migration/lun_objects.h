@@ -38,6 +38,18 @@ struct LunPlanContext {
 // distinct labels, and the same LUN always gets the same one).
 std::string VolumeLabelValue(absl::string_view vm_id, absl::string_view vm_name, int n);
 
+// True for an object the plan `plan_uid` made for the source VM `vm_id`
+// (its uid label and source-vm annotation): rollback deletes nothing else.
+bool MadeByPlan(const k8s::ObjectMeta& meta, absl::string_view plan_uid, absl::string_view vm_id);
+
+// The LUN a PV serves, as "iscsi:<iqn>/<lun>" or "fc:<wwid>"; "" for a PV
+// that serves no LUN. One key per LUN whichever way it is reached.
+std::string PvLunKey(const k8s::PersistentVolume& pv);
+
+// `text` lower-cased, other characters '-', cut to 63 and trimmed of '-':
+// a DNS-1123 label ("vm" when nothing is left).
+std::string ToDnsLabel(absl::string_view text);
+
 // "ferry-lun-<disk id>" for both PV and PVC, made a valid DNS-1123 label.
 std::string ObjectName(const Lun& lun);
 

@@ -43,13 +43,6 @@ const forklift::Step* FindStep(const forklift::VMStatus& status, const std::stri
   return nullptr;
 }
 
-// Made by this plan for this VM: rollback touches nothing else.
-bool Owned(const k8s::ObjectMeta& meta, const std::string& plan_uid, const std::string& vm_id) {
-  auto label = meta.labels().find(kPlanUidLabel);
-  auto vm = meta.annotations().find(kSourceVmAnnotation);
-  return label != meta.labels().end() && label->second == plan_uid &&
-         vm != meta.annotations().end() && vm->second == vm_id;
-}
 
 bool Attached(const ovirt::Vm& vm, const std::string& disk_id) {
   for (const ovirt::DiskAttachment& a : vm.disk_attachments().disk_attachment()) {
@@ -481,7 +474,7 @@ class VmPlanner {
   // ------------------------------------------------------------- helpers
 
   bool Ours(const k8s::ObjectMeta& meta) const {
-    return Owned(meta, o_.plan.plan_uid, o_.source.id());
+    return MadeByPlan(meta, o_.plan.plan_uid, o_.source.id());
   }
 
   void Enter(forklift::VMStatus& status, const std::string& name) const {
@@ -540,18 +533,7 @@ forklift::VMStatus RecordFailure(const forklift::VMStatus& status, const std::st
   return next;
 }
 
-std::string TargetVmName(const std::string& source_name) {
-  std::string name = absl::AsciiStrToLower(source_name);
-  for (char& c : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') c = '-';
-  }
-  if (name.size() > static_cast<size_t>(api::kDns1123LabelMaxLength)) {
-    name.resize(api::kDns1123LabelMaxLength);
-  }
-  while (!name.empty() && name.back() == '-') name.pop_back();
-  while (!name.empty() && name.front() == '-') name.erase(name.begin());
-  return name.empty() ? "vm" : name;
-}
+std::string TargetVmName(const std::string& source_name) { return ToDnsLabel(source_name); }
 
 bool VmEnded(const forklift::VMStatus& status) {
   return status.phase() == kCompleted || status.phase() == kFailed ||

@@ -35,15 +35,7 @@ std::vector<ImageDisk> ImageDisks(const ovirt::Vm& vm,
 }
 
 std::string DataVolumeName(const std::string& disk_id) {
-  std::string name = absl::StrCat("ferry-disk-", absl::AsciiStrToLower(disk_id));
-  for (char& c : name) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-') c = '-';
-  }
-  if (name.size() > static_cast<size_t>(api::kDns1123LabelMaxLength)) {
-    name.resize(api::kDns1123LabelMaxLength);
-  }
-  while (!name.empty() && name.back() == '-') name.pop_back();
-  return name;
+  return ToDnsLabel(absl::StrCat("ferry-disk-", disk_id));
 }
 
 cdi::DataVolume BuildImageDataVolume(const ImageDisk& image, const LunPlanContext& plan) {

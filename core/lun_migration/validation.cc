@@ -17,16 +17,6 @@ std::string LunKey(const Lun& lun) {
   return absl::StrCat("iscsi:", lun.iqn, "/", lun.lun_number);
 }
 
-std::string PvLunKey(const k8s::PersistentVolume& pv) {
-  if (pv.spec().has_fc()) {
-    return pv.spec().fc().wwids().empty() ? "" : absl::StrCat("fc:", pv.spec().fc().wwids(0));
-  }
-  if (pv.spec().has_iscsi()) {
-    return absl::StrCat("iscsi:", pv.spec().iscsi().iqn(), "/", pv.spec().iscsi().lun());
-  }
-  return "";
-}
-
 class Validator {
  public:
   explicit Validator(const PlanInventory& inventory) : in_(inventory) {}
