@@ -3,7 +3,9 @@
 #include <cstdio>
 #include <fstream>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
+#include "sim/checkers.h"
 #include "gtest/gtest.h"
 
 namespace ferry::sim {
@@ -80,8 +82,56 @@ TEST(ScenarioRunnerTest, MalformedFilesNameTheLineAndTheField) {
                                              "libvirt_fault { node: \"b\" verb: \"migrate\" } }\n"));
   EXPECT_THAT(s.status().message(), HasSubstr("libvirt_fault.node: \"b\" is not one of a"));
 
+  s = LoadScenario(Write("ovirtverb.textproto",
+                         "world { node: \"a\" ovirt {} }\naction { at_seconds: 1 "
+                         "ovirt_fault { verb: \"unplug\" } }\n"));
+  EXPECT_THAT(s.status().message(), HasSubstr("action[0].ovirt_fault.verb: \"unplug\" is not one of"));
+
+  s = LoadScenario(Write("noengine.textproto",
+                         "world { node: \"a\" }\naction { at_seconds: 1 ovirt_start: \"vm-1\" }\n"));
+  EXPECT_THAT(s.status().message(), HasSubstr("an oVirt action needs world.ovirt"));
+
   s = LoadScenario("no/such/file.textproto");
   EXPECT_EQ(s.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST(ScenarioRunnerTest, ALunRunReplaysIdentically) {
+  absl::StatusOr<LoadedScenario> s =
+      LoadScenario("scenarios/lun/controller-crash-at-each-step.textproto");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const ScenarioResult a = RunScenario(*s, {.trace = true});
+  const ScenarioResult b = RunScenario(*s, {.trace = true});
+  EXPECT_TRUE(a.passed) << (a.failures.empty() ? "" : a.failures[0]);
+  EXPECT_GT(a.events, 50);
+  EXPECT_EQ(a.trace_hash, b.trace_hash);
+  EXPECT_EQ(a.timeline, b.timeline);
+}
+
+TEST(ScenarioRunnerTest, ABadEngineInTheWorldNamesTheField) {
+  const std::string path =
+      Write("badengine.textproto",
+            "world { node: \"a\" ovirt { disk { id: \"lun-1\" wwid: \"w\" size_gib: 1 } "
+            "vm { id: \"vm-1\" name: \"db\" attachment { disk: \"lun-9\" } } } }\n");
+  absl::StatusOr<LoadedScenario> s = LoadScenario(path);
+  ASSERT_TRUE(s.ok()) << s.status();
+  const ScenarioResult r = RunScenario(*s, {});
+  EXPECT_FALSE(r.passed);
+  ASSERT_FALSE(r.failures.empty());
+  EXPECT_THAT(r.failures[0],
+              HasSubstr("world.ovirt.vm[0].attachment[0].disk: \"lun-9\" is not a disk of world.ovirt"));
+}
+
+// Every checker is shown firing: scenarios/checkers/fires-<name>.textproto
+// exists and is stopped by that checker.
+TEST(ScenarioRunnerTest, EveryCheckerHasABrokenRunThatItStops) {
+  for (const std::string& name : Checkers::Names()) {
+    absl::StatusOr<LoadedScenario> s =
+        LoadScenario(absl::StrCat("scenarios/checkers/fires-", name, ".textproto"));
+    ASSERT_TRUE(s.ok()) << name << ": " << s.status();
+    const ScenarioResult r = RunScenario(*s, {});
+    EXPECT_EQ(r.violation, name);
+    EXPECT_TRUE(r.passed) << name;
+  }
 }
 
 // A delayed call costs its caller time: the same run with slow status writes

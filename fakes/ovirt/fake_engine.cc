@@ -299,10 +299,4 @@ std::optional<ovirt::Vm> FakeEngine::VmForTest(const std::string& vm_id) const {
   return Render(it->second);
 }
 
-std::vector<std::string> FakeEngine::VmIdsForTest() const {
-  std::vector<std::string> ids;
-  for (const auto& [id, vm] : vms_) ids.push_back(id);
-  return ids;
-}
-
 }  // namespace ferry::fakes

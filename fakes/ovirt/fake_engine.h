@@ -105,7 +105,6 @@ class FakeEngine : public ports::Ovirt {
   // one VM as GetVm would return it (nullopt when there is none).
   const std::map<std::string, ovirt::Disk>& disks_for_test() const { return disks_; }
   std::optional<ovirt::Vm> VmForTest(const std::string& vm_id) const;
-  std::vector<std::string> VmIdsForTest() const;
 
  private:
   struct Vm {

@@ -131,6 +131,23 @@ TEST(FakeEngine, VmsUsingLunCountsRunningVmsWithAnActiveAttachment) {
   EXPECT_THAT(e.engine.VmsUsingLun(lun), IsEmpty());
 }
 
+TEST(FakeEngine, TestReadsSeeTheSettledStateAndNoFaults) {
+  Engine e;
+  e.engine.SetFaultHook([](absl::string_view, absl::string_view) {
+    return absl::UnavailableError("down");
+  });
+  e.engine.SetDelayHook([](absl::string_view, absl::string_view) { return absl::Seconds(9); });
+  std::optional<ovirt::Vm> vm = e.engine.VmForTest("vm-1");
+  ASSERT_TRUE(vm.has_value());
+  EXPECT_EQ(vm->status(), "up");
+  ASSERT_EQ(vm->disk_attachments().disk_attachment_size(), 1);
+  EXPECT_EQ(vm->disk_attachments().disk_attachment(0).uses_scsi_reservation(), "true");
+  EXPECT_FALSE(e.engine.VmForTest("vm-9").has_value());
+  EXPECT_EQ(e.engine.disks_for_test().size(), 2u);
+  EXPECT_EQ(e.engine.TakeLatency(), absl::ZeroDuration());
+  EXPECT_FALSE(e.engine.Stop("vm-1").ok());  // the hook still fails real calls
+}
+
 TEST(FakeEngine, FaultsFailOrDelayACallAndChangeNothing) {
   Engine e;
   e.engine.SetFaultHook([](absl::string_view verb, absl::string_view) {
