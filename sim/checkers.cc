@@ -30,15 +30,14 @@ std::string OwnerVm(const kubevirt::VirtualMachineInstance& vmi) {
 }  // namespace
 
 const std::vector<std::string>& Checkers::Names() {
-  static const auto* names = new std::vector<std::string>{
-      "reclaim-after-success", "single-runner",    "running-disks-complete",
-      "spec-disks-complete",   "source-untouched", "terminal-has-reason"};
-  static const auto* all = [] {
-    auto* v = new std::vector<std::string>(*names);
+  static const auto* names = [] {
+    auto* v = new std::vector<std::string>{
+        "reclaim-after-success", "single-runner",    "running-disks-complete",
+        "spec-disks-complete",   "source-untouched", "terminal-has-reason"};
     for (const std::string& n : LunCheckers::Names()) v->push_back(n);
     return v;
   }();
-  return *all;
+  return *names;
 }
 
 void Checkers::Baseline() {

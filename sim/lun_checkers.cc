@@ -67,7 +67,7 @@ const std::vector<std::string>& LunCheckers::Names() {
 }
 
 std::optional<Violation> LunCheckers::Check() {
-  if (world_.engine().disks_for_test().empty()) return std::nullopt;  // not a LUN world
+  if (!world_.lun_world()) return std::nullopt;
   const auto pvs = All<k8s::PersistentVolume>(world_, "PersistentVolume");
   const auto pvcs = All<k8s::PersistentVolumeClaim>(world_, "PersistentVolumeClaim");
   const auto pods = All<k8s::Pod>(world_, "Pod");
@@ -75,9 +75,9 @@ std::optional<Violation> LunCheckers::Check() {
   const auto vms = All<kubevirt::VirtualMachine>(world_, "VirtualMachine");
 
   // lun-names-valid
-  if (!world_.refused_creates().empty()) {
-    return Violation{"lun-names-valid", absl::StrCat("the API server refused ",
-                                                     world_.refused_creates().front())};
+  if (!world_.refused_as_invalid().empty()) {
+    return Violation{"lun-names-valid", absl::StrCat("refused as invalid: ",
+                                                     world_.refused_as_invalid().front())};
   }
   auto check_meta = [&](absl::string_view kind, const k8s::ObjectMeta& meta) {
     return meta.labels().contains(kPlanUidLabel) ? InvalidMeta(kind, meta) : std::nullopt;

@@ -11,7 +11,7 @@
 //                        with the recorded attributes, in the recorded power state
 //   lun-pv-claim         a LUN PV is bound only to the claim its claimRef names
 //   lun-names-valid      every object a plan makes has a valid name and
-//                        labels, and the API server refused none as invalid
+//                        labels, and no step was refused as invalid
 //
 //   LunCheckers lun(world);
 //   if (std::optional<Violation> v = lun.Check()) ...

@@ -260,8 +260,8 @@ void World::RunSteps(const std::string& name, std::shared_ptr<std::vector<Planne
     absl::Status status = step.run();
     if (!status.ok()) {
       Note(name, absl::StrCat(step.what, " -> ", status.ToString()));
-      if (name == "lun-controller" && status.code() == absl::StatusCode::kInvalidArgument) {
-        refused_creates_.push_back(absl::StrCat(step.what, ": ", status.message()));
+      if (status.code() == absl::StatusCode::kInvalidArgument) {
+        refused_as_invalid_.push_back(absl::StrCat(name, ": ", step.what, ": ", status.message()));
       }
       SchedulePass(name, processes_.at(name).period + TakeLatency(name));
       return;

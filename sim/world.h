@@ -61,9 +61,10 @@ class World {
   fakes::FakeFabric& fabric() { return fabric_; }
   Cluster& cluster() { return cluster_; }
   fakes::FakeEngine& engine() { return engine_; }
-  // Creates the LUN controller refused as invalid (InvalidArgument), for the
-  // names checker: an object the API server would never have accepted.
-  const std::vector<std::string>& refused_creates() const { return refused_creates_; }
+  bool lun_world() const { return options_.lun_controller; }
+  // Steps of any process refused as invalid (InvalidArgument): an object the
+  // API server (or the engine) would never accept. The names checker reads it.
+  const std::vector<std::string>& refused_as_invalid() const { return refused_as_invalid_; }
 
   absl::Status AddNode(const std::string& name);
   // Creates the object, or replaces spec and metadata (and status, when it
@@ -112,7 +113,7 @@ class World {
   Cluster cluster_;
   fakes::FakeEngine engine_;
   std::unique_ptr<lun_migration::LunPlanProcess> lun_controller_;
-  std::vector<std::string> refused_creates_;
+  std::vector<std::string> refused_as_invalid_;
   std::map<std::string, Process> processes_;
   std::unique_ptr<storage_migration::ControllerProcess> controller_;
   std::map<std::string, std::unique_ptr<storage_migration::AgentProcess>> agents_;

@@ -154,7 +154,7 @@ class PlanPass {
     all_vms_ = std::move(*all);
   }
 
-  const EngineView* Find(const forklift::PlanVM& ref) {
+  EngineView* Find(const forklift::PlanVM& ref) {
     for (const ovirt::Vm& vm : all_vms_) {
       if (!Named(ref, vm)) continue;
       auto [it, inserted] = views_.try_emplace(vm.id());
@@ -236,7 +236,7 @@ class PlanPass {
       o.warm = plan.spec().warm();
       o.now = now_;
       o.cutover = cutover;
-      const EngineView* view = Find(ref);
+      EngineView* view = Find(ref);
       const std::string label = ref.id().empty() ? ref.name() : ref.id();
       if (view == nullptr) {
         if (!engine_error_.empty()) {
@@ -265,6 +265,8 @@ class PlanPass {
       }
       if (VmEnded(o.status)) continue;
       all_ended = false;
+      // Recorded LUNs no longer attached: their single-disk reads too.
+      for (const ovirt::DiskAttachment& a : o.status.lun_attachments()) ReadDisk(a.id(), view);
       o.source = view->vm;
       o.disks = view->disks;
       o.engine_error = !engine_error_.empty() ? engine_error_ : view->error;
@@ -274,13 +276,6 @@ class PlanPass {
       for (const Finding& f : findings) {
         if (f.vm == view->vm.name()) o.findings.push_back(f);
       }
-      // Recorded LUNs no longer attached: their single-disk reads too.
-      EngineView* mutable_view = &views_.at(view->vm.id());
-      for (const ovirt::DiskAttachment& a : o.status.lun_attachments()) {
-        ReadDisk(a.id(), mutable_view);
-      }
-      o.disks = mutable_view->disks;
-      if (o.engine_error.empty()) o.engine_error = mutable_view->error;
       FillCluster(ns, view->vm.name(), &o);
 
       LunStep step = PlanLunVm(o, options_);

@@ -2,10 +2,8 @@
 
 #include <set>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "api/names.h"
 #include "core/lun_migration/lun.h"
 #include "core/lun_migration/lun_objects.h"
 #include "core/lun_migration/target_objects.h"
@@ -56,6 +54,14 @@ const k8s::Condition* FindCondition(const forklift::VMStatus& status, const std:
     if (c.type() == type) return &c;
   }
   return nullptr;
+}
+
+void ClearWaiting(forklift::VMStatus& status) {
+  for (int i = status.conditions_size() - 1; i >= 0; --i) {
+    if (status.conditions(i).type() == kWaitingCondition) {
+      status.mutable_conditions()->DeleteSubrange(i, 1);
+    }
+  }
 }
 
 LunStep Wait(std::string why) {
@@ -455,11 +461,7 @@ class VmPlanner {
     const bool canceled = FindCondition(status, kCanceledCondition) != nullptr;
     status.set_phase(canceled ? kCanceled : kFailed);
     status.set_completed(Timestamp(o_.now));
-    for (int i = status.conditions_size() - 1; i >= 0; --i) {
-      if (status.conditions(i).type() == kWaitingCondition) {
-        status.mutable_conditions()->DeleteSubrange(i, 1);
-      }
-    }
+    ClearWaiting(status);
     return Record(std::move(status), "rolled back: source VM restored");
   }
 
@@ -492,11 +494,7 @@ class VmPlanner {
       }
     }
     if (name != kCompleted) status.set_phase(name);
-    for (int i = status.conditions_size() - 1; i >= 0; --i) {
-      if (status.conditions(i).type() == kWaitingCondition) {
-        status.mutable_conditions()->DeleteSubrange(i, 1);
-      }
-    }
+    ClearWaiting(status);
   }
 
   void SetWaiting(forklift::VMStatus& status, const std::string& message) const {

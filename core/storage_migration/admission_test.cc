@@ -17,21 +17,7 @@ using ::testing::IsEmpty;
 
 // A running VM with a DataVolume root disk and a PVC data disk, both RWO, and
 // destinations for both.
-constexpr char kWorld[] = R"(
-apiVersion: kubevirt.io/v1
-kind: VirtualMachineInstance
-metadata: {name: vm, namespace: ns}
-spec:
-  domain:
-    devices:
-      disks:
-      - {name: root, disk: {bus: virtio}}
-      - {name: data, disk: {bus: virtio}}
-  volumes:
-  - {name: root, dataVolume: {name: root-dv}}
-  - {name: data, persistentVolumeClaim: {claimName: data-pvc}}
-status: {phase: Running, nodeName: node-a}
----
+const std::string kWorld = Docs({kRunningVmi, R"(
 apiVersion: v1
 kind: PersistentVolumeClaim
 metadata: {name: root-dv, namespace: ns}
@@ -52,7 +38,7 @@ apiVersion: v1
 kind: PersistentVolumeClaim
 metadata: {name: data-dest, namespace: ns}
 spec: {accessModes: [ReadWriteOnce], volumeMode: Block, resources: {requests: {storage: 2Gi}}}
-)";
+)"});
 
 constexpr char kMigration[] = R"(
 apiVersion: kubevirt.io/v1
@@ -69,11 +55,6 @@ spec:
 Admission AdmitText(const std::string& world, const std::string& migration = kMigration) {
   const LoadedView w = LoadView(world, migration);
   return Admit(w.migration, w.view);
-}
-
-std::string Edit(std::string text, const std::string& from, const std::string& to) {
-  EXPECT_NE(text.find(from), std::string::npos) << from;
-  return absl::StrReplaceAll(text, {{from, to}});
 }
 
 TEST(Admission, AdmitsAValidMigration) {

@@ -33,31 +33,7 @@ const absl::Time kNow =
 
 // node-a runs the VM (root on vda, data on vdb); the target launcher runs on
 // node-b; both destination claims are bound.
-constexpr char kWorld[] = R"(
-apiVersion: v1
-kind: Node
-metadata: {name: node-a}
-status: {conditions: [{type: Ready, status: "True"}]}
----
-apiVersion: v1
-kind: Node
-metadata: {name: node-b}
-status: {conditions: [{type: Ready, status: "True"}]}
----
-apiVersion: kubevirt.io/v1
-kind: VirtualMachineInstance
-metadata: {name: vm, namespace: ns}
-spec:
-  domain:
-    devices:
-      disks:
-      - {name: root, disk: {bus: virtio}}
-      - {name: data, disk: {bus: virtio}}
-  volumes:
-  - {name: root, dataVolume: {name: root-dv}}
-  - {name: data, persistentVolumeClaim: {claimName: data-pvc}}
-status: {phase: Running, nodeName: node-a}
----
+const std::string kWorld = Docs({kReadyNodes, kRunningVmi, R"(
 apiVersion: v1
 kind: PersistentVolumeClaim
 metadata: {name: root-dest, namespace: ns}
@@ -75,7 +51,7 @@ kind: Pod
 metadata: {name: virt-launcher-vm-mig-target, namespace: ns}
 spec: {nodeName: node-b}
 status: {phase: Running}
-)";
+)"});
 
 // The migration under test in `phase`, with status lines `more` (reports,
 // switchover, reportsRequested).

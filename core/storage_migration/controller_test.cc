@@ -36,18 +36,6 @@ const absl::Time kNow = kT0Time + absl::Minutes(1);
 
 // Two ready nodes; the VM runs on node-a from a DataVolume root disk and a
 // Block data disk; both destinations exist, bound.
-constexpr char kNodes[] = R"(
-apiVersion: v1
-kind: Node
-metadata: {name: node-a}
-status: {conditions: [{type: Ready, status: "True"}]}
----
-apiVersion: v1
-kind: Node
-metadata: {name: node-b}
-status: {conditions: [{type: Ready, status: "True"}]}
-)";
-
 constexpr char kVm[] = R"(
 apiVersion: kubevirt.io/v1
 kind: VirtualMachine
@@ -155,19 +143,8 @@ std::string Created() {
   return absl::StrReplaceAll(kMigration, {{"  finalizers: [ferry.io/storage-migration]\n", ""}});
 }
 
-std::string Docs(std::initializer_list<absl::string_view> docs) {
-  std::string out;
-  for (absl::string_view d : docs) absl::StrAppend(&out, out.empty() ? "" : "\n---\n", d);
-  return out;
-}
-
 // The whole cluster while a copy can run: the target pod runs on node-b.
-std::string World() { return Docs({kNodes, kVm, kVmi, kSources, kDestinations, kTargetPod}); }
-
-std::string Edit(std::string text, absl::string_view from, absl::string_view to) {
-  EXPECT_TRUE(absl::StrContains(text, from)) << from;
-  return absl::StrReplaceAll(text, {{from, to}});
-}
+std::string World() { return Docs({kReadyNodes, kVm, kVmi, kSources, kDestinations, kTargetPod}); }
 
 // The VMI and the VM as a switched spec leaves them (volume_switch.h).
 std::string Switched(absl::string_view object) {
@@ -326,7 +303,7 @@ TEST(StorageMigrationController, RejectionFailsNamingTheRuleAndWritesNothingElse
 }
 
 TEST(StorageMigrationController, WaitsForAMissingDestination) {
-  const std::string world = Docs({kNodes, kVm, kVmi, kSources,
+  const std::string world = Docs({kReadyNodes, kVm, kVmi, kSources,
                                   Edit(kDestinations, "name: root-dest", "name: other-claim")});
   const std::string migration = Created();
   const std::vector<KubeAction> actions = Reconcile(world, migration);
@@ -350,7 +327,7 @@ TEST(StorageMigrationController, WaitsForAMissingDestination) {
 }
 
 TEST(StorageMigrationController, FailsWhenTheDestinationDoesNotAppearInTime) {
-  const std::string world = Docs({kNodes, kVm, kVmi, kSources,
+  const std::string world = Docs({kReadyNodes, kVm, kVmi, kSources,
                                   Edit(kDestinations, "name: root-dest", "name: other-claim")});
   const std::string migration = Created();
   ControllerOptions options;
@@ -370,7 +347,7 @@ TEST(StorageMigrationController, FailsWhenTheDestinationDoesNotAppearInTime) {
 // ---------------------------------------------------------------- before the copy
 
 TEST(StorageMigrationController, SchedulingCreatesTheTargetPodOnTheDestinationClaims) {
-  const std::string world = Docs({kNodes, kVm, kVmi, kSources, kDestinations});
+  const std::string world = Docs({kReadyNodes, kVm, kVmi, kSources, kDestinations});
   const std::string migration = Preparing("Scheduling");
   const std::vector<KubeAction> actions = Reconcile(world, migration);
   ASSERT_THAT(Describe(actions),
@@ -400,7 +377,7 @@ TEST(StorageMigrationController, SchedulingCreatesTheTargetPodOnTheDestinationCl
 
 TEST(StorageMigrationController, TargetPodFailureBeforeTheCopyFailsOnTheSource) {
   const std::string world =
-      Docs({kNodes, kVm, kVmi, kSources, kDestinations,
+      Docs({kReadyNodes, kVm, kVmi, kSources, kDestinations,
             Edit(kTargetPod, "status: {phase: Running}",
                  "status: {phase: Failed, reason: Evicted, message: low on memory}")});
   const std::vector<KubeAction> actions =
@@ -418,7 +395,7 @@ TEST(StorageMigrationController, TargetPodFailureBeforeTheCopyFailsOnTheSource) 
 
 TEST(StorageMigrationController, SourceNodeNotReadyBeforeTheCopyFails) {
   const std::string world =
-      Docs({Edit(kNodes, "metadata: {name: node-a}\nstatus: {conditions: [{type: Ready, "
+      Docs({Edit(kReadyNodes, "metadata: {name: node-a}\nstatus: {conditions: [{type: Ready, "
                          "status: \"True\"}]}",
                  "metadata: {name: node-a}\nstatus: {conditions: [{type: Ready, "
                  "status: \"Unknown\"}]}"),
@@ -446,7 +423,7 @@ TEST(StorageMigrationController, EntersRunningWhenTheSourceReportsAnActiveJob) {
 
 TEST(StorageMigrationController, TargetPodFailureMidCopyFailsOnTheSource) {
   const std::string world =
-      Docs({kNodes, kVm, kVmi, kSources, kDestinations,
+      Docs({kReadyNodes, kVm, kVmi, kSources, kDestinations,
             Edit(kTargetPod, "status: {phase: Running}", "status: {phase: Failed}")});
   const std::vector<KubeAction> actions = Reconcile(world, Copying(kSourceCopying, kTargetWaiting));
   ASSERT_EQ(actions.size(), 1u) << ::testing::PrintToString(Describe(actions));
@@ -552,7 +529,7 @@ TEST(StorageMigrationController, NeverRecordsSpecsSwitchedWhileTheVmNamesASource
   std::string vm = Edit(kVm, "          - {name: data, disk: {bus: virtio}}\n", "");
   vm = Edit(vm, "      - {name: data, persistentVolumeClaim: {claimName: data-pvc}}\n", "");
   const std::vector<KubeAction> actions = Reconcile(
-      Docs({kNodes, vm, kVmi, kSources, kDestinations, kTargetPod}),
+      Docs({kReadyNodes, vm, kVmi, kSources, kDestinations, kTargetPod}),
       Copying("{role: Source, node: node-a, domain: Absent, job: Completed, sequence: 5}",
               "{role: Target, node: node-b, domain: PausedCopyComplete, ready: true, "
               "sequence: 6}",
@@ -569,7 +546,7 @@ TEST(StorageMigrationController, NeverRecordsSpecsSwitchedWhileTheVmNamesASource
 
 TEST(StorageMigrationController, SucceedsOnceTheTargetRunsOnSwitchedSpecs) {
   const std::vector<KubeAction> actions = Reconcile(
-      Docs({kNodes, Switched(kVm), Switched(kVmi), kSources, kDestinations, kTargetPod}),
+      Docs({kReadyNodes, Switched(kVm), Switched(kVmi), kSources, kDestinations, kTargetPod}),
       Copying("{role: Source, node: node-a, domain: Absent, job: Completed, sequence: 7}",
               "{role: Target, node: node-b, domain: Running, ready: true, sequence: 8}",
               "  switchover: {side: Destination, targetNode: node-b, specsSwitched: true}\n"));
@@ -635,14 +612,14 @@ std::string Succeeded(absl::string_view policy) {
 
 TEST(StorageMigrationController, KeepsTheSourcesWhileTheVmStillNamesThem) {
   const std::vector<KubeAction> actions =
-      Reconcile(Docs({kNodes, kVm, Switched(kVmi), kSources, kDestinations}),
+      Reconcile(Docs({kReadyNodes, kVm, Switched(kVmi), kSources, kDestinations}),
                 Succeeded("Delete"));
   EXPECT_THAT(Describe(actions), IsEmpty());
 }
 
 TEST(StorageMigrationController, ReclaimsTheSourcesOnceVmiAndVmNameTheDestinations) {
   const std::vector<KubeAction> actions =
-      Reconcile(Docs({kNodes, Switched(kVm), Switched(kVmi), kSources, kDestinations}),
+      Reconcile(Docs({kReadyNodes, Switched(kVm), Switched(kVmi), kSources, kDestinations}),
                 Succeeded("Delete"));
   EXPECT_THAT(Describe(actions),
               UnorderedElementsAre(
@@ -656,7 +633,7 @@ TEST(StorageMigrationController, ReclaimsTheSourcesOnceVmiAndVmNameTheDestinatio
 
 TEST(StorageMigrationController, RemovesTheFinalizerOnceTheSourcesAreGone) {
   const std::vector<KubeAction> actions =
-      Reconcile(Docs({kNodes, Switched(kVm), Switched(kVmi), kDestinations}),
+      Reconcile(Docs({kReadyNodes, Switched(kVm), Switched(kVmi), kDestinations}),
                 Succeeded("Delete"));
   ASSERT_THAT(Describe(actions),
               ElementsAre("Update VirtualMachineInstanceMigration mig: remove finalizer: effects "
@@ -669,7 +646,7 @@ TEST(StorageMigrationController, KeepsTheSourcesWhileTheVmNamesThemEvenWithoutAV
                   "the VMI is gone (the VM stopped) it deletes sources that the VM template "
                   "still names";
   const std::vector<KubeAction> actions =
-      Reconcile(Docs({kNodes, kVm, kSources, kDestinations}), Succeeded("Delete"));
+      Reconcile(Docs({kReadyNodes, kVm, kSources, kDestinations}), Succeeded("Delete"));
   EXPECT_THAT(Describe(actions), Not(Contains(StartsWith("Delete "))));
 }
 

@@ -5,6 +5,9 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "api/manifest/reader.h"
 #include "gtest/gtest.h"
 
@@ -61,6 +64,17 @@ LoadedView LoadView(absl::string_view world, absl::string_view migration) {
   loaded.migration = *under_test.front();
   v.migrations.push_back(under_test.front());
   return loaded;
+}
+
+std::string Docs(std::initializer_list<absl::string_view> docs) {
+  std::string out;
+  for (absl::string_view d : docs) absl::StrAppend(&out, out.empty() ? "" : "\n---\n", d);
+  return out;
+}
+
+std::string Edit(std::string text, absl::string_view from, absl::string_view to) {
+  EXPECT_TRUE(absl::StrContains(text, from)) << from;
+  return absl::StrReplaceAll(text, {{from, to}});
 }
 
 }  // namespace ferry::storage_migration

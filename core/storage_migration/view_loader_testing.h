@@ -18,6 +18,9 @@
 #ifndef FERRY_CORE_STORAGE_MIGRATION_VIEW_LOADER_TESTING_H_
 #define FERRY_CORE_STORAGE_MIGRATION_VIEW_LOADER_TESTING_H_
 
+#include <initializer_list>
+#include <string>
+
 #include "absl/strings/string_view.h"
 #include "api/kubevirt.pb.h"
 #include "core/storage_migration/cluster_view.h"
@@ -30,6 +33,43 @@ struct LoadedView {
 };
 
 LoadedView LoadView(absl::string_view world, absl::string_view migration);
+
+// The documents joined into one YAML stream ("---" between them).
+std::string Docs(std::initializer_list<absl::string_view> docs);
+// `text` with every `from` replaced by `to`; a `from` not in `text` is a test
+// failure (an edit that silently does nothing tests nothing).
+std::string Edit(std::string text, absl::string_view from, absl::string_view to);
+
+// Pieces the reconciler tests' worlds share.
+// Two Ready nodes, node-a and node-b.
+inline constexpr char kReadyNodes[] = R"(
+apiVersion: v1
+kind: Node
+metadata: {name: node-a}
+status: {conditions: [{type: Ready, status: "True"}]}
+---
+apiVersion: v1
+kind: Node
+metadata: {name: node-b}
+status: {conditions: [{type: Ready, status: "True"}]}
+)";
+// The VMI ns/vm running on node-a: root on the DataVolume root-dv (vda),
+// data on the claim data-pvc (vdb).
+inline constexpr char kRunningVmi[] = R"(
+apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstance
+metadata: {name: vm, namespace: ns}
+spec:
+  domain:
+    devices:
+      disks:
+      - {name: root, disk: {bus: virtio}}
+      - {name: data, disk: {bus: virtio}}
+  volumes:
+  - {name: root, dataVolume: {name: root-dv}}
+  - {name: data, persistentVolumeClaim: {claimName: data-pvc}}
+status: {phase: Running, nodeName: node-a}
+)";
 
 }  // namespace ferry::storage_migration
 
