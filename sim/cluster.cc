@@ -258,7 +258,11 @@ void Cluster::Bind(std::vector<std::string>* did) {
         e->add_values(selected);
       }
       const int64_t bytes = Bytes(pv.spec().capacity());
-      if (!fabric_.CreateVolume(pv.metadata().name(), std::max<int64_t>(bytes, 1), 0).ok()) continue;
+      // A volume left by an earlier attempt (its PV create failed) is reused.
+      if (fabric_.volume(pv.metadata().name()) == nullptr &&
+          !fabric_.CreateVolume(pv.metadata().name(), std::max<int64_t>(bytes, 1), 0).ok()) {
+        continue;
+      }
       absl::StatusOr<ports::ObjectPtr> created = api_.Create(pv);
       if (!created.ok()) continue;
       pv = *ports::As<k8s::PersistentVolume>(*created);

@@ -20,6 +20,7 @@
 #include "google/protobuf/util/message_differencer.h"
 #include "nlohmann/json.hpp"
 #include "sim/checkers.h"
+#include "sim/coverage.h"
 #include "sim/ovirt_world.h"
 #include "sim/world.h"
 
@@ -139,16 +140,19 @@ class Run {
  public:
   Run(const LoadedScenario& loaded, const RunOptions& options)
       : s_(loaded.scenario), dir_(loaded.directory), options_(options),
-        world_(WorldOptions(loaded.scenario, options)), checkers_(world_) {}
+        world_(WorldOptions(loaded.scenario, options)), checkers_(world_), coverage_(world_) {}
 
   ScenarioResult Go() {
     const absl::Time wall_start = absl::Now();
     result_.name = s_.name();
     if (absl::Status setup = Setup(); !setup.ok()) {
-      result_.failures.push_back(absl::StrCat("world: ", setup.message()));
+      result_.setup_error = absl::StrCat("world: ", setup.message());
+      result_.failures.push_back(result_.setup_error);
     } else {
       Loop();
       Judge();
+      Observing scope(&observing_);
+      result_.reached = coverage_.Reached();
     }
     result_.passed = result_.failures.empty();
     result_.wall = absl::Now() - wall_start;
@@ -241,23 +245,90 @@ class Run {
                         });
       }
     }
+    if (s_.has_liveness()) {
+      heal_at_ = start_ + absl::Seconds(s_.liveness().heal_at_seconds());
+      ++timed_pending_;
+      world_.sim().At(heal_at_, "scenario", "heal", [this] {
+        --timed_pending_;
+        Heal();
+      });
+    }
+    world_.api().SetStaleHook([this](const fakes::FakeKubeApi::Call&) {
+      return observing_ || world_.in_cluster_step() ? absl::ZeroDuration() : stale_lag_;
+    });
     world_.Start();
     return absl::OkStatus();
+  }
+
+  // The liveness phase begins: every fault ends.
+  void Heal() {
+    world_.Note("scenario", "HEAL: every fault ends; the liveness phase begins");
+    api_faults_.clear();
+    libvirt_faults_.clear();
+    ovirt_faults_.clear();
+    stale_lag_ = absl::ZeroDuration();
+    ++stale_epoch_;
+    for (const auto& [a, b] : partitions_) world_.fabric().Heal(a, b);
+    world_.fabric().set_link_factor(1);
+    world_.HealAll();
+    healed_ = true;
+  }
+
+  // What is not terminal yet, for a liveness failure.
+  std::string Unsettled() {
+    std::vector<std::string> open;
+    absl::StatusOr<ports::ObjectList> list =
+        world_.api().List("VirtualMachineInstanceMigration", "", k8s::LabelSelector());
+    if (list.ok()) {
+      for (const auto& item : list->items) {
+        const auto m = ports::As<kubevirt::VirtualMachineInstanceMigration>(item);
+        const std::string& phase = m->status().phase();
+        if ((phase != "Succeeded" && phase != "Failed") || !m->metadata().finalizers().empty()) {
+          open.push_back(absl::StrCat("VirtualMachineInstanceMigration ", m->metadata().namespace_(),
+                                      "/", m->metadata().name(), " in phase ",
+                                      phase.empty() ? "(none)" : phase,
+                                      m->metadata().finalizers().empty() ? "" : " with its finalizer"));
+        }
+      }
+    }
+    absl::StatusOr<ports::ObjectList> runs = world_.api().List("Migration", "", k8s::LabelSelector());
+    if (runs.ok()) {
+      for (const auto& item : runs->items) {
+        const auto run = ports::As<forklift::Migration>(item);
+        if (!run->status().completed().empty()) continue;
+        std::vector<std::string> vms;
+        for (const auto& vm : run->status().vms()) vms.push_back(absl::StrCat(vm.name(), " ", vm.phase()));
+        open.push_back(absl::StrCat("Migration ", run->metadata().namespace_(), "/",
+                                    run->metadata().name(), " not completed (",
+                                    vms.empty() ? "no VM started" : absl::StrJoin(vms, ", "), ")"));
+      }
+    }
+    if (timed_pending_ > 0) open.push_back(absl::StrCat(timed_pending_, " timed actions pending"));
+    return open.empty() ? "nothing (settling)" : absl::StrJoin(open, "; ");
   }
 
   // Armed faults are used up in order: a call consumes the first that
   // matches it, whether it fails the call or delays it.
   template <typename Fault, typename Matches>
-  Fault* NextFault(std::vector<std::pair<Fault, int>>& faults, Matches matches) {
-    if (observing_) return nullptr;  // the harness itself sees through faults
+  Fault* NextFault(absl::string_view port, std::vector<std::pair<Fault, int>>& faults,
+                   Matches matches) {
+    // The harness itself sees through faults; the cluster model too, unless
+    // the fault is for it (ApiFault.cluster).
+    if (observing_) return nullptr;
     for (auto& [fault, left] : faults) {
-      if (left > 0 && matches(fault)) {
+      if (left > 0 && matches(fault) && (!world_.in_cluster_step() || ForCluster(fault))) {
         --left;
+        ++result_.faults_hit;
+        coverage_.FaultHit(port);
         return &fault;
       }
     }
     return nullptr;
   }
+
+  static bool ForCluster(const scenario::ApiFault& f) { return f.cluster(); }
+  template <typename Fault>
+  static bool ForCluster(const Fault&) { return false; }
 
   static absl::Status Injected(absl::string_view code, absl::string_view fallback,
                                const std::string& msg) {
@@ -269,7 +340,7 @@ class Run {
   }
 
   absl::Status ApiFault(const fakes::FakeKubeApi::Call& call) {
-    const scenario::ApiFault* fault = NextFault(api_faults_, [&](const scenario::ApiFault& f) {
+    const scenario::ApiFault* fault = NextFault("api", api_faults_, [&](const scenario::ApiFault& f) {
       return f.delay_seconds() <= 0 && f.verb() == call.verb &&
              (f.kind().empty() || f.kind() == call.key.kind);
     });
@@ -279,7 +350,7 @@ class Run {
   }
 
   absl::Duration ApiDelay(const fakes::FakeKubeApi::Call& call) {
-    const scenario::ApiFault* fault = NextFault(api_faults_, [&](const scenario::ApiFault& f) {
+    const scenario::ApiFault* fault = NextFault("api", api_faults_, [&](const scenario::ApiFault& f) {
       return f.delay_seconds() > 0 && f.verb() == call.verb &&
              (f.kind().empty() || f.kind() == call.key.kind);
     });
@@ -289,7 +360,7 @@ class Run {
   absl::Status LibvirtFault(const std::string& node, absl::string_view verb,
                             absl::string_view domain) {
     const scenario::LibvirtFault* fault =
-        NextFault(libvirt_faults_, [&](const scenario::LibvirtFault& f) {
+        NextFault("libvirt", libvirt_faults_, [&](const scenario::LibvirtFault& f) {
           return f.delay_seconds() <= 0 && f.node() == node && f.verb() == verb;
         });
     if (fault == nullptr) return absl::OkStatus();
@@ -299,15 +370,16 @@ class Run {
 
   absl::Duration LibvirtDelay(const std::string& node, absl::string_view verb) {
     const scenario::LibvirtFault* fault =
-        NextFault(libvirt_faults_, [&](const scenario::LibvirtFault& f) {
+        NextFault("libvirt", libvirt_faults_, [&](const scenario::LibvirtFault& f) {
           return f.delay_seconds() > 0 && f.node() == node && f.verb() == verb;
         });
     return fault == nullptr ? absl::ZeroDuration() : absl::Seconds(fault->delay_seconds());
   }
 
   absl::Status OvirtFault(absl::string_view verb, absl::string_view id) {
+    if (!observing_) coverage_.EngineCall(verb);
     const scenario::OvirtFault* fault =
-        NextFault(ovirt_faults_, [&](const scenario::OvirtFault& f) {
+        NextFault("ovirt", ovirt_faults_, [&](const scenario::OvirtFault& f) {
           return f.delay_seconds() <= 0 && f.verb() == verb && (f.id().empty() || f.id() == id);
         });
     if (fault == nullptr) return absl::OkStatus();
@@ -317,7 +389,7 @@ class Run {
 
   absl::Duration OvirtDelay(absl::string_view verb, absl::string_view id) {
     const scenario::OvirtFault* fault =
-        NextFault(ovirt_faults_, [&](const scenario::OvirtFault& f) {
+        NextFault("ovirt", ovirt_faults_, [&](const scenario::OvirtFault& f) {
           return f.delay_seconds() > 0 && f.verb() == verb && (f.id().empty() || f.id() == id);
         });
     return fault == nullptr ? absl::ZeroDuration() : absl::Seconds(fault->delay_seconds());
@@ -327,7 +399,12 @@ class Run {
     const Action& a = s_.action(i);
     const std::string where = absl::StrCat("action[", i, "]");
     world_.Note("scenario", absl::StrCat(where, ": ", a.ShortDebugString()));
-    absl::Status st = PerformAction(a, where);
+    absl::Status st;
+    {
+      Observing scope(&observing_);  // the user's own calls: injected faults are for the processes
+      coverage_.BeforeAction(a);
+      st = PerformAction(a, where);
+    }
     if (!a.expect_error().empty()) {
       if (st.ok()) {
         result_.failures.push_back(absl::StrCat(where, ": succeeded, expected an error containing \"",
@@ -339,6 +416,10 @@ class Run {
       } else {
         world_.Note("scenario", absl::StrCat(where, " refused as expected: ", st.message()));
       }
+      return;
+    }
+    if (!st.ok() && a.may_fail()) {
+      world_.Note("scenario", absl::StrCat(where, " found nothing to act on: ", st.message()));
       return;
     }
     if (!st.ok()) result_.failures.push_back(absl::StrCat(where, ": ", st.message()));
@@ -473,6 +554,48 @@ class Run {
           (*ports::MutableMetadataOf(m)->mutable_labels())[label_key] = value;
         });
       }
+      case Action::kPartition: {
+        const scenario::Partition& p = a.partition();
+        for (const std::string& node : {p.a(), p.b()}) {
+          if (world_.fabric().host(node) == nullptr) {
+            return absl::InvalidArgumentError(absl::StrCat("partition: no node \"", node, "\""));
+          }
+        }
+        world_.fabric().Partition(p.a(), p.b());
+        partitions_.insert({p.a(), p.b()});
+        if (p.seconds() > 0) {
+          world_.sim().After(absl::Seconds(p.seconds()), "scenario", "heal partition",
+                             [this, p] { world_.fabric().Heal(p.a(), p.b()); });
+        }
+        return absl::OkStatus();
+      }
+      case Action::kSlowLink: {
+        const double factor = a.slow_link().factor();
+        if (!(factor > 0 && factor <= 1)) {
+          return absl::InvalidArgumentError(
+              absl::StrCat("slow_link.factor: ", factor, " is not in (0, 1]"));
+        }
+        world_.fabric().set_link_factor(factor);
+        if (a.slow_link().seconds() > 0) {
+          world_.sim().After(absl::Seconds(a.slow_link().seconds()), "scenario", "link recovers",
+                             [this] { world_.fabric().set_link_factor(1); });
+        }
+        return absl::OkStatus();
+      }
+      case Action::kStaleReads: {
+        if (a.stale_reads().lag_seconds() <= 0) {
+          return absl::InvalidArgumentError("stale_reads.lag_seconds: must be above 0");
+        }
+        const uint64_t epoch = ++stale_epoch_;
+        stale_lag_ = absl::Seconds(a.stale_reads().lag_seconds());
+        if (a.stale_reads().seconds() > 0) {
+          world_.sim().After(absl::Seconds(a.stale_reads().seconds()), "scenario", "reads fresh",
+                             [this, epoch] {
+                               if (stale_epoch_ == epoch) stale_lag_ = absl::ZeroDuration();
+                             });
+        }
+        return absl::OkStatus();
+      }
       case Action::WHAT_NOT_SET:
         return absl::InvalidArgumentError("the action does nothing (set apply, delete, crash...)");
     }
@@ -500,7 +623,10 @@ class Run {
   }
 
   void Loop() {
-    const absl::Duration max = absl::Seconds(s_.max_seconds() > 0 ? s_.max_seconds() : 7200);
+    absl::Duration max = absl::Seconds(s_.max_seconds() > 0 ? s_.max_seconds() : 7200);
+    const absl::Duration bound =
+        absl::Seconds(s_.liveness().bound_seconds() > 0 ? s_.liveness().bound_seconds() : 1800);
+    if (s_.has_liveness()) max = std::max(max, heal_at_ - start_ + bound + absl::Minutes(1));
     absl::Time settled_at = absl::InfiniteFuture();
     while (world_.sim().Step()) {
       ++result_.events;
@@ -530,6 +656,13 @@ class Run {
       if (settled_at == absl::InfiniteFuture() && Settled()) settled_at = now;
       if (settled_at != absl::InfiniteFuture() && !Settled()) settled_at = absl::InfiniteFuture();
       if (now - settled_at >= kSettleGrace) return;
+      if (healed_ && now - heal_at_ > bound) {
+        result_.liveness_failure = absl::StrCat("not settled ", absl::FormatDuration(bound),
+                                                " after the faults healed: ", Unsettled());
+        result_.failures.push_back(absl::StrCat("liveness: ", result_.liveness_failure));
+        world_.Note("LIVENESS", result_.liveness_failure);
+        return;
+      }
       if (now - start_ > max) {
         result_.failures.push_back(absl::StrCat("did not settle within ", absl::FormatDuration(max),
                                                 " of simulated time (a migration is not terminal, or "
@@ -543,6 +676,7 @@ class Run {
     Observing scope(&observing_);
     const Expect& e = s_.expect();
     for (int i : waiting_) {
+      if (s_.action(i).may_fail()) continue;  // a generated trigger the run never reached
       result_.failures.push_back(absl::StrCat("action[", i, "]: its trigger never fired (",
                                               s_.action(i).when().ShortDebugString(), ")"));
     }
@@ -678,7 +812,14 @@ class Run {
   RunOptions options_;
   World world_;
   Checkers checkers_;
+  Coverage coverage_;
   ScenarioResult result_;
+  // Liveness: when the faults heal (InfiniteFuture without a liveness phase).
+  absl::Time heal_at_ = absl::InfiniteFuture();
+  bool healed_ = false;
+  std::set<std::pair<std::string, std::string>> partitions_;
+  absl::Duration stale_lag_;
+  uint64_t stale_epoch_ = 0;
   absl::Time start_;
   std::vector<int> waiting_;
   int timed_pending_ = 0;

@@ -39,6 +39,13 @@ struct ScenarioResult {
   std::vector<std::string> failures;  // why not
   std::string violation;              // the checker that stopped the run, if any
   std::string violation_message;
+  // The liveness phase failed: what was still not terminal after the heal.
+  std::string liveness_failure;
+  // The world could not be built (a bad file, or a generator's bug).
+  std::string setup_error;
+  // Coverage goals the run reached (sim/coverage.h), sorted.
+  std::vector<std::string> reached;
+  int64_t faults_hit = 0;             // injected faults that hit a call
   absl::Duration simulated;
   absl::Duration wall;
   int64_t events = 0;

@@ -224,7 +224,10 @@ void World::Start() {
 
 void World::Tick() {
   fabric_.Advance(options_.tick);
-  for (const std::string& line : cluster_.Step()) Note("cluster", line);
+  in_cluster_step_ = true;
+  const std::vector<std::string> did = cluster_.Step();
+  in_cluster_step_ = false;
+  for (const std::string& line : did) Note("cluster", line);
   sim_.After(options_.tick, "world", "tick", [this] { Tick(); });
 }
 
@@ -310,6 +313,7 @@ absl::Status World::NodeDown(const std::string& node) {
     return absl::InvalidArgumentError(absl::StrCat("node_down: no node \"", node, "\""));
   }
   fabric_.NodeDown(node);
+  down_nodes_.insert(node);
   RETURN_IF_ERROR(cluster_.SetNodeReady(node, false));
   const std::string agent = absl::StrCat("agent/", node);
   sim_.Crash(agent);
@@ -318,11 +322,23 @@ absl::Status World::NodeDown(const std::string& node) {
   return absl::OkStatus();
 }
 
+void World::HealAll() {
+  const std::set<std::string> down = down_nodes_;
+  for (const std::string& node : down) (void)NodeUp(node);
+  for (auto& [name, process] : processes_) {
+    if (process.up) continue;
+    process.up = true;
+    Note(name, "restarted (heal)");
+    SchedulePass(name, absl::ZeroDuration());
+  }
+}
+
 absl::Status World::NodeUp(const std::string& node) {
   if (fabric_.host(node) == nullptr) {
     return absl::InvalidArgumentError(absl::StrCat("node_up: no node \"", node, "\""));
   }
   fabric_.NodeUp(node);
+  down_nodes_.erase(node);
   RETURN_IF_ERROR(cluster_.SetNodeReady(node, true));
   const std::string agent = absl::StrCat("agent/", node);
   if (!processes_.at(agent).up) {

@@ -62,6 +62,10 @@ class World {
   Cluster& cluster() { return cluster_; }
   fakes::FakeEngine& engine() { return engine_; }
   bool lun_world() const { return options_.lun_controller; }
+  // True while the cluster model (Kubernetes' own controllers, CDI, the
+  // scheduler, virt-controller) runs: injected faults and stale reads are
+  // for Ferry's processes, not for the model of the platform around them.
+  bool in_cluster_step() const { return in_cluster_step_; }
   // Steps of any process refused as invalid (InvalidArgument): an object the
   // API server (or the engine) would never accept. The names checker reads it.
   const std::vector<std::string>& refused_as_invalid() const { return refused_as_invalid_; }
@@ -79,6 +83,8 @@ class World {
   absl::Status Crash(const std::string& process, absl::Duration down);
   absl::Status NodeDown(const std::string& node);
   absl::Status NodeUp(const std::string& node);
+  // The liveness heal: down nodes come back up, crashed processes restart now.
+  void HealAll();
 
   // A line for the timeline (kept when recording).
   void Note(const std::string& owner, const std::string& line);
@@ -119,6 +125,8 @@ class World {
   std::map<std::string, std::unique_ptr<storage_migration::AgentProcess>> agents_;
   std::map<std::string, std::pair<std::string, std::string>> guests_;
   std::vector<std::string> timeline_;
+  std::set<std::string> down_nodes_;
+  bool in_cluster_step_ = false;
 };
 
 }  // namespace ferry::sim

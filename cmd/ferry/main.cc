@@ -8,6 +8,7 @@
 #include "cmd/ferry/convert.h"
 #include "cmd/ferry/lint.h"
 #include "cmd/ferry/scenario.h"
+#include "cmd/ferry/sim.h"
 
 namespace {
 
@@ -24,6 +25,15 @@ Commands:
                            Run scenario files (or every *.textproto in a folder) in
                            the deterministic simulator: one line per scenario, a
                            summary, exit 1 if any fails. See docs/scenarios.md.
+  sim --workload storage|lun|mixed [--seeds N] [--seed S] [--jobs J] [--trace]
+      [--out DIR] [--no-shrink]
+                           A swarm sweep in the simulator: each seed draws its own
+                           workload and faults, every checker runs after every event,
+                           then the faults heal and everything must end. Prints the
+                           seed, progress, a summary; failures are shrunk to scenario
+                           files in DIR (default sim-failures). --seed S --trace
+                           replays one run. Exit 0 pass, 1 safety violation,
+                           3 liveness failure, 4 harness failure. See docs/simulation.md.
   help                     Show this text.
 
 FILE may be "-" for standard input; -f may be repeated or followed by several files.
@@ -101,6 +111,10 @@ int Run(int argc, char** argv) {
   if (command == "scenario") {
     return ferry::cli::RunScenarioCommand(std::vector<std::string>(argv + 2, argv + argc),
                                           std::cout, std::cerr);
+  }
+  if (command == "sim") {
+    return ferry::cli::RunSimCommand(std::vector<std::string>(argv + 2, argv + argc), std::cout,
+                                     std::cerr);
   }
   if (command != "lint" && command != "convert") {
     std::cerr << "ferry: unknown command \"" << command << "\"\n\n" << kUsage;

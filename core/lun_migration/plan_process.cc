@@ -78,12 +78,17 @@ class PlanPass {
       ASSIGN_OR_RETURN(auto plans, ports::ListAll<forklift::Plan>(api_, "Plan"));
       std::map<std::string, std::shared_ptr<const forklift::Plan>> by_key;
       for (const auto& p : plans) by_key[KeyOf(p->metadata())] = p;
-      std::sort(migrations.begin(), migrations.end(), [](const auto& a, const auto& b) {
-        return std::make_tuple(ParseTimestamp(a->metadata().creation_timestamp()),
-                               NsOf(a->metadata()), a->metadata().name()) <
-               std::make_tuple(ParseTimestamp(b->metadata().creation_timestamp()),
-                               NsOf(b->metadata()), b->metadata().name());
-      });
+      // Runs that already started a VM come first: their LUNs are taken
+      // whatever the creation times say (which have one-second resolution,
+      // so a later Migration can sort before an earlier one by name). Then
+      // by creation time, then by name.
+      auto order = [](const auto& m) {
+        return std::make_tuple(m->status().vms().empty() ? 1 : 0,
+                               ParseTimestamp(m->metadata().creation_timestamp()),
+                               NsOf(m->metadata()), m->metadata().name());
+      };
+      std::sort(migrations.begin(), migrations.end(),
+                [&](const auto& a, const auto& b) { return order(a) < order(b); });
       std::set<std::string> running_plans;
       for (const auto& m : migrations) {
         if (!m->status().completed().empty()) continue;

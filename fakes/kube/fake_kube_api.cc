@@ -1,6 +1,8 @@
 #include "fakes/kube/fake_kube_api.h"
 
 #include <algorithm>
+#include <iterator>
+#include <map>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -42,6 +44,12 @@ absl::Status Conflict(const ObjectKey& key) {
       "Operation cannot be fulfilled on ", Describe(key),
       ": the object has been modified; please apply your changes to the latest "
       "version and try again"));
+}
+
+// True when `key` is one of the objects a List of `kind` in `namespace_`
+// ("" for all namespaces) covers.
+bool Listed(const ObjectKey& key, absl::string_view kind, absl::string_view namespace_) {
+  return key.kind == kind && (namespace_.empty() || key.namespace_ == namespace_);
 }
 
 const FieldDescriptor* StatusField(const Message& m) {
@@ -104,14 +112,49 @@ std::string FakeKubeApi::Timestamp() const {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now(), absl::UTCTimeZone());
 }
 
-absl::Status FakeKubeApi::Fault(absl::string_view verb, const ObjectKey& key) {
-  if (delay_hook_) latency_ += delay_hook_(Call{verb, key});
-  if (!fault_hook_) return absl::OkStatus();
-  return fault_hook_(Call{verb, key});
+absl::Status FakeKubeApi::Fault(absl::string_view verb, const ObjectKey& key,
+                                absl::Duration* lag) {
+  const bool stale = lag != nullptr && stale_hook_;
+  if (!delay_hook_ && !fault_hook_ && !stale) return absl::OkStatus();
+  const Call call{verb, key};
+  if (delay_hook_) latency_ += delay_hook_(call);
+  if (fault_hook_) RETURN_IF_ERROR(fault_hook_(call));
+  if (stale) *lag = stale_hook_(call);
+  return absl::OkStatus();
+}
+
+FakeKubeApi::HistoryIterator FakeKubeApi::Unseen(absl::Duration lag) const {
+  // A cutoff older than the kept history undoes all of it: each entry keeps
+  // the object it replaced, so that is exactly the state as of the newest
+  // compacted event, the oldest one that can be rebuilt.
+  const absl::Time cutoff = clock_.Now() - lag;
+  return std::partition_point(history_.begin(), history_.end(),
+                              [&](const HistoryEntry& e) { return e.at <= cutoff; });
+}
+
+ObjectPtr FakeKubeApi::Past(const ObjectKey& key, HistoryIterator unseen) const {
+  // The first change after the cutoff knows what the object was before it.
+  for (; unseen != history_.end(); ++unseen) {
+    if (unseen->kind != key.kind) continue;
+    const k8s::ObjectMeta& meta = ports::MetadataOf(*unseen->event.object);
+    if (meta.name() == key.name && meta.namespace_() == key.namespace_) {
+      return unseen->previous;
+    }
+  }
+  auto it = objects_.find(key);  // unchanged since the cutoff
+  return it == objects_.end() ? nullptr : it->second.object;
 }
 
 absl::StatusOr<ObjectPtr> FakeKubeApi::Get(const ObjectKey& key) {
-  RETURN_IF_ERROR(Fault("get", key));
+  absl::Duration lag;
+  RETURN_IF_ERROR(Fault("get", key, &lag));
+  if (lag > absl::ZeroDuration()) {
+    ObjectPtr past = Past(key, Unseen(lag));
+    if (past == nullptr) {
+      return absl::NotFoundError(absl::StrCat(Describe(key), " not found"));
+    }
+    return past;
+  }
   auto it = objects_.find(key);
   if (it == objects_.end()) {
     return absl::NotFoundError(absl::StrCat(Describe(key), " not found"));
@@ -122,13 +165,39 @@ absl::StatusOr<ObjectPtr> FakeKubeApi::Get(const ObjectKey& key) {
 absl::StatusOr<ports::ObjectList> FakeKubeApi::List(absl::string_view kind,
                                                     absl::string_view namespace_,
                                                     const k8s::LabelSelector& selector) {
-  RETURN_IF_ERROR(Fault("list", ObjectKey{std::string(kind), std::string(namespace_), ""}));
-  ports::ObjectList list;
-  list.resource_version = absl::StrCat(resource_version_);
   const ObjectKey from{std::string(kind), std::string(namespace_), ""};
+  absl::Duration lag;
+  RETURN_IF_ERROR(Fault("list", from, &lag));
+  ports::ObjectList list;
+  if (lag > absl::ZeroDuration()) {
+    const HistoryIterator unseen = Unseen(lag);
+    list.resource_version = absl::StrCat(
+        unseen == history_.begin() ? compacted_through_ : std::prev(unseen)->resource_version);
+    // The current objects, with every change since the cutoff undone; undone
+    // newest first, so the oldest change of a key has the last word.
+    std::map<ObjectKey, ObjectPtr> past;
+    for (auto it = objects_.lower_bound(from);
+         it != objects_.end() && Listed(it->first, kind, namespace_); ++it) {
+      past.emplace(it->first, it->second.object);
+    }
+    for (auto it = history_.end(); it != unseen;) {
+      --it;
+      if (it->kind != kind) continue;
+      const k8s::ObjectMeta& meta = ports::MetadataOf(*it->event.object);
+      ObjectKey key{it->kind, meta.namespace_(), meta.name()};
+      if (Listed(key, kind, namespace_)) past.insert_or_assign(std::move(key), it->previous);
+    }
+    for (const auto& [key, object] : past) {
+      if (object != nullptr &&
+          api::SelectorMatches(selector, ports::MetadataOf(*object).labels())) {
+        list.items.push_back(object);
+      }
+    }
+    return list;
+  }
+  list.resource_version = absl::StrCat(resource_version_);
   for (auto it = objects_.lower_bound(from);
-       it != objects_.end() && it->first.kind == kind; ++it) {
-    if (!namespace_.empty() && it->first.namespace_ != namespace_) break;
+       it != objects_.end() && Listed(it->first, kind, namespace_); ++it) {
     if (api::SelectorMatches(selector, ports::MetadataOf(*it->second.object).labels())) {
       list.items.push_back(it->second.object);
     }
@@ -336,12 +405,16 @@ ObjectPtr FakeKubeApi::Commit(const ObjectKey& key, std::unique_ptr<Message> obj
   ports::MutableMetadataOf(object.get())->set_resource_version(absl::StrCat(version));
   const manifest::KindInfo* kind = manifest::FindKindByDescriptor(object->GetDescriptor());
   ObjectPtr shared(std::move(object));
+  // The replaced object moves into the history (for stale reads), at no cost.
+  auto [it, added] = objects_.try_emplace(key);
+  ObjectPtr previous = added ? nullptr : std::move(it->second.object);
   if (type == WatchEventType::kDeleted) {
-    objects_.erase(key);
+    objects_.erase(it);
   } else {
-    objects_.insert_or_assign(key, Stored{shared, kind});
+    it->second = Stored{shared, kind};
   }
-  history_.push_back(HistoryEntry{key.kind, version, clock_.Now(), ports::WatchEvent{type, shared}});
+  history_.push_back(HistoryEntry{key.kind, version, clock_.Now(),
+                                  ports::WatchEvent{type, shared}, std::move(previous)});
   while (history_.size() > options_.watch_history) {
     compacted_through_ = history_.front().resource_version;
     history_.pop_front();

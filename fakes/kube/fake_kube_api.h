@@ -5,13 +5,18 @@
 // resourceVersion, Conflict on a stale update, AlreadyExists, validation of
 // every write (api/validation), generation bumped by spec changes only,
 // finalizers and deletionTimestamp, label selectors, ordered watch history
-// with compaction.
+// with compaction. Faults are injected through hooks: failed calls, latency,
+// stale reads.
 //
 //   ports::ManualClock clock;
 //   FakeKubeApi api(clock);
 //   api.SetFaultHook([](const FakeKubeApi::Call& call) {
 //     return call.verb == "update" ? absl::UnavailableError("etcd leader lost")
 //                                  : absl::OkStatus();
+//   });
+//   // Reads of Pods see the cluster as it was 2s ago (a lagging informer).
+//   api.SetStaleHook([](const FakeKubeApi::Call& call) {
+//     return call.key.kind == "Pod" ? absl::Seconds(2) : absl::ZeroDuration();
 //   });
 #ifndef FERRY_FAKES_KUBE_FAKE_KUBE_API_H_
 #define FERRY_FAKES_KUBE_FAKE_KUBE_API_H_
@@ -51,6 +56,17 @@ class FakeKubeApi : public ports::KubeApi {
   // runtime (the simulator) resumes it that much later, so other processes
   // act in between.
   using DelayHook = std::function<absl::Duration(const Call&)>;
+  // Consulted on every get and list, after the fault hook and with the same
+  // Call: how far the reader's informer cache lags behind (delayed or dropped
+  // watch events). A positive lag answers from the state at Now() - lag,
+  // rebuilt from the watch history: an object created since is absent, one
+  // changed or deleted since appears as it was then (older resourceVersion),
+  // and a List's resourceVersion is the one of that instant. Writes always
+  // see the current state, so updating a stale object fails with Conflict.
+  // Zero or negative: the current state. A read older than the kept watch
+  // history sees the state as of its oldest event's resourceVersion (earlier
+  // ones cannot be undone), so a Watch from a stale List is never OutOfRange.
+  using StaleHook = std::function<absl::Duration(const Call&)>;
 
   explicit FakeKubeApi(const ports::Clock& clock) : FakeKubeApi(clock, Options{}) {}
   FakeKubeApi(const ports::Clock& clock, Options options);
@@ -70,6 +86,7 @@ class FakeKubeApi : public ports::KubeApi {
 
   void SetFaultHook(FaultHook hook) { fault_hook_ = std::move(hook); }
   void SetDelayHook(DelayHook hook) { delay_hook_ = std::move(hook); }
+  void SetStaleHook(StaleHook hook) { stale_hook_ = std::move(hook); }
   // The latency of the calls since the last TakeLatency, and resets it.
   absl::Duration TakeLatency() { return std::exchange(latency_, absl::ZeroDuration()); }
   // Watch events are delivered this long after their change (a slow
@@ -94,9 +111,19 @@ class FakeKubeApi : public ports::KubeApi {
     int64_t resource_version;
     absl::Time at;
     ports::WatchEvent event;
+    ports::ObjectPtr previous;  // the object before this event; null for kAdded
   };
+  using HistoryIterator = std::deque<HistoryEntry>::const_iterator;
 
-  absl::Status Fault(absl::string_view verb, const ports::ObjectKey& key);
+  // Runs the delay and fault hooks, then, for a read (`lag` non-null), the
+  // stale hook; *lag is left alone when there is none.
+  absl::Status Fault(absl::string_view verb, const ports::ObjectKey& key,
+                     absl::Duration* lag = nullptr);
+  // The first history entry a read `lag` behind has not seen yet: the state
+  // it sees is the current one with this entry and all later ones undone.
+  HistoryIterator Unseen(absl::Duration lag) const;
+  // The object at `key` as of just before `unseen`; null when it did not exist.
+  ports::ObjectPtr Past(const ports::ObjectKey& key, HistoryIterator unseen) const;
   // Checks the key, the resourceVersion precondition and existence for a write.
   absl::StatusOr<const Stored*> ForWrite(const google::protobuf::Message& object,
                                          ports::ObjectKey* key) const;
@@ -109,6 +136,7 @@ class FakeKubeApi : public ports::KubeApi {
   Options options_;
   FaultHook fault_hook_;
   DelayHook delay_hook_;
+  StaleHook stale_hook_;
   absl::Duration latency_;
   absl::Duration watch_delay_;
   std::map<ports::ObjectKey, Stored> objects_;  // ordered: List is sorted

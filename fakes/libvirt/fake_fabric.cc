@@ -225,6 +225,12 @@ absl::Status FakeFabric::StartMigration(const std::string& source_host,
                                                ": unable to connect to server at '",
                                                request.destination_uri, "'"));
   }
+  if (partitioned(source_host, target_name)) {
+    return absl::UnavailableError(absl::StrCat("migrate ", request.domain,
+                                               ": unable to connect to server at '",
+                                               request.destination_uri,
+                                               "': No route to host"));
+  }
   if (target == source) {
     return absl::InvalidArgumentError(absl::StrCat(
         "migrate ", request.domain, ": the destination host is the source host"));
@@ -321,7 +327,7 @@ void FakeFabric::Progress(Job& job, absl::Duration dt) {
     Complete(job);
     return;
   }
-  job.carry_bytes += absl::ToDoubleSeconds(dt) * static_cast<double>(job.bandwidth);
+  job.carry_bytes += absl::ToDoubleSeconds(dt) * static_cast<double>(job.bandwidth) * link_factor_;
   int64_t budget = static_cast<int64_t>(job.carry_bytes);
   job.carry_bytes -= static_cast<double>(budget);
   const int64_t start_budget = budget;
@@ -518,6 +524,33 @@ void FakeFabric::CutStreams(absl::string_view host_name) {
     EndJob(domain, JobType::kFailed,
            "operation failed: migration stream: Connection reset by peer");
   }
+}
+
+namespace {
+std::pair<std::string, std::string> HostPair(absl::string_view a, absl::string_view b) {
+  return a < b ? std::make_pair(std::string(a), std::string(b))
+               : std::make_pair(std::string(b), std::string(a));
+}
+}  // namespace
+
+void FakeFabric::Partition(absl::string_view a, absl::string_view b) {
+  partitions_.insert(HostPair(a, b));
+  std::vector<std::string> hit;
+  for (const auto& [domain, job] : jobs_) {
+    if (HostPair(job.source_host, job.target_host) == HostPair(a, b)) hit.push_back(domain);
+  }
+  for (const std::string& domain : hit) {
+    EndJob(domain, JobType::kFailed,
+           "operation failed: migration stream: Connection timed out");
+  }
+}
+
+void FakeFabric::Heal(absl::string_view a, absl::string_view b) {
+  partitions_.erase(HostPair(a, b));
+}
+
+bool FakeFabric::partitioned(absl::string_view a, absl::string_view b) const {
+  return partitions_.contains(HostPair(a, b));
 }
 
 void FakeFabric::FillVolume(absl::string_view path) {

@@ -97,6 +97,15 @@ class FakeFabric {
   void CutStreams(absl::string_view host);
   // The volume accepts no more data: a copy onto it fails.
   void FillVolume(absl::string_view path);
+  // A network partition between hosts `a` and `b`: the streams between them
+  // break and a new migration between them cannot connect, until Heal.
+  void Partition(absl::string_view a, absl::string_view b);
+  void Heal(absl::string_view a, absl::string_view b);
+  bool partitioned(absl::string_view a, absl::string_view b) const;
+  // A congested network: every stream runs at `factor` (0 < factor <= 1) of
+  // its bandwidth until set back to 1.
+  void set_link_factor(double factor) { link_factor_ = factor; }
+  double link_factor() const { return link_factor_; }
   // The node dies: its domains are gone, its jobs fail, calls are Unavailable.
   void NodeDown(absl::string_view host);
   void NodeUp(absl::string_view host);
@@ -161,6 +170,8 @@ class FakeFabric {
   std::map<std::string, Guest> guests_;   // by domain name
   std::map<std::string, Job> jobs_;       // active, by domain name
   std::map<std::pair<std::string, std::string>, ports::JobStats> last_jobs_;  // (host, domain)
+  std::set<std::pair<std::string, std::string>> partitions_;  // (lesser, greater) host names
+  double link_factor_ = 1.0;
 };
 
 }  // namespace ferry::fakes

@@ -153,6 +153,52 @@ TEST_F(FakeFabricTest, FaultsFailTheJobWithLibvirtsMessage) {
   EXPECT_FALSE(b_->LookupDomain("vm").ok());
 }
 
+TEST_F(FakeFabricTest, APartitionBreaksItsStreamsAndRefusesNewOnesUntilHealed) {
+  AddGuest(0);
+  ASSERT_TRUE(a_->StartMigration(Request()).ok());
+  fabric_.Advance(absl::Seconds(1));
+  fabric_.Partition("node-b", "node-a");
+  EXPECT_TRUE(fabric_.partitioned("node-a", "node-b"));
+  EXPECT_EQ(a_->GetJobStats("vm")->type, JobType::kFailed);
+  EXPECT_THAT(a_->GetJobStats("vm")->errmsg, HasSubstr("Connection timed out"));
+  EXPECT_EQ(a_->LookupDomain("vm")->state, DomainState::kRunning);
+  absl::Status refused = a_->StartMigration(Request());
+  EXPECT_EQ(refused.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(refused.message(), HasSubstr("No route to host"));
+
+  fabric_.Heal("node-a", "node-b");
+  EXPECT_FALSE(fabric_.partitioned("node-b", "node-a"));
+  ASSERT_TRUE(a_->StartMigration(Request()).ok());
+  EXPECT_GT(RunJob(60), 0);
+  EXPECT_EQ(b_->GetJobStats("vm")->type, JobType::kCompleted);
+}
+
+TEST_F(FakeFabricTest, ACongestedLinkCopiesProportionallySlower) {
+  AddGuest(0);
+  ASSERT_TRUE(a_->StartMigration(Request()).ok());
+  const int fast = RunJob(600);
+  ASSERT_GT(fast, 0);
+  FakeFabric slow_fabric;
+  FakeHypervisor* a = slow_fabric.AddHost("node-a");
+  FakeHypervisor* b = slow_fabric.AddHost("node-b");
+  ASSERT_TRUE(slow_fabric.CreateVolume("src-a", 10 * kGiB, 11).ok());
+  ASSERT_TRUE(slow_fabric.CreateVolume("src-b", 2 * kGiB, 12).ok());
+  ASSERT_TRUE(slow_fabric.CreateVolume("dst-a", 12 * kGiB, 0).ok());
+  ASSERT_TRUE(slow_fabric.CreateVolume("dst-b", 2 * kGiB, 0).ok());
+  ASSERT_TRUE(a->DefineDomain(kXml).ok());
+  ASSERT_TRUE(a->Start("vm").ok());
+  slow_fabric.set_link_factor(0.25);
+  ASSERT_TRUE(a->StartMigration(Request()).ok());
+  int slow = -1;
+  for (int s = 1; s <= 600 && slow < 0; ++s) {
+    slow_fabric.Advance(absl::Seconds(1));
+    auto stats = b->GetJobStats("vm");
+    if (stats.ok() && !stats->active && stats->type == JobType::kCompleted) slow = s;
+  }
+  ASSERT_GT(slow, 0);
+  EXPECT_GE(slow, 3 * fast);  // 12 GiB at 1 GiB/s vs 256 MiB/s
+}
+
 TEST_F(FakeFabricTest, TargetNodeLossFailsTheJobAndSourceNodeLossKillsTheGuest) {
   AddGuest(10 * kMiB);
   ASSERT_TRUE(a_->StartMigration(Request()).ok());

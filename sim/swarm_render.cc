@@ -1,0 +1,233 @@
+// RenderRecipe: a recipe as a self-contained scenario (sim/swarm.h).
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/time.h"
+#include "sim/swarm.h"
+
+namespace ferry::sim {
+
+// The simulated clock's start plus `seconds`, as RFC 3339 (warm cutovers).
+std::string CutoverTimestamp(double seconds) {
+  return absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ",
+                          absl::FromUnixSeconds(1692259200) + absl::Seconds(static_cast<int64_t>(seconds)),
+                          absl::UTCTimeZone());
+}
+
+namespace {
+
+using scenario::Action;
+
+// Classes of every swarm world: an immediate default (LUN plans' image
+// disks) and two node-local classes (storage migrations name theirs).
+constexpr char kClusterYaml[] = R"(apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: csi.example.com
+volumeBindingMode: Immediate
+reclaimPolicy: Delete
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: local}
+provisioner: rancher.io/local-path
+volumeBindingMode: WaitForFirstConsumer
+reclaimPolicy: Delete
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: fast}
+provisioner: topolvm.io
+volumeBindingMode: WaitForFirstConsumer
+reclaimPolicy: Delete
+)";
+
+constexpr char kProviderYaml[] = R"(apiVersion: v1
+kind: Secret
+metadata: {name: ovirt-credentials}
+type: Opaque
+stringData: {user: admin@internal, password: not-a-real-password}
+---
+apiVersion: forklift.konveyor.io/v1beta1
+kind: Provider
+metadata: {name: ovirt-engine}
+spec:
+  type: ovirt
+  url: https://engine.example.com/ovirt-engine/api
+  secret: {name: ovirt-credentials, namespace: default}
+)";
+
+std::string SourceName(const StorageVm& vm, size_t d) { return absl::StrCat(vm.name, "-disk-", d); }
+
+std::string StorageVmYaml(const StorageVm& vm) {
+  std::string disks, volumes, templates, claims;
+  for (size_t d = 0; d < vm.disks.size(); ++d) {
+    const StorageVm::Disk& disk = vm.disks[d];
+    const std::string source = SourceName(vm, d);
+    absl::StrAppend(&disks, "          - {name: d", d, ", disk: {bus: virtio}}\n");
+    if (disk.data_volume) {
+      absl::StrAppend(&volumes, "      - {name: d", d, ", dataVolume: {name: ", source, "}}\n");
+      absl::StrAppend(&templates, "  - metadata: {name: ", source,
+                      "}\n    spec:\n      pvc: {accessModes: [ReadWriteOnce], storageClassName: "
+                      "local, resources: {requests: {storage: ", disk.size_gib,
+                      "Gi}}}\n      source: {blank: {}}\n");
+    } else {
+      absl::StrAppend(&volumes, "      - {name: d", d, ", persistentVolumeClaim: {claimName: ",
+                      source, "}}\n");
+      absl::StrAppend(&claims, "---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: ",
+                      source, "}\nspec: {accessModes: [ReadWriteOnce], volumeMode: Filesystem, "
+                      "storageClassName: local, resources: {requests: {storage: ",
+                      disk.size_gib, "Gi}}}\n");
+    }
+  }
+  return absl::StrCat("apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: ", vm.name,
+                      "}\nspec:\n  runStrategy: Always\n",
+                      templates.empty() ? "" : absl::StrCat("  dataVolumeTemplates:\n", templates),
+                      "  template:\n    metadata: {labels: {kubevirt.io/vm: ", vm.name,
+                      "}}\n    spec:\n      domain:\n        devices:\n          disks:\n", disks,
+                      "        resources: {requests: {memory: 1Gi}}\n      volumes:\n", volumes,
+                      claims);
+}
+
+std::string DestinationYaml(const StorageVm& vm) {
+  std::string out;
+  for (size_t d = 0; d < vm.disks.size(); ++d) {
+    absl::StrAppend(&out, d == 0 ? "" : "---\n",
+                    "{apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: ", vm.name,
+                    "-dest-", d, "}, spec: {accessModes: [ReadWriteOnce], volumeMode: Filesystem, "
+                    "storageClassName: ", vm.disks[d].destination_class,
+                    ", resources: {requests: {storage: ", vm.disks[d].destination_gib, "Gi}}}}\n");
+  }
+  return out;
+}
+
+std::string MigrationYaml(const StorageVm& vm) {
+  std::vector<std::string> pairs;
+  for (size_t d = 0; d < vm.disks.size(); ++d) {
+    pairs.push_back(absl::StrCat("{sourcePvc: ", SourceName(vm, d), ", destinationPvc: ", vm.name,
+                                 "-dest-", d, "}"));
+  }
+  return absl::StrCat("{apiVersion: kubevirt.io/v1, kind: VirtualMachineInstanceMigration, "
+                      "metadata: {name: mig-", vm.name, "}, spec: {vmiName: ", vm.name,
+                      ", localStorageMigration: {migrateNonSharedDisks: [",
+                      absl::StrJoin(pairs, ", "), "]",
+                      vm.reclaim_delete ? ", reclaimPolicySourcePvc: Delete" : "", "}}}\n");
+}
+
+std::string PlanYaml(const Recipe& r) {
+  std::string vms;
+  for (const LunVm& vm : r.lun_vms) absl::StrAppend(&vms, "  - id: ", vm.id, "\n");
+  return absl::StrCat(
+      "apiVersion: forklift.konveyor.io/v1beta1\nkind: Plan\nmetadata: {name: plan-1}\nspec:\n"
+      "  provider:\n    source: {name: ovirt-engine, namespace: default}\n"
+      "    destination: {name: host, namespace: default}\n  targetNamespace: default\n",
+      r.warm ? "  warm: true\n" : "", "  vms:\n", vms,
+      "---\napiVersion: forklift.konveyor.io/v1beta1\nkind: Migration\nmetadata: {name: run-1}\n"
+      "spec:\n  plan: {name: plan-1, namespace: default}\n",
+      r.warm ? absl::StrCat("  cutover: \"", CutoverTimestamp(r.cutover_at), "\"\n") : "");
+}
+
+void RenderEngine(const Recipe& r, scenario::Ovirt* ovirt) {
+  ovirt->set_stop_seconds(r.stop_seconds);
+  for (const LunVm& vm : r.lun_vms) {
+    scenario::OvirtVm* v = ovirt->add_vm();
+    v->set_id(vm.id);
+    v->set_name(vm.name);
+    v->set_status(vm.up ? "up" : "down");
+    if (vm.image_disk) {
+      scenario::OvirtDisk* disk = ovirt->add_disk();
+      disk->set_id(absl::StrCat(vm.id, "-os"));
+      disk->set_storage_type("image");
+      disk->set_size_gib(10);
+      auto* a = v->add_attachment();
+      a->set_disk(disk->id());
+      a->set_interface("virtio");
+      a->set_bootable(true);
+    }
+    for (size_t l = 0; l < vm.luns.size(); ++l) {
+      const LunVm::Lun& lun = vm.luns[l];
+      scenario::OvirtDisk* disk = ovirt->add_disk();
+      disk->set_id(absl::StrCat(vm.id, "-lun-", l));
+      const uint64_t n = static_cast<uint64_t>(ovirt->disk_size());
+      if (lun.fibre_channel) {
+        disk->set_wwid(absl::StrFormat("36001405%024x", n));
+      } else {
+        disk->set_address(absl::StrCat("10.0.", n / 250, ".", 1 + n % 250));
+        disk->set_iqn(absl::StrCat("iqn.2024-01.com.example:", vm.id));
+        disk->set_lun_mapping(static_cast<int32_t>(l));
+      }
+      disk->set_size_gib(lun.size_gib);
+      auto* a = v->add_attachment();
+      a->set_disk(disk->id());
+      a->set_uses_scsi_reservation(lun.reservation);
+    }
+  }
+}
+
+std::string Describe(const Recipe& r) {
+  std::vector<std::string> on;
+  for (const auto& [kind, rate] : r.mix) {
+    if (rate > 0) on.push_back(absl::StrCat(kind, " ", rate));
+  }
+  std::string what;
+  if (!r.storage_vms.empty()) {
+    size_t disks = 0;
+    for (const StorageVm& vm : r.storage_vms) disks += vm.disks.size();
+    absl::StrAppend(&what, r.storage_vms.size(), " storage migrations (", disks, " disks)");
+  }
+  if (!r.lun_vms.empty()) {
+    size_t luns = 0;
+    for (const LunVm& vm : r.lun_vms) luns += vm.luns.size();
+    absl::StrAppend(&what, what.empty() ? "" : ", ", r.warm ? "a warm" : "a cold", " LUN plan of ",
+                    r.lun_vms.size(), " VMs (", luns, " LUNs)");
+  }
+  return absl::StrCat("swarm run: ", WorkloadName(r.workload), " seed ", r.seed, ": ", what,
+                      " on ", r.nodes.size(), " nodes; faults per 100 s: ",
+                      on.empty() ? "none" : absl::StrJoin(on, ", "), "; heal at ", r.heal_at, " s");
+}
+
+}  // namespace
+
+scenario::Scenario RenderRecipe(const Recipe& r) {
+  scenario::Scenario s;
+  s.set_name(absl::StrCat("swarm-", WorkloadName(r.workload), "-", r.seed));
+  s.set_description(Describe(r));
+  s.set_seed(r.seed);
+  for (const std::string& node : r.nodes) s.mutable_world()->add_node(node);
+  s.mutable_world()->add_manifest(kClusterYaml);
+  for (const StorageVm& vm : r.storage_vms) {
+    s.mutable_world()->add_manifest(StorageVmYaml(vm));
+    scenario::RunningVm* running = s.mutable_world()->add_running_vm();
+    running->set_name(vm.name);
+    running->set_node(vm.node);
+    running->set_write_mib_per_s(vm.write_mib_per_s);
+    const std::string destinations = DestinationYaml(vm);
+    if (vm.destination_delay > 0) {
+      Action* mig = s.add_action();
+      mig->set_at_seconds(vm.migrate_at);
+      mig->set_apply(MigrationYaml(vm));
+      Action* dest = s.add_action();
+      dest->set_at_seconds(vm.migrate_at + vm.destination_delay);
+      dest->set_apply(destinations);
+    } else {
+      Action* both = s.add_action();
+      both->set_at_seconds(vm.migrate_at);
+      both->set_apply(absl::StrCat(destinations, "---\n", MigrationYaml(vm)));
+    }
+  }
+  if (!r.lun_vms.empty()) {
+    s.mutable_world()->add_manifest(kProviderYaml);
+    s.mutable_world()->add_manifest(PlanYaml(r));
+    RenderEngine(r, s.mutable_world()->mutable_ovirt());
+  }
+  for (const Action& a : r.faults) *s.add_action() = a;
+  s.mutable_liveness()->set_heal_at_seconds(r.heal_at);
+  s.mutable_liveness()->set_bound_seconds(r.liveness_bound);
+  return s;
+}
+
+}  // namespace ferry::sim
