@@ -52,7 +52,7 @@ const std::vector<std::string> kStorageKinds = {
     "crash.controller", "crash.agent",    "node.reboot",   "network.partition",
     "network.slow",     "api.error",      "api.slow",      "api.stale",
     "libvirt.error",    "libvirt.slow",   "storage.full",  "pod.fail",
-    "user.cancel",      "user.delete-vm"};
+    "user.cancel",      "user.delete-vm", "crash.at-switchover"};
 const std::vector<std::string> kLunKinds = {
     "crash.lun-controller", "api.error",   "api.slow",   "api.stale",
     "ovirt.error",          "ovirt.slow",  "user.cancel-plan", "user.delete-target-vm",
@@ -172,6 +172,19 @@ class Drawer {
                                      : kind == "crash.lun-controller" ? "lun-controller"
                                                                       : absl::StrCat("agent/", AnyNode()));
       a.mutable_crash()->set_down_seconds(Round(dice_.LogReal(1, 60)));
+    } else if (kind == "crash.at-switchover") {
+      // A fault point at a rare state (FoundationDB's BUGGIFY, in the
+      // harness): a process crashes just after a migration recorded its
+      // Destination decision, before it is carried out.
+      const StorageVm& vm = dice_.Pick(r_.storage_vms);
+      Action& a = r_.faults.emplace_back();
+      a.mutable_when()->set_object(absl::StrCat("VirtualMachineInstanceMigration/default/mig-", vm.name));
+      a.mutable_when()->set_path("/status/switchover/side");
+      a.mutable_when()->set_equals("Destination");
+      a.set_delay_seconds(Round(dice_.Real(0, 1.5)));
+      a.mutable_crash()->set_process(dice_.Chance(0.5) ? "controller" : absl::StrCat("agent/", vm.node));
+      a.mutable_crash()->set_down_seconds(Round(dice_.LogReal(1, 30)));
+      a.set_may_fail(true);
     } else if (kind == "node.reboot") {
       const std::string node = AnyNode();
       NewAction(at).set_node_down(node);

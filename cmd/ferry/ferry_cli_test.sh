@@ -36,6 +36,13 @@ check lint-stdin 0 "VirtualMachine vm-alpine-datavolume: ok" -- \
 check convert-json 0 '"vmiName": "vm-alpine-datavolume"' -- "$ferry" convert -f $ex/migration.yaml -o json
 check convert-bad-format 2 "-o must be yaml or json" -- "$ferry" convert -f $ex/vm.yaml -o xml
 check convert-refuses-errors 1 "nothing written" -- "$ferry" convert -f $bad/wrong-type-running.yaml
+check sim-needs-workload 2 "--workload is required: storage, lun or mixed" -- "$ferry" sim --seeds 3
+check sim-bad-workload 2 '--workload: "disk" is not one of storage, lun, mixed' -- "$ferry" sim --workload disk
+check sim-bad-seeds 2 '--seeds: "0" is not a positive number of runs' -- "$ferry" sim --workload lun --seeds 0
+check sim-trace-one-seed 2 "--trace replays one run" -- "$ferry" sim --workload lun --seeds 5 --trace
+check sim-sweep 0 "coverage goals reached:" -- "$ferry" sim --workload lun --seeds 2
+check sim-seed-first 0 "seed 7, workload storage" -- bash -c "\"$ferry\" sim --workload storage --seed 7 --no-shrink 2>/dev/null | head -n 1"
+check sim-replay 0 "PASS  lun seed 5:" -- "$ferry" sim --workload lun --seed 5 --trace
 # What convert writes lints clean and converts to itself.
 tmp="${TEST_TMPDIR:-/tmp}/converted.yaml"
 "$ferry" convert -f $ex/vm.yaml $ex/migration.yaml > "$tmp"

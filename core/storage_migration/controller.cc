@@ -419,6 +419,20 @@ class Reconciler {
             Succeed(vmi);
             return;
           }
+          // The target died after the switchover (its launcher pod failed
+          // or its node was lost) and the source is gone: the storage has
+          // moved and the specs name it, so the migration is done; KubeVirt
+          // restarts the VM from the destination claims. Waiting for a
+          // domain that will never run would hold the finalizer forever.
+          if (st.switchover().specs_switched() && o.source == DomainObservation::kAbsent &&
+              (target == nullptr || target->domain() == "Absent" || !NodeReady(view_, target_node)) &&
+              (pod == nullptr || pod->status().phase() == "Failed" ||
+               !NodeReady(view_, target_node))) {
+            Succeed(vmi, "the VM's domain on the target stopped after the switchover (its "
+                         "launcher pod failed or its node was lost); the VMI and VM name the "
+                         "destination claims, from which the VM restarts");
+            return;
+          }
           break;
         case Step::kMarkFailed:
           if (st.phase() != "Failed") Fail("CopyFailed", plan.reason);
@@ -482,7 +496,7 @@ class Reconciler {
     return view_.FindVm(ns_, vmi.metadata().name());
   }
 
-  void Succeed(const kubevirt::VirtualMachineInstance& vmi) {
+  void Succeed(const kubevirt::VirtualMachineInstance& vmi, const std::string& stopped = "") {
     const Status& st = m_.status();
     kubevirt::VirtualMachineInstance next = vmi;
     auto* ms = next.mutable_status()->mutable_migration_state();
@@ -498,9 +512,10 @@ class Reconciler {
     actions_.push_back(UpdateStatus(next, "VMI status: migration completed"));
     *status()->mutable_migration_state() = *ms;
     SetPhase(status(), "Succeeded", now_);
-    SetCondition(status(), "Succeeded", "True", "Completed",
-                 absl::StrCat("the VM runs on ", st.migration_state().target_node(),
-                              " from the destination claims"),
+    SetCondition(status(), "Succeeded", "True", stopped.empty() ? "Completed" : "CompletedTargetStopped",
+                 stopped.empty() ? absl::StrCat("the VM runs on ", st.migration_state().target_node(),
+                                                " from the destination claims")
+                                 : stopped,
                  now_);
     WriteStatus("phase Succeeded");
   }

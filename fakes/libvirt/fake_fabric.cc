@@ -60,7 +60,13 @@ absl::Status FakeFabric::CreateVolume(const std::string& path, int64_t size_byte
   if (volumes_.count(path)) {
     return absl::AlreadyExistsError(absl::StrCat("volume ", path, " already exists"));
   }
-  volumes_.emplace(path, Volume{size_bytes, DiskImage(DiskImage::BlocksFor(size_bytes), base)});
+  Volume volume{.size_bytes = size_bytes,
+                .image = DiskImage(DiskImage::BlocksFor(size_bytes), base),
+                .full = false,
+                .foreign_gen = 0,
+                .last_writer = ""};
+  Touch(volume);
+  volumes_.emplace(path, std::move(volume));
   return absl::OkStatus();
 }
 
@@ -77,6 +83,7 @@ absl::Status FakeFabric::ImportImage(const std::string& path, uint64_t base) {
     return absl::NotFoundError(absl::StrCat("volume ", path, " does not exist"));
   }
   it->second.image = DiskImage(it->second.image.blocks(), base);
+  Touch(it->second);
   return absl::OkStatus();
 }
 
@@ -137,19 +144,31 @@ std::optional<std::string> FakeFabric::MissingWrite(absl::string_view domain,
                                                     absl::string_view path) const {
   const auto* acked = AckedWrites(domain, dev);
   if (acked == nullptr || acked->empty()) return std::nullopt;
-  const DiskImage* image = volume(path);
-  if (image == nullptr) {
+  auto vol = volumes_.find(std::string(path));
+  if (vol == volumes_.end()) {
     return absl::StrCat("volume ", path, " is gone but holds ", acked->size(),
                         " acknowledged blocks of ", domain, "/", dev);
   }
+  // Unchanged since found complete: no change but this guest disk's own
+  // writes to this very volume (which keep it complete).
+  const AckTrack& track = guests_.at(std::string(domain)).tracks.at(std::string(dev));
+  auto key = std::make_tuple(std::string(domain), std::string(dev), std::string(path));
+  auto memo = verified_.find(key);
+  if (memo != verified_.end() && memo->second.foreign_gen == vol->second.foreign_gen &&
+      memo->second.path_switches == track.path_switches &&
+      (memo->second.count == track.count || track.last_path == path)) {
+    return std::nullopt;
+  }
+  const DiskImage& image = vol->second.image;
   for (const auto& [block, version] : *acked) {
-    const uint64_t content = image->Content(block);
+    const uint64_t content = image.Content(block);
     if (content != version) {
       return absl::StrCat("block ", block, " of ", domain, "/", dev, " on ", path,
                           " holds version ", content, ", the guest was acknowledged ",
                           version);
     }
   }
+  verified_[key] = Verified{vol->second.foreign_gen, track.path_switches, track.count};
   return std::nullopt;
 }
 
@@ -188,6 +207,17 @@ void FakeFabric::GuestWrites(Guest& guest, absl::Duration dt) {
     const int64_t block = static_cast<int64_t>(SplitMix(&guest.rng) % static_cast<uint64_t>(span));
     const uint64_t version = (Fnv1a64(guest.options.domain) << 20) ^ static_cast<uint64_t>(++guest.writes);
     vol->second.image.Write(block, version);
+    const std::string writer = absl::StrCat(guest.options.domain, "/", dev);
+    if (vol->second.last_writer != writer) {
+      vol->second.last_writer = writer;
+      Touch(vol->second);
+    }
+    AckTrack& track = guest.tracks[dev];
+    if (track.last_path != path) {
+      track.last_path = path;
+      ++track.path_switches;
+    }
+    ++track.count;
     if (job != nullptr) {
       for (DiskJob& disk : job->disks) {
         if (disk.dev != dev) continue;
@@ -196,6 +226,7 @@ void FakeFabric::GuestWrites(Guest& guest, absl::Duration dt) {
         const bool synced = disk.cursor >= vol->second.image.blocks() && disk.dirty.empty();
         if (job->request.synchronous_writes && synced && dst != volumes_.end()) {
           dst->second.image.CopyBlock(vol->second.image, block);  // active mirror
+          Touch(dst->second);
         } else {
           disk.dirty.insert(block);
         }
@@ -341,6 +372,7 @@ void FakeFabric::Progress(Job& job, absl::Duration dt) {
       return;
     }
     DiskImage& dst = dst_it->second.image;
+    Touch(dst_it->second);
     const int64_t blocks = src.image.blocks();
     if (disk.cursor < blocks && budget >= kBlockSize) {
       const int64_t n = std::min(blocks - disk.cursor, budget / kBlockSize);
@@ -388,6 +420,7 @@ void FakeFabric::Progress(Job& job, absl::Duration dt) {
 
 void FakeFabric::Complete(Job& job) {
   for (DiskJob& disk : job.disks) {
+    Touch(volumes_.at(disk.destination));
     DiskImage& dst = volumes_.at(disk.destination).image;
     const DiskImage& src = volumes_.at(disk.source).image;
     for (int64_t block : disk.dirty) dst.CopyBlock(src, block);
@@ -582,7 +615,9 @@ void FakeFabric::NodeUp(absl::string_view host_name) {
 
 bool FakeFabric::ForgetOneWrite(absl::string_view path) {
   auto it = volumes_.find(std::string(path));
-  return it != volumes_.end() && it->second.image.ForgetOneWrite();
+  if (it == volumes_.end()) return false;
+  Touch(it->second);
+  return it->second.image.ForgetOneWrite();
 }
 
 }  // namespace ferry::fakes

@@ -29,6 +29,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -124,9 +125,27 @@ class FakeFabric {
     int64_t size_bytes = 0;
     DiskImage image;
     bool full = false;
+    // For MissingWrite's memo: bumped (from a fabric-wide counter, so never
+    // reused) by every change that is not a guest's own write, and by a
+    // guest write from another (domain, dev) than the last one.
+    uint64_t foreign_gen = 0;
+    std::string last_writer;  // "domain/dev"
+  };
+  // Where a guest disk's acknowledged writes went.
+  struct AckTrack {
+    std::string last_path;
+    uint64_t path_switches = 0;
+    uint64_t count = 0;
+  };
+  // MissingWrite found a (domain, dev, path) complete with these stamps.
+  struct Verified {
+    uint64_t foreign_gen = 0;
+    uint64_t path_switches = 0;
+    uint64_t count = 0;
   };
   struct Guest {
     GuestOptions options;
+    std::map<std::string, AckTrack> tracks;                    // by dev
     std::map<std::string, std::map<int64_t, uint64_t>> acked;  // dev -> block -> version
     int64_t writes = 0;
     double carry_bytes = 0;
@@ -171,6 +190,12 @@ class FakeFabric {
   std::map<std::string, Job> jobs_;       // active, by domain name
   std::map<std::pair<std::string, std::string>, ports::JobStats> last_jobs_;  // (host, domain)
   std::set<std::pair<std::string, std::string>> partitions_;  // (lesser, greater) host names
+  uint64_t next_gen_ = 0;
+  void Touch(Volume& v) { v.foreign_gen = ++next_gen_; }
+  // MissingWrite's memo: (domain, dev, path) found complete, and when. The
+  // check walks every acknowledged block, and the simulator runs it after
+  // every event: unchanged inputs give the same answer, so it is skipped.
+  mutable std::map<std::tuple<std::string, std::string, std::string>, Verified> verified_;
   double link_factor_ = 1.0;
 };
 
