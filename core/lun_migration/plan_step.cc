@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "core/bugs/bugs.h"
 #include "core/lun_migration/lun.h"
 #include "core/lun_migration/lun_objects.h"
 #include "core/lun_migration/target_objects.h"
@@ -435,6 +436,7 @@ class VmPlanner {
     if (!o_.engine_error.empty()) return Wait(absl::StrCat("engine: ", o_.engine_error));
     for (const Lun& lun : luns_) {
       if (Attached(o_.source, lun.disk_id)) continue;
+      if (bugs::Enabled(bugs::Bug::kRollbackForgetsReattach)) continue;  // broken variant
       LunStep attach;
       attach.kind = LunStep::Kind::kAttach;
       attach.vm_id = o_.source.id();

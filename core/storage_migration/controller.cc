@@ -9,6 +9,7 @@
 #include "api/names.h"
 #include "api/quantity.h"
 #include "api/volumes.h"
+#include "core/bugs/bugs.h"
 #include "core/storage_migration/admission.h"
 #include "core/storage_migration/switchover.h"
 #include "core/storage_migration/volume_switch.h"
@@ -378,6 +379,11 @@ class Reconciler {
       o.target = DomainObservation::kAbsent;  // the launcher died: so did its QEMU
     }
 
+    if (bugs::Enabled(bugs::Bug::kSwitchBeforeCopyDone) && o.recorded == Side::kUndecided &&
+        o.target == DomainObservation::kPausedAwaitingCopy && job == "Active") {
+      o.source = DomainObservation::kPausedInHandover;  // broken variant: neither is so
+      o.target = DomainObservation::kPausedCopyComplete;
+    }
     SwitchoverPlan plan = PlanSwitchover(o);
     // A failed or cancelled job says why better than the table.
     if (o.recorded == Side::kUndecided && plan.side != Side::kDestination &&
@@ -407,6 +413,12 @@ class Reconciler {
           d->set_target_node(target_node);
           d->set_reason(plan.reason);
           WriteStatus("record switchover Destination");
+          if (bugs::Enabled(bugs::Bug::kReclaimBeforeRepoint) &&
+              m_.spec().local_storage_migration().reclaim_policy_source_pvc() == "Delete") {
+            for (const std::string& s : Sources(m_)) {  // broken variant: too early
+              actions_.push_back(Delete({"PersistentVolumeClaim", ns_, s}, "reclaim (early)"));
+            }
+          }
           write = false;
           break;
         }

@@ -1,0 +1,24 @@
+#include "core/bugs/bugs.h"
+
+#include <atomic>
+
+namespace ferry::bugs {
+
+// Written only by inject_for_test.cc (testonly); a constant 0 otherwise.
+std::atomic<int> g_enabled_bug{0};
+
+absl::string_view BugName(Bug bug) {
+  switch (bug) {
+    case Bug::kNone: return "none";
+    case Bug::kSwitchBeforeCopyDone: return "switch-before-copy-done";
+    case Bug::kReclaimBeforeRepoint: return "reclaim-before-repoint";
+    case Bug::kRollbackForgetsReattach: return "rollback-forgets-reattach";
+  }
+  return "?";
+}
+
+bool Enabled(Bug bug) {
+  return bug != Bug::kNone && g_enabled_bug.load(std::memory_order_relaxed) == static_cast<int>(bug);
+}
+
+}  // namespace ferry::bugs

@@ -1,0 +1,32 @@
+// Deliberately broken variants of the core, for testing the simulator itself
+// (docs/simulation.md): each one is a defect the sweeps must catch and shrink.
+// Production code asks Enabled() at the defect's site; nothing in a
+// production binary can turn one on: the only setter is in the testonly
+// library //core/bugs:inject_for_test (inject_for_test.h), which Bazel
+// refuses to link into a non-test target.
+#ifndef FERRY_CORE_BUGS_BUGS_H_
+#define FERRY_CORE_BUGS_BUGS_H_
+
+#include "absl/strings/string_view.h"
+
+namespace ferry::bugs {
+
+enum class Bug {
+  kNone = 0,
+  // Storage: the Destination decision is recorded while the copy still runs.
+  kSwitchBeforeCopyDone,
+  // Storage: the sources are reclaimed when Destination is decided, before
+  // the VMI and VM name the destinations.
+  kReclaimBeforeRepoint,
+  // LUN: rollback forgets to re-attach the LUNs to the source VM.
+  kRollbackForgetsReattach,
+};
+
+absl::string_view BugName(Bug bug);
+
+// Whether this broken variant is switched on (never, outside tests).
+bool Enabled(Bug bug);
+
+}  // namespace ferry::bugs
+
+#endif  // FERRY_CORE_BUGS_BUGS_H_
