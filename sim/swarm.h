@@ -6,7 +6,7 @@
 //
 //   Recipe recipe = DrawRecipe(Workload::kStorage, /*seed=*/42, SwarmOptions{});
 //   scenario::Scenario s = RenderRecipe(recipe);
-//   ScenarioResult r = RunScenario({.scenario = s, .path = "swarm", .directory = "."}, {});
+//   ScenarioResult r = RunGenerated(s);   // sim/sweep.h
 #ifndef FERRY_SIM_SWARM_H_
 #define FERRY_SIM_SWARM_H_
 
@@ -97,6 +97,8 @@ std::vector<std::string> FaultKinds(Workload workload);
 
 Recipe DrawRecipe(Workload workload, uint64_t seed, const SwarmOptions& options);
 scenario::Scenario RenderRecipe(const Recipe& recipe);
+// The simulated clock's start plus `seconds`, in RFC 3339 (warm cutovers).
+std::string CutoverTimestamp(double seconds);
 
 }  // namespace ferry::sim
 

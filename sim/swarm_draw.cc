@@ -267,7 +267,7 @@ class Drawer {
       a.set_apply(absl::StrCat(
           "apiVersion: forklift.konveyor.io/v1beta1\nkind: Migration\nmetadata: {name: run-1}\n"
           "spec:\n  plan: {name: plan-1, namespace: default}\n",
-          r_.warm ? absl::StrCat("  cutover: \"", CutoverTime(), "\"\n") : "",
+          r_.warm ? absl::StrCat("  cutover: \"", CutoverTimestamp(r_.cutover_at), "\"\n") : "",
           "  cancel: [{id: ", dice_.Pick(r_.lun_vms).id, "}]\n"));
       a.set_may_fail(true);
     } else if (kind == "user.delete-target-vm") {
@@ -318,8 +318,6 @@ class Drawer {
     }
   }
 
-  std::string CutoverTime() const;
-
   Dice dice_;
   std::set<std::string> early_started_;
   SwarmOptions options_;
@@ -327,10 +325,6 @@ class Drawer {
 };
 
 }  // namespace
-
-std::string CutoverTimestamp(double seconds);  // swarm_render.cc
-
-std::string Drawer::CutoverTime() const { return CutoverTimestamp(r_.cutover_at); }
 
 absl::StatusOr<Workload> ParseWorkload(absl::string_view name) {
   if (name == "storage") return Workload::kStorage;

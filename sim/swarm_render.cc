@@ -9,7 +9,6 @@
 
 namespace ferry::sim {
 
-// The simulated clock's start plus `seconds`, as RFC 3339 (warm cutovers).
 std::string CutoverTimestamp(double seconds) {
   return absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ",
                           absl::FromUnixSeconds(1692259200) + absl::Seconds(static_cast<int64_t>(seconds)),

@@ -2,7 +2,10 @@
 // every event and by its liveness phase, with a determinism self-check on a
 // sample of seeds and the coverage goals tallied.
 //
-//   SweepSummary summary = Sweep({.workload = Workload::kLun, .first_seed = 1, .seeds = 1000});
+//   SweepOptions options;
+//   options.workload = Workload::kLun;
+//   options.seeds = 1000;
+//   SweepSummary summary = Sweep(options);
 //   for (const SeedResult& f : summary.failures) ... f.seed, f.checker ...
 //
 // Results do not depend on `jobs`: each seed's run is independent and the

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include "absl/strings/numbers.h"
@@ -94,8 +95,8 @@ bool ParseSimArgs(const std::vector<std::string>& args, Args* a, std::string* er
   return true;
 }
 
-int ExitCode(const sim::SweepSummary& s) {
-  auto count = [&](Outcome o) { return s.outcomes.contains(o) ? s.outcomes.at(o) : 0; };
+int ExitCode(const std::map<Outcome, int64_t>& outcomes) {
+  auto count = [&](Outcome o) { return outcomes.contains(o) ? outcomes.at(o) : 0; };
   if (count(Outcome::kHarness) + count(Outcome::kNondeterministic) > 0) return kSimHarnessFailure;
   if (count(Outcome::kSafety) > 0) return kSimSafetyViolation;
   if (count(Outcome::kLiveness) > 0) return kSimLivenessFailure;
@@ -143,9 +144,7 @@ int Replay(const Args& a, std::ostream& out) {
                          sim::WorkloadName(a.workload), a.first_seed,
                          absl::FormatDuration(r.simulated), r.events, r.trace_hash);
   if (r.outcome != Outcome::kPassed) out << "  " << Failure(r) << "\n";
-  sim::SweepSummary one;
-  one.outcomes[r.outcome] = 1;
-  return ExitCode(one);
+  return ExitCode({{r.outcome, 1}});
 }
 
 }  // namespace
@@ -223,7 +222,7 @@ int RunSimCommand(const std::vector<std::string>& args, std::ostream& out, std::
     out << "coverage goals missed: " << absl::StrJoin(s.missed_goals, ", ")
         << " (run more seeds; a goal never reached is a path never tested)\n";
   }
-  const int code = ExitCode(s);
+  const int code = ExitCode(s.outcomes);
   if (code == kSimHarnessFailure) {
     out << "the harness itself failed: fix it before trusting the other results\n";
   }

@@ -375,7 +375,8 @@ class Reconciler {
       o.target_report_older = target->sequence() < source->sequence();
     }
     const k8s::Pod* pod = view_.FindPod(ns_, TargetPodName(m_));
-    if (o.recorded == Side::kUndecided && (pod == nullptr || pod->status().phase() == "Failed")) {
+    const bool launcher_dead = pod == nullptr || pod->status().phase() == "Failed";
+    if (o.recorded == Side::kUndecided && launcher_dead) {
       o.target = DomainObservation::kAbsent;  // the launcher died: so did its QEMU
     }
 
@@ -438,8 +439,7 @@ class Reconciler {
           // domain that will never run would hold the finalizer forever.
           if (st.switchover().specs_switched() && o.source == DomainObservation::kAbsent &&
               (target == nullptr || target->domain() == "Absent" || !NodeReady(view_, target_node)) &&
-              (pod == nullptr || pod->status().phase() == "Failed" ||
-               !NodeReady(view_, target_node))) {
+              (launcher_dead || !NodeReady(view_, target_node))) {
             Succeed(vmi, "the VM's domain on the target stopped after the switchover (its "
                          "launcher pod failed or its node was lost); the VMI and VM name the "
                          "destination claims, from which the VM restarts");
