@@ -64,7 +64,9 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         Variant{Bug::kSwitchBeforeCopyDone, Workload::kStorage, "spec-disks-complete", 30},
         Variant{Bug::kReclaimBeforeRepoint, Workload::kStorage, "reclaim-after-success", 30},
-        Variant{Bug::kRollbackForgetsReattach, Workload::kLun, "lun-source-restored", 30}),
+        Variant{Bug::kRollbackForgetsReattach, Workload::kLun, "lun-source-restored", 30},
+        Variant{Bug::kDetachAfterTargetStarts, Workload::kLun, "lun-single-writer", 30},
+        Variant{Bug::kCreateWithoutCheck, Workload::kLun, "lun-single-writer", 30}),
     [](const ::testing::TestParamInfo<Variant>& info) {
       std::string name(bugs::BugName(info.param.bug));
       for (char& c : name) if (c == '-') c = '_';

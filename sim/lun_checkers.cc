@@ -152,13 +152,25 @@ std::optional<Violation> LunCheckers::Check() {
                                       served->second.size(), " PersistentVolumes: ",
                                       absl::StrJoin(served->second, ", "))};
       }
-      const std::vector<std::string> ovirt_users = world_.engine().VmsUsingLun(lu.id());
       const std::set<std::string>& k8s_users = pod_users[lun];
-      if ((!ovirt_users.empty() && !k8s_users.empty()) || k8s_users.size() > 1) {
+      if (k8s_users.size() > 1) {
         return Violation{"lun-single-writer",
-                         absl::StrCat("LUN ", lun, " (disk ", disk_id, ") is in use by oVirt VM(s) [",
-                                      absl::StrJoin(ovirt_users, ", "), "] and pod(s) [",
+                         absl::StrCat("LUN ", lun, " (disk ", disk_id, ") is in use by pods [",
                                       absl::StrJoin(k8s_users, ", "), "] at once")};
+      }
+      if (k8s_users.empty()) continue;
+      // A pod runs on the LUN: no oVirt VM may hold it, running or not (a
+      // down VM that still has it attached is one start away from a second
+      // writer; the plan detaches before it makes any PV).
+      std::vector<std::string> holders;
+      for (const fakes::FakeEngine::LunHolder& h : world_.engine().VmsHoldingLun(lu.id())) {
+        holders.push_back(absl::StrCat(h.vm_id, " (", h.status, ")"));
+      }
+      if (!holders.empty()) {
+        return Violation{"lun-single-writer",
+                         absl::StrCat("LUN ", lun, " (disk ", disk_id, ") is in use by pod ",
+                                      *k8s_users.begin(), " while still attached to oVirt VM(s) ",
+                                      absl::StrJoin(holders, ", "))};
       }
     }
   }

@@ -2,9 +2,10 @@
 // run in a world with an oVirt engine (docs/lun-migration.md, "Single
 // writer"). Stable names, for scenario files' expect.violation:
 //
-//   lun-single-writer    a LUN is never in use by a running oVirt VM and a
-//                        running pod at once, nor by pods of two VMs, nor
-//                        served by two PersistentVolumes
+//   lun-single-writer    a LUN in use by a running pod is attached to no
+//                        oVirt VM (running or down: a down VM is one start
+//                        away from writing), nor in use by pods of two VMs,
+//                        nor served by two PersistentVolumes
 //   lun-plan-cleanup     when a VM of a plan ends Failed or Canceled, no
 //                        PV, PVC, DataVolume or VM the plan made for it is left
 //   lun-source-restored  ...and its source VM has every recorded LUN attached

@@ -20,6 +20,12 @@ enum class Bug {
   kReclaimBeforeRepoint,
   // LUN: rollback forgets to re-attach the LUNs to the source VM.
   kRollbackForgetsReattach,
+  // LUN: the LUNs are detached from the source only once the target VM
+  // exists (Forklift's order), not before any PV is made.
+  kDetachAfterTargetStarts,
+  // LUN: a LUN's PersistentVolume is created under a generated name without
+  // first looking for the one this plan already made.
+  kCreateWithoutCheck,
 };
 
 absl::string_view BugName(Bug bug);

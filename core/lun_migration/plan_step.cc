@@ -161,7 +161,9 @@ class VmPlanner {
       if (o_.now < o_.cutover) return At(kWaitForCutover, Wait("waiting for the cutover time"));
     }
     if (std::optional<LunStep> s = PowerOff()) return *s;
-    if (std::optional<LunStep> s = Detach()) return *s;
+    if (!bugs::Enabled(bugs::Bug::kDetachAfterTargetStarts)) {
+      if (std::optional<LunStep> s = Detach()) return *s;
+    }
     if (std::optional<LunStep> s = CreateVolumes()) return *s;
     if (std::optional<LunStep> s = WaitBound()) return *s;
     if (std::optional<LunStep> s = CopyImages(kCopyDisks)) return *s;
@@ -247,7 +249,8 @@ class VmPlanner {
       for (const Lun& lun : luns_) {
         const std::string name = ObjectName(lun);
         const k8s::ObjectMeta* meta = nullptr;
-        if (pass == 0) {
+        const bool blind = pass == 0 && bugs::Enabled(bugs::Bug::kCreateWithoutCheck);
+        if (pass == 0 && !blind) {
           auto it = o_.pvs.find(name);
           if (it != o_.pvs.end()) meta = &it->second.metadata();
         } else {
@@ -263,7 +266,12 @@ class VmPlanner {
         LunStep create;
         create.kind = LunStep::Kind::kCreate;
         if (pass == 0) {
-          create.object = std::make_shared<k8s::PersistentVolume>(BuildPv(lun, o_.plan));
+          auto pv = std::make_shared<k8s::PersistentVolume>(BuildPv(lun, o_.plan));
+          if (blind) {  // broken variant
+            pv->mutable_metadata()->set_generate_name(absl::StrCat(name, "-"));
+            pv->mutable_metadata()->clear_name();
+          }
+          create.object = std::move(pv);
         } else {
           create.object = std::make_shared<k8s::PersistentVolumeClaim>(BuildPvc(lun, o_.plan));
         }
@@ -339,6 +347,9 @@ class VmPlanner {
       if (!Ours(o_.target_vm->metadata())) {
         return StartRollback(absl::StrCat("VirtualMachine ", o_.plan.target_namespace, "/", name,
                                           " exists and was not created by this plan"));
+      }
+      if (bugs::Enabled(bugs::Bug::kDetachAfterTargetStarts)) {  // broken variant
+        if (std::optional<LunStep> s = Detach()) return *s;
       }
       forklift::VMStatus status = o_.status;
       Enter(status, kCompleted);

@@ -123,12 +123,24 @@ TEST(FakeEngine, AttachKeepsTheAttributesAndRefusesASecondAttach) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST(FakeEngine, VmsUsingLunCountsRunningVmsWithAnActiveAttachment) {
+TEST(FakeEngine, VmsHoldingLunCountsEveryVmWithAnActiveAttachmentInAnyPowerState) {
   Engine e;
   const std::string lun = "36001405lun-1";
-  EXPECT_THAT(e.engine.VmsUsingLun(lun), ElementsAre("vm-1"));
+  auto holders = [&] {
+    std::vector<std::string> out;
+    for (const FakeEngine::LunHolder& h : e.engine.VmsHoldingLun(lun)) {
+      out.push_back(h.vm_id + ":" + h.status);
+    }
+    return out;
+  };
+  EXPECT_THAT(holders(), ElementsAre("vm-1:up"));
+  ASSERT_TRUE(e.engine.Stop("vm-1").ok());
+  EXPECT_THAT(holders(), ElementsAre("vm-1:powering_down"));
+  e.clock.Advance(absl::Seconds(5));
+  EXPECT_THAT(holders(), ElementsAre("vm-1:down"));  // down, but one start away
   ASSERT_TRUE(e.engine.DeactivateDisk("vm-1", "lun-1").ok());
-  EXPECT_THAT(e.engine.VmsUsingLun(lun), IsEmpty());
+  EXPECT_THAT(holders(), IsEmpty());
+  EXPECT_THAT(e.engine.VmsHoldingLun("36001405other"), IsEmpty());
 }
 
 TEST(FakeEngine, TestReadsSeeTheSettledStateAndNoFaults) {
