@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "core/storage_migration/cluster_view.h"
 #include "sim/lun_checkers.h"
 #include "sim/violation.h"
 #include "sim/world.h"
@@ -53,6 +54,8 @@ class Checkers {
   LunCheckers lun_;
   std::map<std::string, std::string> baseline_;   // "VMI ns/name" -> spec bytes
   std::map<std::string, Tracked> migrations_;     // "ns/name" -> what it moves
+  std::optional<storage_migration::ClusterView> view_;  // as of view_rv_
+  int64_t view_rv_ = -1;
 };
 
 }  // namespace ferry::sim

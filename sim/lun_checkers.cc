@@ -97,15 +97,18 @@ std::optional<Violation> LunCheckers::Check() {
 
   // lun-pv-claim
   std::map<std::string, std::vector<std::string>> pvs_of_lun;  // LUN -> PV names
+  std::map<std::string, std::vector<const k8s::PersistentVolumeClaim*>> bound_to;  // PV -> claims
+  for (const auto& pvc : pvcs) {
+    if (pvc->status().phase() == "Bound") bound_to[pvc->spec().volume_name()].push_back(pvc.get());
+  }
   for (const auto& pv : pvs) {
     const std::string lun = lun_migration::PvLunKey(*pv);
     if (lun.empty()) continue;
     pvs_of_lun[lun].push_back(pv->metadata().name());
     const auto& ref = pv->spec().claim_ref();
-    for (const auto& pvc : pvcs) {
-      if (pvc->status().phase() != "Bound" || pvc->spec().volume_name() != pv->metadata().name()) {
-        continue;
-      }
+    auto claims = bound_to.find(pv->metadata().name());
+    if (claims == bound_to.end()) continue;
+    for (const k8s::PersistentVolumeClaim* pvc : claims->second) {
       const bool intended = !ref.name().empty() && ref.name() == pvc->metadata().name() &&
                             Ns(ref.namespace_()) == Ns(pvc->metadata().namespace_()) &&
                             (ref.uid().empty() || ref.uid() == pvc->metadata().uid());
@@ -142,6 +145,8 @@ std::optional<Violation> LunCheckers::Check() {
       if (!lun.empty()) pod_users[lun].insert(absl::StrCat(ns, "/", pod->metadata().name()));
     }
   }
+  const std::map<std::string, std::vector<fakes::FakeEngine::LunHolder>> holders_of =
+      world_.engine().LunHolders();
   for (const auto& [disk_id, disk] : world_.engine().disks_for_test()) {
     for (const auto& lu : disk.lun_storage().logical_units().logical_unit()) {
       const std::string lun = UnitLun(disk, lu);
@@ -163,8 +168,10 @@ std::optional<Violation> LunCheckers::Check() {
       // down VM that still has it attached is one start away from a second
       // writer; the plan detaches before it makes any PV).
       std::vector<std::string> holders;
-      for (const fakes::FakeEngine::LunHolder& h : world_.engine().VmsHoldingLun(lu.id())) {
-        holders.push_back(absl::StrCat(h.vm_id, " (", h.status, ")"));
+      if (auto held = holders_of.find(lu.id()); held != holders_of.end()) {
+        for (const fakes::FakeEngine::LunHolder& h : held->second) {
+          holders.push_back(absl::StrCat(h.vm_id, " (", h.status, ")"));
+        }
       }
       if (!holders.empty()) {
         return Violation{"lun-single-writer",

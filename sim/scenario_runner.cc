@@ -158,6 +158,7 @@ class Run {
     result_.wall = absl::Now() - wall_start;
     result_.simulated = world_.sim().now() - start_;
     result_.trace_hash = world_.sim().trace_hash();
+    result_.ferry_api_calls = world_.ferry_api_calls();
     result_.timeline = world_.timeline();
     for (const auto& [domain, vmi] : world_.guests()) {
       result_.acknowledged_writes += world_.fabric().acknowledged_writes(domain);
@@ -653,8 +654,9 @@ class Run {
         return;
       }
       const absl::Time now = world_.sim().now();
-      if (settled_at == absl::InfiniteFuture() && Settled()) settled_at = now;
-      if (settled_at != absl::InfiniteFuture() && !Settled()) settled_at = absl::InfiniteFuture();
+      const bool settled = Settled();
+      if (settled_at == absl::InfiniteFuture() && settled) settled_at = now;
+      if (settled_at != absl::InfiniteFuture() && !settled) settled_at = absl::InfiniteFuture();
       if (now - settled_at >= kSettleGrace) return;
       if (healed_ && now - heal_at_ > bound) {
         result_.liveness_failure = absl::StrCat("not settled ", absl::FormatDuration(bound),

@@ -46,6 +46,7 @@ struct ScenarioResult {
   // Coverage goals the run reached (sim/coverage.h), sorted.
   std::vector<std::string> reached;
   int64_t faults_hit = 0;             // injected faults that hit a call
+  int64_t ferry_api_calls = 0;        // Kubernetes API calls by Ferry's processes
   absl::Duration simulated;
   absl::Duration wall;
   int64_t events = 0;

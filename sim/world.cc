@@ -36,6 +36,7 @@ World::World(Options options)
     : options_(options),
       sim_(options.seed),
       api_(sim_.clock()),
+      ferry_api_(api_),
       fabric_(fakes::FakeFabric::Options{
           .seed = options.seed,
           .link_bytes_per_s = static_cast<int64_t>(options.link_mib_per_s * fakes::kMiB),
@@ -43,13 +44,13 @@ World::World(Options options)
       cluster_(api_, fabric_, sim_.clock()),
       engine_(sim_.clock(), options.engine) {
   sim_.set_record_trace(options.record_trace);
-  controller_ = std::make_unique<storage_migration::ControllerProcess>(api_, sim_.clock(),
+  controller_ = std::make_unique<storage_migration::ControllerProcess>(ferry_api_, sim_.clock(),
                                                                       options_.controller);
   auto* controller = controller_.get();
   processes_["controller"] = Process{[controller] { return controller->Pass(); },
                                      options_.controller_period};
   if (options_.lun_controller) {
-    lun_controller_ = std::make_unique<lun_migration::LunPlanProcess>(api_, engine_, sim_.clock(),
+    lun_controller_ = std::make_unique<lun_migration::LunPlanProcess>(ferry_api_, engine_, sim_.clock(),
                                                                       options_.lun);
     auto* lun = lun_controller_.get();
     processes_["lun-controller"] = Process{[lun] { return lun->Pass(); },
@@ -63,7 +64,7 @@ absl::Status World::AddNode(const std::string& name) {
   fakes::FakeHypervisor* host = fabric_.AddHost(name);
   const std::string process = absl::StrCat("agent/", name);
   agents_[process] =
-      std::make_unique<storage_migration::AgentProcess>(name, api_, *host, sim_.clock());
+      std::make_unique<storage_migration::AgentProcess>(name, ferry_api_, *host, sim_.clock());
   auto* agent = agents_[process].get();
   processes_[process] = Process{[agent] { return agent->Pass(); }, options_.agent_period};
   return absl::OkStatus();
@@ -266,7 +267,13 @@ void World::RunSteps(const std::string& name, std::shared_ptr<std::vector<Planne
       if (status.code() == absl::StatusCode::kInvalidArgument) {
         refused_as_invalid_.push_back(absl::StrCat(name, ": ", step.what, ": ", status.message()));
       }
-      SchedulePass(name, processes_.at(name).period + TakeLatency(name));
+      // A write that lost a race (Conflict) is retried soon from a fresh
+      // read, as controller-runtime requeues a conflict at once; waiting a
+      // whole period let two writers on the same period lose to each other
+      // forever (scenarios/storage/report-conflict-livelock).
+      const absl::Duration period = processes_.at(name).period;
+      SchedulePass(name, (status.code() == absl::StatusCode::kAborted ? period / 10 : period) +
+                             TakeLatency(name));
       return;
     }
     Note(name, step.what);

@@ -30,6 +30,7 @@
 #include "fakes/ovirt/fake_engine.h"
 #include "google/protobuf/message.h"
 #include "sim/cluster.h"
+#include "sim/counting_kube_api.h"
 #include "sim/scenario.pb.h"
 #include "sim/simulation.h"
 
@@ -58,6 +59,9 @@ class World {
 
   Simulation& sim() { return sim_; }
   fakes::FakeKubeApi& api() { return api_; }
+  // Kubernetes API calls made by Ferry's processes (controller, agents,
+  // lun-controller) so far; the cluster model and the checkers not counted.
+  int64_t ferry_api_calls() const { return ferry_api_.calls(); }
   fakes::FakeFabric& fabric() { return fabric_; }
   Cluster& cluster() { return cluster_; }
   fakes::FakeEngine& engine() { return engine_; }
@@ -115,6 +119,7 @@ class World {
   Options options_;
   Simulation sim_;
   fakes::FakeKubeApi api_;
+  CountingKubeApi ferry_api_;  // what Ferry's processes are given
   fakes::FakeFabric fabric_;
   Cluster cluster_;
   fakes::FakeEngine engine_;

@@ -91,13 +91,15 @@ std::string ToDnsLabel(absl::string_view text) {
   return name.empty() ? "vm" : name;
 }
 
-std::string ObjectName(const Lun& lun) {
-  std::string name = absl::StrCat("ferry-lun-", absl::AsciiStrToLower(lun.disk_id));
+std::string ObjectName(const Lun& lun) { return LunObjectName(lun.disk_id); }
+
+std::string LunObjectName(absl::string_view disk_id) {
+  std::string name = absl::StrCat("ferry-lun-", absl::AsciiStrToLower(disk_id));
   for (char& c : name) {
     if (!Alnum(c) && c != '-') c = '-';
   }
   if (name.size() > static_cast<size_t>(api::kDns1123LabelMaxLength) || !api::IsDns1123Label(name).empty()) {
-    name = absl::StrCat(TrimEnds(name.substr(0, 54)), "-", Hash8(lun.disk_id));
+    name = absl::StrCat(TrimEnds(name.substr(0, 54)), "-", Hash8(disk_id));
   }
   return name;
 }

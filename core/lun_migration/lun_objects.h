@@ -52,6 +52,8 @@ std::string ToDnsLabel(absl::string_view text);
 
 // "ferry-lun-<disk id>" for both PV and PVC, made a valid DNS-1123 label.
 std::string ObjectName(const Lun& lun);
+// The same, from the LUN disk's id alone.
+std::string LunObjectName(absl::string_view disk_id);
 
 k8s::PersistentVolume BuildPv(const Lun& lun, const LunPlanContext& plan);
 k8s::PersistentVolumeClaim BuildPvc(const Lun& lun, const LunPlanContext& plan);

@@ -144,6 +144,7 @@ class PlanPass {
     ASSIGN_OR_RETURN(vmis_, ports::ListAll<kubevirt::VirtualMachineInstance>(
                                 api_, "VirtualMachineInstance"));
     ASSIGN_OR_RETURN(pods_, ports::ListAll<k8s::Pod>(api_, "Pod"));
+    IndexCluster();
     return absl::OkStatus();
   }
 
@@ -252,7 +253,7 @@ class PlanPass {
         forklift::VMStatus failed;
         failed.set_id(ref.id().empty() ? ref.name() : ref.id());
         failed.set_name(ref.name());
-        if (FindVmStatus(next, failed.id()) == nullptr && !record) {
+        if (FindVmStatus(next, failed.id()) == nullptr) {
           failed.set_phase(kFailed);
           failed.set_started(Timestamp(now_));
           failed.set_completed(Timestamp(now_));
@@ -287,7 +288,8 @@ class PlanPass {
       const std::string who = absl::StrCat(KeyOf(migration.metadata()), " VM ", view->vm.name());
       if (step.kind == LunStep::Kind::kWait) continue;
       if (step.kind == LunStep::Kind::kRecord) {
-        if (record) continue;  // one status write per pass and Migration
+        // Every VM's record goes into the one status write of this pass (a
+        // write per VM and pass made a plan of n VMs take n passes a step).
         PutVmStatus(&next, step.status);
         record = true;
         Note(absl::StrCat(who, ": ", step.what));
@@ -305,34 +307,57 @@ class PlanPass {
     if (all_ended) Finish(migration, plan);
   }
 
+  // What the planner of one VM needs of the cluster: its own LUN objects (by
+  // the names of its recorded LUN disks), the namespace's image copies, its
+  // target VM, and the pods mounting one of its LUN claims. Looked up in the
+  // pass's indexes: copying every PV and claim for every VM made a pass
+  // quadratic in the plan's size.
   void FillCluster(const std::string& ns, const std::string& vm_name, VmObservation* o) {
-    for (const auto& pv : pvs_) o->pvs[pv->metadata().name()] = *pv;
-    for (const auto& pvc : pvcs_) {
-      if (NsOf(pvc->metadata()) == ns) o->pvcs[pvc->metadata().name()] = *pvc;
+    for (const ovirt::DiskAttachment& a : o->status.lun_attachments()) {
+      const std::string name = LunObjectName(a.id());
+      if (auto pv = pv_by_name_.find(name); pv != pv_by_name_.end()) o->pvs[name] = *pv->second;
+      const std::string key = absl::StrCat(ns, "/", name);
+      if (auto pvc = pvc_by_key_.find(key); pvc != pvc_by_key_.end()) o->pvcs[name] = *pvc->second;
+      if (auto users = pods_by_claim_.find(key); users != pods_by_claim_.end()) {
+        for (const k8s::Pod* pod : users->second) {
+          std::vector<std::string>& claims = o->pods[pod->metadata().name()];
+          if (!claims.empty()) continue;  // mounts two of this VM's claims
+          for (const auto& v : pod->spec().volumes()) {
+            if (v.has_persistent_volume_claim()) {
+              claims.push_back(v.persistent_volume_claim().claim_name());
+            }
+          }
+        }
+      }
     }
     for (const auto& dv : dvs_) {
       if (NsOf(dv->metadata()) == ns) o->data_volumes[dv->metadata().name()] = *dv;
     }
-    const std::string target = TargetVmName(vm_name);
-    for (const auto& vm : vms_) {
-      if (NsOf(vm->metadata()) == ns && vm->metadata().name() == target) o->target_vm = *vm;
-    }
-    for (const auto& vmi : vmis_) {
-      if (NsOf(vmi->metadata()) == ns && vmi->metadata().name() == target) {
-        o->target_vmi_exists = true;
-      }
-    }
+    const std::string target = absl::StrCat(ns, "/", TargetVmName(vm_name));
+    if (auto vm = vm_by_key_.find(target); vm != vm_by_key_.end()) o->target_vm = *vm->second;
+    o->target_vmi_exists = vmi_keys_.count(target) > 0;
+  }
+
+  void IndexCluster() {
+    pv_by_name_.clear();
+    pvc_by_key_.clear();
+    pods_by_claim_.clear();
+    vm_by_key_.clear();
+    vmi_keys_.clear();
+    for (const auto& pv : pvs_) pv_by_name_[pv->metadata().name()] = pv.get();
+    for (const auto& pvc : pvcs_) pvc_by_key_[KeyOf(pvc->metadata())] = pvc.get();
+    for (const auto& vm : vms_) vm_by_key_[KeyOf(vm->metadata())] = vm.get();
+    for (const auto& vmi : vmis_) vmi_keys_.insert(KeyOf(vmi->metadata()));
     for (const auto& pod : pods_) {
-      if (NsOf(pod->metadata()) != ns) continue;
       const std::string& phase = pod->status().phase();
       if (phase == "Succeeded" || phase == "Failed") continue;
-      std::vector<std::string> claims;
+      const std::string ns = NsOf(pod->metadata());
       for (const auto& v : pod->spec().volumes()) {
         if (v.has_persistent_volume_claim()) {
-          claims.push_back(v.persistent_volume_claim().claim_name());
+          pods_by_claim_[absl::StrCat(ns, "/", v.persistent_volume_claim().claim_name())]
+              .push_back(pod.get());
         }
       }
-      if (!claims.empty()) o->pods[pod->metadata().name()] = std::move(claims);
     }
   }
 
@@ -440,6 +465,12 @@ class PlanPass {
   std::vector<std::shared_ptr<const kubevirt::VirtualMachine>> vms_;
   std::vector<std::shared_ptr<const kubevirt::VirtualMachineInstance>> vmis_;
   std::vector<std::shared_ptr<const k8s::Pod>> pods_;
+  // Indexes of the lists above, by name or "namespace/name" (lookups only).
+  std::map<std::string, const k8s::PersistentVolume*> pv_by_name_;
+  std::map<std::string, const k8s::PersistentVolumeClaim*> pvc_by_key_;
+  std::map<std::string, std::vector<const k8s::Pod*>> pods_by_claim_;  // "ns/claim"
+  std::map<std::string, const kubevirt::VirtualMachine*> vm_by_key_;
+  std::set<std::string> vmi_keys_;
   std::string version_;
   std::string engine_error_;
   std::vector<ovirt::Vm> all_vms_;

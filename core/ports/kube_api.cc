@@ -5,14 +5,31 @@
 
 namespace ferry::ports {
 
+namespace {
+
+// The `metadata` field of the object's type. Lists and loops see one type
+// many times in a row, so the last lookup (per thread) is kept: the name
+// lookup was a tenth of a simulated run's time.
+const google::protobuf::FieldDescriptor* MetadataField(const google::protobuf::Descriptor* type) {
+  thread_local const google::protobuf::Descriptor* last_type = nullptr;
+  thread_local const google::protobuf::FieldDescriptor* last_field = nullptr;
+  if (type != last_type) {
+    last_field = type->FindFieldByName("metadata");
+    last_type = type;
+  }
+  return last_field;
+}
+
+}  // namespace
+
 const k8s::ObjectMeta& MetadataOf(const google::protobuf::Message& object) {
-  const auto* field = object.GetDescriptor()->FindFieldByName("metadata");
+  const auto* field = MetadataField(object.GetDescriptor());
   return static_cast<const k8s::ObjectMeta&>(
       object.GetReflection()->GetMessage(object, field));
 }
 
 k8s::ObjectMeta* MutableMetadataOf(google::protobuf::Message* object) {
-  const auto* field = object->GetDescriptor()->FindFieldByName("metadata");
+  const auto* field = MetadataField(object->GetDescriptor());
   return static_cast<k8s::ObjectMeta*>(
       object->GetReflection()->MutableMessage(object, field));
 }

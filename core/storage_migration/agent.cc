@@ -106,6 +106,13 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
                                     kMaxStartAttempts,
                                     " times (see the agent's log for each error)"));
     }
+    // A refused start of a migration that has since ended on the source (it
+    // failed, or was decided for the source): no copy runs and none will
+    // start, so nothing is in flight; "Starting" would hold its finalizer.
+    if (report.job() == "Starting" && (st.phase() == "Failed" || side == "Source") &&
+        !v.domain.job.active && v.domain.job.type == ports::JobType::kNone) {
+      report.set_job("None");
+    }
   } else {
     const k8s::Pod* pod = v.cluster->FindPod(ns, TargetPodName(m));
     report.set_ready(pod != nullptr && pod->spec().node_name() == v.node &&

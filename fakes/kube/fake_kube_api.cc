@@ -196,9 +196,12 @@ absl::StatusOr<ports::ObjectList> FakeKubeApi::List(absl::string_view kind,
     return list;
   }
   list.resource_version = absl::StrCat(resource_version_);
+  const bool everything =
+      selector.match_labels().empty() && selector.match_expressions().empty();
   for (auto it = objects_.lower_bound(from);
        it != objects_.end() && Listed(it->first, kind, namespace_); ++it) {
-    if (api::SelectorMatches(selector, ports::MetadataOf(*it->second.object).labels())) {
+    if (everything ||
+        api::SelectorMatches(selector, ports::MetadataOf(*it->second.object).labels())) {
       list.items.push_back(it->second.object);
     }
   }

@@ -276,15 +276,15 @@ absl::StatusOr<ovirt::DiskAttachment> FakeEngine::Attach(Vm& target,
   return stored;
 }
 
-std::vector<FakeEngine::LunHolder> FakeEngine::VmsHoldingLun(const std::string& lun_id) const {
-  std::vector<LunHolder> users;
+std::map<std::string, std::vector<FakeEngine::LunHolder>> FakeEngine::LunHolders() const {
+  std::map<std::string, std::vector<LunHolder>> users;
   for (auto& [id, vm] : vms_) {
     Settle(vm);
     for (const ovirt::DiskAttachment& a : vm.attachments) {
       auto disk = disks_.find(a.id());
       if (a.active() != "true" || disk == disks_.end()) continue;
       for (const auto& lu : disk->second.lun_storage().logical_units().logical_unit()) {
-        if (lu.id() == lun_id) users.push_back({id, vm.status});
+        users[lu.id()].push_back({id, vm.status});
       }
     }
   }

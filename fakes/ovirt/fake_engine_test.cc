@@ -123,12 +123,15 @@ TEST(FakeEngine, AttachKeepsTheAttributesAndRefusesASecondAttach) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST(FakeEngine, VmsHoldingLunCountsEveryVmWithAnActiveAttachmentInAnyPowerState) {
+TEST(FakeEngine, LunHoldersCountEveryVmWithAnActiveAttachmentInAnyPowerState) {
   Engine e;
   const std::string lun = "36001405lun-1";
   auto holders = [&] {
     std::vector<std::string> out;
-    for (const FakeEngine::LunHolder& h : e.engine.VmsHoldingLun(lun)) {
+    const std::map<std::string, std::vector<FakeEngine::LunHolder>> all = e.engine.LunHolders();
+    auto it = all.find(lun);
+    if (it == all.end()) return out;
+    for (const FakeEngine::LunHolder& h : it->second) {
       out.push_back(h.vm_id + ":" + h.status);
     }
     return out;
@@ -140,7 +143,7 @@ TEST(FakeEngine, VmsHoldingLunCountsEveryVmWithAnActiveAttachmentInAnyPowerState
   EXPECT_THAT(holders(), ElementsAre("vm-1:down"));  // down, but one start away
   ASSERT_TRUE(e.engine.DeactivateDisk("vm-1", "lun-1").ok());
   EXPECT_THAT(holders(), IsEmpty());
-  EXPECT_THAT(e.engine.VmsHoldingLun("36001405other"), IsEmpty());
+  EXPECT_EQ(e.engine.LunHolders().count(lun), 0u);
 }
 
 TEST(FakeEngine, TestReadsSeeTheSettledStateAndNoFaults) {

@@ -1,0 +1,118 @@
+// The simulator's speed and scale, as figures (docs/simulation.md, "Speed"):
+//
+//   BM_Swarm/<workload>        swarm runs as a sweep makes them (faults on)
+//   BM_SingleVmStorage         one VM's storage migration, no faults
+//   BM_LunPlanScale/<vms>      one plan of <vms> VMs x 4 LUNs, no faults
+//   BM_StorageScale/<vms>      <vms> storage migrations over <vms>/4 nodes
+//
+// Counters: runs/s (items_per_second), sim_s_per_wall_s, events/run,
+// api_calls/vm (Kubernetes API calls by Ferry's processes per migrated VM),
+// peak_rss_mib (the process's peak so far: run one benchmark per process,
+// as bin/bench does, to read it per benchmark). Every run must pass: a run
+// that fails stops the benchmark with the seed and why.
+//
+//   bazel run -c opt //sim:sim_benchmark -- --benchmark_filter=BM_Swarm
+#include <sys/resource.h>
+
+#include <cstdint>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "benchmark/benchmark.h"
+#include "sim/sweep.h"
+#include "sim/swarm.h"
+
+namespace ferry::sim {
+namespace {
+
+double PeakRssMib() {
+  struct rusage usage {};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB
+}
+
+// Runs seeds from 1 on, one per iteration, and reports the counters.
+void RunSeeds(benchmark::State& state, Workload workload, const SwarmOptions& swarm,
+              int64_t migrated_vms_per_run) {
+  uint64_t seed = 1;
+  double simulated = 0, wall = 0;
+  int64_t events = 0, api_calls = 0, runs = 0;
+  for (auto _ : state) {
+    ScenarioResult full;
+    const SeedResult r = RunSeed(workload, seed, swarm, &full);
+    if (r.outcome != Outcome::kPassed) {
+      state.SkipWithError(absl::StrCat("seed ", seed, ": ", OutcomeName(r.outcome), " ",
+                                       r.checker, " ", r.message)
+                              .c_str());
+      break;
+    }
+    simulated += absl::ToDoubleSeconds(r.simulated);
+    wall += absl::ToDoubleSeconds(r.wall);
+    events += r.events;
+    api_calls += full.ferry_api_calls;
+    ++runs;
+    ++seed;
+  }
+  if (runs == 0) return;
+  state.SetItemsProcessed(runs);
+  state.counters["sim_s_per_wall_s"] = wall > 0 ? simulated / wall : 0;
+  state.counters["sim_s/run"] = simulated / static_cast<double>(runs);
+  state.counters["events/run"] = static_cast<double>(events) / static_cast<double>(runs);
+  if (migrated_vms_per_run > 0) {
+    state.counters["api_calls/vm"] = static_cast<double>(api_calls) /
+                                     static_cast<double>(runs * migrated_vms_per_run);
+  }
+  state.counters["peak_rss_mib"] = PeakRssMib();
+}
+
+void BM_Swarm(benchmark::State& state) {
+  const Workload workload = static_cast<Workload>(state.range(0));
+  state.SetLabel(std::string(WorkloadName(workload)));
+  RunSeeds(state, workload, SwarmOptions{}, 0);
+}
+BENCHMARK(BM_Swarm)
+    ->Arg(static_cast<int>(Workload::kStorage))
+    ->Arg(static_cast<int>(Workload::kLun))
+    ->Arg(static_cast<int>(Workload::kMixed))
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(5);
+
+void BM_SingleVmStorage(benchmark::State& state) {
+  SwarmOptions swarm;
+  swarm.exact_storage_vms = 1;
+  swarm.exact_nodes = 2;
+  swarm.faults = false;
+  RunSeeds(state, Workload::kStorage, swarm, 1);
+}
+BENCHMARK(BM_SingleVmStorage)->Unit(benchmark::kMillisecond)->MinTime(5);
+
+void BM_LunPlanScale(benchmark::State& state) {
+  SwarmOptions swarm;
+  swarm.exact_lun_vms = static_cast<int>(state.range(0));
+  swarm.exact_luns = 4;
+  swarm.exact_nodes = 4;
+  swarm.faults = false;
+  RunSeeds(state, Workload::kLun, swarm, state.range(0));
+}
+BENCHMARK(BM_LunPlanScale)
+    ->Arg(10)->Arg(100)->Arg(1000)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+
+void BM_StorageScale(benchmark::State& state) {
+  SwarmOptions swarm;
+  swarm.exact_storage_vms = static_cast<int>(state.range(0));
+  swarm.exact_nodes = static_cast<int>(state.range(0) / 4);
+  swarm.faults = false;
+  RunSeeds(state, Workload::kStorage, swarm, state.range(0));
+}
+BENCHMARK(BM_StorageScale)
+    ->Arg(20)->Arg(50)->Arg(100)->Arg(200)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+
+}  // namespace
+}  // namespace ferry::sim
+
+BENCHMARK_MAIN();
