@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -145,8 +146,8 @@ std::optional<Violation> LunCheckers::Check() {
       if (!lun.empty()) pod_users[lun].insert(absl::StrCat(ns, "/", pod->metadata().name()));
     }
   }
-  const std::map<std::string, std::vector<fakes::FakeEngine::LunHolder>> holders_of =
-      world_.engine().LunHolders();
+  // The engine's holders of each LUN, read once and only when a pod runs on one.
+  std::optional<std::map<std::string, std::vector<fakes::FakeEngine::LunHolder>>> holders_of;
   for (const auto& [disk_id, disk] : world_.engine().disks_for_test()) {
     for (const auto& lu : disk.lun_storage().logical_units().logical_unit()) {
       const std::string lun = UnitLun(disk, lu);
@@ -168,7 +169,8 @@ std::optional<Violation> LunCheckers::Check() {
       // down VM that still has it attached is one start away from a second
       // writer; the plan detaches before it makes any PV).
       std::vector<std::string> holders;
-      if (auto held = holders_of.find(lu.id()); held != holders_of.end()) {
+      if (!holders_of.has_value()) holders_of = world_.engine().LunHolders();
+      if (auto held = holders_of->find(lu.id()); held != holders_of->end()) {
         for (const fakes::FakeEngine::LunHolder& h : held->second) {
           holders.push_back(absl::StrCat(h.vm_id, " (", h.status, ")"));
         }

@@ -2,7 +2,9 @@
 // cluster behaviour, and the processes (migration controller, one agent per
 // node) running on the simulation's virtual clock. Every pass of a process is
 // an event and every write or libvirt call it decides is a further event, so
-// a crash can fall between any two actions.
+// a crash can fall between any two actions. A process whose step fails passes
+// again a period later, or a tenth of one after a Conflict (a lost write race
+// is retried from a fresh read, as controller-runtime requeues it).
 //
 //   World world({.seed = 7});
 //   RETURN_IF_ERROR(world.AddNode("node-a"));
