@@ -185,7 +185,8 @@ std::vector<std::string> Coverage::Reached() const {
       }
       if (vm.phase() == "Canceled") reached.insert("lun.cancel-restored-source");
       for (const std::string& reason : vm.error().reasons()) {
-        if (absl::StrContains(reason, "lun.in_other_plan")) {
+        if (absl::StrContains(reason, "lun.in_other_plan") ||
+            absl::StrContains(reason, "vm.in_other_plan")) {
           reached.insert("lun.competing-plan-refused");
         }
       }

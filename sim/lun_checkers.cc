@@ -63,7 +63,7 @@ bool SameAttachment(const ovirt::DiskAttachment& a, const ovirt::DiskAttachment&
 const std::vector<std::string>& LunCheckers::Names() {
   static const auto* names = new std::vector<std::string>{
       "lun-single-writer", "lun-plan-cleanup", "lun-source-restored", "lun-pv-claim",
-      "lun-names-valid"};
+      "lun-names-valid", "lun-one-run-per-vm"};
   return *names;
 }
 
@@ -184,13 +184,29 @@ std::optional<Violation> LunCheckers::Check() {
     }
   }
 
+  // lun-one-run-per-vm
+  const auto migrations = All<forklift::Migration>(world_, "Migration");
+  std::map<std::string, std::string> run_of_vm;  // source VM id -> the run migrating it
+  for (const auto& m : migrations) {
+    const std::string run = absl::StrCat(Ns(m->metadata().namespace_()), "/", m->metadata().name());
+    for (const forklift::VMStatus& vm : m->status().vms()) {
+      if (vm.phase().empty() || lun_migration::VmEnded(vm)) continue;
+      auto [at, inserted] = run_of_vm.emplace(vm.id(), run);
+      if (!inserted) {
+        return Violation{"lun-one-run-per-vm",
+                         absl::StrCat("VM ", vm.id(), " is being migrated by migration ", at->second,
+                                      " and by migration ", run, " (", vm.phase(), ")")};
+      }
+    }
+  }
+
   // lun-plan-cleanup and lun-source-restored, judged when a VM's part ends.
   std::map<std::string, std::string> plan_uid;  // "ns/plan" -> uid
   for (const auto& p : All<forklift::Plan>(world_, "Plan")) {
     plan_uid[absl::StrCat(Ns(p->metadata().namespace_()), "/", p->metadata().name())] =
         p->metadata().uid();
   }
-  for (const auto& m : All<forklift::Migration>(world_, "Migration")) {
+  for (const auto& m : migrations) {
     const std::string ns = Ns(m->metadata().namespace_());
     const std::string plan_ns =
         m->spec().plan().namespace_().empty() ? ns : m->spec().plan().namespace_();

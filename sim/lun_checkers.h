@@ -13,6 +13,9 @@
 //   lun-pv-claim         a LUN PV is bound only to the claim its claimRef names
 //   lun-names-valid      every object a plan makes has a valid name and
 //                        labels, and no step was refused as invalid
+//   lun-one-run-per-vm   no source VM is in the unfinished part of two runs
+//                        (a second run would see its LUNs detached by the
+//                        first and migrate the VM without them)
 //
 //   LunCheckers lun(world);
 //   if (std::optional<Violation> v = lun.Check()) ...

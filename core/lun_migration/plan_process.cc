@@ -116,19 +116,20 @@ class PlanPass {
     if (runs.empty()) return std::vector<PlannedStep>{};
     RETURN_IF_ERROR(ObserveCluster());
     ObserveEngine();
-    std::map<std::string, std::string> claimed;  // LUN disk id -> the run migrating it
+    // What the runs before take, for the ones after: LUN disk id (and
+    // source VM id) -> the run migrating it.
+    std::map<std::string, std::string> claimed_luns, claimed_vms;
     for (const ActiveRun& run : runs) {
-      std::map<std::string, std::string> others = claimed;
-      PlanRun(run, others);
+      PlanRun(run, claimed_luns, claimed_vms);
+      const std::string by = absl::StrCat("plan ", KeyOf(run.plan->metadata()), " (Migration ",
+                                          KeyOf(run.migration->metadata()), ")");
       for (const forklift::PlanVM& ref : run.plan->spec().vms()) {
         const EngineView* view = Find(ref);
         if (view == nullptr) continue;
         const forklift::VMStatus* status = FindVmStatus(run.migration->status(), view->vm.id());
         if (status != nullptr && VmEnded(*status)) continue;
-        for (const std::string& id : LunDiskIds(*view, status)) {
-          claimed.emplace(id, absl::StrCat("plan ", KeyOf(run.plan->metadata()), " (Migration ",
-                                           KeyOf(run.migration->metadata()), ")"));
-        }
+        claimed_vms.emplace(view->vm.id(), by);
+        for (const std::string& id : LunDiskIds(*view, status)) claimed_luns.emplace(id, by);
       }
     }
     return std::move(steps_);
@@ -205,7 +206,8 @@ class PlanPass {
     return ids;
   }
 
-  void PlanRun(const ActiveRun& run, const std::map<std::string, std::string>& others) {
+  void PlanRun(const ActiveRun& run, const std::map<std::string, std::string>& other_luns,
+               const std::map<std::string, std::string>& other_vms) {
     const forklift::Migration& migration = *run.migration;
     const forklift::Plan& plan = *run.plan;
     const std::string& ns = run.context.target_namespace;
@@ -225,7 +227,8 @@ class PlanPass {
     inventory.all_vms = all_vms_;
     for (const auto& pv : pvs_) inventory.cluster_pvs.push_back(*pv);
     inventory.chap_secret = run.context.chap_secret;
-    inventory.luns_in_other_plans = others;
+    inventory.luns_in_other_plans = other_luns;
+    inventory.vms_in_other_plans = other_vms;
     for (const forklift::PlanVM& ref : plan.spec().vms()) {
       if (const EngineView* view = Find(ref); view != nullptr && view->error.empty()) {
         inventory.vms.push_back(VmInventory{view->vm, view->disks});
@@ -295,7 +298,7 @@ class PlanPass {
         Note(absl::StrCat(who, ": ", step.what));
         continue;
       }
-      Act(migration, view->vm.id(), std::move(step), who);
+      Act(run.migration, view->vm.id(), std::move(step), who);
     }
     if (record) {
       forklift::Migration updated = migration;
@@ -363,16 +366,26 @@ class PlanPass {
 
   // An engine call or a create/delete; a failed engine call of a pipeline
   // step is counted in the Migration's status.
-  void Act(const forklift::Migration& migration, const std::string& vm_id, LunStep step,
-           const std::string& who) {
+  //
+  // The step was decided from a read that may lag (an informer cache), and
+  // acting on an old state undoes later work: a rollback's re-attach
+  // detached again, a claim created after its rollback was judged. So the
+  // step is fenced: it first writes the Migration back exactly as it was
+  // read. That write changes nothing (the API server answers a no-op update
+  // without storing it), but it carries the resourceVersion read, so it
+  // fails with Conflict unless the read was current, and the step is not
+  // taken. The process observes again (see World: a Conflict retries soon).
+  void Act(const std::shared_ptr<const forklift::Migration>& migration, const std::string& vm_id,
+           LunStep step, const std::string& who) {
     ports::KubeApi& api = api_;
     ports::Ovirt& engine = engine_;
-    const ports::ObjectKey key{"Migration", NsOf(migration.metadata()),
-                               migration.metadata().name()};
+    const ports::ObjectKey key{"Migration", NsOf(migration->metadata()),
+                               migration->metadata().name()};
     auto s = std::make_shared<LunStep>(std::move(step));
     PlannedStep planned;
     planned.what = absl::StrCat(who, ": ", s->what);
-    planned.run = [&api, &engine, key, vm_id, s]() -> absl::Status {
+    planned.run = [&api, &engine, key, vm_id, s, migration]() -> absl::Status {
+      RETURN_IF_ERROR(api.UpdateStatus(*migration).status());
       absl::Status status;
       switch (s->kind) {
         case LunStep::Kind::kStop: status = engine.Stop(s->vm_id); break;

@@ -33,6 +33,12 @@ class Validator {
             absl::StrCat("the VM is ", vm.status(),
                          "; the plan waits for it to be up or down before powering it off"));
       }
+      if (auto other = in_.vms_in_other_plans.find(vm.id());
+          other != in_.vms_in_other_plans.end()) {
+        Add("vm.in_other_plan", Category::kCritical, vm.name(), "",
+            absl::StrCat("the VM is being migrated by ", other->second,
+                         ", which started earlier; a VM may be migrated by one plan at a time"));
+      }
       for (const ovirt::DiskAttachment& a : vm.disk_attachments().disk_attachment()) {
         const std::string id = a.disk().id().empty() ? a.id() : a.disk().id();
         auto it = v.disks.find(id);

@@ -44,6 +44,10 @@ struct PlanInventory {
   std::string chap_secret;  // the Secret the plan names for CHAP, or ""
   // LUN disks an earlier running plan is migrating: disk id -> that plan.
   std::map<std::string, std::string> luns_in_other_plans;
+  // Source VMs an earlier running plan is migrating or rolling back: VM id
+  // -> that plan. Its LUNs may be detached right now, so the LUN check
+  // alone would not see them.
+  std::map<std::string, std::string> vms_in_other_plans;
 };
 
 std::vector<Finding> ValidatePlan(const PlanInventory& inventory);

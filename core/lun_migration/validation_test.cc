@@ -113,6 +113,16 @@ TEST(ValidatePlan, EachRuleHasItsIdCategoryAndMessage) {
          in.cluster_pvs.push_back(pv);
        },
        .id = "lun.claimed_by_pv", .message = "already served by PersistentVolume tenant-b-lun"},
+      {.name = "LUN in an earlier running plan",
+       .plan = [](PlanInventory& in) { in.luns_in_other_plans["lun-1"] = "plan default/a"; },
+       .id = "lun.in_other_plan", .message = "being migrated by plan default/a"},
+      {.name = "VM in an earlier running plan (its LUN detached by that plan)",
+       .plan = [](PlanInventory& in) {
+         in.vms[0].vm.mutable_disk_attachments()->clear_disk_attachment();
+         in.vms[0].disks.clear();
+         in.vms_in_other_plans["vm-1"] = "plan default/a";
+       },
+       .id = "vm.in_other_plan", .message = "the VM is being migrated by plan default/a"},
   };
   for (const Case& c : cases) {
     const std::vector<Finding> findings = Validate(c);
