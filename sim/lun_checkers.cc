@@ -69,6 +69,15 @@ const std::vector<std::string>& LunCheckers::Names() {
 
 std::optional<Violation> LunCheckers::Check() {
   if (!world_.lun_world()) return std::nullopt;
+  const int64_t rv = world_.api().resource_version();
+  const uint64_t engine = world_.engine().changes();
+  const size_t refused = world_.refused_as_invalid().size();
+  if (rv == checked_rv_ && engine == checked_engine_ && refused == checked_refused_) {
+    return std::nullopt;
+  }
+  checked_rv_ = rv;
+  checked_engine_ = engine;
+  checked_refused_ = refused;
   const auto pvs = All<k8s::PersistentVolume>(world_, "PersistentVolume");
   const auto pvcs = All<k8s::PersistentVolumeClaim>(world_, "PersistentVolumeClaim");
   const auto pods = All<k8s::Pod>(world_, "Pod");

@@ -22,6 +22,7 @@
 #ifndef FERRY_SIM_LUN_CHECKERS_H_
 #define FERRY_SIM_LUN_CHECKERS_H_
 
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -43,6 +44,13 @@ class LunCheckers {
  private:
   World& world_;
   std::set<std::string> ended_;  // "migration ns/name VM id" already judged
+  // What the last check saw: the API's resourceVersion and the engine's
+  // change count. Every checker here is a function of those two (and of the
+  // steps refused as invalid), so while both stand the last verdict (no
+  // violation; a violation ends the run) stands too.
+  int64_t checked_rv_ = -1;
+  uint64_t checked_engine_ = 0;
+  size_t checked_refused_ = 0;
 };
 
 }  // namespace ferry::sim

@@ -301,6 +301,38 @@ TEST(FakeKubeApi, UpdateOfAStaleReadIsAConflict) {
   EXPECT_TRUE(api.Update(fresh).ok());
 }
 
+// The core's fence: an object written back exactly as read changes nothing
+// (not the resourceVersion, no watch event), and fails with Conflict when
+// the read was stale.
+TEST(FakeKubeApi, WritingBackAReadObjectIsANoOpThatConflictsWhenTheReadWasStale) {
+  ports::ManualClock clock;
+  FakeKubeApi api(clock);
+  absl::Duration lag;
+  api.SetStaleHook([&lag](const FakeKubeApi::Call&) { return lag; });
+  ASSERT_TRUE(api.Create(Pvc("a")).ok());  // rv 1
+  clock.Advance(absl::Seconds(10));
+  k8s::PersistentVolumeClaim bound = Copy(*api.Get(kA));
+  bound.mutable_status()->set_phase("Bound");
+  ASSERT_TRUE(api.UpdateStatus(bound).ok());  // rv 2
+
+  const ObjectPtr read = *api.Get(kA);
+  const k8s::PersistentVolumeClaim copy = Copy(read);
+  const std::vector<const google::protobuf::Message*> same_as_stored = {read.get(), &copy};
+  for (const google::protobuf::Message* same : same_as_stored) {  // itself, and a copy
+    absl::StatusOr<ObjectPtr> fenced = api.UpdateStatus(*same);
+    ASSERT_TRUE(fenced.ok()) << fenced.status();
+    EXPECT_EQ(Rv(*fenced), "2");
+  }
+  EXPECT_EQ(api.resource_version(), 2);
+  EXPECT_EQ(api.Watch("PersistentVolumeClaim", "2")->size(), 0u);
+
+  lag = absl::Seconds(5);
+  const ObjectPtr stale = *api.Get(kA);
+  ASSERT_EQ(Rv(stale), "1");
+  EXPECT_EQ(api.UpdateStatus(*stale).status().code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(api.resource_version(), 2);
+}
+
 TEST(FakeKubeApi, ZeroOrNegativeLagReadsTheCurrentState) {
   ports::ManualClock clock;
   FakeKubeApi api(clock);

@@ -68,6 +68,7 @@ FakeEngine::FakeEngine(const ports::Clock& clock, Options options)
 void FakeEngine::AddDisk(ovirt::Disk disk) {
   const std::string id = disk.id();
   disks_[id] = std::move(disk);
+  ++changes_;
 }
 
 void FakeEngine::AddVm(const VmOptions& vm) {
@@ -75,6 +76,7 @@ void FakeEngine::AddVm(const VmOptions& vm) {
   stored.id = vm.id;
   stored.name = vm.name;
   stored.status = vm.status;
+  ++changes_;
 }
 
 absl::Status FakeEngine::AttachForTest(const std::string& vm_id, const Attachment& a) {
@@ -104,7 +106,19 @@ void FakeEngine::Settle(Vm& vm) const {
   if (!vm.settles_to.empty() && clock_.Now() >= vm.settles_at) {
     vm.status = vm.settles_to;
     vm.settles_to.clear();
+    ++changes_;
   }
+}
+
+uint64_t FakeEngine::changes() const {
+  if (clock_.Now() >= next_settle_) {
+    next_settle_ = absl::InfiniteFuture();
+    for (auto& [id, vm] : vms_) {
+      Settle(vm);
+      if (!vm.settles_to.empty()) next_settle_ = std::min(next_settle_, vm.settles_at);
+    }
+  }
+  return changes_;
 }
 
 absl::StatusOr<FakeEngine::Vm*> FakeEngine::FindVm(absl::string_view vm_id) {
@@ -181,6 +195,8 @@ absl::Status FakeEngine::Transition(absl::string_view verb, absl::string_view vm
   vm->status = std::string(via);
   vm->settles_to = std::string(to);
   vm->settles_at = clock_.Now() + takes + slowdown_;
+  next_settle_ = std::min(next_settle_, vm->settles_at);
+  ++changes_;
   return absl::OkStatus();
 }
 
@@ -210,6 +226,7 @@ absl::Status FakeEngine::DetachDisk(absl::string_view vm_id, absl::string_view a
                                 " is not attached to VM ", vm->name));
   }
   vm->attachments.erase(it);
+  ++changes_;
   return absl::OkStatus();
 }
 
@@ -220,6 +237,7 @@ absl::Status FakeEngine::DeactivateDisk(absl::string_view vm_id,
   for (ovirt::DiskAttachment& a : vm->attachments) {
     if (a.id() == attachment_id) {
       a.set_active("false");
+      ++changes_;
       return absl::OkStatus();
     }
   }
@@ -273,6 +291,7 @@ absl::StatusOr<ovirt::DiskAttachment> FakeEngine::Attach(Vm& target,
   }
   if (request.active().empty()) stored.set_active("true");
   vm->attachments.push_back(stored);
+  ++changes_;
   return stored;
 }
 

@@ -111,6 +111,10 @@ class FakeEngine : public ports::Ovirt {
   // one VM as GetVm would return it (nullopt when there is none).
   const std::map<std::string, ovirt::Disk>& disks_for_test() const { return disks_; }
   std::optional<ovirt::Vm> VmForTest(const std::string& vm_id) const;
+  // For checkers: a count of the changes to the engine's state so far,
+  // power transitions that have settled by now included. Equal counts mean
+  // an unchanged engine, so what a checker concluded from it still holds.
+  uint64_t changes() const;
 
  private:
   struct Vm {
@@ -135,6 +139,10 @@ class FakeEngine : public ports::Ovirt {
   Options options_;
   std::map<std::string, ovirt::Disk> disks_;
   mutable std::map<std::string, Vm> vms_;  // settling is lazy
+  mutable uint64_t changes_ = 0;
+  // The earliest settles_at of a VM in transition (InfiniteFuture: none),
+  // so changes() settles only when one is due.
+  mutable absl::Time next_settle_ = absl::InfiniteFuture();
   FaultHook fault_hook_;
   DelayHook delay_hook_;
   absl::Duration latency_;

@@ -1,5 +1,8 @@
 #include "fakes/ovirt/fake_engine.h"
 
+#include <cstdint>
+#include <utility>
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -72,6 +75,34 @@ TEST(FakeEngine, PowerTransitionsTakeTime) {
   EXPECT_EQ(e.engine.GetVm("vm-1")->status(), "powering_up");
   e.clock.Advance(absl::Seconds(10));
   EXPECT_EQ(e.engine.GetVm("vm-1")->status(), "up");
+}
+
+TEST(FakeEngine, ChangesCountsEveryChangeAndEachSettledTransitionButNoRead) {
+  Engine e;
+  uint64_t last = e.engine.changes();
+  auto changed = [&] {
+    const uint64_t now = e.engine.changes();
+    return std::exchange(last, now) != now;
+  };
+  (void)e.engine.ListVms();
+  (void)e.engine.GetVm("vm-1");
+  (void)e.engine.GetDisk("lun-1");
+  EXPECT_FALSE(changed()) << "reads change nothing";
+  EXPECT_FALSE(e.engine.Start("vm-1").ok());  // refused: it is up
+  EXPECT_FALSE(changed()) << "a refused call changes nothing";
+  ASSERT_TRUE(e.engine.Stop("vm-1").ok());
+  EXPECT_TRUE(changed()) << "up -> powering_down";
+  e.clock.Advance(absl::Seconds(4));
+  EXPECT_FALSE(changed()) << "still powering down";
+  e.clock.Advance(absl::Seconds(1));
+  EXPECT_TRUE(changed()) << "settled to down, though nobody read the VM";
+  EXPECT_FALSE(changed());
+  ASSERT_TRUE(e.engine.DetachDisk("vm-1", "lun-1").ok());
+  EXPECT_TRUE(changed()) << "detach";
+  ASSERT_TRUE(e.engine.AttachForTest("vm-1", {.disk_id = "lun-1"}).ok());
+  EXPECT_TRUE(changed()) << "attach";
+  ASSERT_TRUE(e.engine.DeactivateDisk("vm-1", "lun-1").ok());
+  EXPECT_TRUE(changed()) << "deactivate";
 }
 
 TEST(FakeEngine, ASlowdownLengthensLaterTransitions) {
