@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/cdi.pb.h"
@@ -60,6 +61,20 @@ bool SameAttachment(const ovirt::DiskAttachment& a, const ovirt::DiskAttachment&
 
 }  // namespace
 
+const std::map<std::string, LunCheckers::EngineLun>& LunCheckers::EngineLuns() {
+  const auto& disks = world_.engine().disks_for_test();
+  if (engine_luns_disks_ != disks.size()) {  // disks are only ever added
+    engine_luns_.clear();
+    for (const auto& [disk_id, disk] : disks) {
+      for (const auto& lu : disk.lun_storage().logical_units().logical_unit()) {
+        engine_luns_.emplace(UnitLun(disk, lu), EngineLun{disk_id, lu.id()});
+      }
+    }
+    engine_luns_disks_ = disks.size();
+  }
+  return engine_luns_;
+}
+
 const std::vector<std::string>& LunCheckers::Names() {
   static const auto* names = new std::vector<std::string>{
       "lun-single-writer", "lun-plan-cleanup", "lun-source-restored", "lun-pv-claim",
@@ -89,7 +104,16 @@ std::optional<Violation> LunCheckers::Check() {
     return Violation{"lun-names-valid", absl::StrCat("refused as invalid: ",
                                                      world_.refused_as_invalid().front())};
   }
-  auto check_meta = [&](absl::string_view kind, const k8s::ObjectMeta& meta) {
+  // An object is judged once per version: those unchanged since the last
+  // check were judged then.
+  const int64_t names_from = names_checked_rv_;
+  names_checked_rv_ = rv;
+  auto check_meta = [&](absl::string_view kind,
+                        const k8s::ObjectMeta& meta) -> std::optional<std::string> {
+    int64_t version = 0;
+    if (absl::SimpleAtoi(meta.resource_version(), &version) && version <= names_from) {
+      return std::nullopt;
+    }
     return meta.labels().contains(kPlanUidLabel) ? InvalidMeta(kind, meta) : std::nullopt;
   };
   for (const auto& o : pvs) {
@@ -111,8 +135,9 @@ std::optional<Violation> LunCheckers::Check() {
   for (const auto& pvc : pvcs) {
     if (pvc->status().phase() == "Bound") bound_to[pvc->spec().volume_name()].push_back(pvc.get());
   }
+  std::map<std::string, std::string> pv_lun;  // PV name -> its LUN ("" for none)
   for (const auto& pv : pvs) {
-    const std::string lun = lun_migration::PvLunKey(*pv);
+    const std::string& lun = pv_lun[pv->metadata().name()] = lun_migration::PvLunKey(*pv);
     if (lun.empty()) continue;
     pvs_of_lun[lun].push_back(pv->metadata().name());
     const auto& ref = pv->spec().claim_ref();
@@ -141,8 +166,6 @@ std::optional<Violation> LunCheckers::Check() {
           pvc->spec().volume_name();
     }
   }
-  std::map<std::string, std::string> pv_lun;
-  for (const auto& pv : pvs) pv_lun[pv->metadata().name()] = lun_migration::PvLunKey(*pv);
   std::map<std::string, std::set<std::string>> pod_users;  // LUN -> running pods
   for (const auto& pod : pods) {
     if (pod->status().phase() != "Running") continue;
@@ -151,45 +174,49 @@ std::optional<Violation> LunCheckers::Check() {
       if (!v.has_persistent_volume_claim()) continue;
       auto pv = claim_pv.find(absl::StrCat(ns, "/", v.persistent_volume_claim().claim_name()));
       if (pv == claim_pv.end()) continue;
-      const std::string& lun = pv_lun[pv->second];
-      if (!lun.empty()) pod_users[lun].insert(absl::StrCat(ns, "/", pod->metadata().name()));
+      auto lun = pv_lun.find(pv->second);
+      if (lun != pv_lun.end() && !lun->second.empty()) {
+        pod_users[lun->second].insert(absl::StrCat(ns, "/", pod->metadata().name()));
+      }
     }
+  }
+  // Only LUNs served by two PVs or used by a running pod can break it.
+  const std::map<std::string, EngineLun>& engine_luns = EngineLuns();
+  for (const auto& [lun, served] : pvs_of_lun) {
+    if (served.size() < 2) continue;
+    auto at = engine_luns.find(lun);
+    if (at == engine_luns.end()) continue;  // not a LUN of the engine
+    return Violation{"lun-single-writer",
+                     absl::StrCat("LUN ", lun, " (disk ", at->second.disk_id, ") is served by ",
+                                  served.size(), " PersistentVolumes: ",
+                                  absl::StrJoin(served, ", "))};
   }
   // The engine's holders of each LUN, read once and only when a pod runs on one.
   std::optional<std::map<std::string, std::vector<fakes::FakeEngine::LunHolder>>> holders_of;
-  for (const auto& [disk_id, disk] : world_.engine().disks_for_test()) {
-    for (const auto& lu : disk.lun_storage().logical_units().logical_unit()) {
-      const std::string lun = UnitLun(disk, lu);
-      auto served = pvs_of_lun.find(lun);
-      if (served != pvs_of_lun.end() && served->second.size() > 1) {
-        return Violation{"lun-single-writer",
-                         absl::StrCat("LUN ", lun, " (disk ", disk_id, ") is served by ",
-                                      served->second.size(), " PersistentVolumes: ",
-                                      absl::StrJoin(served->second, ", "))};
+  for (const auto& [lun, k8s_users] : pod_users) {
+    auto at = engine_luns.find(lun);
+    if (at == engine_luns.end()) continue;  // not a LUN of the engine
+    const EngineLun& unit = at->second;
+    if (k8s_users.size() > 1) {
+      return Violation{"lun-single-writer",
+                       absl::StrCat("LUN ", lun, " (disk ", unit.disk_id, ") is in use by pods [",
+                                    absl::StrJoin(k8s_users, ", "), "] at once")};
+    }
+    // A pod runs on the LUN: no oVirt VM may hold it, running or not (a
+    // down VM that still has it attached is one start away from a second
+    // writer; the plan detaches before it makes any PV).
+    std::vector<std::string> holders;
+    if (!holders_of.has_value()) holders_of = world_.engine().LunHolders();
+    if (auto held = holders_of->find(unit.unit_id); held != holders_of->end()) {
+      for (const fakes::FakeEngine::LunHolder& h : held->second) {
+        holders.push_back(absl::StrCat(h.vm_id, " (", h.status, ")"));
       }
-      const std::set<std::string>& k8s_users = pod_users[lun];
-      if (k8s_users.size() > 1) {
-        return Violation{"lun-single-writer",
-                         absl::StrCat("LUN ", lun, " (disk ", disk_id, ") is in use by pods [",
-                                      absl::StrJoin(k8s_users, ", "), "] at once")};
-      }
-      if (k8s_users.empty()) continue;
-      // A pod runs on the LUN: no oVirt VM may hold it, running or not (a
-      // down VM that still has it attached is one start away from a second
-      // writer; the plan detaches before it makes any PV).
-      std::vector<std::string> holders;
-      if (!holders_of.has_value()) holders_of = world_.engine().LunHolders();
-      if (auto held = holders_of->find(lu.id()); held != holders_of->end()) {
-        for (const fakes::FakeEngine::LunHolder& h : held->second) {
-          holders.push_back(absl::StrCat(h.vm_id, " (", h.status, ")"));
-        }
-      }
-      if (!holders.empty()) {
-        return Violation{"lun-single-writer",
-                         absl::StrCat("LUN ", lun, " (disk ", disk_id, ") is in use by pod ",
-                                      *k8s_users.begin(), " while still attached to oVirt VM(s) ",
-                                      absl::StrJoin(holders, ", "))};
-      }
+    }
+    if (!holders.empty()) {
+      return Violation{"lun-single-writer",
+                       absl::StrCat("LUN ", lun, " (disk ", unit.disk_id, ") is in use by pod ",
+                                    *k8s_users.begin(), " while still attached to oVirt VM(s) ",
+                                    absl::StrJoin(holders, ", "))};
     }
   }
 

@@ -23,6 +23,7 @@
 #define FERRY_SIM_LUN_CHECKERS_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -42,8 +43,18 @@ class LunCheckers {
   static const std::vector<std::string>& Names();
 
  private:
+  struct EngineLun {
+    std::string disk_id;
+    std::string unit_id;  // the logical unit's id, as LunHolders keys it
+  };
+  // The engine's LUNs by the key a PV names them with (PvLunKey).
+  const std::map<std::string, EngineLun>& EngineLuns();
+
   World& world_;
   std::set<std::string> ended_;  // "migration ns/name VM id" already judged
+  std::map<std::string, EngineLun> engine_luns_;
+  size_t engine_luns_disks_ = 0;  // the engine's disk count engine_luns_ was built from
+  int64_t names_checked_rv_ = 0;  // lun-names-valid judged every object up to this version
   // What the last check saw: the API's resourceVersion and the engine's
   // change count. Every checker here is a function of those two (and of the
   // steps refused as invalid), so while both stand the last verdict (no
