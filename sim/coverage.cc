@@ -121,6 +121,17 @@ void Coverage::EngineCall(absl::string_view verb) {
   if (verb == "attach") reattached_ = true;
 }
 
+int64_t Coverage::Migrated() const {
+  int64_t migrated = 0;
+  for (const auto& m : Migrations(world_)) migrated += m->status().phase() == "Succeeded" ? 1 : 0;
+  for (const auto& run : PlanRuns(world_)) {
+    for (const forklift::VMStatus& vm : run->status().vms()) {
+      migrated += vm.phase() == "Completed" ? 1 : 0;
+    }
+  }
+  return migrated;
+}
+
 std::vector<std::string> Coverage::Reached() const {
   std::set<std::string> reached;
   std::set<std::string> present;

@@ -46,6 +46,9 @@ class Coverage {
 
   // The goals this run reached, sorted by name; reads the world's final state.
   std::vector<std::string> Reached() const;
+  // VMs the run migrated, from the world's final state: storage migrations
+  // Succeeded plus VMs of LUN plans Completed.
+  int64_t Migrated() const;
 
  private:
   World& world_;

@@ -1,10 +1,12 @@
 #include "sim/lun_checkers.h"
 
+#include <iterator>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <utility>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/cdi.pb.h"
@@ -22,12 +24,6 @@ namespace {
 using lun_migration::kPlanUidLabel;
 
 std::string Ns(absl::string_view ns) { return std::string(api::NamespaceOrDefault(ns)); }
-
-template <typename T>
-std::vector<std::shared_ptr<const T>> All(World& world, absl::string_view kind) {
-  absl::StatusOr<std::vector<std::shared_ptr<const T>>> list = ports::ListAll<T>(world.api(), kind);
-  return list.ok() ? *list : std::vector<std::shared_ptr<const T>>{};
-}
 
 std::string UnitLun(const ovirt::Disk& disk, const ovirt::LogicalUnit& lu) {
   if (disk.lun_storage().type() == "fcp") return absl::StrCat("fc:", lu.id());
@@ -59,7 +55,32 @@ bool SameAttachment(const ovirt::DiskAttachment& a, const ovirt::DiskAttachment&
          a.uses_scsi_reservation() == b.uses_scsi_reservation();
 }
 
+// The kinds the plan makes for a VM, in the order lun-plan-cleanup names them.
+constexpr const char* kMadeKinds[] = {"PersistentVolume", "PersistentVolumeClaim", "DataVolume",
+                                      "VirtualMachine"};
+
+template <typename T>
+const T* Typed(const ports::ObjectPtr* object) {
+  return object == nullptr ? nullptr : dynamic_cast<const T*>(object->get());
+}
+
+// Moves `key` from the set under `from` to the one under `to` in `index`.
+void Move(std::map<std::string, std::set<std::string>>& index, const std::string& from,
+          const std::string& to, const std::string& key) {
+  if (from == to) return;
+  if (!from.empty()) {
+    auto it = index.find(from);
+    if (it != index.end() && it->second.erase(key) > 0 && it->second.empty()) index.erase(it);
+  }
+  if (!to.empty()) index[to].insert(key);
+}
+
 }  // namespace
+
+LunCheckers::LunCheckers(World& world)
+    : world_(world),
+      mirror_(world.api(), {"PersistentVolume", "PersistentVolumeClaim", "Pod", "DataVolume",
+                            "VirtualMachine", "Migration", "Plan"}) {}
 
 const std::map<std::string, LunCheckers::EngineLun>& LunCheckers::EngineLuns() {
   const auto& disks = world_.engine().disks_for_test();
@@ -90,118 +111,167 @@ std::optional<Violation> LunCheckers::Check() {
   if (rv == checked_rv_ && engine == checked_engine_ && refused == checked_refused_) {
     return std::nullopt;
   }
+  const bool engine_changed = engine != checked_engine_;
   checked_rv_ = rv;
   checked_engine_ = engine;
   checked_refused_ = refused;
-  const auto pvs = All<k8s::PersistentVolume>(world_, "PersistentVolume");
-  const auto pvcs = All<k8s::PersistentVolumeClaim>(world_, "PersistentVolumeClaim");
-  const auto pods = All<k8s::Pod>(world_, "Pod");
-  const auto dvs = All<cdi::DataVolume>(world_, "DataVolume");
-  const auto vms = All<kubevirt::VirtualMachine>(world_, "VirtualMachine");
 
   // lun-names-valid
   if (!world_.refused_as_invalid().empty()) {
     return Violation{"lun-names-valid", absl::StrCat("refused as invalid: ",
                                                      world_.refused_as_invalid().front())};
   }
-  // An object is judged once per version: those unchanged since the last
-  // check were judged then.
-  const int64_t names_from = names_checked_rv_;
-  names_checked_rv_ = rv;
-  auto check_meta = [&](absl::string_view kind,
-                        const k8s::ObjectMeta& meta) -> std::optional<std::string> {
-    int64_t version = 0;
-    if (absl::SimpleAtoi(meta.resource_version(), &version) && version <= names_from) {
-      return std::nullopt;
+  if (absl::Status synced = mirror_.Sync(); !synced.ok()) {
+    return Violation{"harness", absl::StrCat("LUN checkers: ", synced.ToString())};
+  }
+  for (const char* kind : kMadeKinds) {
+    for (const std::string& key : mirror_.Changed(kind)) {
+      const ports::ObjectPtr* object = mirror_.Find(kind, key);
+      if (object == nullptr) continue;
+      const k8s::ObjectMeta& meta = ports::MetadataOf(**object);
+      if (!meta.labels().contains(kPlanUidLabel)) continue;
+      if (auto bad = InvalidMeta(kind, meta)) return Violation{"lun-names-valid", *bad};
     }
-    return meta.labels().contains(kPlanUidLabel) ? InvalidMeta(kind, meta) : std::nullopt;
+  }
+
+  // The indexes follow the changed objects; the LUNs and PVs they touch are
+  // judged again below (and every LUN a pod uses when the engine changed).
+  std::set<std::string> dirty_pvs, dirty_luns;
+  for (int k = 0; k < 4; ++k) {
+    for (const std::string& key : mirror_.Changed(kMadeKinds[k])) {
+      const ports::ObjectPtr* object = mirror_.Find(kMadeKinds[k], key);
+      std::string owner;
+      if (object != nullptr) {
+        const k8s::ObjectMeta& meta = ports::MetadataOf(**object);
+        auto plan = meta.labels().find(kPlanUidLabel);
+        auto vm = meta.annotations().find(lun_migration::kSourceVmAnnotation);
+        if (plan != meta.labels().end() && vm != meta.annotations().end()) {
+          owner = absl::StrCat(plan->second, " ", vm->second);
+        }
+      }
+      const std::string entry = absl::StrCat(k, " ", key);  // sorts by kind, then key
+      std::string& was = owner_of_[entry];
+      Move(made_by_, was, owner, entry);
+      was = owner;
+    }
+  }
+  for (const std::string& key : mirror_.Changed("PersistentVolume")) {
+    const auto* pv = Typed<k8s::PersistentVolume>(mirror_.Find("PersistentVolume", key));
+    const std::string name = key.substr(key.find('/') + 1);
+    const std::string lun = pv != nullptr ? lun_migration::PvLunKey(*pv) : "";
+    std::string& was = lun_of_pv_[name];
+    if (!was.empty()) dirty_luns.insert(was);
+    if (!lun.empty()) dirty_luns.insert(lun);
+    Move(pvs_of_lun_, was, lun, name);
+    was = lun;
+    dirty_pvs.insert(name);
+  }
+  for (const std::string& key : mirror_.Changed("PersistentVolumeClaim")) {
+    const auto* pvc = Typed<k8s::PersistentVolumeClaim>(mirror_.Find("PersistentVolumeClaim", key));
+    const std::string bound =
+        pvc != nullptr && pvc->status().phase() == "Bound" ? pvc->spec().volume_name() : "";
+    const std::string claim = absl::StrCat(Ns(key.substr(0, key.find('/'))), "/",
+                                           key.substr(key.find('/') + 1));
+    std::string& was = pv_of_claim_[claim];
+    for (const std::string& pv : {std::string(was), bound}) {
+      if (pv.empty()) continue;
+      dirty_pvs.insert(pv);
+      if (auto lun = lun_of_pv_.find(pv); lun != lun_of_pv_.end() && !lun->second.empty()) {
+        dirty_luns.insert(lun->second);
+      }
+    }
+    Move(claims_of_pv_, was, bound, claim);
+    was = bound;
+  }
+  auto lun_of_claim = [&](const std::string& claim) -> std::string {
+    auto pv = pv_of_claim_.find(claim);
+    if (pv == pv_of_claim_.end() || pv->second.empty()) return "";
+    auto lun = lun_of_pv_.find(pv->second);
+    return lun == lun_of_pv_.end() ? "" : lun->second;
   };
-  for (const auto& o : pvs) {
-    if (auto bad = check_meta("PersistentVolume", o->metadata())) return Violation{"lun-names-valid", *bad};
+  for (const std::string& key : mirror_.Changed("Pod")) {
+    const auto* pod = Typed<k8s::Pod>(mirror_.Find("Pod", key));
+    const std::string ns = Ns(key.substr(0, key.find('/')));
+    const std::string name = absl::StrCat(ns, "/", key.substr(key.find('/') + 1));
+    std::set<std::string> claims;
+    if (pod != nullptr && pod->status().phase() == "Running") {
+      for (const auto& v : pod->spec().volumes()) {
+        if (v.has_persistent_volume_claim()) {
+          claims.insert(absl::StrCat(ns, "/", v.persistent_volume_claim().claim_name()));
+        }
+      }
+    }
+    std::set<std::string>& was = claims_of_pod_[name];
+    for (const std::set<std::string>* side : std::vector<const std::set<std::string>*>{&was, &claims}) {
+      for (const std::string& claim : *side) {
+        if (std::string lun = lun_of_claim(claim); !lun.empty()) dirty_luns.insert(lun);
+      }
+    }
+    for (const std::string& claim : was) Move(pods_of_claim_, claim, "", name);
+    for (const std::string& claim : claims) Move(pods_of_claim_, "", claim, name);
+    was = std::move(claims);
   }
-  for (const auto& o : pvcs) {
-    if (auto bad = check_meta("PersistentVolumeClaim", o->metadata())) return Violation{"lun-names-valid", *bad};
-  }
-  for (const auto& o : dvs) {
-    if (auto bad = check_meta("DataVolume", o->metadata())) return Violation{"lun-names-valid", *bad};
-  }
-  for (const auto& o : vms) {
-    if (auto bad = check_meta("VirtualMachine", o->metadata())) return Violation{"lun-names-valid", *bad};
+  if (engine_changed) {  // a LUN a pod uses may have gone back to a VM
+    for (const auto& [claim, pods] : pods_of_claim_) {
+      if (std::string lun = lun_of_claim(claim); !lun.empty()) dirty_luns.insert(lun);
+    }
   }
 
   // lun-pv-claim
-  std::map<std::string, std::vector<std::string>> pvs_of_lun;  // LUN -> PV names
-  std::map<std::string, std::vector<const k8s::PersistentVolumeClaim*>> bound_to;  // PV -> claims
-  for (const auto& pvc : pvcs) {
-    if (pvc->status().phase() == "Bound") bound_to[pvc->spec().volume_name()].push_back(pvc.get());
-  }
-  std::map<std::string, std::string> pv_lun;  // PV name -> its LUN ("" for none)
-  for (const auto& pv : pvs) {
-    const std::string& lun = pv_lun[pv->metadata().name()] = lun_migration::PvLunKey(*pv);
-    if (lun.empty()) continue;
-    pvs_of_lun[lun].push_back(pv->metadata().name());
+  for (const std::string& name : dirty_pvs) {
+    const auto* pv = Typed<k8s::PersistentVolume>(mirror_.Find("PersistentVolume", absl::StrCat("/", name)));
+    if (pv == nullptr || lun_migration::PvLunKey(*pv).empty()) continue;
+    auto claims = claims_of_pv_.find(name);
+    if (claims == claims_of_pv_.end()) continue;
     const auto& ref = pv->spec().claim_ref();
-    auto claims = bound_to.find(pv->metadata().name());
-    if (claims == bound_to.end()) continue;
-    for (const k8s::PersistentVolumeClaim* pvc : claims->second) {
-      const bool intended = !ref.name().empty() && ref.name() == pvc->metadata().name() &&
-                            Ns(ref.namespace_()) == Ns(pvc->metadata().namespace_()) &&
-                            (ref.uid().empty() || ref.uid() == pvc->metadata().uid());
+    for (const std::string& claim : claims->second) {
+      const size_t slash = claim.find('/');
+      const std::string ns = claim.substr(0, slash), claim_name = claim.substr(slash + 1);
+      const auto* pvc = Typed<k8s::PersistentVolumeClaim>(
+          FindNamespaced("PersistentVolumeClaim", ns, claim_name));
+      const std::string uid = pvc != nullptr ? pvc->metadata().uid() : "";
+      const bool intended = !ref.name().empty() && ref.name() == claim_name &&
+                            Ns(ref.namespace_()) == ns && (ref.uid().empty() || ref.uid() == uid);
       if (!intended) {
         return Violation{"lun-pv-claim",
-                         absl::StrCat("LUN PersistentVolume ", pv->metadata().name(),
-                                      " is bound to claim ", Ns(pvc->metadata().namespace_()), "/",
-                                      pvc->metadata().name(), " but its claimRef names ",
+                         absl::StrCat("LUN PersistentVolume ", name, " is bound to claim ", claim,
+                                      " but its claimRef names ",
                                       ref.name().empty() ? "no claim"
                                                          : absl::StrCat(Ns(ref.namespace_()), "/", ref.name()))};
       }
     }
   }
 
-  // lun-single-writer
-  std::map<std::string, std::string> claim_pv;  // "ns/claim" -> bound PV
-  for (const auto& pvc : pvcs) {
-    if (pvc->status().phase() == "Bound") {
-      claim_pv[absl::StrCat(Ns(pvc->metadata().namespace_()), "/", pvc->metadata().name())] =
-          pvc->spec().volume_name();
-    }
-  }
-  std::map<std::string, std::set<std::string>> pod_users;  // LUN -> running pods
-  for (const auto& pod : pods) {
-    if (pod->status().phase() != "Running") continue;
-    const std::string ns = Ns(pod->metadata().namespace_());
-    for (const auto& v : pod->spec().volumes()) {
-      if (!v.has_persistent_volume_claim()) continue;
-      auto pv = claim_pv.find(absl::StrCat(ns, "/", v.persistent_volume_claim().claim_name()));
-      if (pv == claim_pv.end()) continue;
-      auto lun = pv_lun.find(pv->second);
-      if (lun != pv_lun.end() && !lun->second.empty()) {
-        pod_users[lun->second].insert(absl::StrCat(ns, "/", pod->metadata().name()));
-      }
-    }
-  }
-  // Only LUNs served by two PVs or used by a running pod can break it.
+  // lun-single-writer, for the LUNs touched
   const std::map<std::string, EngineLun>& engine_luns = EngineLuns();
-  for (const auto& [lun, served] : pvs_of_lun) {
-    if (served.size() < 2) continue;
-    auto at = engine_luns.find(lun);
-    if (at == engine_luns.end()) continue;  // not a LUN of the engine
-    return Violation{"lun-single-writer",
-                     absl::StrCat("LUN ", lun, " (disk ", at->second.disk_id, ") is served by ",
-                                  served.size(), " PersistentVolumes: ",
-                                  absl::StrJoin(served, ", "))};
-  }
-  // The engine's holders of each LUN, read once and only when a pod runs on one.
   std::optional<std::map<std::string, std::vector<fakes::FakeEngine::LunHolder>>> holders_of;
-  for (const auto& [lun, k8s_users] : pod_users) {
+  for (const std::string& lun : dirty_luns) {
     auto at = engine_luns.find(lun);
     if (at == engine_luns.end()) continue;  // not a LUN of the engine
     const EngineLun& unit = at->second;
-    if (k8s_users.size() > 1) {
+    auto served = pvs_of_lun_.find(lun);
+    if (served == pvs_of_lun_.end()) continue;
+    if (served->second.size() > 1) {
+      return Violation{"lun-single-writer",
+                       absl::StrCat("LUN ", lun, " (disk ", unit.disk_id, ") is served by ",
+                                    served->second.size(), " PersistentVolumes: ",
+                                    absl::StrJoin(served->second, ", "))};
+    }
+    std::set<std::string> users;  // running pods
+    for (const std::string& pv : served->second) {
+      auto claims = claims_of_pv_.find(pv);
+      if (claims == claims_of_pv_.end()) continue;
+      for (const std::string& claim : claims->second) {
+        auto pods = pods_of_claim_.find(claim);
+        if (pods != pods_of_claim_.end()) users.insert(pods->second.begin(), pods->second.end());
+      }
+    }
+    if (users.size() > 1) {
       return Violation{"lun-single-writer",
                        absl::StrCat("LUN ", lun, " (disk ", unit.disk_id, ") is in use by pods [",
-                                    absl::StrJoin(k8s_users, ", "), "] at once")};
+                                    absl::StrJoin(users, ", "), "] at once")};
     }
+    if (users.empty()) continue;
     // A pod runs on the LUN: no oVirt VM may hold it, running or not (a
     // down VM that still has it attached is one start away from a second
     // writer; the plan detaches before it makes any PV).
@@ -215,52 +285,71 @@ std::optional<Violation> LunCheckers::Check() {
     if (!holders.empty()) {
       return Violation{"lun-single-writer",
                        absl::StrCat("LUN ", lun, " (disk ", unit.disk_id, ") is in use by pod ",
-                                    *k8s_users.begin(), " while still attached to oVirt VM(s) ",
+                                    *users.begin(), " while still attached to oVirt VM(s) ",
                                     absl::StrJoin(holders, ", "))};
     }
   }
 
-  // lun-one-run-per-vm
-  const auto migrations = All<forklift::Migration>(world_, "Migration");
-  std::map<std::string, std::string> run_of_vm;  // source VM id -> the run migrating it
-  for (const auto& m : migrations) {
-    const std::string run = absl::StrCat(Ns(m->metadata().namespace_()), "/", m->metadata().name());
-    for (const forklift::VMStatus& vm : m->status().vms()) {
-      if (vm.phase().empty() || lun_migration::VmEnded(vm)) continue;
-      auto [at, inserted] = run_of_vm.emplace(vm.id(), run);
-      if (!inserted) {
-        return Violation{"lun-one-run-per-vm",
-                         absl::StrCat("VM ", vm.id(), " is being migrated by migration ", at->second,
-                                      " and by migration ", run, " (", vm.phase(), ")")};
+  // lun-one-run-per-vm, for the runs that changed
+  std::set<std::string> touched_vms;
+  for (const std::string& key : mirror_.Changed("Migration")) {
+    const auto* m = Typed<forklift::Migration>(mirror_.Find("Migration", key));
+    const std::string run = absl::StrCat(Ns(key.substr(0, key.find('/'))), "/",
+                                         key.substr(key.find('/') + 1));
+    std::set<std::string> active;
+    if (m != nullptr) {
+      for (const forklift::VMStatus& vm : m->status().vms()) {
+        if (!vm.phase().empty() && !lun_migration::VmEnded(vm)) active.insert(vm.id());
       }
     }
+    std::set<std::string>& was = vms_of_run_[run];
+    for (const std::string& vm : was) Move(runs_of_vm_, vm, "", run);
+    for (const std::string& vm : active) Move(runs_of_vm_, "", vm, run);
+    touched_vms.insert(active.begin(), active.end());
+    was = std::move(active);
+  }
+  for (const std::string& vm : touched_vms) {
+    auto runs = runs_of_vm_.find(vm);
+    if (runs == runs_of_vm_.end() || runs->second.size() < 2) continue;
+    const std::string& first = *runs->second.begin();
+    const std::string& second = *std::next(runs->second.begin());
+    std::string phase;
+    const size_t slash = second.find('/');
+    if (const auto* m = Typed<forklift::Migration>(
+            FindNamespaced("Migration", second.substr(0, slash), second.substr(slash + 1)))) {
+      for (const forklift::VMStatus& s : m->status().vms()) {
+        if (s.id() == vm) phase = s.phase();
+      }
+    }
+    return Violation{"lun-one-run-per-vm",
+                     absl::StrCat("VM ", vm, " is being migrated by migration ", first,
+                                  " and by migration ", second, " (", phase, ")")};
   }
 
   // lun-plan-cleanup and lun-source-restored, judged when a VM's part ends.
-  std::map<std::string, std::string> plan_uid;  // "ns/plan" -> uid
-  for (const auto& p : All<forklift::Plan>(world_, "Plan")) {
-    plan_uid[absl::StrCat(Ns(p->metadata().namespace_()), "/", p->metadata().name())] =
-        p->metadata().uid();
-  }
-  for (const auto& m : migrations) {
+  for (const std::string& key : mirror_.Changed("Migration")) {
+    const auto* m = Typed<forklift::Migration>(mirror_.Find("Migration", key));
+    if (m == nullptr) continue;
     const std::string ns = Ns(m->metadata().namespace_());
     const std::string plan_ns =
         m->spec().plan().namespace_().empty() ? ns : m->spec().plan().namespace_();
-    const std::string uid = plan_uid[absl::StrCat(plan_ns, "/", m->spec().plan().name())];
+    const auto* plan = Typed<forklift::Plan>(FindNamespaced("Plan", plan_ns, m->spec().plan().name()));
+    const std::string uid = plan != nullptr ? plan->metadata().uid() : "";
     for (const forklift::VMStatus& vm : m->status().vms()) {
       if (vm.phase() != lun_migration::kFailed && vm.phase() != lun_migration::kCanceled) continue;
-      const std::string key = absl::StrCat(ns, "/", m->metadata().name(), " VM ", vm.id());
-      if (!ended_.insert(key).second) continue;
-      const std::string who = absl::StrCat("migration ", key, " ended ", vm.phase());
-      auto left = [&](absl::string_view kind, const k8s::ObjectMeta& meta) -> std::optional<Violation> {
-        if (uid.empty() || !lun_migration::MadeByPlan(meta, uid, vm.id())) return std::nullopt;
-        return Violation{"lun-plan-cleanup",
-                         absl::StrCat(who, " but its ", kind, " ", meta.name(), " is left")};
-      };
-      for (const auto& o : pvs) if (auto v = left("PersistentVolume", o->metadata())) return v;
-      for (const auto& o : pvcs) if (auto v = left("PersistentVolumeClaim", o->metadata())) return v;
-      for (const auto& o : dvs) if (auto v = left("DataVolume", o->metadata())) return v;
-      for (const auto& o : vms) if (auto v = left("VirtualMachine", o->metadata())) return v;
+      const std::string ended = absl::StrCat(ns, "/", m->metadata().name(), " VM ", vm.id());
+      if (!ended_.insert(ended).second) continue;
+      const std::string who = absl::StrCat("migration ", ended, " ended ", vm.phase());
+      if (!uid.empty()) {
+        auto left = made_by_.find(absl::StrCat(uid, " ", vm.id()));
+        if (left != made_by_.end() && !left->second.empty()) {
+          const std::string& entry = *left->second.begin();  // "<kind index> ns/name"
+          const int kind = entry[0] - '0';
+          return Violation{"lun-plan-cleanup",
+                           absl::StrCat(who, " but its ", kMadeKinds[kind], " ",
+                                        entry.substr(entry.find('/') + 1), " is left")};
+        }
+      }
 
       if (vm.lun_attachments().empty() && vm.restore_power_state().empty()) continue;
       std::optional<ovirt::Vm> source = world_.engine().VmForTest(vm.id());
@@ -286,6 +375,13 @@ std::optional<Violation> LunCheckers::Check() {
     }
   }
   return std::nullopt;
+}
+
+// An object by namespace (defaulted as Ns does) and name.
+const ports::ObjectPtr* LunCheckers::FindNamespaced(absl::string_view kind, const std::string& ns,
+                                                   const std::string& name) const {
+  if (const ports::ObjectPtr* o = mirror_.Find(kind, absl::StrCat(ns, "/", name))) return o;
+  return ns == Ns("") ? mirror_.Find(kind, absl::StrCat("/", name)) : nullptr;
 }
 
 }  // namespace ferry::sim

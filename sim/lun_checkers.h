@@ -29,6 +29,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/api_mirror.h"
 #include "sim/violation.h"
 #include "sim/world.h"
 
@@ -36,7 +37,7 @@ namespace ferry::sim {
 
 class LunCheckers {
  public:
-  explicit LunCheckers(World& world) : world_(world) {}
+  explicit LunCheckers(World& world);
 
   std::optional<Violation> Check();
 
@@ -49,12 +50,17 @@ class LunCheckers {
   };
   // The engine's LUNs by the key a PV names them with (PvLunKey).
   const std::map<std::string, EngineLun>& EngineLuns();
+  const ports::ObjectPtr* FindNamespaced(absl::string_view kind, const std::string& ns,
+                                         const std::string& name) const;
 
   World& world_;
+  // The objects the checkers read, kept from the watch history: each check
+  // reads only what changed since the last one, and keeps the indexes below
+  // up to date with it.
+  ApiMirror mirror_;
   std::set<std::string> ended_;  // "migration ns/name VM id" already judged
   std::map<std::string, EngineLun> engine_luns_;
   size_t engine_luns_disks_ = 0;  // the engine's disk count engine_luns_ was built from
-  int64_t names_checked_rv_ = 0;  // lun-names-valid judged every object up to this version
   // What the last check saw: the API's resourceVersion and the engine's
   // change count. Every checker here is a function of those two (and of the
   // steps refused as invalid), so while both stand the last verdict (no
@@ -62,6 +68,19 @@ class LunCheckers {
   int64_t checked_rv_ = -1;
   uint64_t checked_engine_ = 0;
   size_t checked_refused_ = 0;
+
+  // Indexes. Claims and pods are "ns/name" with the namespace defaulted.
+  std::map<std::string, std::string> lun_of_pv_;                // PV -> its LUN ("" none)
+  std::map<std::string, std::set<std::string>> pvs_of_lun_;     // LUN -> PVs
+  std::map<std::string, std::string> pv_of_claim_;              // bound claim -> PV
+  std::map<std::string, std::set<std::string>> claims_of_pv_;   // PV -> claims bound to it
+  std::map<std::string, std::set<std::string>> claims_of_pod_;  // running pod -> its claims
+  std::map<std::string, std::set<std::string>> pods_of_claim_;  // claim -> running pods
+  std::map<std::string, std::set<std::string>> vms_of_run_;     // Migration -> VMs in flight
+  std::map<std::string, std::set<std::string>> runs_of_vm_;     // source VM -> Migrations
+  // Objects a plan made, by "<plan uid> <source VM id>": "<kind index> ns/name".
+  std::map<std::string, std::set<std::string>> made_by_;
+  std::map<std::string, std::string> owner_of_;  // "<kind index> ns/name" -> its owner ("" none)
 };
 
 }  // namespace ferry::sim

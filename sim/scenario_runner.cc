@@ -153,6 +153,7 @@ class Run {
       Judge();
       Observing scope(&observing_);
       result_.reached = coverage_.Reached();
+      result_.migrated = coverage_.Migrated();
     }
     result_.passed = result_.failures.empty();
     result_.wall = absl::Now() - wall_start;

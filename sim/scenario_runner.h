@@ -47,6 +47,7 @@ struct ScenarioResult {
   std::vector<std::string> reached;
   int64_t faults_hit = 0;             // injected faults that hit a call
   int64_t ferry_api_calls = 0;        // Kubernetes API calls by Ferry's processes
+  int64_t migrated = 0;               // VMs migrated by the end (Coverage::Migrated)
   absl::Duration simulated;
   absl::Duration wall;
   int64_t events = 0;

@@ -47,6 +47,12 @@ void RunSeeds(benchmark::State& state, Workload workload, const SwarmOptions& sw
                               .c_str());
       break;
     }
+    if (migrated_vms_per_run > 0 && full.migrated != migrated_vms_per_run) {
+      state.SkipWithError(absl::StrCat("seed ", seed, ": migrated ", full.migrated, " of ",
+                                       migrated_vms_per_run, " VMs")
+                              .c_str());
+      break;
+    }
     simulated += absl::ToDoubleSeconds(r.simulated);
     wall += absl::ToDoubleSeconds(r.wall);
     events += r.events;
