@@ -61,11 +61,6 @@ void PutVmStatus(forklift::MigrationRunStatus* status, const forklift::VMStatus&
   *status->add_vms() = vm;
 }
 
-bool Named(const forklift::PlanVM& ref, const ovirt::Vm& vm) {
-  return (!ref.id().empty() && ref.id() == vm.id()) ||
-         (ref.id().empty() && !ref.name().empty() && ref.name() == vm.name());
-}
-
 class PlanPass {
  public:
   PlanPass(ports::KubeApi& api, ports::Ovirt& engine, absl::Time now, const LunPlanOptions& options)
@@ -159,16 +154,23 @@ class PlanPass {
     }
     version_ = *version;
     all_vms_ = std::move(*all);
+    for (size_t i = 0; i < all_vms_.size(); ++i) {
+      vm_by_id_.emplace(all_vms_[i].id(), i);
+      vm_by_name_.emplace(all_vms_[i].name(), i);  // the first of a name wins, as in a scan
+    }
   }
 
+  // The engine VM a plan entry names (by id, else by name), as Named says.
   EngineView* Find(const forklift::PlanVM& ref) {
-    for (const ovirt::Vm& vm : all_vms_) {
-      if (!Named(ref, vm)) continue;
-      auto [it, inserted] = views_.try_emplace(vm.id());
-      if (inserted) Read(vm.id(), &it->second);
-      return &it->second;
-    }
-    return nullptr;
+    const std::map<std::string, size_t>& index = ref.id().empty() ? vm_by_name_ : vm_by_id_;
+    const std::string& wanted = ref.id().empty() ? ref.name() : ref.id();
+    if (wanted.empty()) return nullptr;
+    auto at = index.find(wanted);
+    if (at == index.end()) return nullptr;
+    const ovirt::Vm& vm = all_vms_[at->second];
+    auto [it, inserted] = views_.try_emplace(vm.id());
+    if (inserted) Read(vm.id(), &it->second);
+    return &it->second;
   }
 
   void Read(const std::string& vm_id, EngineView* view) {
@@ -487,6 +489,7 @@ class PlanPass {
   std::string version_;
   std::string engine_error_;
   std::vector<ovirt::Vm> all_vms_;
+  std::map<std::string, size_t> vm_by_id_, vm_by_name_;  // into all_vms_
   std::map<std::string, EngineView> views_;  // by VM id
   std::vector<std::string> notes_;
   std::vector<PlannedStep> steps_;
