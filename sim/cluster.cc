@@ -99,7 +99,16 @@ struct Snapshot {
         pvs(ListOf<k8s::PersistentVolume>(api, "PersistentVolume")),
         pvcs(ListOf<k8s::PersistentVolumeClaim>(api, "PersistentVolumeClaim")),
         pods(ListOf<k8s::Pod>(api, "Pod")),
-        nodes(ListOf<k8s::Node>(api, "Node")) {}
+        nodes(ListOf<k8s::Node>(api, "Node")) {
+    // Lookups by name are indexed: a scan per lookup made a tick O(n^2).
+    for (const auto& p : pvcs) {
+      pvc_index.emplace(absl::StrCat(Ns(p->metadata().namespace_()), "/", p->metadata().name()),
+                        p.get());
+    }
+    for (const auto& p : pvs) pv_index.emplace(p->metadata().name(), p.get());
+  }
+  std::map<std::string, const k8s::PersistentVolumeClaim*> pvc_index;  // "ns/name"
+  std::map<std::string, const k8s::PersistentVolume*, std::less<>> pv_index;
 
   const k8s::StorageClass* ClassOf(const k8s::PersistentVolumeClaim& pvc) const {
     if (pvc.spec().has_storage_class_name()) {
@@ -120,16 +129,12 @@ struct Snapshot {
     return c == nullptr ? "" : c->metadata().name();
   }
   const k8s::PersistentVolumeClaim* Pvc(absl::string_view ns, absl::string_view name) const {
-    for (const auto& p : pvcs) {
-      if (Ns(p->metadata().namespace_()) == Ns(ns) && p->metadata().name() == name) return p.get();
-    }
-    return nullptr;
+    auto it = pvc_index.find(absl::StrCat(Ns(ns), "/", name));
+    return it == pvc_index.end() ? nullptr : it->second;
   }
   const k8s::PersistentVolume* Pv(absl::string_view name) const {
-    for (const auto& p : pvs) {
-      if (p->metadata().name() == name) return p.get();
-    }
-    return nullptr;
+    auto it = pv_index.find(name);
+    return it == pv_index.end() ? nullptr : it->second;
   }
   bool NodeReady(absl::string_view name) const {
     for (const auto& n : nodes) {
