@@ -160,7 +160,7 @@ class PlanPass {
     }
   }
 
-  // The engine VM a plan entry names (by id, else by name), as Named says.
+  // The engine VM a plan entry names: by id, else the first VM of that name.
   EngineView* Find(const forklift::PlanVM& ref) {
     const std::map<std::string, size_t>& index = ref.id().empty() ? vm_by_name_ : vm_by_id_;
     const std::string& wanted = ref.id().empty() ? ref.name() : ref.id();
