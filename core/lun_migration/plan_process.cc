@@ -114,6 +114,7 @@ class PlanPass {
     // What the runs before take, for the ones after: LUN disk id (and
     // source VM id) -> the run migrating it.
     std::map<std::string, std::string> claimed_luns, claimed_vms;
+    runs_ = &runs;
     for (const ActiveRun& run : runs) {
       PlanRun(run, claimed_luns, claimed_vms);
       const std::string by = absl::StrCat("plan ", KeyOf(run.plan->metadata()), " (Migration ",
@@ -240,6 +241,7 @@ class PlanPass {
 
     forklift::MigrationRunStatus next = migration.status();
     bool record = false;
+    bool starts = false;  // a VM of this run starts: the other runs were read as not having it
     bool all_ended = !plan.spec().vms().empty();
     for (const forklift::PlanVM& ref : plan.spec().vms()) {
       VmObservation o;
@@ -297,6 +299,7 @@ class PlanPass {
         // write per VM and pass made a plan of n VMs take n passes a step).
         PutVmStatus(&next, step.status);
         record = true;
+        starts |= o.status.id().empty() && !VmEnded(step.status);
         Note(absl::StrCat(who, ": ", step.what));
         continue;
       }
@@ -306,7 +309,18 @@ class PlanPass {
       forklift::Migration updated = migration;
       if (updated.status().started().empty()) next.set_started(Timestamp(now_));
       *updated.mutable_status() = next;
-      AddStatusWrite(updated, "record");
+      // Which run may start a VM was decided from the other runs' statuses
+      // as read; a read that lags could miss that one of them started it
+      // (found by the sweep: mixed seed 4798). So a start is fenced by
+      // writing each other run back as read: a no-op that fails with
+      // Conflict unless that read was current.
+      std::vector<std::shared_ptr<const forklift::Migration>> fence;
+      if (starts) {
+        for (const ActiveRun& other : *runs_) {
+          if (other.migration != run.migration) fence.push_back(other.migration);
+        }
+      }
+      AddStatusWrite(updated, "record", std::move(fence));
       return;
     }
     if (all_ended) Finish(migration, plan);
@@ -457,14 +471,19 @@ class PlanPass {
     AddStatusWrite(m, absl::StrCat("migration ", type, ": ", message));
   }
 
-  void AddStatusWrite(const google::protobuf::Message& object, const std::string& what) {
+  // The write, after the no-op write-back of each object in `fence` (see Act).
+  void AddStatusWrite(const google::protobuf::Message& object, const std::string& what,
+                      std::vector<std::shared_ptr<const forklift::Migration>> fence = {}) {
     ports::KubeApi& api = api_;
     auto copy = std::shared_ptr<google::protobuf::Message>(object.New());
     copy->CopyFrom(object);
     PlannedStep planned;
     planned.what = notes_.empty() ? what : absl::StrJoin(notes_, "; ");
     notes_.clear();
-    planned.run = [&api, copy]() { return api.UpdateStatus(*copy).status(); };
+    planned.run = [&api, copy, fence = std::move(fence)]() -> absl::Status {
+      for (const auto& read : fence) RETURN_IF_ERROR(api.UpdateStatus(*read).status());
+      return api.UpdateStatus(*copy).status();
+    };
     steps_.push_back(std::move(planned));
   }
 
@@ -489,6 +508,7 @@ class PlanPass {
   std::string version_;
   std::string engine_error_;
   std::vector<ovirt::Vm> all_vms_;
+  const std::vector<ActiveRun>* runs_ = nullptr;  // this pass's runs, in order
   std::map<std::string, size_t> vm_by_id_, vm_by_name_;  // into all_vms_
   std::map<std::string, EngineView> views_;  // by VM id
   std::vector<std::string> notes_;
