@@ -59,9 +59,17 @@ bool SameAttachment(const ovirt::DiskAttachment& a, const ovirt::DiskAttachment&
 constexpr const char* kMadeKinds[] = {"PersistentVolume", "PersistentVolumeClaim", "DataVolume",
                                       "VirtualMachine"};
 
+// The object a mirror lookup found, typed; null when there is none. The
+// mirror keeps the object alive.
 template <typename T>
 const T* Typed(const ports::ObjectPtr* object) {
-  return object == nullptr ? nullptr : dynamic_cast<const T*>(object->get());
+  return object == nullptr ? nullptr : ports::As<T>(*object).get();
+}
+
+// "namespace/name" with the namespace defaulted, from an ApiMirror key.
+std::string DefaultedKey(const std::string& key) {
+  const size_t slash = key.find('/');
+  return absl::StrCat(Ns(key.substr(0, slash)), "/", key.substr(slash + 1));
 }
 
 // Moves `key` from the set under `from` to the one under `to` in `index`.
@@ -124,6 +132,19 @@ std::optional<Violation> LunCheckers::Check() {
   if (absl::Status synced = mirror_.Sync(); !synced.ok()) {
     return Violation{"harness", absl::StrCat("LUN checkers: ", synced.ToString())};
   }
+  if (auto v = CheckNames()) return v;
+  // The indexes follow the changed objects; the PVs and LUNs they touch are
+  // judged again (and every LUN a pod uses when the engine changed).
+  Dirty dirty;
+  Reindex(engine_changed, &dirty);
+  if (auto v = CheckPvClaims(dirty.pvs)) return v;
+  if (auto v = CheckSingleWriter(dirty.luns)) return v;
+  if (auto v = CheckOneRunPerVm()) return v;
+  return CheckEndedVms();
+}
+
+// lun-names-valid, for the objects that changed.
+std::optional<Violation> LunCheckers::CheckNames() const {
   for (const char* kind : kMadeKinds) {
     for (const std::string& key : mirror_.Changed(kind)) {
       const ports::ObjectPtr* object = mirror_.Find(kind, key);
@@ -134,9 +155,10 @@ std::optional<Violation> LunCheckers::Check() {
     }
   }
 
-  // The indexes follow the changed objects; the LUNs and PVs they touch are
-  // judged again below (and every LUN a pod uses when the engine changed).
-  std::set<std::string> dirty_pvs, dirty_luns;
+  return std::nullopt;
+}
+
+void LunCheckers::Reindex(bool engine_changed, Dirty* dirty) {
   for (int k = 0; k < 4; ++k) {
     for (const std::string& key : mirror_.Changed(kMadeKinds[k])) {
       const ports::ObjectPtr* object = mirror_.Find(kMadeKinds[k], key);
@@ -160,24 +182,23 @@ std::optional<Violation> LunCheckers::Check() {
     const std::string name = key.substr(key.find('/') + 1);
     const std::string lun = pv != nullptr ? lun_migration::PvLunKey(*pv) : "";
     std::string& was = lun_of_pv_[name];
-    if (!was.empty()) dirty_luns.insert(was);
-    if (!lun.empty()) dirty_luns.insert(lun);
+    if (!was.empty()) dirty->luns.insert(was);
+    if (!lun.empty()) dirty->luns.insert(lun);
     Move(pvs_of_lun_, was, lun, name);
     was = lun;
-    dirty_pvs.insert(name);
+    dirty->pvs.insert(name);
   }
   for (const std::string& key : mirror_.Changed("PersistentVolumeClaim")) {
     const auto* pvc = Typed<k8s::PersistentVolumeClaim>(mirror_.Find("PersistentVolumeClaim", key));
     const std::string bound =
         pvc != nullptr && pvc->status().phase() == "Bound" ? pvc->spec().volume_name() : "";
-    const std::string claim = absl::StrCat(Ns(key.substr(0, key.find('/'))), "/",
-                                           key.substr(key.find('/') + 1));
+    const std::string claim = DefaultedKey(key);
     std::string& was = pv_of_claim_[claim];
     for (const std::string& pv : {std::string(was), bound}) {
       if (pv.empty()) continue;
-      dirty_pvs.insert(pv);
+      dirty->pvs.insert(pv);
       if (auto lun = lun_of_pv_.find(pv); lun != lun_of_pv_.end() && !lun->second.empty()) {
-        dirty_luns.insert(lun->second);
+        dirty->luns.insert(lun->second);
       }
     }
     Move(claims_of_pv_, was, bound, claim);
@@ -191,8 +212,8 @@ std::optional<Violation> LunCheckers::Check() {
   };
   for (const std::string& key : mirror_.Changed("Pod")) {
     const auto* pod = Typed<k8s::Pod>(mirror_.Find("Pod", key));
-    const std::string ns = Ns(key.substr(0, key.find('/')));
-    const std::string name = absl::StrCat(ns, "/", key.substr(key.find('/') + 1));
+    const std::string name = DefaultedKey(key);
+    const std::string ns = name.substr(0, name.find('/'));
     std::set<std::string> claims;
     if (pod != nullptr && pod->status().phase() == "Running") {
       for (const auto& v : pod->spec().volumes()) {
@@ -204,7 +225,7 @@ std::optional<Violation> LunCheckers::Check() {
     std::set<std::string>& was = claims_of_pod_[name];
     for (const std::set<std::string>* side : std::vector<const std::set<std::string>*>{&was, &claims}) {
       for (const std::string& claim : *side) {
-        if (std::string lun = lun_of_claim(claim); !lun.empty()) dirty_luns.insert(lun);
+        if (std::string lun = lun_of_claim(claim); !lun.empty()) dirty->luns.insert(lun);
       }
     }
     for (const std::string& claim : was) Move(pods_of_claim_, claim, "", name);
@@ -213,11 +234,13 @@ std::optional<Violation> LunCheckers::Check() {
   }
   if (engine_changed) {  // a LUN a pod uses may have gone back to a VM
     for (const auto& [claim, pods] : pods_of_claim_) {
-      if (std::string lun = lun_of_claim(claim); !lun.empty()) dirty_luns.insert(lun);
+      if (std::string lun = lun_of_claim(claim); !lun.empty()) dirty->luns.insert(lun);
     }
   }
+}
 
-  // lun-pv-claim
+// lun-pv-claim, for the PVs touched.
+std::optional<Violation> LunCheckers::CheckPvClaims(const std::set<std::string>& dirty_pvs) const {
   for (const std::string& name : dirty_pvs) {
     const auto* pv = Typed<k8s::PersistentVolume>(mirror_.Find("PersistentVolume", absl::StrCat("/", name)));
     if (pv == nullptr || lun_migration::PvLunKey(*pv).empty()) continue;
@@ -242,7 +265,11 @@ std::optional<Violation> LunCheckers::Check() {
     }
   }
 
-  // lun-single-writer, for the LUNs touched
+  return std::nullopt;
+}
+
+// lun-single-writer, for the LUNs touched.
+std::optional<Violation> LunCheckers::CheckSingleWriter(const std::set<std::string>& dirty_luns) {
   const std::map<std::string, EngineLun>& engine_luns = EngineLuns();
   std::optional<std::map<std::string, std::vector<fakes::FakeEngine::LunHolder>>> holders_of;
   for (const std::string& lun : dirty_luns) {
@@ -290,12 +317,15 @@ std::optional<Violation> LunCheckers::Check() {
     }
   }
 
-  // lun-one-run-per-vm, for the runs that changed
+  return std::nullopt;
+}
+
+// lun-one-run-per-vm, for the runs that changed.
+std::optional<Violation> LunCheckers::CheckOneRunPerVm() {
   std::set<std::string> touched_vms;
   for (const std::string& key : mirror_.Changed("Migration")) {
     const auto* m = Typed<forklift::Migration>(mirror_.Find("Migration", key));
-    const std::string run = absl::StrCat(Ns(key.substr(0, key.find('/'))), "/",
-                                         key.substr(key.find('/') + 1));
+    const std::string run = DefaultedKey(key);
     std::set<std::string> active;
     if (m != nullptr) {
       for (const forklift::VMStatus& vm : m->status().vms()) {
@@ -326,7 +356,11 @@ std::optional<Violation> LunCheckers::Check() {
                                   " and by migration ", second, " (", phase, ")")};
   }
 
-  // lun-plan-cleanup and lun-source-restored, judged when a VM's part ends.
+  return std::nullopt;
+}
+
+// lun-plan-cleanup and lun-source-restored, judged when a VM's part ends.
+std::optional<Violation> LunCheckers::CheckEndedVms() {
   for (const std::string& key : mirror_.Changed("Migration")) {
     const auto* m = Typed<forklift::Migration>(mirror_.Find("Migration", key));
     if (m == nullptr) continue;

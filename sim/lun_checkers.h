@@ -50,6 +50,17 @@ class LunCheckers {
   };
   // The engine's LUNs by the key a PV names them with (PvLunKey).
   const std::map<std::string, EngineLun>& EngineLuns();
+  // What a check judges again: PVs by name, LUNs by PvLunKey.
+  struct Dirty {
+    std::set<std::string> pvs, luns;
+  };
+  // Brings the indexes below up to date with the mirror's last changes.
+  void Reindex(bool engine_changed, Dirty* dirty);
+  std::optional<Violation> CheckNames() const;
+  std::optional<Violation> CheckPvClaims(const std::set<std::string>& dirty_pvs) const;
+  std::optional<Violation> CheckSingleWriter(const std::set<std::string>& dirty_luns);
+  std::optional<Violation> CheckOneRunPerVm();
+  std::optional<Violation> CheckEndedVms();
   const ports::ObjectPtr* FindNamespaced(absl::string_view kind, const std::string& ns,
                                          const std::string& name) const;
 

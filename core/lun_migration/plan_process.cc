@@ -61,6 +61,14 @@ void PutVmStatus(forklift::MigrationRunStatus* status, const forklift::VMStatus&
   *status->add_vms() = vm;
 }
 
+// The fence (see PlanPass::Act): each Migration written back exactly as it
+// was read, a no-op that fails with Conflict unless that read is current.
+absl::Status WriteBackAsRead(ports::KubeApi& api,
+                             const std::vector<std::shared_ptr<const forklift::Migration>>& read) {
+  for (const auto& m : read) RETURN_IF_ERROR(api.UpdateStatus(*m).status());
+  return absl::OkStatus();
+}
+
 class PlanPass {
  public:
   PlanPass(ports::KubeApi& api, ports::Ovirt& engine, absl::Time now, const LunPlanOptions& options)
@@ -114,9 +122,8 @@ class PlanPass {
     // What the runs before take, for the ones after: LUN disk id (and
     // source VM id) -> the run migrating it.
     std::map<std::string, std::string> claimed_luns, claimed_vms;
-    runs_ = &runs;
     for (const ActiveRun& run : runs) {
-      PlanRun(run, claimed_luns, claimed_vms);
+      PlanRun(run, runs, claimed_luns, claimed_vms);
       const std::string by = absl::StrCat("plan ", KeyOf(run.plan->metadata()), " (Migration ",
                                           KeyOf(run.migration->metadata()), ")");
       for (const forklift::PlanVM& ref : run.plan->spec().vms()) {
@@ -209,7 +216,9 @@ class PlanPass {
     return ids;
   }
 
-  void PlanRun(const ActiveRun& run, const std::map<std::string, std::string>& other_luns,
+  // `runs` are this pass's runs, in order (`run` among them).
+  void PlanRun(const ActiveRun& run, const std::vector<ActiveRun>& runs,
+               const std::map<std::string, std::string>& other_luns,
                const std::map<std::string, std::string>& other_vms) {
     const forklift::Migration& migration = *run.migration;
     const forklift::Plan& plan = *run.plan;
@@ -316,7 +325,7 @@ class PlanPass {
       // Conflict unless that read was current.
       std::vector<std::shared_ptr<const forklift::Migration>> fence;
       if (starts) {
-        for (const ActiveRun& other : *runs_) {
+        for (const ActiveRun& other : runs) {
           if (other.migration != run.migration) fence.push_back(other.migration);
         }
       }
@@ -401,7 +410,7 @@ class PlanPass {
     PlannedStep planned;
     planned.what = absl::StrCat(who, ": ", s->what);
     planned.run = [&api, &engine, key, vm_id, s, migration]() -> absl::Status {
-      RETURN_IF_ERROR(api.UpdateStatus(*migration).status());
+      RETURN_IF_ERROR(WriteBackAsRead(api, {migration}));
       absl::Status status;
       switch (s->kind) {
         case LunStep::Kind::kStop: status = engine.Stop(s->vm_id); break;
@@ -481,7 +490,7 @@ class PlanPass {
     planned.what = notes_.empty() ? what : absl::StrJoin(notes_, "; ");
     notes_.clear();
     planned.run = [&api, copy, fence = std::move(fence)]() -> absl::Status {
-      for (const auto& read : fence) RETURN_IF_ERROR(api.UpdateStatus(*read).status());
+      RETURN_IF_ERROR(WriteBackAsRead(api, fence));
       return api.UpdateStatus(*copy).status();
     };
     steps_.push_back(std::move(planned));
@@ -508,7 +517,6 @@ class PlanPass {
   std::string version_;
   std::string engine_error_;
   std::vector<ovirt::Vm> all_vms_;
-  const std::vector<ActiveRun>* runs_ = nullptr;  // this pass's runs, in order
   std::map<std::string, size_t> vm_by_id_, vm_by_name_;  // into all_vms_
   std::map<std::string, EngineView> views_;  // by VM id
   std::vector<std::string> notes_;
