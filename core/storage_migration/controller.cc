@@ -450,9 +450,12 @@ class Reconciler {
           if (st.phase() != "Failed") Fail("CopyFailed", plan.reason);
           return;
         case Step::kRequestReports: {
-          const int64_t newest = std::max(source->sequence(), target->sequence());
-          if (st.reports_requested() < newest) {
-            status()->set_reports_requested(newest);
+          // Only the older side is asked: its fresh report is then the newer
+          // one. Asking both would reorder them the same way again, forever,
+          // when the agents always report in the same order.
+          const int64_t older = std::min(source->sequence(), target->sequence());
+          if (st.reports_requested() < older) {
+            status()->set_reports_requested(older);
             WriteStatus(absl::StrCat("ask for fresh reports (", plan.reason, ")"));
           } else if (write) {
             WriteStatus("copy started: phase Running");

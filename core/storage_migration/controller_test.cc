@@ -465,7 +465,8 @@ TEST(StorageMigrationController, AsksForFreshReportsWhenTheSourceReportIsOlder) 
               ElementsAre(StartsWith("UpdateStatus VirtualMachineInstanceMigration mig: ask for "
                                      "fresh reports")));
   const VMIM& m = Written<VMIM>(actions[0]);
-  EXPECT_EQ(m.status().reports_requested(), 8);
+  // Only the source, whose report is older, is asked for a fresh one.
+  EXPECT_EQ(m.status().reports_requested(), 5);
   EXPECT_FALSE(m.status().has_switchover());
   EXPECT_EQ(m.status().phase(), "Running");
   EXPECT_EQ(FindCondition(m, "Failed"), nullptr);
@@ -476,7 +477,7 @@ TEST(StorageMigrationController, WaitsForReportsItAlreadyAskedFor) {
       World(), Copying(kSourceCopying,
                        "{role: Target, node: node-b, domain: PausedCopyComplete, ready: true, "
                        "sequence: 8}",
-                       "  reportsRequested: 8\n"));
+                       "  reportsRequested: 5\n"));
   EXPECT_THAT(Describe(actions), IsEmpty());
 }
 
@@ -486,10 +487,39 @@ TEST(StorageMigrationController, NewerSourceReportStillRunningDecidesTheSource) 
       Copying("{role: Source, node: node-a, domain: Running, job: Active, sequence: 9}",
               "{role: Target, node: node-b, domain: PausedCopyComplete, ready: true, "
               "sequence: 8}",
-              "  reportsRequested: 8\n"));
+              "  reportsRequested: 5\n"));
   ASSERT_EQ(actions.size(), 1u) << ::testing::PrintToString(Describe(actions));
   const VMIM& m = Written<VMIM>(actions[0]);
   EXPECT_THAT(m, FailedWith("CopyFailed", Not(IsEmpty())));
+  EXPECT_EQ(m.status().switchover().side(), "Source");
+}
+
+// Storage seed 4649: the source node rebooted mid-copy (its agent says the
+// domain is gone, the job it last saw still active) and the target agent,
+// which always reports just before the source agent, says Absent too.
+constexpr char kSourceGoneJobActive[] =
+    "{role: Source, node: node-a, domain: Absent, job: Active, startAttempts: 1, sequence: 9}";
+
+TEST(StorageMigrationController, AsksOnlyTheOlderSideForAFreshReport) {
+  const std::vector<KubeAction> actions = Reconcile(
+      World(), Copying(kSourceGoneJobActive,
+                       "{role: Target, node: node-b, domain: Absent, ready: true, sequence: 8}"));
+  ASSERT_THAT(Describe(actions),
+              ElementsAre(StartsWith("UpdateStatus VirtualMachineInstanceMigration mig: ask for "
+                                     "fresh reports")));
+  // At the target's sequence, below the source's: the source agent, whose
+  // report is newer, is not asked, so the target's fresh report is newest.
+  EXPECT_EQ(Written<VMIM>(actions[0]).status().reports_requested(), 8);
+}
+
+TEST(StorageMigrationController, FreshTargetReportAfterTheSourceWentAwayEndsOnTheSource) {
+  const std::vector<KubeAction> actions = Reconcile(
+      World(), Copying(kSourceGoneJobActive,
+                       "{role: Target, node: node-b, domain: Absent, ready: true, sequence: 10}",
+                       "  reportsRequested: 8\n"));
+  ASSERT_FALSE(actions.empty());
+  const VMIM& m = Written<VMIM>(actions.back());
+  EXPECT_THAT(m, FailedWith("CopyFailed", HasSubstr("source domain was lost")));
   EXPECT_EQ(m.status().switchover().side(), "Source");
 }
 
