@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <tuple>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/names.h"
@@ -50,6 +52,36 @@ const forklift::VMStatus* FindVmStatus(const forklift::MigrationRunStatus& statu
   }
   return nullptr;
 }
+
+// A run's VM statuses by VM id, for one MigrationRunStatus and its copies
+// (the same positions): looked up, never iterated. A scan per VM made every
+// pass quadratic in the plan's size. The first of an id wins, as in a scan.
+class VmStatusIndex {
+ public:
+  explicit VmStatusIndex(const forklift::MigrationRunStatus& status) {
+    for (int i = 0; i < status.vms_size(); ++i) at_.emplace(status.vms(i).id(), i);
+  }
+
+  const forklift::VMStatus* Find(const forklift::MigrationRunStatus& status,
+                                 const std::string& id) const {
+    auto it = at_.find(id);
+    // Past the end: added to a copy since, so not in this status.
+    if (it == at_.end() || it->second >= status.vms_size()) return nullptr;
+    return &status.vms(it->second);
+  }
+
+  void Put(forklift::MigrationRunStatus* status, const forklift::VMStatus& vm) {
+    auto [it, added] = at_.emplace(vm.id(), status->vms_size());
+    if (added) {
+      *status->add_vms() = vm;
+    } else {
+      *status->mutable_vms(it->second) = vm;
+    }
+  }
+
+ private:
+  absl::flat_hash_map<std::string, int> at_;
+};
 
 void PutVmStatus(forklift::MigrationRunStatus* status, const forklift::VMStatus& vm) {
   for (forklift::VMStatus& v : *status->mutable_vms()) {
@@ -126,10 +158,11 @@ class PlanPass {
       PlanRun(run, runs, claimed_luns, claimed_vms);
       const std::string by = absl::StrCat("plan ", KeyOf(run.plan->metadata()), " (Migration ",
                                           KeyOf(run.migration->metadata()), ")");
+      const VmStatusIndex statuses(run.migration->status());
       for (const forklift::PlanVM& ref : run.plan->spec().vms()) {
         const EngineView* view = Find(ref);
         if (view == nullptr) continue;
-        const forklift::VMStatus* status = FindVmStatus(run.migration->status(), view->vm.id());
+        const forklift::VMStatus* status = statuses.Find(run.migration->status(), view->vm.id());
         if (status != nullptr && VmEnded(*status)) continue;
         claimed_vms.emplace(view->vm.id(), by);
         for (const std::string& id : LunDiskIds(*view, status)) claimed_luns.emplace(id, by);
@@ -232,23 +265,42 @@ class PlanPass {
                                    ? absl::InfiniteFuture()
                                    : ParseTimestamp(migration.spec().cutover());
 
-    // Validation inventory of the VMs not started yet.
-    PlanInventory inventory;
-    inventory.plan_uid = run.context.plan_uid;
-    inventory.engine_version = version_;
-    inventory.all_vms = all_vms_;
-    for (const auto& pv : pvs_) inventory.cluster_pvs.push_back(*pv);
-    inventory.chap_secret = run.context.chap_secret;
-    inventory.luns_in_other_plans = other_luns;
-    inventory.vms_in_other_plans = other_vms;
+    // Validation findings feed only the first step of a VM (Initialize), so
+    // the plan is validated only while one of its VMs has not started:
+    // validating every pass re-indexed every engine VM and PV each second.
+    std::map<std::string, std::vector<Finding>> findings;  // by VM name
+    VmStatusIndex statuses(migration.status());
+    bool unstarted = false;
     for (const forklift::PlanVM& ref : plan.spec().vms()) {
-      if (const EngineView* view = Find(ref); view != nullptr && view->error.empty()) {
-        inventory.vms.push_back(VmInventory{view->vm, view->disks});
+      const EngineView* view = Find(ref);
+      if (view != nullptr && view->error.empty() &&
+          statuses.Find(migration.status(), view->vm.id()) == nullptr) {
+        unstarted = true;
       }
     }
-    std::vector<Finding> findings = ValidatePlan(inventory);
+    if (unstarted) {
+      PlanInventory inventory;
+      inventory.plan_uid = run.context.plan_uid;
+      inventory.engine_version = version_;
+      inventory.all_vms = all_vms_;
+      for (const auto& pv : pvs_) inventory.cluster_pvs.push_back(*pv);
+      inventory.chap_secret = run.context.chap_secret;
+      inventory.luns_in_other_plans = other_luns;
+      inventory.vms_in_other_plans = other_vms;
+      for (const forklift::PlanVM& ref : plan.spec().vms()) {
+        if (const EngineView* view = Find(ref); view != nullptr && view->error.empty()) {
+          inventory.vms.push_back(VmInventory{view->vm, view->disks});
+        }
+      }
+      for (Finding& f : ValidatePlan(inventory)) findings[f.vm].push_back(std::move(f));
+    }
 
-    forklift::MigrationRunStatus next = migration.status();
+    // The run's status, copied only once a VM's record changes it.
+    std::optional<forklift::MigrationRunStatus> next;
+    auto edit = [&]() -> forklift::MigrationRunStatus& {
+      if (!next.has_value()) next = migration.status();
+      return *next;
+    };
     bool record = false;
     bool starts = false;  // a VM of this run starts: the other runs were read as not having it
     bool all_ended = !plan.spec().vms().empty();
@@ -269,44 +321,47 @@ class PlanPass {
         forklift::VMStatus failed;
         failed.set_id(ref.id().empty() ? ref.name() : ref.id());
         failed.set_name(ref.name());
-        if (FindVmStatus(next, failed.id()) == nullptr) {
+        if (statuses.Find(edit(), failed.id()) == nullptr) {
           failed.set_phase(kFailed);
           failed.set_started(Timestamp(now_));
           failed.set_completed(Timestamp(now_));
           failed.mutable_error()->set_phase(kInitialize);
           failed.mutable_error()->add_reasons(absl::StrCat(
               "Critical vm.not_found ", label, ": no VM with that id or name in the engine"));
-          PutVmStatus(&next, failed);
+          statuses.Put(&edit(), failed);
           record = true;
           Note(absl::StrCat("VM ", label, ": not found in the engine"));
         }
         continue;
       }
-      if (const forklift::VMStatus* s = FindVmStatus(migration.status(), view->vm.id())) {
+      if (const forklift::VMStatus* s = statuses.Find(migration.status(), view->vm.id())) {
         o.status = *s;
       }
       if (VmEnded(o.status)) continue;
       all_ended = false;
       // Recorded LUNs no longer attached: their single-disk reads too.
       for (const ovirt::DiskAttachment& a : o.status.lun_attachments()) ReadDisk(a.id(), view);
-      o.source = view->vm;
-      o.disks = view->disks;
       o.engine_error = !engine_error_.empty() ? engine_error_ : view->error;
       o.cancel_requested = cancel_ids.count(view->vm.id()) > 0 ||
                            cancel_names.count(view->vm.name()) > 0;
       o.cancel_by = KeyOf(migration.metadata());
-      for (const Finding& f : findings) {
-        if (f.vm == view->vm.name()) o.findings.push_back(f);
-      }
+      if (auto f = findings.find(view->vm.name()); f != findings.end()) o.findings = f->second;
       FillCluster(ns, view->vm.name(), &o);
 
+      // The engine view is lent to the planner, not copied (a VM and its
+      // disks per VM and pass was a fifth of a 1,000-VM plan's time), and
+      // taken back at once: another run may name the same VM.
+      o.source.Swap(&view->vm);
+      o.disks.swap(view->disks);
       LunStep step = PlanLunVm(o, options_);
+      view->vm.Swap(&o.source);
+      view->disks.swap(o.disks);
       const std::string who = absl::StrCat(KeyOf(migration.metadata()), " VM ", view->vm.name());
       if (step.kind == LunStep::Kind::kWait) continue;
       if (step.kind == LunStep::Kind::kRecord) {
         // Every VM's record goes into the one status write of this pass (a
         // write per VM and pass made a plan of n VMs take n passes a step).
-        PutVmStatus(&next, step.status);
+        statuses.Put(&edit(), step.status);
         record = true;
         starts |= o.status.id().empty() && !VmEnded(step.status);
         Note(absl::StrCat(who, ": ", step.what));
@@ -316,8 +371,8 @@ class PlanPass {
     }
     if (record) {
       forklift::Migration updated = migration;
-      if (updated.status().started().empty()) next.set_started(Timestamp(now_));
-      *updated.mutable_status() = next;
+      if (updated.status().started().empty()) edit().set_started(Timestamp(now_));
+      *updated.mutable_status() = std::move(edit());
       // Which run may start a VM was decided from the other runs' statuses
       // as read; a read that lags could miss that one of them started it
       // (found by the sweep: mixed seed 4798). So a start is fenced by
