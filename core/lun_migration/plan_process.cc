@@ -265,16 +265,16 @@ class PlanPass {
                                    ? absl::InfiniteFuture()
                                    : ParseTimestamp(migration.spec().cutover());
 
-    // Validation findings feed only the first step of a VM (Initialize), so
-    // the plan is validated only while one of its VMs has not started:
-    // validating every pass re-indexed every engine VM and PV each second.
+    // Validation findings feed only the first step of a VM (Initialize: a
+    // VM the engine has with no status yet, readable or not), so the plan is
+    // validated only while one has not started: validating every pass
+    // re-indexed every engine VM and PV each second.
     std::map<std::string, std::vector<Finding>> findings;  // by VM name
     VmStatusIndex statuses(migration.status());
     bool unstarted = false;
     for (const forklift::PlanVM& ref : plan.spec().vms()) {
       const EngineView* view = Find(ref);
-      if (view != nullptr && view->error.empty() &&
-          statuses.Find(migration.status(), view->vm.id()) == nullptr) {
+      if (view != nullptr && statuses.Find(migration.status(), view->vm.id()) == nullptr) {
         unstarted = true;
       }
     }
@@ -321,7 +321,8 @@ class PlanPass {
         forklift::VMStatus failed;
         failed.set_id(ref.id().empty() ? ref.name() : ref.id());
         failed.set_name(ref.name());
-        if (statuses.Find(edit(), failed.id()) == nullptr) {
+        if (statuses.Find(next.has_value() ? *next : migration.status(), failed.id()) ==
+            nullptr) {
           failed.set_phase(kFailed);
           failed.set_started(Timestamp(now_));
           failed.set_completed(Timestamp(now_));

@@ -47,7 +47,7 @@ enum class Step {
   kRecordDestination,  // write status.switchover.side = Destination (CAS)
   kContinueCopy,       // make sure the copy job runs (start it again if its agent died)
   kWait,               // the handover is in libvirt's hands: look again later
-  kRequestReports,     // the reports disagree in time: ask both agents for fresh ones
+  kRequestReports,     // the reports disagree in time: ask the older one's agent again
   kAbortCopy,
   kDestroyTarget,
   kDestroySource,
