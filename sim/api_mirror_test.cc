@@ -5,23 +5,16 @@
 
 #include "api/core.pb.h"
 #include "core/ports/clock.h"
+#include "core/ports/test_objects.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace ferry::sim {
 namespace {
 
+using ::ferry::ports::TestPvc;
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-
-k8s::PersistentVolumeClaim Pvc(const std::string& name) {
-  k8s::PersistentVolumeClaim pvc;
-  pvc.mutable_metadata()->set_name(name);
-  pvc.mutable_metadata()->set_namespace_("ns");
-  pvc.mutable_spec()->add_access_modes("ReadWriteOnce");
-  (*pvc.mutable_spec()->mutable_resources()->mutable_requests())["storage"] = "1Gi";
-  return pvc;
-}
 
 k8s::PersistentVolume Pv(const std::string& name) {
   k8s::PersistentVolume pv;
@@ -42,8 +35,8 @@ std::string Phase(const ApiMirror& mirror, const std::string& key) {
 TEST(ApiMirror, FirstSyncListsEverythingThenOnlyChangesCount) {
   ports::ManualClock clock;
   fakes::FakeKubeApi api(clock);
-  ASSERT_TRUE(api.Create(Pvc("a")).ok());
-  ASSERT_TRUE(api.Create(Pvc("b")).ok());
+  ASSERT_TRUE(api.Create(TestPvc("a")).ok());
+  ASSERT_TRUE(api.Create(TestPvc("b")).ok());
   ASSERT_TRUE(api.Create(Pv("pv-1")).ok());
   ApiMirror mirror(api, {"PersistentVolumeClaim", "PersistentVolume"});
   ASSERT_TRUE(mirror.Sync().ok());
@@ -58,7 +51,7 @@ TEST(ApiMirror, FirstSyncListsEverythingThenOnlyChangesCount) {
   a.mutable_status()->set_phase("Bound");
   ASSERT_TRUE(api.UpdateStatus(a).ok());
   ASSERT_TRUE(api.Delete({"PersistentVolumeClaim", "ns", "b"}).ok());
-  ASSERT_TRUE(api.Create(Pvc("c")).ok());
+  ASSERT_TRUE(api.Create(TestPvc("c")).ok());
   ASSERT_TRUE(mirror.Sync().ok());
   EXPECT_THAT(Keys(mirror.Changed("PersistentVolumeClaim")), ElementsAre("ns/a", "ns/b", "ns/c"));
   EXPECT_THAT(mirror.Changed("PersistentVolume"), IsEmpty());
@@ -71,12 +64,12 @@ TEST(ApiMirror, FirstSyncListsEverythingThenOnlyChangesCount) {
 TEST(ApiMirror, ListsAfreshWhenTheWatchHistoryWasCompactedPastIt) {
   ports::ManualClock clock;
   fakes::FakeKubeApi api(clock, {.watch_history = 2});
-  ASSERT_TRUE(api.Create(Pvc("a")).ok());
-  ASSERT_TRUE(api.Create(Pvc("b")).ok());
+  ASSERT_TRUE(api.Create(TestPvc("a")).ok());
+  ASSERT_TRUE(api.Create(TestPvc("b")).ok());
   ApiMirror mirror(api, {"PersistentVolumeClaim"});
   ASSERT_TRUE(mirror.Sync().ok());
   ASSERT_TRUE(api.Delete({"PersistentVolumeClaim", "ns", "a"}).ok());
-  for (const char* name : {"c", "d", "e"}) ASSERT_TRUE(api.Create(Pvc(name)).ok());
+  for (const char* name : {"c", "d", "e"}) ASSERT_TRUE(api.Create(TestPvc(name)).ok());
   ASSERT_TRUE(mirror.Sync().ok());  // the watch is OutOfRange: a fresh list
   EXPECT_THAT(Keys(mirror.Changed("PersistentVolumeClaim")),
               ElementsAre("ns/a", "ns/b", "ns/c", "ns/d", "ns/e"));

@@ -45,14 +45,6 @@ struct ActiveRun {
   LunPlanContext context;
 };
 
-const forklift::VMStatus* FindVmStatus(const forklift::MigrationRunStatus& status,
-                                       const std::string& id) {
-  for (const forklift::VMStatus& v : status.vms()) {
-    if (v.id() == id) return &v;
-  }
-  return nullptr;
-}
-
 // A run's VM statuses by VM id, for one MigrationRunStatus and its copies
 // (the same positions): looked up, never iterated. A scan per VM made every
 // pass quadratic in the plan's size. The first of an id wins, as in a scan.
@@ -82,16 +74,6 @@ class VmStatusIndex {
  private:
   absl::flat_hash_map<std::string, int> at_;
 };
-
-void PutVmStatus(forklift::MigrationRunStatus* status, const forklift::VMStatus& vm) {
-  for (forklift::VMStatus& v : *status->mutable_vms()) {
-    if (v.id() == vm.id()) {
-      v = vm;
-      return;
-    }
-  }
-  *status->add_vms() = vm;
-}
 
 // The fence (see PlanPass::Act): each Migration written back exactly as it
 // was read, a no-op that fails with Conflict unless that read is current.
@@ -493,9 +475,10 @@ class PlanPass {
       absl::StatusOr<ports::ObjectPtr> got = api.Get(key);
       if (got.ok()) {
         forklift::Migration m = *ports::As<forklift::Migration>(*got);
-        if (const forklift::VMStatus* vm = FindVmStatus(m.status(), vm_id)) {
-          PutVmStatus(m.mutable_status(),
-                      RecordFailure(*vm, s->failure_step, std::string(status.message())));
+        VmStatusIndex statuses(m.status());
+        if (const forklift::VMStatus* vm = statuses.Find(m.status(), vm_id)) {
+          statuses.Put(m.mutable_status(),
+                       RecordFailure(*vm, s->failure_step, std::string(status.message())));
           (void)api.UpdateStatus(m);
         }
       }

@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "api/core.pb.h"
+#include "core/ports/test_objects.h"
 #include "gmock/gmock.h"
 
 namespace ferry::ports {
@@ -11,15 +12,6 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
-
-k8s::PersistentVolumeClaim Pvc(const std::string& name, const std::string& ns = "ns") {
-  k8s::PersistentVolumeClaim pvc;
-  pvc.mutable_metadata()->set_name(name);
-  pvc.mutable_metadata()->set_namespace_(ns);
-  pvc.mutable_spec()->add_access_modes("ReadWriteOnce");
-  (*pvc.mutable_spec()->mutable_resources()->mutable_requests())["storage"] = "1Gi";
-  return pvc;
-}
 
 k8s::PersistentVolumeClaim Copy(const ObjectPtr& object) {
   return *As<k8s::PersistentVolumeClaim>(object);
@@ -34,7 +26,7 @@ int64_t Version(const ObjectPtr& object) {
 const ObjectKey kKey{"PersistentVolumeClaim", "ns", "a"};
 
 TEST_P(KubeApiConformance, CreateFillsServerFieldsAndDropsStatus) {
-  k8s::PersistentVolumeClaim pvc = Pvc("a");
+  k8s::PersistentVolumeClaim pvc = TestPvc("a");
   pvc.mutable_status()->set_phase("Bound");
   absl::StatusOr<ObjectPtr> created = api_->Create(pvc);
   ASSERT_TRUE(created.ok()) << created.status();
@@ -52,9 +44,9 @@ TEST_P(KubeApiConformance, CreateFillsServerFieldsAndDropsStatus) {
 }
 
 TEST_P(KubeApiConformance, CreateOfAnExistingNameIsAlreadyExists) {
-  ASSERT_TRUE(api_->Create(Pvc("a")).ok());
-  EXPECT_EQ(api_->Create(Pvc("a")).status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_TRUE(api_->Create(Pvc("a", "other")).ok());  // same name, other namespace
+  ASSERT_TRUE(api_->Create(TestPvc("a")).ok());
+  EXPECT_EQ(api_->Create(TestPvc("a")).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_TRUE(api_->Create(TestPvc("a", "other")).ok());  // same name, other namespace
 }
 
 TEST_P(KubeApiConformance, GetOfAMissingObjectIsNotFound) {
@@ -62,14 +54,14 @@ TEST_P(KubeApiConformance, GetOfAMissingObjectIsNotFound) {
 }
 
 TEST_P(KubeApiConformance, InvalidObjectIsRefusedAndNotStored) {
-  k8s::PersistentVolumeClaim pvc = Pvc("a");
+  k8s::PersistentVolumeClaim pvc = TestPvc("a");
   pvc.mutable_spec()->clear_access_modes();
   EXPECT_EQ(api_->Create(pvc).status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(api_->Get(kKey).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_P(KubeApiConformance, UpdateWithAStaleResourceVersionIsAConflict) {
-  const ObjectPtr created = *api_->Create(Pvc("a"));
+  const ObjectPtr created = *api_->Create(TestPvc("a"));
   k8s::PersistentVolumeClaim first = Copy(created);
   first.mutable_metadata()->mutable_labels()->insert({"x", "1"});
   ASSERT_TRUE(api_->Update(first).ok());
@@ -80,24 +72,24 @@ TEST_P(KubeApiConformance, UpdateWithAStaleResourceVersionIsAConflict) {
 }
 
 TEST_P(KubeApiConformance, UpdateNeedsAResourceVersion) {
-  ASSERT_TRUE(api_->Create(Pvc("a")).ok());
-  EXPECT_EQ(api_->Update(Pvc("a")).status().code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(api_->Create(TestPvc("a")).ok());
+  EXPECT_EQ(api_->Update(TestPvc("a")).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST_P(KubeApiConformance, UpdateOfAMissingObjectIsNotFound) {
-  k8s::PersistentVolumeClaim pvc = Pvc("a");
+  k8s::PersistentVolumeClaim pvc = TestPvc("a");
   pvc.mutable_metadata()->set_resource_version("1");
   EXPECT_EQ(api_->Update(pvc).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_P(KubeApiConformance, NoOpUpdateKeepsTheResourceVersion) {
-  const ObjectPtr created = *api_->Create(Pvc("a"));
+  const ObjectPtr created = *api_->Create(TestPvc("a"));
   const ObjectPtr again = *api_->Update(Copy(created));
   EXPECT_EQ(Version(again), Version(created));
 }
 
 TEST_P(KubeApiConformance, SpecChangesBumpGenerationMetadataChangesDoNot) {
-  const ObjectPtr created = *api_->Create(Pvc("a"));
+  const ObjectPtr created = *api_->Create(TestPvc("a"));
   k8s::PersistentVolumeClaim labelled = Copy(created);
   (*labelled.mutable_metadata()->mutable_labels())["x"] = "1";
   const ObjectPtr after_label = *api_->Update(labelled);
@@ -110,7 +102,7 @@ TEST_P(KubeApiConformance, SpecChangesBumpGenerationMetadataChangesDoNot) {
 }
 
 TEST_P(KubeApiConformance, UpdateKeepsStatusAndUpdateStatusKeepsSpec) {
-  const ObjectPtr created = *api_->Create(Pvc("a"));
+  const ObjectPtr created = *api_->Create(TestPvc("a"));
   k8s::PersistentVolumeClaim with_status = Copy(created);
   with_status.mutable_status()->set_phase("Bound");
   with_status.mutable_spec()->set_volume_name("pv-1");  // ignored by UpdateStatus
@@ -128,20 +120,20 @@ TEST_P(KubeApiConformance, UpdateKeepsStatusAndUpdateStatusKeepsSpec) {
 }
 
 TEST_P(KubeApiConformance, ResourceVersionsIncreaseAcrossObjectsAndKinds) {
-  const ObjectPtr a = *api_->Create(Pvc("a"));
+  const ObjectPtr a = *api_->Create(TestPvc("a"));
   k8s::PersistentVolume pv;
   pv.mutable_metadata()->set_name("pv-1");
   (*pv.mutable_spec()->mutable_capacity())["storage"] = "1Gi";
   pv.mutable_spec()->add_access_modes("ReadWriteOnce");
   pv.mutable_spec()->mutable_host_path()->set_path("/mnt/pv-1");
   const ObjectPtr p = *api_->Create(pv);
-  const ObjectPtr b = *api_->Create(Pvc("b"));
+  const ObjectPtr b = *api_->Create(TestPvc("b"));
   EXPECT_LT(Version(a), Version(p));
   EXPECT_LT(Version(p), Version(b));
 }
 
 TEST_P(KubeApiConformance, DeleteRemovesAndChecksItsPrecondition) {
-  const ObjectPtr created = *api_->Create(Pvc("a"));
+  const ObjectPtr created = *api_->Create(TestPvc("a"));
   EXPECT_EQ(api_->Delete(kKey, "999999").code(), absl::StatusCode::kAborted);
   EXPECT_TRUE(api_->Delete(kKey, MetadataOf(*created).resource_version()).ok());
   EXPECT_EQ(api_->Get(kKey).status().code(), absl::StatusCode::kNotFound);
@@ -149,7 +141,7 @@ TEST_P(KubeApiConformance, DeleteRemovesAndChecksItsPrecondition) {
 }
 
 TEST_P(KubeApiConformance, FinalizersHoldAnObjectUntilRemoved) {
-  k8s::PersistentVolumeClaim pvc = Pvc("a");
+  k8s::PersistentVolumeClaim pvc = TestPvc("a");
   pvc.mutable_metadata()->add_finalizers("kubernetes.io/pvc-protection");
   ASSERT_TRUE(api_->Create(pvc).ok());
   ASSERT_TRUE(api_->Delete(kKey).ok());
@@ -169,7 +161,7 @@ TEST_P(KubeApiConformance, FinalizersHoldAnObjectUntilRemoved) {
 TEST_P(KubeApiConformance, ListIsOrderedAndFilteredByNamespaceAndLabels) {
   for (const char* ns : {"b-ns", "a-ns"}) {
     for (const char* name : {"z", "y"}) {
-      k8s::PersistentVolumeClaim pvc = Pvc(name, ns);
+      k8s::PersistentVolumeClaim pvc = TestPvc(name, ns);
       (*pvc.mutable_metadata()->mutable_labels())["tier"] = name;
       ASSERT_TRUE(api_->Create(pvc).ok());
     }
@@ -194,7 +186,7 @@ TEST_P(KubeApiConformance, ListIsOrderedAndFilteredByNamespaceAndLabels) {
 
 TEST_P(KubeApiConformance, WatchReturnsEveryChangeAfterAListInOrder) {
   const ObjectList start = *api_->List("PersistentVolumeClaim", "", {});
-  const ObjectPtr created = *api_->Create(Pvc("a"));
+  const ObjectPtr created = *api_->Create(TestPvc("a"));
   k8s::PersistentVolumeClaim changed = Copy(created);
   (*changed.mutable_metadata()->mutable_labels())["x"] = "1";
   ASSERT_TRUE(api_->Update(changed).ok());

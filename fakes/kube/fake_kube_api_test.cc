@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/core.pb.h"
 #include "core/ports/kube_api_conformance.h"
+#include "core/ports/test_objects.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -18,6 +19,7 @@ using ports::KubeApiConformance;
 using ports::KubeApiFactory;
 using ports::ObjectKey;
 using ports::ObjectPtr;
+using ports::TestPvc;
 using testing::ElementsAre;
 using testing::HasSubstr;
 
@@ -30,15 +32,6 @@ INSTANTIATE_TEST_SUITE_P(Fake, KubeApiConformance,
                          testing::Values(KubeApiFactory([] {
                            return std::make_unique<FakeKubeApi>(SharedClock());
                          })));
-
-k8s::PersistentVolumeClaim Pvc(const std::string& name) {
-  k8s::PersistentVolumeClaim pvc;
-  pvc.mutable_metadata()->set_name(name);
-  pvc.mutable_metadata()->set_namespace_("ns");
-  pvc.mutable_spec()->add_access_modes("ReadWriteOnce");
-  (*pvc.mutable_spec()->mutable_resources()->mutable_requests())["storage"] = "1Gi";
-  return pvc;
-}
 
 k8s::PersistentVolumeClaim Copy(const ObjectPtr& object) {
   return *ports::As<k8s::PersistentVolumeClaim>(object);
@@ -68,9 +61,9 @@ TEST(FakeKubeApi, FaultHookFailsTheCallAndChangesNothing) {
                ? absl::UnavailableError("injected: etcd leader lost")
                : absl::OkStatus();
   });
-  ASSERT_TRUE(api.Create(Pvc("a")).ok());
+  ASSERT_TRUE(api.Create(TestPvc("a")).ok());
   const int64_t before = api.resource_version();
-  EXPECT_EQ(api.Create(Pvc("b")).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(api.Create(TestPvc("b")).status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(api.resource_version(), before);
   EXPECT_EQ(api.Get({"PersistentVolumeClaim", "ns", "b"}).status().code(),
             absl::StatusCode::kNotFound);
@@ -82,8 +75,8 @@ TEST(FakeKubeApi, DelayHookChargesLatencyToTheCallerAndChangesNothingElse) {
   api.SetDelayHook([](const FakeKubeApi::Call& call) {
     return call.verb == "create" ? absl::Seconds(3) : absl::ZeroDuration();
   });
-  ASSERT_TRUE(api.Create(Pvc("a")).ok());
-  ASSERT_TRUE(api.Create(Pvc("b")).ok());
+  ASSERT_TRUE(api.Create(TestPvc("a")).ok());
+  ASSERT_TRUE(api.Create(TestPvc("b")).ok());
   ASSERT_TRUE(api.Get({"PersistentVolumeClaim", "ns", "a"}).ok());
   EXPECT_EQ(api.TakeLatency(), absl::Seconds(6));
   EXPECT_EQ(api.TakeLatency(), absl::ZeroDuration());  // taken once
@@ -95,9 +88,9 @@ TEST(FakeKubeApi, DelayedWatchDeliversEventsOnlyOnceTheyAreOldEnough) {
   FakeKubeApi api(clock);
   api.set_watch_delay(absl::Seconds(5));
   const std::string start = api.List("PersistentVolumeClaim", "", {})->resource_version;
-  ASSERT_TRUE(api.Create(Pvc("a")).ok());
+  ASSERT_TRUE(api.Create(TestPvc("a")).ok());
   clock.Advance(absl::Seconds(2));
-  ASSERT_TRUE(api.Create(Pvc("b")).ok());
+  ASSERT_TRUE(api.Create(TestPvc("b")).ok());
   EXPECT_TRUE(api.Watch("PersistentVolumeClaim", start)->empty());
   clock.Advance(absl::Seconds(3));
   std::vector<ports::WatchEvent> events = *api.Watch("PersistentVolumeClaim", start);
@@ -113,7 +106,7 @@ TEST(FakeKubeApi, WatchFromACompactedVersionIsOutOfRange) {
   ports::ManualClock clock;
   FakeKubeApi api(clock, {.watch_history = 2});
   const std::string start = api.List("PersistentVolumeClaim", "", {})->resource_version;
-  for (const char* name : {"a", "b", "c"}) ASSERT_TRUE(api.Create(Pvc(name)).ok());
+  for (const char* name : {"a", "b", "c"}) ASSERT_TRUE(api.Create(TestPvc(name)).ok());
   EXPECT_EQ(api.Watch("PersistentVolumeClaim", start).status().code(),
             absl::StatusCode::kOutOfRange);
   // From the version just before the two kept events, nothing is missing.
@@ -127,7 +120,7 @@ TEST(FakeKubeApi, StaleGetReturnsTheVersionFromBeforeLaterChanges) {
   FakeKubeApi api(clock);
   absl::Duration lag;
   api.SetStaleHook([&lag](const FakeKubeApi::Call&) { return lag; });
-  const ObjectPtr created = *api.Create(Pvc("a"));  // t0, rv 1
+  const ObjectPtr created = *api.Create(TestPvc("a"));  // t0, rv 1
   clock.Advance(absl::Seconds(10));
   k8s::PersistentVolumeClaim respec = Copy(created);
   respec.mutable_spec()->set_volume_name("pv-1");
@@ -161,9 +154,9 @@ TEST(FakeKubeApi, StaleGetOfAnObjectCreatedAfterTheCutoffIsNotFound) {
   FakeKubeApi api(clock);
   absl::Duration lag;
   api.SetStaleHook([&lag](const FakeKubeApi::Call&) { return lag; });
-  ASSERT_TRUE(api.Create(Pvc("a")).ok());
+  ASSERT_TRUE(api.Create(TestPvc("a")).ok());
   clock.Advance(absl::Seconds(10));
-  ASSERT_TRUE(api.Create(Pvc("b")).ok());
+  ASSERT_TRUE(api.Create(TestPvc("b")).ok());
   clock.Advance(absl::Seconds(1));
 
   lag = absl::Seconds(5);
@@ -182,7 +175,7 @@ TEST(FakeKubeApi, StaleReadsStillSeeAnObjectDeletedAfterTheCutoff) {
   FakeKubeApi api(clock);
   absl::Duration lag;
   api.SetStaleHook([&lag](const FakeKubeApi::Call&) { return lag; });
-  const ObjectPtr created = *api.Create(Pvc("a"));
+  const ObjectPtr created = *api.Create(TestPvc("a"));
   clock.Advance(absl::Seconds(10));
   ASSERT_TRUE(api.Delete(kA).ok());  // no finalizers: gone at once, rv 2
   ASSERT_EQ(api.Get(kA).status().code(), absl::StatusCode::kNotFound);
@@ -201,7 +194,7 @@ TEST(FakeKubeApi, StaleReadsOfAFinalizedDeletionSeeEachVersionBeforeIt) {
   FakeKubeApi api(clock);
   absl::Duration lag;
   api.SetStaleHook([&lag](const FakeKubeApi::Call&) { return lag; });
-  k8s::PersistentVolumeClaim protected_pvc = Pvc("a");
+  k8s::PersistentVolumeClaim protected_pvc = TestPvc("a");
   protected_pvc.mutable_metadata()->add_finalizers("kubernetes.io/pvc-protection");
   ASSERT_TRUE(api.Create(protected_pvc).ok());  // t0, rv 1
   clock.Advance(absl::Seconds(10));
@@ -233,7 +226,7 @@ TEST(FakeKubeApi, StaleListFiltersPastLabelsInOrderWithThePastResourceVersion) {
   api.SetStaleHook([&lag](const FakeKubeApi::Call&) { return lag; });
   auto create = [&api](const std::string& ns, const std::string& name,
                        const std::string& app) {
-    k8s::PersistentVolumeClaim pvc = Pvc(name);
+    k8s::PersistentVolumeClaim pvc = TestPvc(name);
     pvc.mutable_metadata()->set_namespace_(ns);
     (*pvc.mutable_metadata()->mutable_labels())["app"] = app;
     return *api.Create(pvc);
@@ -278,7 +271,7 @@ TEST(FakeKubeApi, UpdateOfAStaleReadIsAConflict) {
   FakeKubeApi api(clock);
   absl::Duration lag;
   api.SetStaleHook([&lag](const FakeKubeApi::Call&) { return lag; });
-  k8s::PersistentVolumeClaim first = Copy(*api.Create(Pvc("a")));
+  k8s::PersistentVolumeClaim first = Copy(*api.Create(TestPvc("a")));
   (*first.mutable_metadata()->mutable_labels())["x"] = "1";
   clock.Advance(absl::Seconds(10));
   ASSERT_TRUE(api.Update(first).ok());  // rv 2
@@ -309,7 +302,7 @@ TEST(FakeKubeApi, WritingBackAReadObjectIsANoOpThatConflictsWhenTheReadWasStale)
   FakeKubeApi api(clock);
   absl::Duration lag;
   api.SetStaleHook([&lag](const FakeKubeApi::Call&) { return lag; });
-  ASSERT_TRUE(api.Create(Pvc("a")).ok());  // rv 1
+  ASSERT_TRUE(api.Create(TestPvc("a")).ok());  // rv 1
   clock.Advance(absl::Seconds(10));
   k8s::PersistentVolumeClaim bound = Copy(*api.Get(kA));
   bound.mutable_status()->set_phase("Bound");
@@ -342,12 +335,12 @@ TEST(FakeKubeApi, ZeroOrNegativeLagReadsTheCurrentState) {
     ++consulted;
     return lag;
   });
-  const ObjectPtr created = *api.Create(Pvc("a"));
+  const ObjectPtr created = *api.Create(TestPvc("a"));
   clock.Advance(absl::Seconds(10));
   k8s::PersistentVolumeClaim labelled = Copy(created);
   (*labelled.mutable_metadata()->mutable_labels())["x"] = "1";
   const ObjectPtr updated = *api.Update(labelled);
-  ASSERT_TRUE(api.Create(Pvc("b")).ok());
+  ASSERT_TRUE(api.Create(TestPvc("b")).ok());
 
   for (absl::Duration l : {absl::ZeroDuration(), -absl::Seconds(5)}) {
     lag = l;
@@ -376,7 +369,7 @@ TEST(FakeKubeApi, StaleHookSeesReadsOnlyWithTheFaultHooksCall) {
     staled.push_back(describe(call));
     return absl::Seconds(1);
   });
-  const ObjectPtr a = *api.Create(Pvc("a"));
+  const ObjectPtr a = *api.Create(TestPvc("a"));
   clock.Advance(absl::Seconds(5));
   ASSERT_TRUE(api.Get(kA).ok());
   ASSERT_TRUE(api.List("PersistentVolumeClaim", "ns", {}).ok());
@@ -400,15 +393,15 @@ TEST(FakeKubeApi, StaleReadsGoNoFurtherBackThanTheCompactedHistory) {
   FakeKubeApi api(clock, {.watch_history = 2});
   absl::Duration lag;
   api.SetStaleHook([&lag](const FakeKubeApi::Call&) { return lag; });
-  const ObjectPtr created = *api.Create(Pvc("a"));  // t0, rv 1
+  const ObjectPtr created = *api.Create(TestPvc("a"));  // t0, rv 1
   clock.Advance(absl::Seconds(10));
-  ASSERT_TRUE(api.Create(Pvc("b")).ok());  // t10, rv 2
+  ASSERT_TRUE(api.Create(TestPvc("b")).ok());  // t10, rv 2
   clock.Advance(absl::Seconds(10));
   k8s::PersistentVolumeClaim labelled = Copy(created);
   (*labelled.mutable_metadata()->mutable_labels())["x"] = "1";
   ASSERT_TRUE(api.Update(labelled).ok());  // t20, rv 3
   clock.Advance(absl::Seconds(10));
-  ASSERT_TRUE(api.Create(Pvc("c")).ok());  // t30, rv 4; rv 1 and 2 compacted
+  ASSERT_TRUE(api.Create(TestPvc("c")).ok());  // t30, rv 4; rv 1 and 2 compacted
   clock.Advance(absl::Seconds(10));        // now t40
 
   lag = absl::Seconds(35);  // as of t5, but served as of rv 2, the newest compacted change
@@ -429,7 +422,7 @@ TEST(FakeKubeApi, StaleReadsGoNoFurtherBackThanTheCompactedHistory) {
 TEST(FakeKubeApi, TimestampsComeFromTheInjectedClock) {
   ports::ManualClock clock(absl::FromUnixSeconds(1692260085));  // 2023-08-17T08:14:45Z
   FakeKubeApi api(clock);
-  const ObjectPtr pvc = *api.Create(Pvc("a"));
+  const ObjectPtr pvc = *api.Create(TestPvc("a"));
   EXPECT_EQ(ports::MetadataOf(*pvc).creation_timestamp(), "2023-08-17T08:14:45Z");
 }
 
@@ -437,9 +430,9 @@ TEST(FakeKubeApi, SameCallsGiveByteIdenticalObjects) {
   auto run = [] {
     ports::ManualClock clock;
     FakeKubeApi api(clock);
-    k8s::PersistentVolumeClaim generated = Pvc("");
+    k8s::PersistentVolumeClaim generated = TestPvc("");
     generated.mutable_metadata()->set_generate_name("dest-");
-    EXPECT_TRUE(api.Create(Pvc("a")).ok());
+    EXPECT_TRUE(api.Create(TestPvc("a")).ok());
     return *api.Create(generated);
   };
   const ObjectPtr first = run();
