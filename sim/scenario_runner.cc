@@ -255,7 +255,8 @@ class Run {
         Heal();
       });
     }
-    world_.api().SetStaleHook([this](const fakes::FakeKubeApi::Call&) {
+    world_.api().SetStaleHook([this](const fakes::FakeKubeApi::Call& call) {
+      if (!stale_kind_.empty() && call.key.kind != stale_kind_) return absl::ZeroDuration();
       return observing_ || world_.in_cluster_step() ? absl::ZeroDuration() : stale_lag_;
     });
     world_.Start();
@@ -590,6 +591,7 @@ class Run {
         }
         const uint64_t epoch = ++stale_epoch_;
         stale_lag_ = absl::Seconds(a.stale_reads().lag_seconds());
+        stale_kind_ = a.stale_reads().kind();
         if (a.stale_reads().seconds() > 0) {
           world_.sim().After(absl::Seconds(a.stale_reads().seconds()), "scenario", "reads fresh",
                              [this, epoch] {
@@ -822,6 +824,7 @@ class Run {
   bool healed_ = false;
   std::set<std::pair<std::string, std::string>> partitions_;
   absl::Duration stale_lag_;
+  std::string stale_kind_;  // "" for every kind
   uint64_t stale_epoch_ = 0;
   absl::Time start_;
   std::vector<int> waiting_;

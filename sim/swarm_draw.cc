@@ -220,6 +220,14 @@ class Drawer {
       Action& a = NewAction(at);
       a.mutable_stale_reads()->set_lag_seconds(Round(dice_.LogReal(1, 15)));
       a.mutable_stale_reads()->set_seconds(Round(dice_.LogReal(5, 120)));
+      // Sometimes one informer alone lags: a run a read does not list at
+      // all while the other kinds are current (the LUN plan's locks).
+      if (dice_.Chance(0.4)) {
+        a.mutable_stale_reads()->set_kind(
+            dice_.Pick(HasStorage(r_.workload) && (!HasLun(r_.workload) || dice_.Chance(0.5))
+                           ? kStorageKindsOfApi
+                           : kLunKindsOfApi));
+      }
     } else if (kind == "libvirt.error" || kind == "libvirt.slow") {
       Action& a = NewAction(at);
       auto* f = a.mutable_libvirt_fault();

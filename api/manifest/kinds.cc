@@ -21,6 +21,7 @@ absl::Span<const KindInfo> Table() {
       {"v1", "Pod", true, &k8s::Pod::default_instance()},
       {"v1", "Secret", true, &k8s::Secret::default_instance()},
       {"v1", "Event", true, &k8s::Event::default_instance()},
+      {"coordination.k8s.io/v1", "Lease", true, &k8s::Lease::default_instance()},
       {"storage.k8s.io/v1", "StorageClass", false,
        &k8s::StorageClass::default_instance()},
       {"cdi.kubevirt.io/v1beta1", "DataVolume", true,

@@ -104,6 +104,10 @@ std::string LunObjectName(absl::string_view disk_id) {
   return name;
 }
 
+std::string DataVolumeName(absl::string_view disk_id) {
+  return ToDnsLabel(absl::StrCat("ferry-disk-", disk_id));
+}
+
 k8s::PersistentVolume BuildPv(const Lun& lun, const LunPlanContext& plan) {
   k8s::PersistentVolume pv;
   pv.set_api_version("v1");
@@ -168,6 +172,8 @@ kubevirt::Disk LunDisk(const Lun& lun, uint32_t boot_order) {
   target->set_bus(BusFor(lun.interface));
   target->set_readonly(lun.read_only);
   target->set_reservation(lun.uses_scsi_reservation);
+  // Shareable in oVirt stays shareable (no host cache, as the source had).
+  if (lun.shareable) disk.set_shareable(true);
   if (lun.bootable && boot_order > 0) disk.set_boot_order(boot_order);
   return disk;
 }

@@ -55,6 +55,10 @@ std::string ObjectName(const Lun& lun);
 // The same, from the LUN disk's id alone.
 std::string LunObjectName(absl::string_view disk_id);
 
+// "ferry-disk-<disk id>": the DataVolume copying an image disk, a valid
+// DNS-1123 label.
+std::string DataVolumeName(absl::string_view disk_id);
+
 k8s::PersistentVolume BuildPv(const Lun& lun, const LunPlanContext& plan);
 k8s::PersistentVolumeClaim BuildPvc(const Lun& lun, const LunPlanContext& plan);
 

@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "api/names.h"
 #include "base/status_macros.h"
+#include "core/lun_migration/locks.h"
 #include "core/lun_migration/lun.h"
 #include "core/storage_migration/kube_action.h"
 
@@ -83,6 +84,37 @@ absl::Status WriteBackAsRead(ports::KubeApi& api,
   return absl::OkStatus();
 }
 
+LunPlanContext ContextOf(const forklift::Plan& plan) {
+  LunPlanContext context;
+  context.plan_uid = plan.metadata().uid();
+  context.target_namespace = plan.spec().target_namespace().empty()
+                                 ? NsOf(plan.metadata())
+                                 : plan.spec().target_namespace();
+  auto chap = plan.metadata().annotations().find(kChapSecretAnnotation);
+  if (chap != plan.metadata().annotations().end()) context.chap_secret = chap->second;
+  return context;
+}
+
+// Validation findings as a Plan's conditions, Forklift-style: one per
+// finding id, category Warn or Critical, an item per VM and disk.
+bool IsValidationCondition(const k8s::Condition& c) {
+  return c.category() == "Warn" || c.category() == "Critical";
+}
+
+void MergeFinding(std::map<std::string, k8s::Condition>& by_type, const std::string& type,
+                  const std::string& category, const std::string& item) {
+  k8s::Condition& c = by_type[type];
+  if (c.type().empty()) {
+    c.set_type(type);
+    c.set_status("True");
+    c.set_category(category);
+    c.set_reason(category == "Warn" ? "Warning" : "Critical");
+  }
+  if (std::find(c.items().begin(), c.items().end(), item) != c.items().end()) return;
+  c.add_items(item);
+  c.set_message(absl::StrJoin(c.items(), "; "));
+}
+
 class PlanPass {
  public:
   PlanPass(ports::KubeApi& api, ports::Ovirt& engine, absl::Time now, const LunPlanOptions& options)
@@ -90,7 +122,9 @@ class PlanPass {
 
   absl::StatusOr<std::vector<PlannedStep>> Plan() {
     ASSIGN_OR_RETURN(auto migrations, ports::ListAll<forklift::Migration>(api_, "Migration"));
+    for (const auto& m : migrations) migration_by_uid_[m->metadata().uid()] = m.get();
     std::vector<ActiveRun> runs;
+    std::vector<std::shared_ptr<const forklift::Plan>> idle;  // to validate before a run
     {
       ASSIGN_OR_RETURN(auto plans, ports::ListAll<forklift::Plan>(api_, "Plan"));
       std::map<std::string, std::shared_ptr<const forklift::Plan>> by_key;
@@ -119,25 +153,26 @@ class PlanPass {
         ActiveRun run;
         run.migration = m;
         run.plan = plan->second;
-        run.context.plan_uid = plan->second->metadata().uid();
-        run.context.target_namespace = plan->second->spec().target_namespace().empty()
-                                           ? NsOf(plan->second->metadata())
-                                           : plan->second->spec().target_namespace();
-        auto chap = plan->second->metadata().annotations().find(kChapSecretAnnotation);
-        if (chap != plan->second->metadata().annotations().end()) {
-          run.context.chap_secret = chap->second;
-        }
+        run.context = ContextOf(*plan->second);
         runs.push_back(std::move(run));
       }
+      // A plan with no run is validated once per change of its spec, so
+      // its warnings (and what would block it) show before it runs.
+      for (const auto& [key, plan] : by_key) {
+        if (running_plans.count(key) == 0 &&
+            plan->status().observed_generation() != plan->metadata().generation()) {
+          idle.push_back(plan);
+        }
+      }
     }
-    if (runs.empty()) return std::vector<PlannedStep>{};
+    if (runs.empty() && idle.empty()) return std::vector<PlannedStep>{};
     RETURN_IF_ERROR(ObserveCluster());
     ObserveEngine();
     // What the runs before take, for the ones after: LUN disk id (and
-    // source VM id) -> the run migrating it.
-    std::map<std::string, std::string> claimed_luns, claimed_vms;
+    // source VM id, and target VM "namespace/name") -> the run migrating it.
+    std::map<std::string, std::string> claimed_luns, claimed_vms, claimed_targets;
     for (const ActiveRun& run : runs) {
-      PlanRun(run, runs, claimed_luns, claimed_vms);
+      PlanRun(run, runs, claimed_luns, claimed_vms, claimed_targets);
       const std::string by = absl::StrCat("plan ", KeyOf(run.plan->metadata()), " (Migration ",
                                           KeyOf(run.migration->metadata()), ")");
       const VmStatusIndex statuses(run.migration->status());
@@ -147,8 +182,13 @@ class PlanPass {
         const forklift::VMStatus* status = statuses.Find(run.migration->status(), view->vm.id());
         if (status != nullptr && VmEnded(*status)) continue;
         claimed_vms.emplace(view->vm.id(), by);
+        claimed_targets.emplace(
+            absl::StrCat(run.context.target_namespace, "/", TargetVmName(view->vm.name())), by);
         for (const std::string& id : LunDiskIds(*view, status)) claimed_luns.emplace(id, by);
       }
+    }
+    for (const auto& plan : idle) {
+      ValidateIdle(*plan, claimed_luns, claimed_vms, claimed_targets);
     }
     return std::move(steps_);
   }
@@ -163,6 +203,11 @@ class PlanPass {
     ASSIGN_OR_RETURN(vmis_, ports::ListAll<kubevirt::VirtualMachineInstance>(
                                 api_, "VirtualMachineInstance"));
     ASSIGN_OR_RETURN(pods_, ports::ListAll<k8s::Pod>(api_, "Pod"));
+    ASSIGN_OR_RETURN(ports::ObjectList leases,
+                     api_.List("Lease", options_.lock_namespace, k8s::LabelSelector()));
+    for (const ports::ObjectPtr& item : leases.items) {
+      if (auto lease = ports::As<k8s::Lease>(item)) leases_[lease->metadata().name()] = lease;
+    }
     IndexCluster();
     return absl::OkStatus();
   }
@@ -234,7 +279,8 @@ class PlanPass {
   // `runs` are this pass's runs, in order (`run` among them).
   void PlanRun(const ActiveRun& run, const std::vector<ActiveRun>& runs,
                const std::map<std::string, std::string>& other_luns,
-               const std::map<std::string, std::string>& other_vms) {
+               const std::map<std::string, std::string>& other_vms,
+               const std::map<std::string, std::string>& other_targets) {
     const forklift::Migration& migration = *run.migration;
     const forklift::Plan& plan = *run.plan;
     const std::string& ns = run.context.target_namespace;
@@ -260,21 +306,15 @@ class PlanPass {
         unstarted = true;
       }
     }
+    std::string validation_error;
     if (unstarted) {
-      PlanInventory inventory;
-      inventory.plan_uid = run.context.plan_uid;
-      inventory.engine_version = version_;
-      inventory.all_vms = all_vms_;
-      for (const auto& pv : pvs_) inventory.cluster_pvs.push_back(*pv);
-      inventory.chap_secret = run.context.chap_secret;
-      inventory.luns_in_other_plans = other_luns;
-      inventory.vms_in_other_plans = other_vms;
-      for (const forklift::PlanVM& ref : plan.spec().vms()) {
-        if (const EngineView* view = Find(ref); view != nullptr && view->error.empty()) {
-          inventory.vms.push_back(VmInventory{view->vm, view->disks});
-        }
+      absl::StatusOr<std::vector<Finding>> found =
+          Validate(plan, run.context, &migration, other_luns, other_vms, other_targets);
+      if (found.ok()) {
+        for (Finding& f : *found) findings[f.vm].push_back(std::move(f));
+      } else {
+        validation_error = found.status().ToString();
       }
-      for (Finding& f : ValidatePlan(inventory)) findings[f.vm].push_back(std::move(f));
     }
 
     // The run's status, copied only once a VM's record changes it.
@@ -285,6 +325,8 @@ class PlanPass {
     };
     bool record = false;
     bool starts = false;  // a VM of this run starts: the other runs were read as not having it
+    std::vector<std::string> locks;  // to take before the write: the starting VMs' and LUNs'
+    std::set<std::string> ended_locks;  // the locks of VMs of this run that ended
     bool all_ended = !plan.spec().vms().empty();
     for (const forklift::PlanVM& ref : plan.spec().vms()) {
       VmObservation o;
@@ -320,7 +362,10 @@ class PlanPass {
       if (const forklift::VMStatus* s = statuses.Find(migration.status(), view->vm.id())) {
         o.status = *s;
       }
-      if (VmEnded(o.status)) continue;
+      if (VmEnded(o.status)) {
+        for (std::string& name : LocksOf(o.status)) ended_locks.insert(std::move(name));
+        continue;
+      }
       all_ended = false;
       // Recorded LUNs no longer attached: their single-disk reads too.
       for (const ovirt::DiskAttachment& a : o.status.lun_attachments()) ReadDisk(a.id(), view);
@@ -329,6 +374,7 @@ class PlanPass {
                            cancel_names.count(view->vm.name()) > 0;
       o.cancel_by = KeyOf(migration.metadata());
       if (auto f = findings.find(view->vm.name()); f != findings.end()) o.findings = f->second;
+      o.validation_error = validation_error;
       FillCluster(ns, view->vm.name(), &o);
 
       // The engine view is lent to the planner, not copied (a VM and its
@@ -346,7 +392,10 @@ class PlanPass {
         // write per VM and pass made a plan of n VMs take n passes a step).
         statuses.Put(&edit(), step.status);
         record = true;
-        starts |= o.status.id().empty() && !VmEnded(step.status);
+        if (o.status.id().empty() && !VmEnded(step.status)) {
+          starts = true;
+          for (std::string& name : LocksOf(step.status)) locks.push_back(std::move(name));
+        }
         Note(absl::StrCat(who, ": ", step.what));
         continue;
       }
@@ -367,10 +416,183 @@ class PlanPass {
           if (other.migration != run.migration) fence.push_back(other.migration);
         }
       }
-      AddStatusWrite(updated, "record", std::move(fence));
+      AddStatusWrite(updated, "record", std::move(fence), std::move(locks),
+                     migration.metadata().uid());
       return;
     }
-    if (all_ended) Finish(migration, plan);
+    // A VM that ended gives its locks back (all of them once every VM
+    // ended: the run ends only when it holds none).
+    bool held = false;
+    for (const auto& [name, lease] : leases_) {
+      if (lease->spec().holder_identity() != migration.metadata().uid()) continue;
+      held = true;
+      if (all_ended || ended_locks.count(name) > 0) ReleaseLock(migration, name);
+    }
+    if (all_ended && !held) Finish(migration, plan);
+  }
+
+  // The plan's findings: `self` is its running Migration (null for a plan
+  // validated before it runs). An error: validation could not run now.
+  absl::StatusOr<std::vector<Finding>> Validate(
+      const forklift::Plan& plan, const LunPlanContext& context, const forklift::Migration* self,
+      const std::map<std::string, std::string>& other_luns,
+      const std::map<std::string, std::string>& other_vms,
+      const std::map<std::string, std::string>& other_targets) {
+    PlanInventory inventory;
+    inventory.plan_uid = context.plan_uid;
+    inventory.target_namespace = context.target_namespace;
+    inventory.engine_version = version_;
+    inventory.all_vms = all_vms_;
+    for (const auto& pv : pvs_) inventory.cluster_pvs.push_back(*pv);
+    ASSIGN_OR_RETURN(inventory.chap_secret, ReadChapSecret(context));
+    inventory.luns_in_other_plans = other_luns;
+    inventory.vms_in_other_plans = other_vms;
+    inventory.targets_of_other_plans = other_targets;
+    const std::string self_uid = self != nullptr ? self->metadata().uid() : "";
+    for (const forklift::PlanVM& ref : plan.spec().vms()) {
+      const EngineView* view = Find(ref);
+      if (view == nullptr || !view->error.empty()) continue;
+      inventory.vms.push_back(VmInventory{view->vm, view->disks});
+      // Locks another run holds: it may have started the VM or its LUNs
+      // while a lagging read does not even list that run.
+      const std::string& vm_id = view->vm.id();
+      if (auto by = LockHolder(VmLockName(vm_id), self_uid, vm_id)) {
+        inventory.vms_in_other_plans.emplace(vm_id, *by);
+      }
+      for (const auto& [id, disk] : view->disks) {
+        if (disk.storage_type() != "lun") continue;
+        if (auto by = LockHolder(LunLockName(id), self_uid, vm_id)) {
+          inventory.luns_in_other_plans.emplace(id, *by);
+        }
+      }
+    }
+    if (self != nullptr) {
+      for (const forklift::VMStatus& v : self->status().vms()) {
+        if (v.phase() == kFailed || v.phase() == kCanceled) continue;
+        for (const ovirt::DiskAttachment& a : v.lun_attachments()) {
+          inventory.luns_started_in_this_run.emplace(a.id(), v.name());
+        }
+      }
+    }
+    inventory.find_object = [this](const std::string& kind, const std::string& ns,
+                                   const std::string& name) -> const k8s::ObjectMeta* {
+      const std::string key = absl::StrCat(ns, "/", name);
+      if (kind == "PersistentVolume") {
+        auto it = pv_by_name_.find(name);
+        return it == pv_by_name_.end() ? nullptr : &it->second->metadata();
+      }
+      if (kind == "PersistentVolumeClaim") {
+        auto it = pvc_by_key_.find(key);
+        return it == pvc_by_key_.end() ? nullptr : &it->second->metadata();
+      }
+      if (kind == "DataVolume") {
+        auto it = dv_by_key_.find(key);
+        return it == dv_by_key_.end() ? nullptr : &it->second->metadata();
+      }
+      auto it = vm_by_key_.find(key);
+      return it == vm_by_key_.end() ? nullptr : &it->second->metadata();
+    };
+    return ValidatePlan(inventory);
+  }
+
+  // What validation needs of the plan's CHAP Secret (never the password).
+  absl::StatusOr<ChapSecret> ReadChapSecret(const LunPlanContext& context) {
+    ChapSecret secret;
+    secret.name = context.chap_secret;
+    if (secret.name.empty()) return secret;
+    absl::StatusOr<ports::ObjectPtr> got =
+        api_.Get({"Secret", context.target_namespace, secret.name});
+    if (got.status().code() == absl::StatusCode::kNotFound) return secret;
+    if (!got.ok()) {
+      return absl::Status(got.status().code(),
+                          absl::StrCat("reading CHAP Secret ", context.target_namespace, "/",
+                                       secret.name, ": ", got.status().message()));
+    }
+    const auto typed = ports::As<k8s::Secret>(*got);
+    secret.found = typed != nullptr;
+    if (typed == nullptr) return secret;
+    auto user = typed->data().find(kChapUsernameKey);
+    auto password = typed->data().find(kChapPasswordKey);
+    secret.has_username = user != typed->data().end();
+    if (secret.has_username) secret.username = user->second;
+    secret.has_password = password != typed->data().end() && !password->second.empty();
+    return secret;
+  }
+
+  // Who holds lock `name`, as read, if another run that has not ended
+  // `vm_id` does; nullopt when it is free or `self_uid`'s. A holder this
+  // read does not list (a lagging read, or a Migration deleted mid-run)
+  // still holds it.
+  std::optional<std::string> LockHolder(const std::string& name, const std::string& self_uid,
+                                        const std::string& vm_id) const {
+    auto it = leases_.find(name);
+    if (it == leases_.end()) return std::nullopt;
+    const std::string& holder = it->second->spec().holder_identity();
+    if (holder == self_uid) return std::nullopt;
+    const std::string lease = absl::StrCat("Lease ", options_.lock_namespace, "/", name);
+    auto m = migration_by_uid_.find(holder);
+    if (m == migration_by_uid_.end()) {
+      return absl::StrCat("a run this read does not list (", lease, ", holder uid ", holder,
+                          "; if that Migration was deleted mid-run, restore the VM in oVirt, "
+                          "then delete the Lease)");
+    }
+    for (const forklift::VMStatus& v : m->second->status().vms()) {
+      // The holder ended the VM: it gives the lock back in its next pass.
+      if (v.id() == vm_id && VmEnded(v)) return std::nullopt;
+    }
+    return absl::StrCat("Migration ", KeyOf(m->second->metadata()), " (", lease, ")");
+  }
+
+  // A plan with no run: its findings become its conditions, once per spec
+  // change (observedGeneration), so warnings show before it runs.
+  void ValidateIdle(const forklift::Plan& plan,
+                    const std::map<std::string, std::string>& other_luns,
+                    const std::map<std::string, std::string>& other_vms,
+                    const std::map<std::string, std::string>& other_targets) {
+    if (!engine_error_.empty()) return;  // validated once the engine answers
+    absl::StatusOr<std::vector<Finding>> findings =
+        Validate(plan, ContextOf(plan), nullptr, other_luns, other_vms, other_targets);
+    if (!findings.ok()) return;
+    std::map<std::string, k8s::Condition> by_type;
+    for (const forklift::PlanVM& ref : plan.spec().vms()) {
+      if (Find(ref) != nullptr) continue;
+      const std::string label = ref.id().empty() ? ref.name() : ref.id();
+      MergeFinding(by_type, "vm.not_found", "Critical",
+                   absl::StrCat("VM ", label, ": no VM with that id or name in the engine"));
+    }
+    for (const Finding& f : *findings) {
+      MergeFinding(by_type, f.id, f.category == Category::kCritical ? "Critical" : "Warn",
+                   absl::StrCat("VM ", f.vm, f.disk.empty() ? "" : " disk ", f.disk, ": ",
+                                f.message));
+    }
+    forklift::Plan p = plan;
+    auto* conditions = p.mutable_status()->mutable_conditions();
+    for (int i = conditions->size() - 1; i >= 0; --i) {
+      if (IsValidationCondition(conditions->Get(i))) conditions->DeleteSubrange(i, 1);
+    }
+    for (auto& [type, c] : by_type) {
+      c.set_last_transition_time(Timestamp(now_));
+      *conditions->Add() = std::move(c);
+    }
+    p.mutable_status()->set_observed_generation(plan.metadata().generation());
+    AddStatusWrite(p, absl::StrCat("plan ", KeyOf(plan.metadata()), " validated: ",
+                                   findings->size(), " finding(s)"));
+  }
+
+  // Gives lock `name` back (the Lease as read: a precondition on its
+  // resourceVersion, so a lock another run took since is never deleted).
+  void ReleaseLock(const forklift::Migration& migration, const std::string& name) {
+    ports::KubeApi& api = api_;
+    const ports::ObjectKey key{"Lease", options_.lock_namespace, name};
+    const std::string version = leases_.at(name)->metadata().resource_version();
+    PlannedStep planned;
+    planned.what = absl::StrCat(KeyOf(migration.metadata()), ": release lock Lease ", key.namespace_,
+                                "/", name);
+    planned.run = [&api, key, version]() -> absl::Status {
+      absl::Status status = api.Delete(key, version);
+      return status.code() == absl::StatusCode::kNotFound ? absl::OkStatus() : status;
+    };
+    steps_.push_back(std::move(planned));
   }
 
   // What the planner of one VM needs of the cluster: its own LUN objects (by
@@ -413,6 +635,7 @@ class PlanPass {
     for (const auto& pv : pvs_) pv_by_name_[pv->metadata().name()] = pv.get();
     for (const auto& pvc : pvcs_) pvc_by_key_[KeyOf(pvc->metadata())] = pvc.get();
     for (const auto& vm : vms_) vm_by_key_[KeyOf(vm->metadata())] = vm.get();
+    for (const auto& dv : dvs_) dv_by_key_[KeyOf(dv->metadata())] = dv.get();
     for (const auto& vmi : vmis_) vmi_keys_.insert(KeyOf(vmi->metadata()));
     for (const auto& pod : pods_) {
       const std::string& phase = pod->status().phase();
@@ -498,7 +721,22 @@ class PlanPass {
     const std::string type = failed > 0 ? "Failed" : canceled > 0 ? "Canceled" : "Succeeded";
     const std::string message = absl::StrCat(completed, " VM(s) migrated, ", failed,
                                              " failed, ", canceled, " canceled");
+    // The run's outcome replaces the last one; the validation conditions
+    // (warnings and criticals) stay, with the run's own warnings added.
+    // The run's outcome comes first and replaces the last one; the
+    // validation conditions (warnings and criticals) stay after it, with
+    // the run's own warnings added.
     auto set_condition = [&](google::protobuf::RepeatedPtrField<k8s::Condition>* conditions) {
+      std::map<std::string, k8s::Condition> by_type;
+      for (const k8s::Condition& c : *conditions) {
+        if (IsValidationCondition(c)) by_type[c.type()] = c;
+      }
+      for (const forklift::VMStatus& v : migration.status().vms()) {
+        for (const k8s::Condition& c : v.conditions()) {
+          if (c.category() != "Warn") continue;
+          MergeFinding(by_type, c.type(), "Warn", absl::StrCat("VM ", v.name(), ": ", c.message()));
+        }
+      }
       conditions->Clear();
       k8s::Condition* c = conditions->Add();
       c->set_type(type);
@@ -506,12 +744,17 @@ class PlanPass {
       c->set_reason(type);
       c->set_message(message);
       c->set_last_transition_time(Timestamp(now_));
+      for (auto& [t, kept] : by_type) {
+        if (kept.last_transition_time().empty()) kept.set_last_transition_time(Timestamp(now_));
+        *conditions->Add() = std::move(kept);
+      }
     };
     forklift::Plan p = plan;
     p.mutable_status()->mutable_migration()->set_started(migration.status().started());
     p.mutable_status()->mutable_migration()->set_completed(Timestamp(now_));
     *p.mutable_status()->mutable_migration()->mutable_vms() = migration.status().vms();
     set_condition(p.mutable_status()->mutable_conditions());
+    p.mutable_status()->set_observed_generation(plan.metadata().generation());
     AddStatusWrite(p, absl::StrCat("plan ", type, ": ", message));
     forklift::Migration m = migration;
     m.mutable_status()->set_completed(Timestamp(now_));
@@ -519,16 +762,26 @@ class PlanPass {
     AddStatusWrite(m, absl::StrCat("migration ", type, ": ", message));
   }
 
-  // The write, after the no-op write-back of each object in `fence` (see Act).
+  // The write, after taking each lock in `locks` for `holder` (a Migration's
+  // uid) and the no-op write-back of each object in `fence` (see Act). A
+  // lock another run holds fails the write (Aborted): the VM is that run's.
   void AddStatusWrite(const google::protobuf::Message& object, const std::string& what,
-                      std::vector<std::shared_ptr<const forklift::Migration>> fence = {}) {
+                      std::vector<std::shared_ptr<const forklift::Migration>> fence = {},
+                      std::vector<std::string> locks = {}, std::string holder = "") {
     ports::KubeApi& api = api_;
     auto copy = std::shared_ptr<google::protobuf::Message>(object.New());
     copy->CopyFrom(object);
     PlannedStep planned;
     planned.what = notes_.empty() ? what : absl::StrJoin(notes_, "; ");
     notes_.clear();
-    planned.run = [&api, copy, fence = std::move(fence)]() -> absl::Status {
+    const std::string lock_ns = options_.lock_namespace;
+    const std::string stamp = Timestamp(now_);
+    const std::string holder_key = KeyOf(ports::MetadataOf(object));
+    planned.run = [&api, copy, fence = std::move(fence), locks = std::move(locks),
+                   holder = std::move(holder), lock_ns, stamp, holder_key]() -> absl::Status {
+      for (const std::string& name : locks) {
+        RETURN_IF_ERROR(TakeLock(api, {"Lease", lock_ns, name}, holder, holder_key, stamp));
+      }
       RETURN_IF_ERROR(WriteBackAsRead(api, fence));
       return api.UpdateStatus(*copy).status();
     };
@@ -552,7 +805,11 @@ class PlanPass {
   std::map<std::string, const k8s::PersistentVolumeClaim*> pvc_by_key_;
   std::map<std::string, std::vector<const k8s::Pod*>> pods_by_claim_;  // "ns/claim"
   std::map<std::string, const kubevirt::VirtualMachine*> vm_by_key_;
+  std::map<std::string, const cdi::DataVolume*> dv_by_key_;
   std::set<std::string> vmi_keys_;
+  // The locks as read (name -> Lease) and every Migration read, by uid.
+  std::map<std::string, std::shared_ptr<const k8s::Lease>> leases_;
+  std::map<std::string, const forklift::Migration*> migration_by_uid_;
   std::string version_;
   std::string engine_error_;
   std::vector<ovirt::Vm> all_vms_;

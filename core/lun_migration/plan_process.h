@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "core/lun_migration/locks.h"
 #include "core/lun_migration/plan_step.h"
 #include "core/ports/clock.h"
 #include "core/ports/kube_api.h"
@@ -25,6 +26,7 @@ namespace ferry::lun_migration {
 // A Plan annotation naming the Secret (in the target namespace) with the
 // iSCSI CHAP credentials.
 inline constexpr char kChapSecretAnnotation[] = "ferry.io/chap-secret";
+
 
 class LunPlanProcess {
  public:

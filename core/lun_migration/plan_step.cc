@@ -106,6 +106,9 @@ class VmPlanner {
   // ------------------------------------------------------------ Initialize
 
   LunStep Initialize() {
+    if (!o_.validation_error.empty()) {
+      return Wait(absl::StrCat("validation: ", o_.validation_error));
+    }
     forklift::VMStatus status;
     status.set_id(o_.source.id());
     status.set_name(o_.source.name());
@@ -123,11 +126,7 @@ class VmPlanner {
         critical.push_back(FormatFinding(f));
         continue;
       }
-      k8s::Condition* c = status.add_conditions();
-      c->set_type(f.id);
-      c->set_status("True");
-      c->set_reason("Warning");
-      c->set_message(f.message);
+      *status.add_conditions() = WarningCondition(f);
     }
     if (!critical.empty()) {  // nothing was touched
       status.set_phase(kFailed);
@@ -139,6 +138,7 @@ class VmPlanner {
     if (!o_.engine_error.empty()) return Wait(absl::StrCat("engine: ", o_.engine_error));
     status.set_restore_power_state(o_.source.status() == "down" ? "down" : "up");
     for (const ovirt::DiskAttachment& a : o_.source.disk_attachments().disk_attachment()) {
+      status.add_disk_order(a.id());
       auto disk = o_.disks.find(a.id());
       if (disk != o_.disks.end() && disk->second.storage_type() == "lun") {
         *status.add_lun_attachments() = a;
@@ -355,7 +355,7 @@ class VmPlanner {
       Enter(status, kCompleted);
       status.set_phase(kCompleted);
       status.set_completed(Timestamp(o_.now));
-      status.clear_conditions();
+      ClearWaiting(status);  // the warnings stay for the plan's whole life
       return Record(std::move(status), "VM migrated");
     }
     // Single writer on the target side: nothing else may hold a LUN's claim.
@@ -367,7 +367,8 @@ class VmPlanner {
     LunStep create;
     create.kind = LunStep::Kind::kCreate;
     create.object = std::make_shared<kubevirt::VirtualMachine>(BuildTargetVm(
-        o_.source, luns_, images_, o_.plan, o_.status.restore_power_state() == "up"));
+        o_.source, luns_, images_, o_.plan, o_.status.restore_power_state() == "up",
+        {o_.status.disk_order().begin(), o_.status.disk_order().end()}));
     create.what = absl::StrCat("create VirtualMachine ", o_.plan.target_namespace, "/", name);
     return At(kCreateVm, std::move(create));
   }
@@ -529,6 +530,16 @@ class VmPlanner {
 };
 
 }  // namespace
+
+k8s::Condition WarningCondition(const Finding& finding) {
+  k8s::Condition c;
+  c.set_type(finding.id);
+  c.set_status("True");
+  c.set_category("Warn");
+  c.set_reason("Warning");
+  c.set_message(finding.message);
+  return c;
+}
 
 LunStep PlanLunVm(const VmObservation& observed, const LunPlanOptions& options) {
   return VmPlanner(observed, options).Next();

@@ -60,6 +60,10 @@ struct LunPlanOptions {
   absl::Duration power_off_timeout = absl::Minutes(10);
   absl::Duration bind_timeout = absl::Minutes(5);
   absl::Duration copy_timeout = absl::Hours(2);
+  // Where the locks live: a Lease per source VM and per LUN disk a run has
+  // started on (plan_process.h). One namespace for all plans, the
+  // controller's own, so a lock is one object whatever plan takes it.
+  std::string lock_namespace = "ferry-system";
 };
 
 struct VmObservation {
@@ -69,8 +73,10 @@ struct VmObservation {
   absl::Time cutover = absl::InfiniteFuture();  // warm: from the Migration
   bool cancel_requested = false;
   std::string cancel_by = "";                   // the Migration asking
-  // Findings of the plan's validation for this VM (Initialize only).
+  // Findings of the plan's validation for this VM (Initialize only), or
+  // why validation could not run this pass (Initialize then waits).
   std::vector<Finding> findings;
+  std::string validation_error = "";
   forklift::VMStatus status;                    // id() empty: not started
   // The source VM now, with its attachments; engine_error when unreadable.
   ovirt::Vm source;
@@ -115,6 +121,10 @@ LunStep PlanLunVm(const VmObservation& observed, const LunPlanOptions& options =
 // `status` with `message` added to the errors of pipeline step `step`.
 forklift::VMStatus RecordFailure(const forklift::VMStatus& status, const std::string& step,
                                  const std::string& message);
+
+// A Warning finding as a condition (Forklift's shape: category Warn), on a
+// VM's status and on the Plan, kept for the plan's whole life.
+k8s::Condition WarningCondition(const Finding& finding);
 
 // The target VM's name: the source VM's name made a DNS-1123 label.
 std::string TargetVmName(const std::string& source_name);

@@ -215,8 +215,68 @@ TEST_F(PlanStepTest, TheTargetVmWaitsWhileAnotherPodHoldsALunClaim) {
   ASSERT_EQ(create.kind, Kind::kCreate);
   const auto& vm = static_cast<const kubevirt::VirtualMachine&>(*create.object);
   EXPECT_TRUE(vm.spec().running());
-  EXPECT_EQ(vm.spec().template_().spec().domain().devices().disks(0).lun().bus(), "sata");
-  EXPECT_TRUE(vm.spec().template_().spec().domain().devices().disks(0).lun().reservation());
+  // The source's order: the image disk "os" first, then the LUN.
+  const auto& disks = vm.spec().template_().spec().domain().devices().disks();
+  ASSERT_EQ(disks.size(), 2);
+  EXPECT_EQ(disks[0].name(), "disk-0");
+  EXPECT_EQ(disks[0].boot_order(), 1u);
+  EXPECT_EQ(disks[1].lun().bus(), "sata");
+  EXPECT_TRUE(disks[1].lun().reservation());
+  EXPECT_FALSE(disks[1].has_boot_order());
+}
+
+TEST_F(PlanStepTest, TheTargetVmListsDisksInTheSourcesAttachmentOrder) {
+  // lun-1, then os, then lun-2 (bootable): interleaved, as attached in oVirt.
+  auto* attachments = o_.source.mutable_disk_attachments()->mutable_disk_attachment();
+  attachments->SwapElements(0, 1);
+  auto* lun2 = o_.source.mutable_disk_attachments()->add_disk_attachment();
+  lun2->set_id("lun-2");
+  lun2->set_interface("virtio_scsi");
+  lun2->set_bootable("true");
+  lun2->set_active("true");
+  o_.disks["lun-2"] = fakes::IscsiLun("lun-2", "10.0.0.5", "iqn.2024-01.com.example:t", 4, kGiB);
+  Started();
+  EXPECT_THAT(o_.status.disk_order(), ElementsAre("lun-1", "os", "lun-2"));
+  const kubevirt::VirtualMachine vm =
+      BuildTargetVm(o_.source, Luns(), ImageDisks(o_.source, o_.disks), o_.plan, true,
+                    {o_.status.disk_order().begin(), o_.status.disk_order().end()});
+  std::vector<std::string> volumes;
+  for (const auto& v : vm.spec().template_().spec().volumes()) {
+    volumes.push_back(v.has_data_volume() ? v.data_volume().name()
+                                          : v.persistent_volume_claim().claim_name());
+  }
+  EXPECT_THAT(volumes, ElementsAre("ferry-lun-lun-1", "ferry-disk-os", "ferry-lun-lun-2"));
+  const auto& disks = vm.spec().template_().spec().domain().devices().disks();
+  EXPECT_EQ(disks[1].boot_order(), 1u);  // os, bootable, comes first of the bootable
+  EXPECT_EQ(disks[2].boot_order(), 2u);
+  EXPECT_FALSE(disks[0].has_boot_order());
+}
+
+TEST_F(PlanStepTest, WarningsStayOnTheVmAfterItCompletes) {
+  o_.findings.push_back(Finding{"lun.shareable", Category::kWarning, "db", "lun-1", "shared"});
+  Started();
+  ASSERT_EQ(o_.status.conditions_size(), 1);
+  EXPECT_EQ(o_.status.conditions(0).category(), "Warn");
+  Detached();
+  VolumesMade(/*bound=*/true);
+  o_.data_volumes["ferry-disk-os"] = BuildImageDataVolume(ImageDisks(o_.source, o_.disks).at(0), o_.plan);
+  o_.data_volumes["ferry-disk-os"].mutable_status()->set_phase("Succeeded");
+  Apply(PlanLunVm(o_));  // enter CreateVm
+  const LunStep create = PlanLunVm(o_);
+  ASSERT_EQ(create.kind, Kind::kCreate);
+  o_.target_vm = static_cast<const kubevirt::VirtualMachine&>(*create.object);
+  Apply(PlanLunVm(o_));
+  EXPECT_EQ(o_.status.phase(), kCompleted);
+  ASSERT_EQ(o_.status.conditions_size(), 1);
+  EXPECT_EQ(o_.status.conditions(0).type(), "lun.shareable");
+  EXPECT_EQ(o_.status.conditions(0).message(), "shared");
+}
+
+TEST_F(PlanStepTest, InitializeWaitsWhileValidationCannotRun) {
+  o_.validation_error = "UNAVAILABLE: reading CHAP Secret default/chap: timeout";
+  const LunStep step = PlanLunVm(o_);
+  EXPECT_EQ(step.kind, Kind::kWait);
+  EXPECT_THAT(step.what, HasSubstr("reading CHAP Secret"));
 }
 
 TEST_F(PlanStepTest, RollbackUndoesInOrderAndTouchesOnlyWhatThePlanMade) {
@@ -227,7 +287,7 @@ TEST_F(PlanStepTest, RollbackUndoesInOrderAndTouchesOnlyWhatThePlanMade) {
   foreign.mutable_metadata()->set_name("someone-elses");
   (*foreign.mutable_metadata()->mutable_labels())[kPlanUidLabel] = "uid-1";  // other VM
   o_.pvs["someone-elses"] = foreign;
-  kubevirt::VirtualMachine vm = BuildTargetVm(o_.source, Luns(), {}, o_.plan, true);
+  kubevirt::VirtualMachine vm = BuildTargetVm(o_.source, Luns(), {}, o_.plan, true, {});
   o_.target_vm = vm;
   o_.target_vmi_exists = true;
   o_.cancel_requested = true;

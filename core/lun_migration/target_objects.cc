@@ -1,5 +1,8 @@
 #include "core/lun_migration/target_objects.h"
 
+#include <map>
+#include <set>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -34,10 +37,6 @@ std::vector<ImageDisk> ImageDisks(const ovirt::Vm& vm,
   return images;
 }
 
-std::string DataVolumeName(const std::string& disk_id) {
-  return ToDnsLabel(absl::StrCat("ferry-disk-", disk_id));
-}
-
 cdi::DataVolume BuildImageDataVolume(const ImageDisk& image, const LunPlanContext& plan) {
   cdi::DataVolume dv;
   dv.set_api_version("cdi.kubevirt.io/v1beta1");
@@ -55,7 +54,8 @@ cdi::DataVolume BuildImageDataVolume(const ImageDisk& image, const LunPlanContex
 
 kubevirt::VirtualMachine BuildTargetVm(const ovirt::Vm& source, const std::vector<Lun>& luns,
                                        const std::vector<ImageDisk>& images,
-                                       const LunPlanContext& plan, bool running) {
+                                       const LunPlanContext& plan, bool running,
+                                       const std::vector<std::string>& disk_order) {
   kubevirt::VirtualMachine vm;
   vm.set_api_version("kubevirt.io/v1");
   vm.set_kind("VirtualMachine");
@@ -64,22 +64,44 @@ kubevirt::VirtualMachine BuildTargetVm(const ovirt::Vm& source, const std::vecto
   vm.mutable_spec()->set_running(running);
   kubevirt::VirtualMachineInstanceSpec* spec = vm.mutable_spec()->mutable_template_()->mutable_spec();
   (*spec->mutable_domain()->mutable_resources()->mutable_requests())["memory"] = "1Gi";
-  uint32_t boot = 1;
+  // Each disk with its volume and whether it boots, by disk id.
+  struct Entry {
+    kubevirt::Disk disk;
+    kubevirt::Volume volume;
+    bool bootable = false;
+  };
+  std::map<std::string, Entry> entries;
+  std::vector<std::string> fallback;  // LUNs, then images, in attachment order
   for (const Lun& lun : luns) {
-    *spec->mutable_domain()->mutable_devices()->add_disks() = LunDisk(lun, lun.bootable ? boot : 0);
-    if (lun.bootable) ++boot;
-    *spec->add_volumes() = LunVolume(lun);
+    entries[lun.disk_id] = Entry{LunDisk(lun, 0), LunVolume(lun), lun.bootable};
+    fallback.push_back(lun.disk_id);
   }
   int n = 0;
   for (const ImageDisk& image : images) {
-    kubevirt::Disk* disk = spec->mutable_domain()->mutable_devices()->add_disks();
+    Entry entry;
     const std::string name = absl::StrCat("disk-", n++);
-    disk->set_name(name);
-    disk->mutable_disk()->set_bus(BusFor(image.interface));
-    if (image.bootable) disk->set_boot_order(boot++);
-    kubevirt::Volume* volume = spec->add_volumes();
-    volume->set_name(name);
-    volume->mutable_data_volume()->set_name(DataVolumeName(image.disk_id));
+    entry.disk.set_name(name);
+    entry.disk.mutable_disk()->set_bus(BusFor(image.interface));
+    entry.volume.set_name(name);
+    entry.volume.mutable_data_volume()->set_name(DataVolumeName(image.disk_id));
+    entry.bootable = image.bootable;
+    entries[image.disk_id] = std::move(entry);
+    fallback.push_back(image.disk_id);
+  }
+  std::vector<std::string> order;
+  std::set<std::string> placed;
+  const std::vector<std::string>* sources[] = {&disk_order, &fallback};
+  for (const std::vector<std::string>* ids : sources) {
+    for (const std::string& id : *ids) {
+      if (entries.count(id) > 0 && placed.insert(id).second) order.push_back(id);
+    }
+  }
+  uint32_t boot = 1;
+  for (const std::string& id : order) {
+    Entry& entry = entries[id];
+    if (entry.bootable) entry.disk.set_boot_order(boot++);
+    *spec->mutable_domain()->mutable_devices()->add_disks() = std::move(entry.disk);
+    *spec->add_volumes() = std::move(entry.volume);
   }
   return vm;
 }

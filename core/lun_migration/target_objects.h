@@ -34,15 +34,15 @@ struct ImageDisk {
 // The VM's image disks (storage_type image), in attachment order.
 std::vector<ImageDisk> ImageDisks(const ovirt::Vm& vm, const std::map<std::string, ovirt::Disk>& disks);
 
-// "ferry-disk-<disk id>", a valid DNS-1123 label.
-std::string DataVolumeName(const std::string& disk_id);
-
 cdi::DataVolume BuildImageDataVolume(const ImageDisk& image, const LunPlanContext& plan);
 
-// Boot order: bootable disks first (LUNs, then images, in attachment order).
+// The disks follow `disk_order` (the source's attachment order, disk ids);
+// a disk it does not name comes after, LUNs before images. Bootable disks
+// get boot orders 1, 2... in that same order.
 kubevirt::VirtualMachine BuildTargetVm(const ovirt::Vm& source, const std::vector<Lun>& luns,
                                        const std::vector<ImageDisk>& images,
-                                       const LunPlanContext& plan, bool running);
+                                       const LunPlanContext& plan, bool running,
+                                       const std::vector<std::string>& disk_order);
 
 }  // namespace ferry::lun_migration
 

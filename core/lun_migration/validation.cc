@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "api/ovirt_version.h"
 #include "core/lun_migration/lun_objects.h"
 
@@ -24,7 +25,6 @@ class Validator {
 
   std::vector<Finding> Run() {
     const bool old_engine = EngineLacksLunDetails(in_.engine_version);
-    std::map<std::string, std::string> seen;  // LUN key -> VM name of the plan
     std::set<std::string> plan_vm_ids;
     for (const VmInventory& v : in_.vms) plan_vm_ids.insert(v.vm.id());
     // Indexes built once, so that a plan of n VMs validates in O(n log n),
@@ -39,6 +39,19 @@ class Validator {
       const bool ours = plan != pv.metadata().labels().end() && plan->second == in_.plan_uid;
       if (!ours) foreign_pvs_by_lun_[PvLunKey(pv)].push_back(&pv);
     }
+    // Every VM of the plan holding each LUN (however reached: two disks may
+    // name one LUN), and every VM of the plan becoming each target name.
+    std::map<std::string, std::vector<std::string>> holders;  // LUN key -> VM names
+    std::map<std::string, std::vector<std::string>> targets;  // target name -> VM names
+    for (const VmInventory& v : in_.vms) {
+      targets[ToDnsLabel(v.vm.name())].push_back(v.vm.name());
+      for (const Lun& lun : DescribeLuns(v.vm, v.disks)) {
+        const std::string key = LunKey(lun);
+        if (lun.logical_units != 1 || key.empty()) continue;
+        std::vector<std::string>& names = holders[key];
+        if (names.empty() || names.back() != v.vm.name()) names.push_back(v.vm.name());
+      }
+    }
     for (const VmInventory& v : in_.vms) {
       const ovirt::Vm& vm = v.vm;
       if (vm.status() != "up" && vm.status() != "down") {
@@ -52,6 +65,7 @@ class Validator {
             absl::StrCat("the VM is being migrated by ", other->second,
                          ", which started earlier; a VM may be migrated by one plan at a time"));
       }
+      CheckTargetName(vm, targets);
       for (const ovirt::DiskAttachment& a : vm.disk_attachments().disk_attachment()) {
         const std::string id = a.disk().id().empty() ? a.id() : a.disk().id();
         auto it = v.disks.find(id);
@@ -66,16 +80,24 @@ class Validator {
           Add("disk.status", Category::kCritical, vm.name(), id,
               absl::StrCat("the disk is ", disk.status(), "; fix it in oVirt first"));
         }
+        if (disk.storage_type() == "image") {
+          CheckNameFree("DataVolume", in_.target_namespace, DataVolumeName(id), vm, id);
+        }
       }
       for (const Lun& lun : DescribeLuns(vm, v.disks)) {
         CheckLun(vm, lun, old_engine, plan_vm_ids);
         const std::string key = LunKey(lun);
         if (lun.logical_units == 1 && !key.empty()) {
-          auto [at, inserted] = seen.emplace(key, vm.name());
-          if (!inserted) {
+          // A LUN shared by VMs of the plan: whichever of them moved first
+          // would write to it from the cluster while the others still have
+          // it attached in oVirt. Every holder is refused, nothing touched.
+          const std::vector<std::string>& names = holders[key];
+          if (names.size() > 1) {
             Add("lun.duplicate_in_plan", Category::kCritical, vm.name(), lun.disk_id,
-                absl::StrCat("the LUN ", key, " is also a disk of VM ", at->second,
-                             " in this plan; a LUN may be given to one VM only"));
+                absl::StrCat("the LUN ", key, " is a disk of VMs ", absl::StrJoin(names, ", "),
+                             " in this plan; a LUN used by several VMs cannot be migrated "
+                             "(each would write to it from its own side): none of them is "
+                             "migrated; detach it from all but one first"));
           }
           auto served = foreign_pvs_by_lun_.find(key);
           if (served == foreign_pvs_by_lun_.end()) continue;
@@ -128,6 +150,16 @@ class Validator {
                          ", which is not in this plan; detach it there first"));
       }
     }
+    if (auto started = in_.luns_started_in_this_run.find(lun.disk_id);
+        started != in_.luns_started_in_this_run.end() && started->second != name) {
+      Add("lun.duplicate_in_plan", Category::kCritical, name, lun.disk_id,
+          absl::StrCat("the LUN disk is also a disk of VM ", started->second,
+                       ", which this plan is already migrating; a LUN may be given to one "
+                       "VM only"));
+    }
+    CheckNameFree("PersistentVolume", "", ObjectName(lun), vm, lun.disk_id);
+    CheckNameFree("PersistentVolumeClaim", in_.target_namespace, ObjectName(lun), vm,
+                  lun.disk_id);
     auto other = in_.luns_in_other_plans.find(lun.disk_id);
     if (other != in_.luns_in_other_plans.end()) {
       Add("lun.in_other_plan", Category::kCritical, name, lun.disk_id,
@@ -144,11 +176,66 @@ class Validator {
           absl::StrCat("interface \"", lun.interface, "\" has no KubeVirt equivalent; the disk "
                        "gets bus ", BusFor(lun.interface)));
     }
-    if (!lun.chap_username.empty() && in_.chap_secret.empty()) {
-      Add("lun.chap_secret", Category::kCritical, name, lun.disk_id,
-          absl::StrCat("the iSCSI target needs CHAP (user ", lun.chap_username,
-                       ") but the plan names no CHAP secret"));
+    if (lun.transport == Transport::kIscsi && !lun.chap_username.empty()) CheckChap(vm, lun);
+  }
+
+  // The PV of an iSCSI LUN with CHAP names the plan's Secret; the kubelet
+  // logs in with its keys, long after the source was powered off and
+  // detached. So the Secret is checked now, before anything is touched.
+  void CheckChap(const ovirt::Vm& vm, const Lun& lun) {
+    const ChapSecret& secret = in_.chap_secret;
+    const std::string where = absl::StrCat("Secret ", in_.target_namespace, "/", secret.name);
+    std::string problem;
+    if (secret.name.empty()) {
+      problem = "the plan names no CHAP secret (annotation ferry.io/chap-secret)";
+    } else if (!secret.found) {
+      problem = absl::StrCat("the plan names ", where, ", which does not exist");
+    } else if (!secret.has_username || !secret.has_password) {
+      problem = absl::StrCat(where, " lacks key ",
+                             !secret.has_username ? kChapUsernameKey : kChapPasswordKey,
+                             ", which the iSCSI volume reads");
+    } else if (secret.username != lun.chap_username) {
+      problem = absl::StrCat(where, " has ", kChapUsernameKey, " \"", secret.username,
+                             "\", not the target's user");
     }
+    if (problem.empty()) return;
+    Add("lun.chap_secret", Category::kCritical, vm.name(), lun.disk_id,
+        absl::StrCat("the iSCSI target needs CHAP (user ", lun.chap_username, ") but ", problem,
+                     "; the LUN could not be logged in to once the source is down"));
+  }
+
+  // Two VMs of the plan with one target name ("Web_01" and "web.01"), or a
+  // target an earlier running plan makes: the first in plan order keeps it.
+  void CheckTargetName(const ovirt::Vm& vm,
+                       const std::map<std::string, std::vector<std::string>>& targets) {
+    const std::string target = ToDnsLabel(vm.name());
+    const std::vector<std::string>& same = targets.at(target);
+    if (same.front() != vm.name()) {
+      Add("vm.target_name_conflict", Category::kCritical, vm.name(), "",
+          absl::StrCat("VM ", same.front(), " of this plan also becomes VirtualMachine ",
+                       in_.target_namespace, "/", target,
+                       "; rename one of them in oVirt or migrate it with another plan"));
+    }
+    const std::string key = absl::StrCat(in_.target_namespace, "/", target);
+    if (in_.vms_in_other_plans.count(vm.id()) > 0) return;  // said: vm.in_other_plan
+    if (auto other = in_.targets_of_other_plans.find(key);
+        other != in_.targets_of_other_plans.end()) {
+      Add("vm.target_name_conflict", Category::kCritical, vm.name(), "",
+          absl::StrCat("VirtualMachine ", key, " is the target of a VM of ", other->second,
+                       ", which started earlier"));
+    }
+  }
+
+  // A name the VM's migration will create, taken by an object it did not
+  // make: found now rather than after the source was powered off.
+  void CheckNameFree(const std::string& kind, const std::string& ns, const std::string& name,
+                     const ovirt::Vm& vm, const std::string& disk_id) {
+    if (!in_.find_object) return;
+    const k8s::ObjectMeta* meta = in_.find_object(kind, ns, name);
+    if (meta == nullptr || MadeByPlan(*meta, in_.plan_uid, vm.id())) return;
+    Add("disk.object_name_taken", Category::kCritical, vm.name(), disk_id,
+        absl::StrCat(kind, " ", ns.empty() ? "" : absl::StrCat(ns, "/"), name,
+                     " exists and was not made by this plan for this VM; delete or rename it"));
   }
 
   void Add(std::string id, Category category, const std::string& vm, const std::string& disk,

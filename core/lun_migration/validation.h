@@ -8,6 +8,7 @@
 #ifndef FERRY_CORE_LUN_MIGRATION_VALIDATION_H_
 #define FERRY_CORE_LUN_MIGRATION_VALIDATION_H_
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -33,6 +34,21 @@ struct VmInventory {
   std::map<std::string, ovirt::Disk> disks;  // single-disk reads, by id
 };
 
+// What the plan's CHAP Secret holds, as far as validation needs it: never
+// the password itself (it goes nowhere but the PV's secretRef).
+struct ChapSecret {
+  std::string name = "";      // the Secret the plan names, "" for none
+  bool found = false;         // it exists in the target namespace
+  bool has_username = false;  // key node.session.auth.username
+  std::string username = "";
+  bool has_password = false;  // key node.session.auth.password, non-empty
+};
+
+// The keys of a Secret named by an iSCSI PV with chapAuthSession, as the
+// kubelet's iSCSI volume plugin reads them.
+inline constexpr char kChapUsernameKey[] = "node.session.auth.username";
+inline constexpr char kChapPasswordKey[] = "node.session.auth.password";
+
 struct PlanInventory {
   std::string plan_uid;
   std::string engine_version;      // "4.5.5-1.el8"
@@ -41,13 +57,26 @@ struct PlanInventory {
   // Every PersistentVolume of the cluster: a LUN one of them serves is
   // claimed, unless the PV is this plan's own (a re-run).
   std::vector<k8s::PersistentVolume> cluster_pvs;
-  std::string chap_secret;  // the Secret the plan names for CHAP, or ""
+  ChapSecret chap_secret;
+  std::string target_namespace;
   // LUN disks an earlier running plan is migrating: disk id -> that plan.
   std::map<std::string, std::string> luns_in_other_plans;
   // Source VMs an earlier running plan is migrating or rolling back: VM id
   // -> that plan. Its LUNs may be detached right now, so the LUN check
   // alone would not see them.
   std::map<std::string, std::string> vms_in_other_plans;
+  // LUN disks of VMs of this very run that already started (their recorded
+  // attachments: the LUNs may be detached from them by now) -> the VM's name.
+  std::map<std::string, std::string> luns_started_in_this_run;
+  // Target VirtualMachines ("namespace/name") that an earlier running plan
+  // will create -> that plan.
+  std::map<std::string, std::string> targets_of_other_plans;
+  // The metadata of an existing object of `kind` ("PersistentVolume" takes
+  // namespace ""), or null: the names a VM's migration will create must be
+  // free or made by this plan for that VM.
+  std::function<const k8s::ObjectMeta*(const std::string& kind, const std::string& ns,
+                                       const std::string& name)>
+      find_object;
 };
 
 std::vector<Finding> ValidatePlan(const PlanInventory& inventory);

@@ -63,6 +63,11 @@ std::vector<Finding> Validate(const Case& c) {
 
 TEST(ValidatePlan, AGoodLunHasNoFindings) { EXPECT_THAT(Validate(Case{}), IsEmpty()); }
 
+// The LUN's target needs CHAP, as user u1.
+void ChapUser(ovirt::Disk& d) {
+  d.mutable_lun_storage()->mutable_logical_units()->mutable_logical_unit(0)->set_username("u1");
+}
+
 TEST(ValidatePlan, EachRuleHasItsIdCategoryAndMessage) {
   const std::vector<Case> cases = {
       {.name = "old engine", .version = "4.5.1-1.el8", .id = "lun.details_missing",
@@ -100,10 +105,60 @@ TEST(ValidatePlan, EachRuleHasItsIdCategoryAndMessage) {
        .plan = [](PlanInventory& in) { in.vms[0].vm.set_status("migrating"); },
        .id = "vm.status", .category = Category::kWarning, .message = "the VM is migrating"},
       {.name = "chap without secret",
-       .disk = [](ovirt::Disk& d) {
-         d.mutable_lun_storage()->mutable_logical_units()->mutable_logical_unit(0)->set_username("u1");
-       },
+       .disk = ChapUser,
        .id = "lun.chap_secret", .message = "names no CHAP secret"},
+      {.name = "chap secret that does not exist",
+       .disk = ChapUser,
+       .plan = [](PlanInventory& in) {
+         in.target_namespace = "prod";
+         in.chap_secret = {.name = "chap"};
+       },
+       .id = "lun.chap_secret", .message = "names Secret prod/chap, which does not exist"},
+      {.name = "chap secret without the password key",
+       .disk = ChapUser,
+       .plan = [](PlanInventory& in) {
+         in.chap_secret = {.name = "chap", .found = true, .has_username = true, .username = "u1"};
+       },
+       .id = "lun.chap_secret", .message = "lacks key node.session.auth.password"},
+      {.name = "chap secret without the username key",
+       .disk = ChapUser,
+       .plan = [](PlanInventory& in) {
+         in.chap_secret = {.name = "chap", .found = true, .has_password = true};
+       },
+       .id = "lun.chap_secret", .message = "lacks key node.session.auth.username"},
+      {.name = "chap secret of another user",
+       .disk = ChapUser,
+       .plan = [](PlanInventory& in) {
+         in.chap_secret = {.name = "chap", .found = true, .has_username = true, .username = "u2",
+                           .has_password = true};
+       },
+       .id = "lun.chap_secret", .message = "node.session.auth.username \"u2\", not the target's"},
+      {.name = "target VM of an earlier running plan",
+       .plan = [](PlanInventory& in) {
+         in.target_namespace = "prod";
+         in.targets_of_other_plans["prod/db"] = "plan default/a";
+       },
+       .id = "vm.target_name_conflict", .message = "VirtualMachine prod/db is the target of a VM of plan default/a"},
+      {.name = "LUN of a VM this run already started",
+       .plan = [](PlanInventory& in) { in.luns_started_in_this_run["lun-1"] = "web"; },
+       .id = "lun.duplicate_in_plan", .message = "also a disk of VM web, which this plan is already migrating"},
+      {.name = "claim name taken by someone else",
+       .plan = [](PlanInventory& in) {
+         in.target_namespace = "prod";
+         in.find_object = [](const std::string& kind, const std::string& ns,
+                             const std::string& name) -> const k8s::ObjectMeta* {
+           static const k8s::ObjectMeta* other = [] {
+             auto* m = new k8s::ObjectMeta;
+             m->set_name("ferry-lun-lun-1");
+             return m;
+           }();
+           return kind == "PersistentVolumeClaim" && ns == "prod" && name == "ferry-lun-lun-1"
+                      ? other
+                      : nullptr;
+         };
+       },
+       .id = "disk.object_name_taken",
+       .message = "PersistentVolumeClaim prod/ferry-lun-lun-1 exists and was not made by this plan"},
       {.name = "claimed by a PV of someone else",
        .plan = [](PlanInventory& in) {
          k8s::PersistentVolume pv;
@@ -137,11 +192,10 @@ TEST(ValidatePlan, EachRuleHasItsIdCategoryAndMessage) {
 
 TEST(ValidatePlan, ChapWithASecretAndThePlansOwnPvAreFine) {
   Case c;
-  c.disk = [](ovirt::Disk& d) {
-    d.mutable_lun_storage()->mutable_logical_units()->mutable_logical_unit(0)->set_username("u1");
-  };
+  c.disk = ChapUser;
   c.plan = [](PlanInventory& in) {
-    in.chap_secret = "chap";
+    in.chap_secret = {.name = "chap", .found = true, .has_username = true, .username = "u1",
+                      .has_password = true};
     k8s::PersistentVolume pv;  // left by an earlier run of this plan
     pv.mutable_metadata()->set_name("ferry-lun-lun-1");
     (*pv.mutable_metadata()->mutable_labels())[kPlanUidLabel] = "plan-1";
@@ -175,7 +229,57 @@ TEST(ValidatePlan, TheSameLunInTwoVmsIsCritical) {
   both.vms.push_back(web);
   ids.clear();
   for (const Finding& f : ValidatePlan(both)) ids.push_back(f.id);
-  EXPECT_THAT(ids, ElementsAre("lun.shareable", "lun.shareable", "lun.duplicate_in_plan"));
+  // Every holder is refused, each naming both, not only the second.
+  EXPECT_THAT(ids, ElementsAre("lun.shareable", "lun.duplicate_in_plan", "lun.shareable",
+                               "lun.duplicate_in_plan"));
+  for (const Finding& f : ValidatePlan(both)) {
+    if (f.id == "lun.duplicate_in_plan") {
+      EXPECT_THAT(f.message, HasSubstr("VMs db, web")) << f.vm;
+    }
+  }
+}
+
+TEST(ValidatePlan, OneLunBehindTwoDisksOfThePlanIsCriticalForBoth) {
+  ports::ManualClock clock;
+  fakes::FakeEngine engine(clock);
+  // Two oVirt disks over the same iSCSI LUN.
+  engine.AddDisk(fakes::IscsiLun("lun-1", "10.0.0.5", "iqn.t", 3, 10 * kGiB));
+  engine.AddDisk(fakes::IscsiLun("lun-2", "10.0.0.5", "iqn.t", 3, 10 * kGiB));
+  engine.AddVm({.id = "vm-1", .name = "db", .status = "up"});
+  engine.AddVm({.id = "vm-2", .name = "web", .status = "up"});
+  ASSERT_TRUE(engine.AttachForTest("vm-1", {.disk_id = "lun-1"}).ok());
+  ASSERT_TRUE(engine.AttachForTest("vm-2", {.disk_id = "lun-2"}).ok());
+  PlanInventory in = Read(engine);
+  VmInventory web;
+  web.vm = *engine.GetVm("vm-2");
+  web.disks["lun-2"] = *engine.GetDisk("lun-2");
+  in.vms.push_back(web);
+  std::vector<std::string> vms;
+  for (const Finding& f : ValidatePlan(in)) {
+    EXPECT_EQ(f.id, "lun.duplicate_in_plan");
+    vms.push_back(f.vm);
+  }
+  EXPECT_THAT(vms, ElementsAre("db", "web"));
+}
+
+TEST(ValidatePlan, TwoVmsBecomingOneTargetNameRefuseTheLaterOne) {
+  ports::ManualClock clock;
+  fakes::FakeEngine engine(clock);
+  engine.AddVm({.id = "vm-1", .name = "Web_01", .status = "up"});
+  engine.AddVm({.id = "vm-2", .name = "web.01", .status = "up"});
+  PlanInventory in;
+  in.plan_uid = "plan-1";
+  in.target_namespace = "prod";
+  in.engine_version = *engine.EngineVersion();
+  in.all_vms = *engine.ListVms();
+  in.vms.push_back(VmInventory{*engine.GetVm("vm-1"), {}});
+  in.vms.push_back(VmInventory{*engine.GetVm("vm-2"), {}});
+  const std::vector<Finding> findings = ValidatePlan(in);
+  ASSERT_EQ(findings.size(), 1u);
+  EXPECT_EQ(findings[0].id, "vm.target_name_conflict");
+  EXPECT_EQ(findings[0].vm, "web.01");
+  EXPECT_THAT(findings[0].message,
+              HasSubstr("VM Web_01 of this plan also becomes VirtualMachine prod/web-01"));
 }
 
 TEST(ValidatePlan, FindingsFormatWithCategoryIdAndPlace) {

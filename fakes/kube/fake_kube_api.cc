@@ -12,6 +12,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "api/core.pb.h"
 #include "api/label_selector.h"
 #include "api/manifest/kinds.h"
 #include "api/validation/validate.h"
@@ -81,6 +82,15 @@ absl::Status Validate(const manifest::KindInfo& kind, const Message& object) {
   return absl::InvalidArgumentError(absl::StrCat(
       kind.kind, " \"", ports::MetadataOf(object).name(), "\" is invalid: ",
       absl::StrJoin(errors, "; ")));
+}
+
+// A Secret's stringData is write-only: the API server merges it into data
+// (stringData winning) and never stores or returns it.
+void MergeStringData(Message* object) {
+  auto* secret = dynamic_cast<k8s::Secret*>(object);
+  if (secret == nullptr || secret->string_data().empty()) return;
+  for (const auto& [key, value] : secret->string_data()) (*secret->mutable_data())[key] = value;
+  secret->clear_string_data();
 }
 
 void SetTypeFields(const manifest::KindInfo& kind, Message* object) {
@@ -246,6 +256,7 @@ absl::StatusOr<ObjectPtr> FakeKubeApi::Create(const Message& object) {
   meta->set_creation_timestamp(Timestamp());
   meta->clear_deletion_timestamp();
   meta->clear_deletion_grace_period_seconds();
+  MergeStringData(stored.get());
   RETURN_IF_ERROR(Validate(*kind, *stored));
   return Commit(key, std::move(stored), WatchEventType::kAdded);
 }
@@ -311,6 +322,7 @@ absl::StatusOr<ObjectPtr> FakeKubeApi::Update(const Message& object) {
   meta->set_generation(old_meta.generation());
   meta->set_resource_version(old_meta.resource_version());
   SetTypeFields(*current->kind, next.get());
+  MergeStringData(next.get());
   CopyStatus(old, next.get());
   if (SpecChanged(old, *next)) meta->set_generation(old_meta.generation() + 1);
   // A no-op update changes nothing, not even the resourceVersion.

@@ -53,6 +53,27 @@ std::vector<std::string> Items(const ports::ObjectList& list) {
 
 const ObjectKey kA{"PersistentVolumeClaim", "ns", "a"};
 
+TEST(FakeKubeApi, ASecretsStringDataIsMergedIntoDataAndNeverStored) {
+  ports::ManualClock clock;
+  FakeKubeApi api(clock);
+  k8s::Secret secret;
+  secret.mutable_metadata()->set_name("chap");
+  (*secret.mutable_data())["node.session.auth.username"] = "old";
+  (*secret.mutable_string_data())["node.session.auth.username"] = "ferry";
+  (*secret.mutable_string_data())["node.session.auth.password"] = "pw";
+  ASSERT_TRUE(api.Create(secret).ok());
+  auto stored = ports::As<k8s::Secret>(*api.Get({"Secret", "default", "chap"}));
+  EXPECT_TRUE(stored->string_data().empty());
+  EXPECT_EQ(stored->data().at("node.session.auth.username"), "ferry");  // stringData wins
+  EXPECT_EQ(stored->data().at("node.session.auth.password"), "pw");
+  k8s::Secret update = *stored;
+  (*update.mutable_string_data())["node.session.auth.password"] = "new";
+  ASSERT_TRUE(api.Update(update).ok());
+  stored = ports::As<k8s::Secret>(*api.Get({"Secret", "default", "chap"}));
+  EXPECT_EQ(stored->data().at("node.session.auth.password"), "new");
+  EXPECT_TRUE(stored->string_data().empty());
+}
+
 TEST(FakeKubeApi, FaultHookFailsTheCallAndChangesNothing) {
   ports::ManualClock clock;
   FakeKubeApi api(clock);
