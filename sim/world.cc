@@ -209,7 +209,7 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
     if (dev == devices.end()) continue;  // no disk shows it to the guest
     disks[v.name()] = dev->second;
     absl::StrAppend(&xml, "<disk type='file' device='disk'><source file='", path,
-                    "'/><target dev='", dev->second, "' bus='virtio'/></disk>");
+                    "'/><target dev='", dev->second, "'/></disk>");
   }
   absl::StrAppend(&xml, "</devices></domain>");
   fakes::FakeHypervisor* host = fabric_.host(spec.node());
