@@ -35,12 +35,6 @@ std::string OwnerVm(const kubevirt::VirtualMachineInstance& vmi) {
 }
 
 template <typename T>
-const T* Find(const std::map<std::string, T*>& index, const std::string& key) {
-  auto it = index.find(key);
-  return it == index.end() ? nullptr : it->second;
-}
-
-template <typename T>
 const T* Find(const std::map<std::string, std::shared_ptr<const T>>& index, const std::string& key) {
   auto it = index.find(key);
   return it == index.end() ? nullptr : it->second.get();
@@ -74,7 +68,7 @@ absl::Status Checkers::Refresh() {
                    ports::ListAll<VirtualMachineInstanceMigration>(api, "VirtualMachineInstanceMigration"));
   ASSIGN_OR_RETURN(auto pvcs, ports::ListAll<k8s::PersistentVolumeClaim>(api, "PersistentVolumeClaim"));
   Objects next;
-  for (const auto& vmi : vmis) next.vmi.emplace(KeyOf(*vmi), vmi.get());
+  for (const auto& vmi : vmis) next.vmi.emplace(KeyOf(*vmi), vmi);
   for (auto& vm : vms) next.vm.emplace(KeyOf(*vm), std::move(vm));
   for (auto& pvc : pvcs) next.pvc.emplace(KeyOf(*pvc), std::move(pvc));
   next.vmis = std::move(vmis);

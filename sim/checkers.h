@@ -71,7 +71,7 @@ class Checkers {
   struct Objects {
     std::vector<std::shared_ptr<const kubevirt::VirtualMachineInstance>> vmis;
     std::vector<std::shared_ptr<const kubevirt::VirtualMachineInstanceMigration>> migrations;
-    std::map<std::string, const kubevirt::VirtualMachineInstance*> vmi;
+    std::map<std::string, std::shared_ptr<const kubevirt::VirtualMachineInstance>> vmi;
     std::map<std::string, std::shared_ptr<const kubevirt::VirtualMachine>> vm;
     std::map<std::string, std::shared_ptr<const k8s::PersistentVolumeClaim>> pvc;
   };
