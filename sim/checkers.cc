@@ -4,15 +4,22 @@
 #include "absl/strings/str_join.h"
 #include "api/names.h"
 #include "api/volumes.h"
-#include "core/storage_migration/agent.h"
-#include "core/storage_migration/processes.h"
+#include "base/status_macros.h"
+#include "core/ports/kube_api.h"
 
 namespace ferry::sim {
 namespace {
 
-using storage_migration::ClusterView;
-
 absl::string_view Ns(absl::string_view ns) { return api::NamespaceOrDefault(ns); }
+
+std::string Key(absl::string_view ns, absl::string_view name) {
+  return absl::StrCat(Ns(ns), "/", name);
+}
+
+template <typename T>
+std::string KeyOf(const T& object) {
+  return Key(object.metadata().namespace_(), object.metadata().name());
+}
 
 std::string Bytes(const google::protobuf::Message& m) {
   std::string out;
@@ -25,6 +32,12 @@ std::string OwnerVm(const kubevirt::VirtualMachineInstance& vmi) {
     if (ref.kind() == "VirtualMachine") return ref.name();
   }
   return vmi.metadata().name();
+}
+
+template <typename T>
+const T* Find(const std::map<std::string, std::shared_ptr<const T>>& index, const std::string& key) {
+  auto it = index.find(key);
+  return it == index.end() ? nullptr : it->second.get();
 }
 
 }  // namespace
@@ -40,63 +53,81 @@ const std::vector<std::string>& Checkers::Names() {
   return *names;
 }
 
+absl::Status Checkers::Refresh() {
+  // The API objects are immutable and any change bumps the resourceVersion,
+  // so an unchanged version means the objects of the last read still hold
+  // (most events are passes that wrote nothing).
+  if (objects_rv_ == world_.api().resource_version()) return absl::OkStatus();
+  ports::KubeApi& api = world_.api();
+  using kubevirt::VirtualMachine;
+  using kubevirt::VirtualMachineInstance;
+  using kubevirt::VirtualMachineInstanceMigration;
+  ASSIGN_OR_RETURN(auto vmis, ports::ListAll<VirtualMachineInstance>(api, "VirtualMachineInstance"));
+  ASSIGN_OR_RETURN(auto vms, ports::ListAll<VirtualMachine>(api, "VirtualMachine"));
+  ASSIGN_OR_RETURN(auto migrations,
+                   ports::ListAll<VirtualMachineInstanceMigration>(api, "VirtualMachineInstanceMigration"));
+  ASSIGN_OR_RETURN(auto pvcs, ports::ListAll<k8s::PersistentVolumeClaim>(api, "PersistentVolumeClaim"));
+  Objects next;
+  for (const auto& vmi : vmis) next.vmi.emplace(KeyOf(*vmi), vmi);
+  for (auto& vm : vms) next.vm.emplace(KeyOf(*vm), std::move(vm));
+  for (auto& pvc : pvcs) next.pvc.emplace(KeyOf(*pvc), std::move(pvc));
+  next.vmis = std::move(vmis);
+  next.migrations = std::move(migrations);
+  objects_ = std::move(next);
+  objects_rv_ = world_.api().resource_version();
+  return absl::OkStatus();
+}
+
+std::string Checkers::ClaimVolume(const std::string& ns, const std::string& claim) const {
+  const k8s::PersistentVolumeClaim* pvc = Find(objects_.pvc, Key(ns, claim));
+  if (pvc == nullptr || pvc->status().phase() != "Bound") return "";
+  const std::string* path = world_.cluster().VolumeOf(pvc->spec().volume_name());
+  return path == nullptr ? "" : *path;
+}
+
 void Checkers::Baseline() {
-  absl::StatusOr<ClusterView> view = storage_migration::ObserveCluster(world_.api());
-  if (!view.ok()) return;
-  for (const auto& vmi : view->vmis) {
-    const std::string ns(Ns(vmi->metadata().namespace_()));
-    baseline_[absl::StrCat("VMI ", ns, "/", vmi->metadata().name())] = Bytes(vmi->spec());
+  if (!Refresh().ok()) return;
+  for (const auto& vmi : objects_.vmis) {
+    baseline_[absl::StrCat("VMI ", KeyOf(*vmi))] = Bytes(vmi->spec());
   }
-  for (const auto& vm : view->vms) {
-    const std::string ns(Ns(vm->metadata().namespace_()));
-    baseline_[absl::StrCat("VM ", ns, "/", vm->metadata().name())] = Bytes(vm->spec());
-  }
+  for (const auto& [key, vm] : objects_.vm) baseline_[absl::StrCat("VM ", key)] = Bytes(vm->spec());
 }
 
 std::optional<Violation> Checkers::Check() {
   if (std::optional<Violation> v = lun_.Check()) return v;
   // Every storage checker below judges a migration seen, a guest domain or
   // a baseline spec. With none of them (a LUN-only world) there is nothing
-  // to judge, and building the view (a list of every kind) is skipped.
+  // to judge, and reading the objects (a list of four kinds) is skipped.
   if (migrations_.empty() && baseline_.empty() && world_.guests().empty()) {
     absl::StatusOr<ports::ObjectList> migrations =
         world_.api().List("VirtualMachineInstanceMigration", "", k8s::LabelSelector());
     if (migrations.ok() && migrations->items.empty()) return std::nullopt;
   }
-  // The API objects are immutable and any change bumps the resourceVersion,
-  // so an unchanged version means the view of the last check still holds
-  // (most events are passes that wrote nothing).
-  if (!view_.has_value() || view_rv_ != world_.api().resource_version()) {
-    absl::StatusOr<ClusterView> observed = storage_migration::ObserveCluster(world_.api());
-    if (!observed.ok()) return Violation{"harness", observed.status().ToString()};
-    view_ = *std::move(observed);
-    view_rv_ = world_.api().resource_version();
-  }
-  const std::optional<ClusterView>& view = view_;
-  const fakes::FakeFabric& fabric = world_.fabric();
+  if (absl::Status read = Refresh(); !read.ok()) return Violation{"harness", read.ToString()};
+  const Objects& api = objects_;
 
   // Track migrations and what they move.
-  for (const auto& m : view->migrations) {
+  for (const auto& m : api.migrations) {
     const std::string ns(Ns(m->metadata().namespace_()));
-    Tracked& t = migrations_[absl::StrCat(ns, "/", m->metadata().name())];
+    Tracked& t = migrations_[KeyOf(*m)];
     if (t.vmi.empty()) {
       t.ns = ns;
       t.vmi = m->spec().vmi_name();
-      const kubevirt::VirtualMachineInstance* vmi = view->FindVmi(ns, t.vmi);
+      const kubevirt::VirtualMachineInstance* vmi = Find(api.vmi, Key(ns, t.vmi));
       t.vm = vmi != nullptr ? OwnerVm(*vmi) : t.vmi;
       for (const auto& p : m->spec().local_storage_migration().migrate_non_shared_disks()) {
         // Only claims that exist and that the VMI uses are sources to guard.
-        if (view->FindPvc(ns, p.source_pvc()) != nullptr) t.sources.insert(p.source_pvc());
+        if (Find(api.pvc, Key(ns, p.source_pvc())) != nullptr) t.sources.insert(p.source_pvc());
       }
     }
     if (m->status().phase() == "Succeeded" && !t.succeeded) {
       t.succeeded = true;
       // The new specs are the baseline from here on.
-      if (const auto* vmi = view->FindVmi(ns, t.vmi)) {
-        baseline_[absl::StrCat("VMI ", ns, "/", t.vmi)] = Bytes(vmi->spec());
+      if (const auto* vmi = Find(api.vmi, Key(ns, t.vmi))) {
+        baseline_[absl::StrCat("VMI ", Key(ns, t.vmi))] = Bytes(vmi->spec());
       }
-      if (const auto* vm = view->FindVm(ns, t.vm)) {
-        baseline_[absl::StrCat("VM ", ns, "/", t.vm)] = Bytes(vm->spec());
+      if (const auto* vm = Find(api.vm, Key(ns, t.vm))) {
+        baseline_[absl::StrCat("VM ", Key(ns, t.vm))] = Bytes(vm->spec());
       }
     }
   }
@@ -104,7 +135,7 @@ std::optional<Violation> Checkers::Check() {
   // reclaim-after-success
   for (const auto& [key, t] : migrations_) {
     for (const std::string& source : t.sources) {
-      const k8s::PersistentVolumeClaim* pvc = view->FindPvc(t.ns, source);
+      const k8s::PersistentVolumeClaim* pvc = Find(api.pvc, Key(t.ns, source));
       const bool gone = pvc == nullptr || !pvc->metadata().deletion_timestamp().empty();
       if (!gone) continue;
       if (!t.succeeded) {
@@ -112,8 +143,8 @@ std::optional<Violation> Checkers::Check() {
                          absl::StrCat("source claim ", t.ns, "/", source, " was deleted but migration ",
                                       key, " has not succeeded")};
       }
-      const auto* vmi = view->FindVmi(t.ns, t.vmi);
-      const auto* vm = view->FindVm(t.ns, t.vm);
+      const auto* vmi = Find(api.vmi, Key(t.ns, t.vmi));
+      const auto* vm = Find(api.vm, Key(t.ns, t.vm));
       auto names = [&](const google::protobuf::RepeatedPtrField<kubevirt::Volume>& volumes) {
         for (const auto& v : volumes) {
           if (api::ClaimOf(v) == source) return true;
@@ -130,80 +161,15 @@ std::optional<Violation> Checkers::Check() {
   }
 
   for (const auto& [domain, vmi_key] : world_.guests()) {
-    const auto& [ns, name] = vmi_key;
-    // single-runner
-    const std::vector<std::string> hosts = fabric.HostsRunning(domain);
-    std::vector<std::string> running_on;
-    for (const std::string& h : hosts) {
-      absl::StatusOr<ports::DomainInfo> info = fabric.host(h)->LookupDomain(domain);
-      if (info.ok() && info->state == ports::DomainState::kRunning) running_on.push_back(h);
-    }
-    const size_t running = running_on.size();
-    const std::string running_host = running == 1 ? running_on[0] : "";
-    if (running > 1) {
-      return Violation{"single-runner",
-                       absl::StrCat(domain, " runs on ", absl::StrJoin(running_on, " and "))};
-    }
-    // running-disks-complete
-    if (running == 1) {
-      absl::StatusOr<std::string> xml = fabric.host(running_host)->DomainXml(domain);
-      const kubevirt::VirtualMachineInstance* vmi = view->FindVmi(ns, name);
-      if (xml.ok() && vmi != nullptr) {
-        for (const auto& v : vmi->spec().volumes()) {
-          const std::string dev = storage_migration::DiskTargetDev(vmi->spec(), v.name());
-          // The path the running domain uses for dev.
-          const std::string key = absl::StrCat("<target dev='", dev, "'");
-          const size_t at = xml->find(key);
-          if (dev.empty() || at == std::string::npos) continue;
-          const size_t src = xml->rfind("<source file='", at);
-          if (src == std::string::npos) continue;
-          const size_t begin = src + 14;
-          const std::string path = xml->substr(begin, xml->find('\'', begin) - begin);
-          if (auto missing = fabric.MissingWrite(domain, dev, path)) {
-            return Violation{"running-disks-complete",
-                             absl::StrCat(domain, " runs on ", running_host, " but ", *missing)};
-          }
-        }
-      }
-    }
-    // spec-disks-complete
-    auto check_spec = [&](const std::string& what,
-                          const kubevirt::VirtualMachineInstanceSpec& spec) -> std::optional<Violation> {
-      for (const auto& v : spec.volumes()) {
-        std::optional<std::string> claim = api::ClaimOf(v);
-        if (!claim) continue;
-        const std::string dev = storage_migration::DiskTargetDev(spec, v.name());
-        if (fabric.AckedWrites(domain, dev) == nullptr) continue;
-        const std::string path = storage_migration::VolumePath(*view, ns, *claim);
-        if (path.empty()) {
-          return Violation{"spec-disks-complete",
-                           absl::StrCat(what, " names claim ", *claim,
-                                        ", which has no bound volume, but the guest wrote to ", dev)};
-        }
-        if (auto missing = fabric.MissingWrite(domain, dev, path)) {
-          return Violation{"spec-disks-complete", absl::StrCat(what, " names claim ", *claim, ": ", *missing)};
-        }
-      }
-      return std::nullopt;
-    };
-    const kubevirt::VirtualMachineInstance* vmi = view->FindVmi(ns, name);
-    if (vmi != nullptr) {
-      if (auto v = check_spec(absl::StrCat("VMI ", ns, "/", name), vmi->spec())) return v;
-      const std::string vm_name = OwnerVm(*vmi);
-      if (const auto* vm = view->FindVm(ns, vm_name)) {
-        if (auto v = check_spec(absl::StrCat("VM ", ns, "/", vm_name), vm->spec().template_().spec())) {
-          return v;
-        }
-      }
-    }
+    if (auto v = CheckGuest(domain, vmi_key.first, vmi_key.second)) return v;
   }
 
   // source-untouched
-  for (const auto& vmi : view->vmis) {
+  for (const auto& vmi : api.vmis) {
     const std::string ns(Ns(vmi->metadata().namespace_()));
     const std::string name = vmi->metadata().name();
     bool destination_recorded = false;
-    for (const auto& m : view->migrations) {
+    for (const auto& m : api.migrations) {
       if (Ns(m->metadata().namespace_()) == ns && m->spec().vmi_name() == name &&
           m->status().switchover().side() == "Destination") {
         destination_recorded = true;
@@ -217,7 +183,7 @@ std::optional<Violation> Checkers::Check() {
                                     " spec changed without a recorded switchover to the destination")};
     }
     const std::string vm_name = OwnerVm(*vmi);
-    const auto* vm = view->FindVm(ns, vm_name);
+    const auto* vm = Find(api.vm, Key(ns, vm_name));
     auto vt = baseline_.find(absl::StrCat("VM ", ns, "/", vm_name));
     if (vm != nullptr && vt != baseline_.end() && vt->second != Bytes(vm->spec())) {
       return Violation{"source-untouched",
@@ -227,7 +193,7 @@ std::optional<Violation> Checkers::Check() {
   }
 
   // terminal-has-reason
-  for (const auto& m : view->migrations) {
+  for (const auto& m : api.migrations) {
     const std::string& phase = m->status().phase();
     if (phase != "Failed" && phase != "Succeeded") continue;
     bool said = false;
@@ -238,10 +204,88 @@ std::optional<Violation> Checkers::Check() {
     }
     if (!said) {
       return Violation{"terminal-has-reason",
-                       absl::StrCat("migration ", Ns(m->metadata().namespace_()), "/",
-                                    m->metadata().name(), " is ", phase,
+                       absl::StrCat("migration ", KeyOf(*m), " is ", phase,
                                     " without a condition saying why")};
     }
+  }
+  return std::nullopt;
+}
+
+std::optional<Violation> Checkers::CheckGuest(const std::string& domain, const std::string& ns,
+                                              const std::string& name) const {
+  const fakes::FakeFabric& fabric = world_.fabric();
+  // single-runner
+  std::vector<std::string> running_on;
+  for (const std::string& h : fabric.HostsRunning(domain)) {
+    absl::StatusOr<ports::DomainInfo> info = fabric.host(h)->LookupDomain(domain);
+    if (info.ok() && info->state == ports::DomainState::kRunning) running_on.push_back(h);
+  }
+  if (running_on.size() > 1) {
+    return Violation{"single-runner",
+                     absl::StrCat(domain, " runs on ", absl::StrJoin(running_on, " and "))};
+  }
+  // The guest's disks: VMI volume -> device, as set up.
+  static const std::map<std::string, std::string> kNone;
+  auto recorded = world_.guest_disks().find(domain);
+  const std::map<std::string, std::string>& disks =
+      recorded == world_.guest_disks().end() ? kNone : recorded->second;
+
+  // running-disks-complete: every device the guest wrote to is open in the
+  // domain it runs in, on an image holding every acknowledged write.
+  if (running_on.size() == 1) {
+    const std::string& host = running_on[0];
+    const std::map<std::string, std::string>* open = fabric.OpenDisks(host, domain);
+    for (const auto& [volume, dev] : disks) {
+      if (fabric.AckedWrites(domain, dev) == nullptr) continue;
+      auto image = open == nullptr ? std::map<std::string, std::string>::const_iterator()
+                                   : open->find(dev);
+      if (open == nullptr || image == open->end()) {
+        return Violation{"running-disks-complete",
+                         absl::StrCat(domain, " runs on ", host, " without its disk ", dev,
+                                      " (volume ", volume, "), which the guest wrote to")};
+      }
+      if (auto missing = fabric.MissingWrite(domain, dev, image->second)) {
+        return Violation{"running-disks-complete",
+                         absl::StrCat(domain, " runs on ", host, " but ", *missing)};
+      }
+    }
+  }
+
+  // spec-disks-complete: each volume of the guest, by its name, still names
+  // a claim whose volume holds every write the guest made to that device.
+  auto check_spec = [&](const std::string& what,
+                        const kubevirt::VirtualMachineInstanceSpec& spec) -> std::optional<Violation> {
+    for (const auto& [volume, dev] : disks) {
+      if (fabric.AckedWrites(domain, dev) == nullptr) continue;
+      std::optional<std::string> claim;
+      for (const auto& v : spec.volumes()) {
+        if (v.name() == volume) claim = api::ClaimOf(v);
+      }
+      if (!claim) {
+        return Violation{"spec-disks-complete",
+                         absl::StrCat(what, " names no claim for volume ", volume,
+                                      ", but the guest wrote to it (", dev, ")")};
+      }
+      const std::string path = ClaimVolume(ns, *claim);
+      if (path.empty()) {
+        return Violation{"spec-disks-complete",
+                         absl::StrCat(what, " names claim ", *claim,
+                                      ", which has no bound volume, but the guest wrote to ", dev)};
+      }
+      if (auto missing = fabric.MissingWrite(domain, dev, path)) {
+        return Violation{"spec-disks-complete",
+                         absl::StrCat(what, " names claim ", *claim, " for volume ", volume, ": ",
+                                      *missing)};
+      }
+    }
+    return std::nullopt;
+  };
+  const kubevirt::VirtualMachineInstance* vmi = Find(objects_.vmi, Key(ns, name));
+  if (vmi == nullptr) return std::nullopt;
+  if (auto v = check_spec(absl::StrCat("VMI ", ns, "/", name), vmi->spec())) return v;
+  const std::string vm_name = OwnerVm(*vmi);
+  if (const auto* vm = Find(objects_.vm, Key(ns, vm_name))) {
+    return check_spec(absl::StrCat("VM ", ns, "/", vm_name), vm->spec().template_().spec());
   }
   return std::nullopt;
 }

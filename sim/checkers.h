@@ -15,6 +15,19 @@
 //
 // and, in worlds with an oVirt engine, the LUN checkers (sim/lun_checkers.h).
 //
+// They are an independent oracle: they read the API objects themselves (a
+// list per kind) and the fakes' own state, never the core's helpers, so a
+// bug in a helper the core uses is not mirrored by the judge:
+//   - which disk image a running domain has open on each device: the
+//     fabric's record (FakeFabric::OpenDisks), not its XML;
+//   - which device each VMI volume is to the guest: recorded by the world
+//     when it set the VM up from its manifest (World::guest_disks); a volume
+//     keeps its name across a migration, whatever claim it is switched to;
+//   - which fabric volume holds a claim's data: the claim's Bound phase and
+//     spec.volumeName, then the cluster model's record of the volume behind
+//     that PV (Cluster::VolumeOf);
+//   - what the guest was acknowledged, per device: the fabric's record.
+//
 //   Checkers checkers(world);
 //   checkers.Baseline();                 // after the world is set up
 //   if (std::optional<Violation> v = checkers.Check()) ...
@@ -22,12 +35,16 @@
 #define FERRY_SIM_CHECKERS_H_
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
-#include "core/storage_migration/cluster_view.h"
+#include "absl/status/status.h"
+
+#include "api/core.pb.h"
+#include "api/kubevirt.pb.h"
 #include "sim/lun_checkers.h"
 #include "sim/violation.h"
 #include "sim/world.h"
@@ -50,12 +67,27 @@ class Checkers {
     bool succeeded = false;
   };
 
+  // The API objects judged, as the checkers read them; by "ns/name".
+  struct Objects {
+    std::vector<std::shared_ptr<const kubevirt::VirtualMachineInstance>> vmis;
+    std::vector<std::shared_ptr<const kubevirt::VirtualMachineInstanceMigration>> migrations;
+    std::map<std::string, std::shared_ptr<const kubevirt::VirtualMachineInstance>> vmi;
+    std::map<std::string, std::shared_ptr<const kubevirt::VirtualMachine>> vm;
+    std::map<std::string, std::shared_ptr<const k8s::PersistentVolumeClaim>> pvc;
+  };
+  // Reads them anew when the API changed since the last read.
+  absl::Status Refresh();
+  // The fabric volume holding claim ns/claim ("" while it is not bound).
+  std::string ClaimVolume(const std::string& ns, const std::string& claim) const;
+  std::optional<Violation> CheckGuest(const std::string& domain, const std::string& ns,
+                                      const std::string& name) const;
+
   World& world_;
   LunCheckers lun_;
   std::map<std::string, std::string> baseline_;   // "VMI ns/name" -> spec bytes
   std::map<std::string, Tracked> migrations_;     // "ns/name" -> what it moves
-  std::optional<storage_migration::ClusterView> view_;  // as of view_rv_
-  int64_t view_rv_ = -1;
+  Objects objects_;                               // as of objects_rv_
+  int64_t objects_rv_ = -1;
 };
 
 }  // namespace ferry::sim

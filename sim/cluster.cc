@@ -268,6 +268,7 @@ void Cluster::Bind(std::vector<std::string>* did) {
           !fabric_.CreateVolume(pv.metadata().name(), std::max<int64_t>(bytes, 1), 0).ok()) {
         continue;
       }
+      RecordVolume(pv.metadata().name(), pv.metadata().name());
       absl::StatusOr<ports::ObjectPtr> created = api_.Create(pv);
       if (!created.ok()) continue;
       pv = *ports::As<k8s::PersistentVolume>(*created);

@@ -7,17 +7,20 @@
 // filled), and node readiness. Each Step() is one pass of all of them, in
 // that order, over objects in API order: deterministic.
 //
-// A PV's name is its volume's path in the FakeFabric.
+// A PV's name is its volume's path in the FakeFabric (VolumeOf records it).
 //
 //   Cluster cluster(api, fabric, clock);
 //   std::vector<std::string> did = cluster.Step();   // for the trace
 #ifndef FERRY_SIM_CLUSTER_H_
 #define FERRY_SIM_CLUSTER_H_
 
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "core/ports/clock.h"
 #include "fakes/kube/fake_kube_api.h"
 #include "fakes/libvirt/fake_fabric.h"
@@ -44,6 +47,16 @@ class Cluster {
   // One pass; returns one line per change made.
   std::vector<std::string> Step();
 
+  // The fabric volume backing each PersistentVolume, recorded by whoever
+  // made the volume (the world for a PV of the manifests, the provisioner
+  // here): the storage's own truth, which checkers read instead of deriving
+  // a path from the API objects. nullptr when none was recorded.
+  void RecordVolume(const std::string& pv, const std::string& path) { volumes_[pv] = path; }
+  const std::string* VolumeOf(absl::string_view pv) const {
+    auto it = volumes_.find(pv);
+    return it == volumes_.end() ? nullptr : &it->second;
+  }
+
  private:
   void Bind(std::vector<std::string>* did);
   void Schedule(std::vector<std::string>* did);
@@ -56,6 +69,7 @@ class Cluster {
   fakes::FakeFabric& fabric_;
   const ports::Clock& clock_;
   bool run_vms_ = false;
+  std::map<std::string, std::string, std::less<>> volumes_;  // PV name -> fabric volume
 };
 
 }  // namespace ferry::sim

@@ -519,7 +519,7 @@ class Run {
       }
       case Action::kDuplicateDomain: {
         ASSIGN_OR_RETURN(auto ref, ParseClaim(a.duplicate_domain().vmi(), "duplicate_domain.vmi"));
-        const std::string domain = storage_migration::DomainName(ref.first, ref.second);
+        const std::string domain = World::DomainNameOf(ref.first, ref.second);
         fakes::FakeHypervisor* to = world_.fabric().host(a.duplicate_domain().node());
         if (to == nullptr) {
           return absl::InvalidArgumentError(absl::StrCat("duplicate_domain.node: no node \"",

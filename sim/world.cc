@@ -9,7 +9,6 @@
 #include "api/quantity.h"
 #include "api/volumes.h"
 #include "base/status_macros.h"
-#include "core/storage_migration/agent.h"
 
 namespace ferry::sim {
 namespace {
@@ -28,6 +27,27 @@ int64_t QuantityBytes(const std::string& text) {
 bool HasStatus(const google::protobuf::Message& m) {
   const auto* field = m.GetDescriptor()->FindFieldByName("status");
   return field != nullptr && m.GetReflection()->HasField(m, field);
+}
+
+// The target device of each disk of a VMI, by disk (= volume) name, as
+// KubeVirt's virt-launcher names them: virtio disks vda, vdb... and SATA,
+// SCSI and USB ones sda, sdb..., each prefix counted in the order of
+// spec.domain.devices.disks.
+std::map<std::string, std::string> KubevirtDevices(const kubevirt::VirtualMachineInstanceSpec& spec) {
+  std::map<std::string, int> next;  // prefix -> disks named so far
+  std::map<std::string, std::string> devices;
+  for (const kubevirt::Disk& d : spec.domain().devices().disks()) {
+    std::string bus = d.has_lun() ? d.lun().bus() : d.has_cdrom() ? d.cdrom().bus() : d.disk().bus();
+    if (bus.empty()) bus = d.has_lun() ? "scsi" : d.has_cdrom() ? "sata" : "virtio";
+    const std::string prefix = bus == "virtio" ? "vd" : "sd";
+    // Letters as spreadsheet columns: a..z, aa, ab...
+    std::string letters;
+    for (int n = next[prefix]++ + 1; n > 0; n = (n - 1) / 26) {
+      letters.insert(letters.begin(), static_cast<char>('a' + (n - 1) % 26));
+    }
+    devices[d.name()] = prefix + letters;
+  }
+  return devices;
 }
 
 }  // namespace
@@ -84,6 +104,7 @@ absl::Status World::Apply(const google::protobuf::Message& object) {
     if (fabric_.volume(key.name) == nullptr) {
       RETURN_IF_ERROR(fabric_.CreateVolume(key.name, std::max<int64_t>(bytes, 1), 0));
     }
+    cluster_.RecordVolume(key.name, key.name);
   }
   absl::StatusOr<ports::ObjectPtr> existing = api_.Get(key);
   ports::ObjectPtr stored;
@@ -166,28 +187,32 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
   vmi.mutable_status()->set_node_name(spec.node());
   RETURN_IF_ERROR(Apply(vmi));
 
-  // Its domain, with a disk per claim volume on the claim's PV.
-  ASSIGN_OR_RETURN(storage_migration::ClusterView view, storage_migration::ObserveCluster(api_));
-  std::string xml = absl::StrCat("<domain type='kvm'><name>",
-                                 storage_migration::DomainName(ns, spec.name()),
-                                 "</name><devices>");
+  // Its domain, as virt-launcher defines it: a disk per claim volume, on the
+  // fabric volume backing the claim's PV, under the device KubeVirt names it.
+  // Built from the manifest and the storage's own record, never with the
+  // core's helpers: a bug in those must not be mirrored by the world.
+  const std::map<std::string, std::string> devices = KubevirtDevices(vmi_spec);
+  const std::string domain = DomainNameOf(ns, spec.name());
+  std::map<std::string, std::string> disks;  // volume -> device
+  std::string xml = absl::StrCat("<domain type='kvm'><name>", domain, "</name><devices>");
   for (const auto& v : vmi_spec.volumes()) {
     std::optional<std::string> claim = api::ClaimOf(v);
     if (!claim) continue;
-    const std::string path = storage_migration::VolumePath(view, ns, *claim);
+    const std::string path = ClaimVolume(ns, *claim);
     if (path.empty()) {
       return absl::FailedPreconditionError(absl::StrCat(
           where, ": claim ", *claim, " of volume ", v.name(),
           " did not bind (check its storage class, size and access modes, and that a PV "
           "or a provisioner can serve it on node ", spec.node(), ")"));
     }
+    auto dev = devices.find(v.name());
+    if (dev == devices.end()) continue;  // no disk shows it to the guest
+    disks[v.name()] = dev->second;
     absl::StrAppend(&xml, "<disk type='file' device='disk'><source file='", path,
-                    "'/><target dev='", storage_migration::DiskTargetDev(vmi_spec, v.name()),
-                    "' bus='virtio'/></disk>");
+                    "'/><target dev='", dev->second, "'/></disk>");
   }
   absl::StrAppend(&xml, "</devices></domain>");
   fakes::FakeHypervisor* host = fabric_.host(spec.node());
-  const std::string domain = storage_migration::DomainName(ns, spec.name());
   RETURN_IF_ERROR(host->DefineDomain(xml).status());
   RETURN_IF_ERROR(host->Start(domain));
 
@@ -208,7 +233,22 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
           (spec.memory_dirty_mib_per_s() > 0 ? spec.memory_dirty_mib_per_s() : write) *
           fakes::kMiB)}));
   guests_[domain] = {ns, spec.name()};
+  guest_disks_[domain] = std::move(disks);
   return absl::OkStatus();
+}
+
+std::string World::DomainNameOf(absl::string_view ns, absl::string_view vmi) {
+  return absl::StrCat(Ns(ns), "_", vmi);
+}
+
+std::string World::ClaimVolume(absl::string_view ns, absl::string_view claim) {
+  absl::StatusOr<ports::ObjectPtr> got =
+      api_.Get({"PersistentVolumeClaim", std::string(Ns(ns)), std::string(claim)});
+  if (!got.ok()) return "";
+  const auto pvc = ports::As<k8s::PersistentVolumeClaim>(*got);
+  if (pvc->status().phase() != "Bound") return "";
+  const std::string* path = cluster_.VolumeOf(pvc->spec().volume_name());
+  return path == nullptr ? "" : *path;
 }
 
 void World::Note(const std::string& owner, const std::string& line) {

@@ -99,6 +99,18 @@ class World {
   const std::map<std::string, std::pair<std::string, std::string>>& guests() const {
     return guests_;
   }
+  // Each VM's domain name -> its VMI volume names -> the target device the
+  // guest knows that disk by, as StartVm set the domain up from the VM
+  // manifest. A volume keeps its name (and so its device) across a storage
+  // migration, whatever claim it is switched to.
+  const std::map<std::string, std::map<std::string, std::string>>& guest_disks() const {
+    return guest_disks_;
+  }
+  // KubeVirt's libvirt domain name for a VMI: "<namespace>_<name>".
+  static std::string DomainNameOf(absl::string_view ns, absl::string_view vmi);
+  // The fabric volume holding claim ns/claim: the cluster model's record of
+  // the volume behind the PV the claim is Bound to; "" while it is not bound.
+  std::string ClaimVolume(absl::string_view ns, absl::string_view claim);
 
  private:
   using Pass = std::function<absl::StatusOr<std::vector<storage_migration::PlannedStep>>()>;
@@ -131,6 +143,7 @@ class World {
   std::unique_ptr<storage_migration::ControllerProcess> controller_;
   std::map<std::string, std::unique_ptr<storage_migration::AgentProcess>> agents_;
   std::map<std::string, std::pair<std::string, std::string>> guests_;
+  std::map<std::string, std::map<std::string, std::string>> guest_disks_;
   std::vector<std::string> timeline_;
   std::set<std::string> down_nodes_;
   bool in_cluster_step_ = false;

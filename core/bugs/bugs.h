@@ -18,6 +18,11 @@ enum class Bug {
   // Storage: the sources are reclaimed when Destination is decided, before
   // the VMI and VM name the destinations.
   kReclaimBeforeRepoint,
+  // Storage: DiskTargetDev numbers a VMI's disks from the end of the list
+  // (the last disk is vda), so with two disks or more each source disk's
+  // device is another disk's: the copy moves the wrong data to each
+  // destination.
+  kDiskDevsReversed,
   // LUN: rollback forgets to re-attach the LUNs to the source VM.
   kRollbackForgetsReattach,
   // LUN: the LUNs are detached from the source only once the target VM

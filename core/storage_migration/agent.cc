@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/names.h"
 #include "api/volumes.h"
+#include "core/bugs/bugs.h"
 #include "core/storage_migration/controller.h"
 
 namespace ferry::storage_migration {
@@ -64,7 +65,8 @@ std::string DiskTargetDev(const kubevirt::VirtualMachineInstanceSpec& spec,
   const auto& disks = spec.domain().devices().disks();
   for (int i = 0; i < disks.size(); ++i) {
     if (disks.Get(i).name() == volume) {
-      return absl::StrCat("vd", std::string(1, static_cast<char>('a' + i)));
+      const int n = bugs::Enabled(bugs::Bug::kDiskDevsReversed) ? disks.size() - 1 - i : i;
+      return absl::StrCat("vd", std::string(1, static_cast<char>('a' + n)));
     }
   }
   return "";

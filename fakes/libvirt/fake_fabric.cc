@@ -139,6 +139,14 @@ std::vector<std::string> FakeFabric::HostsRunning(absl::string_view domain) cons
   return out;
 }
 
+const std::map<std::string, std::string>* FakeFabric::OpenDisks(absl::string_view host_name,
+                                                                absl::string_view domain) const {
+  const FakeHypervisor* h = host(host_name);
+  if (h == nullptr) return nullptr;
+  auto it = h->domains_.find(std::string(domain));
+  return it == h->domains_.end() ? nullptr : &it->second.disks;
+}
+
 std::optional<std::string> FakeFabric::MissingWrite(absl::string_view domain,
                                                     absl::string_view dev,
                                                     absl::string_view path) const {

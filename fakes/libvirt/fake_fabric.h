@@ -85,6 +85,12 @@ class FakeFabric {
   // The hosts where the guest's domain exists running or paused, by name;
   // empty when nowhere.
   std::vector<std::string> HostsRunning(absl::string_view domain) const;
+  // The disk images the domain `domain` on `host` has open, by target device
+  // (its XML's disks, or for an incoming migration the source's with each
+  // copied disk on its destination): the fabric's own record of what a guest
+  // device reads and writes. nullptr when the host has no such domain.
+  const std::map<std::string, std::string>* OpenDisks(absl::string_view host,
+                                                      absl::string_view domain) const;
   // The first acknowledged write of `domain`'s disk `dev` that volume `path`
   // lacks, described; nullopt when it holds them all.
   std::optional<std::string> MissingWrite(absl::string_view domain, absl::string_view dev,

@@ -109,6 +109,22 @@ TEST_F(FakeFabricTest, MigrationCopiesEveryAcknowledgedWriteAndLeavesTheTargetPa
   EXPECT_NE(fabric_.MissingWrite("vm", "vda", "src-a"), std::nullopt);
 }
 
+TEST_F(FakeFabricTest, OpenDisksFollowTheDomainFromItsXmlToItsDestinations) {
+  using Disks = std::map<std::string, std::string>;
+  ASSERT_NE(fabric_.OpenDisks("node-a", "vm"), nullptr);
+  EXPECT_EQ(*fabric_.OpenDisks("node-a", "vm"), (Disks{{"vda", "src-a"}, {"vdb", "src-b"}}));
+  EXPECT_EQ(fabric_.OpenDisks("node-b", "vm"), nullptr);
+  EXPECT_EQ(fabric_.OpenDisks("node-z", "vm"), nullptr);
+
+  // Only vdb is copied: the incoming domain keeps vda where it was.
+  ports::MigrationRequest request = Request();
+  request.disks = {{"vdb", "dst-b"}};
+  ASSERT_TRUE(a_->StartMigration(request).ok());
+  ASSERT_NE(fabric_.OpenDisks("node-b", "vm"), nullptr);
+  EXPECT_EQ(*fabric_.OpenDisks("node-b", "vm"), (Disks{{"vda", "src-a"}, {"vdb", "dst-b"}}));
+  EXPECT_EQ(*fabric_.OpenDisks("node-a", "vm"), (Disks{{"vda", "src-a"}, {"vdb", "src-b"}}));
+}
+
 TEST_F(FakeFabricTest, AHandoverPausesTheSourceForOneStepFirst) {
   AddGuest(0);
   ASSERT_TRUE(a_->StartMigration(Request()).ok());
