@@ -210,5 +210,37 @@ TEST(FakeEngine, FaultsFailOrDelayACallAndChangeNothing) {
   EXPECT_EQ(e.engine.EngineVersion().status().code(), absl::StatusCode::kUnavailable);
 }
 
+TEST(FakeEngine, AVmHoldsItsActiveLunDisksOnTheSanUntilDetachedOrDeactivated) {
+  ports::ManualClock clock;
+  FakeEngine engine(clock);
+  FakeSan san;
+  ASSERT_TRUE(san.AddLun({.id = "wwid-a", .portal = "10.0.0.5:3260",
+                          .iqn = "iqn.2024-01.com.example:t1", .lun = 3})
+                  .ok());
+  ASSERT_TRUE(san.AddLun({.id = "3600a0980383146", .fibre_channel = true}).ok());
+  engine.ConnectSan(&san);
+  engine.AddDisk(IscsiLun("lun-1", "10.0.0.5", "iqn.2024-01.com.example:t1", 3, kGiB));
+  engine.AddDisk(FcLun("lun-2", "3600a0980383146", kGiB));
+  engine.AddDisk(IscsiLun("lun-3", "10.0.0.5", "iqn.2024-01.com.example:t1", 4, kGiB));  // not on the SAN
+  engine.AddVm({.id = "vm-1", .name = "db", .status = "down"});
+  ASSERT_TRUE(engine.AttachForTest("vm-1", {.disk_id = "lun-1"}).ok());
+  ASSERT_TRUE(engine.AttachForTest("vm-1", {.disk_id = "lun-2"}).ok());
+  ASSERT_TRUE(engine.AttachForTest("vm-1", {.disk_id = "lun-3"}).ok());
+  // The SAN's own LUN, found by address: a down VM holds it too.
+  EXPECT_THAT(san.OpenersOf("wwid-a"), ElementsAre(FakeSan::OvirtVm("vm-1")));
+  EXPECT_THAT(san.OpenersOf("3600a0980383146"), ElementsAre(FakeSan::OvirtVm("vm-1")));
+  ASSERT_TRUE(engine.DetachDisk("vm-1", "lun-1").ok());
+  EXPECT_THAT(san.OpenersOf("wwid-a"), IsEmpty());
+  ASSERT_TRUE(engine.DeactivateDisk("vm-1", "lun-2").ok());
+  EXPECT_THAT(san.OpenersOf("3600a0980383146"), IsEmpty());
+  // An inactive attachment holds nothing.
+  ovirt::DiskAttachment inactive;
+  inactive.mutable_disk()->set_id("lun-1");
+  inactive.set_interface("virtio_scsi");
+  inactive.set_active("false");
+  ASSERT_TRUE(engine.AttachDisk("vm-1", inactive).ok());
+  EXPECT_THAT(san.OpenersOf("wwid-a"), IsEmpty());
+}
+
 }  // namespace
 }  // namespace ferry::fakes
