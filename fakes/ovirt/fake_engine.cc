@@ -318,21 +318,6 @@ void FakeEngine::Hold(const std::string& vm_id, const std::string& disk_id, bool
   }
 }
 
-std::map<std::string, std::vector<FakeEngine::LunHolder>> FakeEngine::LunHolders() const {
-  std::map<std::string, std::vector<LunHolder>> users;
-  for (auto& [id, vm] : vms_) {
-    Settle(vm);
-    for (const ovirt::DiskAttachment& a : vm.attachments) {
-      auto disk = disks_.find(a.id());
-      if (a.active() != "true" || disk == disks_.end()) continue;
-      for (const auto& lu : disk->second.lun_storage().logical_units().logical_unit()) {
-        users[lu.id()].push_back({id, vm.status});
-      }
-    }
-  }
-  return users;
-}
-
 std::optional<ovirt::Vm> FakeEngine::VmForTest(const std::string& vm_id) const {
   auto it = vms_.find(vm_id);
   if (it == vms_.end()) return std::nullopt;

@@ -107,15 +107,6 @@ class FakeEngine : public ports::Ovirt {
   // Power transitions take this much longer from now on (slow hosts).
   void set_power_slowdown(absl::Duration extra) { slowdown_ = extra; }
 
-  // For checkers: by logical unit id, every VM, in any power state, with an
-  // active attachment of a disk of that unit, in VM id order, with its status
-  // ("up", "down", "powering_down"...). A down VM holding a LUN is one start
-  // away from writing to it.
-  struct LunHolder {
-    std::string vm_id;
-    std::string status;
-  };
-  std::map<std::string, std::vector<LunHolder>> LunHolders() const;
   // For checkers and the harness, never faulted nor delayed: every disk, and
   // one VM as GetVm would return it (nullopt when there is none).
   const std::map<std::string, ovirt::Disk>& disks_for_test() const { return disks_; }
