@@ -2,8 +2,11 @@
 
 #include <algorithm>
 #include <map>
+#include <iterator>
 #include <memory>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -403,10 +406,28 @@ void Cluster::Schedule(std::vector<std::string>* did) {
 
 void Cluster::RunPods(std::vector<std::string>* did) {
   Snapshot s(api_);
+  // Pods gone, stopped or replaced under the same name are logged out.
+  std::map<std::string, const k8s::Pod*> live;
+  for (const auto& pod : s.pods) {
+    live.emplace(absl::StrCat(Ns(pod->metadata().namespace_()), "/", pod->metadata().name()), pod.get());
+  }
+  for (auto it = mounted_.begin(); it != mounted_.end();) {
+    auto pod = live.find(it->first);
+    const bool runs = pod != live.end() && pod->second->metadata().uid() == it->second.uid &&
+                      !Terminal(*pod->second) && s.NodeReady(it->second.node);
+    const std::string key = it->first;
+    ++it;
+    if (!runs) Unmount(key);
+  }
+  for (auto it = failed_mount_.begin(); it != failed_mount_.end();) {
+    it = live.contains(it->first) ? std::next(it) : failed_mount_.erase(it);
+  }
   for (const auto& pod : s.pods) {
     if (pod->spec().node_name().empty() || Terminal(*pod)) continue;
     const std::string ns(Ns(pod->metadata().namespace_()));
+    const std::string key = absl::StrCat(ns, "/", pod->metadata().name());
     k8s::Pod next = *pod;
+    std::optional<Mounted> mounted;
     if (!s.NodeReady(pod->spec().node_name())) {
       next.mutable_status()->set_phase("Failed");
       next.mutable_status()->set_reason("NodeLost");
@@ -420,6 +441,12 @@ void Cluster::RunPods(std::vector<std::string>* did) {
         if (pvc == nullptr || pvc->status().phase() != "Bound") bound = false;
       }
       if (!bound) continue;
+      absl::StatusOr<Mounted> setup = Mount(*pod, ns, s.pvc_index, s.pv_index);
+      if (!setup.ok()) {
+        ReportFailedMount(*pod, std::string(setup.status().message()), did);
+        continue;
+      }
+      mounted = *std::move(setup);
       next.mutable_status()->set_phase("Running");
       next.mutable_status()->clear_reason();
       next.mutable_status()->clear_message();
@@ -427,11 +454,149 @@ void Cluster::RunPods(std::vector<std::string>* did) {
     } else {
       continue;
     }
-    if (api_.UpdateStatus(next).ok()) {
+    absl::StatusOr<ports::ObjectPtr> written = api_.UpdateStatus(next);
+    if (mounted.has_value()) {
+      mounted_[key] = *std::move(mounted);
+      failed_mount_.erase(key);
+      // Not recorded as started: the kubelet sets the volumes up again.
+      if (!written.ok()) Unmount(key);
+    }
+    if (written.ok()) {
       did->push_back(absl::StrCat("kubelet: ", ns, "/", pod->metadata().name(), " ",
                                   next.status().phase()));
     }
   }
+}
+
+absl::StatusOr<Cluster::Mounted> Cluster::Mount(
+    const k8s::Pod& pod, absl::string_view ns,
+    const std::map<std::string, const k8s::PersistentVolumeClaim*>& pvcs,
+    const std::map<std::string, const k8s::PersistentVolume*, std::less<>>& pvs) {
+  Mounted m;
+  m.uid = pod.metadata().uid();
+  m.node = pod.spec().node_name();
+  const fakes::FakeSan::Opener opener =
+      fakes::FakeSan::Pod(absl::StrCat(ns, "/", pod.metadata().name()), m.node);
+  for (const auto& v : pod.spec().volumes()) {
+    if (!v.has_persistent_volume_claim()) continue;
+    const std::string claim = absl::StrCat(ns, "/", v.persistent_volume_claim().claim_name());
+    m.claims.insert(claim);
+    auto pvc = pvcs.find(claim);
+    if (pvc == pvcs.end()) continue;
+    auto pv = pvs.find(pvc->second->spec().volume_name());
+    if (pv == pvs.end()) continue;
+    m.volumes.insert(pv->first);
+    if (san_ == nullptr || (!pv->second->spec().has_iscsi() && !pv->second->spec().has_fc())) {
+      continue;
+    }
+    if (absl::Status in = LogIn(*pv->second, ns, opener, &m); !in.ok()) {
+      for (const std::string& lun : m.luns) san_->Close(lun, opener);
+      return absl::FailedPreconditionError(absl::StrCat(
+          "MountVolume.SetUp failed for volume \"", pv->first, "\" : ", in.message()));
+    }
+  }
+  return m;
+}
+
+absl::Status Cluster::LogIn(const k8s::PersistentVolume& pv, absl::string_view ns,
+                            const fakes::FakeSan::Opener& opener, Mounted* mounted) {
+  if (pv.spec().has_fc()) {
+    const auto& wwids = pv.spec().fc().wwids();
+    absl::StatusOr<std::string> lun =
+        san_->OpenFc(opener, std::vector<std::string>(wwids.begin(), wwids.end()));
+    if (!lun.ok()) return absl::NotFoundError(absl::StrCat("fc: ", lun.status().message()));
+    mounted->luns.insert(*lun);
+    return absl::OkStatus();
+  }
+  const k8s::ISCSIPersistentVolumeSource& iscsi = pv.spec().iscsi();
+  std::optional<fakes::FakeSan::Chap> chap;
+  if (iscsi.chap_auth_session()) {
+    // The iSCSI volume plugin's secret: the ref's namespace, else the pod's.
+    const std::string secret_ns(
+        iscsi.secret_ref().namespace_().empty() ? ns : iscsi.secret_ref().namespace_());
+    const std::string& name = iscsi.secret_ref().name();
+    absl::StatusOr<ports::ObjectPtr> got = api_.Get({"Secret", secret_ns, name});
+    if (name.empty() || !got.ok()) {
+      return absl::NotFoundError(absl::StrCat(
+          "iscsi: failed to get CHAP secret [", secret_ns, "/", name, "]: ",
+          name.empty() ? "chapAuthSession is set but secretRef names no Secret"
+                       : absl::StrCat("secrets \"", name, "\" not found")));
+    }
+    const auto secret = ports::As<k8s::Secret>(*got);
+    chap.emplace();
+    for (auto [key, value] : {std::pair<const char*, std::string*>{"node.session.auth.username",
+                                                                    &chap->username},
+                              {"node.session.auth.password", &chap->password}}) {
+      // stringData is what the API server merges into data.
+      if (auto it = secret->string_data().find(key); it != secret->string_data().end()) {
+        *value = it->second;
+      } else if (auto d = secret->data().find(key); d != secret->data().end()) {
+        *value = d->second;
+      } else {
+        return absl::InvalidArgumentError(absl::StrCat("iscsi: ", key, " not found in CHAP secret [",
+                                                       secret_ns, "/", name, "]"));
+      }
+    }
+  }
+  absl::StatusOr<std::string> lun =
+      san_->LoginIscsi(opener, iscsi.target_portal(), iscsi.iqn(), iscsi.lun(), chap);
+  if (!lun.ok()) return lun.status();
+  mounted->luns.insert(*lun);
+  return absl::OkStatus();
+}
+
+void Cluster::ReportFailedMount(const k8s::Pod& pod, const std::string& message,
+                                std::vector<std::string>* did) {
+  const std::string ns(Ns(pod.metadata().namespace_()));
+  const std::string key = absl::StrCat(ns, "/", pod.metadata().name());
+  std::string& reported = failed_mount_[key];
+  if (reported == message) return;
+  if (pod.status().phase() != "Pending") {
+    k8s::Pod next = pod;
+    next.mutable_status()->set_phase("Pending");
+    if (!api_.UpdateStatus(next).ok()) return;
+  }
+  // One event per pod, its message the latest failure (kubelet's events
+  // aggregate the same way: one object, a count and the last message).
+  k8s::Event event;
+  event.set_api_version("v1");
+  event.set_kind("Event");
+  event.mutable_metadata()->set_name(absl::StrCat(pod.metadata().name(), ".failed-mount"));
+  event.mutable_metadata()->set_namespace_(ns);
+  event.mutable_involved_object()->set_kind("Pod");
+  event.mutable_involved_object()->set_namespace_(ns);
+  event.mutable_involved_object()->set_name(pod.metadata().name());
+  event.mutable_involved_object()->set_uid(pod.metadata().uid());
+  event.set_reason("FailedMount");
+  event.set_message(message);
+  event.set_type("Warning");
+  event.mutable_source()->set_component("kubelet");
+  event.mutable_source()->set_host(pod.spec().node_name());
+  const std::string now = storage_migration::Timestamp(clock_.Now());
+  event.set_last_timestamp(now);
+  absl::StatusOr<ports::ObjectPtr> old = api_.Get({"Event", ns, event.metadata().name()});
+  absl::Status st;
+  if (old.ok()) {
+    const auto& was = *ports::As<k8s::Event>(*old);
+    event.mutable_metadata()->set_resource_version(was.metadata().resource_version());
+    event.set_first_timestamp(was.first_timestamp());
+    event.set_count(was.count() + 1);
+    st = api_.Update(event).status();
+  } else {
+    event.set_first_timestamp(now);
+    event.set_count(1);
+    st = api_.Create(event).status();
+  }
+  if (!st.ok()) return;
+  reported = message;
+  did->push_back(absl::StrCat("kubelet: ", key, " on ", pod.spec().node_name(), ": ", message));
+}
+
+void Cluster::Unmount(const std::string& pod) {
+  auto it = mounted_.find(pod);
+  if (it == mounted_.end()) return;
+  if (san_ != nullptr) san_->Close(fakes::FakeSan::Pod(pod, it->second.node));
+  mounted_.erase(it);
 }
 
 void Cluster::Import(std::vector<std::string>* did) {

@@ -2,8 +2,8 @@
 // storage migration to happen: the PV controller (static binding, a
 // provisioner per storage class, WaitForFirstConsumer), the scheduler (node
 // affinity, PV node affinity, single-node ReadWriteOnce attachment), the
-// kubelet (pods start when their claims are bound; pods of a lost node
-// fail), CDI's importer (a DataVolume's claim is created, bound and
+// kubelet (pods start when their claims are bound and, in LUN worlds, their
+// LUNs logged in; pods of a lost node fail), CDI's importer (a DataVolume's claim is created, bound and
 // filled), and node readiness. Each Step() is one pass of all of them, in
 // that order, over objects in API order: deterministic.
 //
@@ -16,14 +16,18 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "api/core.pb.h"
 #include "core/ports/clock.h"
 #include "fakes/kube/fake_kube_api.h"
 #include "fakes/libvirt/fake_fabric.h"
+#include "fakes/san/fake_san.h"
 
 namespace ferry::sim {
 
@@ -43,6 +47,29 @@ class Cluster {
   // a VM that should run gets a VMI and a launcher pod mounting its claims;
   // the VMI is Running once the pod runs; a VM deleted or stopped loses both.
   void set_run_vms(bool on) { run_vms_ = on; }
+
+  // The storage iSCSI and Fibre Channel PVs live on (LUN worlds). Before it
+  // starts a pod, the kubelet logs the pod's node in to the LUN of each such
+  // PV the pod mounts (FakeSan::Pod), resolving the PV's iscsi (portal, iqn,
+  // lun; with chapAuthSession the Secret of secretRef, in the pod's
+  // namespace when the ref names none, and its keys
+  // node.session.auth.username and node.session.auth.password) or fc
+  // (wwids) itself. A refusal (no such target or LUN, the Secret missing,
+  // lacking a key or naming other credentials) leaves the pod Pending with
+  // a FailedMount event, as kubelet's MountVolume.SetUp failing does. The
+  // logins end when the pod stops (deleted, failed, or its node lost).
+  void set_san(fakes::FakeSan* san) { san_ = san; }
+
+  // The kubelet's own record of what each pod it started mounted, by
+  // "namespace/name", for as long as the pod runs.
+  struct Mounted {
+    std::string uid;
+    std::string node;
+    std::set<std::string> claims;   // "namespace/name"
+    std::set<std::string> volumes;  // PersistentVolume names
+    std::set<std::string> luns;     // the SAN's LUN ids logged in
+  };
+  const std::map<std::string, Mounted>& mounted() const { return mounted_; }
 
   // One pass; returns one line per change made.
   std::vector<std::string> Step();
@@ -64,12 +91,27 @@ class Cluster {
   void Import(std::vector<std::string>* did);
   void Release(std::vector<std::string>* did);
   void RunVms(std::vector<std::string>* did);
+  // The kubelet's volume setup of a pod about to start: its claims, and a
+  // login per LUN PV. On a refusal, logs out what it logged in and returns
+  // kubelet's FailedMount message.
+  absl::StatusOr<Mounted> Mount(const k8s::Pod& pod, absl::string_view ns,
+                                const std::map<std::string, const k8s::PersistentVolumeClaim*>& pvcs,
+                                const std::map<std::string, const k8s::PersistentVolume*, std::less<>>& pvs);
+  absl::Status LogIn(const k8s::PersistentVolume& pv, absl::string_view ns,
+                     const fakes::FakeSan::Opener& opener, Mounted* mounted);
+  void ReportFailedMount(const k8s::Pod& pod, const std::string& message,
+                         std::vector<std::string>* did);
+  // Logs out a pod the record holds and forgets it.
+  void Unmount(const std::string& pod);
 
   fakes::FakeKubeApi& api_;
   fakes::FakeFabric& fabric_;
   const ports::Clock& clock_;
   bool run_vms_ = false;
   std::map<std::string, std::string, std::less<>> volumes_;  // PV name -> fabric volume
+  fakes::FakeSan* san_ = nullptr;
+  std::map<std::string, Mounted> mounted_;
+  std::map<std::string, std::string> failed_mount_;  // pod -> the last FailedMount reported
 };
 
 }  // namespace ferry::sim

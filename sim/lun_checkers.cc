@@ -15,20 +15,27 @@
 #include "api/kubevirt.pb.h"
 #include "api/names.h"
 #include "core/lun_migration/lun_objects.h"
-#include "core/lun_migration/plan_step.h"
 #include "core/ports/kube_api.h"
+#include "fakes/san/fake_san.h"
 
 namespace ferry::sim {
 namespace {
 
+// The API's contract, shared with the core: what marks an object a plan made.
 using lun_migration::kPlanUidLabel;
+using lun_migration::kSourceVmAnnotation;
+
+// Forklift's phases of a VM that has ended.
+constexpr char kFailed[] = "Failed";
+constexpr char kCanceled[] = "Canceled";
+bool Ended(const forklift::VMStatus& vm) {
+  return vm.phase() == "Completed" || vm.phase() == kFailed || vm.phase() == kCanceled;
+}
+
+// KubeVirt's label on a launcher pod naming its VM.
+constexpr char kLauncherOf[] = "kubevirt.io/vm";
 
 std::string Ns(absl::string_view ns) { return std::string(api::NamespaceOrDefault(ns)); }
-
-std::string UnitLun(const ovirt::Disk& disk, const ovirt::LogicalUnit& lu) {
-  if (disk.lun_storage().type() == "fcp") return absl::StrCat("fc:", lu.id());
-  return absl::StrCat("iscsi:", lu.target(), "/", lu.lun_mapping());
-}
 
 std::optional<std::string> InvalidMeta(absl::string_view kind, const k8s::ObjectMeta& meta) {
   std::vector<std::string> errors = kind == "VirtualMachine" || kind == "PersistentVolumeClaim"
@@ -90,18 +97,20 @@ LunCheckers::LunCheckers(World& world)
       mirror_(world.api(), {"PersistentVolume", "PersistentVolumeClaim", "Pod", "DataVolume",
                             "VirtualMachine", "Migration", "Plan"}) {}
 
-const std::map<std::string, LunCheckers::EngineLun>& LunCheckers::EngineLuns() {
-  const auto& disks = world_.engine().disks_for_test();
-  if (engine_luns_disks_ != disks.size()) {  // disks are only ever added
-    engine_luns_.clear();
-    for (const auto& [disk_id, disk] : disks) {
-      for (const auto& lu : disk.lun_storage().logical_units().logical_unit()) {
-        engine_luns_.emplace(UnitLun(disk, lu), EngineLun{disk_id, lu.id()});
-      }
+std::string LunCheckers::LunOfPv(const k8s::PersistentVolume& pv) const {
+  const fakes::FakeSan& san = world_.san();
+  if (pv.spec().has_fc()) {
+    for (const std::string& wwid : pv.spec().fc().wwids()) {
+      if (const fakes::FakeSan::Lun* lun = san.FindFc(wwid)) return lun->options.id;
     }
-    engine_luns_disks_ = disks.size();
+    return "";
   }
-  return engine_luns_;
+  if (pv.spec().has_iscsi()) {
+    const k8s::ISCSIPersistentVolumeSource& iscsi = pv.spec().iscsi();
+    const fakes::FakeSan::Lun* lun = san.FindIscsi(iscsi.target_portal(), iscsi.iqn(), iscsi.lun());
+    return lun == nullptr ? "" : lun->options.id;
+  }
+  return "";
 }
 
 const std::vector<std::string>& LunCheckers::Names() {
@@ -115,11 +124,12 @@ std::optional<Violation> LunCheckers::Check() {
   if (!world_.lun_world()) return std::nullopt;
   const int64_t rv = world_.api().resource_version();
   const uint64_t engine = world_.engine().changes();
+  const size_t san = world_.san().journal().size();
   const size_t refused = world_.refused_as_invalid().size();
-  if (rv == checked_rv_ && engine == checked_engine_ && refused == checked_refused_) {
+  if (rv == checked_rv_ && engine == checked_engine_ && san == checked_san_ &&
+      refused == checked_refused_) {
     return std::nullopt;
   }
-  const bool engine_changed = engine != checked_engine_;
   checked_rv_ = rv;
   checked_engine_ = engine;
   checked_refused_ = refused;
@@ -133,10 +143,10 @@ std::optional<Violation> LunCheckers::Check() {
     return Violation{"harness", absl::StrCat("LUN checkers: ", synced.ToString())};
   }
   if (auto v = CheckNames()) return v;
-  // The indexes follow the changed objects; the PVs and LUNs they touch are
-  // judged again (and every LUN a pod uses when the engine changed).
+  // The indexes follow the changed objects; the PVs and LUNs they touch, and
+  // the LUNs whose holders changed on the SAN, are judged again.
   Dirty dirty;
-  Reindex(engine_changed, &dirty);
+  Reindex(&dirty);
   if (auto v = CheckPvClaims(dirty.pvs)) return v;
   if (auto v = CheckSingleWriter(dirty.luns)) return v;
   if (auto v = CheckOneRunPerVm()) return v;
@@ -158,7 +168,7 @@ std::optional<Violation> LunCheckers::CheckNames() const {
   return std::nullopt;
 }
 
-void LunCheckers::Reindex(bool engine_changed, Dirty* dirty) {
+void LunCheckers::Reindex(Dirty* dirty) {
   for (int k = 0; k < 4; ++k) {
     for (const std::string& key : mirror_.Changed(kMadeKinds[k])) {
       const ports::ObjectPtr* object = mirror_.Find(kMadeKinds[k], key);
@@ -166,7 +176,7 @@ void LunCheckers::Reindex(bool engine_changed, Dirty* dirty) {
       if (object != nullptr) {
         const k8s::ObjectMeta& meta = ports::MetadataOf(**object);
         auto plan = meta.labels().find(kPlanUidLabel);
-        auto vm = meta.annotations().find(lun_migration::kSourceVmAnnotation);
+        auto vm = meta.annotations().find(kSourceVmAnnotation);
         if (plan != meta.labels().end() && vm != meta.annotations().end()) {
           owner = absl::StrCat(plan->second, " ", vm->second);
         }
@@ -180,7 +190,7 @@ void LunCheckers::Reindex(bool engine_changed, Dirty* dirty) {
   for (const std::string& key : mirror_.Changed("PersistentVolume")) {
     const auto* pv = Typed<k8s::PersistentVolume>(mirror_.Find("PersistentVolume", key));
     const std::string name = key.substr(key.find('/') + 1);
-    const std::string lun = pv != nullptr ? lun_migration::PvLunKey(*pv) : "";
+    const std::string lun = pv != nullptr ? LunOfPv(*pv) : "";
     std::string& was = lun_of_pv_[name];
     if (!was.empty()) dirty->luns.insert(was);
     if (!lun.empty()) dirty->luns.insert(lun);
@@ -194,56 +204,22 @@ void LunCheckers::Reindex(bool engine_changed, Dirty* dirty) {
         pvc != nullptr && pvc->status().phase() == "Bound" ? pvc->spec().volume_name() : "";
     const std::string claim = DefaultedKey(key);
     std::string& was = pv_of_claim_[claim];
-    for (const std::string& pv : {std::string(was), bound}) {
-      if (pv.empty()) continue;
-      dirty->pvs.insert(pv);
-      if (auto lun = lun_of_pv_.find(pv); lun != lun_of_pv_.end() && !lun->second.empty()) {
-        dirty->luns.insert(lun->second);
-      }
-    }
+    if (!was.empty()) dirty->pvs.insert(was);
+    if (!bound.empty()) dirty->pvs.insert(bound);
     Move(claims_of_pv_, was, bound, claim);
     was = bound;
   }
-  auto lun_of_claim = [&](const std::string& claim) -> std::string {
-    auto pv = pv_of_claim_.find(claim);
-    if (pv == pv_of_claim_.end() || pv->second.empty()) return "";
-    auto lun = lun_of_pv_.find(pv->second);
-    return lun == lun_of_pv_.end() ? "" : lun->second;
-  };
-  for (const std::string& key : mirror_.Changed("Pod")) {
-    const auto* pod = Typed<k8s::Pod>(mirror_.Find("Pod", key));
-    const std::string name = DefaultedKey(key);
-    const std::string ns = name.substr(0, name.find('/'));
-    std::set<std::string> claims;
-    if (pod != nullptr && pod->status().phase() == "Running") {
-      for (const auto& v : pod->spec().volumes()) {
-        if (v.has_persistent_volume_claim()) {
-          claims.insert(absl::StrCat(ns, "/", v.persistent_volume_claim().claim_name()));
-        }
-      }
-    }
-    std::set<std::string>& was = claims_of_pod_[name];
-    for (const std::set<std::string>* side : std::vector<const std::set<std::string>*>{&was, &claims}) {
-      for (const std::string& claim : *side) {
-        if (std::string lun = lun_of_claim(claim); !lun.empty()) dirty->luns.insert(lun);
-      }
-    }
-    for (const std::string& claim : was) Move(pods_of_claim_, claim, "", name);
-    for (const std::string& claim : claims) Move(pods_of_claim_, "", claim, name);
-    was = std::move(claims);
-  }
-  if (engine_changed) {  // a LUN a pod uses may have gone back to a VM
-    for (const auto& [claim, pods] : pods_of_claim_) {
-      if (std::string lun = lun_of_claim(claim); !lun.empty()) dirty->luns.insert(lun);
-    }
-  }
+  // The LUNs someone opened or closed since the last check.
+  const std::vector<std::string>& journal = world_.san().journal();
+  dirty->luns.insert(journal.begin() + static_cast<std::ptrdiff_t>(checked_san_), journal.end());
+  checked_san_ = journal.size();
 }
 
 // lun-pv-claim, for the PVs touched.
 std::optional<Violation> LunCheckers::CheckPvClaims(const std::set<std::string>& dirty_pvs) const {
   for (const std::string& name : dirty_pvs) {
     const auto* pv = Typed<k8s::PersistentVolume>(mirror_.Find("PersistentVolume", absl::StrCat("/", name)));
-    if (pv == nullptr || lun_migration::PvLunKey(*pv).empty()) continue;
+    if (pv == nullptr || (!pv->spec().has_iscsi() && !pv->spec().has_fc())) continue;
     auto claims = claims_of_pv_.find(name);
     if (claims == claims_of_pv_.end()) continue;
     const auto& ref = pv->spec().claim_ref();
@@ -270,50 +246,51 @@ std::optional<Violation> LunCheckers::CheckPvClaims(const std::set<std::string>&
 
 // lun-single-writer, for the LUNs touched.
 std::optional<Violation> LunCheckers::CheckSingleWriter(const std::set<std::string>& dirty_luns) {
-  const std::map<std::string, EngineLun>& engine_luns = EngineLuns();
-  std::optional<std::map<std::string, std::vector<fakes::FakeEngine::LunHolder>>> holders_of;
+  const fakes::FakeSan& san = world_.san();
+  const std::map<std::string, Cluster::Mounted>& mounted = world_.cluster().mounted();
   for (const std::string& lun : dirty_luns) {
-    auto at = engine_luns.find(lun);
-    if (at == engine_luns.end()) continue;  // not a LUN of the engine
-    const EngineLun& unit = at->second;
-    auto served = pvs_of_lun_.find(lun);
-    if (served == pvs_of_lun_.end()) continue;
-    if (served->second.size() > 1) {
+    if (auto served = pvs_of_lun_.find(lun);
+        served != pvs_of_lun_.end() && served->second.size() > 1) {
       return Violation{"lun-single-writer",
-                       absl::StrCat("LUN ", lun, " (disk ", unit.disk_id, ") is served by ",
-                                    served->second.size(), " PersistentVolumes: ",
-                                    absl::StrJoin(served->second, ", "))};
+                       absl::StrCat("LUN ", lun, " is served by ", served->second.size(),
+                                    " PersistentVolumes: ", absl::StrJoin(served->second, ", "))};
     }
-    std::set<std::string> users;  // running pods
-    for (const std::string& pv : served->second) {
-      auto claims = claims_of_pv_.find(pv);
-      if (claims == claims_of_pv_.end()) continue;
-      for (const std::string& claim : claims->second) {
-        auto pods = pods_of_claim_.find(claim);
-        if (pods != pods_of_claim_.end()) users.insert(pods->second.begin(), pods->second.end());
+    std::vector<std::string> vms;   // oVirt VMs holding it, with their power state
+    std::map<std::string, std::string> pods;  // pods logged in: which VM's -> "pod on node"
+    for (const fakes::FakeSan::Opener& o : san.OpenersOf(lun)) {
+      if (o.kind == "ovirt-vm") {
+        std::optional<ovirt::Vm> vm = world_.engine().VmForTest(o.id);
+        vms.push_back(absl::StrCat(o.id, " (", vm.has_value() ? vm->status() : "gone", ")"));
+        continue;
       }
+      // Pods of one VM (its launchers) are one user; any other pod is its own.
+      std::string user = o.id;
+      const size_t slash = o.id.find('/');
+      if (const auto* pod = Typed<k8s::Pod>(mirror_.Find("Pod", o.id))) {
+        auto vm = pod->metadata().labels().find(kLauncherOf);
+        if (vm != pod->metadata().labels().end()) {
+          user = absl::StrCat("VM ", o.id.substr(0, slash), "/", vm->second);
+        }
+      }
+      std::string via;
+      if (auto m = mounted.find(o.id); m != mounted.end()) {
+        via = absl::StrCat(" (claims ", absl::StrJoin(m->second.claims, ", "), ")");
+      }
+      pods.emplace(user, absl::StrCat("pod ", o.id, " on node ", o.node, via));
     }
-    if (users.size() > 1) {
-      return Violation{"lun-single-writer",
-                       absl::StrCat("LUN ", lun, " (disk ", unit.disk_id, ") is in use by pods [",
-                                    absl::StrJoin(users, ", "), "] at once")};
+    if (pods.size() > 1) {
+      std::vector<std::string> users;
+      for (const auto& [user, pod] : pods) users.push_back(pod);
+      return Violation{"lun-single-writer", absl::StrCat("LUN ", lun, " is held by ",
+                                                         absl::StrJoin(users, " and "), " at once")};
     }
-    if (users.empty()) continue;
-    // A pod runs on the LUN: no oVirt VM may hold it, running or not (a
+    // A pod's node holds it: no oVirt VM may hold it, running or not (a
     // down VM that still has it attached is one start away from a second
     // writer; the plan detaches before it makes any PV).
-    std::vector<std::string> holders;
-    if (!holders_of.has_value()) holders_of = world_.engine().LunHolders();
-    if (auto held = holders_of->find(unit.unit_id); held != holders_of->end()) {
-      for (const fakes::FakeEngine::LunHolder& h : held->second) {
-        holders.push_back(absl::StrCat(h.vm_id, " (", h.status, ")"));
-      }
-    }
-    if (!holders.empty()) {
+    if (!pods.empty() && !vms.empty()) {
       return Violation{"lun-single-writer",
-                       absl::StrCat("LUN ", lun, " (disk ", unit.disk_id, ") is in use by pod ",
-                                    *users.begin(), " while still attached to oVirt VM(s) ",
-                                    absl::StrJoin(holders, ", "))};
+                       absl::StrCat("LUN ", lun, " is held by ", pods.begin()->second,
+                                    " while attached to oVirt VM(s) ", absl::StrJoin(vms, ", "))};
     }
   }
 
@@ -329,7 +306,7 @@ std::optional<Violation> LunCheckers::CheckOneRunPerVm() {
     std::set<std::string> active;
     if (m != nullptr) {
       for (const forklift::VMStatus& vm : m->status().vms()) {
-        if (!vm.phase().empty() && !lun_migration::VmEnded(vm)) active.insert(vm.id());
+        if (!vm.phase().empty() && !Ended(vm)) active.insert(vm.id());
       }
     }
     std::set<std::string>& was = vms_of_run_[run];
@@ -370,7 +347,7 @@ std::optional<Violation> LunCheckers::CheckEndedVms() {
     const auto* plan = Typed<forklift::Plan>(FindNamespaced("Plan", plan_ns, m->spec().plan().name()));
     const std::string uid = plan != nullptr ? plan->metadata().uid() : "";
     for (const forklift::VMStatus& vm : m->status().vms()) {
-      if (vm.phase() != lun_migration::kFailed && vm.phase() != lun_migration::kCanceled) continue;
+      if (vm.phase() != kFailed && vm.phase() != kCanceled) continue;
       const std::string ended = absl::StrCat(ns, "/", m->metadata().name(), " VM ", vm.id());
       if (!ended_.insert(ended).second) continue;
       const std::string who = absl::StrCat("migration ", ended, " ended ", vm.phase());

@@ -2,9 +2,9 @@
 // run in a world with an oVirt engine (docs/lun-migration.md, "Single
 // writer"). Stable names, for scenario files' expect.violation:
 //
-//   lun-single-writer    a LUN in use by a running pod is attached to no
+//   lun-single-writer    a LUN a pod's node is logged in to is held by no
 //                        oVirt VM (running or down: a down VM is one start
-//                        away from writing), nor in use by pods of two VMs,
+//                        away from writing), nor held by pods of two VMs,
 //                        nor served by two PersistentVolumes
 //   lun-plan-cleanup     when a VM of a plan ends Failed or Canceled, no
 //                        PV, PVC, DataVolume or VM the plan made for it is left
@@ -16,6 +16,14 @@
 //   lun-one-run-per-vm   no source VM is in the unfinished part of two runs
 //                        (a second run would see its LUNs detached by the
 //                        first and migrate the VM without them)
+//
+// An independent oracle: who holds a LUN is read from the SAN
+// (fakes/san: the engine's attachments and the kubelet's logins), which
+// claims a pod mounted from the kubelet's own record, which LUN a PV names
+// is resolved against the SAN here, and the rest from the API objects and
+// the engine; never through the core's helpers, so a defect in those cannot
+// hide itself. Only the API's contract (label and annotation names, phase
+// names) is shared with the core.
 //
 //   LunCheckers lun(world);
 //   if (std::optional<Violation> v = lun.Check()) ...
@@ -29,6 +37,7 @@
 #include <string>
 #include <vector>
 
+#include "api/core.pb.h"
 #include "sim/api_mirror.h"
 #include "sim/violation.h"
 #include "sim/world.h"
@@ -44,18 +53,16 @@ class LunCheckers {
   static const std::vector<std::string>& Names();
 
  private:
-  struct EngineLun {
-    std::string disk_id;
-    std::string unit_id;  // the logical unit's id, as LunHolders keys it
-  };
-  // The engine's LUNs by the key a PV names them with (PvLunKey).
-  const std::map<std::string, EngineLun>& EngineLuns();
-  // What a check judges again: PVs by name, LUNs by PvLunKey.
+  // What a check judges again: PVs by name, LUNs by the SAN's id.
   struct Dirty {
     std::set<std::string> pvs, luns;
   };
-  // Brings the indexes below up to date with the mirror's last changes.
-  void Reindex(bool engine_changed, Dirty* dirty);
+  // Brings the indexes below up to date with the mirror's and the SAN's
+  // last changes.
+  void Reindex(Dirty* dirty);
+  // The SAN's LUN a PV names ("" none): its iscsi portal, IQN and LUN
+  // number, or the first of its fc WWIDs that the SAN has.
+  std::string LunOfPv(const k8s::PersistentVolume& pv) const;
   std::optional<Violation> CheckNames() const;
   std::optional<Violation> CheckPvClaims(const std::set<std::string>& dirty_pvs) const;
   std::optional<Violation> CheckSingleWriter(const std::set<std::string>& dirty_luns);
@@ -70,23 +77,20 @@ class LunCheckers {
   // up to date with it.
   ApiMirror mirror_;
   std::set<std::string> ended_;  // "migration ns/name VM id" already judged
-  std::map<std::string, EngineLun> engine_luns_;
-  size_t engine_luns_disks_ = 0;  // the engine's disk count engine_luns_ was built from
-  // What the last check saw: the API's resourceVersion and the engine's
-  // change count. Every checker here is a function of those two (and of the
-  // steps refused as invalid), so while both stand the last verdict (no
-  // violation; a violation ends the run) stands too.
+  // What the last check saw: the API's resourceVersion, the engine's change
+  // count and the SAN's journal length. Every checker here is a function of
+  // those (and of the steps refused as invalid), so while they stand the
+  // last verdict (no violation; a violation ends the run) stands too.
   int64_t checked_rv_ = -1;
   uint64_t checked_engine_ = 0;
+  size_t checked_san_ = 0;
   size_t checked_refused_ = 0;
 
   // Indexes. Claims and pods are "ns/name" with the namespace defaulted.
-  std::map<std::string, std::string> lun_of_pv_;                // PV -> its LUN ("" none)
-  std::map<std::string, std::set<std::string>> pvs_of_lun_;     // LUN -> PVs
-  std::map<std::string, std::string> pv_of_claim_;              // bound claim -> PV
-  std::map<std::string, std::set<std::string>> claims_of_pv_;   // PV -> claims bound to it
-  std::map<std::string, std::set<std::string>> claims_of_pod_;  // running pod -> its claims
-  std::map<std::string, std::set<std::string>> pods_of_claim_;  // claim -> running pods
+  std::map<std::string, std::string> lun_of_pv_;               // PV -> its SAN LUN ("" none)
+  std::map<std::string, std::set<std::string>> pvs_of_lun_;    // SAN LUN -> PVs
+  std::map<std::string, std::string> pv_of_claim_;             // bound claim -> PV
+  std::map<std::string, std::set<std::string>> claims_of_pv_;  // PV -> claims bound to it
   std::map<std::string, std::set<std::string>> vms_of_run_;     // Migration -> VMs in flight
   std::map<std::string, std::set<std::string>> runs_of_vm_;     // source VM -> Migrations
   // Objects a plan made, by "<plan uid> <source VM id>": "<kind index> ns/name".

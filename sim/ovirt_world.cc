@@ -1,6 +1,7 @@
 #include "sim/ovirt_world.h"
 
 #include <cmath>
+#include <cstdlib>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -93,6 +94,39 @@ absl::Status PopulateEngine(const scenario::Ovirt& ovirt, fakes::FakeEngine& eng
                    .read_only = a.read_only(),
                    .uses_scsi_reservation = a.uses_scsi_reservation()});
       if (!st.ok()) return absl::InvalidArgumentError(absl::StrCat(at, ": ", st.message()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status PopulateSan(const scenario::Ovirt& ovirt, fakes::FakeSan& san) {
+  for (int i = 0; i < ovirt.disk_size(); ++i) {
+    const scenario::OvirtDisk& d = ovirt.disk(i);
+    // PopulateEngine names what is wrong with a disk without an address.
+    if (d.storage_type() == "image" || (d.address().empty() && d.wwid().empty())) continue;
+    if (!d.chap_password().empty() && d.chap_username().empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "world.ovirt.disk[", i, "].chap_password: set without chap_username"));
+    }
+    const ovirt::Disk disk = DiskOf(d);  // the engine's view: the same WWID and address
+    if (disk.lun_storage().logical_units().logical_unit().empty()) continue;
+    const ovirt::LogicalUnit& lu = disk.lun_storage().logical_units().logical_unit(0);
+    const bool fc = d.address().empty();
+    if (fc ? san.FindFc(lu.id()) != nullptr
+           : san.FindIscsi(absl::StrCat(lu.address(), ":", lu.port()), lu.target(),
+                           d.lun_mapping()) != nullptr) {
+      continue;
+    }
+    absl::Status added = san.AddLun({.id = lu.id(),
+                                     .fibre_channel = fc,
+                                     .portal = fc ? "" : absl::StrCat(lu.address(), ":", lu.port()),
+                                     .iqn = lu.target(),
+                                     .lun = d.lun_mapping(),
+                                     .size_bytes = std::atoll(lu.size().c_str()),
+                                     .chap_username = d.chap_username(),
+                                     .chap_password = d.chap_password()});
+    if (!added.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat("world.ovirt.disk[", i, "]: ", added.message()));
     }
   }
   return absl::OkStatus();

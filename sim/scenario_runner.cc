@@ -214,6 +214,7 @@ class Run {
     }
     for (const RunningVm& vm : s_.world().running_vm()) RETURN_IF_ERROR(world_.StartVm(vm));
     if (s_.world().has_ovirt()) {
+      RETURN_IF_ERROR(PopulateSan(s_.world().ovirt(), world_.san()));
       RETURN_IF_ERROR(PopulateEngine(s_.world().ovirt(), world_.engine()));
       world_.engine().SetFaultHook([this](absl::string_view verb, absl::string_view id) {
         return OvirtFault(verb, id);

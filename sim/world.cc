@@ -76,6 +76,8 @@ World::World(Options options)
     processes_["lun-controller"] = Process{[lun] { return lun->Pass(); },
                                            options_.controller_period};
     cluster_.set_run_vms(true);
+    cluster_.set_san(&san_);
+    engine_.ConnectSan(&san_);
   }
 }
 

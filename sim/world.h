@@ -30,6 +30,7 @@
 #include "fakes/kube/fake_kube_api.h"
 #include "fakes/libvirt/fake_fabric.h"
 #include "fakes/ovirt/fake_engine.h"
+#include "fakes/san/fake_san.h"
 #include "google/protobuf/message.h"
 #include "sim/cluster.h"
 #include "sim/counting_kube_api.h"
@@ -48,8 +49,9 @@ class World {
     absl::Duration agent_period = absl::Seconds(1);
     absl::Duration tick = absl::Seconds(1);  // libvirt and cluster behaviour
     bool record_trace = false;
-    // A LUN world: an oVirt engine, the LUN plan controller ("lun-controller")
-    // and the virt-controller model that starts VMs the plan creates.
+    // A LUN world: an oVirt engine, the SAN its LUNs live on, the LUN plan
+    // controller ("lun-controller"), the virt-controller model that starts
+    // VMs the plan creates, and a kubelet that logs pods in to their LUNs.
     bool lun_controller = false;
     fakes::FakeEngine::Options engine;
     lun_migration::LunPlanOptions lun;
@@ -67,6 +69,9 @@ class World {
   fakes::FakeFabric& fabric() { return fabric_; }
   Cluster& cluster() { return cluster_; }
   fakes::FakeEngine& engine() { return engine_; }
+  // The storage the LUNs live on (LUN worlds): the engine's attachments and
+  // the kubelet's logins hold its LUNs.
+  fakes::FakeSan& san() { return san_; }
   bool lun_world() const { return options_.lun_controller; }
   // True while the cluster model (Kubernetes' own controllers, CDI, the
   // scheduler, virt-controller) runs: injected faults and stale reads are
@@ -135,6 +140,7 @@ class World {
   fakes::FakeKubeApi api_;
   CountingKubeApi ferry_api_;  // what Ferry's processes are given
   fakes::FakeFabric fabric_;
+  fakes::FakeSan san_;
   Cluster cluster_;
   fakes::FakeEngine engine_;
   std::unique_ptr<lun_migration::LunPlanProcess> lun_controller_;

@@ -1,6 +1,7 @@
 #include "fakes/ovirt/fake_engine.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "api/ovirt_version.h"
@@ -225,6 +226,7 @@ absl::Status FakeEngine::DetachDisk(absl::string_view vm_id, absl::string_view a
     return Refused(absl::StrCat("Cannot detach Virtual Disk. The disk ", attachment_id,
                                 " is not attached to VM ", vm->name));
   }
+  Hold(vm->id, it->id(), false);
   vm->attachments.erase(it);
   ++changes_;
   return absl::OkStatus();
@@ -236,6 +238,7 @@ absl::Status FakeEngine::DeactivateDisk(absl::string_view vm_id,
   ASSIGN_OR_RETURN(Vm * vm, FindVm(vm_id));
   for (ovirt::DiskAttachment& a : vm->attachments) {
     if (a.id() == attachment_id) {
+      Hold(vm->id, a.id(), false);
       a.set_active("false");
       ++changes_;
       return absl::OkStatus();
@@ -291,23 +294,28 @@ absl::StatusOr<ovirt::DiskAttachment> FakeEngine::Attach(Vm& target,
   }
   if (request.active().empty()) stored.set_active("true");
   vm->attachments.push_back(stored);
+  if (stored.active() == "true") Hold(vm->id, disk_id, true);
   ++changes_;
   return stored;
 }
 
-std::map<std::string, std::vector<FakeEngine::LunHolder>> FakeEngine::LunHolders() const {
-  std::map<std::string, std::vector<LunHolder>> users;
-  for (auto& [id, vm] : vms_) {
-    Settle(vm);
-    for (const ovirt::DiskAttachment& a : vm.attachments) {
-      auto disk = disks_.find(a.id());
-      if (a.active() != "true" || disk == disks_.end()) continue;
-      for (const auto& lu : disk->second.lun_storage().logical_units().logical_unit()) {
-        users[lu.id()].push_back({id, vm.status});
-      }
+void FakeEngine::Hold(const std::string& vm_id, const std::string& disk_id, bool hold) {
+  auto disk = disks_.find(disk_id);
+  if (san_ == nullptr || disk == disks_.end()) return;
+  const FakeSan::Opener vm = FakeSan::OvirtVm(vm_id);
+  for (const auto& lu : disk->second.lun_storage().logical_units().logical_unit()) {
+    const FakeSan::Lun* lun =
+        disk->second.lun_storage().type() == "fcp"
+            ? san_->FindFc(lu.id())
+            : san_->FindIscsi(absl::StrCat(lu.address(), ":", lu.port().empty() ? "3260" : lu.port()),
+                              lu.target(), std::atoi(lu.lun_mapping().c_str()));
+    if (lun == nullptr) continue;
+    if (hold) {
+      (void)san_->Open(lun->options.id, vm);
+    } else {
+      san_->Close(lun->options.id, vm);
     }
   }
-  return users;
 }
 
 std::optional<ovirt::Vm> FakeEngine::VmForTest(const std::string& vm_id) const {

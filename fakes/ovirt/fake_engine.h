@@ -32,6 +32,7 @@
 #include "api/ovirt.pb.h"
 #include "core/ports/clock.h"
 #include "core/ports/ovirt.h"
+#include "fakes/san/fake_san.h"
 
 namespace ferry::fakes {
 
@@ -90,6 +91,14 @@ class FakeEngine : public ports::Ovirt {
   absl::StatusOr<ovirt::DiskAttachment> AttachDisk(
       absl::string_view vm_id, const ovirt::DiskAttachment& attachment) override;
 
+  // The storage the LUN disks live on: from now on a VM with a LUN disk
+  // attached and active holds that LUN there (FakeSan::OvirtVm), in any
+  // power state, until the disk is detached or deactivated. A logical unit
+  // is found on the SAN by its address, port, target and lun_mapping
+  // (iSCSI) or its id (Fibre Channel); one the SAN lacks is held by no one.
+  // Connect before the first attachment.
+  void ConnectSan(FakeSan* san) { san_ = san; }
+
   void SetFaultHook(FaultHook hook) { fault_hook_ = std::move(hook); }
   void SetDelayHook(DelayHook hook) { delay_hook_ = std::move(hook); }
   absl::Duration TakeLatency() { return std::exchange(latency_, absl::ZeroDuration()); }
@@ -98,15 +107,6 @@ class FakeEngine : public ports::Ovirt {
   // Power transitions take this much longer from now on (slow hosts).
   void set_power_slowdown(absl::Duration extra) { slowdown_ = extra; }
 
-  // For checkers: by logical unit id, every VM, in any power state, with an
-  // active attachment of a disk of that unit, in VM id order, with its status
-  // ("up", "down", "powering_down"...). A down VM holding a LUN is one start
-  // away from writing to it.
-  struct LunHolder {
-    std::string vm_id;
-    std::string status;
-  };
-  std::map<std::string, std::vector<LunHolder>> LunHolders() const;
   // For checkers and the harness, never faulted nor delayed: every disk, and
   // one VM as GetVm would return it (nullopt when there is none).
   const std::map<std::string, ovirt::Disk>& disks_for_test() const { return disks_; }
@@ -131,6 +131,8 @@ class FakeEngine : public ports::Ovirt {
   absl::StatusOr<ovirt::DiskAttachment> Attach(Vm& vm, const ovirt::DiskAttachment& request);
   void Settle(Vm& vm) const;
   ovirt::Vm Render(const Vm& vm) const;
+  // The VM's hold on the SAN of the LUNs of `disk_id` taken or dropped.
+  void Hold(const std::string& vm_id, const std::string& disk_id, bool hold);
   absl::Status Transition(absl::string_view verb, absl::string_view vm_id,
                           absl::string_view from, absl::string_view via,
                           absl::string_view to, absl::Duration takes);
@@ -143,6 +145,7 @@ class FakeEngine : public ports::Ovirt {
   // The earliest settles_at of a VM in transition (InfiniteFuture: none),
   // so changes() settles only when one is due.
   mutable absl::Time next_settle_ = absl::InfiniteFuture();
+  FakeSan* san_ = nullptr;
   FaultHook fault_hook_;
   DelayHook delay_hook_;
   absl::Duration latency_;

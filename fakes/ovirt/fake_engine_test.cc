@@ -154,29 +154,6 @@ TEST(FakeEngine, AttachKeepsTheAttributesAndRefusesASecondAttach) {
             absl::StatusCode::kInvalidArgument);
 }
 
-TEST(FakeEngine, LunHoldersCountEveryVmWithAnActiveAttachmentInAnyPowerState) {
-  Engine e;
-  const std::string lun = "36001405lun-1";
-  auto holders = [&] {
-    std::vector<std::string> out;
-    const std::map<std::string, std::vector<FakeEngine::LunHolder>> all = e.engine.LunHolders();
-    auto it = all.find(lun);
-    if (it == all.end()) return out;
-    for (const FakeEngine::LunHolder& h : it->second) {
-      out.push_back(h.vm_id + ":" + h.status);
-    }
-    return out;
-  };
-  EXPECT_THAT(holders(), ElementsAre("vm-1:up"));
-  ASSERT_TRUE(e.engine.Stop("vm-1").ok());
-  EXPECT_THAT(holders(), ElementsAre("vm-1:powering_down"));
-  e.clock.Advance(absl::Seconds(5));
-  EXPECT_THAT(holders(), ElementsAre("vm-1:down"));  // down, but one start away
-  ASSERT_TRUE(e.engine.DeactivateDisk("vm-1", "lun-1").ok());
-  EXPECT_THAT(holders(), IsEmpty());
-  EXPECT_EQ(e.engine.LunHolders().count(lun), 0u);
-}
-
 TEST(FakeEngine, TestReadsSeeTheSettledStateAndNoFaults) {
   Engine e;
   e.engine.SetFaultHook([](absl::string_view, absl::string_view) {
@@ -208,6 +185,45 @@ TEST(FakeEngine, FaultsFailOrDelayACallAndChangeNothing) {
   e.engine.set_available(false);
   EXPECT_EQ(e.engine.ListVms().status().code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(e.engine.EngineVersion().status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(FakeEngine, AVmHoldsItsActiveLunDisksOnTheSanUntilDetachedOrDeactivated) {
+  ports::ManualClock clock;
+  FakeEngine engine(clock);
+  FakeSan san;
+  ASSERT_TRUE(san.AddLun({.id = "wwid-a", .portal = "10.0.0.5:3260",
+                          .iqn = "iqn.2024-01.com.example:t1", .lun = 3})
+                  .ok());
+  ASSERT_TRUE(san.AddLun({.id = "3600a0980383146", .fibre_channel = true}).ok());
+  engine.ConnectSan(&san);
+  engine.AddDisk(IscsiLun("lun-1", "10.0.0.5", "iqn.2024-01.com.example:t1", 3, kGiB));
+  engine.AddDisk(FcLun("lun-2", "3600a0980383146", kGiB));
+  engine.AddDisk(IscsiLun("lun-3", "10.0.0.5", "iqn.2024-01.com.example:t1", 4, kGiB));  // not on the SAN
+  engine.AddVm({.id = "vm-1", .name = "db", .status = "down"});
+  ASSERT_TRUE(engine.AttachForTest("vm-1", {.disk_id = "lun-1"}).ok());
+  ASSERT_TRUE(engine.AttachForTest("vm-1", {.disk_id = "lun-2"}).ok());
+  ASSERT_TRUE(engine.AttachForTest("vm-1", {.disk_id = "lun-3"}).ok());
+  // The SAN's own LUN, found by address: a down VM holds it too (one start
+  // away from writing), and so it does through every power transition.
+  EXPECT_THAT(san.OpenersOf("wwid-a"), ElementsAre(FakeSan::OvirtVm("vm-1")));
+  ASSERT_TRUE(engine.Start("vm-1").ok());
+  EXPECT_EQ(engine.VmForTest("vm-1")->status(), "powering_up");
+  EXPECT_THAT(san.OpenersOf("wwid-a"), ElementsAre(FakeSan::OvirtVm("vm-1")));
+  clock.Advance(absl::Seconds(10));
+  EXPECT_EQ(engine.VmForTest("vm-1")->status(), "up");
+  EXPECT_THAT(san.OpenersOf("wwid-a"), ElementsAre(FakeSan::OvirtVm("vm-1")));
+  EXPECT_THAT(san.OpenersOf("3600a0980383146"), ElementsAre(FakeSan::OvirtVm("vm-1")));
+  ASSERT_TRUE(engine.DetachDisk("vm-1", "lun-1").ok());
+  EXPECT_THAT(san.OpenersOf("wwid-a"), IsEmpty());
+  ASSERT_TRUE(engine.DeactivateDisk("vm-1", "lun-2").ok());
+  EXPECT_THAT(san.OpenersOf("3600a0980383146"), IsEmpty());
+  // An inactive attachment holds nothing.
+  ovirt::DiskAttachment inactive;
+  inactive.mutable_disk()->set_id("lun-1");
+  inactive.set_interface("virtio_scsi");
+  inactive.set_active("false");
+  ASSERT_TRUE(engine.AttachDisk("vm-1", inactive).ok());
+  EXPECT_THAT(san.OpenersOf("wwid-a"), IsEmpty());
 }
 
 }  // namespace

@@ -1,0 +1,189 @@
+// The simulated kubelet's iSCSI and Fibre Channel logins (sim/cluster.h):
+// a pod starts only once its node is logged in to the LUN of each LUN PV it
+// mounts, and is logged out when it stops.
+#include "sim/cluster.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "api/core.pb.h"
+#include "api/manifest/reader.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "sim/world.h"
+
+namespace ferry::sim {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr char kSecure[] = "iqn.2024-01.com.example:secure";
+
+World::Options LunWorld() {
+  World::Options options;
+  options.lun_controller = true;
+  return options;
+}
+
+// A LUN world without a plan: a CHAP target (LUN 0) and an FC LUN.
+class Kubelet : public ::testing::Test {
+ protected:
+  Kubelet() : world_(LunWorld()) {
+    EXPECT_TRUE(world_.AddNode("node-a").ok());
+    EXPECT_TRUE(world_.san()
+                    .AddLun({.id = "36001405a", .portal = "10.0.0.5:3260", .iqn = kSecure, .lun = 0,
+                             .chap_username = "ferry", .chap_password = "s3cret"})
+                    .ok());
+    EXPECT_TRUE(world_.san().AddLun({.id = "3600a0980383146", .fibre_channel = true}).ok());
+  }
+
+  void Apply(const std::string& yaml) {
+    absl::StatusOr<manifest::ManifestSet> set = manifest::ParseManifests("test", yaml);
+    ASSERT_TRUE(set.ok()) << set.status();
+    ASSERT_THAT(set->findings, IsEmpty());
+    for (const manifest::Object& o : set->objects) {
+      absl::Status applied = world_.Apply(*o.message);
+      ASSERT_TRUE(applied.ok()) << applied;
+    }
+  }
+  // A PV with this volume source, its claim, and pod `name` of namespace
+  // `ns` mounting it.
+  void PodOnLun(const std::string& source, const std::string& ns = "default",
+                const std::string& name = "db") {
+    Apply(absl::StrCat(
+        "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: ", name, "-lun}\nspec:\n"
+        "  capacity: {storage: 1Gi}\n  accessModes: [ReadWriteOnce]\n  volumeMode: Block\n"
+        "  storageClassName: \"\"\n  claimRef: {namespace: ", ns, ", name: ", name, "-data}\n  ",
+        source, "\n---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: ", name,
+        "-data, namespace: ", ns, "}\nspec: {accessModes: [ReadWriteOnce], volumeMode: Block, "
+        "storageClassName: \"\", volumeName: ", name, "-lun, resources: {requests: {storage: 1Gi}}}\n"
+        "---\napiVersion: v1\nkind: Pod\nmetadata: {name: ", name, ", namespace: ", ns, "}\n"
+        "spec:\n  containers: [{name: db, image: db}]\n"
+        "  volumes: [{name: data, persistentVolumeClaim: {claimName: ", name, "-data}}]\n"));
+  }
+  void Secret(const std::string& ns, const std::string& data) {
+    Apply(absl::StrCat("apiVersion: v1\nkind: Secret\nmetadata: {name: chap, namespace: ", ns,
+                       "}\nstringData: {", data, "}\n"));
+  }
+  void Settle() {
+    for (int i = 0; i < 5; ++i) world_.cluster().Step();
+  }
+  std::string Phase(const std::string& ns = "default", const std::string& name = "db") {
+    absl::StatusOr<ports::ObjectPtr> pod = world_.api().Get({"Pod", ns, name});
+    return pod.ok() ? ports::As<k8s::Pod>(*pod)->status().phase() : "(none)";
+  }
+  std::string FailedMount(const std::string& name = "db") {
+    absl::StatusOr<ports::ObjectPtr> e =
+        world_.api().Get({"Event", "default", absl::StrCat(name, ".failed-mount")});
+    return e.ok() ? ports::As<k8s::Event>(*e)->message() : "";
+  }
+
+  World world_;
+};
+
+constexpr char kChapLun[] =
+    "iscsi: {targetPortal: '10.0.0.5:3260', iqn: 'iqn.2024-01.com.example:secure', lun: 0, "
+    "chapAuthSession: true, secretRef: {name: chap}}";
+constexpr char kRightKeys[] = "node.session.auth.username: ferry, node.session.auth.password: s3cret";
+
+TEST_F(Kubelet, LogsAPodInWithTheSecretsCredentialsAndOutWhenItIsDeleted) {
+  Secret("default", kRightKeys);
+  PodOnLun(kChapLun);
+  Settle();
+  EXPECT_EQ(Phase(), "Running");
+  EXPECT_THAT(world_.san().OpenersOf("36001405a"),
+              ElementsAre(fakes::FakeSan::Pod("default/db", "node-a")));
+  ASSERT_TRUE(world_.cluster().mounted().contains("default/db"));
+  const Cluster::Mounted& m = world_.cluster().mounted().at("default/db");
+  EXPECT_THAT(m.claims, ElementsAre("default/db-data"));
+  EXPECT_THAT(m.volumes, ElementsAre("db-lun"));
+  EXPECT_THAT(m.luns, ElementsAre("36001405a"));
+
+  ASSERT_TRUE(world_.api().Delete({"Pod", "default", "db"}).ok());
+  world_.cluster().Step();
+  EXPECT_THAT(world_.san().OpenersOf("36001405a"), IsEmpty());
+  EXPECT_FALSE(world_.cluster().mounted().contains("default/db"));
+}
+
+TEST_F(Kubelet, ReadsTheSecretFromTheRefsNamespaceElseThePods) {
+  Secret("vault", kRightKeys);
+  PodOnLun(absl::StrCat(
+               "iscsi: {targetPortal: '10.0.0.5:3260', iqn: 'iqn.2024-01.com.example:secure', "
+               "lun: 0, chapAuthSession: true, secretRef: {name: chap, namespace: vault}}"),
+           "apps");
+  Settle();
+  EXPECT_EQ(Phase("apps"), "Running");
+}
+
+TEST_F(Kubelet, LogsOutThePodsOfALostNodeAndAFailedPod) {
+  Secret("default", kRightKeys);
+  PodOnLun(kChapLun);
+  PodOnLun("fc: {wwids: ['3600a0980383146']}", "default", "web");
+  Settle();
+  ASSERT_EQ(Phase(), "Running");
+  ASSERT_EQ(Phase("default", "web"), "Running");
+  absl::StatusOr<ports::ObjectPtr> web = world_.api().Get({"Pod", "default", "web"});
+  k8s::Pod failed = *ports::As<k8s::Pod>(*web);
+  failed.mutable_status()->set_phase("Failed");
+  ASSERT_TRUE(world_.api().UpdateStatus(failed).ok());
+  world_.cluster().Step();
+  EXPECT_THAT(world_.san().OpenersOf("3600a0980383146"), IsEmpty());
+  EXPECT_THAT(world_.san().OpenersOf("36001405a"), ElementsAre(fakes::FakeSan::Pod("default/db", "node-a")));
+
+  ASSERT_TRUE(world_.cluster().SetNodeReady("node-a", false).ok());
+  world_.cluster().Step();
+  EXPECT_EQ(Phase(), "Failed");
+  EXPECT_THAT(world_.san().OpenersOf("36001405a"), IsEmpty());
+}
+
+struct Refusal {
+  const char* name;
+  const char* secret;  // stringData of Secret default/chap; "" none
+  const char* source;  // the PV's volume source
+  const char* message;
+};
+
+class KubeletRefuses : public Kubelet, public ::testing::WithParamInterface<Refusal> {};
+
+TEST_P(KubeletRefuses, APodItCannotLogInAndSaysWhy) {
+  if (*GetParam().secret != '\0') Secret("default", GetParam().secret);
+  PodOnLun(GetParam().source);
+  Settle();
+  EXPECT_NE(Phase(), "Running");
+  EXPECT_THAT(FailedMount(), HasSubstr("MountVolume.SetUp failed for volume \"db-lun\" : "));
+  EXPECT_THAT(FailedMount(), HasSubstr(GetParam().message));
+  EXPECT_FALSE(world_.cluster().mounted().contains("default/db"));
+  for (const auto& [id, lun] : world_.san().luns()) {
+    EXPECT_THAT(world_.san().OpenersOf(id), IsEmpty()) << id;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, KubeletRefuses,
+    ::testing::Values(
+        Refusal{"secret_missing", "", kChapLun,
+                "failed to get CHAP secret [default/chap]: secrets \"chap\" not found"},
+        Refusal{"username_key_missing", "username: ferry, password: s3cret", kChapLun,
+                "node.session.auth.username not found in CHAP secret [default/chap]"},
+        Refusal{"password_key_missing", "node.session.auth.username: ferry", kChapLun,
+                "node.session.auth.password not found in CHAP secret [default/chap]"},
+        Refusal{"wrong_password",
+                "node.session.auth.username: ferry, node.session.auth.password: guess", kChapLun,
+                "authorization failure (wrong CHAP credentials)"},
+        Refusal{"no_chap_for_a_chap_target", "",
+                "iscsi: {targetPortal: '10.0.0.5:3260', iqn: 'iqn.2024-01.com.example:secure', lun: 0}",
+                "authorization failure (the target requires CHAP)"},
+        Refusal{"no_such_target", "",
+                "iscsi: {targetPortal: '10.0.0.9:3260', iqn: 'iqn.2024-01.com.example:secure', lun: 0}",
+                "no target iqn.2024-01.com.example:secure at portal 10.0.0.9:3260"},
+        Refusal{"no_such_lun", kRightKeys,
+                "iscsi: {targetPortal: '10.0.0.5:3260', iqn: 'iqn.2024-01.com.example:secure', lun: 7, "
+                "chapAuthSession: true, secretRef: {name: chap}}",
+                "has no LUN 7"},
+        Refusal{"no_such_wwid", "", "fc: {wwids: ['3600a0000000000']}", "fc: no fc disk found"}),
+    [](const auto& info) { return std::string(info.param.name); });
+
+}  // namespace
+}  // namespace ferry::sim
