@@ -62,14 +62,34 @@ std::string RoleOf(const VMIM& m, absl::string_view node) {
 
 std::string DiskTargetDev(const kubevirt::VirtualMachineInstanceSpec& spec,
                           absl::string_view volume) {
+  // virt-launcher's naming: the prefix from the bus (virtio "vd"; sata,
+  // scsi and usb "sd"), the letters from the disk's place among the disks
+  // of that prefix, in spec order.
+  auto prefix_of = [](const kubevirt::Disk& d) {
+    std::string bus = d.has_lun() ? d.lun().bus() : d.has_cdrom() ? d.cdrom().bus() : d.disk().bus();
+    if (bus.empty()) bus = d.has_lun() ? "scsi" : d.has_cdrom() ? "sata" : "virtio";
+    return bus == "virtio" ? std::string("vd") : std::string("sd");
+  };
   const auto& disks = spec.domain().devices().disks();
+  int target = -1;
   for (int i = 0; i < disks.size(); ++i) {
-    if (disks.Get(i).name() == volume) {
-      const int n = bugs::Enabled(bugs::Bug::kDiskDevsReversed) ? disks.size() - 1 - i : i;
-      return absl::StrCat("vd", std::string(1, static_cast<char>('a' + n)));
-    }
+    if (disks.Get(i).name() == volume) target = i;
   }
-  return "";
+  if (target < 0) return "";
+  const std::string prefix = prefix_of(disks.Get(target));
+  int index = 0, same = 0;
+  for (int i = 0; i < disks.size(); ++i) {
+    if (prefix_of(disks.Get(i)) != prefix) continue;
+    if (i < target) ++index;
+    ++same;
+  }
+  if (bugs::Enabled(bugs::Bug::kDiskDevsReversed)) index = same - 1 - index;
+  // Letters as spreadsheet columns: a..z, aa, ab...
+  std::string letters;
+  for (int n = index + 1; n > 0; n = (n - 1) / 26) {
+    letters.insert(letters.begin(), static_cast<char>('a' + (n - 1) % 26));
+  }
+  return prefix + letters;
 }
 
 std::string VolumePath(const ClusterView& view, absl::string_view ns, absl::string_view claim) {

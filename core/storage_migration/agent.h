@@ -54,7 +54,9 @@ std::string RoleOf(const kubevirt::VirtualMachineInstanceMigration& migration,
 
 std::vector<AgentAction> PlanAgent(const AgentView& view);
 
-// The guest device of a VMI volume: disks in spec order get vda, vdb...
+// The guest device of a VMI volume, as virt-launcher names it: virtio disks
+// vda, vdb..., SATA, SCSI and USB ones sda, sdb..., each prefix counted in
+// spec order ("" for a volume with no disk).
 std::string DiskTargetDev(const kubevirt::VirtualMachineInstanceSpec& spec,
                           absl::string_view volume);
 

@@ -346,5 +346,26 @@ TEST(StorageMigrationAgent, UnchangedReportIsRewrittenWhenRequested) {
   EXPECT_EQ(report.domain(), "PausedAwaitingCopy");
 }
 
+TEST(DiskTargetDev, CountsEachBusOnItsOwnAsVirtLauncherDoes) {
+  kubevirt::VirtualMachineInstanceSpec spec;
+  auto add = [&](const std::string& name, const std::string& bus) {
+    kubevirt::Disk* d = spec.mutable_domain()->mutable_devices()->add_disks();
+    d->set_name(name);
+    d->mutable_disk()->set_bus(bus);
+  };
+  add("logs", "sata");
+  add("root", "virtio");
+  add("db", "scsi");
+  add("data", "");  // no bus: virtio
+  EXPECT_EQ(DiskTargetDev(spec, "logs"), "sda");
+  EXPECT_EQ(DiskTargetDev(spec, "root"), "vda");
+  EXPECT_EQ(DiskTargetDev(spec, "db"), "sdb");
+  EXPECT_EQ(DiskTargetDev(spec, "data"), "vdb");
+  EXPECT_EQ(DiskTargetDev(spec, "absent"), "");
+  for (int i = 0; i < 26; ++i) add("extra-" + std::to_string(i), "virtio");
+  EXPECT_EQ(DiskTargetDev(spec, "extra-23"), "vdz");
+  EXPECT_EQ(DiskTargetDev(spec, "extra-24"), "vdaa");
+}
+
 }  // namespace
 }  // namespace ferry::storage_migration
