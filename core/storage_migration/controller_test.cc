@@ -284,6 +284,27 @@ TEST(StorageMigrationController, AddsTheFinalizerFirst) {
   EXPECT_EQ(admitted.status().migration_state().source_node(), "node-a");
 }
 
+// Two migrations of one VM created in the same second (or found together by
+// a controller that was down): each pass admits the older, by uid here, and
+// refuses the other naming it; neither waits for the other.
+TEST(StorageMigrationController, OfTwoNewMigrationsOfOneVmTheOlderIsAdmitted) {
+  const std::string first = Created();  // uid u-1
+  const std::string second =
+      Edit(Edit(Created(), "name: mig\n", "name: mig-2\n"), "uid: u-1", "uid: u-2");
+  const std::vector<KubeAction> for_first = Reconcile(Docs({World(), second}), first);
+  EXPECT_THAT(Describe(for_first),
+              ElementsAre("Update VirtualMachineInstanceMigration mig: add finalizer",
+                          "UpdateStatus VirtualMachineInstanceMigration mig: admit: phase "
+                          "Scheduling"));
+  const std::vector<KubeAction> for_second = Reconcile(Docs({World(), first}), second);
+  ASSERT_THAT(Describe(for_second),
+              ElementsAre(StartsWith(
+                  "UpdateStatus VirtualMachineInstanceMigration mig-2: reject: ")));
+  EXPECT_THAT(Written<VMIM>(for_second[0]),
+              FailedWith("Rejected", HasSubstr("already being migrated by "
+                                               "VirtualMachineInstanceMigration mig (Pending)")));
+}
+
 TEST(StorageMigrationController, RejectionFailsNamingTheRuleAndWritesNothingElse) {
   // A pair whose destination is its own source.
   const std::string migration =
