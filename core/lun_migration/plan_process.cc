@@ -169,7 +169,7 @@ class PlanPass {
 
   // The engine's version and VMs; one GetVm and the disk reads per VM.
   void ObserveEngine() {
-    absl::StatusOr<std::string> version = engine_.EngineVersion();
+    absl::StatusOr<ovirt::Version> version = engine_.EngineVersion();
     absl::StatusOr<std::vector<ovirt::Vm>> all = engine_.ListVms();
     if (!version.ok() || !all.ok()) {
       engine_error_ = (!version.ok() ? version.status() : all.status()).ToString();
@@ -553,7 +553,7 @@ class PlanPass {
   std::map<std::string, std::vector<const k8s::Pod*>> pods_by_claim_;  // "ns/claim"
   std::map<std::string, const kubevirt::VirtualMachine*> vm_by_key_;
   std::set<std::string> vmi_keys_;
-  std::string version_;
+  ovirt::Version version_;
   std::string engine_error_;
   std::vector<ovirt::Vm> all_vms_;
   std::map<std::string, size_t> vm_by_id_, vm_by_name_;  // into all_vms_
