@@ -12,6 +12,7 @@
 #include "api/names.h"
 #include "api/quantity.h"
 #include "api/volumes.h"
+#include "api/validation/kubevirt_validation.h"
 #include "api/validation/validate.h"
 
 namespace ferry::storage_migration {
@@ -128,7 +129,7 @@ class Checker {
       if (f.severity == manifest::Severity::kError) Reject(f.path, f.message);
     }
     if (m_.spec().local_storage_migration().migrate_non_shared_disks().empty()) {
-      Reject(kPairs, "required: at least one {sourcePvc, destinationPvc} pair");
+      Reject(kPairs, validation::kNoDiskPairs);  // what lint warns of
     }
   }
 

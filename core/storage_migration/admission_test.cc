@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "api/validation/kubevirt_validation.h"
 #include "core/storage_migration/view_loader_testing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -149,13 +150,21 @@ status: {phase: Scheduling}
       "already being migrated by VirtualMachineInstanceMigration newer (Scheduling)")));
 }
 
+// Absent, or explicit and empty: a storage migration naming no disk is
+// refused with the words `ferry lint` warns with.
 TEST(Admission, RejectsAnEmptyList) {
-  const Admission a = AdmitText(
-      kWorld,
-      "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\n"
-      "metadata: {name: mig, namespace: ns}\nspec: {vmiName: vm}\n");
-  EXPECT_EQ(a.verdict, Verdict::kReject);
-  EXPECT_THAT(a.reasons, Contains(HasSubstr("migrateNonSharedDisks: required")));
+  for (const std::string spec : {"{vmiName: vm}", "{vmiName: vm, localStorageMigration: {}}",
+                                 "{vmiName: vm, localStorageMigration: "
+                                 "{migrateNonSharedDisks: []}}"}) {
+    const Admission a = AdmitText(
+        kWorld, absl::StrCat("apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\n"
+                             "metadata: {name: mig, namespace: ns}\nspec: ", spec, "\n"));
+    EXPECT_EQ(a.verdict, Verdict::kReject) << spec;
+    EXPECT_THAT(a.reasons, Contains(absl::StrCat(
+                               "spec.localStorageMigration.migrateNonSharedDisks: ",
+                               validation::kNoDiskPairs)))
+        << spec;
+  }
 }
 
 TEST(Admission, RejectsASourceThatIsNotAVolumeOfTheVmi) {
