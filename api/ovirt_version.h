@@ -1,20 +1,49 @@
-// oVirt engine versions ("4.5.5-1.el8", "4.5.2.1"), compared part by part.
+// oVirt engine versions as the engine reports them: product_info.version of
+// GET /ovirt-engine/api carries major, minor, build and revision (strings,
+// as every oVirt scalar) and full_version, the package version
+// ("4.5.2-1.el8": version 4.5.2, revision 0, RPM release "1.el8").
 //
-//   if (OvirtVersionBefore(engine_version, kLunDetailsSince)) ... no LUN address ...
+//   absl::StatusOr<OvirtVersion> v = ParseOvirtVersion(api.product_info().version());
+//   if (v.ok() && *v < kLunDetailsSince) ... no LUN address ...
 #ifndef FERRY_API_OVIRT_VERSION_H_
 #define FERRY_API_OVIRT_VERSION_H_
 
+#include <compare>
+#include <string>
+
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "api/ovirt.pb.h"
 
 namespace ferry::api {
 
-// The first engine whose single-disk read carries a LUN's address, port and
-// target (ovirt-engine PR #559).
-inline constexpr char kLunDetailsSince[] = "4.5.2.1";
+struct OvirtVersion {
+  int major = 0;
+  int minor = 0;
+  int build = 0;
+  int revision = 0;
 
-// True when `version` sorts before `than`, comparing the leading numeric
-// parts separated by '.' or '-' ("4.5.1-1.el8" < "4.5.2.1").
-bool OvirtVersionBefore(absl::string_view version, absl::string_view than);
+  auto operator<=>(const OvirtVersion&) const = default;
+};
+
+// The first engine whose single-disk read carries a LUN's address, port and
+// target (ovirt-engine PR #559): 4.5.2.1. 4.5.2-1.el8 is 4.5.2.0, before it.
+inline constexpr OvirtVersion kLunDetailsSince{4, 5, 2, 1};
+
+// The version from the fields the engine reports: major, minor, build and
+// revision when major is given (an absent build or revision is 0); else
+// full_version, whose dotted numbers before the first '-' are major, minor,
+// build and revision: what follows the '-' is the RPM release, never a
+// version part. InvalidArgument naming the field when nothing is readable.
+absl::StatusOr<OvirtVersion> ParseOvirtVersion(const ovirt::Version& reported);
+
+// "4.5.2.0".
+std::string OvirtVersionString(const OvirtVersion& version);
+
+// What an engine of package version `full_version` reports, as the engine
+// fills product_info.version ("4.5.2-1.el8": major 4, minor 5, build 2,
+// revision 0). Only numeric parts are copied; the rest stays empty.
+ovirt::Version ReportedOvirtVersion(absl::string_view full_version);
 
 }  // namespace ferry::api
 

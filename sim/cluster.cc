@@ -422,6 +422,15 @@ void Cluster::RunPods(std::vector<std::string>* did) {
   for (auto it = failed_mount_.begin(); it != failed_mount_.end();) {
     it = live.contains(it->first) ? std::next(it) : failed_mount_.erase(it);
   }
+  // A DataVolume's claim is usable once CDI has populated it: a consumer's
+  // pod waits for that, as it does behind CDI's populators (the claim binds
+  // to the populated volume only then).
+  std::set<std::string> populating;  // "ns/name"
+  for (const auto& dv : ListOf<cdi::DataVolume>(api_, "DataVolume")) {
+    if (dv->status().phase() != "Succeeded") {
+      populating.insert(absl::StrCat(Ns(dv->metadata().namespace_()), "/", dv->metadata().name()));
+    }
+  }
   for (const auto& pod : s.pods) {
     if (pod->spec().node_name().empty() || Terminal(*pod)) continue;
     const std::string ns(Ns(pod->metadata().namespace_()));
@@ -438,7 +447,10 @@ void Cluster::RunPods(std::vector<std::string>* did) {
       for (const auto& v : pod->spec().volumes()) {
         if (!v.has_persistent_volume_claim()) continue;
         const k8s::PersistentVolumeClaim* pvc = s.Pvc(ns, v.persistent_volume_claim().claim_name());
-        if (pvc == nullptr || pvc->status().phase() != "Bound") bound = false;
+        if (pvc == nullptr || pvc->status().phase() != "Bound" ||
+            populating.count(absl::StrCat(ns, "/", pvc->metadata().name())) != 0) {
+          bound = false;
+        }
       }
       if (!bound) continue;
       absl::StatusOr<Mounted> setup = Mount(*pod, ns, s.pvc_index, s.pv_index);

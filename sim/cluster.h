@@ -2,9 +2,13 @@
 // storage migration to happen: the PV controller (static binding, a
 // provisioner per storage class, WaitForFirstConsumer), the scheduler (node
 // affinity, PV node affinity, single-node ReadWriteOnce attachment), the
-// kubelet (pods start when their claims are bound and, in LUN worlds, their
-// LUNs logged in; pods of a lost node fail), CDI's importer (a DataVolume's claim is created, bound and
-// filled), and node readiness. Each Step() is one pass of all of them, in
+// kubelet (pods start when their claims are bound and, for a DataVolume's
+// claim, populated, and in LUN worlds their LUNs logged in; pods of a lost
+// node fail), CDI's importer (a DataVolume's claim is created, bound and
+// filled; on a WaitForFirstConsumer class the DataVolume reports
+// WaitForFirstConsumer until a consumer pod is scheduled and its claim binds
+// on that node, then Succeeded), and node readiness. Each Step() is one pass
+// of all of them, in
 // that order, over objects in API order: deterministic.
 //
 // A PV's name is its volume's path in the FakeFabric (VolumeOf records it).

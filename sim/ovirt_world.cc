@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "api/ovirt_version.h"
 #include "base/status_macros.h"
 
 namespace ferry::sim {
@@ -46,11 +47,26 @@ ovirt::Disk DiskOf(const scenario::OvirtDisk& d) {
 fakes::FakeEngine::Options EngineOptions(const scenario::Ovirt& ovirt) {
   fakes::FakeEngine::Options options;
   if (!ovirt.version().empty()) options.version = ovirt.version();
+  if (ovirt.has_version_parts()) {
+    const scenario::OvirtVersionParts& p = ovirt.version_parts();
+    options.reported_version.set_major(p.major());
+    options.reported_version.set_minor(p.minor());
+    options.reported_version.set_build(p.build());
+    options.reported_version.set_revision(p.revision());
+  }
   if (ovirt.stop_seconds() > 0) options.stop_takes = absl::Seconds(ovirt.stop_seconds());
   return options;
 }
 
 absl::Status PopulateEngine(const scenario::Ovirt& ovirt, fakes::FakeEngine& engine) {
+  if (ovirt.has_version_parts() && ovirt.version_parts().major().empty()) {
+    return absl::InvalidArgumentError("world.ovirt.version_parts.major: required");
+  }
+  if (absl::StatusOr<api::OvirtVersion> parsed = api::ParseOvirtVersion(engine.VersionForTest());
+      !parsed.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("world.ovirt.version: ", parsed.status().message()));
+  }
   std::set<std::string> disks;
   for (int i = 0; i < ovirt.disk_size(); ++i) {
     const scenario::OvirtDisk& d = ovirt.disk(i);

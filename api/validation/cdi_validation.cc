@@ -85,6 +85,16 @@ void ValidateDataVolumeSpec(const cdi::DataVolumeSpec& spec, absl::string_view p
 
 void ValidateDataVolume(const cdi::DataVolume& dv, FieldErrors& errors) {
   ValidateDataVolumeSpec(dv.spec(), "spec", errors);
+  // CDI's DataVolumePhase values.
+  ValidateEnum("status.phase", dv.status().phase(),
+               {"Pending", "PVCBound", "ImportScheduled", "ImportInProgress", "CloneScheduled",
+                "CloneInProgress", "SnapshotForSmartCloneInProgress",
+                "CloneFromSnapshotSourceInProgress", "SmartClonePVCInProgress",
+                "CSICloneInProgress", "ExpansionInProgress", "NamespaceTransferInProgress",
+                "PrepClaimInProgress", "RebindInProgress", "UploadScheduled", "UploadReady",
+                "WaitForFirstConsumer", "PendingPopulation", "Succeeded", "Failed", "Paused",
+                "Unknown"},
+               errors);
 }
 
 }  // namespace ferry::validation

@@ -113,6 +113,8 @@ void ValidatePersistentVolumeClaimSpec(const k8s::PersistentVolumeClaimSpec& spe
 void ValidatePersistentVolumeClaim(const k8s::PersistentVolumeClaim& pvc,
                                    FieldErrors& errors) {
   ValidatePersistentVolumeClaimSpec(pvc.spec(), "spec", errors);
+  ValidateEnum("status.phase", pvc.status().phase(), {"Pending", "Bound", "Lost"}, errors);
+  ValidateAccessModes(pvc.status().access_modes(), "status.accessModes", false, errors);
 }
 
 void ValidatePersistentVolume(const k8s::PersistentVolume& pv, FieldErrors& errors) {
@@ -145,6 +147,14 @@ void ValidatePersistentVolume(const k8s::PersistentVolume& pv, FieldErrors& erro
   if (spec.has_host_path() && spec.host_path().path().empty()) {
     errors.Required("spec.hostPath.path");
   }
+  if (spec.has_host_path()) {
+    ValidateEnum("spec.hostPath.type", spec.host_path().type(),
+                 {"DirectoryOrCreate", "Directory", "FileOrCreate", "File", "Socket",
+                  "CharDevice", "BlockDevice"},
+                 errors);
+  }
+  ValidateEnum("status.phase", pv.status().phase(),
+               {"Pending", "Available", "Bound", "Released", "Failed"}, errors);
   if (spec.has_csi()) {
     if (spec.csi().driver().empty()) errors.Required("spec.csi.driver");
     if (spec.csi().volume_handle().empty()) errors.Required("spec.csi.volumeHandle");

@@ -53,6 +53,11 @@ void ValidateVolumes(const kubevirt::VirtualMachineInstanceSpec& spec,
     if (v.has_container_disk() && v.container_disk().image().empty()) {
       errors.Required(Child(at, "containerDisk.image"));
     }
+    if (v.has_container_disk()) {
+      ValidateEnum(Child(at, "containerDisk.imagePullPolicy"),
+                   v.container_disk().image_pull_policy(), {"Always", "Never", "IfNotPresent"},
+                   errors);
+    }
     if (v.has_host_disk()) {
       if (v.host_disk().path().empty()) errors.Required(Child(at, "hostDisk.path"));
       ValidateEnum(Child(at, "hostDisk.type"), v.host_disk().type(),
@@ -117,6 +122,8 @@ void ValidateDevices(const kubevirt::VirtualMachineInstanceSpec& spec,
     ValidateEnum(Child(at, "cache"), disk.cache(), {"none", "writethrough", "writeback"},
                  errors);
     ValidateEnum(Child(at, "io"), disk.io(), {"native", "threads"}, errors);
+    ValidateEnum(Child(at, "errorPolicy"), disk.error_policy(),
+                 {"stop", "ignore", "report", "enospace"}, errors);
   }
   for (int i = 0; i < spec.domain().devices().filesystems_size(); ++i) {
     const kubevirt::Filesystem& fs = spec.domain().devices().filesystems(i);
@@ -149,6 +156,8 @@ void ValidateDevices(const kubevirt::VirtualMachineInstanceSpec& spec,
                                   Child(path, "networks")));
     }
     boot_order(iface.has_boot_order(), iface.boot_order(), at);
+    ValidateEnum(Child(at, "model"), iface.model(),
+                 {"e1000", "e1000e", "igb", "ne2k_pci", "pcnet", "rtl8139", "virtio"}, errors);
   }
 }
 
@@ -162,6 +171,7 @@ void ValidateMigrationState(const kubevirt::VirtualMachineInstanceMigrationState
   }
   ValidateEnum(Child(path, "abortStatus"), state.abort_status(),
                {"Succeeded", "Failed", "Aborting"}, errors);
+  ValidateEnum(Child(path, "mode"), state.mode(), {"PreCopy", "PostCopy"}, errors);
 }
 
 }  // namespace
@@ -189,6 +199,8 @@ void ValidateVirtualMachine(const kubevirt::VirtualMachine& vm, FieldErrors& err
                  {"Always", "Halted", "Manual", "RerunOnFailure", "Once", "WaitAsReceiver"},
                  errors);
   }
+  ValidateEnum("spec.updateVolumesStrategy", spec.update_volumes_strategy(),
+               {"Replacement", "Migration"}, errors);
   if (!spec.has_template_()) {
     errors.Required("spec.template");
     return;
@@ -229,6 +241,8 @@ void ValidateVirtualMachineInstance(const kubevirt::VirtualMachineInstance& vmi,
                {"Pending", "Scheduling", "Scheduled", "Running", "Succeeded", "Failed",
                 "Unknown"},
                errors);
+  ValidateEnum("status.migrationMethod", vmi.status().migration_method(),
+               {"BlockMigration", "LiveMigration"}, errors);
   ValidateMigrationState(vmi.status().migration_state(), "status.migrationState", errors);
 }
 
@@ -288,6 +302,9 @@ void ValidateVirtualMachineInstanceMigration(
                    absl::StrCat("unsupported value \"", local.reclaim_policy_source_pvc(),
                                 "\": must be \"Delete\" or left out (keep the sources)"));
   }
+  if (spec.has_local_storage_migration() && local.migrate_non_shared_disks().empty()) {
+    errors.Warning(list, kNoDiskPairs);
+  }
   if (!local.reclaim_policy_source_pvc().empty() && local.migrate_non_shared_disks().empty()) {
     errors.Warning("spec.localStorageMigration.reclaimPolicySourcePvc",
                    "has no effect: migrateNonSharedDisks is empty");
@@ -298,6 +315,17 @@ void ValidateVirtualMachineInstanceMigration(
                errors);
   ValidateMigrationState(migration.status().migration_state(), "status.migrationState",
                          errors);
+  for (int i = 0; i < migration.status().domain_reports_size(); ++i) {
+    const kubevirt::DomainReport& r = migration.status().domain_reports(i);
+    const std::string at = Index("status.domainReports", i);
+    ValidateEnum(Child(at, "role"), r.role(), {"Source", "Target"}, errors);
+    ValidateEnum(Child(at, "domain"), r.domain(),
+                 {"Absent", "Running", "PausedInHandover", "PausedAwaitingCopy",
+                  "PausedCopyComplete"},
+                 errors);
+    ValidateEnum(Child(at, "job"), r.job(),
+                 {"None", "Starting", "Active", "Completed", "Failed", "Cancelled"}, errors);
+  }
   if (migration.status().has_switchover()) {
     ValidateEnum("status.switchover.side", migration.status().switchover().side(),
                  {"Source", "Destination"}, errors);

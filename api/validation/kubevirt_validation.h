@@ -10,6 +10,13 @@
 
 namespace ferry::validation {
 
+// An explicit localStorageMigration with no disk pair: a storage migration
+// that names no disk. Lint warns with it; storage-migration admission
+// refuses the migration with it.
+inline constexpr char kNoDiskPairs[] =
+    "empty: a storage migration must name at least one {sourcePvc, destinationPvc} pair; "
+    "the storage-migration controller refuses it (Rejected)";
+
 void ValidateVirtualMachineInstanceSpec(const kubevirt::VirtualMachineInstanceSpec& spec,
                                         absl::string_view path, FieldErrors& errors);
 void ValidateVirtualMachine(const kubevirt::VirtualMachine& vm, FieldErrors& errors);

@@ -227,6 +227,12 @@ void ValidateTypedStrings(const Message& message, absl::string_view path,
                           FieldErrors& errors) {
   const auto* descriptor = message.GetDescriptor();
   const Reflection* r = message.GetReflection();
+  // Every Condition of every kind, wherever it sits.
+  if (descriptor->full_name() == "ferry.k8s.Condition") {
+    const FieldDescriptor* status = descriptor->FindFieldByName("status");
+    ValidateEnum(Child(path, "status"), r->GetString(message, status),
+                 {"True", "False", "Unknown"}, errors);
+  }
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const FieldDescriptor* field = descriptor->field(i);
     const std::string at = Child(path, field->json_name());

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "api/manifest/reader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -10,6 +11,7 @@
 namespace ferry::validation {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
@@ -80,6 +82,113 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
   const size_t at = s.find(from);
   EXPECT_NE(at, std::string::npos) << from;
   return s.replace(at, from.size(), to);
+}
+
+// Every enumerated string field of the model is checked where the model has
+// it: `Bogus` at each is an error naming the field and the allowed values.
+struct EnumCase {
+  const char* name;
+  std::string yaml;  // with the value Bogus at `path`
+  const char* path;
+};
+
+class EnumeratedField : public testing::TestWithParam<EnumCase> {};
+
+TEST_P(EnumeratedField, RefusesAnUnknownValue) {
+  EXPECT_THAT(Lint(GetParam().yaml),
+              Contains(AllOf(HasSubstr(absl::StrCat("error: ", GetParam().path,
+                                                    ": unsupported value \"Bogus\": must be one of")))));
+}
+
+constexpr char kVmi[] = "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata: {name: v}\n";
+constexpr char kVmim[] =
+    "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\nmetadata: {name: m}\n"
+    "spec: {vmiName: vm, localStorageMigration: {migrateNonSharedDisks: [{sourcePvc: a, "
+    "destinationPvc: b}]}}\n";
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, EnumeratedField,
+    testing::Values(
+        EnumCase{"UpdateVolumesStrategy",
+                 "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: v}\n"
+                 "spec:\n  updateVolumesStrategy: Bogus\n  template: {spec: {domain: {}}}\n",
+                 "spec.updateVolumesStrategy"},
+        EnumCase{"RunStrategy",
+                 "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: v}\n"
+                 "spec:\n  runStrategy: Bogus\n  template: {spec: {domain: {}}}\n",
+                 "spec.runStrategy"},
+        EnumCase{"DiskErrorPolicy",
+                 absl::StrCat(kVmi, "spec:\n  domain: {devices: {disks: [{name: a, errorPolicy: "
+                                    "Bogus}]}}\n  volumes: [{name: a, containerDisk: {image: x}}]\n"),
+                 "spec.domain.devices.disks[0].errorPolicy"},
+        EnumCase{"InterfaceModel",
+                 absl::StrCat(kVmi, "spec:\n  domain: {devices: {interfaces: [{name: n, "
+                                    "masquerade: {}, model: Bogus}]}}\n"
+                                    "  networks: [{name: n, pod: {}}]\n"),
+                 "spec.domain.devices.interfaces[0].model"},
+        EnumCase{"ImagePullPolicy",
+                 absl::StrCat(kVmi, "spec:\n  domain: {devices: {disks: [{name: a}]}}\n"
+                                    "  volumes: [{name: a, containerDisk: {image: x, "
+                                    "imagePullPolicy: Bogus}}]\n"),
+                 "spec.volumes[0].containerDisk.imagePullPolicy"},
+        EnumCase{"VmiMigrationMethod", absl::StrCat(kVmi, "status: {migrationMethod: Bogus}\n"),
+                 "status.migrationMethod"},
+        EnumCase{"MigrationStateMode",
+                 absl::StrCat(kVmi, "status: {migrationState: {mode: Bogus}}\n"),
+                 "status.migrationState.mode"},
+        EnumCase{"DiskBus",
+                 absl::StrCat(kVmi, "spec:\n  domain: {devices: {disks: [{name: a, disk: {bus: "
+                                    "Bogus}}]}}\n  volumes: [{name: a, containerDisk: {image: x}}]\n"),
+                 "spec.domain.devices.disks[0].disk.bus"},
+        EnumCase{"ReportRole", absl::StrCat(kVmim, "status: {domainReports: [{role: Bogus}]}\n"),
+                 "status.domainReports[0].role"},
+        EnumCase{"ReportDomain",
+                 absl::StrCat(kVmim, "status: {domainReports: [{role: Source, domain: Bogus}]}\n"),
+                 "status.domainReports[0].domain"},
+        EnumCase{"ReportJob",
+                 absl::StrCat(kVmim, "status: {domainReports: [{role: Source, job: Bogus}]}\n"),
+                 "status.domainReports[0].job"},
+        EnumCase{"PvcPhase",
+                 "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: c}\nspec: "
+                 "{accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n"
+                 "status: {phase: Bogus}\n",
+                 "status.phase"},
+        EnumCase{"PvPhase",
+                 "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: p}\nspec: "
+                 "{capacity: {storage: 1Gi}, accessModes: [ReadWriteOnce], hostPath: {path: /x}}\n"
+                 "status: {phase: Bogus}\n",
+                 "status.phase"},
+        EnumCase{"HostPathType",
+                 "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: p}\nspec: "
+                 "{capacity: {storage: 1Gi}, accessModes: [ReadWriteOnce], hostPath: {path: /x, "
+                 "type: Bogus}}\n",
+                 "spec.hostPath.type"},
+        EnumCase{"DataVolumePhase",
+                 "apiVersion: cdi.kubevirt.io/v1beta1\nkind: DataVolume\nmetadata: {name: d}\n"
+                 "spec: {source: {blank: {}}, storage: {resources: {requests: {storage: 1Gi}}}}\n"
+                 "status: {phase: Bogus}\n",
+                 "status.phase"},
+        EnumCase{"ConditionStatus",
+                 absl::StrCat(kVmim, "status: {conditions: [{type: Admitted, status: Bogus}]}\n"),
+                 "status.conditions[0].status"}),
+    [](const testing::TestParamInfo<EnumCase>& info) { return std::string(info.param.name); });
+
+// A storage migration that names no disk: lint warns with the words
+// admission refuses it with (kNoDiskPairs).
+TEST(Validate, AStorageMigrationNamingNoDiskIsAWarning) {
+  for (const std::string local : {"{}", "{migrateNonSharedDisks: []}"}) {
+    EXPECT_THAT(
+        Lint(absl::StrCat("apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\n"
+                          "metadata: {name: m}\nspec: {vmiName: vm, localStorageMigration: ",
+                          local, "}\n")),
+        Contains(HasSubstr("warning: spec.localStorageMigration.migrateNonSharedDisks: empty: a "
+                           "storage migration must name at least one")))
+        << local;
+  }
+  // Without localStorageMigration it is a plain live migration: nothing to say.
+  EXPECT_THAT(Lint("apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\n"
+                   "metadata: {name: m}\nspec: {vmiName: vm}\n"),
+              IsEmpty());
 }
 
 INSTANTIATE_TEST_SUITE_P(

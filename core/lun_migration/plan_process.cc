@@ -214,7 +214,7 @@ class PlanPass {
 
   // The engine's version and VMs; one GetVm and the disk reads per VM.
   void ObserveEngine() {
-    absl::StatusOr<std::string> version = engine_.EngineVersion();
+    absl::StatusOr<ovirt::Version> version = engine_.EngineVersion();
     absl::StatusOr<std::vector<ovirt::Vm>> all = engine_.ListVms();
     if (!version.ok() || !all.ok()) {
       engine_error_ = (!version.ok() ? version.status() : all.status()).ToString();
@@ -810,7 +810,7 @@ class PlanPass {
   // The locks as read (name -> Lease) and every Migration read, by uid.
   std::map<std::string, std::shared_ptr<const k8s::Lease>> leases_;
   std::map<std::string, const forklift::Migration*> migration_by_uid_;
-  std::string version_;
+  ovirt::Version version_;
   std::string engine_error_;
   std::vector<ovirt::Vm> all_vms_;
   std::map<std::string, size_t> vm_by_id_, vm_by_name_;  // into all_vms_

@@ -129,9 +129,11 @@ class Validator {
     if (lun.transport == Transport::kIscsi && (lun.portal.empty() || lun.iqn.empty())) {
       Add("lun.details_missing", Category::kCritical, name, lun.disk_id,
           old_engine
-              ? absl::StrCat("the engine (", in_.engine_version,
+              ? absl::StrCat("the engine (", DescribeEngineVersion(in_.engine_version),
                              ") gives no address, port or target for iSCSI LUNs; they are "
-                             "supported as from version 4.5.2.1: upgrade the engine")
+                             "supported as from version ",
+                             api::OvirtVersionString(api::kLunDetailsSince),
+                             ": upgrade the engine")
               : "the engine gave no address, port or target for this iSCSI LUN");
     }
     if (lun.size_bytes <= 0) {
@@ -267,8 +269,21 @@ std::string FormatFinding(const Finding& f) {
                       f.vm, f.disk.empty() ? "" : "/", f.disk, ": ", f.message);
 }
 
-bool EngineLacksLunDetails(const std::string& version) {
-  return api::OvirtVersionBefore(version, api::kLunDetailsSince);
+bool EngineLacksLunDetails(const ovirt::Version& version) {
+  const absl::StatusOr<api::OvirtVersion> v = api::ParseOvirtVersion(version);
+  return !v.ok() || *v < api::kLunDetailsSince;
+}
+
+std::string DescribeEngineVersion(const ovirt::Version& version) {
+  const absl::StatusOr<api::OvirtVersion> v = api::ParseOvirtVersion(version);
+  if (!v.ok()) {
+    return absl::StrCat("unreadable version \"", version.full_version(), "\": ",
+                        v.status().message());
+  }
+  const std::string parsed = api::OvirtVersionString(*v);
+  return version.full_version().empty() || version.full_version() == parsed
+             ? parsed
+             : absl::StrCat(parsed, ", ", version.full_version());
 }
 
 }  // namespace ferry::lun_migration

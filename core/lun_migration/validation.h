@@ -51,7 +51,7 @@ inline constexpr char kChapPasswordKey[] = "node.session.auth.password";
 
 struct PlanInventory {
   std::string plan_uid;
-  std::string engine_version;      // "4.5.5-1.el8"
+  ovirt::Version engine_version;   // product_info.version, as the engine reports it
   std::vector<VmInventory> vms;    // the plan's VMs
   std::vector<ovirt::Vm> all_vms;  // every VM of the engine (ListVms)
   // Every PersistentVolume of the cluster: a LUN one of them serves is
@@ -85,8 +85,13 @@ bool HasCritical(const std::vector<Finding>& findings);
 std::string FormatFinding(const Finding& finding);  // "Critical lun.size vm/disk: message"
 
 // True for engine versions before 4.5.2.1, which omit a LUN's address,
-// port and target (engine PR #559).
-bool EngineLacksLunDetails(const std::string& version);
+// port and target (engine PR #559), read from the fields the engine reports
+// (4.5.2-1.el8 is 4.5.2.0: before it); an unreadable version counts as old.
+bool EngineLacksLunDetails(const ovirt::Version& version);
+
+// "4.5.2.0 (4.5.2-1.el8)": the version as compared, and as the engine
+// names its package; the reported text when unreadable.
+std::string DescribeEngineVersion(const ovirt::Version& version);
 
 }  // namespace ferry::lun_migration
 

@@ -63,6 +63,30 @@ std::vector<Finding> Validate(const Case& c) {
 
 TEST(ValidatePlan, AGoodLunHasNoFindings) { EXPECT_THAT(Validate(Case{}), IsEmpty()); }
 
+// The first engines with a LUN's details: 4.5.2.1 and anything later.
+TEST(ValidatePlan, EnginesFrom4521HaveLunDetails) {
+  for (const std::string version : {"4.5.2.1-1.el8", "4.5.2.1", "4.5.3-1.el8", "4.5.5-1.el8"}) {
+    EXPECT_THAT(Validate(Case{.version = version}), IsEmpty()) << version;
+  }
+}
+
+TEST(EngineLacksLunDetails, ReadsTheReportedFieldsBothWaysOfTheBoundary) {
+  ovirt::Version v;
+  v.set_major("4");
+  v.set_minor("5");
+  v.set_build("2");
+  v.set_revision("0");
+  v.set_full_version("4.5.2-1.el8");
+  EXPECT_TRUE(EngineLacksLunDetails(v));
+  EXPECT_EQ(DescribeEngineVersion(v), "4.5.2.0, 4.5.2-1.el8");
+  v.set_revision("1");
+  EXPECT_FALSE(EngineLacksLunDetails(v));
+  v.set_build("3");
+  v.set_revision("0");
+  EXPECT_FALSE(EngineLacksLunDetails(v));
+  EXPECT_TRUE(EngineLacksLunDetails(ovirt::Version()));  // unreadable: treated as old
+}
+
 // The LUN's target needs CHAP, as user u1.
 void ChapUser(ovirt::Disk& d) {
   d.mutable_lun_storage()->mutable_logical_units()->mutable_logical_unit(0)->set_username("u1");
@@ -72,6 +96,10 @@ TEST(ValidatePlan, EachRuleHasItsIdCategoryAndMessage) {
   const std::vector<Case> cases = {
       {.name = "old engine", .version = "4.5.1-1.el8", .id = "lun.details_missing",
        .message = "supported as from version 4.5.2.1"},
+      // 4.5.2-1.el8 is 4.5.2 revision 0 (the -1 is the RPM release): just
+      // before the first engine with the details, and named so.
+      {.name = "engine 4.5.2-1.el8", .version = "4.5.2-1.el8", .id = "lun.details_missing",
+       .message = "the engine (4.5.2.0, 4.5.2-1.el8) gives no address"},
       {.name = "two logical units",
        .disk = [](ovirt::Disk& d) {
          *d.mutable_lun_storage()->mutable_logical_units()->add_logical_unit() =

@@ -10,7 +10,7 @@
 // malformed request), Unavailable (the engine does not answer). The message
 // carries the engine's fault: "<reason>: <detail>".
 //
-//   ASSIGN_OR_RETURN(std::string version, ovirt.EngineVersion());
+//   ASSIGN_OR_RETURN(ovirt::Version version, ovirt.EngineVersion());
 //   ASSIGN_OR_RETURN(std::vector<ovirt::Vm> vms, ovirt.ListVms());
 //   ASSIGN_OR_RETURN(ovirt::Disk lun, ovirt.GetDisk(attachment.disk().id()));
 //   RETURN_IF_ERROR(ovirt.DetachDisk(vm.id(), attachment.id()));
@@ -31,8 +31,11 @@ class Ovirt {
  public:
   virtual ~Ovirt() = default;
 
-  // GET /ovirt-engine/api: product_info.version.full_version ("4.5.5-1.el8").
-  virtual absl::StatusOr<std::string> EngineVersion() = 0;
+  // GET /ovirt-engine/api: product_info.version as the engine reports it
+  // (major, minor, build, revision and full_version, all strings:
+  // {"build":"2","full_version":"4.5.2-1.el8","major":"4","minor":"5",
+  // "revision":"0"}); api/ovirt_version.h reads it.
+  virtual absl::StatusOr<ovirt::Version> EngineVersion() = 0;
 
   // GET /vms?follow=disk_attachments: every VM with its attachments. As the
   // engine does, a list never carries a LUN's address, port or target.

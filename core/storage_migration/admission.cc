@@ -8,9 +8,11 @@
 #include "absl/algorithm/container.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "api/names.h"
 #include "api/quantity.h"
 #include "api/volumes.h"
+#include "api/validation/kubevirt_validation.h"
 #include "api/validation/validate.h"
 
 namespace ferry::storage_migration {
@@ -48,6 +50,32 @@ bool IsNodeLocal(const k8s::PersistentVolume* pv) {
 bool MigrationActive(const kubevirt::VirtualMachineInstanceMigration& m) {
   const std::string& phase = m.status().phase();
   return phase != "Succeeded" && phase != "Failed";
+}
+
+bool Admitted(const kubevirt::VirtualMachineInstanceMigration& m) {
+  const std::string& phase = m.status().phase();
+  return !phase.empty() && phase != "Pending";
+}
+
+// RFC 3339, as the API server writes it; a missing one sorts first.
+absl::Time CreationTime(const kubevirt::VirtualMachineInstanceMigration& m) {
+  absl::Time t;
+  std::string error;
+  if (!absl::ParseTime(absl::RFC3339_full, m.metadata().creation_timestamp(), &t, &error)) {
+    return absl::InfinitePast();
+  }
+  return t;
+}
+
+// Of two migrations of one VM still awaiting admission, the older one
+// (creation timestamp, then uid) goes first. The order is total and the same
+// for every reader, so of two that see each other exactly one yields.
+bool CreatedBefore(const kubevirt::VirtualMachineInstanceMigration& a,
+                   const kubevirt::VirtualMachineInstanceMigration& b) {
+  const absl::Time ta = CreationTime(a);
+  const absl::Time tb = CreationTime(b);
+  if (ta != tb) return ta < tb;
+  return a.metadata().uid() < b.metadata().uid();
 }
 
 class Checker {
@@ -101,7 +129,7 @@ class Checker {
       if (f.severity == manifest::Severity::kError) Reject(f.path, f.message);
     }
     if (m_.spec().local_storage_migration().migrate_non_shared_disks().empty()) {
-      Reject(kPairs, "required: at least one {sourcePvc, destinationPvc} pair");
+      Reject(kPairs, validation::kNoDiskPairs);  // what lint warns of
     }
   }
 
@@ -129,8 +157,11 @@ class Checker {
                                           state.migration_uid(), ")"));
     }
     for (const auto& other : view_.migrations) {
+      // An active migration of the same VM blocks this one when it was
+      // admitted already, or when both await admission and it is the older.
       if (Ns(other->metadata().namespace_()) == ns_ && other->spec().vmi_name() == name &&
-          other->metadata().name() != m_.metadata().name() && MigrationActive(*other)) {
+          other->metadata().name() != m_.metadata().name() && MigrationActive(*other) &&
+          (Admitted(*other) || CreatedBefore(*other, m_))) {
         Reject("spec.vmiName",
                absl::StrCat("VirtualMachineInstance ", ns_, "/", name,
                             " is already being migrated by VirtualMachineInstanceMigration ",
@@ -220,15 +251,33 @@ class Checker {
       return;
     }
     if (const cdi::DataVolume* dv = view_.FindDataVolume(ns_, pair.destination_pvc());
-        dv != nullptr && dv->status().phase() != "Succeeded") {
-      Wait(destination_path,
-           absl::StrCat("waiting for DataVolume ", ns_, "/", pair.destination_pvc(),
-                        " to finish (", dv->status().phase().empty() ? "Pending"
-                                                                      : dv->status().phase(),
-                        "): the copy must not race its import"));
+        dv != nullptr) {
+      CheckDestinationDataVolume(*dv, destination_path);
     }
     if (source == nullptr) return;
     CheckCapacity(*source, *destination, source_path, destination_path);
+  }
+
+  // A destination DataVolume is ready when CDI is done with it, or when it is
+  // blank and waits for its first consumer (a WaitForFirstConsumer storage
+  // class): CDI binds it once a pod using it is scheduled, and the target
+  // launcher pod is that pod. One that imports data and waits for a consumer
+  // would only import once the target pod exists, racing the copy.
+  void CheckDestinationDataVolume(const cdi::DataVolume& dv, const std::string& at) {
+    const std::string& phase = dv.status().phase();
+    if (phase == "Succeeded") return;
+    const bool awaits_consumer = phase == "WaitForFirstConsumer" || phase == "PendingPopulation";
+    if (awaits_consumer && dv.spec().source().has_blank()) return;
+    const std::string name = absl::StrCat(ns_, "/", dv.metadata().name());
+    if (awaits_consumer) {
+      Reject(at, absl::StrCat("DataVolume ", name, " waits for a first consumer (", phase,
+                              ") to import its source, which would race the copy: use a "
+                              "blank DataVolume or a PersistentVolumeClaim"));
+      return;
+    }
+    Wait(at, absl::StrCat("waiting for DataVolume ", name, " to finish (",
+                          phase.empty() ? "Pending" : phase,
+                          "): the copy must not race its import"));
   }
 
   // LUNs, shareable disks and virtiofs filesystems cannot be copied.

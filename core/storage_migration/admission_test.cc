@@ -2,7 +2,9 @@
 
 #include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "api/validation/kubevirt_validation.h"
 #include "core/storage_migration/view_loader_testing.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -94,13 +96,75 @@ status: {phase: Running}
             Verdict::kAdmit);
 }
 
-TEST(Admission, RejectsAnEmptyList) {
+// Two migrations of one VM that both await admission: the older goes first
+// (creation timestamp, then uid), the other is refused naming it; the order
+// is the same whichever of the two is being admitted.
+TEST(Admission, OfTwoPendingMigrationsTheOlderWins) {
+  struct Case {
+    std::string mine_created, mine_uid, other_created, other_uid;
+    Verdict want;
+  };
+  const Case cases[] = {
+      {"2026-01-01T10:00:05Z", "u-1", "2026-01-01T10:00:04Z", "u-9", Verdict::kReject},
+      {"2026-01-01T10:00:04Z", "u-9", "2026-01-01T10:00:05Z", "u-1", Verdict::kAdmit},
+      {"2026-01-01T10:00:05Z", "u-2", "2026-01-01T10:00:05Z", "u-1", Verdict::kReject},
+      {"2026-01-01T10:00:05Z", "u-1", "2026-01-01T10:00:05Z", "u-2", Verdict::kAdmit},
+  };
+  for (const Case& c : cases) {
+    for (const std::string phase : {"", "status: {phase: Pending}\n"}) {
+      const std::string other = absl::StrCat(
+          "---\napiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\n"
+          "metadata: {name: other, namespace: ns, uid: ", c.other_uid,
+          ", creationTimestamp: \"", c.other_created, "\"}\nspec: {vmiName: vm}\n", phase);
+      const std::string mine = Edit(
+          kMigration, "uid: u-1}",
+          absl::StrCat("uid: ", c.mine_uid, ", creationTimestamp: \"", c.mine_created, "\"}"));
+      const Admission a = AdmitText(std::string(kWorld) + other, mine);
+      SCOPED_TRACE(absl::StrCat(c.mine_created, " ", c.mine_uid, " vs ", c.other_created, " ",
+                                c.other_uid, " ", phase));
+      EXPECT_EQ(a.verdict, c.want);
+      if (c.want == Verdict::kReject) {
+        EXPECT_THAT(a.reasons, ElementsAre(HasSubstr(
+            "already being migrated by VirtualMachineInstanceMigration other (Pending)")));
+      }
+    }
+  }
+}
+
+// An admitted migration blocks a pending one of the same VM even when it is
+// the newer (a stale read let it through first): admission never takes back.
+TEST(Admission, AnAdmittedMigrationBlocksAnOlderPendingOne) {
+  const std::string other = R"(
+---
+apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstanceMigration
+metadata: {name: newer, namespace: ns, uid: u-9, creationTimestamp: "2026-01-01T10:00:09Z"}
+spec: {vmiName: vm}
+status: {phase: Scheduling}
+)";
   const Admission a = AdmitText(
-      kWorld,
-      "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\n"
-      "metadata: {name: mig, namespace: ns}\nspec: {vmiName: vm}\n");
+      std::string(kWorld) + other,
+      Edit(kMigration, "uid: u-1}", "uid: u-1, creationTimestamp: \"2026-01-01T10:00:01Z\"}"));
   EXPECT_EQ(a.verdict, Verdict::kReject);
-  EXPECT_THAT(a.reasons, Contains(HasSubstr("migrateNonSharedDisks: required")));
+  EXPECT_THAT(a.reasons, ElementsAre(HasSubstr(
+      "already being migrated by VirtualMachineInstanceMigration newer (Scheduling)")));
+}
+
+// Absent, or explicit and empty: a storage migration naming no disk is
+// refused with the words `ferry lint` warns with.
+TEST(Admission, RejectsAnEmptyList) {
+  for (const std::string spec : {"{vmiName: vm}", "{vmiName: vm, localStorageMigration: {}}",
+                                 "{vmiName: vm, localStorageMigration: "
+                                 "{migrateNonSharedDisks: []}}"}) {
+    const Admission a = AdmitText(
+        kWorld, absl::StrCat("apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\n"
+                             "metadata: {name: mig, namespace: ns}\nspec: ", spec, "\n"));
+    EXPECT_EQ(a.verdict, Verdict::kReject) << spec;
+    EXPECT_THAT(a.reasons, Contains(absl::StrCat(
+                               "spec.localStorageMigration.migrateNonSharedDisks: ",
+                               validation::kNoDiskPairs)))
+        << spec;
+  }
 }
 
 TEST(Admission, RejectsASourceThatIsNotAVolumeOfTheVmi) {
@@ -195,22 +259,47 @@ TEST(Admission, WaitsForADestinationThatDoesNotExistYet) {
       "PersistentVolumeClaim ns/root-dest to be created"));
 }
 
+// A DataVolume root-dest with `source` (a YAML flow mapping) in `phase`
+// ("" for no status yet).
+std::string DestinationDv(absl::string_view source, absl::string_view phase) {
+  return absl::StrCat(
+      "\n---\napiVersion: cdi.kubevirt.io/v1beta1\nkind: DataVolume\n"
+      "metadata: {name: root-dest, namespace: ns}\nspec:\n  source: ", source,
+      "\n  storage: {resources: {requests: {storage: 1Gi}}}\n",
+      phase.empty() ? "" : absl::StrCat("status: {phase: ", phase, "}\n"));
+}
+
+constexpr char kBlank[] = "{blank: {}}";
+
 TEST(Admission, WaitsForADestinationDataVolumeStillImporting) {
-  const std::string dv = R"(
----
-apiVersion: cdi.kubevirt.io/v1beta1
-kind: DataVolume
-metadata: {name: root-dest, namespace: ns}
-spec:
-  source: {blank: {}}
-  storage: {resources: {requests: {storage: 1Gi}}}
-status: {phase: ImportInProgress}
-)";
-  const Admission a = AdmitText(std::string(kWorld) + dv);
+  const Admission a = AdmitText(kWorld + DestinationDv(kBlank, "ImportInProgress"));
   EXPECT_EQ(a.verdict, Verdict::kWait);
   EXPECT_THAT(a.reasons, ElementsAre(HasSubstr("to finish (ImportInProgress)")));
-  EXPECT_EQ(AdmitText(std::string(kWorld) + Edit(dv, "ImportInProgress", "Succeeded")).verdict,
+  EXPECT_EQ(AdmitText(kWorld + DestinationDv(kBlank, "Succeeded")).verdict, Verdict::kAdmit);
+}
+
+// A blank DataVolume on a WaitForFirstConsumer class waits for a consumer,
+// and the target launcher pod is that consumer: waiting for it to finish
+// would wait forever.
+TEST(Admission, AdmitsABlankDestinationWaitingForItsFirstConsumer) {
+  EXPECT_EQ(AdmitText(kWorld + DestinationDv(kBlank, "WaitForFirstConsumer")).verdict,
             Verdict::kAdmit);
+  EXPECT_EQ(AdmitText(kWorld + DestinationDv(kBlank, "PendingPopulation")).verdict,
+            Verdict::kAdmit);
+  // Not yet handed to CDI: still a wait.
+  EXPECT_EQ(AdmitText(kWorld + DestinationDv(kBlank, "")).verdict, Verdict::kWait);
+}
+
+// One that would import data once its consumer exists would race the copy.
+TEST(Admission, RejectsAnImportingDestinationWaitingForItsFirstConsumer) {
+  const Admission a = AdmitText(
+      kWorld + DestinationDv("{http: {url: \"https://example.com/disk.img\"}}",
+                             "WaitForFirstConsumer"));
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_THAT(a.reasons, ElementsAre(
+      "spec.localStorageMigration.migrateNonSharedDisks[0].destinationPvc: DataVolume "
+      "ns/root-dest waits for a first consumer (WaitForFirstConsumer) to import its source, "
+      "which would race the copy: use a blank DataVolume or a PersistentVolumeClaim"));
 }
 
 TEST(Admission, RejectsAnRwoVolumeLeftOutOfTheList) {

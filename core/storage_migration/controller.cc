@@ -20,6 +20,8 @@ namespace {
 using VMIM = kubevirt::VirtualMachineInstanceMigration;
 using Status = kubevirt::VirtualMachineInstanceMigrationStatus;
 
+constexpr char kAwaitingReport[] = "AwaitingReport";
+
 absl::string_view Ns(absl::string_view ns) { return api::NamespaceOrDefault(ns); }
 
 bool Terminal(absl::string_view phase) { return phase == "Succeeded" || phase == "Failed"; }
@@ -402,6 +404,16 @@ class Reconciler {
                                  absl::FormatDuration(options_.completion_timeout_per_gib),
                                  " per GiB)");
     }
+    if (std::find(plan.steps.begin(), plan.steps.end(), Step::kRequestReports) ==
+        plan.steps.end()) {
+      for (const k8s::Condition& c : st.conditions()) {
+        if (c.type() == kAwaitingReport && c.status() == "True") {
+          SetCondition(status(), kAwaitingReport, "False", "Reported",
+                       "the fresh report arrived; the reports are from one side of the handover",
+                       now_);
+        }
+      }
+    }
     for (Step step : plan.steps) {
       switch (step) {
         case Step::kRecordSource:
@@ -454,11 +466,16 @@ class Reconciler {
           // one. Asking both would reorder them the same way again, forever,
           // when the agents always report in the same order.
           const int64_t older = std::min(source->sequence(), target->sequence());
+          const kubevirt::DomainReport& asked =
+              source->sequence() <= target->sequence() ? *source : *target;
           if (st.reports_requested() < older) {
             status()->set_reports_requested(older);
+            AwaitReport(asked, plan.reason, o.cancel_requested, /*asking=*/true);
             WriteStatus(absl::StrCat("ask for fresh reports (", plan.reason, ")"));
-          } else if (write) {
-            WriteStatus("copy started: phase Running");
+          } else if (AwaitReport(asked, plan.reason, o.cancel_requested, /*asking=*/false) ||
+                     write) {
+            WriteStatus(write ? "copy started: phase Running"
+                              : absl::StrCat("still awaiting a fresh report (", plan.reason, ")"));
           }
           return;
         }
@@ -467,6 +484,51 @@ class Reconciler {
       }
     }
     if (write) WriteStatus("copy started: phase Running");
+  }
+
+  // Rule 4's wait, surfaced as condition AwaitingReport (True while a fresh
+  // report is asked for). The wait itself has no way out but the report:
+  // deciding either side on reports that straddle the handover can lose the
+  // VM (Source after a handover) or acknowledged writes (Destination after
+  // libvirt resumed the source), whatever the silent agent saw. So past
+  // `report_wait_timeout` the condition says AgentNotReporting, and a cancel
+  // is recorded (the deletion) and carried out once the agent reports.
+  // Returns whether the condition changed.
+  bool AwaitReport(const kubevirt::DomainReport& asked, const std::string& why, bool cancel,
+                   bool asking) {
+    const std::string agent = absl::StrCat("the ", asked.role(), " agent on ", asked.node());
+    const std::string cancel_note =
+        cancel ? "; the cancel is recorded and carried out once the report arrives (on the "
+                 "source if the VM was not handed over, else the migration completes)"
+               : "";
+    const k8s::Condition* c = nullptr;
+    for (const k8s::Condition& each : m_.status().conditions()) {
+      if (each.type() == kAwaitingReport) c = &each;
+    }
+    const bool waiting = !asking && c != nullptr && c->status() == "True";
+    const absl::Time since = waiting ? ParseTimestamp(c->last_transition_time()) : now_;
+    if (now_ - since >= options_.report_wait_timeout) {
+      return SetCondition(
+          status(), kAwaitingReport, "True", "AgentNotReporting",
+          absl::StrCat(agent, " has not reported within ",
+                       absl::FormatDuration(options_.report_wait_timeout),
+                       " of being asked (report sequence ", asked.sequence(),
+                       " or older): the switchover stays undecided, as deciding either side "
+                       "on reports from both sides of the handover could lose the VM or its "
+                       "writes (", why, ")", cancel_note),
+          now_);
+    }
+    const bool changed = SetCondition(
+        status(), kAwaitingReport, "True", "FreshReportRequested",
+        absl::StrCat("asked ", agent, " for a report newer than sequence ", asked.sequence(),
+                     " (", why, ")", cancel_note),
+        now_);
+    if (asking) {  // a new wait starts now, whatever an earlier one left
+      for (auto& each : *status()->mutable_conditions()) {
+        if (each.type() == kAwaitingReport) each.set_last_transition_time(Timestamp(now_));
+      }
+    }
+    return changed;
   }
 
   void SwitchSpecs(const kubevirt::VirtualMachineInstance& vmi) {

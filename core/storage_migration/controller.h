@@ -33,6 +33,10 @@ struct ControllerOptions {
   absl::Duration destination_wait_timeout = absl::Minutes(5);
   // How long the target launcher may take to be scheduled and start.
   absl::Duration target_start_timeout = absl::Minutes(5);
+  // How long an agent asked for a fresh report (rule 4) may stay silent
+  // before condition AwaitingReport says AgentNotReporting. The switchover
+  // stays undecided past it (docs/storage-migration.md, rule 4).
+  absl::Duration report_wait_timeout = absl::Minutes(1);
 };
 
 std::vector<KubeAction> ReconcileMigration(

@@ -284,6 +284,27 @@ TEST(StorageMigrationController, AddsTheFinalizerFirst) {
   EXPECT_EQ(admitted.status().migration_state().source_node(), "node-a");
 }
 
+// Two migrations of one VM created in the same second (or found together by
+// a controller that was down): each pass admits the older, by uid here, and
+// refuses the other naming it; neither waits for the other.
+TEST(StorageMigrationController, OfTwoNewMigrationsOfOneVmTheOlderIsAdmitted) {
+  const std::string first = Created();  // uid u-1
+  const std::string second =
+      Edit(Edit(Created(), "name: mig\n", "name: mig-2\n"), "uid: u-1", "uid: u-2");
+  const std::vector<KubeAction> for_first = Reconcile(Docs({World(), second}), first);
+  EXPECT_THAT(Describe(for_first),
+              ElementsAre("Update VirtualMachineInstanceMigration mig: add finalizer",
+                          "UpdateStatus VirtualMachineInstanceMigration mig: admit: phase "
+                          "Scheduling"));
+  const std::vector<KubeAction> for_second = Reconcile(Docs({World(), first}), second);
+  ASSERT_THAT(Describe(for_second),
+              ElementsAre(StartsWith(
+                  "UpdateStatus VirtualMachineInstanceMigration mig-2: reject: ")));
+  EXPECT_THAT(Written<VMIM>(for_second[0]),
+              FailedWith("Rejected", HasSubstr("already being migrated by "
+                                               "VirtualMachineInstanceMigration mig (Pending)")));
+}
+
 TEST(StorageMigrationController, RejectionFailsNamingTheRuleAndWritesNothingElse) {
   // A pair whose destination is its own source.
   const std::string migration =
@@ -470,15 +491,100 @@ TEST(StorageMigrationController, AsksForFreshReportsWhenTheSourceReportIsOlder) 
   EXPECT_FALSE(m.status().has_switchover());
   EXPECT_EQ(m.status().phase(), "Running");
   EXPECT_EQ(FindCondition(m, "Failed"), nullptr);
+  // The wait is visible, and its clock starts now.
+  const k8s::Condition* awaiting = FindCondition(m, "AwaitingReport");
+  ASSERT_NE(awaiting, nullptr);
+  EXPECT_EQ(awaiting->status(), "True");
+  EXPECT_EQ(awaiting->reason(), "FreshReportRequested");
+  EXPECT_THAT(awaiting->message(),
+              StartsWith("asked the Source agent on node-a for a report newer than sequence 5"));
+  EXPECT_EQ(awaiting->last_transition_time(), Timestamp(kNow));
+}
+
+constexpr char kTargetComplete[] =
+    "{role: Target, node: node-b, domain: PausedCopyComplete, ready: true, sequence: 8}";
+
+// The source was asked for a fresh report (rule 4) at `asked`.
+std::string AskedSource(absl::string_view asked, absl::string_view reason = "FreshReportRequested") {
+  return absl::StrCat(
+      "  reportsRequested: 5\n  conditions:\n  - {type: AwaitingReport, status: \"True\", "
+      "reason: ", reason, ", message: asked the Source agent on node-a for a report newer "
+      "than sequence 5 (the two sides' reports are from before and after the handover), "
+      "lastTransitionTime: \"", asked, "\"}\n");
 }
 
 TEST(StorageMigrationController, WaitsForReportsItAlreadyAskedFor) {
   const std::vector<KubeAction> actions = Reconcile(
-      World(), Copying(kSourceCopying,
-                       "{role: Target, node: node-b, domain: PausedCopyComplete, ready: true, "
-                       "sequence: 8}",
-                       "  reportsRequested: 5\n"));
+      World(), Copying(kSourceCopying, kTargetComplete, AskedSource("2024-05-01T10:00:30Z")));
   EXPECT_THAT(Describe(actions), IsEmpty());
+}
+
+// Rule 4's wait has a bound, but what ends it is only the report: past the
+// bound, and past the completion timeout too, the switchover stays
+// undecided (either side could lose the VM or writes) and a condition says
+// which agent is silent.
+TEST(StorageMigrationController, ASilentAgentIsReportedButNoSideIsDecided) {
+  for (const absl::Time now : {kNow, kNow + absl::Hours(2)}) {
+    const std::vector<KubeAction> actions =
+        Reconcile(World(), Copying(kSourceCopying, kTargetComplete, AskedSource(Timestamp(kT0Time))),
+                  now);
+    ASSERT_THAT(Describe(actions),
+                ElementsAre(StartsWith("UpdateStatus VirtualMachineInstanceMigration mig: still "
+                                       "awaiting a fresh report")));
+    const VMIM& m = Written<VMIM>(actions[0]);
+    EXPECT_FALSE(m.status().has_switchover());
+    EXPECT_EQ(m.status().phase(), "Running");
+    EXPECT_EQ(FindCondition(m, "Failed"), nullptr);
+    const k8s::Condition* awaiting = FindCondition(m, "AwaitingReport");
+    ASSERT_NE(awaiting, nullptr);
+    EXPECT_EQ(awaiting->reason(), "AgentNotReporting");
+    EXPECT_THAT(awaiting->message(),
+                AllOf(StartsWith("the Source agent on node-a has not reported within 1m"),
+                      HasSubstr("the switchover stays undecided")));
+  }
+  // Said once: observed again, nothing more is written.
+  const std::string migration =
+      Copying(kSourceCopying, kTargetComplete, AskedSource(Timestamp(kT0Time)));
+  const LoadedView w = LoadView(World(), migration);
+  const std::vector<KubeAction> first = ReconcileMigration(w.migration, w.view, kNow, {});
+  ASSERT_EQ(first.size(), 1u);
+  EXPECT_THAT(ReconcileMigration(Written<VMIM>(first[0]), w.view, kNow + absl::Seconds(5), {}),
+              IsEmpty());
+}
+
+// Deleting the migration during the wait records the cancel (the condition
+// says so) but decides nothing until the report arrives; then the table
+// decides as always: the source if it still runs, else the destination.
+TEST(StorageMigrationController, CancelDuringTheReportWaitIsCarriedOutOnceTheReportArrives) {
+  const auto deleted = [](std::string migration) {
+    return Edit(std::move(migration), "  uid: u-1\n",
+                "  uid: u-1\n  deletionTimestamp: \"2024-05-01T10:00:40Z\"\n");
+  };
+  const std::vector<KubeAction> waiting = Reconcile(
+      World(), deleted(Copying(kSourceCopying, kTargetComplete,
+                               AskedSource("2024-05-01T10:00:30Z"))));
+  ASSERT_EQ(waiting.size(), 1u) << ::testing::PrintToString(Describe(waiting));
+  const VMIM& recorded = Written<VMIM>(waiting[0]);
+  EXPECT_FALSE(recorded.status().has_switchover());
+  EXPECT_THAT(FindCondition(recorded, "AwaitingReport")->message(),
+              HasSubstr("the cancel is recorded and carried out once the report arrives"));
+
+  const std::vector<KubeAction> still_running = Reconcile(
+      World(), deleted(Copying(
+                   "{role: Source, node: node-a, domain: Running, job: Active, sequence: 9}",
+                   kTargetComplete, AskedSource("2024-05-01T10:00:30Z"))));
+  ASSERT_FALSE(still_running.empty());
+  const VMIM& cancelled = Written<VMIM>(still_running[0]);
+  EXPECT_THAT(cancelled, FailedWith("Cancelled", Not(IsEmpty())));
+  EXPECT_EQ(cancelled.status().switchover().side(), "Source");
+  EXPECT_EQ(FindCondition(cancelled, "AwaitingReport")->status(), "False");
+
+  const std::vector<KubeAction> handed_over = Reconcile(
+      World(), deleted(Copying(
+                   "{role: Source, node: node-a, domain: Absent, job: Completed, sequence: 9}",
+                   kTargetComplete, AskedSource("2024-05-01T10:00:30Z"))));
+  ASSERT_FALSE(handed_over.empty());
+  EXPECT_EQ(Written<VMIM>(handed_over[0]).status().switchover().side(), "Destination");
 }
 
 TEST(StorageMigrationController, NewerSourceReportStillRunningDecidesTheSource) {

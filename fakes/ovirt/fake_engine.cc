@@ -144,9 +144,16 @@ ovirt::Vm FakeEngine::Render(const Vm& vm) const {
   return out;
 }
 
-absl::StatusOr<std::string> FakeEngine::EngineVersion() {
+ovirt::Version FakeEngine::VersionForTest() const {
+  if (options_.reported_version.major().empty()) return api::ReportedOvirtVersion(options_.version);
+  ovirt::Version v = options_.reported_version;
+  if (v.full_version().empty()) v.set_full_version(options_.version);
+  return v;
+}
+
+absl::StatusOr<ovirt::Version> FakeEngine::EngineVersion() {
   RETURN_IF_ERROR(Call("version", ""));
-  return options_.version;
+  return VersionForTest();
 }
 
 absl::StatusOr<std::vector<ovirt::Vm>> FakeEngine::ListVms() {
@@ -173,7 +180,9 @@ absl::StatusOr<ovirt::Disk> FakeEngine::GetDisk(absl::string_view disk_id) {
         absl::StrCat("Resource not found: [Entity not found: Disk ", disk_id, "]"));
   }
   ovirt::Disk disk = it->second;
-  if (api::OvirtVersionBefore(options_.version, api::kLunDetailsSince)) {  // engine PR #559 is what added the connection details
+  // Engine PR #559 added the connection details, in 4.5.2.1.
+  if (absl::StatusOr<api::OvirtVersion> v = api::ParseOvirtVersion(VersionForTest());
+      !v.ok() || *v < api::kLunDetailsSince) {
     for (auto& lu : *disk.mutable_lun_storage()->mutable_logical_units()->mutable_logical_unit()) {
       lu.clear_address();
       lu.clear_port();

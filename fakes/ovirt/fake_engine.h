@@ -44,7 +44,11 @@ ovirt::Disk FcLun(const std::string& disk_id, const std::string& wwid, int64_t s
 class FakeEngine : public ports::Ovirt {
  public:
   struct Options {
-    std::string version = "4.5.5-1.el8";
+    std::string version = "4.5.5-1.el8";  // the package version (full_version)
+    // What GET /ovirt-engine/api reports when its major is set; otherwise
+    // the fields an engine of package `version` reports (4.5.2-1.el8:
+    // 4, 5, 2, 0), as api::ReportedOvirtVersion derives them.
+    ovirt::Version reported_version{};
     absl::Duration stop_takes = absl::Seconds(5);       // up -> powering_down -> down
     absl::Duration shutdown_takes = absl::Seconds(30);  // the guest shuts itself down
     absl::Duration start_takes = absl::Seconds(10);     // down -> powering_up -> up
@@ -79,7 +83,7 @@ class FakeEngine : public ports::Ovirt {
   absl::Status AttachForTest(const std::string& vm_id, const Attachment& attachment);
 
   // ports::Ovirt.
-  absl::StatusOr<std::string> EngineVersion() override;
+  absl::StatusOr<ovirt::Version> EngineVersion() override;
   absl::StatusOr<std::vector<ovirt::Vm>> ListVms() override;
   absl::StatusOr<ovirt::Vm> GetVm(absl::string_view vm_id) override;
   absl::StatusOr<ovirt::Disk> GetDisk(absl::string_view disk_id) override;
@@ -111,6 +115,8 @@ class FakeEngine : public ports::Ovirt {
   // one VM as GetVm would return it (nullopt when there is none).
   const std::map<std::string, ovirt::Disk>& disks_for_test() const { return disks_; }
   std::optional<ovirt::Vm> VmForTest(const std::string& vm_id) const;
+  // product_info.version as EngineVersion() reports it, without a call.
+  ovirt::Version VersionForTest() const;
   // For checkers: a count of the changes to the engine's state so far,
   // power transitions that have settled by now included. Equal counts mean
   // an unchanged engine, so what a checker concluded from it still holds.

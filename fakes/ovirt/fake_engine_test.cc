@@ -47,16 +47,34 @@ TEST(FakeEngine, OnlyTheSingleDiskReadOfANewEngineCarriesConnectionDetails) {
 }
 
 TEST(FakeEngine, AnEngineOlderThan4521OmitsAddressPortAndTarget) {
-  Engine old("4.5.1-1.el8");
-  const ovirt::LogicalUnit lu =
-      old.engine.GetDisk("lun-1")->lun_storage().logical_units().logical_unit(0);
-  EXPECT_EQ(lu.address(), "");
-  EXPECT_EQ(lu.port(), "");
-  EXPECT_EQ(lu.target(), "");
-  EXPECT_EQ(lu.lun_mapping(), "3");  // the rest is there
-  Engine exact("4.5.2.1-1.el8");
-  EXPECT_EQ(exact.engine.GetDisk("lun-1")->lun_storage().logical_units().logical_unit(0).address(),
-            "10.0.0.5");
+  // 4.5.2-1.el8 is 4.5.2 revision 0: the "-1" is the RPM release.
+  for (const std::string version : {"4.5.1-1.el8", "4.5.2-1.el8"}) {
+    Engine old(version);
+    const ovirt::LogicalUnit lu =
+        old.engine.GetDisk("lun-1")->lun_storage().logical_units().logical_unit(0);
+    EXPECT_EQ(lu.address(), "") << version;
+    EXPECT_EQ(lu.port(), "");
+    EXPECT_EQ(lu.target(), "");
+    EXPECT_EQ(lu.lun_mapping(), "3");  // the rest is there
+  }
+  for (const std::string version : {"4.5.2.1-1.el8", "4.5.3-1.el8"}) {
+    Engine recent(version);
+    EXPECT_EQ(
+        recent.engine.GetDisk("lun-1")->lun_storage().logical_units().logical_unit(0).address(),
+        "10.0.0.5")
+        << version;
+  }
+}
+
+// GET /ovirt-engine/api as the engine answers it: every part a string.
+TEST(FakeEngine, ReportsItsVersionFieldByField) {
+  Engine e("4.5.2-1.el8");
+  const ovirt::Version v = *e.engine.EngineVersion();
+  EXPECT_EQ(v.major(), "4");
+  EXPECT_EQ(v.minor(), "5");
+  EXPECT_EQ(v.build(), "2");
+  EXPECT_EQ(v.revision(), "0");
+  EXPECT_EQ(v.full_version(), "4.5.2-1.el8");
 }
 
 TEST(FakeEngine, PowerTransitionsTakeTime) {
