@@ -30,9 +30,17 @@ std::string LunLockName(const std::string& disk_id);
 // The locks a started VM holds: its own and its recorded LUN disks'.
 std::vector<std::string> LocksOf(const forklift::VMStatus& status);
 
+// True when the run `holder` is done with lock `name`: the run completed,
+// or every VM of it holding that lock ended. Both are final, so a read that
+// lags can only say false where it is true, never the reverse: a lock of a
+// done run may be taken over.
+bool HolderDone(const forklift::Migration& holder, const std::string& name);
+
 // Takes lock `key` for the Migration of uid `holder` ("namespace/name"
-// `holder_key`) at `now`: creates the Lease, or finds it already the
-// holder's (taken before a crash). Aborted when another run holds it.
+// `holder_key`) at `now`: creates the Lease, finds it already the holder's
+// (taken before a crash), or takes it over from a run done with it
+// (HolderDone, read afresh; the Lease deleted with its resourceVersion as a
+// precondition). Aborted when another run holds it.
 absl::Status TakeLock(ports::KubeApi& api, const ports::ObjectKey& key, const std::string& holder,
                       const std::string& holder_key, const std::string& now);
 

@@ -416,8 +416,9 @@ class PlanPass {
           if (other.migration != run.migration) fence.push_back(other.migration);
         }
       }
-      AddStatusWrite(updated, "record", std::move(fence), std::move(locks),
-                     migration.metadata().uid());
+      std::shared_ptr<const forklift::Migration> holder =
+          locks.empty() ? nullptr : run.migration;
+      AddStatusWrite(updated, "record", std::move(fence), std::move(locks), std::move(holder));
       return;
     }
     // A VM that ended gives its locks back (all of them once every VM
@@ -456,12 +457,12 @@ class PlanPass {
       // Locks another run holds: it may have started the VM or its LUNs
       // while a lagging read does not even list that run.
       const std::string& vm_id = view->vm.id();
-      if (auto by = LockHolder(VmLockName(vm_id), self_uid, vm_id)) {
+      if (auto by = LockHolder(VmLockName(vm_id), self_uid)) {
         inventory.vms_in_other_plans.emplace(vm_id, *by);
       }
       for (const auto& [id, disk] : view->disks) {
         if (disk.storage_type() != "lun") continue;
-        if (auto by = LockHolder(LunLockName(id), self_uid, vm_id)) {
+        if (auto by = LockHolder(LunLockName(id), self_uid)) {
           inventory.luns_in_other_plans.emplace(id, *by);
         }
       }
@@ -519,12 +520,12 @@ class PlanPass {
     return secret;
   }
 
-  // Who holds lock `name`, as read, if another run that has not ended
-  // `vm_id` does; nullopt when it is free or `self_uid`'s. A holder this
+  // Who holds lock `name`, as read, if another run not done with it
+  // (HolderDone) does; nullopt when it is free or `self_uid`'s. A holder this
   // read does not list (a lagging read, or a Migration deleted mid-run)
   // still holds it.
-  std::optional<std::string> LockHolder(const std::string& name, const std::string& self_uid,
-                                        const std::string& vm_id) const {
+  std::optional<std::string> LockHolder(const std::string& name,
+                                        const std::string& self_uid) const {
     auto it = leases_.find(name);
     if (it == leases_.end()) return std::nullopt;
     const std::string& holder = it->second->spec().holder_identity();
@@ -536,10 +537,8 @@ class PlanPass {
                           "; if that Migration was deleted mid-run, restore the VM in oVirt, "
                           "then delete the Lease)");
     }
-    for (const forklift::VMStatus& v : m->second->status().vms()) {
-      // The holder ended the VM: it gives the lock back in its next pass.
-      if (v.id() == vm_id && VmEnded(v)) return std::nullopt;
-    }
+    // The holder is done with it: the lock is taken over at the start.
+    if (HolderDone(*m->second, name)) return std::nullopt;
     return absl::StrCat("Migration ", KeyOf(m->second->metadata()), " (", lease, ")");
   }
 
@@ -762,12 +761,16 @@ class PlanPass {
     AddStatusWrite(m, absl::StrCat("migration ", type, ": ", message));
   }
 
-  // The write, after taking each lock in `locks` for `holder` (a Migration's
-  // uid) and the no-op write-back of each object in `fence` (see Act). A
+  // The write, after taking each lock in `locks` for `holder` (the Migration
+  // as read) and the no-op write-back of each object in `fence` (see Act). A
   // lock another run holds fails the write (Aborted): the VM is that run's.
+  // The locks are taken only once the holder's read is known current (its
+  // own write-back): a start decided from an old read would otherwise take
+  // a lock the run's status never records.
   void AddStatusWrite(const google::protobuf::Message& object, const std::string& what,
                       std::vector<std::shared_ptr<const forklift::Migration>> fence = {},
-                      std::vector<std::string> locks = {}, std::string holder = "") {
+                      std::vector<std::string> locks = {},
+                      std::shared_ptr<const forklift::Migration> holder = nullptr) {
     ports::KubeApi& api = api_;
     auto copy = std::shared_ptr<google::protobuf::Message>(object.New());
     copy->CopyFrom(object);
@@ -779,8 +782,12 @@ class PlanPass {
     const std::string holder_key = KeyOf(ports::MetadataOf(object));
     planned.run = [&api, copy, fence = std::move(fence), locks = std::move(locks),
                    holder = std::move(holder), lock_ns, stamp, holder_key]() -> absl::Status {
-      for (const std::string& name : locks) {
-        RETURN_IF_ERROR(TakeLock(api, {"Lease", lock_ns, name}, holder, holder_key, stamp));
+      if (holder != nullptr) {
+        RETURN_IF_ERROR(WriteBackAsRead(api, {holder}));
+        for (const std::string& name : locks) {
+          RETURN_IF_ERROR(TakeLock(api, {"Lease", lock_ns, name}, holder->metadata().uid(),
+                                   holder_key, stamp));
+        }
       }
       RETURN_IF_ERROR(WriteBackAsRead(api, fence));
       return api.UpdateStatus(*copy).status();

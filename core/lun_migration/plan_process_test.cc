@@ -119,6 +119,47 @@ TEST_F(PlanProcessTest, AVmLockedByARunTheReadDoesNotListIsRefusedUntouched) {
   EXPECT_EQ(engine_.GetVm("vm-1")->status(), "up");
 }
 
+TEST_F(PlanProcessTest, ALockOfARunDoneWithItIsTakenOver) {
+  // A completed run that still holds the VM's lock (its release was lost).
+  forklift::Migration done;
+  done.mutable_metadata()->set_name("old-run");
+  done.mutable_spec()->mutable_plan()->set_name("gone-plan");
+  auto created = api_.Create(done);
+  ASSERT_TRUE(created.ok());
+  done = *ports::As<forklift::Migration>(*created);
+  done.mutable_status()->set_completed("2023-08-17T08:00:00Z");
+  ASSERT_TRUE(api_.UpdateStatus(done).ok());
+  k8s::Lease lease;
+  lease.mutable_metadata()->set_name("ferry-vm-vm-1");
+  lease.mutable_metadata()->set_namespace_("ferry-system");
+  (*lease.mutable_metadata()->mutable_annotations())[kLockHolderAnnotation] = "default/old-run";
+  lease.mutable_spec()->set_holder_identity(done.metadata().uid());
+  ASSERT_TRUE(api_.Create(lease).ok());
+
+  for (const absl::Status& s : PassAndRun()) EXPECT_TRUE(s.ok()) << s;
+  ASSERT_EQ(Run().status().vms_size(), 1);
+  EXPECT_NE(Run().status().vms(0).phase(), kFailed);
+  const auto taken = ports::As<k8s::Lease>(*api_.Get({"Lease", "ferry-system", "ferry-vm-vm-1"}));
+  EXPECT_EQ(taken->spec().holder_identity(), Run().metadata().uid());
+}
+
+TEST(HolderDone, OnlyOnceTheRunCompletedOrEveryVmHoldingTheLockEnded) {
+  forklift::Migration run;
+  EXPECT_FALSE(HolderDone(run, "ferry-vm-vm-1"));  // taken, not yet recorded
+  forklift::VMStatus* vm = run.mutable_status()->add_vms();
+  vm->set_id("vm-1");
+  vm->set_phase(kDetachLuns);
+  vm->add_lun_attachments()->set_id("lun-1");
+  EXPECT_FALSE(HolderDone(run, "ferry-vm-vm-1"));
+  EXPECT_FALSE(HolderDone(run, "ferry-lun-disk-lun-1"));
+  vm->set_phase(kCompleted);
+  EXPECT_TRUE(HolderDone(run, "ferry-vm-vm-1"));
+  EXPECT_TRUE(HolderDone(run, "ferry-lun-disk-lun-1"));
+  EXPECT_FALSE(HolderDone(run, "ferry-vm-vm-2"));
+  run.mutable_status()->set_completed("2023-08-17T08:00:00Z");
+  EXPECT_TRUE(HolderDone(run, "ferry-vm-vm-2"));
+}
+
 TEST_F(PlanProcessTest, TheRunGivesItsLocksBackBeforeItEnds) {
   for (const absl::Status& s : PassAndRun()) EXPECT_TRUE(s.ok()) << s;
   forklift::Migration cancel = Run();

@@ -1,5 +1,6 @@
 #include "core/lun_migration/plan_step.h"
 
+#include <algorithm>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -172,6 +173,14 @@ class VmPlanner {
 
   // Runs `step` of pipeline step `name`: first records entering it.
   LunStep At(const std::string& name, LunStep step) {
+    if (o_.status.phase() != name && Behind(name)) {
+      // A step of the cluster side the run is already past: the reads of
+      // the cluster (informer caches, each lagging on its own) show less
+      // than was made. The recorded progress is the truth: wait for them
+      // rather than step back (found by the sweep: lun seed 6578).
+      return Waiting(Wait(absl::StrCat("the cluster reads lag behind the recorded progress (",
+                                       o_.status.phase(), "): waiting for them")));
+    }
     if (o_.status.phase() != name) {
       forklift::VMStatus status = o_.status;
       Enter(status, name);
@@ -180,6 +189,23 @@ class VmPlanner {
     if (step.kind == LunStep::Kind::kWait) return Waiting(std::move(step));
     step.failure_step = name;
     return step;
+  }
+
+  // True when `name` is a step driven by cluster objects (volumes, claims,
+  // copies) that comes before the recorded phase. The engine-driven steps
+  // (PowerOff, DetachLuns) may be entered again: the engine's reads are
+  // current, and a user may start the source again.
+  bool Behind(const std::string& name) const {
+    if (name != kPreCopy && name != kCreateVolumes && name != kWaitForBinding &&
+        name != kCopyDisks) {
+      return false;
+    }
+    const std::vector<std::string> pipeline = Pipeline(o_.warm);
+    auto at = [&](const std::string& step) {
+      return std::find(pipeline.begin(), pipeline.end(), step) - pipeline.begin();
+    };
+    const auto current = at(o_.status.phase());
+    return current < static_cast<long>(pipeline.size()) && at(name) < current;
   }
 
   // A wait the user should see: recorded once as the Waiting condition.

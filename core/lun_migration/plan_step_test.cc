@@ -158,6 +158,25 @@ TEST_F(PlanStepTest, ColdStepsInOrderEachEnteredBeforeItActs) {
   EXPECT_EQ(step.object->GetDescriptor()->name(), "PersistentVolume");
 }
 
+TEST_F(PlanStepTest, AClusterSideStepAlreadyPassedWaitsForTheReadsInsteadOfSteppingBack) {
+  Started();
+  Detached();
+  VolumesMade(/*bound=*/true);
+  o_.data_volumes["ferry-disk-os"] = BuildImageDataVolume(ImageDisks(o_.source, o_.disks).at(0), o_.plan);
+  o_.data_volumes["ferry-disk-os"].mutable_status()->set_phase("Succeeded");
+  Apply(PlanLunVm(o_));  // enter CreateVm
+  ASSERT_EQ(o_.status.phase(), kCreateVm);
+  o_.pvs.clear();  // a PV list lagging behind what was made
+  o_.pvcs.clear();
+  const LunStep step = PlanLunVm(o_);
+  ASSERT_EQ(step.kind, Kind::kRecord);
+  EXPECT_EQ(step.status.phase(), kCreateVm);  // not back to CreateVolumes
+  EXPECT_THAT(step.status.conditions(0).message(),
+              HasSubstr("the cluster reads lag behind the recorded progress (CreateVm)"));
+  o_.source.set_status("up");  // the engine, read afresh: a user started the source
+  EXPECT_EQ(PlanLunVm(o_).status.phase(), kPowerOff);  // engine steps may be entered again
+}
+
 TEST_F(PlanStepTest, AnObjectOfTheSameNameNotMadeByThePlanRollsBack) {
   Started();
   Detached();
