@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/names.h"
@@ -202,7 +203,13 @@ class PlanPass {
     ASSIGN_OR_RETURN(vms_, ports::ListAll<kubevirt::VirtualMachine>(api_, "VirtualMachine"));
     ASSIGN_OR_RETURN(vmis_, ports::ListAll<kubevirt::VirtualMachineInstance>(
                                 api_, "VirtualMachineInstance"));
-    ASSIGN_OR_RETURN(pods_, ports::ListAll<k8s::Pod>(api_, "Pod"));
+    ASSIGN_OR_RETURN(ports::ObjectList pods, api_.List("Pod", "", k8s::LabelSelector()));
+    for (const ports::ObjectPtr& item : pods.items) {
+      if (auto pod = ports::As<k8s::Pod>(item)) pods_.push_back(std::move(pod));
+    }
+    // resourceVersions are etcd revisions: compared as numbers, a list's
+    // tells how current it is (an informer's lags on its own).
+    if (!absl::SimpleAtoi(pods.resource_version, &pods_rv_)) pods_rv_ = 0;
     ASSIGN_OR_RETURN(ports::ObjectList leases,
                      api_.List("Lease", options_.lock_namespace, k8s::LabelSelector()));
     for (const ports::ObjectPtr& item : leases.items) {
@@ -604,7 +611,14 @@ class PlanPass {
       const std::string name = LunObjectName(a.id());
       if (auto pv = pv_by_name_.find(name); pv != pv_by_name_.end()) o->pvs[name] = *pv->second;
       const std::string key = absl::StrCat(ns, "/", name);
-      if (auto pvc = pvc_by_key_.find(key); pvc != pvc_by_key_.end()) o->pvcs[name] = *pvc->second;
+      if (auto pvc = pvc_by_key_.find(key); pvc != pvc_by_key_.end()) {
+        o->pvcs[name] = *pvc->second;
+        int64_t claim_rv = 0;
+        if (absl::SimpleAtoi(pvc->second->metadata().resource_version(), &claim_rv) &&
+            claim_rv > pods_rv_) {
+          o->pods_read_after_claims = false;
+        }
+      }
       if (auto users = pods_by_claim_.find(key); users != pods_by_claim_.end()) {
         for (const k8s::Pod* pod : users->second) {
           std::vector<std::string>& claims = o->pods[pod->metadata().name()];
@@ -807,6 +821,7 @@ class PlanPass {
   std::vector<std::shared_ptr<const kubevirt::VirtualMachine>> vms_;
   std::vector<std::shared_ptr<const kubevirt::VirtualMachineInstance>> vmis_;
   std::vector<std::shared_ptr<const k8s::Pod>> pods_;
+  int64_t pods_rv_ = 0;  // the resourceVersion of the pod list read
   // Indexes of the lists above, by name or "namespace/name" (lookups only).
   std::map<std::string, const k8s::PersistentVolume*> pv_by_name_;
   std::map<std::string, const k8s::PersistentVolumeClaim*> pvc_by_key_;

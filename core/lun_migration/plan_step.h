@@ -91,6 +91,10 @@ struct VmObservation {
   bool target_vmi_exists = false;
   // Live pods of the target namespace: name -> claims they mount.
   std::map<std::string, std::vector<std::string>> pods;
+  // False when the pod list read is older than the VM's LUN claims (its
+  // resourceVersion below theirs): a pod that mounted a claim since may be
+  // missing from it, so the target VM waits for a newer one.
+  bool pods_read_after_claims = true;
 };
 
 struct LunStep {

@@ -177,6 +177,21 @@ TEST_F(PlanStepTest, AClusterSideStepAlreadyPassedWaitsForTheReadsInsteadOfStepp
   EXPECT_EQ(PlanLunVm(o_).status.phase(), kPowerOff);  // engine steps may be entered again
 }
 
+TEST_F(PlanStepTest, TheTargetVmWaitsForAPodListNoOlderThanItsClaims) {
+  Started();
+  Detached();
+  VolumesMade(/*bound=*/true);
+  o_.data_volumes["ferry-disk-os"] = BuildImageDataVolume(ImageDisks(o_.source, o_.disks).at(0), o_.plan);
+  o_.data_volumes["ferry-disk-os"].mutable_status()->set_phase("Succeeded");
+  Apply(PlanLunVm(o_));  // enter CreateVm
+  o_.pods_read_after_claims = false;  // a lagging Pod informer: no pod seen, proves nothing
+  const LunStep step = PlanLunVm(o_);
+  ASSERT_EQ(step.kind, Kind::kRecord);
+  EXPECT_THAT(step.status.conditions(0).message(), HasSubstr("the pod list read predates"));
+  o_.pods_read_after_claims = true;
+  EXPECT_EQ(PlanLunVm(o_).kind, Kind::kCreate);
+}
+
 TEST_F(PlanStepTest, AnObjectOfTheSameNameNotMadeByThePlanRollsBack) {
   Started();
   Detached();
