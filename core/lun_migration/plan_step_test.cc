@@ -89,6 +89,17 @@ class PlanStepTest : public ::testing::Test {
     o_.pvcs[pvc.metadata().name()] = pvc;
   }
 
+  // Started, detached, volumes bound, the image copied: CreateVm entered.
+  void AtCreateVm() {
+    Started();
+    Detached();
+    VolumesMade(/*bound=*/true);
+    o_.data_volumes["ferry-disk-os"] =
+        BuildImageDataVolume(ImageDisks(o_.source, o_.disks).at(0), o_.plan);
+    o_.data_volumes["ferry-disk-os"].mutable_status()->set_phase("Succeeded");
+    Apply(PlanLunVm(o_));
+  }
+
   VmObservation o_;
 };
 
@@ -159,12 +170,7 @@ TEST_F(PlanStepTest, ColdStepsInOrderEachEnteredBeforeItActs) {
 }
 
 TEST_F(PlanStepTest, AClusterSideStepAlreadyPassedWaitsForTheReadsInsteadOfSteppingBack) {
-  Started();
-  Detached();
-  VolumesMade(/*bound=*/true);
-  o_.data_volumes["ferry-disk-os"] = BuildImageDataVolume(ImageDisks(o_.source, o_.disks).at(0), o_.plan);
-  o_.data_volumes["ferry-disk-os"].mutable_status()->set_phase("Succeeded");
-  Apply(PlanLunVm(o_));  // enter CreateVm
+  AtCreateVm();
   ASSERT_EQ(o_.status.phase(), kCreateVm);
   o_.pvs.clear();  // a PV list lagging behind what was made
   o_.pvcs.clear();
@@ -178,12 +184,7 @@ TEST_F(PlanStepTest, AClusterSideStepAlreadyPassedWaitsForTheReadsInsteadOfStepp
 }
 
 TEST_F(PlanStepTest, TheTargetVmWaitsForAPodListNoOlderThanItsClaims) {
-  Started();
-  Detached();
-  VolumesMade(/*bound=*/true);
-  o_.data_volumes["ferry-disk-os"] = BuildImageDataVolume(ImageDisks(o_.source, o_.disks).at(0), o_.plan);
-  o_.data_volumes["ferry-disk-os"].mutable_status()->set_phase("Succeeded");
-  Apply(PlanLunVm(o_));  // enter CreateVm
+  AtCreateVm();
   o_.pods_read_after_claims = false;  // a lagging Pod informer: no pod seen, proves nothing
   const LunStep step = PlanLunVm(o_);
   ASSERT_EQ(step.kind, Kind::kRecord);
