@@ -2,11 +2,13 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -14,6 +16,7 @@
 #include "absl/strings/str_join.h"
 #include "base/status_macros.h"
 #include "api/manifest/kinds.h"
+#include "api/manifest/utf8.h"
 #include "yaml-cpp/yaml.h"
 
 namespace ferry::manifest {
@@ -117,30 +120,42 @@ void ReadDocument(absl::string_view file, const YAML::Node& doc, const std::stri
   set->objects.push_back(std::move(object));
 }
 
-// Manifests are UTF-8, as the API server requires.
-absl::Status CheckUtf8(absl::string_view file, absl::string_view text) {
-  int line = 1, column = 1;
-  for (size_t i = 0; i < text.size();) {
+// Line and column (from 1, counting bytes) of text[offset].
+std::pair<int, int> PositionOf(absl::string_view text, size_t offset) {
+  const absl::string_view before = text.substr(0, offset);
+  const size_t newline = before.rfind('\n');
+  const int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
+  const size_t column = newline == absl::string_view::npos ? offset + 1 : offset - newline;
+  return {line, static_cast<int>(column)};
+}
+
+// Manifests are UTF-8, as the API server requires (Unicode's exact rule: no
+// surrogates, no overlong forms, nothing above U+10FFFF). YAML and JSON both
+// refuse raw control characters other than tab, line feed and carriage
+// return; yaml-cpp would misread them (a NUL in the first bytes makes it read
+// the file as UTF-16).
+absl::Status CheckText(absl::string_view file, absl::string_view text) {
+  if (const std::optional<Utf8Error> error = FindUtf8Error(text)) {
+    const auto [line, column] = PositionOf(text, error->offset);
+    std::string bytes;
+    for (size_t k = 0; k < error->length; ++k) {
+      absl::StrAppend(&bytes, k == 0 ? "" : " ", "0x",
+                      absl::Hex(static_cast<unsigned char>(text[error->offset + k]),
+                                absl::kZeroPad2));
+    }
+    return absl::InvalidArgumentError(absl::StrFormat(
+        "%s:%d:%d: error: not valid UTF-8 (%s %s: %s): save the file as UTF-8", file, line,
+        column, error->length == 1 ? "byte" : "bytes", bytes, error->reason));
+  }
+  for (size_t i = 0; i < text.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3
-                                 : (c >> 3) == 0x1e ? 4 : 0;
-    bool ok = length > 0 && i + length <= text.size();
-    for (size_t k = 1; ok && k < length; ++k) {
-      ok = (static_cast<unsigned char>(text[i + k]) >> 6) == 0x2;
-    }
-    if (ok && length == 2) ok = c >= 0xc2;  // no overlong forms
-    if (!ok) {
+    if (c < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      const auto [line, column] = PositionOf(text, i);
       return absl::InvalidArgumentError(absl::StrFormat(
-          "%s:%d:%d: error: not valid UTF-8 (byte 0x%02x): save the file as UTF-8",
-          file, line, column, c));
+          "%s:%d:%d: error: control character 0x%02x is not allowed in YAML or JSON text; "
+          "write it escaped in a double-quoted string (\"\\x%02x\")",
+          file, line, column, c, c));
     }
-    if (c == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-    i += length;
   }
   return absl::OkStatus();
 }
@@ -149,7 +164,7 @@ absl::Status CheckUtf8(absl::string_view file, absl::string_view text) {
 
 absl::StatusOr<ManifestSet> ParseManifests(absl::string_view file,
                                            absl::string_view text) {
-  RETURN_IF_ERROR(CheckUtf8(file, text));
+  RETURN_IF_ERROR(CheckText(file, text));
   std::vector<YAML::Node> docs;
   try {
     docs = YAML::LoadAll(std::string(text));
@@ -205,7 +220,7 @@ absl::StatusOr<ManifestSet> ReadManifestFile(const std::string& path) {
 
 absl::Status ParseDocument(absl::string_view text, google::protobuf::Message* message,
                            DecodeOptions options, absl::string_view file) {
-  RETURN_IF_ERROR(CheckUtf8(file, text));
+  RETURN_IF_ERROR(CheckText(file, text));
   YAML::Node doc;
   try {
     doc = YAML::Load(std::string(text));

@@ -70,6 +70,63 @@ TEST(Reader, UnknownKindAndMissingApiVersionAreFindings) {
   EXPECT_THAT(FormatFinding(set->findings[1]), HasSubstr("k.yaml:4:1: error: apiVersion: required"));
 }
 
+// Text that is not UTF-8 by Unicode's Table 3-7 is refused before YAML reads
+// it, naming line, column and the bytes, whichever class of fault it is.
+struct BadText {
+  const char* name;
+  std::string value;   // put in a string field on line 4, column 11
+  std::string message; // the expected error after "b.yaml:4:11: error: "
+};
+
+void PrintTo(const BadText& c, std::ostream* os) { *os << c.name; }
+
+class RefusesText : public testing::TestWithParam<BadText> {};
+
+TEST_P(RefusesText, NamingLineColumnAndBytes) {
+  const std::string text = "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+                           "data: {a: " + GetParam().value + "}\n";
+  absl::StatusOr<ManifestSet> set = ParseManifests("b.yaml", text);
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(set.status().message()),
+              HasSubstr("b.yaml:4:11: error: " + GetParam().message));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Classes, RefusesText,
+    testing::Values(
+        BadText{"Surrogate", "\xed\xa0\x80", "not valid UTF-8 (bytes 0xed 0xa0 0x80: a UTF-16 surrogate"},
+        BadText{"OverlongThreeByte", "\xe0\x80\xaf", "not valid UTF-8 (bytes 0xe0 0x80 0xaf: an overlong"},
+        BadText{"OverlongFourByte", "\xf0\x80\x80\xaf", "not valid UTF-8 (bytes 0xf0 0x80 0x80 0xaf: an overlong"},
+        BadText{"OverlongTwoByte", "\xc0\xaf", "not valid UTF-8 (bytes 0xc0 0xaf: an overlong"},
+        BadText{"AboveMaximum", "\xf4\x90\x80\x80", "not valid UTF-8 (bytes 0xf4 0x90 0x80 0x80: above U+10FFFF"},
+        BadText{"F5Lead", "\xf5\x80\x80\x80", "not valid UTF-8 (bytes 0xf5 0x80 0x80 0x80: not a UTF-8 lead byte"},
+        BadText{"F7Lead", "\xf7\xbf\xbf\xbf", "not valid UTF-8 (bytes 0xf7 0xbf 0xbf 0xbf: not a UTF-8 lead byte"},
+        BadText{"LoneContinuation", "\x80", "not valid UTF-8 (byte 0x80: a continuation byte"},
+        BadText{"CutShort", "\xe2\x82x", "not valid UTF-8 (bytes 0xe2 0x82: a multi-byte sequence cut short"},
+        BadText{"RawNul", std::string("\0", 1), "control character 0x00 is not allowed"},
+        BadText{"RawBell", "\x07", "control character 0x07 is not allowed"}),
+    [](const testing::TestParamInfo<BadText>& info) { return std::string(info.param.name); });
+
+TEST(Reader, RefusesTextCutShortAtTheEnd) {
+  absl::StatusOr<ManifestSet> set = ParseManifests("t.yaml", "a: b\nc: \xf0\x9f\x98");
+  ASSERT_FALSE(set.ok());
+  EXPECT_THAT(std::string(set.status().message()),
+              HasSubstr("t.yaml:2:4: error: not valid UTF-8 (bytes 0xf0 0x9f 0x98: a multi-byte "
+                        "sequence cut short by the end of the file)"));
+}
+
+TEST(Reader, AcceptsEveryWellFormedClassAndTabsAndCarriageReturns) {
+  absl::StatusOr<ManifestSet> set = ParseManifests(
+      "u.yaml", "apiVersion: v1\r\nkind: Secret\r\nmetadata: {name: s}\r\n"
+                "stringData: {a: \"\tA \xc2\x80 \xe0\xa0\x80 \xed\x9f\xbf \xee\x80\x80 "
+                "\xf0\x90\x80\x80 \xf4\x8f\xbf\xbf\"}\r\n");
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_EQ(set->objects.size(), 1u);
+  EXPECT_EQ(set->objects[0].As<k8s::Secret>()->string_data().at("a"),
+            "\tA \xc2\x80 \xe0\xa0\x80 \xed\x9f\xbf \xee\x80\x80 \xf0\x90\x80\x80 \xf4\x8f\xbf\xbf");
+}
+
 TEST(Reader, MissingFileIsNotFound) {
   EXPECT_EQ(ReadManifestFile("/nonexistent/x.yaml").status().code(),
             absl::StatusCode::kNotFound);
