@@ -29,7 +29,7 @@ std::string JoinField(const std::string& path, absl::string_view name) {
 
 // How a scalar node reads: quoted and !!str scalars are strings; plain ones
 // resolve by YAML 1.1 as kubectl's decoder does.
-PlainScalar KindOf(const YAML::Node& node) {
+PlainScalar KindOf(const YamlNode& node) {
   if (node.IsNull()) return PlainScalar::kNull;
   const std::string& tag = node.Tag();
   if (tag == "?") return ResolvePlainScalar(node.Scalar());
@@ -40,22 +40,20 @@ PlainScalar KindOf(const YAML::Node& node) {
   return PlainScalar::kString;  // "!" (quoted), !!str, or a local tag
 }
 
-std::string DescribeNode(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Map:
+std::string DescribeNode(const YamlNode& node) {
+  switch (node.type()) {
+    case YamlNode::Type::kMap:
       return "a mapping";
-    case YAML::NodeType::Sequence:
+    case YamlNode::Type::kSequence:
       return "a list";
-    case YAML::NodeType::Null:
+    case YamlNode::Type::kNull:
       return "null";
-    case YAML::NodeType::Scalar:
+    case YamlNode::Type::kScalar:
       if (KindOf(node) == PlainScalar::kString) {
         return absl::StrCat("the string \"", absl::CEscape(node.Scalar()), "\"");
       }
       return absl::StrCat(DescribePlainScalar(KindOf(node)), " (",
                           node.Scalar(), ")");
-    case YAML::NodeType::Undefined:
-      break;
   }
   return "nothing";
 }
@@ -124,21 +122,10 @@ Decoder::Decoder(absl::string_view file, DecodeOptions options,
                  std::vector<Finding>* findings, SourceMap* source_map)
     : file_(file),
       options_(options),
-      budget_(options.max_values),
       findings_(findings),
       source_map_(source_map) {}
 
-bool Decoder::Spend(const YAML::Mark& mark, const std::string& path) {
-  if (budget_ < 0) return false;
-  if (--budget_ >= 0) return true;
-  Report(Severity::kError, mark, path,
-         absl::StrCat("too large: more than ", options_.max_values,
-                      " values once YAML aliases are expanded (the API server takes at "
-                      "most 3 MiB per object); not read"));
-  return false;
-}
-
-void Decoder::Decode(const YAML::Node& node, Message* message,
+void Decoder::Decode(const YamlNode& node, Message* message,
                      absl::string_view path) {
   DecodeMessage(node, message, std::string(path), options_.strict);
 }
@@ -182,7 +169,10 @@ void Decoder::ReportUnknownField(const YAML::Mark& mark, const std::string& path
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const std::string known_name(FieldName(descriptor->field(i)));
     known.push_back(known_name);
-    size_t d = Distance(name, known_name);
+    // No field name is long: past 64 bytes it is no typo, and the distance
+    // would cost time in proportion to the name, once per place an alias
+    // repeats it.
+    size_t d = name.size() <= 64 ? Distance(name, known_name) : best_distance;
     // A truncated or extended name ("storageClass" for "storageClassName")
     // is as likely a typo as a misspelling.
     const bool prefix = name.size() >= 4 && known_name.size() >= 4 &&
@@ -208,20 +198,20 @@ void Decoder::ReportUnknownField(const YAML::Mark& mark, const std::string& path
   }
 }
 
-void Decoder::DecodeMessage(const YAML::Node& node, Message* message,
+void Decoder::DecodeMessage(const YamlNode& node, Message* message,
                             const std::string& path, bool strict) {
   const Descriptor* descriptor = message->GetDescriptor();
   strict = strict || descriptor->options().GetExtension(api::strict_fields);
-  if (node.IsNull() || !Spend(node.Mark(), path)) return;
+  if (node.IsNull()) return;
   if (!node.IsMap()) {
     Report(Severity::kError, node.Mark(), path,
            absl::StrCat("expected a mapping of fields, got ", DescribeNode(node)));
     return;
   }
   absl::flat_hash_set<std::string> seen;
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    const YAML::Node key = it->first;  // a copy: it-> is a temporary proxy
-    const YAML::Node value = it->second;
+  for (const YamlNode::Entry& entry : node.entries()) {
+    const YamlNode& key = *entry.key;
+    const YamlNode& value = *entry.value;
     if (!key.IsScalar()) {
       Report(Severity::kError, key.Mark(), path, "a field name must be a string");
       continue;
@@ -252,7 +242,7 @@ void Decoder::DecodeMessage(const YAML::Node& node, Message* message,
   }
 }
 
-void Decoder::DecodeField(const YAML::Node& value, const YAML::Mark& key_mark,
+void Decoder::DecodeField(const YamlNode& value, const YAML::Mark& key_mark,
                           Message* message, const FieldDescriptor* field,
                           const std::string& path, bool strict) {
   if (value.IsNull()) return;  // `field: null` leaves the field unset
@@ -268,7 +258,7 @@ void Decoder::DecodeField(const YAML::Node& value, const YAML::Mark& key_mark,
       return;
     }
     for (size_t i = 0; i < value.size(); ++i) {
-      const YAML::Node element = value[i];
+      const YamlNode& element = value[i];
       const std::string element_path = absl::StrCat(path, "[", i, "]");
       // A null element has no position of its own; the list's is the nearest.
       const YAML::Mark mark = element.IsNull() ? value.Mark() : element.Mark();
@@ -295,7 +285,7 @@ void Decoder::DecodeField(const YAML::Node& value, const YAML::Mark& key_mark,
   DecodeScalar(value, key_mark, message, field, IsQuantity(field), path);
 }
 
-void Decoder::DecodeMap(const YAML::Node& value, Message* message,
+void Decoder::DecodeMap(const YamlNode& value, Message* message,
                         const FieldDescriptor* field, const std::string& path,
                         bool strict) {
   if (!value.IsMap()) {
@@ -308,8 +298,8 @@ void Decoder::DecodeMap(const YAML::Node& value, Message* message,
   const FieldDescriptor* value_field = entry_type->map_value();
   const Reflection* reflection = message->GetReflection();
   absl::flat_hash_set<std::string> seen;
-  for (auto it = value.begin(); it != value.end(); ++it) {
-    const YAML::Node key = it->first;  // a copy: it-> is a temporary proxy
+  for (const YamlNode::Entry& pair : value.entries()) {
+    const YamlNode& key = *pair.key;
     if (!key.IsScalar()) {
       Report(Severity::kError, key.Mark(), path, "a map key must be a string");
       continue;
@@ -326,7 +316,7 @@ void Decoder::DecodeMap(const YAML::Node& value, Message* message,
     }
     Message* entry = reflection->AddMessage(message, field);
     entry->GetReflection()->SetString(entry, key_field, key.Scalar());
-    const YAML::Node entry_value = it->second;
+    const YamlNode& entry_value = *pair.value;
     if (value_field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
       DecodeMessage(entry_value,
                     entry->GetReflection()->MutableMessage(entry, value_field),
@@ -340,11 +330,10 @@ void Decoder::DecodeMap(const YAML::Node& value, Message* message,
   }
 }
 
-void Decoder::DecodeScalar(const YAML::Node& node, const YAML::Mark& fallback,
+void Decoder::DecodeScalar(const YamlNode& node, const YAML::Mark& fallback,
                            Message* message, const FieldDescriptor* field,
                            bool accepts_number, const std::string& path) {
   const YAML::Mark mark = node.Mark().is_null() ? fallback : node.Mark();
-  if (!Spend(mark, path)) return;
   if (!node.IsScalar()) {
     Report(Severity::kError, mark, path,
            absl::StrCat("expected a single value, got ", DescribeNode(node)));

@@ -1,4 +1,4 @@
-// Decoder: a parsed YAML/JSON tree (yaml-cpp) into a protobuf message, by the
+// Decoder: a parsed YAML/JSON tree (YamlNode) into a protobuf message, by the
 // message's descriptor, reporting every problem as a Finding with file, line,
 // column and Kubernetes field path.
 //
@@ -8,14 +8,16 @@
 // them inside messages marked `(ferry.api.strict_fields)`). Names, types and
 // presence still come from protobuf's descriptors and reflection.
 //
+// The tree comes from YamlStream, which bounds it: every walk of it visits at
+// most YamlLimits::max_values nodes (aliases expanded) and nests at most
+// max_depth deep, so decoding needs no budget of its own.
+//
 //   std::vector<Finding> findings;
 //   Decoder decoder("vm.yaml", {}, &findings, &source_map);
-//   decoder.Decode(YAML::Load(text), &vm);
+//   decoder.Decode(doc.root(), &vm);
 #ifndef FERRY_API_MANIFEST_DECODER_H_
 #define FERRY_API_MANIFEST_DECODER_H_
 
-#include <algorithm>
-#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -23,7 +25,8 @@
 #include "absl/strings/string_view.h"
 #include "api/manifest/finding.h"
 #include "google/protobuf/message.h"
-#include "yaml-cpp/yaml.h"
+#include "api/manifest/yaml_node.h"
+#include "yaml-cpp/mark.h"
 
 namespace ferry::manifest {
 
@@ -37,10 +40,6 @@ struct DecodeOptions {
   FieldNames names = FieldNames::kJson;
   // Unknown fields are errors everywhere, not only in strict_fields messages.
   bool strict = false;
-  // Values this decoder may read. Aliases let a few kilobytes of YAML stand
-  // for billions of values ("billion laughs"); past this it stops, reports,
-  // and exhausted() turns true.
-  int64_t max_values = 500000;
 };
 
 // Field path -> where its key stands. Looked up, never iterated.
@@ -54,26 +53,21 @@ class Decoder {
           std::vector<Finding>* findings, SourceMap* source_map);
 
   // Merges `node` into `message`. `path` prefixes reported field paths.
-  void Decode(const YAML::Node& node, google::protobuf::Message* message,
+  void Decode(const YamlNode& node, google::protobuf::Message* message,
               absl::string_view path = "");
 
-  // Values read so far, and whether the budget ran out (the message is then
-  // incomplete and should not be used).
-  int64_t used() const { return options_.max_values - std::max<int64_t>(budget_, 0); }
-  bool exhausted() const { return budget_ < 0; }
-
  private:
-  void DecodeMessage(const YAML::Node& node, google::protobuf::Message* message,
+  void DecodeMessage(const YamlNode& node, google::protobuf::Message* message,
                      const std::string& path, bool strict);
-  void DecodeField(const YAML::Node& value, const YAML::Mark& key_mark,
+  void DecodeField(const YamlNode& value, const YAML::Mark& key_mark,
                    google::protobuf::Message* message,
                    const google::protobuf::FieldDescriptor* field,
                    const std::string& path, bool strict);
-  void DecodeMap(const YAML::Node& value, google::protobuf::Message* message,
+  void DecodeMap(const YamlNode& value, google::protobuf::Message* message,
                  const google::protobuf::FieldDescriptor* field,
                  const std::string& path, bool strict);
   // Sets (or, for repeated fields, adds) one scalar value.
-  void DecodeScalar(const YAML::Node& node, const YAML::Mark& fallback,
+  void DecodeScalar(const YamlNode& node, const YAML::Mark& fallback,
                     google::protobuf::Message* message,
                     const google::protobuf::FieldDescriptor* field,
                     bool accepts_number, const std::string& path);
@@ -86,12 +80,8 @@ class Decoder {
   const google::protobuf::FieldDescriptor* FindField(
       const google::protobuf::Descriptor* descriptor, absl::string_view name) const;
 
-  // False once the value budget is spent (reported once).
-  bool Spend(const YAML::Mark& mark, const std::string& path);
-
   std::string file_;
   DecodeOptions options_;
-  int64_t budget_;
   std::vector<Finding>* findings_;
   SourceMap* source_map_;
 };

@@ -9,7 +9,7 @@
 #include "api/manifest/reader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "yaml-cpp/yaml.h"
+#include "api/manifest/yaml_stream.h"
 
 namespace ferry::manifest {
 namespace {
@@ -22,8 +22,11 @@ template <typename T>
 std::vector<Finding> DecodeInto(const std::string& yaml, T* message,
                                 DecodeOptions options = {}) {
   std::vector<Finding> findings;
+  YamlStream stream(yaml);
+  YamlDocument doc;
+  EXPECT_TRUE(stream.Next(&doc).ok());
   Decoder decoder("t.yaml", options, &findings, nullptr);
-  decoder.Decode(YAML::Load(yaml), message);
+  decoder.Decode(doc.root(), message);
   return findings;
 }
 

@@ -17,7 +17,9 @@
 #include "base/status_macros.h"
 #include "api/manifest/kinds.h"
 #include "api/manifest/utf8.h"
-#include "yaml-cpp/yaml.h"
+#include "api/manifest/yaml_node.h"
+#include "api/manifest/yaml_stream.h"
+#include "yaml-cpp/mark.h"
 
 namespace ferry::manifest {
 namespace {
@@ -41,29 +43,28 @@ Finding Error(Location location, std::string path, std::string message) {
 }
 
 // apiVersion or kind of a document: a non-empty string, or a finding.
-bool RequiredString(const YAML::Node& doc, const char* name, const std::string& path,
+bool RequiredString(const YamlNode& doc, const char* name, const std::string& path,
                     absl::string_view file, std::string* out,
                     std::vector<Finding>* findings) {
-  const YAML::Node value = doc[name];
-  if (!value.IsDefined() || value.IsNull()) {
+  const YamlNode* value = doc.Find(name);
+  if (value == nullptr || value->IsNull()) {
     findings->push_back(Error(At(file, doc.Mark()), path,
                               "required: every manifest names its apiVersion and kind"));
     return false;
   }
-  if (!value.IsScalar() || value.Scalar().empty()) {
-    findings->push_back(Error(At(file, value.Mark()), path, "must be a non-empty string"));
+  if (!value->IsScalar() || value->Scalar().empty()) {
+    findings->push_back(Error(At(file, value->Mark()), path, "must be a non-empty string"));
     return false;
   }
-  *out = value.Scalar();
+  *out = value->Scalar();
   return true;
 }
 
-// `item` is "items[3]" for an item of a List, "" for a document.
-// Values one file may hold once aliases are expanded.
-constexpr int64_t kMaxValuesPerFile = 500000;
-
-void ReadDocument(absl::string_view file, const YAML::Node& doc, const std::string& item,
-                  int64_t* budget, ManifestSet* set) {
+// `item` is "items[3]" for an item of a List, "" for a document. The stream
+// has already charged the whole document, aliases expanded, against the
+// file's limits, and bounded its depth: this walk and the decoder's are too.
+void ReadDocument(absl::string_view file, const YamlNode& doc, const std::string& item,
+                  ManifestSet* set) {
   auto at = [&](const char* field) {
     return item.empty() ? std::string(field) : absl::StrCat(item, ".", field);
   };
@@ -79,22 +80,22 @@ void ReadDocument(absl::string_view file, const YAML::Node& doc, const std::stri
   const bool has_kind = RequiredString(doc, "kind", at("kind"), file, &kind, &set->findings);
   if (!has_version || !has_kind) return;
 
-  if (absl::EndsWith(kind, "List") && doc["items"].IsDefined()) {
-    const YAML::Node items = doc["items"];
-    if (items.IsNull()) return;
-    if (!items.IsSequence()) {
-      set->findings.push_back(Error(At(file, items.Mark()), at("items"), "must be a list"));
+  const YamlNode* items = doc.Find("items");
+  if (absl::EndsWith(kind, "List") && items != nullptr) {
+    if (items->IsNull()) return;
+    if (!items->IsSequence()) {
+      set->findings.push_back(Error(At(file, items->Mark()), at("items"), "must be a list"));
       return;
     }
-    for (size_t i = 0; i < items.size(); ++i) {
-      ReadDocument(file, items[i], absl::StrCat(at("items"), "[", i, "]"), budget, set);
+    for (size_t i = 0; i < items->size(); ++i) {
+      ReadDocument(file, (*items)[i], absl::StrCat(at("items"), "[", i, "]"), set);
     }
     return;
   }
 
   const KindInfo* info = FindKind(api_version, kind);
   if (info == nullptr) {
-    set->findings.push_back(Error(At(file, doc["kind"].Mark()), at("kind"),
+    set->findings.push_back(Error(At(file, doc.Find("kind")->Mark()), at("kind"),
                                   ExplainUnknownKind(api_version, kind)));
     return;
   }
@@ -102,22 +103,17 @@ void ReadDocument(absl::string_view file, const YAML::Node& doc, const std::stri
   object.kind = info;
   object.location = At(file, doc.Mark());
   object.message.reset(info->prototype->New());
-  DecodeOptions options;
-  options.max_values = *budget;
-  Decoder decoder(file, options, &object.findings, &object.source_map);
+  Decoder decoder(file, DecodeOptions{}, &object.findings, &object.source_map);
   decoder.Decode(doc, object.message.get());
-  *budget -= decoder.used();
-  if (decoder.exhausted()) {
-    // Half an object is no object: report, and check nothing else about it.
-    *budget = -1;
-    for (Finding& f : object.findings) {
-      if (absl::StrContains(f.message, "once YAML aliases are expanded")) {
-        set->findings.push_back(std::move(f));
-      }
-    }
-    return;
-  }
   set->objects.push_back(std::move(object));
+}
+
+// "file:line:col: error: message" for a stream that could not go on.
+absl::Status Unreadable(absl::string_view file, const YamlStream& stream,
+                        const absl::Status& status) {
+  Finding finding = Error(At(file, stream.error_mark()), stream.error_path(),
+                          std::string(status.message()));
+  return absl::Status(status.code(), FormatFinding(finding));
 }
 
 // Line and column (from 1, counting bytes) of text[offset].
@@ -165,20 +161,22 @@ absl::Status CheckText(absl::string_view file, absl::string_view text) {
 absl::StatusOr<ManifestSet> ParseManifests(absl::string_view file,
                                            absl::string_view text) {
   RETURN_IF_ERROR(CheckText(file, text));
-  std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    const Location at = At(file, e.mark);
-    return absl::InvalidArgumentError(absl::StrCat(
-        at.file, ":", at.line, ":", at.column, ": error: not valid YAML or JSON: ", e.msg));
-  }
   ManifestSet set;
-  int64_t budget = kMaxValuesPerFile;
-  for (const YAML::Node& doc : docs) {
-    if (doc.IsNull()) continue;  // an empty document, e.g. after a trailing ---
-    if (budget < 0) break;       // the file was too large; already reported
-    ReadDocument(file, doc, "", &budget, &set);
+  YamlStream stream(text);
+  YamlDocument doc;
+  for (;;) {
+    absl::StatusOr<bool> more = stream.Next(&doc);
+    if (absl::IsResourceExhausted(more.status())) {
+      // Too large, aliases expanded: the documents before are kept; this one
+      // and the rest of the file are not read (half an object is no object).
+      set.findings.push_back(Error(At(file, stream.error_mark()), stream.error_path(),
+                                   std::string(more.status().message())));
+      break;
+    }
+    if (!more.ok()) return Unreadable(file, stream, more.status());
+    if (!*more) break;
+    if (doc.root().IsNull()) continue;  // an empty document, e.g. after a trailing ---
+    ReadDocument(file, doc.root(), "", &set);
   }
   if (set.objects.empty() && set.findings.empty()) {
     Finding empty;
@@ -221,17 +219,14 @@ absl::StatusOr<ManifestSet> ReadManifestFile(const std::string& path) {
 absl::Status ParseDocument(absl::string_view text, google::protobuf::Message* message,
                            DecodeOptions options, absl::string_view file) {
   RETURN_IF_ERROR(CheckText(file, text));
-  YAML::Node doc;
-  try {
-    doc = YAML::Load(std::string(text));
-  } catch (const YAML::Exception& e) {
-    const Location at = At(file, e.mark);
-    return absl::InvalidArgumentError(absl::StrCat(
-        at.file, ":", at.line, ":", at.column, ": error: not valid YAML or JSON: ", e.msg));
-  }
+  // The first document, as YAML::Load reads it; nothing after it is read.
+  YamlStream stream(text);
+  YamlDocument doc;
+  absl::StatusOr<bool> read = stream.Next(&doc);
+  if (!read.ok()) return Unreadable(file, stream, read.status());
   std::vector<Finding> findings;
   Decoder decoder(file, options, &findings, nullptr);
-  decoder.Decode(doc, message);
+  decoder.Decode(doc.root(), message);
   std::vector<std::string> errors;
   for (const Finding& f : findings) {
     if (f.severity == Severity::kError) errors.push_back(FormatFinding(f));

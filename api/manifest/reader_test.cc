@@ -1,5 +1,13 @@
 #include "api/manifest/reader.h"
 
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "api/core.pb.h"
 #include "api/kubevirt.pb.h"
 #include "gmock/gmock.h"
@@ -125,6 +133,116 @@ TEST(Reader, AcceptsEveryWellFormedClassAndTabsAndCarriageReturns) {
   ASSERT_EQ(set->objects.size(), 1u);
   EXPECT_EQ(set->objects[0].As<k8s::Secret>()->string_data().at("a"),
             "\tA \xc2\x80 \xe0\xa0\x80 \xed\x9f\xbf \xee\x80\x80 \xf0\x90\x80\x80 \xf4\x8f\xbf\xbf");
+}
+
+// A stray ',' made yaml-cpp 0.7.0's LoadAll return empty documents forever.
+class StrayToken : public testing::TestWithParam<std::string> {};
+
+TEST_P(StrayToken, IsUnreadableNotAnEndlessStream) {
+  absl::StatusOr<ManifestSet> set = ParseManifests("s.yaml", GetParam());
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(set.status().message()), HasSubstr("s.yaml:"));
+  EXPECT_THAT(std::string(set.status().message()), HasSubstr("error: not valid YAML or JSON"));
+}
+
+INSTANTIATE_TEST_SUITE_P(Inputs, StrayToken,
+                         testing::Values(",", "]", "}", ",,,", "a: b\n,", "--- ,"));
+
+TEST(Reader, StrayCommaNamesWhereAndWhat) {
+  absl::StatusOr<ManifestSet> set = ParseManifests("s.yaml", "a: b\n---\n,");
+  ASSERT_FALSE(set.ok());
+  EXPECT_EQ(set.status().message(),
+            "s.yaml:3:1: error: not valid YAML or JSON: unexpected ',' where a document or a "
+            "value should start");
+}
+
+TEST(Reader, ParseDocumentReadsOnlyTheFirstDocumentOfAStrayComma) {
+  k8s::Secret secret;
+  EXPECT_TRUE(ParseDocument(",", &secret).ok());
+}
+
+// `kind: List` items aliased `levels` deep, ten to a level: 10^levels copies
+// of `leaf` in a few hundred bytes.
+std::string ListBomb(int levels, const std::string& leaf) {
+  std::string text = absl::StrCat("apiVersion: v1\nkind: List\nx0: &a0 ", leaf, "\n");
+  for (int i = 1; i <= levels; ++i) {
+    std::vector<std::string> names(10, absl::StrCat("*a", i - 1));
+    absl::StrAppend(&text, "x", i, ": &a", i, " {apiVersion: v1, kind: List, items: [",
+                    absl::StrJoin(names, ","), "]}\n");
+  }
+  absl::StrAppend(&text, "items: [*a", levels, "]\n");
+  return text;
+}
+
+struct Bomb {
+  const char* name;
+  int levels;
+  std::string leaf;
+};
+
+void PrintTo(const Bomb& b, std::ostream* os) { *os << b.name; }
+
+class AliasedListItems : public testing::TestWithParam<Bomb> {};
+
+// Every item counts, read or skipped: a List, a null `items`, an unknown
+// kind or a non-mapping is charged like an object.
+TEST_P(AliasedListItems, AreRefusedAsTooLargeAtOnce) {
+  const std::string text = ListBomb(GetParam().levels, GetParam().leaf);
+  ASSERT_LT(text.size(), 1000u);
+  const absl::Time start = absl::Now();
+  absl::StatusOr<ManifestSet> set = ParseManifests("bomb.yaml", text);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  ASSERT_TRUE(set.ok()) << set.status();
+  EXPECT_THAT(set->objects, IsEmpty());
+  ASSERT_EQ(set->findings.size(), 1u);
+  // Located at the alias that passed the limit: x6.items[0] is the 7th line's
+  // first *a5.
+  EXPECT_THAT(FormatFinding(set->findings[0]),
+              testing::MatchesRegex("bomb.yaml:[0-9]+:[0-9]+: error: x[0-9].items\\[[0-9]\\]: too "
+                                    "large: more than 500000 values once YAML aliases are "
+                                    "expanded .*"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Leaves, AliasedListItems,
+    testing::Values(
+        Bomb{"Objects", 5,
+             "{apiVersion: v1, kind: Secret, metadata: {name: x}, stringData: {a: b}}"},
+        Bomb{"NullItems", 8, "{apiVersion: v1, kind: List, items: null}"},
+        Bomb{"UnknownKinds", 8, "{apiVersion: v1, kind: Nope}"},
+        Bomb{"NotMappings", 8, "x"}),
+    [](const testing::TestParamInfo<Bomb>& info) { return std::string(info.param.name); });
+
+TEST(Reader, KeepsTheObjectsBeforeADocumentTooLarge) {
+  const std::string text =
+      absl::StrCat("apiVersion: v1\nkind: Secret\nmetadata: {name: a}\n---\n",
+                   ListBomb(8, "x"), "---\napiVersion: v1\nkind: Secret\nmetadata: {name: b}\n");
+  absl::StatusOr<ManifestSet> set = ParseManifests("k.yaml", text);
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_EQ(set->objects.size(), 1u);
+  EXPECT_EQ(set->objects[0].metadata().name(), "a");
+  ASSERT_EQ(set->findings.size(), 1u);
+  EXPECT_THAT(set->findings[0].message, HasSubstr("once YAML aliases are expanded"));
+}
+
+TEST(Reader, NestingTooDeepSaysSoAndWhere) {
+  std::string text = "apiVersion: v1\nkind: Secret\nmetadata:\n";
+  for (int i = 1; i <= 100; ++i) absl::StrAppend(&text, std::string(2 * i, ' '), "a:\n");
+  absl::StatusOr<ManifestSet> set = ParseManifests("n.yaml", text);
+  ASSERT_FALSE(set.ok());
+  EXPECT_THAT(std::string(set.status().message()),
+              testing::MatchesRegex("n.yaml:103:201: error: metadata(.a)+: nesting deeper than 100 "
+                                    "levels"));
+}
+
+TEST(Reader, AMillionBracketsAreUnreadableQuickly) {
+  const absl::Time start = absl::Now();
+  absl::StatusOr<ManifestSet> set = ParseManifests("b.json", std::string(1000000, '['));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  ASSERT_FALSE(set.ok());
+  EXPECT_THAT(std::string(set.status().message()),
+              HasSubstr("b.json:1:51: error: nesting deeper than 100 levels"));
 }
 
 TEST(Reader, MissingFileIsNotFound) {
