@@ -93,6 +93,27 @@ bool DecodeBase64(absl::string_view text, std::string* out) {
   return absl::Base64Unescape(clean, out);
 }
 
+// YAML allows an implicit (simple) mapping key of at most 1024 characters,
+// and yaml-cpp holds JSON to it: a longer key could be written as JSON but
+// never read back.
+constexpr size_t kMaxJsonKey = 1024;
+
+// The bytes `key` takes in JSON as the encoder writes it (nlohmann's dump,
+// UTF-8 kept), quotes included.
+size_t JsonKeySize(absl::string_view key) {
+  size_t size = 2;
+  for (char c : key) {
+    switch (c) {
+      case '"': case '\\': case '\b': case '\f': case '\n': case '\r': case '\t':
+        size += 2;
+        break;
+      default:
+        size += static_cast<unsigned char>(c) < 0x20 ? 6 : 1;
+    }
+  }
+  return size;
+}
+
 // A real API field Ferry does not model: `(ferry.api.ignored_fields)`.
 bool IsIgnored(const Descriptor* descriptor, absl::string_view name) {
   const auto& options = descriptor->options();
@@ -305,6 +326,14 @@ void Decoder::DecodeMap(const YamlNode& value, Message* message,
       continue;
     }
     const std::string entry_path = absl::StrCat(path, "[", key.Scalar(), "]");
+    if (JsonKeySize(key.Scalar()) > kMaxJsonKey) {
+      Report(Severity::kError, key.Mark(), entry_path,
+             absl::StrCat("a key of ", JsonKeySize(key.Scalar()),
+                          " bytes as JSON writes it: YAML and JSON readers take at most ",
+                          kMaxJsonKey, ", so it could not be read back (Kubernetes keys are at "
+                          "most 317)"));
+      continue;
+    }
     if (!seen.insert(key.Scalar()).second) {
       Report(Severity::kError, key.Mark(), entry_path,
              "duplicate key: the entry is set twice in this mapping");

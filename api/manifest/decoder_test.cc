@@ -149,6 +149,16 @@ TEST(Decoder, DuplicateKeysAreErrors) {
               ElementsAre(HasSubstr("labels[a]: duplicate key")));
 }
 
+TEST(Decoder, RefusesAKeyJsonCouldNotCarryBack) {
+  k8s::ObjectMeta meta;
+  const std::string key(1023, 'k');  // 1,025 bytes with its quotes
+  EXPECT_THAT(Formatted(DecodeInto("annotations:\n  ? " + key + "\n  : v\n", &meta)),
+              ElementsAre(HasSubstr("t.yaml:2:5: error: annotations[kkkk")));
+  EXPECT_THAT(Formatted(DecodeInto("annotations:\n  ? " + key + "\n  : v\n", &meta)),
+              ElementsAre(HasSubstr("a key of 1025 bytes as JSON writes it")));
+  EXPECT_THAT(DecodeInto("annotations: {" + key.substr(1) + ": v}\n", &meta), IsEmpty());
+}
+
 TEST(Decoder, BytesAreBase64) {
   k8s::Secret secret;
   EXPECT_THAT(DecodeInto("data: {user: YWRtaW4=}", &secret), IsEmpty());

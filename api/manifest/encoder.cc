@@ -4,8 +4,7 @@
 #include <vector>
 
 #include "absl/strings/escaping.h"
-#include "api/manifest/yaml_scalar.h"
-#include "yaml-cpp/yaml.h"
+#include "api/manifest/yaml_writer.h"
 
 namespace ferry::manifest {
 namespace {
@@ -68,75 +67,6 @@ nlohmann::ordered_json EncodeValue(const Message& message,
   return EncodeScalar(message, field, index);
 }
 
-void EmitYaml(YAML::Emitter& out, const nlohmann::ordered_json& j);
-
-// A literal block (|) reads back exactly only for text that ends in one
-// newline and whose first line does not start with a space; anything else
-// with a newline is double-quoted, which is always exact.
-bool FitsLiteralBlock(const std::string& s) {
-  return s.size() >= 2 && s.back() == '\n' && s[s.size() - 2] != '\n' && s[0] != ' ' &&
-         s[0] != '\t' && s.find('\r') == std::string::npos &&
-         s.find("\n ") == std::string::npos && s.find("\n\t") == std::string::npos;
-}
-
-void EmitString(YAML::Emitter& out, const std::string& s) {
-  if (s.find('\n') != std::string::npos || s.find('\r') != std::string::npos) {
-    if (FitsLiteralBlock(s)) {
-      out << YAML::Literal << s;
-    } else {
-      out << YAML::DoubleQuoted << s;
-    }
-  } else if (ResolvePlainScalar(s) != PlainScalar::kString) {
-    out << YAML::DoubleQuoted << s;
-  } else {
-    out << s;  // yaml-cpp quotes it if it cannot stand plain
-  }
-}
-
-void EmitYaml(YAML::Emitter& out, const nlohmann::ordered_json& j) {
-  switch (j.type()) {
-    case nlohmann::ordered_json::value_t::object:
-      if (j.empty()) {
-        out << YAML::Flow << YAML::BeginMap << YAML::EndMap;
-        return;
-      }
-      out << YAML::BeginMap;
-      for (const auto& [key, value] : j.items()) {
-        out << YAML::Key;
-        EmitString(out, key);
-        out << YAML::Value;
-        EmitYaml(out, value);
-      }
-      out << YAML::EndMap;
-      return;
-    case nlohmann::ordered_json::value_t::array:
-      if (j.empty()) {
-        out << YAML::Flow << YAML::BeginSeq << YAML::EndSeq;
-        return;
-      }
-      out << YAML::BeginSeq;
-      for (const auto& value : j) EmitYaml(out, value);
-      out << YAML::EndSeq;
-      return;
-    case nlohmann::ordered_json::value_t::string:
-      EmitString(out, j.get<std::string>());
-      return;
-    case nlohmann::ordered_json::value_t::boolean:
-      out << YAML::TrueFalseBool << j.get<bool>();
-      return;
-    case nlohmann::ordered_json::value_t::number_integer:
-    case nlohmann::ordered_json::value_t::number_unsigned:
-    case nlohmann::ordered_json::value_t::number_float:
-      out << j.dump();  // JSON's number text is a valid plain YAML number
-      return;
-    case nlohmann::ordered_json::value_t::null:
-    case nlohmann::ordered_json::value_t::binary:
-    case nlohmann::ordered_json::value_t::discarded:
-      out << YAML::Null;
-      return;
-  }
-}
-
 }  // namespace
 
 nlohmann::ordered_json Encode(const Message& message, FieldNames names) {
@@ -185,13 +115,7 @@ std::string ToJson(const Message& message, FieldNames names) {
          "\n";
 }
 
-std::string JsonToYaml(const nlohmann::ordered_json& tree) {
-  YAML::Emitter out;
-  out.SetIndent(2);
-  out.SetSeqFormat(YAML::Block);
-  EmitYaml(out, tree);
-  return std::string(out.c_str()) + "\n";
-}
+std::string JsonToYaml(const nlohmann::ordered_json& tree) { return WriteYaml(tree); }
 
 std::string ToYaml(const Message& message) { return JsonToYaml(Encode(message)); }
 

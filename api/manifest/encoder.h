@@ -4,7 +4,10 @@
 // spec, status, and within each the order of the .proto), map keys sorted,
 // unset and default-valued fields left out (Kubernetes' omitempty). Integers stay numbers (protobuf's JSON printer
 // would quote int64 values, which Kubernetes refuses); strings that YAML would
-// read as something else ("123", "yes", "") are quoted.
+// read as something else ("123", "yes", "") are quoted, and anything YAML
+// cannot carry literally (control characters, NUL, U+2028...) is written
+// double-quoted and escaped (yaml_writer.h): what is written reads back the
+// same (round_trip.h checks it).
 //
 //   std::string yaml = ToYaml(vm);
 //   std::string json = ToJson(vm);

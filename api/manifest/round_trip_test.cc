@@ -1,7 +1,9 @@
 // Every example manifest loads with no finding, and writing it back (YAML or
 // JSON) and reading that again yields the same object.
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <ostream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -10,6 +12,7 @@
 #include "api/core.pb.h"
 #include "api/ovirt.pb.h"
 #include "api/manifest/reader.h"
+#include "api/manifest/round_trip.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "gtest/gtest.h"
@@ -140,6 +143,111 @@ TEST_P(MultiLine, SurvivesAYamlRoundTrip) {
   ASSERT_TRUE(again.ok()) << again.status() << "\n" << yaml;
   ASSERT_EQ(again->objects.size(), 1u) << yaml;
   EXPECT_EQ(again->objects[0].As<k8s::Secret>()->string_data().at("v"), GetParam()) << yaml;
+}
+
+// Anything YAML cannot carry literally is written quoted and escaped: every
+// string comes back byte for byte, as a value and as a key, from YAML and
+// from JSON.
+struct Tricky {
+  const char* name;
+  std::string value;
+};
+
+void PrintTo(const Tricky& t, std::ostream* os) { *os << t.name; }
+
+class AnyString : public testing::TestWithParam<Tricky> {};
+
+k8s::Secret SecretHolding(const std::string& s) {
+  k8s::Secret secret;
+  secret.set_api_version("v1");
+  secret.set_kind("Secret");
+  secret.mutable_metadata()->set_name("s");
+  (*secret.mutable_metadata()->mutable_annotations())["v"] = s;
+  (*secret.mutable_metadata()->mutable_annotations())[s] = "key";
+  (*secret.mutable_string_data())["v"] = s;
+  return secret;
+}
+
+void ExpectRereads(const k8s::Secret& secret, const std::string& written) {
+  absl::StatusOr<ManifestSet> again = ParseManifests("w", written);
+  ASSERT_TRUE(again.ok()) << again.status() << "\n" << written;
+  ASSERT_EQ(again->objects.size(), 1u) << written;
+  EXPECT_THAT(again->objects[0].findings, IsEmpty()) << written;
+  std::string difference;
+  google::protobuf::util::MessageDifferencer differencer;
+  differencer.ReportDifferencesToString(&difference);
+  EXPECT_TRUE(differencer.Compare(secret, *again->objects[0].message))
+      << difference << "written:\n" << written;
+}
+
+TEST_P(AnyString, SurvivesYaml) {
+  const k8s::Secret secret = SecretHolding(GetParam().value);
+  const std::string yaml = ToYaml(secret);
+  ExpectRereads(secret, yaml);
+  EXPECT_TRUE(CheckRoundTrip(yaml).ok()) << CheckRoundTrip(yaml);
+}
+
+TEST_P(AnyString, SurvivesJson) {
+  const k8s::Secret secret = SecretHolding(GetParam().value);
+  ExpectRereads(secret, ToJson(secret));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Strings, AnyString,
+    testing::Values(
+        Tricky{"MultiLineWithNul", std::string("a\0b\nc\n", 6)}, Tricky{"Nul", std::string("\0", 1)},
+        Tricky{"Bell", "ring\a"}, Tricky{"BellInLines", "ring\a\nme\n"},
+        Tricky{"Escape", "\x1b[31mred\x1b[0m"}, Tricky{"Del", "x\x7f"},
+        Tricky{"C1", "\xc2\x80\xc2\x9f"}, Tricky{"Nel", "a\xc2\x85" "b"},
+        Tricky{"NelInLines", "a\xc2\x85\nb\n"}, Tricky{"LineSeparator", "a\xe2\x80\xa8" "b"},
+        Tricky{"ParagraphSeparatorInLines", "a\xe2\x80\xa9\nb\n"},
+        Tricky{"BomFirst", "\xef\xbb\xbf" "x"}, Tricky{"BomInside", "x\xef\xbb\xbfy"},
+        Tricky{"Noncharacter", "\xef\xbf\xbe\xef\xbf\xbf"}, Tricky{"NoncharacterFdd0", "\xef\xb7\x90"},
+        Tricky{"Nbsp", "\xc2\xa0lead and trail\xc2\xa0"}, Tricky{"Emoji", "\xf0\x9f\x98\x80 caf\xc3\xa9\n"},
+        Tricky{"LoneNewline", "\n"}, Tricky{"LoneCarriageReturn", "\r"}, Tricky{"Crlf", "a\r\nb\r\n"},
+        Tricky{"Tab", "\t"}, Tricky{"TabInside", "a\tb"}, Tricky{"TabLeadingLines", "\ta\nb\n"},
+        Tricky{"TabAfterNewline", "a\n\tb\n"}, Tricky{"LeadingSpace", " x"}, Tricky{"TrailingSpace", "x "},
+        Tricky{"Spaces", "  "}, Tricky{"Empty", ""}, Tricky{"TrailingSpacesInLines", "a  \nb\n"},
+        Tricky{"LeadingNewline", "\nx\n"}, Tricky{"TwoTrailingNewlines", "x\n\n"},
+        Tricky{"NoTrailingNewline", "x\ny"}, Tricky{"CommentLine", "#x\n"},
+        Tricky{"DocumentMarkerLine", "---\n...\n"}, Tricky{"Dash", "- x"}, Tricky{"DashAlone", "-"},
+        Tricky{"Question", "? x"}, Tricky{"Colon", ": x"}, Tricky{"ColonSpace", "a: b"},
+        Tricky{"ColonEnd", "a:"}, Tricky{"Hash", "a #b"}, Tricky{"HashFirst", "#c"},
+        Tricky{"DocumentStart", "---"}, Tricky{"DocumentStartText", "--- x"}, Tricky{"DocumentEnd", "..."},
+        Tricky{"Yes", "yes"}, Tricky{"Integer", "0x1F"}, Tricky{"Float", "1e3"}, Tricky{"Inf", ".inf"},
+        Tricky{"Tilde", "~"}, Tricky{"Null", "null"}, Tricky{"At", "@x"}, Tricky{"Backtick", "`x"},
+        Tricky{"Percent", "%x"}, Tricky{"SingleQuote", "'x"}, Tricky{"DoubleQuote", "\"x"},
+        Tricky{"Backslash", "a\\b"}, Tricky{"FlowSequence", "[a]"}, Tricky{"FlowMapping", "{a: b}"},
+        Tricky{"Comma", "a,b"}, Tricky{"Anchor", "&a"}, Tricky{"Alias", "*a"}, Tricky{"Tag", "!x"},
+        Tricky{"Pipe", "|"}, Tricky{"Greater", ">"}, Tricky{"EscapesAsText", "\\N\\_\\0"},
+        Tricky{"LongestSimpleKey", std::string(1000, 'k')},
+        Tricky{"KeyLongOnlyInYaml", std::string(300, '\x7f')},  // "\x7f" each: "? " key
+        Tricky{"LongestJsonKey", std::string(511, '\t')}),
+    [](const testing::TestParamInfo<Tricky>& info) { return std::string(info.param.name); });
+
+TEST(CheckRoundTrip, PassesEveryExample) {
+  for (const std::string& file : ExampleFiles()) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    EXPECT_TRUE(CheckRoundTrip(text.str()).ok()) << file << ": " << CheckRoundTrip(text.str());
+  }
+}
+
+TEST(CheckRoundTrip, HasNothingToCheckInUnreadableText) {
+  EXPECT_TRUE(CheckRoundTrip(",").ok());
+  EXPECT_TRUE(CheckRoundTrip("a: [").ok());
+}
+
+TEST(CheckRoundTrip, ReadsEscapesYamlCppGetsWrong) {
+  // \N and \_ were read as the bytes 85 and a0, then written as U+FFFD.
+  EXPECT_TRUE(CheckRoundTrip("apiVersion: v1\nkind: Secret\nmetadata: {name: s}\n"
+                             "stringData: {a: \"\\N\\_\"}\n")
+                  .ok());
+  absl::StatusOr<ManifestSet> set = ParseManifests(
+      "n.yaml", "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\nstringData: {a: \"\\N\\_\"}\n");
+  ASSERT_TRUE(set.ok());
+  EXPECT_EQ(set->objects[0].As<k8s::Secret>()->string_data().at("a"), "\xc2\x85\xc2\xa0");
 }
 
 INSTANTIATE_TEST_SUITE_P(Strings, MultiLine,

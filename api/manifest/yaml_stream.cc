@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "api/manifest/utf8.h"
 #include "yaml-cpp/depthguard.h"
 #include "yaml-cpp/eventhandler.h"
 #include "yaml-cpp/exceptions.h"
@@ -102,6 +103,26 @@ class ChunkedText : public std::streambuf {
   int64_t max_read_ahead_ = INT64_MAX;
 };
 
+// yaml-cpp 0.7.0 reads the escapes \N and \_ as the single bytes 0x85 and 0xa0,
+// not as U+0085 and U+00A0 in UTF-8. The text was checked to be UTF-8 before,
+// so those are the only bytes of a scalar that can be out of place.
+std::string RepairNelAndNbsp(std::string value) {
+  if (!FindUtf8Error(value).has_value()) return value;
+  std::string out;
+  for (size_t i = 0; i < value.size();) {
+    const int length = Utf8SequenceLength(absl::string_view(value).substr(i));
+    if (length > 0) {
+      out.append(value, i, length);
+      i += length;
+      continue;
+    }
+    const unsigned char byte = static_cast<unsigned char>(value[i++]);
+    if (byte == 0x85 || byte == 0xa0) out.push_back('\xc2');
+    out.push_back(static_cast<char>(byte));
+  }
+  return out;
+}
+
 std::string DescribeByte(absl::string_view text, int64_t offset) {
   if (offset < 0 || offset >= static_cast<int64_t>(text.size())) return "the end";
   const char c = text[offset];
@@ -152,7 +173,7 @@ class YamlTreeBuilder : public YAML::EventHandler {
   void OnScalar(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
                 const std::string& value) override {
     YamlNode* node = NewNode(YamlNode::Type::kScalar, mark, tag, anchor);
-    node->scalar_ = value;
+    node->scalar_ = RepairNelAndNbsp(value);
     node->expanded_bytes_ = static_cast<int64_t>(value.size());
     Charge(0, node->expanded_bytes_, mark);
     Complete(node);

@@ -87,6 +87,14 @@ TEST(YamlStream, CountsWhatANodeStandsForWithAliasesExpanded) {
   EXPECT_EQ(root.Find("c"), nullptr);
 }
 
+TEST(YamlStream, ReadsTheEscapesNelAndNbspAsUtf8) {
+  YamlStream stream("a: \"\\N\\_ \\x85\\xa0 \xc2\x85\"\n");
+  YamlDocument doc;
+  ASSERT_TRUE(stream.Next(&doc).ok());
+  // yaml-cpp alone gives the bytes 85 a0 for \N\_.
+  EXPECT_EQ(doc.root().Find("a")->Scalar(), "\xc2\x85\xc2\xa0 \xc2\x85\xc2\xa0 \xc2\x85");
+}
+
 // `levels` lists of ten aliases, each naming the one before: 10^levels leaves
 // in a few hundred bytes.
 std::string AliasBomb(int levels) {
