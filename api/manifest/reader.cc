@@ -1,19 +1,14 @@
 #include "api/manifest/reader.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <utility>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "base/read_file.h"
 #include "base/status_macros.h"
 #include "api/manifest/kinds.h"
 #include "api/manifest/utf8.h"
@@ -188,32 +183,14 @@ absl::StatusOr<ManifestSet> ParseManifests(absl::string_view file,
   return set;
 }
 
-absl::StatusOr<ManifestSet> ReadManifestFile(const std::string& path) {
-  std::stringstream buffer;
+absl::StatusOr<ManifestSet> ReadManifestFile(const std::string& path,
+                                             const ReadLimits& limits) {
   if (path == "-") {
-    buffer << std::cin.rdbuf();
-    return ParseManifests("<stdin>", buffer.str());
+    ASSIGN_OR_RETURN(const std::string text, ReadStreamBounded(std::cin, "<stdin>", limits));
+    return ParseManifests("<stdin>", text);
   }
-  struct stat info;
-  if (stat(path.c_str(), &info) == 0 && S_ISDIR(info.st_mode)) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, ": is a directory; name the manifest files in it"));
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int error = errno;
-    const std::string reason = std::strerror(error);
-    if (error == ENOENT) return absl::NotFoundError(absl::StrCat(path, ": ", reason));
-    if (error == EACCES) {
-      return absl::PermissionDeniedError(absl::StrCat(path, ": ", reason));
-    }
-    return absl::UnavailableError(absl::StrCat(path, ": cannot read: ", reason));
-  }
-  buffer << in.rdbuf();
-  if (in.bad() || (buffer.fail() && in.peek() != std::char_traits<char>::eof())) {
-    return absl::UnavailableError(absl::StrCat(path, ": read failed (is it a directory?)"));
-  }
-  return ParseManifests(path, buffer.str());
+  ASSIGN_OR_RETURN(const std::string text, ReadFileBounded(path, limits));
+  return ParseManifests(path, text);
 }
 
 absl::Status ParseDocument(absl::string_view text, google::protobuf::Message* message,

@@ -2,6 +2,11 @@
 // chosen by apiVersion and kind. A `kind: List` (or `<Kind>List`) is read item
 // by item, as `kubectl get -o yaml` prints them.
 //
+// Untrusted input is bounded (docs/ARCHITECTURE.md, "Input limits"): a file
+// of at most 64 MiB unless raised, UTF-8 by Unicode's exact rule, at most
+// 500,000 values and 64 MiB of text once YAML aliases are expanded, nesting
+// at most 100 levels (yaml_stream.h).
+//
 //   absl::StatusOr<ManifestSet> set = ReadManifestFile("vm.yaml");
 //   if (!set.ok()) ...;                 // unreadable: missing file, not YAML
 //   for (const Object& o : set->objects) for (const Finding& f : o.findings) ...
@@ -14,6 +19,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "base/read_file.h"
 #include "api/manifest/decoder.h"
 #include "api/manifest/finding.h"
 #include "api/manifest/object.h"
@@ -31,9 +37,12 @@ struct ManifestSet {
 absl::StatusOr<ManifestSet> ParseManifests(absl::string_view file,
                                            absl::string_view text);
 
-// Also NotFound / PermissionDenied when the file cannot be read; "-" reads
-// standard input.
-absl::StatusOr<ManifestSet> ReadManifestFile(const std::string& path);
+// Also NotFound / PermissionDenied / FailedPrecondition (a directory) /
+// Unavailable when the file cannot be read, and ResourceExhausted when it is
+// larger than `limits.max_bytes` (the message names the flag that raises
+// it); "-" reads standard input, with the same limit.
+absl::StatusOr<ManifestSet> ReadManifestFile(const std::string& path,
+                                             const ReadLimits& limits = {});
 
 // One document into a given message (for APIs without apiVersion/kind, such
 // as oVirt's). InvalidArgument listing every error found; warnings ignored.

@@ -195,8 +195,7 @@ class YamlTreeBuilder : public YAML::EventHandler {
     if (static_cast<int>(open_.size()) + target->expanded_depth_ > budget_.limits.max_depth) {
       throw Stop{absl::StatusCode::kFailedPrecondition, mark,
                  absl::StrCat("nesting deeper than ", budget_.limits.max_depth,
-                              " levels once YAML aliases are expanded"),
-                 Path()};
+                              " levels once YAML aliases are expanded")};
     }
     const bool leaf = target->IsScalar() || target->IsNull();
     Charge(leaf && NextIsKey() ? 0 : target->expanded_values_, target->expanded_bytes_, mark);
@@ -257,7 +256,8 @@ class YamlTreeBuilder : public YAML::EventHandler {
 
   // The path of the node about to be attached, as the decoder names fields:
   // "spec.volumes[2].name" (a map field's keys come out with dots too). It
-  // stops at a mapping key.
+  // stops at a mapping key. Given where a limit on size is passed; not where
+  // nesting is too deep, where it would be a hundred levels long.
   std::string Path() const {
     std::string path;
     for (const OpenNode& open : open_) {
@@ -300,8 +300,7 @@ class YamlTreeBuilder : public YAML::EventHandler {
   void Open(YamlNode* node) {
     if (static_cast<int>(open_.size()) + 1 > budget_.limits.max_depth) {
       throw Stop{absl::StatusCode::kFailedPrecondition, node->mark_,
-                 absl::StrCat("nesting deeper than ", budget_.limits.max_depth, " levels"),
-                 Path()};
+                 absl::StrCat("nesting deeper than ", budget_.limits.max_depth, " levels")};
     }
     open_.push_back(OpenNode{node, values_ - 1, bytes_});
   }

@@ -6,11 +6,11 @@
 namespace ferry::cli {
 
 int RunConvert(const std::vector<std::string>& files, OutputFormat format,
-               std::ostream& out, std::ostream& err) {
+               std::ostream& out, std::ostream& err, const ReadLimits& limits) {
   std::vector<manifest::ManifestSet> sets;
   bool unreadable = false, invalid = false;
   for (const std::string& file : files) {
-    absl::StatusOr<manifest::ManifestSet> set = manifest::ReadManifestFile(file);
+    absl::StatusOr<manifest::ManifestSet> set = manifest::ReadManifestFile(file, limits);
     if (!set.ok()) {
       err << set.status().message() << "\n";
       unreadable = true;

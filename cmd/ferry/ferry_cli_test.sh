@@ -36,6 +36,21 @@ check lint-stdin 0 "VirtualMachine vm-alpine-datavolume: ok" -- \
 check convert-json 0 '"vmiName": "vm-alpine-datavolume"' -- "$ferry" convert -f $ex/migration.yaml -o json
 check convert-bad-format 2 "-o must be yaml or json" -- "$ferry" convert -f $ex/vm.yaml -o xml
 check convert-refuses-errors 1 "nothing written" -- "$ferry" convert -f $bad/wrong-type-running.yaml
+# Untrusted input is bounded: size, a parser that stops advancing, aliases.
+check lint-input-too-large 2 "/dev/zero: larger than the 1048576-byte input limit; if the file is really meant to be read, raise it with --max-input-size" -- \
+  timeout 20 "$ferry" lint -f /dev/zero --max-input-size 1M
+check lint-stdin-too-large 2 "<stdin>: larger than the 1024-byte input limit" -- \
+  timeout 20 bash -c "head -c 2000 /dev/zero | \"$ferry\" lint -f - --max-input-size=1k"
+check convert-input-too-large 2 "vm.yaml: larger than the 100-byte input limit" -- \
+  "$ferry" convert -f $ex/vm.yaml --max-input-size 100
+check lint-bad-input-size 2 "--max-input-size: 'lots' is not a size" -- "$ferry" lint -f $ex/vm.yaml --max-input-size lots
+check lint-zero-input-size 2 "--max-input-size: '0' must be positive" -- "$ferry" convert -f $ex/vm.yaml --max-input-size=0
+check lint-input-size-needs-value 2 "--max-input-size needs a value" -- "$ferry" lint -f $ex/vm.yaml --max-input-size
+check lint-raised-input-size 0 "1 object in 1 file, 0 errors" -- "$ferry" lint --max-input-size 1G -f $ex/vm.yaml
+check lint-stray-comma 2 "<stdin>:1:1: error: not valid YAML or JSON: unexpected ','" -- \
+  timeout 20 bash -c "printf , | \"$ferry\" lint -f -"
+check convert-stray-comma 2 "not valid YAML or JSON: unexpected ','" -- \
+  timeout 20 bash -c "printf -- '--- ,' | \"$ferry\" convert -f -"
 check sim-needs-workload 2 "--workload is required: storage, lun or mixed" -- "$ferry" sim --seeds 3
 check sim-bad-workload 2 '--workload: "disk" is not one of storage, lun, mixed' -- "$ferry" sim --workload disk
 check sim-bad-seeds 2 '--seeds: "0" is not a positive number of runs' -- "$ferry" sim --workload lun --seeds 0

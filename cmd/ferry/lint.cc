@@ -20,11 +20,12 @@ bool ByLine(const Finding& a, const Finding& b) {
 
 }  // namespace
 
-int RunLint(const std::vector<std::string>& files, std::ostream& out, std::ostream& err) {
+int RunLint(const std::vector<std::string>& files, std::ostream& out, std::ostream& err,
+            const ReadLimits& limits) {
   std::vector<manifest::ManifestSet> sets;
   bool unreadable = false;
   for (const std::string& file : files) {
-    absl::StatusOr<manifest::ManifestSet> set = manifest::ReadManifestFile(file);
+    absl::StatusOr<manifest::ManifestSet> set = manifest::ReadManifestFile(file, limits);
     if (!set.ok()) {
       out << manifest::EscapeControl(set.status().message()) << "\n";
       unreadable = true;

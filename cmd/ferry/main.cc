@@ -4,7 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
+#include "base/read_file.h"
 #include "cmd/ferry/convert.h"
 #include "cmd/ferry/lint.h"
 #include "cmd/ferry/scenario.h"
@@ -15,11 +18,12 @@ namespace {
 constexpr char kUsage[] = R"(usage: ferry COMMAND [options]
 
 Commands:
-  lint -f FILE...          Load Kubernetes/KubeVirt/CDI/Forklift manifests (YAML or
+  lint -f FILE... [--max-input-size SIZE]
+                           Load Kubernetes/KubeVirt/CDI/Forklift manifests (YAML or
                            JSON, multi-document, kind: List), validate every object
                            and the references between them. One line per object and
                            per finding. Exit 0 clean, 1 findings, 2 unreadable input.
-  convert -f FILE... [-o yaml|json]
+  convert -f FILE... [-o yaml|json] [--max-input-size SIZE]
                            Write the manifests back in canonical form.
   scenario run PATH... [--trace]
                            Run scenario files (or every *.textproto in a folder) in
@@ -37,11 +41,25 @@ Commands:
   help                     Show this text.
 
 FILE may be "-" for standard input; -f may be repeated or followed by several files.
+lint and convert read no file (or standard input) larger than --max-input-size:
+64M unless raised (a byte count, or with k, M or G: 500k, 1G). A file may also
+hold at most 500,000 values and 64 MiB of text once YAML aliases are expanded,
+and nest at most 100 levels; see docs/ARCHITECTURE.md, "Input limits".
 )";
 
-// Collects the files after each -f/--filename and the value of -o/--output.
+// Collects the files after each -f/--filename, the value of -o/--output and
+// --max-input-size.
 bool ParseArgs(int argc, char** argv, std::vector<std::string>* files,
-               std::string* output, std::string* error) {
+               std::string* output, ferry::ReadLimits* limits, std::string* error) {
+  auto max_input_size = [&](absl::string_view value) {
+    absl::StatusOr<int64_t> bytes = ferry::ParseByteSize(value, "--max-input-size");
+    if (!bytes.ok()) {
+      *error = std::string(bytes.status().message());
+      return false;
+    }
+    limits->max_bytes = *bytes;
+    return true;
+  };
   bool stdin_named = false;
   bool in_files = false;
   for (int i = 2; i < argc; ++i) {
@@ -60,6 +78,16 @@ bool ParseArgs(int argc, char** argv, std::vector<std::string>* files,
       in_files = false;
     } else if (absl::StartsWith(arg, "--output=")) {
       *output = arg.substr(9);
+      in_files = false;
+    } else if (arg == "--max-input-size") {
+      if (i + 1 >= argc) {
+        *error = arg + " needs a value: a size such as 64M or 1G";
+        return false;
+      }
+      if (!max_input_size(argv[++i])) return false;
+      in_files = false;
+    } else if (absl::StartsWith(arg, "--max-input-size=")) {
+      if (!max_input_size(absl::string_view(arg).substr(17))) return false;
       in_files = false;
     } else if (in_files && arg == "-") {
       if (stdin_named) {
@@ -122,7 +150,8 @@ int Run(int argc, char** argv) {
   }
   std::vector<std::string> files;
   std::string output, error;
-  if (!ParseArgs(argc, argv, &files, &output, &error)) {
+  ferry::ReadLimits limits;
+  if (!ParseArgs(argc, argv, &files, &output, &limits, &error)) {
     std::cerr << "ferry " << command << ": " << error << "\n(see: ferry help)\n";
     return 2;
   }
@@ -131,7 +160,7 @@ int Run(int argc, char** argv) {
       std::cerr << "ferry lint: -o is not an option of lint\n";
       return 2;
     }
-    return ferry::cli::RunLint(files, std::cout, std::cerr);
+    return ferry::cli::RunLint(files, std::cout, std::cerr, limits);
   }
   if (output.empty()) output = "yaml";
   if (output != "yaml" && output != "json") {
@@ -140,5 +169,5 @@ int Run(int argc, char** argv) {
   }
   return ferry::cli::RunConvert(
       files, output == "json" ? ferry::cli::OutputFormat::kJson : ferry::cli::OutputFormat::kYaml,
-      std::cout, std::cerr);
+      std::cout, std::cerr, limits);
 }
