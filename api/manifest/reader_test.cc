@@ -188,12 +188,14 @@ class AliasedListItems : public testing::TestWithParam<Bomb> {};
 
 // Every item counts, read or skipped: a List, a null `items`, an unknown
 // kind or a non-mapping is charged like an object.
+// Time bounds here are generous (ASan, a loaded machine): these take under a
+// second or two; before the fix they took minutes or never ended.
 TEST_P(AliasedListItems, AreRefusedAsTooLargeAtOnce) {
   const std::string text = ListBomb(GetParam().levels, GetParam().leaf);
   ASSERT_LT(text.size(), 1000u);
   const absl::Time start = absl::Now();
   absl::StatusOr<ManifestSet> set = ParseManifests("bomb.yaml", text);
-  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   ASSERT_TRUE(set.ok()) << set.status();
   EXPECT_THAT(set->objects, IsEmpty());
   ASSERT_EQ(set->findings.size(), 1u);
@@ -238,7 +240,7 @@ TEST(Reader, NestingTooDeepSaysSoAndWhere) {
 TEST(Reader, AMillionBracketsAreUnreadableQuickly) {
   const absl::Time start = absl::Now();
   absl::StatusOr<ManifestSet> set = ParseManifests("b.json", std::string(1000000, '['));
-  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
   ASSERT_FALSE(set.ok());
   EXPECT_THAT(std::string(set.status().message()),
               HasSubstr("b.json:1:51: error: nesting deeper than 100 levels"));

@@ -106,10 +106,12 @@ std::string AliasBomb(int levels) {
   return text;
 }
 
+// Time bounds here are generous (ASan, a loaded machine): these take under a
+// second or two; before the fix they took minutes or never ended.
 TEST(YamlStream, RefusesAliasesThatExpandPastTheValueLimitWithoutWalkingThem) {
   const absl::Time start = absl::Now();
   const Read read = ReadAll(AliasBomb(9));  // a billion leaves
-  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   EXPECT_EQ(read.status.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(read.status.message(),
             "too large: more than 500000 values once YAML aliases are expanded (the API server "
@@ -158,7 +160,7 @@ TEST(YamlStream, LimitsSpanDocuments) {
 TEST(YamlStream, StopsAFlowCollectionTooLargeToHoldBeforeTheParserHoldsIt) {
   const absl::Time start = absl::Now();
   const Read read = ReadAll(std::string(200000, '['), {.max_values = 1000});
-  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(5));
   EXPECT_EQ(read.status.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(std::string(read.status.message()),
               HasSubstr("too large: a flow collection ([...] or {...}, as JSON is written) "
@@ -208,7 +210,7 @@ TEST(YamlStream, NestingDeeperThanTheLimitNamesTheLimitAndWhere) {
 TEST(YamlStream, AMillionOpeningBracketsStopQuickly) {
   const absl::Time start = absl::Now();
   const Read read = ReadAll(std::string(1000000, '['));
-  EXPECT_LT(absl::Now() - start, absl::Seconds(2));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
   EXPECT_EQ(read.status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(read.status.message(), "nesting deeper than 100 levels");
 }
