@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "api/manifest/encoder.h"
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
 #include "api/core.pb.h"
 #include "api/ovirt.pb.h"
 #include "api/manifest/reader.h"
@@ -180,10 +182,28 @@ void ExpectRereads(const k8s::Secret& secret, const std::string& written) {
       << difference << "written:\n" << written;
 }
 
+// Characters a YAML 1.1 reader (go-yaml, kubectl's) refuses raw or reads as a
+// line break or byte order mark: C0 but line feed, DEL, C1 (NEL included),
+// U+2028, U+2029, U+FEFF, U+FFFE, U+FFFF.
+bool HasRawUnprintable(absl::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\n') || c == 0x7f) return true;
+    const absl::string_view rest = text.substr(i);
+    if (c == 0xc2 && rest.size() > 1 && static_cast<unsigned char>(rest[1]) < 0xa0) return true;
+    for (absl::string_view bad : {"\xe2\x80\xa8", "\xe2\x80\xa9", "\xef\xbb\xbf", "\xef\xbf\xbe",
+                                  "\xef\xbf\xbf"}) {
+      if (absl::StartsWith(rest, bad)) return true;
+    }
+  }
+  return false;
+}
+
 TEST_P(AnyString, SurvivesYaml) {
   const k8s::Secret secret = SecretHolding(GetParam().value);
   const std::string yaml = ToYaml(secret);
   ExpectRereads(secret, yaml);
+  EXPECT_FALSE(HasRawUnprintable(yaml)) << yaml;
   EXPECT_TRUE(CheckRoundTrip(yaml).ok()) << CheckRoundTrip(yaml);
 }
 
@@ -203,6 +223,7 @@ INSTANTIATE_TEST_SUITE_P(
         Tricky{"ParagraphSeparatorInLines", "a\xe2\x80\xa9\nb\n"},
         Tricky{"BomFirst", "\xef\xbb\xbf" "x"}, Tricky{"BomInside", "x\xef\xbb\xbfy"},
         Tricky{"Noncharacter", "\xef\xbf\xbe\xef\xbf\xbf"}, Tricky{"NoncharacterFdd0", "\xef\xb7\x90"},
+        Tricky{"NoncharacterQuoted", " \xef\xbf\xbe \xef\xb7\x90"},
         Tricky{"Nbsp", "\xc2\xa0lead and trail\xc2\xa0"}, Tricky{"Emoji", "\xf0\x9f\x98\x80 caf\xc3\xa9\n"},
         Tricky{"LoneNewline", "\n"}, Tricky{"LoneCarriageReturn", "\r"}, Tricky{"Crlf", "a\r\nb\r\n"},
         Tricky{"Tab", "\t"}, Tricky{"TabInside", "a\tb"}, Tricky{"TabLeadingLines", "\ta\nb\n"},

@@ -1,12 +1,12 @@
 // Writing a JSON tree as block YAML that reads back to the same tree, with
 // yaml-cpp (Ferry's reader) and with go-yaml (kubectl's).
 //
-// Why not yaml-cpp's emitter: in Debian's 0.7.0 it writes NUL, DEL and other
-// control characters raw into literal blocks, cuts its output at the first
-// NUL (c_str), writes U+2028/U+2029 (line breaks to YAML 1.1) raw inside
-// quotes, and turns noncharacters (U+FFFE, U+FDD0...) into U+FFFD even
-// inside double quotes; and it offers no way to hand it a scalar already
-// escaped. The layout below is the one it produced (two-space indents, block
+// Why not yaml-cpp's emitter: in Debian's 0.7.0 it writes NUL, BEL and other
+// control characters raw into literal blocks (and Ferry took its output with
+// c_str(), which cut it at the first NUL), writes DEL and U+2028/U+2029 (line
+// breaks to YAML 1.1) raw inside double quotes, and turns noncharacters
+// (U+FFFE, U+FDD0...) into U+FFFD inside double quotes; and it offers no way
+// to hand it a scalar already escaped. The layout below is the one it produced (two-space indents, block
 // lists under their key), so files written before read the same.
 //
 // Strings are written plain when YAML reads them back as that same string,
