@@ -109,11 +109,12 @@ absl::Status FakeFabric::AddGuest(const GuestOptions& options) {
   }
   auto check = [&](absl::string_view field, int64_t value, int64_t lo, int64_t hi) {
     if (value >= lo && value <= hi) return absl::OkStatus();
-    return absl::InvalidArgumentError(absl::StrCat("guest ", options.domain, ": ", field, " ", value,
-                                                   " is out of range [", lo, ", ", hi, "]"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "guest ", options.domain, ": ", field, " ", value, " is out of range [", lo, ", ", hi, "]"));
   };
   RETURN_IF_ERROR(check("memory_bytes", options.memory_bytes, 1, kMaxGuestMemoryBytes));
-  RETURN_IF_ERROR(check("write_bytes_per_s", options.write_bytes_per_s, 0, kMaxGuestWriteBytesPerS));
+  RETURN_IF_ERROR(
+      check("write_bytes_per_s", options.write_bytes_per_s, 0, kMaxGuestWriteBytesPerS));
   RETURN_IF_ERROR(check("working_set_bytes", options.working_set_bytes, 0, kMaxVolumeBytes));
   RETURN_IF_ERROR(check("memory_dirty_bytes_per_s", options.memory_dirty_bytes_per_s, 0,
                         kMaxVolumeBytes));
@@ -373,7 +374,8 @@ int64_t FakeFabric::DirtyBytes(const Job& job) const {
   // the disks saturates.
   int64_t bytes = 0;
   for (const DiskJob& disk : job.disks) {
-    bytes = SaturatingAdd(bytes, (volumes_.at(disk.source).image.blocks() - disk.cursor) * kBlockSize);
+    const int64_t behind = volumes_.at(disk.source).image.blocks() - disk.cursor;
+    bytes = SaturatingAdd(bytes, behind * kBlockSize);
     bytes = SaturatingAdd(bytes, static_cast<int64_t>(disk.dirty.size()) * kBlockSize);
   }
   return bytes;
@@ -424,14 +426,14 @@ void FakeFabric::Progress(Job& job, absl::Duration dt) {
     budget -= sent;
     // Pages the guest dirtied while this iteration was sent.
     if (guest != nullptr) {
-      job.memory_remaining = std::min(
-          job.memory_total,
-          SaturatingAdd(job.memory_remaining,
-                        SaturatingCast<int64_t>(absl::ToDoubleSeconds(dt) *
-                                                static_cast<double>(guest->options.memory_dirty_bytes_per_s))));
+      const int64_t dirtied = SaturatingCast<int64_t>(
+          absl::ToDoubleSeconds(dt) * static_cast<double>(guest->options.memory_dirty_bytes_per_s));
+      job.memory_remaining =
+          std::min(job.memory_total, SaturatingAdd(job.memory_remaining, dirtied));
     }
     const int64_t pending = SaturatingAdd(job.memory_remaining, DirtyBytes(job));
-    const double fits = absl::ToDoubleSeconds(options_.max_downtime) * static_cast<double>(job.bandwidth);
+    const double fits =
+        absl::ToDoubleSeconds(options_.max_downtime) * static_cast<double>(job.bandwidth);
     if (static_cast<double>(pending) <= fits) {
       // Converged: pause the source; the next Advance completes the handover.
       FakeHypervisor* source = host(job.source_host);
