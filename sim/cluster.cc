@@ -267,9 +267,13 @@ void Cluster::Bind(std::vector<std::string>* did) {
       }
       const int64_t bytes = Bytes(pv.spec().capacity());
       // A volume left by an earlier attempt (its PV create failed) is reused.
-      if (fabric_.volume(pv.metadata().name()) == nullptr &&
-          !fabric_.CreateVolume(pv.metadata().name(), std::max<int64_t>(bytes, 1), 0).ok()) {
-        continue;
+      if (fabric_.volume(pv.metadata().name()) == nullptr) {
+        const absl::Status made =
+            fabric_.CreateVolume(pv.metadata().name(), std::max<int64_t>(bytes, 1), 0);
+        if (!made.ok()) {
+          ReportProvisioningFailed(*pvc, std::string(made.message()), did);
+          continue;
+        }
       }
       RecordVolume(pv.metadata().name(), pv.metadata().name());
       absl::StatusOr<ports::ObjectPtr> created = api_.Create(pv);
@@ -602,6 +606,33 @@ void Cluster::ReportFailedMount(const k8s::Pod& pod, const std::string& message,
   if (!st.ok()) return;
   reported = message;
   did->push_back(absl::StrCat("kubelet: ", key, " on ", pod.spec().node_name(), ": ", message));
+}
+
+void Cluster::ReportProvisioningFailed(const k8s::PersistentVolumeClaim& pvc,
+                                       const std::string& message, std::vector<std::string>* did) {
+  const std::string ns(Ns(pvc.metadata().namespace_()));
+  const std::string key = absl::StrCat(ns, "/", pvc.metadata().name());
+  if (provisioning_failed_.contains(key)) return;
+  k8s::Event event;
+  event.set_api_version("v1");
+  event.set_kind("Event");
+  event.mutable_metadata()->set_name(absl::StrCat(pvc.metadata().name(), ".provisioning-failed"));
+  event.mutable_metadata()->set_namespace_(ns);
+  event.mutable_involved_object()->set_kind("PersistentVolumeClaim");
+  event.mutable_involved_object()->set_namespace_(ns);
+  event.mutable_involved_object()->set_name(pvc.metadata().name());
+  event.mutable_involved_object()->set_uid(pvc.metadata().uid());
+  event.set_reason("ProvisioningFailed");
+  event.set_message(message);
+  event.set_type("Warning");
+  event.mutable_source()->set_component("persistentvolume-controller");
+  const std::string now = storage_migration::Timestamp(clock_.Now());
+  event.set_first_timestamp(now);
+  event.set_last_timestamp(now);
+  event.set_count(1);
+  if (!api_.Create(event).ok()) return;
+  provisioning_failed_[key] = message;
+  did->push_back(absl::StrCat("provisioner: ", key, ": ", message));
 }
 
 void Cluster::Unmount(const std::string& pod) {

@@ -88,6 +88,14 @@ class Cluster {
     return it == volumes_.end() ? nullptr : &it->second;
   }
 
+  // Why the provisioner could not make a volume for claim ns/name (a size
+  // the storage refuses, such as 8Ei), as its ProvisioningFailed event
+  // says; nullptr when it did not fail.
+  const std::string* ProvisioningFailure(absl::string_view ns, absl::string_view claim) const {
+    auto it = provisioning_failed_.find(absl::StrCat(ns, "/", claim));
+    return it == provisioning_failed_.end() ? nullptr : &it->second;
+  }
+
  private:
   void Bind(std::vector<std::string>* did);
   void Schedule(std::vector<std::string>* did);
@@ -105,6 +113,9 @@ class Cluster {
                      const fakes::FakeSan::Opener& opener, Mounted* mounted);
   void ReportFailedMount(const k8s::Pod& pod, const std::string& message,
                          std::vector<std::string>* did);
+  // The claim stays Pending with a ProvisioningFailed event (once per claim).
+  void ReportProvisioningFailed(const k8s::PersistentVolumeClaim& pvc, const std::string& message,
+                                std::vector<std::string>* did);
   // Logs out a pod the record holds and forgets it.
   void Unmount(const std::string& pod);
 
@@ -116,6 +127,7 @@ class Cluster {
   fakes::FakeSan* san_ = nullptr;
   std::map<std::string, Mounted> mounted_;
   std::map<std::string, std::string> failed_mount_;  // pod -> the last FailedMount reported
+  std::map<std::string, std::string, std::less<>> provisioning_failed_;  // claim -> why
 };
 
 }  // namespace ferry::sim

@@ -1,13 +1,15 @@
 #include "sim/ovirt_world.h"
 
 #include <cmath>
-#include <cstdlib>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/numbers.h"
 #include "api/ovirt_version.h"
+#include "base/saturating.h"
 #include "base/status_macros.h"
+#include "sim/scenario_limits.h"
 
 namespace ferry::sim {
 namespace {
@@ -15,7 +17,7 @@ namespace {
 constexpr double kGiB = 1024.0 * 1024 * 1024;
 
 ovirt::Disk DiskOf(const scenario::OvirtDisk& d) {
-  const int64_t bytes = static_cast<int64_t>(std::llround(d.size_gib() * kGiB));
+  const int64_t bytes = SaturatingCast<int64_t>(std::round(d.size_gib() * kGiB));
   ovirt::Disk disk;
   if (d.storage_type() == "image") {
     disk.set_id(d.id());
@@ -59,6 +61,8 @@ fakes::FakeEngine::Options EngineOptions(const scenario::Ovirt& ovirt) {
 }
 
 absl::Status PopulateEngine(const scenario::Ovirt& ovirt, fakes::FakeEngine& engine) {
+  // Sizes and logical unit counts in range, also for a generated engine.
+  RETURN_IF_ERROR(CheckMessageLimits(ovirt, "world.ovirt"));
   if (ovirt.has_version_parts() && ovirt.version_parts().major().empty()) {
     return absl::InvalidArgumentError("world.ovirt.version_parts.major: required");
   }
@@ -116,6 +120,7 @@ absl::Status PopulateEngine(const scenario::Ovirt& ovirt, fakes::FakeEngine& eng
 }
 
 absl::Status PopulateSan(const scenario::Ovirt& ovirt, fakes::FakeSan& san) {
+  RETURN_IF_ERROR(CheckMessageLimits(ovirt, "world.ovirt"));
   for (int i = 0; i < ovirt.disk_size(); ++i) {
     const scenario::OvirtDisk& d = ovirt.disk(i);
     // PopulateEngine names what is wrong with a disk without an address.
@@ -128,6 +133,10 @@ absl::Status PopulateSan(const scenario::Ovirt& ovirt, fakes::FakeSan& san) {
     if (disk.lun_storage().logical_units().logical_unit().empty()) continue;
     const ovirt::LogicalUnit& lu = disk.lun_storage().logical_units().logical_unit(0);
     const bool fc = d.address().empty();
+    int64_t size_bytes = 0;
+    if (!absl::SimpleAtoi(lu.size(), &size_bytes)) {
+      return absl::InternalError(absl::StrCat("world.ovirt.disk[", i, "]: size \"", lu.size(), "\""));
+    }
     if (fc ? san.FindFc(lu.id()) != nullptr
            : san.FindIscsi(absl::StrCat(lu.address(), ":", lu.port()), lu.target(),
                            d.lun_mapping()) != nullptr) {
@@ -138,7 +147,7 @@ absl::Status PopulateSan(const scenario::Ovirt& ovirt, fakes::FakeSan& san) {
                                      .portal = fc ? "" : absl::StrCat(lu.address(), ":", lu.port()),
                                      .iqn = lu.target(),
                                      .lun = d.lun_mapping(),
-                                     .size_bytes = std::atoll(lu.size().c_str()),
+                                     .size_bytes = size_bytes,
                                      .chap_username = d.chap_username(),
                                      .chap_password = d.chap_password()});
     if (!added.ok()) {

@@ -1,10 +1,8 @@
 #include "sim/scenario_runner.h"
 
 #include <algorithm>
-#include <fstream>
 #include <memory>
 #include <set>
-#include <sstream>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -14,6 +12,7 @@
 #include "api/manifest/encoder.h"
 #include "api/manifest/kinds.h"
 #include "api/manifest/reader.h"
+#include "base/read_file.h"
 #include "base/status_macros.h"
 #include "google/protobuf/io/tokenizer.h"
 #include "google/protobuf/text_format.h"
@@ -22,6 +21,7 @@
 #include "sim/checkers.h"
 #include "sim/coverage.h"
 #include "sim/ovirt_world.h"
+#include "sim/scenario_limits.h"
 #include "sim/world.h"
 
 namespace ferry::sim {
@@ -53,11 +53,6 @@ class Collector : public google::protobuf::io::ErrorCollector {
   std::string path_;
   std::string first_;
 };
-
-std::string Dir(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? "." : path.substr(0, slash);
-}
 
 std::string Stem(const std::string& path) {
   std::string base = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
@@ -102,14 +97,6 @@ absl::StatusOr<std::vector<std::unique_ptr<google::protobuf::Message>>> Manifest
   return out;
 }
 
-absl::StatusOr<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return absl::NotFoundError(absl::StrCat(path, ": cannot read the file"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // An object's field as text ("" and false when absent).
 std::pair<bool, std::string> FieldOf(World& world, const std::string& object,
                                      const std::string& path) {
@@ -139,13 +126,17 @@ class Observing {
 class Run {
  public:
   Run(const LoadedScenario& loaded, const RunOptions& options)
-      : s_(loaded.scenario), dir_(loaded.directory), options_(options),
+      : s_(loaded.scenario), files_(loaded.files), options_(options),
         world_(WorldOptions(loaded.scenario, options)), checkers_(world_), coverage_(world_) {}
 
   ScenarioResult Go() {
     const absl::Time wall_start = absl::Now();
     result_.name = s_.name();
-    if (absl::Status setup = Setup(); !setup.ok()) {
+    // A scenario edited or generated after loading is held to the ranges too.
+    if (absl::Status limits = CheckScenarioLimits(s_); !limits.ok()) {
+      result_.setup_error = std::string(limits.message());
+      result_.failures.push_back(result_.setup_error);
+    } else if (absl::Status setup = Setup(); !setup.ok()) {
       result_.setup_error = absl::StrCat("world: ", setup.message());
       result_.failures.push_back(result_.setup_error);
     } else {
@@ -207,9 +198,10 @@ class Run {
     for (int i = 0; i < s_.world().manifest_size(); ++i) {
       RETURN_IF_ERROR(Apply(absl::StrCat("world.manifest[", i, "]"), s_.world().manifest(i)));
     }
-    for (const std::string& file : s_.world().manifest_file()) {
-      const std::string path = absl::StrCat(dir_, "/", file);
-      ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+    for (int i = 0; i < s_.world().manifest_file_size(); ++i) {
+      const std::string field = absl::StrCat("world.manifest_file[", i, "]");
+      ASSIGN_OR_RETURN(const std::string path, files_.Resolve(field, s_.world().manifest_file(i)));
+      ASSIGN_OR_RETURN(const std::string text, files_.Read(field, s_.world().manifest_file(i)));
       RETURN_IF_ERROR(Apply(path, text));
     }
     for (const RunningVm& vm : s_.world().running_vm()) RETURN_IF_ERROR(world_.StartVm(vm));
@@ -444,8 +436,9 @@ class Run {
       case Action::kApply:
         return Apply(absl::StrCat(where, ".apply"), a.apply());
       case Action::kApplyFile: {
-        const std::string path = absl::StrCat(dir_, "/", a.apply_file());
-        ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+        const std::string field = absl::StrCat(where, ".apply_file");
+        ASSIGN_OR_RETURN(const std::string path, files_.Resolve(field, a.apply_file()));
+        ASSIGN_OR_RETURN(const std::string text, files_.Read(field, a.apply_file()));
         return Apply(path, text);
       }
       case Action::kDelete: {
@@ -636,6 +629,13 @@ class Run {
     while (world_.sim().Step()) {
       ++result_.events;
       Observing scope(&observing_);
+      if (result_.events > options_.max_events) {
+        result_.failures.push_back(absl::StrCat(
+            "stopped after ", options_.max_events, " events, at ",
+            absl::FormatDuration(world_.sim().now() - start_),
+            " of simulated time (the event cap; open: ", Unsettled(), ")"));
+        return;
+      }
       for (size_t w = 0; w < waiting_.size();) {
         const int i = waiting_[w];
         const Condition& c = s_.action(i).when();
@@ -737,7 +737,7 @@ class Run {
                                                 ", expected \"", f.equals(), "\""));
       }
     }
-    for (const SameSpec& same : e.same_spec()) Compare(same);
+    for (int i = 0; i < e.same_spec_size(); ++i) Compare(i, e.same_spec(i));
     for (const scenario::OvirtVmState& want : e.ovirt_vm()) {
       std::optional<ovirt::Vm> vm = world_.engine().VmForTest(want.id());
       const std::string what = absl::StrCat("oVirt VM ", want.id());
@@ -778,13 +778,14 @@ class Run {
     }
   }
 
-  void Compare(const SameSpec& same) {
-    const std::string path = absl::StrCat(dir_, "/", same.file());
-    absl::StatusOr<std::string> text = ReadFile(path);
+  void Compare(int i, const SameSpec& same) {
+    const std::string file_field = absl::StrCat("expect.same_spec[", i, "].file");
+    absl::StatusOr<std::string> text = files_.Read(file_field, same.file());
     if (!text.ok()) {
       result_.failures.push_back(std::string(text.status().message()));
       return;
     }
+    const std::string path = *files_.Resolve(file_field, same.file());
     absl::StatusOr<std::vector<std::unique_ptr<google::protobuf::Message>>> objects =
         Manifests(path, *text);
     absl::StatusOr<ports::ObjectKey> key = ParseRef(same.object(), "expect.same_spec.object");
@@ -814,7 +815,7 @@ class Run {
   }
 
   const Scenario& s_;
-  std::string dir_;
+  ScenarioFiles files_;
   RunOptions options_;
   World world_;
   Checkers checkers_;
@@ -883,11 +884,12 @@ absl::Status CheckFault(const Scenario& s, const Action& a, const std::string& w
   return absl::OkStatus();
 }
 
-absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path) {
-  ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path,
+                                            const ScenarioFileOptions& options) {
   LoadedScenario loaded;
   loaded.path = path;
-  loaded.directory = Dir(path);
+  loaded.files = ScenarioFiles::For(path, options);
+  ASSIGN_OR_RETURN(const std::string text, ReadFileBounded(path, loaded.files.limits()));
   google::protobuf::TextFormat::Parser parser;
   Collector errors(path);
   parser.RecordErrorsTo(&errors);
@@ -899,6 +901,27 @@ absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path) {
   if (s.name().empty()) s.set_name(Stem(path));
   if (s.world().node().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(path, ": world.node: a world needs at least one node"));
+  }
+  auto in_file = [&](const absl::Status& st) {
+    return absl::Status(st.code(), absl::StrCat(path, ": ", st.message()));
+  };
+  if (absl::Status limits = CheckScenarioLimits(s); !limits.ok()) return in_file(limits);
+  // Every file it names is inside its tree (read when the run needs it).
+  for (int i = 0; i < s.world().manifest_file_size(); ++i) {
+    absl::StatusOr<std::string> file =
+        loaded.files.Resolve(absl::StrCat("world.manifest_file[", i, "]"), s.world().manifest_file(i));
+    if (!file.ok()) return in_file(file.status());
+  }
+  for (int i = 0; i < s.action_size(); ++i) {
+    if (!s.action(i).has_apply_file()) continue;
+    absl::StatusOr<std::string> file =
+        loaded.files.Resolve(absl::StrCat("action[", i, "].apply_file"), s.action(i).apply_file());
+    if (!file.ok()) return in_file(file.status());
+  }
+  for (int i = 0; i < s.expect().same_spec_size(); ++i) {
+    absl::StatusOr<std::string> file = loaded.files.Resolve(
+        absl::StrCat("expect.same_spec[", i, "].file"), s.expect().same_spec(i).file());
+    if (!file.ok()) return in_file(file.status());
   }
   for (int i = 0; i < s.action_size(); ++i) {
     const Action& a = s.action(i);

@@ -15,22 +15,35 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "sim/scenario.pb.h"
+#include "sim/scenario_files.h"
 
 namespace ferry::sim {
 
 struct LoadedScenario {
   scenario::Scenario scenario;
-  std::string path;       // as given
-  std::string directory;  // for manifest_file and apply_file
+  std::string path;     // as given
+  ScenarioFiles files;  // manifest_file, apply_file, same_spec (none for a generated run)
 };
 
 // InvalidArgument "path:line:col: message" for a malformed file; NotFound
-// when it cannot be read. Checks what the schema cannot (a known process,
-// one trigger per action...), naming the field.
-absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path);
+// when it cannot be read; ResourceExhausted when larger than
+// options.max_input_bytes. Checks what the schema cannot (a known process,
+// one trigger per action...), every number against its range
+// (sim/scenario_limits.h) and that every file it names stays inside its
+// tree (sim/scenario_files.h), naming the field.
+absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path,
+                                            const ScenarioFileOptions& options = {});
+
+// A run that has not ended after this many events fails, naming what is
+// still open: simulated time is bounded (max_seconds, the liveness bound),
+// and this bounds the work done within it, whatever a process or a fault
+// does with time. The longest run in scenarios/ takes under 3,000 events; a
+// swarm run some thousands.
+inline constexpr int64_t kDefaultMaxEvents = 5'000'000;
 
 struct RunOptions {
   bool trace = false;  // keep the timeline (every step of every process)
+  int64_t max_events = kDefaultMaxEvents;
 };
 
 struct ScenarioResult {

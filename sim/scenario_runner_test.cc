@@ -1,6 +1,7 @@
 #include "sim/scenario_runner.h"
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -13,8 +14,10 @@
 namespace ferry::sim {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::StartsWith;
 
 std::string Write(const std::string& name, const std::string& text) {
   const std::string path = std::string(getenv("TEST_TMPDIR")) + "/" + name;
@@ -198,6 +201,129 @@ TEST(ScenarioRunnerTest, ABadManifestInTheWorldFailsWithItsLocation) {
   ASSERT_EQ(r.failures.size(), 1u);
   EXPECT_THAT(r.failures[0], HasSubstr("world.manifest[0]: PersistentVolumeClaim \"Bad_Name\" is invalid"));
   EXPECT_THAT(r.failures[0], HasSubstr("metadata.name"));
+}
+
+// A scenario of /dev/zero grew without bound; now every file read stops at
+// the cap, and the error names the flag that raises it.
+TEST(ScenarioRunnerTest, AFileAboveTheInputCapIsRefusedNamingTheFlag) {
+  absl::StatusOr<LoadedScenario> s = LoadScenario("/dev/zero", {.max_input_bytes = 1 << 20});
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(s.status().message()),
+              AllOf(HasSubstr("/dev/zero: larger than the 1048576-byte input limit"),
+                    HasSubstr("--max-input-size")));
+
+  const std::string path =
+      Write("capped.textproto", "world { node: \"a\" manifest_file: \"big.yaml\" }\n");
+  Write("big.yaml", "# " + std::string(4096, 'x') + "\n");
+  s = LoadScenario(path, {.max_input_bytes = 1024});
+  ASSERT_TRUE(s.ok()) << s.status();
+  const ScenarioResult r = RunScenario(*s, {});
+  ASSERT_EQ(r.failures.size(), 1u);
+  EXPECT_THAT(r.failures[0], AllOf(HasSubstr("world.manifest_file[0]: "),
+                                   HasSubstr("big.yaml: larger than the 1024-byte input limit"),
+                                   HasSubstr("--max-input-size")));
+}
+
+// manifest_file: ../../../../etc/passwd was read. Every file a scenario
+// names resolves inside its tree (here TEST_TMPDIR/tree: its WORKSPACE).
+TEST(ScenarioRunnerTest, FilesAScenarioNamesStayInsideItsTree) {
+  const std::filesystem::path tree = std::filesystem::path(getenv("TEST_TMPDIR")) / "tree";
+  std::filesystem::create_directories(tree / "s");
+  std::ofstream(tree / "WORKSPACE") << "";
+  std::string up;
+  for (int i = 0; i < 64; ++i) up += "../";
+  const struct {
+    std::string scenario;
+    std::string error;
+  } cases[] = {
+      {"world { node: \"a\" manifest_file: \"" + up + "etc/passwd\" }",
+       "world.manifest_file[0]: \"" + up +
+           "etc/passwd\" resolves to /etc/passwd, outside the "
+           "scenario's tree " +
+           std::filesystem::canonical(tree).string()},
+      {"world { node: \"a\" } action { at_seconds: 1 apply_file: \"/etc/passwd\" }",
+       "action[0].apply_file: \"/etc/passwd\" is an absolute path"},
+      {"world { node: \"a\" } expect { same_spec { object: \"VirtualMachine/default/x\" "
+       "file: \"" +
+           up + "etc/hostname\" } }",
+       "expect.same_spec[0].file: \"" + up + "etc/hostname\" resolves to /etc/hostname"},
+  };
+  for (const auto& c : cases) {
+    const std::string path = (tree / "s" / "escape.textproto").string();
+    std::ofstream(path) << c.scenario;
+    absl::StatusOr<LoadedScenario> s = LoadScenario(path);
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << c.scenario;
+    EXPECT_THAT(std::string(s.status().message()),
+                AllOf(StartsWith(path + ": " + c.error), HasSubstr("--allow-outside DIR")));
+    EXPECT_TRUE(LoadScenario(path, {.allow_outside = {"/etc"}}).ok()) << c.scenario;
+  }
+}
+
+// Each of these hung, exploded or was silently taken as 0 or the default.
+TEST(ScenarioRunnerTest, NumbersOutOfRangeAreLoadErrorsNamingTheField) {
+  const std::string path = Write("range.textproto",
+                                 "world { node: \"a\" running_vm { name: \"v\" node: \"a\" "
+                                 "write_mib_per_s: 1e9 } }\n");
+  absl::StatusOr<LoadedScenario> s = LoadScenario(path);
+  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(s.status().message(),
+            path + ": world.running_vm[0].write_mib_per_s: 1e+09 is out of range [0, 10000] MiB/s");
+  for (const std::string bad :
+       {"tuning { controller_period_s: 1e-9 }", "liveness { bound_seconds: nan }",
+        "liveness { heal_at_seconds: 1e18 }",
+        "action { at_seconds: 1 stale_reads { lag_seconds: 1e300 } }",
+        "action { at_seconds: nan node_down: \"a\" }"}) {
+    s = LoadScenario(Write("bad-number.textproto", "world { node: \"a\" } " + bad));
+    EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument) << bad;
+    EXPECT_THAT(std::string(s.status().message()), HasSubstr("is out of range")) << bad;
+  }
+}
+
+// A scenario changed after loading (a test, a generator) is held to the
+// ranges when it runs: nothing is built, no event runs.
+TEST(ScenarioRunnerTest, AScenarioEditedOutOfRangeDoesNotRun) {
+  absl::StatusOr<LoadedScenario> s = LoadScenario("scenarios/storage/seed-example.textproto");
+  ASSERT_TRUE(s.ok()) << s.status();
+  s->scenario.mutable_tuning()->set_controller_period_s(1e-9);
+  const ScenarioResult r = RunScenario(*s, {});
+  EXPECT_FALSE(r.passed);
+  EXPECT_EQ(r.setup_error,
+            "tuning.controller_period_s: 1e-09 is out of range 0 (the default) or [0.01, 3600] s");
+  EXPECT_EQ(r.events, 0);
+}
+
+TEST(ScenarioRunnerTest, TheEventCapStopsARunWithAClearFailure) {
+  absl::StatusOr<LoadedScenario> s =
+      LoadScenario("scenarios/storage/controller-crash-mid-copy.textproto");
+  ASSERT_TRUE(s.ok()) << s.status();
+  const ScenarioResult r = RunScenario(*s, {.max_events = 50});
+  EXPECT_FALSE(r.passed);
+  ASSERT_FALSE(r.failures.empty());  // the cap, then the expectations it left unmet
+  EXPECT_THAT(r.failures[0], StartsWith("stopped after 50 events, at "));
+  EXPECT_THAT(r.failures[0], HasSubstr("the event cap; open: "));
+}
+
+// A destination claim of 8Ei wrapped the fake disk's block count negative,
+// and the checkers reported lost writes of the core (a false safety
+// violation). The provisioner now refuses it: the migration waits for its
+// destination and fails, and no checker fires.
+TEST(ScenarioRunnerTest, AClaimOfEightExbibytesIsNotASafetyViolation) {
+  absl::StatusOr<LoadedScenario> s = LoadScenario("scenarios/storage/cancel-mid-copy.textproto");
+  ASSERT_TRUE(s.ok()) << s.status();
+  std::string apply = s->scenario.action(0).apply();
+  ASSERT_NE(apply.find("storage: 50Gi"), std::string::npos);
+  apply.replace(apply.find("storage: 50Gi"), 13, "storage: 8Ei");
+  s->scenario.mutable_action(0)->set_apply(apply);
+  s->scenario.mutable_action()->DeleteSubrange(1, 1);  // no cancel
+  s->scenario.clear_expect();
+  s->scenario.mutable_expect()->add_migration()->set_name("mig");
+  s->scenario.mutable_expect()->mutable_migration(0)->set_phase("Failed");
+  const ScenarioResult r = RunScenario(*s, {.trace = true});
+  EXPECT_EQ(r.violation, "") << r.violation_message;
+  EXPECT_TRUE(r.passed) << (r.failures.empty() ? "" : r.failures[0]);
+  EXPECT_THAT(r.timeline, testing::Contains(HasSubstr(
+                              "provisioner: default/dest: volume pvc-default-dest: "
+                              "9223372036854775807 bytes is larger than the simulator's largest")));
 }
 
 }  // namespace

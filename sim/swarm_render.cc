@@ -5,13 +5,14 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/time.h"
+#include "base/saturating.h"
 #include "sim/swarm.h"
 
 namespace ferry::sim {
 
 std::string CutoverTimestamp(double seconds) {
   return absl::FormatTime("%Y-%m-%d%ET%H:%M:%SZ",
-                          absl::FromUnixSeconds(1692259200) + absl::Seconds(static_cast<int64_t>(seconds)),
+                          absl::FromUnixSeconds(1692259200) + absl::Seconds(SaturatingCast<int64_t>(seconds)),
                           absl::UTCTimeZone());
 }
 

@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
+#include "sim/scenario_limits.h"
 #include "sim/scenario_runner.h"
 #include "sim/shrink.h"
 #include "sim/sweep.h"
@@ -65,6 +66,29 @@ TEST(SwarmTest, EveryRenderedRunIsAValidScenarioFile) {
       EXPECT_TRUE(loaded->scenario.has_liveness());
     }
   }
+}
+
+// What the swarm draws stays inside every scenario range
+// (sim/scenario_limits.h), at the sweeps' sizes and at the benchmarks'.
+TEST(SwarmTest, EveryDrawStaysWithinTheScenarioRanges) {
+  for (Workload w : {Workload::kStorage, Workload::kLun, Workload::kMixed}) {
+    for (uint64_t seed = 1; seed <= 300; ++seed) {
+      const absl::Status st = CheckScenarioLimits(RenderRecipe(DrawRecipe(w, seed, {})));
+      ASSERT_TRUE(st.ok()) << WorkloadName(w) << " seed " << seed << ": " << st;
+    }
+  }
+  SwarmOptions lun_scale;  // sim_benchmark.cc's largest runs
+  lun_scale.exact_lun_vms = 1000;
+  lun_scale.exact_luns = 4;
+  lun_scale.exact_nodes = 4;
+  lun_scale.faults = false;
+  EXPECT_TRUE(CheckScenarioLimits(RenderRecipe(DrawRecipe(Workload::kLun, 1, lun_scale))).ok());
+  SwarmOptions storage_scale;
+  storage_scale.exact_storage_vms = 200;
+  storage_scale.exact_nodes = 50;
+  storage_scale.faults = false;
+  EXPECT_TRUE(
+      CheckScenarioLimits(RenderRecipe(DrawRecipe(Workload::kStorage, 1, storage_scale))).ok());
 }
 
 TEST(SwarmTest, SweepResultsDoNotDependOnTheNumberOfJobs) {

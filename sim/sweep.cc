@@ -24,7 +24,7 @@ absl::string_view OutcomeName(Outcome outcome) {
 }
 
 ScenarioResult RunGenerated(const scenario::Scenario& scenario, bool trace) {
-  const LoadedScenario loaded{.scenario = scenario, .path = scenario.name(), .directory = std::string(1, '.')};
+  const LoadedScenario loaded{.scenario = scenario, .path = scenario.name(), .files = {}};
   return RunScenario(loaded, {.trace = trace});
 }
 

@@ -1,5 +1,7 @@
 #include "sim/world.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -8,7 +10,9 @@
 #include "api/names.h"
 #include "api/quantity.h"
 #include "api/volumes.h"
+#include "base/saturating.h"
 #include "base/status_macros.h"
+#include "sim/scenario_limits.h"
 
 namespace ferry::sim {
 namespace {
@@ -19,10 +23,15 @@ constexpr absl::Duration kStepGap = absl::Milliseconds(1);
 
 absl::string_view Ns(absl::string_view ns) { return api::NamespaceOrDefault(ns); }
 
+// Value() saturates at INT64_MAX (a claim of 8Ei); the fabric refuses a
+// volume that large rather than wrapping its size.
 int64_t QuantityBytes(const std::string& text) {
   absl::StatusOr<api::Quantity> q = api::Quantity::Parse(text);
-  return q.ok() ? static_cast<int64_t>(q->Value()) : 0;
+  return q.ok() ? q->Value() : 0;
 }
+
+// MiB (from a scenario or a generator; any double) as bytes: never UB.
+int64_t MibBytes(double mib) { return SaturatingCast<int64_t>(mib * fakes::kMiB); }
 
 bool HasStatus(const google::protobuf::Message& m) {
   const auto* field = m.GetDescriptor()->FindFieldByName("status");
@@ -59,7 +68,7 @@ World::World(Options options)
       ferry_api_(api_),
       fabric_(fakes::FakeFabric::Options{
           .seed = options.seed,
-          .link_bytes_per_s = static_cast<int64_t>(options.link_mib_per_s * fakes::kMiB),
+          .link_bytes_per_s = std::max<int64_t>(MibBytes(options.link_mib_per_s), 0),
           .max_downtime = absl::Milliseconds(300)}),
       cluster_(api_, fabric_, sim_.clock()),
       engine_(sim_.clock(), options.engine) {
@@ -129,6 +138,11 @@ absl::Status World::Apply(const google::protobuf::Message& object) {
 absl::Status World::StartVm(const scenario::RunningVm& spec) {
   const std::string ns(Ns(spec.namespace_()));
   const std::string where = absl::StrCat("running_vm ", ns, "/", spec.name());
+  // Its rates and sizes in their ranges (NaN, Inf and 1e300 included), also
+  // when it comes from a generator rather than a file.
+  if (absl::Status limits = CheckMessageLimits(spec, ""); !limits.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(where, ": ", limits.message()));
+  }
   absl::StatusOr<ports::ObjectPtr> got = api_.Get({"VirtualMachine", ns, spec.name()});
   if (!got.ok()) {
     return absl::InvalidArgumentError(
@@ -202,6 +216,10 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
     if (!claim) continue;
     const std::string path = ClaimVolume(ns, *claim);
     if (path.empty()) {
+      if (const std::string* why = cluster_.ProvisioningFailure(ns, *claim)) {
+        return absl::InvalidArgumentError(absl::StrCat(where, ": claim ", *claim, " of volume ",
+                                                       v.name(), " cannot be provisioned: ", *why));
+      }
       return absl::FailedPreconditionError(absl::StrCat(
           where, ": claim ", *claim, " of volume ", v.name(),
           " did not bind (check its storage class, size and access modes, and that a PV "
@@ -218,7 +236,7 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
   RETURN_IF_ERROR(host->DefineDomain(xml).status());
   RETURN_IF_ERROR(host->Start(domain));
 
-  int64_t memory = static_cast<int64_t>(spec.memory_mib() * fakes::kMiB);
+  int64_t memory = MibBytes(spec.memory_mib());
   if (memory <= 0) {
     auto it = vmi_spec.domain().resources().requests().find("memory");
     if (it != vmi_spec.domain().resources().requests().end()) memory = QuantityBytes(it->second);
@@ -228,12 +246,10 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
   RETURN_IF_ERROR(fabric_.AddGuest(fakes::FakeFabric::GuestOptions{
       .domain = domain,
       .memory_bytes = memory,
-      .write_bytes_per_s = static_cast<int64_t>(write * fakes::kMiB),
-      .working_set_bytes = static_cast<int64_t>(
-          (spec.working_set_mib() > 0 ? spec.working_set_mib() : 1024) * fakes::kMiB),
-      .memory_dirty_bytes_per_s = static_cast<int64_t>(
-          (spec.memory_dirty_mib_per_s() > 0 ? spec.memory_dirty_mib_per_s() : write) *
-          fakes::kMiB)}));
+      .write_bytes_per_s = MibBytes(write),
+      .working_set_bytes = MibBytes(spec.working_set_mib() > 0 ? spec.working_set_mib() : 1024),
+      .memory_dirty_bytes_per_s = MibBytes(
+          spec.memory_dirty_mib_per_s() > 0 ? spec.memory_dirty_mib_per_s() : write)}));
   guests_[domain] = {ns, spec.name()};
   guest_disks_[domain] = std::move(disks);
   return absl::OkStatus();

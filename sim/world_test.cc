@@ -3,6 +3,10 @@
 // records what the checkers judge by.
 #include "sim/world.h"
 
+#include <cmath>
+#include <limits>
+
+#include "absl/strings/str_replace.h"
 #include "api/manifest/reader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -10,6 +14,7 @@
 namespace ferry::sim {
 namespace {
 
+using ::testing::HasSubstr;
 using Disks = std::map<std::string, std::string>;
 
 constexpr char kWorld[] = R"(apiVersion: storage.k8s.io/v1
@@ -97,6 +102,104 @@ TEST_F(WorldTest, EachDeviceIsOpenOnTheVolumeRecordedForItsClaimsPv) {
 TEST_F(WorldTest, AClaimThatIsNotBoundHasNoVolume) {
   EXPECT_EQ(world_.ClaimVolume("default", "no-such-claim"), "");
   EXPECT_EQ(world_.cluster().VolumeOf("no-such-pv"), nullptr);
+}
+
+// The world of kWorld with `replace` applied to its manifests, VM not started.
+void Build(World& world, const std::vector<std::pair<std::string, std::string>>& replace = {}) {
+  ASSERT_TRUE(world.AddNode("node-a").ok());
+  absl::StatusOr<manifest::ManifestSet> set =
+      manifest::ParseManifests("world", absl::StrReplaceAll(kWorld, replace));
+  ASSERT_TRUE(set.ok()) << set.status();
+  for (const manifest::Object& o : set->objects) {
+    const absl::Status applied = world.Apply(*o.message);
+    ASSERT_TRUE(applied.ok()) << applied;
+  }
+}
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Each was cast to int64 (undefined: on x86 INT64_MIN, and the guest's
+// writes silently stopped); now the world refuses it before building anything.
+TEST(WorldLimits, StartVmRefusesRatesAndSizesThatAreNotFiniteOrOutOfRange) {
+  using Set = void (scenario::RunningVm::*)(double);
+  const std::pair<std::string, Set> fields[] = {
+      {"write_mib_per_s", &scenario::RunningVm::set_write_mib_per_s},
+      {"memory_mib", &scenario::RunningVm::set_memory_mib},
+      {"working_set_mib", &scenario::RunningVm::set_working_set_mib},
+      {"memory_dirty_mib_per_s", &scenario::RunningVm::set_memory_dirty_mib_per_s},
+  };
+  for (const auto& [field, set] : fields) {
+    for (double bad : {kInf, -kInf, std::nan(""), 1e300, -1.0}) {
+      World world({});
+      Build(world);
+      scenario::RunningVm vm;
+      vm.set_name("vm");
+      vm.set_node("node-a");
+      (vm.*set)(bad);
+      const absl::Status st = world.StartVm(vm);
+      EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument) << field << " " << bad;
+      EXPECT_THAT(std::string(st.message()),
+                  HasSubstr("running_vm default/vm: " + field + ": "));
+      EXPECT_THAT(std::string(st.message()), HasSubstr("is out of range"));
+      EXPECT_TRUE(world.guests().empty());
+      EXPECT_EQ(world.fabric().HostsRunning("default_vm").size(), 0u);
+    }
+  }
+}
+
+// The link's bandwidth converts without overflow whatever the double
+// (--copt=-fsanitize=float-cast-overflow caught the old cast), and a run goes on.
+TEST(WorldLimits, AnyLinkBandwidthBuildsAWorld) {
+  for (double link : {kInf, -kInf, std::nan(""), 1e300, -1e300, 0.0}) {
+    World::Options options;
+    options.link_mib_per_s = link;
+    World world(options);
+    Build(world);
+    scenario::RunningVm vm;
+    vm.set_name("vm");
+    vm.set_node("node-a");
+    vm.set_write_mib_per_s(20);
+    ASSERT_TRUE(world.StartVm(vm).ok()) << link;
+    world.Start();
+    world.sim().RunFor(absl::Seconds(5));
+    EXPECT_GT(world.fabric().acknowledged_writes("default_vm"), 0) << link;
+  }
+}
+
+// A claim of 8Ei: the provisioner's volume would have a block count past
+// int64 (it wrapped negative, and the checkers then reported lost writes of
+// the core). The storage refuses it, and the world says which claim.
+TEST(WorldLimits, AClaimOfEightExbibytesIsRefusedNamingTheClaim) {
+  World world({});
+  Build(world, {{"storage: 5Gi", "storage: 8Ei"}});
+  scenario::RunningVm vm;
+  vm.set_name("vm");
+  vm.set_node("node-a");
+  const absl::Status st = world.StartVm(vm);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(st.message()),
+              HasSubstr("running_vm default/vm: claim data of volume data cannot be provisioned: "
+                        "volume pvc-default-data: 9223372036854775807 bytes is larger than the "
+                        "simulator's largest volume"));
+  ASSERT_NE(world.cluster().ProvisioningFailure("default", "data"), nullptr);
+  absl::StatusOr<ports::ObjectPtr> event =
+      world.api().Get({"Event", "default", "data.provisioning-failed"});
+  ASSERT_TRUE(event.ok()) << event.status();
+  EXPECT_EQ(ports::As<k8s::Event>(*event)->reason(), "ProvisioningFailed");
+}
+
+TEST(WorldLimits, APersistentVolumeOfEightExbibytesIsRefused) {
+  World world({});
+  ASSERT_TRUE(world.AddNode("node-a").ok());
+  absl::StatusOr<manifest::ManifestSet> set = manifest::ParseManifests(
+      "pv", "{apiVersion: v1, kind: PersistentVolume, metadata: {name: huge}, spec: {capacity: "
+            "{storage: 9Ei}, accessModes: [ReadWriteOnce], hostPath: {path: /mnt/huge}}}");
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_EQ(set->objects.size(), 1u);
+  const absl::Status st = world.Apply(*set->objects[0].message);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(st.message()), HasSubstr("volume huge: 9223372036854775807 bytes"));
+  EXPECT_EQ(world.fabric().volume("huge"), nullptr);
 }
 
 }  // namespace

@@ -58,6 +58,25 @@ check sim-trace-one-seed 2 "--trace replays one run" -- "$ferry" sim --workload 
 check sim-sweep 0 "coverage goals reached:" -- "$ferry" sim --workload lun --seeds 2
 check sim-seed-first 0 "seed 7, workload storage" -- bash -c "\"$ferry\" sim --workload storage --seed 7 --no-shrink 2>/dev/null | head -n 1"
 check sim-replay 0 "PASS  lun seed 5:" -- "$ferry" sim --workload lun --seed 5 --trace
+# scenario run: bad input is an ERROR line naming the path and the fix, never a crash.
+work="${TEST_TMPDIR:-/tmp}/scenario-cli"
+rm -rf "$work"; mkdir -p "$work/loop" "$work/esc" "$work/range"
+ln -s b.textproto "$work/loop/a.textproto"; ln -s a.textproto "$work/loop/b.textproto"
+up=""; for i in $(seq 40); do up="../$up"; done
+printf 'world { node: "a" manifest_file: "%setc/passwd" }\n' "$up" > "$work/esc/escape.textproto"
+printf 'world { node: "a" running_vm { name: "v" node: "a" write_mib_per_s: 1e9 } }\n' > "$work/range/fast.textproto"
+check scenario-input-cap 1 "/dev/zero: larger than the 1024-byte input limit; if the file is really meant to be read, raise it with --max-input-size" -- \
+  "$ferry" scenario run /dev/zero --max-input-size 1k
+check scenario-input-cap-bad 2 "--max-input-size: 'lots' is not a size" -- "$ferry" scenario run /dev/zero --max-input-size lots
+check scenario-symlink-loop 1 "$work/loop/a.textproto: a symbolic link that cannot be followed" -- "$ferry" scenario run "$work/loop"
+check scenario-missing 1 "ERROR $work/nope: no such file or folder" -- "$ferry" scenario run "$work/nope"
+check scenario-escape 1 "world.manifest_file[0]: \"${up}etc/passwd\" resolves to /etc/passwd, outside the scenario's tree" -- \
+  "$ferry" scenario run "$work/esc"
+check scenario-escape-flag 1 "or allow its folder with --allow-outside DIR" -- "$ferry" scenario run "$work/esc"
+check scenario-allow-outside-folder 2 "--allow-outside: $work/nope is not a folder" -- \
+  "$ferry" scenario run "$work/esc" --allow-outside "$work/nope"
+check scenario-out-of-range 1 "world.running_vm[0].write_mib_per_s: 1e+09 is out of range [0, 10000] MiB/s" -- \
+  "$ferry" scenario run "$work/range/fast.textproto"
 # What convert writes lints clean and converts to itself.
 tmp="${TEST_TMPDIR:-/tmp}/converted.yaml"
 "$ferry" convert -f $ex/vm.yaml $ex/migration.yaml > "$tmp"

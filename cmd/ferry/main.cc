@@ -25,10 +25,12 @@ Commands:
                            per finding. Exit 0 clean, 1 findings, 2 unreadable input.
   convert -f FILE... [-o yaml|json] [--max-input-size SIZE]
                            Write the manifests back in canonical form.
-  scenario run PATH... [--trace]
+  scenario run PATH... [--trace] [--max-input-size SIZE] [--allow-outside DIR]
                            Run scenario files (or every *.textproto in a folder) in
                            the deterministic simulator: one line per scenario, a
-                           summary, exit 1 if any fails. See docs/scenarios.md.
+                           summary, exit 1 if any fails. Files are read up to SIZE
+                           (default 64MiB), and only inside each scenario's tree
+                           or a DIR allowed. See docs/scenarios.md.
   sim --workload storage|lun|mixed [--seeds N] [--seed S] [--jobs J] [--trace]
       [--out DIR] [--no-shrink]
                            A swarm sweep in the simulator: each seed draws its own

@@ -22,10 +22,19 @@ namespace ferry::fakes {
 inline constexpr int64_t kBlockSize = int64_t{1} << 20;  // 1 MiB
 inline constexpr int64_t kGiB = int64_t{1} << 30;
 inline constexpr int64_t kMiB = int64_t{1} << 20;
+// The largest volume the fakes model (1 PiB): its block count (2^30) and its
+// byte count fit int64 with room to spare, so block arithmetic cannot
+// overflow. Kubernetes quantities go up to 8Ei; larger sizes are refused
+// (FakeFabric::CreateVolume) rather than wrapped.
+inline constexpr int64_t kMaxVolumeBytes = int64_t{1} << 50;
 
 class DiskImage {
  public:
-  static int64_t BlocksFor(int64_t bytes) { return (bytes + kBlockSize - 1) / kBlockSize; }
+  // Blocks holding `bytes` (rounded up; 0 for none), for any int64 without
+  // overflow: INT64_MAX bytes is 2^43 blocks.
+  static int64_t BlocksFor(int64_t bytes) {
+    return bytes <= 0 ? 0 : bytes / kBlockSize + (bytes % kBlockSize != 0 ? 1 : 0);
+  }
 
   // A disk of `blocks` blocks; base content `base` everywhere (0: all zero).
   DiskImage(int64_t blocks, uint64_t base)

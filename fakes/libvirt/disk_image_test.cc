@@ -6,6 +6,17 @@
 namespace ferry::fakes {
 namespace {
 
+TEST(DiskImageTest, BlocksForRoundsUpAndNeverOverflows) {
+  EXPECT_EQ(DiskImage::BlocksFor(0), 0);
+  EXPECT_EQ(DiskImage::BlocksFor(-5), 0);
+  EXPECT_EQ(DiskImage::BlocksFor(1), 1);
+  EXPECT_EQ(DiskImage::BlocksFor(kBlockSize), 1);
+  EXPECT_EQ(DiskImage::BlocksFor(kBlockSize + 1), 2);
+  // A claim of 8Ei saturates to INT64_MAX bytes: (bytes + kBlockSize - 1)
+  // would overflow into a negative block count.
+  EXPECT_EQ(DiskImage::BlocksFor(INT64_MAX), int64_t{1} << 43);
+}
+
 TEST(DiskImageTest, BulkCopyOfAHundredGibIsEqualWithoutTouchingBlocks) {
   DiskImage source(DiskImage::BlocksFor(100 * kGiB), /*base=*/7);
   source.Write(5, 100);

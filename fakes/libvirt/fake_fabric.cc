@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "base/fnv.h"
+#include "base/saturating.h"
 #include "base/status_macros.h"
 
 namespace ferry::fakes {
@@ -57,6 +58,11 @@ absl::Status FakeFabric::CreateVolume(const std::string& path, int64_t size_byte
   if (size_bytes <= 0) {
     return absl::InvalidArgumentError(absl::StrCat("volume ", path, ": size must be positive"));
   }
+  if (size_bytes > kMaxVolumeBytes) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "volume ", path, ": ", size_bytes, " bytes is larger than the simulator's largest volume (",
+        kMaxVolumeBytes, " bytes, 1 PiB)"));
+  }
   if (volumes_.count(path)) {
     return absl::AlreadyExistsError(absl::StrCat("volume ", path, " already exists"));
   }
@@ -101,6 +107,17 @@ absl::Status FakeFabric::AddGuest(const GuestOptions& options) {
   if (guests_.count(options.domain)) {
     return absl::AlreadyExistsError(absl::StrCat("guest ", options.domain, " already exists"));
   }
+  auto check = [&](absl::string_view field, int64_t value, int64_t lo, int64_t hi) {
+    if (value >= lo && value <= hi) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "guest ", options.domain, ": ", field, " ", value, " is out of range [", lo, ", ", hi, "]"));
+  };
+  RETURN_IF_ERROR(check("memory_bytes", options.memory_bytes, 1, kMaxGuestMemoryBytes));
+  RETURN_IF_ERROR(
+      check("write_bytes_per_s", options.write_bytes_per_s, 0, kMaxGuestWriteBytesPerS));
+  RETURN_IF_ERROR(check("working_set_bytes", options.working_set_bytes, 0, kMaxVolumeBytes));
+  RETURN_IF_ERROR(check("memory_dirty_bytes_per_s", options.memory_dirty_bytes_per_s, 0,
+                        kMaxVolumeBytes));
   Guest guest;
   guest.options = options;
   guest.rng = options_.seed ^ Fnv1a64(options.domain);
@@ -200,7 +217,7 @@ void FakeFabric::GuestWrites(Guest& guest, absl::Duration dt) {
     return;
   }
   guest.carry_bytes += absl::ToDoubleSeconds(dt) * static_cast<double>(guest.options.write_bytes_per_s);
-  const int64_t count = static_cast<int64_t>(guest.carry_bytes / kBlockSize);
+  const int64_t count = SaturatingCast<int64_t>(guest.carry_bytes / kBlockSize);
   guest.carry_bytes -= static_cast<double>(count * kBlockSize);
   std::vector<std::pair<std::string, std::string>> disks(domain->disks.begin(),
                                                          domain->disks.end());
@@ -288,8 +305,9 @@ absl::Status FakeFabric::StartMigration(const std::string& source_host,
   job.source_host = source_host;
   job.target_host = target_name;
   job.request = request;
-  job.bandwidth = request.bandwidth_mib_per_s > 0 ? request.bandwidth_mib_per_s * kMiB
-                                                   : options_.link_bytes_per_s;
+  job.bandwidth = request.bandwidth_mib_per_s > 0
+                      ? std::min(request.bandwidth_mib_per_s, INT64_MAX / kMiB) * kMiB
+                      : options_.link_bytes_per_s;
   std::string target_xml = dom->second.xml;
   std::map<std::string, std::string> target_disks = dom->second.disks;
   for (const ports::DiskCopy& copy : request.disks) {
@@ -319,7 +337,7 @@ absl::Status FakeFabric::StartMigration(const std::string& source_host,
     disk_job.source = d->second;
     disk_job.destination = copy.destination_path;
     job.disks.push_back(std::move(disk_job));
-    job.disk_total += src->size_bytes;
+    job.disk_total = SaturatingAdd(job.disk_total, src->size_bytes);
     target_xml = absl::StrReplaceAll(target_xml, {{absl::StrCat("'", d->second, "'"),
                                                    absl::StrCat("'", copy.destination_path, "'")}});
     target_disks[copy.target_dev] = copy.destination_path;
@@ -352,10 +370,13 @@ bool FakeFabric::AllDisksSynced(const Job& job) const {
 }
 
 int64_t FakeFabric::DirtyBytes(const Job& job) const {
+  // A volume's blocks times kBlockSize fit (kMaxVolumeBytes); their sum over
+  // the disks saturates.
   int64_t bytes = 0;
   for (const DiskJob& disk : job.disks) {
-    bytes += (volumes_.at(disk.source).image.blocks() - disk.cursor) * kBlockSize;
-    bytes += static_cast<int64_t>(disk.dirty.size()) * kBlockSize;
+    const int64_t behind = volumes_.at(disk.source).image.blocks() - disk.cursor;
+    bytes = SaturatingAdd(bytes, behind * kBlockSize);
+    bytes = SaturatingAdd(bytes, static_cast<int64_t>(disk.dirty.size()) * kBlockSize);
   }
   return bytes;
 }
@@ -367,7 +388,7 @@ void FakeFabric::Progress(Job& job, absl::Duration dt) {
     return;
   }
   job.carry_bytes += absl::ToDoubleSeconds(dt) * static_cast<double>(job.bandwidth) * link_factor_;
-  int64_t budget = static_cast<int64_t>(job.carry_bytes);
+  int64_t budget = SaturatingCast<int64_t>(job.carry_bytes);
   job.carry_bytes -= static_cast<double>(budget);
   const int64_t start_budget = budget;
   for (DiskJob& disk : job.disks) {
@@ -387,13 +408,13 @@ void FakeFabric::Progress(Job& job, absl::Duration dt) {
       dst.CopyRange(src.image, disk.cursor, disk.cursor + n);
       disk.cursor += n;
       budget -= n * kBlockSize;
-      job.disk_processed += n * kBlockSize;
+      job.disk_processed = SaturatingAdd(job.disk_processed, n * kBlockSize);
     }
     while (disk.cursor >= blocks && !disk.dirty.empty() && budget >= kBlockSize) {
       dst.CopyBlock(src.image, *disk.dirty.begin());
       disk.dirty.erase(disk.dirty.begin());
       budget -= kBlockSize;
-      job.disk_processed += kBlockSize;
+      job.disk_processed = SaturatingAdd(job.disk_processed, kBlockSize);
     }
   }
   if (AllDisksSynced(job)) {
@@ -401,17 +422,18 @@ void FakeFabric::Progress(Job& job, absl::Duration dt) {
     const Guest* guest = guests_.count(job.domain) ? &guests_.at(job.domain) : nullptr;
     const int64_t sent = std::min(budget, job.memory_remaining);
     job.memory_remaining -= sent;
-    job.memory_processed += sent;
+    job.memory_processed = SaturatingAdd(job.memory_processed, sent);
     budget -= sent;
     // Pages the guest dirtied while this iteration was sent.
     if (guest != nullptr) {
-      job.memory_remaining = std::min(
-          job.memory_total,
-          job.memory_remaining + static_cast<int64_t>(absl::ToDoubleSeconds(dt) *
-                                                      guest->options.memory_dirty_bytes_per_s));
+      const int64_t dirtied = SaturatingCast<int64_t>(
+          absl::ToDoubleSeconds(dt) * static_cast<double>(guest->options.memory_dirty_bytes_per_s));
+      job.memory_remaining =
+          std::min(job.memory_total, SaturatingAdd(job.memory_remaining, dirtied));
     }
-    const int64_t pending = job.memory_remaining + DirtyBytes(job);
-    const double fits = absl::ToDoubleSeconds(options_.max_downtime) * job.bandwidth;
+    const int64_t pending = SaturatingAdd(job.memory_remaining, DirtyBytes(job));
+    const double fits =
+        absl::ToDoubleSeconds(options_.max_downtime) * static_cast<double>(job.bandwidth);
     if (static_cast<double>(pending) <= fits) {
       // Converged: pause the source; the next Advance completes the handover.
       FakeHypervisor* source = host(job.source_host);
@@ -419,11 +441,15 @@ void FakeFabric::Progress(Job& job, absl::Duration dt) {
       dom.state = DomainState::kPaused;
       dom.reason = ports::kPausedMigration;
       source->Emit(job.domain, DomainEventType::kSuspended);
-      job.downtime_ms = static_cast<int64_t>(1000.0 * pending / job.bandwidth);
+      job.downtime_ms = job.bandwidth > 0
+                            ? SaturatingCast<int64_t>(1000.0 * static_cast<double>(pending) /
+                                                      static_cast<double>(job.bandwidth))
+                            : 0;
       job.phase = JobPhase::kHandover;
     }
   }
-  job.disk_bps = static_cast<int64_t>((start_budget - budget) / std::max(1e-9, absl::ToDoubleSeconds(dt)));
+  job.disk_bps = SaturatingCast<int64_t>(static_cast<double>(start_budget - budget) /
+                                         std::max(1e-9, absl::ToDoubleSeconds(dt)));
 }
 
 void FakeFabric::Complete(Job& job) {
@@ -432,10 +458,11 @@ void FakeFabric::Complete(Job& job) {
     DiskImage& dst = volumes_.at(disk.destination).image;
     const DiskImage& src = volumes_.at(disk.source).image;
     for (int64_t block : disk.dirty) dst.CopyBlock(src, block);
-    job.disk_processed += static_cast<int64_t>(disk.dirty.size()) * kBlockSize;
+    job.disk_processed =
+        SaturatingAdd(job.disk_processed, static_cast<int64_t>(disk.dirty.size()) * kBlockSize);
     disk.dirty.clear();
   }
-  job.memory_processed += job.memory_remaining;
+  job.memory_processed = SaturatingAdd(job.memory_processed, job.memory_remaining);
   job.memory_remaining = 0;
   FakeHypervisor* source = host(job.source_host);
   FakeHypervisor* target = host(job.target_host);
@@ -506,9 +533,9 @@ ports::JobStats FakeFabric::StatsOf(const Job& job) const {
   stats.memory_dirty_rate = guest != nullptr ? guest->options.memory_dirty_bytes_per_s : 0;
   stats.memory_iteration =
       job.memory_total > 0 ? 1 + job.memory_processed / job.memory_total : 0;
-  stats.data_total = stats.disk_total + stats.memory_total;
-  stats.data_processed = stats.disk_processed + stats.memory_processed;
-  stats.data_remaining = stats.disk_remaining + stats.memory_remaining;
+  stats.data_total = SaturatingAdd(stats.disk_total, stats.memory_total);
+  stats.data_processed = SaturatingAdd(stats.disk_processed, stats.memory_processed);
+  stats.data_remaining = SaturatingAdd(stats.disk_remaining, stats.memory_remaining);
   stats.downtime = job.downtime_ms;
   return stats;
 }

@@ -43,6 +43,12 @@
 
 namespace ferry::fakes {
 
+// What one guest may be given (AddGuest refuses more): memory up to 16 TiB;
+// writes, simulated block by block, up to 16 GiB/s, so one simulated second
+// costs at most 16384 block writes per guest.
+inline constexpr int64_t kMaxGuestMemoryBytes = int64_t{1} << 44;
+inline constexpr int64_t kMaxGuestWriteBytesPerS = int64_t{16} << 30;
+
 class FakeFabric {
  public:
   struct Options {
@@ -69,7 +75,8 @@ class FakeFabric {
   FakeHypervisor* host(absl::string_view name) const;  // nullptr when unknown
 
   // Volumes (what a PV's path or device names). `base` is the imported
-  // content's id (0: blank).
+  // content's id (0: blank). InvalidArgument for a size not in
+  // [1, kMaxVolumeBytes] (a claim of 8Ei is refused, not wrapped).
   absl::Status CreateVolume(const std::string& path, int64_t size_bytes, uint64_t base);
   absl::Status DeleteVolume(const std::string& path);
   // An importer wrote image `base` onto the whole volume.
@@ -77,6 +84,8 @@ class FakeFabric {
   const DiskImage* volume(absl::string_view path) const;  // nullptr when absent
   int64_t volume_size(absl::string_view path) const;
 
+  // InvalidArgument when an option is out of its range (kMaxGuestMemoryBytes,
+  // kMaxGuestWriteBytesPerS; no negative rate or working set).
   absl::Status AddGuest(const GuestOptions& options);
   // Acknowledged writes of a guest's disk `dev`: block -> latest version.
   const std::map<int64_t, uint64_t>* AckedWrites(absl::string_view domain,

@@ -254,6 +254,75 @@ TEST_F(FakeFabricTest, RefusesBadRequestsClearly) {
   EXPECT_EQ(a_->StartMigration(Request()).code(), absl::StatusCode::kFailedPrecondition);
 }
 
+TEST_F(FakeFabricTest, RefusesAVolumeLargerThanOnePibInsteadOfWrappingItsSize) {
+  const absl::Status huge = fabric_.CreateVolume("huge", INT64_MAX, 0);  // a claim of 8Ei
+  EXPECT_EQ(huge.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(huge.message(), HasSubstr("volume huge: 9223372036854775807 bytes is larger than "
+                                        "the simulator's largest volume"));
+  EXPECT_EQ(fabric_.volume("huge"), nullptr);
+  EXPECT_TRUE(fabric_.CreateVolume("pib", kMaxVolumeBytes, 0).ok());
+  EXPECT_EQ(fabric_.volume("pib")->blocks(), int64_t{1} << 30);
+}
+
+TEST_F(FakeFabricTest, RefusesGuestOptionsOutOfRange) {
+  auto add = [&](FakeFabric::GuestOptions o) { return fabric_.AddGuest(o); };
+  EXPECT_THAT(add({.domain = "vm", .memory_bytes = 0}).message(),
+              HasSubstr("guest vm: memory_bytes 0 is out of range"));
+  EXPECT_THAT(add({.domain = "vm", .memory_bytes = kMaxGuestMemoryBytes + 1}).message(),
+              HasSubstr("memory_bytes"));
+  EXPECT_THAT(add({.domain = "vm", .write_bytes_per_s = INT64_MIN}).message(),
+              HasSubstr("write_bytes_per_s -9223372036854775808 is out of range"));
+  EXPECT_THAT(add({.domain = "vm", .write_bytes_per_s = INT64_MAX}).message(),
+              HasSubstr("write_bytes_per_s"));
+  EXPECT_THAT(add({.domain = "vm", .working_set_bytes = -1}).message(),
+              HasSubstr("working_set_bytes"));
+  EXPECT_THAT(add({.domain = "vm", .memory_dirty_bytes_per_s = -1}).message(),
+              HasSubstr("memory_dirty_bytes_per_s"));
+  EXPECT_TRUE(add({.domain = "vm",
+                   .memory_bytes = kMaxGuestMemoryBytes,
+                   .write_bytes_per_s = kMaxGuestWriteBytesPerS})
+                  .ok());
+}
+
+// Petabyte disks over an unlimited link: every byte count of the job stays
+// exact or saturates, never wraps negative.
+TEST(FakeFabricLimitsTest, PetabyteDisksOverAnUnlimitedLinkKeepTheirCountsPositive) {
+  FakeFabric fabric({.link_bytes_per_s = INT64_MAX});
+  FakeHypervisor* a = fabric.AddHost("node-a");
+  fabric.AddHost("node-b");
+  for (const char* v : {"src-a", "src-b", "dst-a", "dst-b"}) {
+    ASSERT_TRUE(fabric.CreateVolume(v, kMaxVolumeBytes, v[0] == 's' ? 1 : 0).ok());
+  }
+  ASSERT_TRUE(a->DefineDomain(kXml).ok());
+  ASSERT_TRUE(a->Start("vm").ok());
+  ASSERT_TRUE(fabric.AddGuest({.domain = "vm",
+                               .memory_bytes = kMaxGuestMemoryBytes,
+                               .write_bytes_per_s = kMaxGuestWriteBytesPerS,
+                               .working_set_bytes = kMaxVolumeBytes,
+                               .memory_dirty_bytes_per_s = kMaxVolumeBytes})
+                  .ok());
+  ports::MigrationRequest request;
+  request.domain = "vm";
+  request.destination_uri = "qemu+tcp://node-b/system";
+  request.disks = {{"vda", "dst-a"}, {"vdb", "dst-b"}};
+  ASSERT_TRUE(a->StartMigration(request).ok());
+  absl::StatusOr<ports::JobStats> stats = a->GetJobStats("vm");
+  ASSERT_TRUE(stats.ok());
+  EXPECT_EQ(stats->disk_total, 2 * kMaxVolumeBytes);
+  EXPECT_EQ(stats->data_total, 2 * kMaxVolumeBytes + kMaxGuestMemoryBytes);
+  for (int s = 0; s < 3; ++s) {  // copies 2 PiB in a second, then hands over
+    fabric.Advance(absl::Seconds(1));
+    stats = fabric.JobStatsOf("node-a", "vm");  // the source host's view, also once it is gone
+    ASSERT_TRUE(stats.ok());
+    EXPECT_GE(stats->disk_processed, 0);
+    EXPECT_GE(stats->memory_processed, 0);
+    EXPECT_GE(stats->data_remaining, 0);
+    EXPECT_GE(stats->disk_bps, 0);
+    EXPECT_GE(stats->downtime, 0);
+  }
+  EXPECT_EQ(stats->type, JobType::kCompleted);
+}
+
 TEST_F(FakeFabricTest, SameSeedSameWrites) {
   FakeFabric other;
   FakeHypervisor* h = other.AddHost("node-a");
