@@ -5,6 +5,7 @@
 #ifndef FERRY_API_VOLUMES_H_
 #define FERRY_API_VOLUMES_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -13,6 +14,11 @@
 #include "google/protobuf/map.h"
 
 namespace ferry::api {
+
+// The highest LUN number an iSCSI or Fibre Channel PersistentVolume may
+// name (`lun`, from 0): Kubernetes refuses a PV outside 0..255, and so do
+// api/validation and the LUN plan (core/lun_migration/lun.h).
+inline constexpr int32_t kMaxLun = 255;
 
 // The claim a VM volume stands on: a persistentVolumeClaim's claimName, or a
 // dataVolume's name (a DataVolume's PVC has the DataVolume's name).

@@ -82,8 +82,31 @@ class Checkers {
   std::optional<Violation> CheckGuest(const std::string& domain, const std::string& ns,
                                       const std::string& name) const;
 
+  // Everything the storage checkers read, as counts that move when it
+  // changes: the same stamp as at a check that found nothing means the
+  // same verdict, so the check is skipped (most events are passes that
+  // neither write nor touch libvirt).
+  struct Stamp {
+    int64_t api_rv = -1;
+    uint64_t fabric = 0;
+    uint64_t volume_records = 0;
+    size_t guests = 0;
+    friend bool operator==(const Stamp&, const Stamp&) = default;
+  };
+  Stamp Now() const;
+  // A spec the baseline holds, by its baseline key ("VMI ns/name"): the
+  // object last found equal to it. An API object never changes, so the
+  // same object is the same spec, compared again only once it is replaced
+  // (or the baseline is).
+  bool SameAsBaseline(const std::string& key,
+                      const std::shared_ptr<const google::protobuf::Message>& object,
+                      const google::protobuf::Message& spec);
+  void SetBaseline(const std::string& key, std::string spec);
+
   World& world_;
   LunCheckers lun_;
+  Stamp clean_;  // as of the last check that found nothing
+  std::map<std::string, std::shared_ptr<const google::protobuf::Message>> same_as_baseline_;
   std::map<std::string, std::string> baseline_;   // "VMI ns/name" -> spec bytes
   std::map<std::string, Tracked> migrations_;     // "ns/name" -> what it moves
   Objects objects_;                               // as of objects_rv_

@@ -18,16 +18,10 @@
 #include "base/fnv.h"
 #include "api/kubevirt.pb.h"
 #include "core/storage_migration/kube_action.h"
+#include "sim/cluster_state.h"
 
 namespace ferry::sim {
 namespace {
-
-// The cluster's behaviour reads what is there; a failed list reads as empty.
-template <typename T>
-std::vector<std::shared_ptr<const T>> ListOf(fakes::FakeKubeApi& api, absl::string_view kind) {
-  absl::StatusOr<std::vector<std::shared_ptr<const T>>> all = ports::ListAll<T>(api, kind);
-  return all.ok() ? *std::move(all) : std::vector<std::shared_ptr<const T>>();
-}
 
 absl::string_view Ns(absl::string_view ns) { return api::NamespaceOrDefault(ns); }
 
@@ -90,107 +84,77 @@ bool ReadWriteOnce(const k8s::PersistentVolumeClaim& pvc) {
   return true;
 }
 
-struct Snapshot {
-  std::vector<std::shared_ptr<const k8s::StorageClass>> classes;
-  std::vector<std::shared_ptr<const k8s::PersistentVolume>> pvs;
-  std::vector<std::shared_ptr<const k8s::PersistentVolumeClaim>> pvcs;
-  std::vector<std::shared_ptr<const k8s::Pod>> pods;
-  std::vector<std::shared_ptr<const k8s::Node>> nodes;
+using internal::ClusterState;
+using internal::Key;
 
-  explicit Snapshot(fakes::FakeKubeApi& api)
-      : classes(ListOf<k8s::StorageClass>(api, "StorageClass")),
-        pvs(ListOf<k8s::PersistentVolume>(api, "PersistentVolume")),
-        pvcs(ListOf<k8s::PersistentVolumeClaim>(api, "PersistentVolumeClaim")),
-        pods(ListOf<k8s::Pod>(api, "Pod")),
-        nodes(ListOf<k8s::Node>(api, "Node")) {
-    // Lookups by name are indexed: a scan per lookup made a tick O(n^2).
-    for (const auto& p : pvcs) {
-      pvc_index.emplace(absl::StrCat(Ns(p->metadata().namespace_()), "/", p->metadata().name()),
-                        p.get());
-    }
-    for (const auto& p : pvs) pv_index.emplace(p->metadata().name(), p.get());
-  }
-  std::map<std::string, const k8s::PersistentVolumeClaim*> pvc_index;  // "ns/name"
-  std::map<std::string, const k8s::PersistentVolume*, std::less<>> pv_index;
+// What the passes ask of the objects they read.
+const k8s::StorageClass* ClassOf(const ClusterState& s, const k8s::PersistentVolumeClaim& pvc) {
+  return s.ClassOf(pvc);
+}
 
-  const k8s::StorageClass* ClassOf(const k8s::PersistentVolumeClaim& pvc) const {
-    if (pvc.spec().has_storage_class_name()) {
-      for (const auto& c : classes) {
-        if (c->metadata().name() == pvc.spec().storage_class_name()) return c.get();
-      }
-      return nullptr;
+std::string ClassName(const ClusterState& s, const k8s::PersistentVolumeClaim& pvc) {
+  if (pvc.spec().has_storage_class_name()) return pvc.spec().storage_class_name();
+  const k8s::StorageClass* c = ClassOf(s, pvc);
+  return c == nullptr ? "" : c->metadata().name();
+}
+
+bool Wffc(const k8s::StorageClass* c) { return ClusterState::Wffc(c); }
+
+bool Provisions(const k8s::StorageClass* c) {
+  return c != nullptr && !c->provisioner().empty() &&
+         c->provisioner() != "kubernetes.io/no-provisioner";
+}
+
+// A static PV `pvc` could bind to (on `node` when given): the smallest that
+// fits, the first of equals in API order. Only PVs neither Bound nor
+// Released can be one.
+const k8s::PersistentVolume* Match(const ClusterState& s, const k8s::PersistentVolumeClaim& pvc,
+                                   absl::string_view node) {
+  const k8s::PersistentVolume* best = nullptr;
+  const int64_t want = Bytes(pvc.spec().resources().requests());
+  const std::string cls = ClassName(s, pvc);
+  for (const Key& key : s.available_pvs()) {
+    const k8s::PersistentVolume* pv = s.pvs().at(key).get();
+    const auto& ref = pv->spec().claim_ref();
+    if (!ref.name().empty() &&
+        (ref.name() != pvc.metadata().name() ||
+         Ns(ref.namespace_()) != Ns(pvc.metadata().namespace_()))) {
+      continue;
     }
-    for (const auto& c : classes) {
-      auto it = c->metadata().annotations().find(kDefaultClass);
-      if (it != c->metadata().annotations().end() && it->second == "true") return c.get();
+    if (!pvc.spec().volume_name().empty() && pvc.spec().volume_name() != pv->metadata().name()) {
+      continue;
     }
-    return nullptr;
-  }
-  std::string ClassName(const k8s::PersistentVolumeClaim& pvc) const {
-    if (pvc.spec().has_storage_class_name()) return pvc.spec().storage_class_name();
-    const k8s::StorageClass* c = ClassOf(pvc);
-    return c == nullptr ? "" : c->metadata().name();
-  }
-  const k8s::PersistentVolumeClaim* Pvc(absl::string_view ns, absl::string_view name) const {
-    auto it = pvc_index.find(absl::StrCat(Ns(ns), "/", name));
-    return it == pvc_index.end() ? nullptr : it->second;
-  }
-  const k8s::PersistentVolume* Pv(absl::string_view name) const {
-    auto it = pv_index.find(name);
-    return it == pv_index.end() ? nullptr : it->second;
-  }
-  bool NodeReady(absl::string_view name) const {
-    for (const auto& n : nodes) {
-      if (n->metadata().name() != name) continue;
-      for (const auto& c : n->status().conditions()) {
-        if (c.type() == "Ready") return c.status() == "True";
-      }
-    }
-    return false;
-  }
-  static bool Wffc(const k8s::StorageClass* c) {
-    return c != nullptr && c->volume_binding_mode() == "WaitForFirstConsumer";
-  }
-  static bool Provisions(const k8s::StorageClass* c) {
-    return c != nullptr && !c->provisioner().empty() &&
-           c->provisioner() != "kubernetes.io/no-provisioner";
-  }
-  // A static PV `pvc` could bind to (on `node` when given).
-  const k8s::PersistentVolume* Match(const k8s::PersistentVolumeClaim& pvc,
-                                     absl::string_view node) const {
-    const k8s::PersistentVolume* best = nullptr;
-    const int64_t want = Bytes(pvc.spec().resources().requests());
-    const std::string cls = ClassName(pvc);
-    for (const auto& pv : pvs) {
-      const auto& ref = pv->spec().claim_ref();
-      if (!ref.name().empty() &&
-          (ref.name() != pvc.metadata().name() ||
-           Ns(ref.namespace_()) != Ns(pvc.metadata().namespace_()))) {
-        continue;
-      }
-      if (pv->status().phase() == "Bound" || pv->status().phase() == "Released") continue;
-      if (!pvc.spec().volume_name().empty() && pvc.spec().volume_name() != pv->metadata().name()) {
-        continue;
-      }
-      if (pv->spec().storage_class_name() != cls) continue;
-      if (Bytes(pv->spec().capacity()) < want) continue;
-      if (Mode(pv->spec()) != Mode(pvc.spec())) continue;
-      bool modes = true;
-      for (const auto& m : pvc.spec().access_modes()) {
-        if (std::find(pv->spec().access_modes().begin(), pv->spec().access_modes().end(), m) ==
-            pv->spec().access_modes().end()) {
-          modes = false;
-        }
-      }
-      if (!modes) continue;
-      if (!node.empty() && !NodeAllowed(*pv, node)) continue;
-      if (best == nullptr || Bytes(pv->spec().capacity()) < Bytes(best->spec().capacity())) {
-        best = pv.get();
+    if (pv->spec().storage_class_name() != cls) continue;
+    if (Bytes(pv->spec().capacity()) < want) continue;
+    if (Mode(pv->spec()) != Mode(pvc.spec())) continue;
+    bool modes = true;
+    for (const auto& m : pvc.spec().access_modes()) {
+      if (std::find(pv->spec().access_modes().begin(), pv->spec().access_modes().end(), m) ==
+          pv->spec().access_modes().end()) {
+        modes = false;
       }
     }
-    return best;
+    if (!modes) continue;
+    if (!node.empty() && !NodeAllowed(*pv, node)) continue;
+    if (best == nullptr || Bytes(pv->spec().capacity()) < Bytes(best->spec().capacity())) {
+      best = pv;
+    }
   }
-};
+  return best;
+}
+
+std::string PodKey(const Key& key) { return absl::StrCat(key.first, "/", key.second); }
+
+// The kinds each pass lists, in the order it lists them (the hooks of
+// those lists run in this order).
+constexpr std::initializer_list<const char*> kSnapshotKinds = {
+    "StorageClass", "PersistentVolume", "PersistentVolumeClaim", "Pod", "Node"};
+constexpr std::initializer_list<const char*> kImportKinds = {
+    "StorageClass", "PersistentVolume", "PersistentVolumeClaim", "Pod", "Node", "DataVolume"};
+constexpr std::initializer_list<const char*> kRunPodsKinds = kImportKinds;
+constexpr std::initializer_list<const char*> kRunVmsKinds = {
+    "VirtualMachine", "VirtualMachineInstance", "StorageClass", "PersistentVolume",
+    "PersistentVolumeClaim", "Pod", "Node"};
 
 }  // namespace
 
@@ -218,6 +182,41 @@ absl::Status Cluster::SetNodeReady(const std::string& name, bool ready) {
   return api_.UpdateStatus(node).status();
 }
 
+Cluster::Cluster(fakes::FakeKubeApi& api, fakes::FakeFabric& fabric, const ports::Clock& clock)
+    : api_(api), fabric_(fabric), clock_(clock), state_(std::make_unique<ClusterState>()) {}
+
+Cluster::~Cluster() = default;
+
+Cluster::Reading Cluster::Read(std::initializer_list<const char*> kinds) {
+  state_->Sync(api_);
+  // The lists a pass makes, in its order: their hooks run as List's would.
+  std::vector<std::pair<std::string, absl::StatusOr<absl::Duration>>> lists;
+  bool current = true;
+  for (const char* kind : kinds) {
+    absl::StatusOr<absl::Duration> lag = api_.ListHooks(kind, "");
+    current = current && lag.ok() && *lag <= absl::ZeroDuration();
+    lists.emplace_back(kind, std::move(lag));
+  }
+  if (current) return Reading{state_.get(), nullptr};
+  // A failed list reads as empty, a stale one as it was then.
+  auto own = std::make_unique<ClusterState>();
+  for (const auto& [kind, lag] : lists) {
+    if (!lag.ok()) continue;
+    if (*lag <= absl::ZeroDuration()) {
+      state_->ForEachObject(kind, [&, k = kind](const Key& key, const ports::ObjectPtr& object) {
+        own->Set(k, key, object);
+      });
+      continue;
+    }
+    for (const ports::ObjectPtr& object : api_.ListAt(kind, "", k8s::LabelSelector(), *lag).items) {
+      const k8s::ObjectMeta& meta = ports::MetadataOf(*object);
+      own->Set(kind, Key{meta.namespace_(), meta.name()}, object);
+    }
+  }
+  const ClusterState* read = own.get();
+  return Reading{read, std::move(own)};
+}
+
 std::vector<std::string> Cluster::Step() {
   std::vector<std::string> did;
   Import(&did);
@@ -230,19 +229,21 @@ std::vector<std::string> Cluster::Step() {
 }
 
 void Cluster::Bind(std::vector<std::string>* did) {
-  Snapshot s(api_);
-  for (const auto& pvc : s.pvcs) {
+  const Reading read = Read(kSnapshotKinds);
+  const ClusterState& s = *read.state;
+  for (const Key& key : s.pvcs_to_bind()) {
+    const k8s::PersistentVolumeClaim* pvc = s.pvcs().at(key).get();
     if (pvc->status().phase() == "Bound" || !pvc->metadata().deletion_timestamp().empty()) continue;
-    const k8s::StorageClass* cls = s.ClassOf(*pvc);
+    const k8s::StorageClass* cls = ClassOf(s, *pvc);
     std::string selected;
     auto it = pvc->metadata().annotations().find(kSelectedNode);
     if (it != pvc->metadata().annotations().end()) selected = it->second;
-    if (Snapshot::Wffc(cls) && selected.empty()) continue;  // waits for a consumer
+    if (Wffc(cls) && selected.empty()) continue;  // waits for a consumer
     const std::string ns(Ns(pvc->metadata().namespace_()));
     k8s::PersistentVolume pv;
-    if (const k8s::PersistentVolume* match = s.Match(*pvc, Snapshot::Wffc(cls) ? selected : "")) {
+    if (const k8s::PersistentVolume* match = Match(s, *pvc, Wffc(cls) ? selected : "")) {
       pv = *match;
-    } else if (Snapshot::Provisions(cls) && pvc->spec().volume_name().empty()) {
+    } else if (Provisions(cls) && pvc->spec().volume_name().empty()) {
       pv.set_api_version("v1");
       pv.set_kind("PersistentVolume");
       pv.mutable_metadata()->set_name(absl::StrCat("pvc-", ns, "-", pvc->metadata().name()));
@@ -255,7 +256,7 @@ void Cluster::Bind(std::vector<std::string>* did) {
           cls->has_reclaim_policy() ? cls->reclaim_policy() : "Delete");
       pv.mutable_spec()->mutable_csi()->set_driver(cls->provisioner());
       pv.mutable_spec()->mutable_csi()->set_volume_handle(pv.metadata().name());
-      if (Snapshot::Wffc(cls) && !selected.empty()) {
+      if (Wffc(cls) && !selected.empty()) {
         auto* e = pv.mutable_spec()
                       ->mutable_node_affinity()
                       ->mutable_required()
@@ -312,8 +313,10 @@ void Cluster::Bind(std::vector<std::string>* did) {
 }
 
 void Cluster::Schedule(std::vector<std::string>* did) {
-  Snapshot s(api_);
-  for (const auto& pod : s.pods) {
+  const Reading read = Read(kSnapshotKinds);
+  const ClusterState& s = *read.state;
+  for (const Key& pod_key : s.PodsToSchedule()) {
+    const k8s::Pod* pod = s.pods().at(pod_key).get();
     if (Terminal(*pod) || !pod->metadata().deletion_timestamp().empty()) continue;
     const std::string ns(Ns(pod->metadata().namespace_()));
     std::vector<const k8s::PersistentVolumeClaim*> claims;
@@ -326,7 +329,7 @@ void Cluster::Schedule(std::vector<std::string>* did) {
     }
     auto annotate = [&](const std::string& node) {
       for (const k8s::PersistentVolumeClaim* pvc : claims) {
-        if (pvc->status().phase() == "Bound" || !Snapshot::Wffc(s.ClassOf(*pvc)) ||
+        if (pvc->status().phase() == "Bound" || !Wffc(ClassOf(s, *pvc)) ||
             pvc->metadata().annotations().contains(kSelectedNode)) {
           continue;
         }
@@ -344,7 +347,7 @@ void Cluster::Schedule(std::vector<std::string>* did) {
     }
     std::string reason;
     std::string chosen;
-    for (const auto& node : s.nodes) {
+    for (const auto& [node_key, node] : s.nodes()) {
       const std::string& name = node->metadata().name();
       if (!s.NodeReady(name)) { reason = "node(s) not ready"; continue; }
       if (!PodAllowsNode(*pod, name)) { reason = "node(s) didn't match Pod's node affinity"; continue; }
@@ -358,18 +361,20 @@ void Cluster::Schedule(std::vector<std::string>* did) {
             reason = "node(s) had volume node affinity conflict";
           }
         } else {
-          const k8s::StorageClass* cls = s.ClassOf(*pvc);
-          if (!Snapshot::Wffc(cls)) {
+          const k8s::StorageClass* cls = ClassOf(s, *pvc);
+          if (!Wffc(cls)) {
             ok = false;
             reason = absl::StrCat("pod has unbound immediate PersistentVolumeClaims");
-          } else if (!Snapshot::Provisions(cls) && s.Match(*pvc, name) == nullptr) {
+          } else if (!Provisions(cls) && Match(s, *pvc, name) == nullptr) {
             ok = false;
             reason = "node(s) didn't find available persistent volumes to bind";
           }
         }
-        if (ok && ReadWriteOnce(*pvc)) {
-          for (const auto& other : s.pods) {
-            if (other.get() == pod.get() || Terminal(*other) || other->spec().node_name().empty() ||
+        const std::set<Key>* users = s.PodsOnClaim(ns, pvc->metadata().name());
+        if (ok && ReadWriteOnce(*pvc) && users != nullptr) {
+          for (const Key& other_key : *users) {
+            const k8s::Pod* other = s.pods().at(other_key).get();
+            if (other_key == pod_key || Terminal(*other) || other->spec().node_name().empty() ||
                 other->spec().node_name() == name) {
               continue;
             }
@@ -387,7 +392,7 @@ void Cluster::Schedule(std::vector<std::string>* did) {
       if (ok) { chosen = name; break; }
     }
     if (chosen.empty()) {
-      const std::string message = absl::StrCat("0/", s.nodes.size(), " nodes are available: ", reason);
+      const std::string message = absl::StrCat("0/", s.nodes().size(), " nodes are available: ", reason);
       if (pod->status().message() != message) {
         k8s::Pod next = *pod;
         next.mutable_status()->set_phase("Pending");
@@ -409,33 +414,48 @@ void Cluster::Schedule(std::vector<std::string>* did) {
 }
 
 void Cluster::RunPods(std::vector<std::string>* did) {
-  Snapshot s(api_);
-  // Pods gone, stopped or replaced under the same name are logged out.
-  std::map<std::string, const k8s::Pod*> live;
-  for (const auto& pod : s.pods) {
-    live.emplace(absl::StrCat(Ns(pod->metadata().namespace_()), "/", pod->metadata().name()), pod.get());
+  const Reading read = Read(kRunPodsKinds);
+  const ClusterState& s = *read.state;
+  auto live = [&](const std::string& key) -> const k8s::Pod* {
+    const size_t slash = key.find('/');
+    auto it = s.pods().find(Key{key.substr(0, slash), key.substr(slash + 1)});
+    return it == s.pods().end() ? nullptr : it->second.get();
+  };
+  // Pods gone, stopped or replaced under the same name are logged out. A
+  // pod the kubelet holds that is unchanged since the last pass, on a
+  // ready node, still runs: only the others are looked at, in the
+  // kubelet's order (all of them when the reads were not the current state).
+  std::set<std::string> recheck;  // "ns/name"
+  std::set<std::string> gone;     // pods changed since the last pass, not there now
+  if (read.own != nullptr) {
+    for (const auto& [key, m] : mounted_) recheck.insert(key);
+    for (const auto& [key, message] : failed_mount_) {
+      if (live(key) == nullptr) gone.insert(key);
+    }
+  } else {
+    for (const Key& pod : state_->TakePodsChanged()) {
+      const std::string key = PodKey(pod);
+      if (mounted_.contains(key)) recheck.insert(key);
+      if (!s.pods().contains(pod)) gone.insert(key);
+    }
+    for (const Key& pod : s.PodsToRun()) {
+      if (const std::string key = PodKey(pod); mounted_.contains(key)) recheck.insert(key);
+    }
   }
-  for (auto it = mounted_.begin(); it != mounted_.end();) {
-    auto pod = live.find(it->first);
-    const bool runs = pod != live.end() && pod->second->metadata().uid() == it->second.uid &&
-                      !Terminal(*pod->second) && s.NodeReady(it->second.node);
-    const std::string key = it->first;
-    ++it;
+  for (const std::string& key : recheck) {
+    const Mounted& m = mounted_.at(key);
+    const k8s::Pod* pod = live(key);
+    const bool runs = pod != nullptr && pod->metadata().uid() == m.uid && !Terminal(*pod) &&
+                      s.NodeReady(m.node);
     if (!runs) Unmount(key);
   }
-  for (auto it = failed_mount_.begin(); it != failed_mount_.end();) {
-    it = live.contains(it->first) ? std::next(it) : failed_mount_.erase(it);
-  }
+  for (const std::string& key : gone) failed_mount_.erase(key);
   // A DataVolume's claim is usable once CDI has populated it: a consumer's
   // pod waits for that, as it does behind CDI's populators (the claim binds
   // to the populated volume only then).
-  std::set<std::string> populating;  // "ns/name"
-  for (const auto& dv : ListOf<cdi::DataVolume>(api_, "DataVolume")) {
-    if (dv->status().phase() != "Succeeded") {
-      populating.insert(absl::StrCat(Ns(dv->metadata().namespace_()), "/", dv->metadata().name()));
-    }
-  }
-  for (const auto& pod : s.pods) {
+  const std::set<Key>& populating = s.unsettled_data_volumes();
+  for (const Key& pod_key : s.PodsToRun()) {
+    const k8s::Pod* pod = s.pods().at(pod_key).get();
     if (pod->spec().node_name().empty() || Terminal(*pod)) continue;
     const std::string ns(Ns(pod->metadata().namespace_()));
     const std::string key = absl::StrCat(ns, "/", pod->metadata().name());
@@ -452,12 +472,12 @@ void Cluster::RunPods(std::vector<std::string>* did) {
         if (!v.has_persistent_volume_claim()) continue;
         const k8s::PersistentVolumeClaim* pvc = s.Pvc(ns, v.persistent_volume_claim().claim_name());
         if (pvc == nullptr || pvc->status().phase() != "Bound" ||
-            populating.count(absl::StrCat(ns, "/", pvc->metadata().name())) != 0) {
+            populating.contains(Key{ns, pvc->metadata().name()})) {
           bound = false;
         }
       }
       if (!bound) continue;
-      absl::StatusOr<Mounted> setup = Mount(*pod, ns, s.pvc_index, s.pv_index);
+      absl::StatusOr<Mounted> setup = Mount(*pod, ns, s);
       if (!setup.ok()) {
         ReportFailedMount(*pod, std::string(setup.status().message()), did);
         continue;
@@ -484,10 +504,8 @@ void Cluster::RunPods(std::vector<std::string>* did) {
   }
 }
 
-absl::StatusOr<Cluster::Mounted> Cluster::Mount(
-    const k8s::Pod& pod, absl::string_view ns,
-    const std::map<std::string, const k8s::PersistentVolumeClaim*>& pvcs,
-    const std::map<std::string, const k8s::PersistentVolume*, std::less<>>& pvs) {
+absl::StatusOr<Cluster::Mounted> Cluster::Mount(const k8s::Pod& pod, absl::string_view ns,
+                                                const ClusterState& s) {
   Mounted m;
   m.uid = pod.metadata().uid();
   m.node = pod.spec().node_name();
@@ -495,20 +513,18 @@ absl::StatusOr<Cluster::Mounted> Cluster::Mount(
       fakes::FakeSan::Pod(absl::StrCat(ns, "/", pod.metadata().name()), m.node);
   for (const auto& v : pod.spec().volumes()) {
     if (!v.has_persistent_volume_claim()) continue;
-    const std::string claim = absl::StrCat(ns, "/", v.persistent_volume_claim().claim_name());
-    m.claims.insert(claim);
-    auto pvc = pvcs.find(claim);
-    if (pvc == pvcs.end()) continue;
-    auto pv = pvs.find(pvc->second->spec().volume_name());
-    if (pv == pvs.end()) continue;
-    m.volumes.insert(pv->first);
-    if (san_ == nullptr || (!pv->second->spec().has_iscsi() && !pv->second->spec().has_fc())) {
-      continue;
-    }
-    if (absl::Status in = LogIn(*pv->second, ns, opener, &m); !in.ok()) {
+    m.claims.insert(absl::StrCat(ns, "/", v.persistent_volume_claim().claim_name()));
+    const k8s::PersistentVolumeClaim* pvc = s.Pvc(ns, v.persistent_volume_claim().claim_name());
+    if (pvc == nullptr) continue;
+    const std::string& volume = pvc->spec().volume_name();
+    const k8s::PersistentVolume* pv = s.Pv(volume);
+    if (pv == nullptr) continue;
+    m.volumes.insert(volume);
+    if (san_ == nullptr || (!pv->spec().has_iscsi() && !pv->spec().has_fc())) continue;
+    if (absl::Status in = LogIn(*pv, ns, opener, &m); !in.ok()) {
       for (const std::string& lun : m.luns) san_->Close(lun, opener);
       return absl::FailedPreconditionError(absl::StrCat(
-          "MountVolume.SetUp failed for volume \"", pv->first, "\" : ", in.message()));
+          "MountVolume.SetUp failed for volume \"", volume, "\" : ", in.message()));
     }
   }
   return m;
@@ -643,8 +659,10 @@ void Cluster::Unmount(const std::string& pod) {
 }
 
 void Cluster::Import(std::vector<std::string>* did) {
-  Snapshot s(api_);
-  for (const auto& dv : ListOf<cdi::DataVolume>(api_, "DataVolume")) {
+  const Reading read = Read(kImportKinds);
+  const ClusterState& s = *read.state;
+  for (const Key& dv_key : s.unsettled_data_volumes()) {
+    const cdi::DataVolume* dv = s.data_volumes().at(dv_key).get();
     if (dv->status().phase() == "Succeeded" || !dv->metadata().deletion_timestamp().empty()) continue;
     const std::string ns(Ns(dv->metadata().namespace_()));
     const k8s::PersistentVolumeClaim* pvc = s.Pvc(ns, dv->metadata().name());
@@ -669,8 +687,8 @@ void Cluster::Import(std::vector<std::string>* did) {
       if (api_.Create(claim).ok()) {
         did->push_back(absl::StrCat("cdi: created claim ", ns, "/", dv->metadata().name()));
       }
-      next.mutable_status()->set_phase(Snapshot::Wffc(s.ClassOf(claim)) ? "WaitForFirstConsumer"
-                                                                         : "Pending");
+      next.mutable_status()->set_phase(Wffc(ClassOf(s, claim)) ? "WaitForFirstConsumer"
+                                                               : "Pending");
     } else if (pvc->status().phase() == "Bound") {
       const uint64_t base = dv->spec().source().has_blank()
                                 ? 0
@@ -690,8 +708,10 @@ void Cluster::Import(std::vector<std::string>* did) {
 }
 
 void Cluster::Release(std::vector<std::string>* did) {
-  Snapshot s(api_);
-  for (const auto& pv : s.pvs) {
+  const Reading read = Read(kSnapshotKinds);
+  const ClusterState& s = *read.state;
+  for (const Key& pv_key : s.released_pvs()) {
+    const k8s::PersistentVolume* pv = s.pvs().at(pv_key).get();
     const auto& ref = pv->spec().claim_ref();
     if (ref.name().empty() || pv->status().phase() != "Bound") continue;
     const k8s::PersistentVolumeClaim* pvc = s.Pvc(ref.namespace_(), ref.name());
@@ -714,38 +734,26 @@ void Cluster::Release(std::vector<std::string>* did) {
 }
 
 void Cluster::RunVms(std::vector<std::string>* did) {
-  constexpr char kLauncherOf[] = "kubevirt.io/vm";
-  const auto vms = ListOf<kubevirt::VirtualMachine>(api_, "VirtualMachine");
-  const auto vmis = ListOf<kubevirt::VirtualMachineInstance>(api_, "VirtualMachineInstance");
-  Snapshot s(api_);
+  const Reading read = Read(kRunVmsKinds);
+  const ClusterState& s = *read.state;
   auto find_vm = [&](const std::string& ns, const std::string& name) -> const kubevirt::VirtualMachine* {
-    for (const auto& vm : vms) {
-      if (Ns(vm->metadata().namespace_()) == ns && vm->metadata().name() == name) return vm.get();
-    }
-    return nullptr;
+    auto it = s.vms().find(Key{ns, name});
+    return it == s.vms().end() ? nullptr : it->second.get();
   };
   auto launchers = [&](const std::string& ns, const std::string& name) {
     std::vector<const k8s::Pod*> pods;
-    for (const auto& pod : s.pods) {
-      auto it = pod->metadata().labels().find(kLauncherOf);
-      if (Ns(pod->metadata().namespace_()) == ns && it != pod->metadata().labels().end() &&
-          it->second == name) {
-        pods.push_back(pod.get());
-      }
+    if (const std::set<Key>* of = s.LaunchersOf(ns, name)) {
+      for (const Key& key : *of) pods.push_back(s.pods().at(key).get());
     }
     return pods;
   };
-  auto wants_to_run = [](const kubevirt::VirtualMachine& vm) {
-    return vm.metadata().deletion_timestamp().empty() &&
-           ((vm.spec().has_running() && vm.spec().running()) ||
-            (vm.spec().has_run_strategy() && vm.spec().run_strategy() == "Always"));
-  };
   // VMIs of VMs gone or stopped: the VMI and its launcher go.
-  for (const auto& vmi : vmis) {
+  for (const Key& vmi_key : s.orphaned_vmis()) {
+    const kubevirt::VirtualMachineInstance* vmi = s.vmis().at(vmi_key).get();
     const std::string ns(Ns(vmi->metadata().namespace_()));
     const std::string& name = vmi->metadata().name();
     const kubevirt::VirtualMachine* vm = find_vm(ns, name);
-    if (vm != nullptr && wants_to_run(*vm)) continue;
+    if (vm != nullptr && internal::WantsToRun(*vm)) continue;
     bool owned = false;
     for (const auto& ref : vmi->metadata().owner_references()) owned |= ref.kind() == "VirtualMachine";
     if (!owned) continue;
@@ -758,14 +766,14 @@ void Cluster::RunVms(std::vector<std::string>* did) {
       did->push_back(absl::StrCat("virt-controller: deleted VMI ", ns, "/", name));
     }
   }
-  for (const auto& vm : vms) {
-    if (!wants_to_run(*vm)) continue;
+  for (const Key& vm_key : s.vms_to_start()) {
+    const kubevirt::VirtualMachine* vm = s.vms().at(vm_key).get();
+    if (!internal::WantsToRun(*vm)) continue;
     const std::string ns(Ns(vm->metadata().namespace_()));
     const std::string& name = vm->metadata().name();
-    const kubevirt::VirtualMachineInstance* vmi = nullptr;
-    for (const auto& i : vmis) {
-      if (Ns(i->metadata().namespace_()) == ns && i->metadata().name() == name) vmi = i.get();
-    }
+    auto found = s.vmis().find(Key{ns, name});
+    const kubevirt::VirtualMachineInstance* vmi =
+        found == s.vmis().end() ? nullptr : found->second.get();
     if (vmi == nullptr) {
       kubevirt::VirtualMachineInstance next;
       next.set_api_version("kubevirt.io/v1");
@@ -782,7 +790,7 @@ void Cluster::RunVms(std::vector<std::string>* did) {
           "virt-launcher-%s-%05x", name, Fnv1a64(absl::StrCat(ns, "/", name)) & 0xfffff));
       pod.mutable_metadata()->set_namespace_(ns);
       (*pod.mutable_metadata()->mutable_labels())["kubevirt.io"] = "virt-launcher";
-      (*pod.mutable_metadata()->mutable_labels())[kLauncherOf] = name;
+      (*pod.mutable_metadata()->mutable_labels())[internal::kLauncherOf] = name;
       auto* container = pod.mutable_spec()->add_containers();
       container->set_name("compute");
       container->set_image("quay.io/kubevirt/virt-launcher");

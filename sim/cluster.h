@@ -8,8 +8,10 @@
 // filled; on a WaitForFirstConsumer class the DataVolume reports
 // WaitForFirstConsumer until a consumer pod is scheduled and its claim binds
 // on that node, then Succeeded), and node readiness. Each Step() is one pass
-// of all of them, in
-// that order, over objects in API order: deterministic.
+// of all of them, in that order, over objects in API order: deterministic.
+// Each pass visits only the objects that may need it (sim/cluster_state.h:
+// a claim not Bound, a pod not Running...), so a settled object costs a
+// step nothing and a step costs what is in flight, not the whole cluster.
 //
 // A PV's name is its volume's path in the FakeFabric (VolumeOf records it).
 //
@@ -19,7 +21,9 @@
 #define FERRY_SIM_CLUSTER_H_
 
 #include <functional>
+#include <initializer_list>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -35,13 +39,19 @@
 
 namespace ferry::sim {
 
+namespace internal {
+class ClusterState;
+}  // namespace internal
+
 inline constexpr char kSelectedNode[] = "volume.kubernetes.io/selected-node";
 inline constexpr char kDefaultClass[] = "storageclass.kubernetes.io/is-default-class";
 
 class Cluster {
  public:
-  Cluster(fakes::FakeKubeApi& api, fakes::FakeFabric& fabric, const ports::Clock& clock)
-      : api_(api), fabric_(fabric), clock_(clock) {}
+  Cluster(fakes::FakeKubeApi& api, fakes::FakeFabric& fabric, const ports::Clock& clock);
+  ~Cluster();
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
 
   absl::Status AddNode(const std::string& name);
   // Node Ready condition; a node going down also fails its pods.
@@ -82,7 +92,12 @@ class Cluster {
   // made the volume (the world for a PV of the manifests, the provisioner
   // here): the storage's own truth, which checkers read instead of deriving
   // a path from the API objects. nullptr when none was recorded.
-  void RecordVolume(const std::string& pv, const std::string& path) { volumes_[pv] = path; }
+  void RecordVolume(const std::string& pv, const std::string& path) {
+    ++volume_records_;
+    volumes_[pv] = path;
+  }
+  // Bumped by each RecordVolume: an unchanged count means unchanged records.
+  uint64_t volume_records() const { return volume_records_; }
   const std::string* VolumeOf(absl::string_view pv) const {
     auto it = volumes_.find(pv);
     return it == volumes_.end() ? nullptr : &it->second;
@@ -97,6 +112,15 @@ class Cluster {
   }
 
  private:
+  // What a pass reads: the cluster state kept current (state_), or, when a
+  // list the pass makes fails or lags, what its lists answered (`own`).
+  struct Reading {
+    const internal::ClusterState* state;
+    std::unique_ptr<internal::ClusterState> own;
+  };
+  // Runs the hooks of the lists a pass makes, in its order, as List would.
+  Reading Read(std::initializer_list<const char*> kinds);
+
   void Bind(std::vector<std::string>* did);
   void Schedule(std::vector<std::string>* did);
   void RunPods(std::vector<std::string>* did);
@@ -107,8 +131,7 @@ class Cluster {
   // login per LUN PV. On a refusal, logs out what it logged in and returns
   // kubelet's FailedMount message.
   absl::StatusOr<Mounted> Mount(const k8s::Pod& pod, absl::string_view ns,
-                                const std::map<std::string, const k8s::PersistentVolumeClaim*>& pvcs,
-                                const std::map<std::string, const k8s::PersistentVolume*, std::less<>>& pvs);
+                                const internal::ClusterState& state);
   absl::Status LogIn(const k8s::PersistentVolume& pv, absl::string_view ns,
                      const fakes::FakeSan::Opener& opener, Mounted* mounted);
   void ReportFailedMount(const k8s::Pod& pod, const std::string& message,
@@ -124,10 +147,12 @@ class Cluster {
   const ports::Clock& clock_;
   bool run_vms_ = false;
   std::map<std::string, std::string, std::less<>> volumes_;  // PV name -> fabric volume
+  uint64_t volume_records_ = 0;
   fakes::FakeSan* san_ = nullptr;
   std::map<std::string, Mounted> mounted_;
   std::map<std::string, std::string> failed_mount_;  // pod -> the last FailedMount reported
   std::map<std::string, std::string, std::less<>> provisioning_failed_;  // claim -> why
+  std::unique_ptr<internal::ClusterState> state_;    // the API's objects, as of the last Read
 };
 
 }  // namespace ferry::sim

@@ -138,6 +138,35 @@ TEST_F(Kubelet, LogsOutThePodsOfALostNodeAndAFailedPod) {
   EXPECT_THAT(world_.san().OpenersOf("36001405a"), IsEmpty());
 }
 
+// A pass whose own list fails reads that kind as empty (an injected fault
+// on the cluster's calls): the claim waits a step, then binds.
+TEST_F(Kubelet, AFailedListReadsAsEmptyForThatPass) {
+  Apply(
+      "apiVersion: storage.k8s.io/v1\nkind: StorageClass\nmetadata: {name: fast}\n"
+      "provisioner: topolvm.io\nvolumeBindingMode: Immediate\n---\n"
+      "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\n"
+      "spec: {accessModes: [ReadWriteOnce], storageClassName: fast, "
+      "resources: {requests: {storage: 1Gi}}}\n");
+  auto phase = [&] {
+    return ports::As<k8s::PersistentVolumeClaim>(
+               *world_.api().Get({"PersistentVolumeClaim", "default", "data"}))
+        ->status()
+        .phase();
+  };
+  int failed = 0;
+  world_.api().SetFaultHook([&](const fakes::FakeKubeApi::Call& call) {
+    if (call.verb != "list" || call.key.kind != "PersistentVolumeClaim") return absl::OkStatus();
+    ++failed;
+    return absl::UnavailableError("injected");
+  });
+  world_.cluster().Step();
+  EXPECT_GT(failed, 0);
+  EXPECT_NE(phase(), "Bound");
+  world_.api().SetFaultHook(nullptr);
+  world_.cluster().Step();
+  EXPECT_EQ(phase(), "Bound");
+}
+
 struct Refusal {
   const char* name;
   const char* secret;  // stringData of Secret default/chap; "" none

@@ -4,6 +4,9 @@
 //   BM_SingleVmStorage         one VM's storage migration, no faults
 //   BM_LunPlanScale/<vms>      one plan of <vms> VMs x 4 LUNs, no faults
 //   BM_StorageScale/<vms>      <vms> storage migrations over <vms>/4 nodes
+//   BM_RunningVms/<vms>        <vms> VMs running on <vms>/4 nodes, nothing
+//                              migrating: the world's 5 settling seconds
+//   BM_IdleNodes/<nodes>       <nodes> nodes and nothing else, 5 seconds
 //
 // Counters: runs/s (items_per_second), sim_s_per_wall_s, events/run,
 // api_calls/vm (Kubernetes API calls by Ferry's processes per migrated VM),
@@ -115,6 +118,60 @@ void BM_StorageScale(benchmark::State& state) {
 }
 BENCHMARK(BM_StorageScale)
     ->Arg(20)->Arg(50)->Arg(100)->Arg(200)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+
+// Runs one scenario per iteration (it must pass) and reports the counters.
+void RunWorld(benchmark::State& state, const scenario::Scenario& s) {
+  double simulated = 0, wall = 0;
+  int64_t events = 0, runs = 0;
+  for (auto _ : state) {
+    const ScenarioResult r = RunGenerated(s);
+    if (!r.passed) {
+      state.SkipWithError(absl::StrCat(r.failures.empty() ? "failed" : r.failures[0]).c_str());
+      break;
+    }
+    simulated += absl::ToDoubleSeconds(r.simulated);
+    wall += absl::ToDoubleSeconds(r.wall);
+    events += r.events;
+    ++runs;
+  }
+  if (runs == 0) return;
+  state.counters["sim_s_per_wall_s"] = wall > 0 ? simulated / wall : 0;
+  state.counters["sim_s/run"] = simulated / static_cast<double>(runs);
+  state.counters["events/run"] = static_cast<double>(events) / static_cast<double>(runs);
+  state.counters["peak_rss_mib"] = PeakRssMib();
+}
+
+// The world at rest: with nothing to migrate a run settles at once and
+// lasts the runner's 5 settling seconds, in which every process passes and
+// the cluster model ticks about 5 times and the checkers judge every event.
+scenario::Scenario AtRest(Recipe recipe) {
+  scenario::Scenario s = RenderRecipe(recipe);
+  s.clear_action();
+  s.clear_liveness();
+  return s;
+}
+
+void BM_RunningVms(benchmark::State& state) {
+  SwarmOptions swarm;
+  swarm.exact_storage_vms = static_cast<int>(state.range(0));
+  swarm.exact_nodes = static_cast<int>(state.range(0) / 4);
+  swarm.faults = false;
+  RunWorld(state, AtRest(DrawRecipe(Workload::kStorage, 1, swarm)));
+}
+BENCHMARK(BM_RunningVms)
+    ->Arg(100)->Arg(200)->Arg(400)
+    ->Unit(benchmark::kMillisecond)
+    ->Iterations(1);
+
+void BM_IdleNodes(benchmark::State& state) {
+  Recipe recipe;
+  for (int64_t n = 1; n <= state.range(0); ++n) recipe.nodes.push_back(absl::StrCat("node-", n));
+  RunWorld(state, AtRest(recipe));
+}
+BENCHMARK(BM_IdleNodes)
+    ->Arg(500)->Arg(1000)->Arg(2000)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 

@@ -1,6 +1,9 @@
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <set>
+#include <string>
+#include <vector>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -97,9 +100,9 @@ TEST(SwarmTest, SweepResultsDoNotDependOnTheNumberOfJobs) {
   options.first_seed = 1;
   options.seeds = 6;
   options.self_check_every = 3;
-  const SweepSummary one = Sweep(options);
+  const SweepSummary one = Sweep(options).value();
   options.jobs = 2;
-  const SweepSummary two = Sweep(options);
+  const SweepSummary two = Sweep(options).value();
   EXPECT_EQ(one.runs, 6);
   EXPECT_EQ(one.self_checked, 2);
   EXPECT_EQ(one.events, two.events);
@@ -107,6 +110,117 @@ TEST(SwarmTest, SweepResultsDoNotDependOnTheNumberOfJobs) {
   EXPECT_EQ(one.coverage, two.coverage);
   EXPECT_EQ(one.outcomes, two.outcomes);
   EXPECT_GT(one.events, 0);
+}
+
+// A sweep holds nothing per seed: a trillion seeds start as cheaply as
+// three (it used to allocate every result up front and die in bad_alloc).
+TEST(SweepTest, AHugeRangeStreamsWithoutHoldingItsSeeds) {
+  SweepOptions options;
+  options.workload = Workload::kLun;
+  options.first_seed = 1;
+  options.seeds = 1'000'000'000'000;
+  int64_t last_done = 0, last_total = 0;
+  options.progress = [&](int64_t done, int64_t total, int64_t) {
+    last_done = done;
+    last_total = total;
+  };
+  int64_t finished = 0;
+  options.stop = [&] { return ++finished == 3; };
+  const absl::StatusOr<SweepSummary> s = Sweep(options);
+  ASSERT_TRUE(s.ok()) << s.status();
+  EXPECT_EQ(s->runs, 3);  // one job: exactly the runs stop saw
+  EXPECT_EQ(last_done, 3);
+  EXPECT_EQ(last_total, 1'000'000'000'000);
+  EXPECT_GT(s->events, 0);
+}
+
+TEST(SweepTest, SeedsNeverWrapAroundPast2To64) {
+  constexpr uint64_t kLast = std::numeric_limits<uint64_t>::max();
+  EXPECT_EQ(LastSeed(kLast, 1).value(), kLast);
+  EXPECT_EQ(LastSeed(kLast - 2, 3).value(), kLast);
+  EXPECT_EQ(LastSeed(1, std::numeric_limits<int64_t>::max()).value(),
+            static_cast<uint64_t>(std::numeric_limits<int64_t>::max()));
+  const absl::StatusOr<uint64_t> past = LastSeed(kLast, 3);
+  EXPECT_EQ(past.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(past.status().message(),
+              HasSubstr("3 seeds from 18446744073709551615 run past the last seed, "
+                        "18446744073709551615 (2^64-1); at most 1 fit from there"));
+  EXPECT_EQ(LastSeed(7, 0).status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(LastSeed(7, -1).status().code(), absl::StatusCode::kInvalidArgument);
+
+  SweepOptions options;
+  options.first_seed = kLast;
+  options.seeds = 3;
+  EXPECT_EQ(Sweep(options).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+SeedResult Result(uint64_t seed, Outcome outcome, std::string checker = "") {
+  SeedResult r;
+  r.seed = seed;
+  r.outcome = outcome;
+  r.checker = std::move(checker);
+  r.simulated = absl::Seconds(static_cast<int64_t>(seed));
+  r.events = static_cast<int64_t>(seed) * 10;
+  if (seed % 2 == 0) r.reached = {"lun.rollback-reattached"};
+  return r;
+}
+
+std::vector<uint64_t> Seeds(const std::vector<SeedResult>& results) {
+  std::vector<uint64_t> seeds;
+  for (const SeedResult& r : results) seeds.push_back(r.seed);
+  return seeds;
+}
+
+// Results arrive in whatever order the jobs finish them: the summary is
+// the one of seed order.
+TEST(SweepTally, TheSummaryDoesNotDependOnTheOrderResultsArriveIn) {
+  std::vector<SeedResult> results;
+  for (uint64_t seed = 1; seed <= 12; ++seed) {
+    results.push_back(Result(seed, seed % 4 == 0   ? Outcome::kSafety
+                                   : seed % 5 == 0 ? Outcome::kLiveness
+                                                   : Outcome::kPassed,
+                             seed % 4 == 0 ? "single-runner" : ""));
+  }
+  SweepTally in_order(Workload::kLun, 1000), reversed(Workload::kLun, 1000);
+  for (const SeedResult& r : results) in_order.Add(r, r.seed % 3 == 0);
+  for (auto r = results.rbegin(); r != results.rend(); ++r) reversed.Add(*r, r->seed % 3 == 0);
+  const SweepSummary a = in_order.Summary(), b = reversed.Summary();
+  EXPECT_EQ(a.runs, 12);
+  EXPECT_EQ(a.self_checked, 4);
+  EXPECT_EQ(a.outcomes.at(Outcome::kSafety), 3);
+  EXPECT_EQ(a.outcomes.at(Outcome::kLiveness), 2);
+  EXPECT_EQ(a.violations_by_checker.at("single-runner"), 3);
+  EXPECT_EQ(a.coverage.at("lun.rollback-reattached"), 6);
+  EXPECT_EQ(a.simulated, absl::Seconds(78));
+  EXPECT_EQ(a.events, 780);
+  EXPECT_THAT(Seeds(a.failures), ::testing::ElementsAre(4, 5, 8, 10, 12));
+  EXPECT_EQ(a.failures_not_kept, 0);
+  EXPECT_EQ(b.runs, a.runs);
+  EXPECT_EQ(b.self_checked, a.self_checked);
+  EXPECT_EQ(b.outcomes, a.outcomes);
+  EXPECT_EQ(b.violations_by_checker, a.violations_by_checker);
+  EXPECT_EQ(b.coverage, a.coverage);
+  EXPECT_EQ(b.missed_goals, a.missed_goals);
+  EXPECT_EQ(b.simulated, a.simulated);
+  EXPECT_EQ(b.events, a.events);
+  EXPECT_EQ(Seeds(b.failures), Seeds(a.failures));
+}
+
+// A sweep where everything fails keeps the first failures whole, and the
+// first of each kind (what the CLI shrinks), and counts the rest.
+TEST(SweepTally, KeepsTheLowestFailuresAndEachKindsFirst) {
+  SweepTally tally(Workload::kStorage, /*max_failures_kept=*/3);
+  for (uint64_t seed = 100; seed >= 1; --seed) {  // the worst order
+    tally.Add(Result(seed, seed == 90 ? Outcome::kLiveness : Outcome::kSafety,
+                     seed == 90 ? "" : seed == 70 ? "single-runner" : "source-untouched"),
+              false);
+  }
+  const SweepSummary s = tally.Summary();
+  EXPECT_EQ(s.runs, 100);
+  EXPECT_THAT(Seeds(s.failures), ::testing::ElementsAre(1, 2, 3, 70, 90));
+  EXPECT_EQ(s.failures_not_kept, 95);
+  EXPECT_EQ(s.failures[3].checker, "single-runner");
+  EXPECT_EQ(s.outcomes.at(Outcome::kSafety), 99);
 }
 
 // A user VM holding a LUN's claim and never deleted: the plan waits for it

@@ -5,11 +5,13 @@
 //   SweepOptions options;
 //   options.workload = Workload::kLun;
 //   options.seeds = 1000;
-//   SweepSummary summary = Sweep(options);
-//   for (const SeedResult& f : summary.failures) ... f.seed, f.checker ...
+//   absl::StatusOr<SweepSummary> summary = Sweep(options);
+//   for (const SeedResult& f : summary->failures) ... f.seed, f.checker ...
 //
 // Results do not depend on `jobs`: each seed's run is independent and the
-// summary is assembled in seed order.
+// summary (SweepTally) does not depend on the order runs finish in. The
+// sweep streams: each result is tallied as its run ends and dropped, so
+// memory is O(jobs + failures kept) whatever the number of seeds.
 #ifndef FERRY_SIM_SWEEP_H_
 #define FERRY_SIM_SWEEP_H_
 
@@ -19,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "sim/scenario_runner.h"
 #include "sim/swarm.h"
@@ -54,6 +57,10 @@ SeedResult RunSeed(Workload workload, uint64_t seed, const SwarmOptions& swarm,
 // Runs a rendered scenario as a swarm run (no files involved).
 ScenarioResult RunGenerated(const scenario::Scenario& scenario, bool trace = false);
 
+// The last of `count` seeds from `first`. InvalidArgument when `count` is
+// below 1 or the seeds would run past 2^64-1: they never wrap around to 0.
+absl::StatusOr<uint64_t> LastSeed(uint64_t first, int64_t count);
+
 struct SweepOptions {
   Workload workload = Workload::kStorage;
   uint64_t first_seed = 1;
@@ -62,8 +69,15 @@ struct SweepOptions {
   // Every this many seeds (by seed value) runs twice; 0: never.
   int self_check_every = 20;
   SwarmOptions swarm;
+  // Failures kept whole (SweepTally): the lowest seeds, and the first of
+  // each kind. The others are counted only.
+  int64_t max_failures_kept = 1000;
   // Called on the calling thread after each finished run.
   std::function<void(int64_t done, int64_t total, int64_t failed)> progress;
+  // Asked after each finished run (on the worker thread that ran it, one
+  // call at a time): once it says true, no further run starts, and the
+  // summary covers the runs done (with one job, exactly those it saw).
+  std::function<bool()> stop;
 };
 
 struct SweepSummary {
@@ -73,13 +87,40 @@ struct SweepSummary {
   std::map<std::string, int64_t> violations_by_checker;
   std::map<std::string, int64_t> coverage;  // goal -> runs that reached it (every goal listed)
   std::vector<std::string> missed_goals;    // goals of the workload no run reached
-  std::vector<SeedResult> failures;         // in seed order
+  // In seed order: every failure, or past max_failures_kept the lowest
+  // seeds and the first failure of each kind (outcome and checker).
+  std::vector<SeedResult> failures;
+  int64_t failures_not_kept = 0;            // failed runs `failures` leaves out
   absl::Duration wall;
   absl::Duration simulated;
   int64_t events = 0;
 };
 
-SweepSummary Sweep(const SweepOptions& options);
+// A sweep's summary, tallied one result at a time as runs end, in any
+// order: the same summary whatever the order, in memory that grows with
+// the failures kept, not with the runs.
+//
+//   SweepTally tally(Workload::kLun, /*max_failures_kept=*/1000);
+//   tally.Add(RunSeed(Workload::kLun, 7, {}), /*self_checked=*/false);
+//   SweepSummary summary = tally.Summary();
+class SweepTally {
+ public:
+  SweepTally(Workload workload, int64_t max_failures_kept);
+
+  void Add(SeedResult result, bool self_checked);
+  // The summary of the results added so far (wall left zero).
+  SweepSummary Summary() const;
+
+ private:
+  int64_t max_failures_kept_;
+  SweepSummary s_;                               // counts only: failures kept below
+  int64_t failed_ = 0;
+  std::map<uint64_t, SeedResult> lowest_;        // the lowest failed seeds, at most max
+  std::map<std::string, SeedResult> first_of_kind_;  // "outcome/checker" -> its lowest seed
+};
+
+// InvalidArgument for a seed range LastSeed refuses.
+absl::StatusOr<SweepSummary> Sweep(const SweepOptions& options);
 
 }  // namespace ferry::sim
 

@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "api/validation/meta_validation.h"
+#include "api/volumes.h"
 
 namespace ferry::validation {
 namespace {
@@ -56,9 +57,9 @@ void ValidateIscsi(const k8s::ISCSIPersistentVolumeSource& iscsi,
                                 "\": must be iqn.YYYY-MM.reverse.domain[:name], "
                                 "eui.<16 hex digits> or naa.<16 or 32 hex digits>"));
   }
-  if (iscsi.lun() < 0 || iscsi.lun() > 255) {
+  if (iscsi.lun() < 0 || iscsi.lun() > api::kMaxLun) {
     errors.Invalid(Child(path, "lun"),
-                   absl::StrCat(iscsi.lun(), ": must be between 0 and 255"));
+                   absl::StrCat(iscsi.lun(), ": must be between 0 and ", api::kMaxLun));
   }
   if ((iscsi.chap_auth_discovery() || iscsi.chap_auth_session()) &&
       iscsi.secret_ref().name().empty()) {
@@ -78,8 +79,9 @@ void ValidateFc(const k8s::FCVolumeSource& fc, absl::string_view path,
   if (!fc.target_wwns().empty() && !fc.has_lun()) {
     errors.Required(Child(path, "lun"), "targetWWNs needs a lun");
   }
-  if (fc.has_lun() && (fc.lun() < 0 || fc.lun() > 255)) {
-    errors.Invalid(Child(path, "lun"), absl::StrCat(fc.lun(), ": must be between 0 and 255"));
+  if (fc.has_lun() && (fc.lun() < 0 || fc.lun() > api::kMaxLun)) {
+    errors.Invalid(Child(path, "lun"),
+                   absl::StrCat(fc.lun(), ": must be between 0 and ", api::kMaxLun));
   }
 }
 

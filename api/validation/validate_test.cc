@@ -84,6 +84,16 @@ std::string Replace(std::string s, const std::string& from, const std::string& t
   return s.replace(at, from.size(), to);
 }
 
+// The LUN plan names LUNs 0..255 only (core/lun_migration/lun.h): both ends
+// of the range are PVs Kubernetes accepts.
+TEST(Validate, IscsiLunNumbersFrom0To255AreValid) {
+  for (const char* lun : {"0", "255"}) {
+    EXPECT_THAT(Lint(Replace(kIscsiPv, "    lun: 1\n", absl::StrCat("    lun: ", lun, "\n"))),
+                IsEmpty())
+        << lun;
+  }
+}
+
 // Every enumerated string field of the model is checked where the model has
 // it: `Bogus` at each is an error naming the field and the allowed values.
 struct EnumCase {
@@ -196,6 +206,10 @@ INSTANTIATE_TEST_SUITE_P(
     testing::Values(
         Case{"IqnFormat", Replace(kIscsiPv, "iqn.2003-01.org", "iqn.03-01.org"),
              "12:5: error: spec.iscsi.iqn: \"iqn.03-01.org.linux-iscsi.target:lun1\": must be"},
+        Case{"IscsiLunAbove255", Replace(kIscsiPv, "    lun: 1\n", "    lun: 256\n"),
+             "error: spec.iscsi.lun: 256: must be between 0 and 255"},
+        Case{"IscsiLunNegative", Replace(kIscsiPv, "    lun: 1\n", "    lun: -1\n"),
+             "error: spec.iscsi.lun: -1: must be between 0 and 255"},
         Case{"ChapNeedsSecret",
              Replace(kIscsiPv, "    lun: 1\n", "    lun: 1\n    chapAuthSession: true\n"),
              "spec.iscsi.secretRef.name: required: CHAP authentication needs a secret"},

@@ -54,6 +54,13 @@ check convert-stray-comma 2 "not valid YAML or JSON: unexpected ','" -- \
 check sim-needs-workload 2 "--workload is required: storage, lun or mixed" -- "$ferry" sim --seeds 3
 check sim-bad-workload 2 '--workload: "disk" is not one of storage, lun, mixed' -- "$ferry" sim --workload disk
 check sim-bad-seeds 2 '--seeds: "0" is not a positive number of runs' -- "$ferry" sim --workload lun --seeds 0
+check sim-negative-seeds 2 '--seeds: "-5" is not a positive number of runs' -- "$ferry" sim --workload lun --seeds -5
+check sim-word-seeds 2 '--seeds: "many" is not a positive number of runs' -- "$ferry" sim --workload lun --seeds many
+check sim-negative-seed 2 '--seed: "-1" is not a seed' -- "$ferry" sim --workload lun --seed -1
+check sim-seeds-wrap 2 '--seed 18446744073709551615 --seeds 3: 3 seeds from 18446744073709551615 run past the last seed, 18446744073709551615 (2^64-1); at most 1 fit from there' -- \
+  "$ferry" sim --workload lun --seed 18446744073709551615 --seeds 3
+check sim-last-seed 0 "seed 18446744073709551614 (seeds 18446744073709551614..18446744073709551615), workload lun" -- \
+  bash -c "\"$ferry\" sim --workload lun --seed 18446744073709551614 --seeds 2 --no-shrink 2>/dev/null | head -n 1"
 check sim-trace-one-seed 2 "--trace replays one run" -- "$ferry" sim --workload lun --seeds 5 --trace
 check sim-sweep 0 "coverage goals reached:" -- "$ferry" sim --workload lun --seeds 2
 check sim-seed-first 0 "seed 7, workload storage" -- bash -c "\"$ferry\" sim --workload storage --seed 7 --no-shrink 2>/dev/null | head -n 1"

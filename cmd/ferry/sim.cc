@@ -88,6 +88,11 @@ bool ParseSimArgs(const std::vector<std::string>& args, Args* a, std::string* er
     return false;
   }
   if (a->seeds < 0) a->seeds = a->seed_set ? 1 : 100;
+  if (absl::StatusOr<uint64_t> last = sim::LastSeed(a->first_seed, a->seeds); !last.ok()) {
+    *error = absl::StrCat("--seed ", a->first_seed, " --seeds ", a->seeds, ": ",
+                          last.status().message());
+    return false;
+  }
   if (a->trace && a->seeds != 1) {
     *error = "--trace replays one run: give --seed S (and no --seeds above 1)";
     return false;
@@ -159,7 +164,7 @@ int RunSimCommand(const std::vector<std::string>& args, std::ostream& out, std::
     return kSimUsage;
   }
   out << "seed " << a.first_seed;
-  if (a.seeds > 1) out << " (seeds " << a.first_seed << ".." << a.first_seed + a.seeds - 1 << ")";
+  if (a.seeds > 1) out << " (seeds " << a.first_seed << ".." << *sim::LastSeed(a.first_seed, a.seeds) << ")";
   out << ", workload " << sim::WorkloadName(a.workload) << std::endl;
   if (a.trace) return Replay(a, out);
 
@@ -170,7 +175,12 @@ int RunSimCommand(const std::vector<std::string>& args, std::ostream& out, std::
   options.seeds = a.seeds;
   options.jobs = a.jobs;
   options.progress = [&](int64_t done, int64_t total, int64_t failed) { bar.Show(done, total, failed); };
-  const sim::SweepSummary s = sim::Sweep(options);
+  const absl::StatusOr<sim::SweepSummary> swept = sim::Sweep(options);
+  if (!swept.ok()) {
+    err << "ferry sim: " << swept.status().message() << "\n";
+    return kSimUsage;
+  }
+  const sim::SweepSummary& s = *swept;
   auto count = [&](Outcome o) { return s.outcomes.contains(o) ? s.outcomes.at(o) : 0; };
   const double wall = std::max(absl::ToDoubleSeconds(s.wall), 1e-9);
   out << absl::StrFormat("runs: %d (%d passed), %d self-checked twice\n", s.runs,
@@ -217,6 +227,12 @@ int RunSimCommand(const std::vector<std::string>& args, std::ostream& out, std::
     }
     out << absl::StrFormat("  shrunk: %d actions -> %d in %d runs: %s\n  replay: bin/ferry scenario run %s --trace\n",
                            shrunk.actions_before, shrunk.actions_after, shrunk.runs, path, path);
+  }
+  if (s.failures_not_kept > 0) {
+    out << absl::StrFormat(
+        "... and %d more failed runs, not listed: the first %d by seed are, and the first of "
+        "each kind\n",
+        s.failures_not_kept, options.max_failures_kept);
   }
   if (!s.missed_goals.empty()) {
     out << "coverage goals missed: " << absl::StrJoin(s.missed_goals, ", ")

@@ -1,11 +1,37 @@
 #include "core/lun_migration/lun.h"
 
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "api/volumes.h"
 
 namespace ferry::lun_migration {
 
 bool OvirtTrue(const std::string& value) { return value == "true"; }
+
+absl::StatusOr<int32_t> ParseLunNumber(absl::string_view text) {
+  if (text.empty()) return absl::InvalidArgumentError("lun_mapping is missing");
+  const bool digits = std::all_of(text.begin(), text.end(), [](char c) {
+    return absl::ascii_isdigit(static_cast<unsigned char>(c));
+  });
+  if (!digits || (text.size() > 1 && text[0] == '0')) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("lun_mapping \"", absl::CEscape(text),
+                     "\" is not a LUN number (a decimal: digits only, no sign, space or "
+                     "leading zero)"));
+  }
+  int32_t lun = 0;
+  // Without leading zeros, more than three digits is 1000 or more.
+  if (text.size() > 3 || !absl::SimpleAtoi(text, &lun) || lun > api::kMaxLun) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("lun_mapping ", text, " is outside 0..", api::kMaxLun,
+                     ", the LUN numbers a PersistentVolume can name"));
+  }
+  return lun;
+}
 
 std::vector<Lun> DescribeLuns(const ovirt::Vm& vm,
                               const std::map<std::string, ovirt::Disk>& disks) {
@@ -36,7 +62,10 @@ std::vector<Lun> DescribeLuns(const ovirt::Vm& vm,
         lun.portal = absl::StrCat(lu.address(), ":", lu.port().empty() ? "3260" : lu.port());
       }
       lun.iqn = lu.target();
-      if (!absl::SimpleAtoi(lu.lun_mapping(), &lun.lun_number)) lun.lun_number = 0;
+      lun.lun_mapping = lu.lun_mapping();
+      if (absl::StatusOr<int32_t> n = ParseLunNumber(lu.lun_mapping()); n.ok()) {
+        lun.lun_number = *n;
+      }
       if (!absl::SimpleAtoi(lu.size(), &lun.size_bytes)) lun.size_bytes = 0;
       lun.chap_username = lu.username();
     }

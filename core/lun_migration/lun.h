@@ -3,15 +3,22 @@
 // (where the LUN is). Pure: parses the engine's all-string JSON values.
 //
 //   std::vector<Lun> luns = DescribeLuns(vm, disks);  // disks: id -> GET disks/{id}
-//   for (const Lun& lun : luns) ... lun.portal, lun.iqn, lun.lun_number ...
+//   for (const Lun& lun : luns) ... lun.portal, lun.iqn, *lun.lun_number ...
+//
+// An iSCSI LUN's number is never guessed: a lun_mapping that is missing,
+// not a plain decimal or outside 0..255 leaves lun_number empty, validation
+// refuses the plan (lun.lun_mapping) and BuildPv refuses the LUN.
 #ifndef FERRY_CORE_LUN_MIGRATION_LUN_H_
 #define FERRY_CORE_LUN_MIGRATION_LUN_H_
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "api/ovirt.pb.h"
 
 namespace ferry::lun_migration {
@@ -28,7 +35,10 @@ struct Lun {
   std::string lun_id;       // the logical unit id; for Fibre Channel, the WWID
   std::string portal;       // iSCSI "address:port"; empty when the engine omitted it
   std::string iqn;
-  int32_t lun_number = 0;   // iSCSI lun_mapping
+  std::string lun_mapping;  // the logical unit's lun_mapping, as the engine wrote it
+  // The LUN number lun_mapping names (ParseLunNumber); empty when it names
+  // none. Only an iSCSI PV uses it (a Fibre Channel one names the WWID).
+  std::optional<int32_t> lun_number;
   int64_t size_bytes = 0;   // 0 when absent or unparsable
   int logical_units = 0;    // exactly one is expected
   bool shareable = false;   // oVirt spells it "shareable"
@@ -47,6 +57,13 @@ struct Lun {
 // `disks` maps a disk id to its single-disk read; a LUN disk missing from it
 // is described from what the attachment says (no logical units).
 std::vector<Lun> DescribeLuns(const ovirt::Vm& vm, const std::map<std::string, ovirt::Disk>& disks);
+
+// The LUN number of a lun_mapping: a plain decimal ("0", "7", "255": digits
+// only, no sign, space or leading zero, as the engine writes an integer)
+// from 0 to api::kMaxLun, the LUNs a PersistentVolume can name. Anything
+// else is InvalidArgument saying why ("", "abc", "-1", "1e3", " 7", "256";
+// "007" too: read as octal it could name another LUN, and no engine writes it).
+absl::StatusOr<int32_t> ParseLunNumber(absl::string_view lun_mapping);
 
 // oVirt's boolean strings.
 bool OvirtTrue(const std::string& value);

@@ -108,7 +108,12 @@ std::string DataVolumeName(absl::string_view disk_id) {
   return ToDnsLabel(absl::StrCat("ferry-disk-", disk_id));
 }
 
-k8s::PersistentVolume BuildPv(const Lun& lun, const LunPlanContext& plan) {
+absl::StatusOr<k8s::PersistentVolume> BuildPv(const Lun& lun, const LunPlanContext& plan) {
+  if (lun.transport != Transport::kFibreChannel && !lun.lun_number.has_value()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "LUN disk ", lun.disk_id, ": ", ParseLunNumber(lun.lun_mapping).status().message(),
+        "; no PersistentVolume is built without its LUN number"));
+  }
   k8s::PersistentVolume pv;
   pv.set_api_version("v1");
   pv.set_kind("PersistentVolume");
@@ -131,7 +136,7 @@ k8s::PersistentVolume BuildPv(const Lun& lun, const LunPlanContext& plan) {
     auto* iscsi = spec->mutable_iscsi();
     iscsi->set_target_portal(lun.portal);
     iscsi->set_iqn(lun.iqn);
-    iscsi->set_lun(lun.lun_number);
+    iscsi->set_lun(*lun.lun_number);
     iscsi->set_read_only(false);
     if (!plan.chap_secret.empty()) {
       iscsi->set_chap_auth_session(true);

@@ -5,13 +5,14 @@
 // objects, so a retried create finds its own object (check, then act).
 //
 //   const LunObjectNames names = NamesFor(lun);
-//   k8s::PersistentVolume pv = BuildPv(lun, plan);
+//   absl::StatusOr<k8s::PersistentVolume> pv = BuildPv(lun, plan);
 //   k8s::PersistentVolumeClaim pvc = BuildPvc(lun, plan);
 #ifndef FERRY_CORE_LUN_MIGRATION_LUN_OBJECTS_H_
 #define FERRY_CORE_LUN_MIGRATION_LUN_OBJECTS_H_
 
 #include <string>
 
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "api/core.pb.h"
 #include "api/kubevirt.pb.h"
@@ -59,7 +60,9 @@ std::string LunObjectName(absl::string_view disk_id);
 // DNS-1123 label.
 std::string DataVolumeName(absl::string_view disk_id);
 
-k8s::PersistentVolume BuildPv(const Lun& lun, const LunPlanContext& plan);
+// FailedPrecondition for an iSCSI LUN without a LUN number (its
+// lun_mapping names none: lun.h): no PV is built on a guess.
+absl::StatusOr<k8s::PersistentVolume> BuildPv(const Lun& lun, const LunPlanContext& plan);
 k8s::PersistentVolumeClaim BuildPvc(const Lun& lun, const LunPlanContext& plan);
 
 // The KubeVirt bus for an oVirt interface: virtio_scsi -> scsi,

@@ -11,6 +11,7 @@
 namespace ferry::lun_migration {
 namespace {
 
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
@@ -26,6 +27,7 @@ Lun IscsiLun() {
   l.lun_id = "36001405abcdef";
   l.portal = "10.0.0.5:3260";
   l.iqn = "iqn.2024-01.com.example:t1";
+  l.lun_mapping = "3";
   l.lun_number = 3;
   l.size_bytes = int64_t{10} << 30;
   l.logical_units = 1;
@@ -61,7 +63,8 @@ TEST(VolumeLabel, CharactersALabelCannotHoldAreReplaced) {
 TEST(LunObjects, IscsiPvIsPreBoundBlockRetainWithChap) {
   const k8s::PersistentVolume pv =
       BuildPv(IscsiLun(), {.plan_uid = "plan-uid-1", .target_namespace = "prod",
-                           .chap_secret = "chap"});
+                           .chap_secret = "chap"})
+          .value();
   EXPECT_EQ(manifest::ToYaml(pv), R"(apiVersion: v1
 kind: PersistentVolume
 metadata:
@@ -99,10 +102,23 @@ TEST(LunObjects, FibreChannelPvNamesTheWwid) {
   Lun l = IscsiLun();
   l.transport = Transport::kFibreChannel;
   l.lun_id = "3600a0980383146";
-  const k8s::PersistentVolume pv = BuildPv(l, {.plan_uid = "u", .target_namespace = "prod"});
+  l.lun_mapping.clear();  // a Fibre Channel PV names the WWID, not a LUN number
+  l.lun_number.reset();
+  const k8s::PersistentVolume pv =
+      BuildPv(l, {.plan_uid = "u", .target_namespace = "prod"}).value();
   EXPECT_FALSE(pv.spec().has_iscsi());
   ASSERT_EQ(pv.spec().fc().wwids_size(), 1);
   EXPECT_EQ(pv.spec().fc().wwids(0), "3600a0980383146");
+}
+
+TEST(LunObjects, NoIscsiPvWithoutALunNumber) {
+  Lun l = IscsiLun();
+  l.lun_mapping = "256";
+  l.lun_number.reset();  // as DescribeLuns leaves it
+  const absl::StatusOr<k8s::PersistentVolume> pv =
+      BuildPv(l, {.plan_uid = "u", .target_namespace = "prod"});
+  EXPECT_EQ(pv.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(pv.status().message(), HasSubstr("lun_mapping 256 is outside 0..255"));
 }
 
 TEST(LunObjects, PvcBindsToItsPvByNameAndLabel) {

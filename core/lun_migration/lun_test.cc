@@ -1,11 +1,17 @@
 #include "core/lun_migration/lun.h"
 
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "fakes/ovirt/fake_engine.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
 namespace ferry::lun_migration {
 namespace {
+
+using ::testing::HasSubstr;
 
 constexpr int64_t kGiB = int64_t{1} << 30;
 
@@ -46,6 +52,7 @@ TEST(DescribeLuns, IscsiDetailsComeFromTheSingleDiskRead) {
   EXPECT_EQ(l.transport, Transport::kIscsi);
   EXPECT_EQ(l.portal, "10.0.0.5:3260");
   EXPECT_EQ(l.iqn, "iqn.2024-01.com.example:t1");
+  EXPECT_EQ(l.lun_mapping, "3");
   EXPECT_EQ(l.lun_number, 3);
   EXPECT_EQ(l.size_bytes, 10 * kGiB);
   EXPECT_EQ(l.logical_units, 1);
@@ -76,6 +83,56 @@ TEST(DescribeLuns, ALunWithoutItsDiskReadHasNoLogicalUnits) {
   ASSERT_EQ(luns.size(), 2u);
   EXPECT_EQ(luns[0].logical_units, 0);
   EXPECT_EQ(luns[0].size_bytes, 0);
+}
+
+// oVirt writes lun_mapping as a decimal integer in a string. Only that is
+// read: anything else could name another LUN than the one the VM used.
+TEST(ParseLunNumber, AcceptsPlainDecimalsFrom0To255) {
+  for (const auto& [text, lun] : std::vector<std::pair<std::string, int32_t>>{
+           {"0", 0}, {"7", 7}, {"10", 10}, {"255", 255}}) {
+    const absl::StatusOr<int32_t> parsed = ParseLunNumber(text);
+    ASSERT_TRUE(parsed.ok()) << text << ": " << parsed.status();
+    EXPECT_EQ(*parsed, lun) << text;
+  }
+}
+
+TEST(ParseLunNumber, RefusesWhatNamesNoLunSayingWhy) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "lun_mapping is missing"},
+      {"abc", "lun_mapping \"abc\" is not a LUN number"},
+      {"-1", "lun_mapping \"-1\" is not a LUN number"},
+      {"+7", "lun_mapping \"+7\" is not a LUN number"},
+      {"1e3", "lun_mapping \"1e3\" is not a LUN number"},
+      {" 7", "lun_mapping \" 7\" is not a LUN number"},
+      {"7 ", "lun_mapping \"7 \" is not a LUN number"},
+      {"3.0", "lun_mapping \"3.0\" is not a LUN number"},
+      {"0x10", "lun_mapping \"0x10\" is not a LUN number"},
+      {"007", "lun_mapping \"007\" is not a LUN number"},  // octal 7, or decimal 7?
+      {"00", "lun_mapping \"00\" is not a LUN number"},
+      {std::string("7\0", 2), "lun_mapping \"7\\000\" is not a LUN number"},
+      {"256", "lun_mapping 256 is outside 0..255"},
+      {"1000", "lun_mapping 1000 is outside 0..255"},
+      {"99999999999999999999", "lun_mapping 99999999999999999999 is outside 0..255"},
+  };
+  for (const auto& [text, message] : cases) {
+    const absl::StatusOr<int32_t> parsed = ParseLunNumber(text);
+    EXPECT_EQ(parsed.status().code(), absl::StatusCode::kInvalidArgument) << "\"" << text << "\"";
+    EXPECT_THAT(parsed.status().message(), HasSubstr(message)) << "\"" << text << "\"";
+  }
+}
+
+TEST(DescribeLuns, ALunMappingThatNamesNoLunLeavesNoNumber) {
+  Inventory in;
+  for (const char* mapping : {"", "abc", "256"}) {
+    in.disks["lun-1"]
+        .mutable_lun_storage()
+        ->mutable_logical_units()
+        ->mutable_logical_unit(0)
+        ->set_lun_mapping(mapping);
+    const Lun l = DescribeLuns(in.vm, in.disks)[0];
+    EXPECT_EQ(l.lun_mapping, mapping);
+    EXPECT_EQ(l.lun_number, std::nullopt) << mapping;  // never 0
+  }
 }
 
 }  // namespace

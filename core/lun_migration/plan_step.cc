@@ -292,7 +292,11 @@ class VmPlanner {
         LunStep create;
         create.kind = LunStep::Kind::kCreate;
         if (pass == 0) {
-          auto pv = std::make_shared<k8s::PersistentVolume>(BuildPv(lun, o_.plan));
+          // Validation refused a LUN without a number; one whose lun_mapping
+          // went bad since is not guessed either.
+          absl::StatusOr<k8s::PersistentVolume> built = BuildPv(lun, o_.plan);
+          if (!built.ok()) return StartRollback(std::string(built.status().message()));
+          auto pv = std::make_shared<k8s::PersistentVolume>(*std::move(built));
           if (blind) {  // broken variant
             pv->mutable_metadata()->set_generate_name(absl::StrCat(name, "-"));
             pv->mutable_metadata()->clear_name();

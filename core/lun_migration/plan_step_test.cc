@@ -78,7 +78,7 @@ class PlanStepTest : public ::testing::Test {
   // Every object of the plan made and bound.
   void VolumesMade(bool bound) {
     const Lun lun = Luns().at(0);
-    k8s::PersistentVolume pv = BuildPv(lun, o_.plan);
+    k8s::PersistentVolume pv = BuildPv(lun, o_.plan).value();
     k8s::PersistentVolumeClaim pvc = BuildPvc(lun, o_.plan);
     pvc.mutable_metadata()->set_uid("pvc-uid");
     if (bound) {
@@ -169,6 +169,25 @@ TEST_F(PlanStepTest, ColdStepsInOrderEachEnteredBeforeItActs) {
   EXPECT_EQ(step.object->GetDescriptor()->name(), "PersistentVolume");
 }
 
+// Validation refused a plan whose lun_mapping names no LUN; one that goes
+// bad afterwards (the engine read afresh) is not guessed either.
+TEST_F(PlanStepTest, ALunNumberGoneBadByCreateVolumesRollsBackInsteadOfGuessing) {
+  Started();
+  Detached();
+  Apply(PlanLunVm(o_));
+  ASSERT_EQ(o_.status.phase(), kCreateVolumes);
+  o_.disks["lun-1"]
+      .mutable_lun_storage()
+      ->mutable_logical_units()
+      ->mutable_logical_unit(0)
+      ->set_lun_mapping("256");
+  const LunStep step = PlanLunVm(o_);
+  ASSERT_EQ(step.kind, Kind::kRecord);
+  EXPECT_EQ(step.status.phase(), kRollingBack);
+  EXPECT_THAT(step.status.error().reasons(0),
+              HasSubstr("LUN disk lun-1: lun_mapping 256 is outside 0..255"));
+}
+
 TEST_F(PlanStepTest, AClusterSideStepAlreadyPassedWaitsForTheReadsInsteadOfSteppingBack) {
   AtCreateVm();
   ASSERT_EQ(o_.status.phase(), kCreateVm);
@@ -196,7 +215,7 @@ TEST_F(PlanStepTest, TheTargetVmWaitsForAPodListNoOlderThanItsClaims) {
 TEST_F(PlanStepTest, AnObjectOfTheSameNameNotMadeByThePlanRollsBack) {
   Started();
   Detached();
-  k8s::PersistentVolume theirs = BuildPv(Luns().at(0), o_.plan);
+  k8s::PersistentVolume theirs = BuildPv(Luns().at(0), o_.plan).value();
   (*theirs.mutable_metadata()->mutable_labels())[kPlanUidLabel] = "another-plan";
   o_.pvs[theirs.metadata().name()] = theirs;
   const LunStep step = PlanLunVm(o_);

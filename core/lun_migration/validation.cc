@@ -13,10 +13,11 @@ namespace ferry::lun_migration {
 namespace {
 
 // Where a LUN is, as a PV would name it: one key per LUN whichever way it
-// is reached.
+// is reached; "" for an iSCSI LUN without a number (lun.lun_mapping).
 std::string LunKey(const Lun& lun) {
   if (lun.transport == Transport::kFibreChannel) return absl::StrCat("fc:", lun.lun_id);
-  return absl::StrCat("iscsi:", lun.iqn, "/", lun.lun_number);
+  if (!lun.lun_number.has_value()) return "";
+  return absl::StrCat("iscsi:", lun.iqn, "/", *lun.lun_number);
 }
 
 class Validator {
@@ -135,6 +136,11 @@ class Validator {
                              api::OvirtVersionString(api::kLunDetailsSince),
                              ": upgrade the engine")
               : "the engine gave no address, port or target for this iSCSI LUN");
+    }
+    if (lun.transport == Transport::kIscsi && !lun.lun_number.has_value()) {
+      Add("lun.lun_mapping", Category::kCritical, name, lun.disk_id,
+          absl::StrCat("the logical unit's ", ParseLunNumber(lun.lun_mapping).status().message(),
+                       "; a PersistentVolume needs the LUN number, which is never guessed"));
     }
     if (lun.size_bytes <= 0) {
       Add("lun.size", Category::kCritical, name, lun.disk_id,

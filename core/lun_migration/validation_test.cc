@@ -92,6 +92,29 @@ void ChapUser(ovirt::Disk& d) {
   d.mutable_lun_storage()->mutable_logical_units()->mutable_logical_unit(0)->set_username("u1");
 }
 
+void LunMapping(ovirt::Disk& d, const std::string& mapping) {
+  d.mutable_lun_storage()->mutable_logical_units()->mutable_logical_unit(0)->set_lun_mapping(
+      mapping);
+}
+
+// Kubernetes' iSCSI PV takes LUN 0 to 255: both ends are fine.
+TEST(ValidatePlan, LunNumbersFrom0To255AreFine) {
+  for (const std::string mapping : {"0", "255"}) {
+    EXPECT_THAT(Validate(Case{.disk = [&](ovirt::Disk& d) { LunMapping(d, mapping); }}), IsEmpty())
+        << mapping;
+  }
+}
+
+// A Fibre Channel PV names the WWID: its lun_mapping, if any, is not read.
+TEST(ValidatePlan, AFibreChannelLunNeedsNoLunNumber) {
+  Case c;
+  c.disk = [](ovirt::Disk& d) {
+    d = fakes::FcLun("lun-1", "3600a0980383146", 10 * kGiB);
+    LunMapping(d, "300");
+  };
+  EXPECT_THAT(Validate(c), IsEmpty());
+}
+
 TEST(ValidatePlan, EachRuleHasItsIdCategoryAndMessage) {
   const std::vector<Case> cases = {
       {.name = "old engine", .version = "4.5.1-1.el8", .id = "lun.details_missing",
@@ -114,6 +137,24 @@ TEST(ValidatePlan, EachRuleHasItsIdCategoryAndMessage) {
          d.mutable_lun_storage()->mutable_logical_units()->mutable_logical_unit(0)->set_size("0");
        },
        .id = "lun.size", .message = "size is 0"},
+      {.name = "lun_mapping 256",
+       .disk = [](ovirt::Disk& d) { LunMapping(d, "256"); },
+       .id = "lun.lun_mapping",
+       .message = "the logical unit's lun_mapping 256 is outside 0..255, the LUN numbers a "
+                  "PersistentVolume can name; a PersistentVolume needs the LUN number, which is "
+                  "never guessed"},
+      {.name = "lun_mapping -1", .disk = [](ovirt::Disk& d) { LunMapping(d, "-1"); },
+       .id = "lun.lun_mapping", .message = "lun_mapping \"-1\" is not a LUN number"},
+      {.name = "lun_mapping abc", .disk = [](ovirt::Disk& d) { LunMapping(d, "abc"); },
+       .id = "lun.lun_mapping", .message = "lun_mapping \"abc\" is not a LUN number"},
+      {.name = "lun_mapping 1e3", .disk = [](ovirt::Disk& d) { LunMapping(d, "1e3"); },
+       .id = "lun.lun_mapping", .message = "lun_mapping \"1e3\" is not a LUN number"},
+      {.name = "lun_mapping with a space", .disk = [](ovirt::Disk& d) { LunMapping(d, " 7"); },
+       .id = "lun.lun_mapping", .message = "lun_mapping \" 7\" is not a LUN number"},
+      {.name = "lun_mapping 007", .disk = [](ovirt::Disk& d) { LunMapping(d, "007"); },
+       .id = "lun.lun_mapping", .message = "lun_mapping \"007\" is not a LUN number"},
+      {.name = "no lun_mapping", .disk = [](ovirt::Disk& d) { LunMapping(d, ""); },
+       .id = "lun.lun_mapping", .message = "the logical unit's lun_mapping is missing"},
       {.name = "illegal", .disk = [](ovirt::Disk& d) { d.set_status("illegal"); },
        .id = "disk.status", .message = "the disk is illegal"},
       {.name = "locked", .disk = [](ovirt::Disk& d) { d.set_status("locked"); },

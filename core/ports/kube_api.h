@@ -22,6 +22,9 @@
 #include <compare>
 #include <memory>
 #include <string>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -107,11 +110,17 @@ std::shared_ptr<const T> As(const ObjectPtr& object) {
 template <typename T>
 absl::StatusOr<std::vector<std::shared_ptr<const T>>> ListAll(KubeApi& api,
                                                               absl::string_view kind) {
+  static_assert(std::is_final_v<T>, "ListAll keeps the items whose type is exactly T");
   absl::StatusOr<ObjectList> list = api.List(kind, "", k8s::LabelSelector());
   if (!list.ok()) return list.status();
   std::vector<std::shared_ptr<const T>> out;
-  for (const ObjectPtr& item : list->items) {
-    if (auto typed = As<T>(item)) out.push_back(std::move(typed));
+  out.reserve(list->items.size());
+  for (ObjectPtr& item : list->items) {
+    // As<T>, without a dynamic_cast per item: generated messages are final,
+    // so exactly the items of type T are kept, moved rather than copied.
+    if (item != nullptr && typeid(*item) == typeid(T)) {
+      out.push_back(std::static_pointer_cast<const T>(std::move(item)));
+    }
   }
   return out;
 }

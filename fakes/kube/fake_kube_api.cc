@@ -175,9 +175,21 @@ absl::StatusOr<ObjectPtr> FakeKubeApi::Get(const ObjectKey& key) {
 absl::StatusOr<ports::ObjectList> FakeKubeApi::List(absl::string_view kind,
                                                     absl::string_view namespace_,
                                                     const k8s::LabelSelector& selector) {
-  const ObjectKey from{std::string(kind), std::string(namespace_), ""};
+  ASSIGN_OR_RETURN(const absl::Duration lag, ListHooks(kind, namespace_));
+  return ListAt(kind, namespace_, selector, lag);
+}
+
+absl::StatusOr<absl::Duration> FakeKubeApi::ListHooks(absl::string_view kind,
+                                                      absl::string_view namespace_) {
   absl::Duration lag;
-  RETURN_IF_ERROR(Fault("list", from, &lag));
+  RETURN_IF_ERROR(Fault("list", ObjectKey{std::string(kind), std::string(namespace_), ""}, &lag));
+  return lag;
+}
+
+ports::ObjectList FakeKubeApi::ListAt(absl::string_view kind, absl::string_view namespace_,
+                                      const k8s::LabelSelector& selector,
+                                      absl::Duration lag) const {
+  const ObjectKey from{std::string(kind), std::string(namespace_), ""};
   ports::ObjectList list;
   if (lag > absl::ZeroDuration()) {
     const HistoryIterator unseen = Unseen(lag);
@@ -208,14 +220,41 @@ absl::StatusOr<ports::ObjectList> FakeKubeApi::List(absl::string_view kind,
   list.resource_version = absl::StrCat(resource_version_);
   const bool everything =
       selector.match_labels().empty() && selector.match_expressions().empty();
-  for (auto it = objects_.lower_bound(from);
-       it != objects_.end() && Listed(it->first, kind, namespace_); ++it) {
+  // Every key the list covers sorts before this one (no name has a NUL).
+  const ObjectKey past = namespace_.empty()
+                             ? ObjectKey{absl::StrCat(kind, std::string(1, '\0')), "", ""}
+                             : ObjectKey{std::string(kind),
+                                         absl::StrCat(namespace_, std::string(1, '\0')), ""};
+  for (auto it = objects_.lower_bound(from), end = objects_.lower_bound(past); it != end; ++it) {
     if (everything ||
         api::SelectorMatches(selector, ports::MetadataOf(*it->second.object).labels())) {
       list.items.push_back(it->second.object);
     }
   }
   return list;
+}
+
+bool FakeKubeApi::ForEachChangeSince(
+    int64_t resource_version,
+    const std::function<void(const ObjectKey&, const ObjectPtr&)>& fn) const {
+  if (resource_version < compacted_through_) return false;
+  auto it = std::upper_bound(
+      history_.begin(), history_.end(), resource_version,
+      [](int64_t v, const HistoryEntry& e) { return v < e.resource_version; });
+  for (; it != history_.end(); ++it) {
+    const k8s::ObjectMeta& meta = ports::MetadataOf(*it->event.object);
+    fn(ObjectKey{it->kind, meta.namespace_(), meta.name()},
+       it->event.type == WatchEventType::kDeleted ? nullptr : it->event.object);
+  }
+  return true;
+}
+
+void FakeKubeApi::ForEachObject(absl::string_view kind,
+                                const std::function<void(const ObjectPtr&)>& fn) const {
+  for (auto it = objects_.lower_bound(ObjectKey{std::string(kind), "", ""});
+       it != objects_.end() && it->first.kind == kind; ++it) {
+    fn(it->second.object);
+  }
 }
 
 absl::StatusOr<ObjectPtr> FakeKubeApi::Create(const Message& object) {

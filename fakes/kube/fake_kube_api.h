@@ -101,6 +101,27 @@ class FakeKubeApi : public ports::KubeApi {
   // The current global resourceVersion.
   int64_t resource_version() const { return resource_version_; }
 
+  // For the simulator's own models of the platform, which keep the objects
+  // they read and catch up on what changed (sim/cluster_state.h). These are
+  // not client calls: no hook runs, except in ListHooks.
+  //
+  // List(kind, namespace_) in two halves: ListHooks runs its delay, fault
+  // and stale hooks and returns the fault, or how far the read lags (zero:
+  // the current state); ListAt answers a read that lags `lag`, every object
+  // of the kind (no selector), without running them.
+  absl::StatusOr<absl::Duration> ListHooks(absl::string_view kind, absl::string_view namespace_);
+  ports::ObjectList ListAt(absl::string_view kind, absl::string_view namespace_,
+                           const k8s::LabelSelector& selector, absl::Duration lag) const;
+  // Calls `fn(key, object)` for each write after `resource_version`, oldest
+  // first (object null for a delete). False, calling nothing, when the
+  // history no longer reaches back that far: read every object afresh.
+  bool ForEachChangeSince(
+      int64_t resource_version,
+      const std::function<void(const ports::ObjectKey&, const ports::ObjectPtr&)>& fn) const;
+  // Calls `fn` for every object of `kind`, in API order.
+  void ForEachObject(absl::string_view kind,
+                     const std::function<void(const ports::ObjectPtr&)>& fn) const;
+
  private:
   struct Stored {
     ports::ObjectPtr object;

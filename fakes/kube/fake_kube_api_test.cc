@@ -440,6 +440,81 @@ TEST(FakeKubeApi, StaleReadsGoNoFurtherBackThanTheCompactedHistory) {
   EXPECT_EQ(list.resource_version, "3");
 }
 
+// List in two halves, for a model that keeps the objects itself: the hooks
+// run once, as for List, and the answer is List's.
+TEST(FakeKubeApi, ListHooksThenListAtIsList) {
+  ports::ManualClock clock;
+  FakeKubeApi api(clock);
+  int faults = 0;
+  absl::Duration lag;
+  api.SetFaultHook([&](const FakeKubeApi::Call& call) {
+    ++faults;
+    return call.key.namespace_ == "broken" ? absl::UnavailableError("injected")
+                                           : absl::OkStatus();
+  });
+  api.SetStaleHook([&lag](const FakeKubeApi::Call&) { return lag; });
+  ASSERT_TRUE(api.Create(TestPvc("a")).ok());
+  ASSERT_TRUE(api.Create(TestPvc("b", "ns-2")).ok());
+  ASSERT_TRUE(api.Create(TestPvc("c", "ns")).ok());
+  clock.Advance(absl::Seconds(10));
+  ASSERT_TRUE(api.Delete({"PersistentVolumeClaim", "ns", "c"}).ok());
+  faults = 0;
+
+  for (const absl::Duration l : {absl::ZeroDuration(), absl::Seconds(5)}) {
+    lag = l;
+    for (const char* ns : {"", "ns"}) {
+      const absl::StatusOr<absl::Duration> hooks = api.ListHooks("PersistentVolumeClaim", ns);
+      ASSERT_TRUE(hooks.ok());
+      EXPECT_EQ(*hooks, l);
+      const ports::ObjectList at = api.ListAt("PersistentVolumeClaim", ns, {}, *hooks);
+      const ports::ObjectList list = *api.List("PersistentVolumeClaim", ns, {});
+      EXPECT_EQ(Items(at), Items(list)) << ns << " " << l;
+      EXPECT_EQ(at.resource_version, list.resource_version);
+    }
+  }
+  EXPECT_EQ(faults, 8);  // each ListHooks and each List: once
+  lag = absl::ZeroDuration();
+  EXPECT_THAT(Items(api.ListAt("PersistentVolumeClaim", "ns", {}, lag)), ElementsAre("ns/a@1"));
+  EXPECT_THAT(Items(api.ListAt("PersistentVolumeClaim", "", {}, lag)),
+              ElementsAre("ns/a@1", "ns-2/b@2"));
+  EXPECT_EQ(api.ListHooks("PersistentVolumeClaim", "broken").status().code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST(FakeKubeApi, ChangesSinceAVersionComeOldestFirstWithoutHooks) {
+  ports::ManualClock clock;
+  FakeKubeApi api(clock, {.watch_history = 3});
+  api.SetFaultHook([](const FakeKubeApi::Call&) { return absl::UnavailableError("no calls"); });
+  auto changes = [&](int64_t since) {
+    std::vector<std::string> out;
+    const bool reached = api.ForEachChangeSince(
+        since, [&](const ObjectKey& key, const ObjectPtr& object) {
+          out.push_back(absl::StrCat(key.kind, " ", key.namespace_, "/", key.name, " ",
+                                     object == nullptr ? "deleted" : Rv(object)));
+        });
+    if (!reached) out.push_back("too old");
+    return out;
+  };
+  api.SetFaultHook(nullptr);
+  ASSERT_TRUE(api.Create(TestPvc("a")).ok());     // rv 1
+  ASSERT_TRUE(api.Create(TestPvc("b")).ok());     // rv 2
+  api.SetFaultHook([](const FakeKubeApi::Call&) { return absl::UnavailableError("no calls"); });
+  EXPECT_THAT(changes(0), ElementsAre("PersistentVolumeClaim ns/a 1", "PersistentVolumeClaim ns/b 2"));
+  EXPECT_THAT(changes(1), ElementsAre("PersistentVolumeClaim ns/b 2"));
+  EXPECT_THAT(changes(2), testing::IsEmpty());
+  api.SetFaultHook(nullptr);
+  ASSERT_TRUE(api.Delete(kA).ok());                // rv 3
+  ASSERT_TRUE(api.Create(TestPvc("c")).ok());     // rv 4: rv 1 compacted
+  EXPECT_THAT(changes(2), ElementsAre("PersistentVolumeClaim ns/a deleted",
+                                      "PersistentVolumeClaim ns/c 4"));
+  EXPECT_THAT(changes(0), ElementsAre("too old"));
+  std::vector<std::string> all;
+  api.ForEachObject("PersistentVolumeClaim", [&](const ObjectPtr& object) {
+    all.push_back(ports::MetadataOf(*object).name());
+  });
+  EXPECT_THAT(all, ElementsAre("b", "c"));
+}
+
 TEST(FakeKubeApi, TimestampsComeFromTheInjectedClock) {
   ports::ManualClock clock(absl::FromUnixSeconds(1692260085));  // 2023-08-17T08:14:45Z
   FakeKubeApi api(clock);

@@ -40,6 +40,7 @@ std::string HostOfUri(absl::string_view uri) {
 FakeFabric::FakeFabric(Options options) : options_(options) {}
 
 FakeHypervisor* FakeFabric::AddHost(const std::string& name) {
+  ++changes_;
   auto& slot = hosts_[name];
   if (!slot) {
     slot = std::make_unique<FakeHypervisor>(name);
@@ -55,6 +56,7 @@ FakeHypervisor* FakeFabric::host(absl::string_view name) const {
 
 absl::Status FakeFabric::CreateVolume(const std::string& path, int64_t size_bytes,
                                       uint64_t base) {
+  ++changes_;
   if (size_bytes <= 0) {
     return absl::InvalidArgumentError(absl::StrCat("volume ", path, ": size must be positive"));
   }
@@ -77,6 +79,7 @@ absl::Status FakeFabric::CreateVolume(const std::string& path, int64_t size_byte
 }
 
 absl::Status FakeFabric::DeleteVolume(const std::string& path) {
+  ++changes_;
   if (volumes_.erase(path) == 0) {
     return absl::NotFoundError(absl::StrCat("volume ", path, " does not exist"));
   }
@@ -84,6 +87,7 @@ absl::Status FakeFabric::DeleteVolume(const std::string& path) {
 }
 
 absl::Status FakeFabric::ImportImage(const std::string& path, uint64_t base) {
+  ++changes_;
   auto it = volumes_.find(path);
   if (it == volumes_.end()) {
     return absl::NotFoundError(absl::StrCat("volume ", path, " does not exist"));
@@ -104,6 +108,7 @@ int64_t FakeFabric::volume_size(absl::string_view path) const {
 }
 
 absl::Status FakeFabric::AddGuest(const GuestOptions& options) {
+  ++changes_;
   if (guests_.count(options.domain)) {
     return absl::AlreadyExistsError(absl::StrCat("guest ", options.domain, " already exists"));
   }
@@ -263,6 +268,7 @@ void FakeFabric::GuestWrites(Guest& guest, absl::Duration dt) {
 
 absl::Status FakeFabric::StartMigration(const std::string& source_host,
                                         const ports::MigrationRequest& request) {
+  ++changes_;
   FakeHypervisor* source = host(source_host);
   auto dom = source->domains_.find(request.domain);
   if (dom->second.state != DomainState::kRunning) {
@@ -553,6 +559,7 @@ absl::StatusOr<ports::JobStats> FakeFabric::JobStatsOf(const std::string& host_n
 }
 
 absl::Status FakeFabric::AbortJob(const std::string& host_name, absl::string_view domain) {
+  ++changes_;
   auto it = jobs_.find(std::string(domain));
   if (it == jobs_.end() || it->second.source_host != host_name) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -565,6 +572,7 @@ absl::Status FakeFabric::AbortJob(const std::string& host_name, absl::string_vie
 }
 
 void FakeFabric::DomainDestroyed(const std::string& host_name, absl::string_view domain) {
+  ++changes_;
   auto it = jobs_.find(std::string(domain));
   if (it == jobs_.end()) return;
   if (it->second.source_host == host_name || it->second.target_host == host_name) {
@@ -574,6 +582,7 @@ void FakeFabric::DomainDestroyed(const std::string& host_name, absl::string_view
 }
 
 void FakeFabric::Advance(absl::Duration dt) {
+  ++changes_;
   for (auto& [name, guest] : guests_) GuestWrites(guest, dt);
   std::vector<std::string> active;
   for (const auto& [domain, job] : jobs_) active.push_back(domain);
@@ -584,6 +593,7 @@ void FakeFabric::Advance(absl::Duration dt) {
 }
 
 void FakeFabric::CutStreams(absl::string_view host_name) {
+  ++changes_;
   std::vector<std::string> hit;
   for (const auto& [domain, job] : jobs_) {
     if (job.source_host == host_name || job.target_host == host_name) hit.push_back(domain);
@@ -602,6 +612,7 @@ std::pair<std::string, std::string> HostPair(absl::string_view a, absl::string_v
 }  // namespace
 
 void FakeFabric::Partition(absl::string_view a, absl::string_view b) {
+  ++changes_;
   partitions_.insert(HostPair(a, b));
   std::vector<std::string> hit;
   for (const auto& [domain, job] : jobs_) {
@@ -614,6 +625,7 @@ void FakeFabric::Partition(absl::string_view a, absl::string_view b) {
 }
 
 void FakeFabric::Heal(absl::string_view a, absl::string_view b) {
+  ++changes_;
   partitions_.erase(HostPair(a, b));
 }
 
@@ -622,11 +634,13 @@ bool FakeFabric::partitioned(absl::string_view a, absl::string_view b) const {
 }
 
 void FakeFabric::FillVolume(absl::string_view path) {
+  ++changes_;
   auto it = volumes_.find(std::string(path));
   if (it != volumes_.end()) it->second.full = true;
 }
 
 void FakeFabric::NodeDown(absl::string_view host_name) {
+  ++changes_;
   FakeHypervisor* h = host(host_name);
   if (h == nullptr || h->down_) return;
   std::vector<std::string> hit;
@@ -644,11 +658,13 @@ void FakeFabric::NodeDown(absl::string_view host_name) {
 }
 
 void FakeFabric::NodeUp(absl::string_view host_name) {
+  ++changes_;
   FakeHypervisor* h = host(host_name);
   if (h != nullptr) h->down_ = false;
 }
 
 bool FakeFabric::ForgetOneWrite(absl::string_view path) {
+  ++changes_;
   auto it = volumes_.find(std::string(path));
   if (it == volumes_.end()) return false;
   Touch(it->second);

@@ -108,6 +108,12 @@ class FakeFabric {
   // Moves time: guests write, jobs copy.
   void Advance(absl::Duration dt);
 
+  // Bumped by every call that may change what the fabric holds (its hosts'
+  // domains and their states, the guests' writes, volumes, jobs; not the
+  // hosts' undelivered events): a reader that sees the same count twice
+  // would read the same fabric, and may keep what it concluded.
+  uint64_t changes() const { return changes_; }
+
   // Faults.
   // Breaks every migration stream to or from `host`: those jobs fail.
   void CutStreams(absl::string_view host);
@@ -120,7 +126,10 @@ class FakeFabric {
   bool partitioned(absl::string_view a, absl::string_view b) const;
   // A congested network: every stream runs at `factor` (0 < factor <= 1) of
   // its bandwidth until set back to 1.
-  void set_link_factor(double factor) { link_factor_ = factor; }
+  void set_link_factor(double factor) {
+    ++changes_;
+    link_factor_ = factor;
+  }
   double link_factor() const { return link_factor_; }
   // The node dies: its domains are gone, its jobs fail, calls are Unavailable.
   void NodeDown(absl::string_view host);
@@ -136,6 +145,8 @@ class FakeFabric {
   void DomainDestroyed(const std::string& host, absl::string_view domain);
 
  private:
+  friend class FakeHypervisor;  // bumps changes_ when its domains change
+
   struct Volume {
     int64_t size_bytes = 0;
     DiskImage image;
@@ -212,6 +223,7 @@ class FakeFabric {
   // every event: unchanged inputs give the same answer, so it is skipped.
   mutable std::map<std::tuple<std::string, std::string, std::string>, Verified> verified_;
   double link_factor_ = 1.0;
+  uint64_t changes_ = 0;
 };
 
 }  // namespace ferry::fakes

@@ -125,6 +125,50 @@ TEST_F(FakeFabricTest, OpenDisksFollowTheDomainFromItsXmlToItsDestinations) {
   EXPECT_EQ(*fabric_.OpenDisks("node-a", "vm"), (Disks{{"vda", "src-a"}, {"vdb", "src-b"}}));
 }
 
+// A reader may keep what it concluded while changes() stays put: every
+// call that changes domains, writes, volumes or jobs moves it, reads do not.
+TEST_F(FakeFabricTest, ChangesMoveWithEveryChangeAndOnlyThen) {
+  AddGuest(kMiB);
+  uint64_t seen = fabric_.changes();
+  auto moved = [&] {
+    const bool m = fabric_.changes() != seen;
+    seen = fabric_.changes();
+    return m;
+  };
+  ASSERT_TRUE(a_->LookupDomain("vm").ok());
+  ASSERT_TRUE(a_->GetJobStats("vm").ok());
+  ASSERT_TRUE(a_->ListDomains().ok());
+  ASSERT_TRUE(a_->PollEvents().ok());
+  (void)fabric_.HostsRunning("vm");
+  (void)fabric_.OpenDisks("node-a", "vm");
+  (void)fabric_.MissingWrite("vm", "vda", "src-a");
+  EXPECT_FALSE(moved()) << "reads";
+  fabric_.Advance(absl::Seconds(1));
+  EXPECT_TRUE(moved()) << "Advance";
+  ASSERT_TRUE(a_->Suspend("vm").ok());
+  EXPECT_TRUE(moved()) << "Suspend";
+  ASSERT_TRUE(a_->Resume("vm").ok());
+  EXPECT_TRUE(moved()) << "Resume";
+  ASSERT_TRUE(a_->StartMigration(Request()).ok());
+  EXPECT_TRUE(moved()) << "StartMigration";
+  ASSERT_TRUE(a_->AbortJob("vm").ok());
+  EXPECT_TRUE(moved()) << "AbortJob";
+  fabric_.Partition("node-a", "node-b");
+  EXPECT_TRUE(moved()) << "Partition";
+  fabric_.FillVolume("dst-a");
+  EXPECT_TRUE(moved()) << "FillVolume";
+  EXPECT_TRUE(fabric_.ForgetOneWrite("src-a"));
+  EXPECT_TRUE(moved()) << "ForgetOneWrite";
+  ASSERT_TRUE(a_->Destroy("vm").ok());
+  EXPECT_TRUE(moved()) << "Destroy";
+  ASSERT_TRUE(a_->UndefineDomain("vm").ok());
+  EXPECT_TRUE(moved()) << "UndefineDomain";
+  ASSERT_TRUE(b_->DefineDomain(kXml).ok());
+  EXPECT_TRUE(moved()) << "DefineDomain";
+  fabric_.NodeDown("node-b");
+  EXPECT_TRUE(moved()) << "NodeDown";
+}
+
 TEST_F(FakeFabricTest, AHandoverPausesTheSourceForOneStepFirst) {
   AddGuest(0);
   ASSERT_TRUE(a_->StartMigration(Request()).ok());

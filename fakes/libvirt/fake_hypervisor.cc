@@ -93,6 +93,10 @@ ports::DomainInfo FakeHypervisor::Describe(const std::string& name,
                            domain.persistent};
 }
 
+void FakeHypervisor::Changed() {
+  if (fabric_ != nullptr) ++fabric_->changes_;
+}
+
 void FakeHypervisor::Emit(const std::string& name, DomainEventType type) {
   events_.push_back(ports::DomainEvent{name, type, 0});
 }
@@ -112,6 +116,7 @@ absl::StatusOr<std::vector<ports::DomainInfo>> FakeHypervisor::ListDomains() {
 absl::StatusOr<ports::DomainInfo> FakeHypervisor::DefineDomain(absl::string_view xml) {
   const std::string name = Element(xml, "name");
   RETURN_IF_ERROR(Reachable("define", name));
+  Changed();
   if (xml.find("<domain") == absl::string_view::npos || name.empty()) {
     return absl::InvalidArgumentError(
         "define domain: XML error: a domain needs <domain> with a <name>");
@@ -153,6 +158,7 @@ absl::StatusOr<ports::DomainInfo> FakeHypervisor::DefineDomain(absl::string_view
 
 absl::Status FakeHypervisor::UndefineDomain(absl::string_view name) {
   ASSIGN_OR_RETURN(Domain * domain, Find("undefine", name));
+  Changed();
   if (domain->state != DomainState::kShutoff) {
     return absl::FailedPreconditionError(absl::StrCat(
         "undefine ", name, ": the fake keeps no transient domains: destroy it first"));
@@ -172,6 +178,7 @@ absl::Status FakeHypervisor::Transition(absl::string_view verb, absl::string_vie
                                         DomainState to, int reason, DomainEventType event,
                                         absl::string_view refusal) {
   ASSIGN_OR_RETURN(Domain * domain, Find(verb, name));
+  Changed();
   for (DomainState state : from) {
     if (domain->state == state) {
       domain->state = to;

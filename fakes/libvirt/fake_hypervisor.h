@@ -88,6 +88,8 @@ class FakeHypervisor : public ports::Hypervisor {
                           ports::DomainState to, int reason, ports::DomainEventType event,
                           absl::string_view refusal);
   ports::DomainInfo Describe(const std::string& name, const Domain& domain) const;
+  // The domains change: the fabric's count of changes moves (FakeFabric::changes).
+  void Changed();
   void Emit(const std::string& name, ports::DomainEventType type);
 
   std::string host_;
