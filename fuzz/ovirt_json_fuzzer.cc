@@ -72,7 +72,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::vector<lun::ImageDisk> images = lun::ImageDisks(vm, disks);
     if (critical) continue;
     for (const lun::Lun& l : luns) {
-      CheckValid(lun::BuildPv(l, plan), vm.name());
+      absl::StatusOr<ferry::k8s::PersistentVolume> pv = lun::BuildPv(l, plan);
+      FUZZ_CHECK(pv.ok(), "VM '" << vm.name() << "' passed plan validation, but its PV cannot be built: "
+                                 << pv.status());
+      CheckValid(*pv, vm.name());
       CheckValid(lun::BuildPvc(l, plan), vm.name());
     }
     for (const lun::ImageDisk& image : images) CheckValid(lun::BuildImageDataVolume(image, plan), vm.name());
