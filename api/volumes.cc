@@ -1,5 +1,8 @@
 #include "api/volumes.h"
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+
 namespace ferry::api {
 
 std::optional<std::string> ClaimOf(const kubevirt::Volume& volume) {
@@ -17,6 +20,33 @@ std::optional<Quantity> StorageSize(
   absl::StatusOr<Quantity> q = Quantity::Parse(it->second);
   if (!q.ok()) return std::nullopt;
   return *q;
+}
+
+bool IsValidIqn(absl::string_view iqn) {
+  if (absl::StartsWith(iqn, "iqn.")) {
+    // iqn.2001-04.com.example[:storage]
+    if (iqn.size() < 12) return false;
+    for (size_t i : {4, 5, 6, 7, 9, 10}) {
+      if (!absl::ascii_isdigit(iqn[i])) return false;
+    }
+    return iqn[8] == '-' && iqn[11] == '.' && iqn.size() > 12;
+  }
+  if (absl::StartsWith(iqn, "eui.")) {
+    if (iqn.size() != 4 + 16) return false;
+    for (char c : iqn.substr(4)) {
+      if (!absl::ascii_isxdigit(c)) return false;
+    }
+    return true;
+  }
+  if (absl::StartsWith(iqn, "naa.")) {
+    const absl::string_view hex = iqn.substr(4);
+    if (hex.size() != 16 && hex.size() != 32) return false;
+    for (char c : hex) {
+      if (!absl::ascii_isxdigit(c)) return false;
+    }
+    return true;
+  }
+  return false;
 }
 
 }  // namespace ferry::api

@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/strings/string_view.h"
 #include "api/kubevirt.pb.h"
 #include "api/quantity.h"
 #include "google/protobuf/map.h"
@@ -19,6 +20,10 @@ namespace ferry::api {
 // name (`lun`, from 0): Kubernetes refuses a PV outside 0..255, and so do
 // api/validation and the LUN plan (core/lun_migration/lun.h).
 inline constexpr int32_t kMaxLun = 255;
+
+// An iSCSI qualified name as a PersistentVolume's spec.iscsi.iqn takes it:
+// iqn.YYYY-MM.reverse.domain[:name], eui.<16 hex>, naa.<16 or 32 hex>.
+bool IsValidIqn(absl::string_view iqn);
 
 // The claim a VM volume stands on: a persistentVolumeClaim's claimName, or a
 // dataVolume's name (a DataVolume's PVC has the DataVolume's name).

@@ -16,34 +16,6 @@ namespace {
 constexpr std::initializer_list<absl::string_view> kVolumeModes = {"Filesystem",
                                                                    "Block"};
 
-// An iSCSI qualified name: iqn.YYYY-MM.reverse.domain[:id], eui.<16 hex>, naa.<hex>.
-bool IsValidIqn(absl::string_view iqn) {
-  if (absl::StartsWith(iqn, "iqn.")) {
-    // iqn.2001-04.com.example[:storage]
-    if (iqn.size() < 12) return false;
-    for (size_t i : {4, 5, 6, 7, 9, 10}) {
-      if (!absl::ascii_isdigit(iqn[i])) return false;
-    }
-    return iqn[8] == '-' && iqn[11] == '.' && iqn.size() > 12;
-  }
-  if (absl::StartsWith(iqn, "eui.")) {
-    if (iqn.size() != 4 + 16) return false;
-    for (char c : iqn.substr(4)) {
-      if (!absl::ascii_isxdigit(c)) return false;
-    }
-    return true;
-  }
-  if (absl::StartsWith(iqn, "naa.")) {
-    const absl::string_view hex = iqn.substr(4);
-    if (hex.size() != 16 && hex.size() != 32) return false;
-    for (char c : hex) {
-      if (!absl::ascii_isxdigit(c)) return false;
-    }
-    return true;
-  }
-  return false;
-}
-
 void ValidateIscsi(const k8s::ISCSIPersistentVolumeSource& iscsi,
                    absl::string_view path, FieldErrors& errors) {
   if (iscsi.target_portal().empty()) {
@@ -51,7 +23,7 @@ void ValidateIscsi(const k8s::ISCSIPersistentVolumeSource& iscsi,
   }
   if (iscsi.iqn().empty()) {
     errors.Required(Child(path, "iqn"));
-  } else if (!IsValidIqn(iscsi.iqn())) {
+  } else if (!api::IsValidIqn(iscsi.iqn())) {
     errors.Invalid(Child(path, "iqn"),
                    absl::StrCat("\"", iscsi.iqn(),
                                 "\": must be iqn.YYYY-MM.reverse.domain[:name], "

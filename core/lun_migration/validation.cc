@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/ovirt_version.h"
+#include "api/volumes.h"
 #include "core/lun_migration/lun_objects.h"
 
 namespace ferry::lun_migration {
@@ -136,6 +137,13 @@ class Validator {
                              api::OvirtVersionString(api::kLunDetailsSince),
                              ": upgrade the engine")
               : "the engine gave no address, port or target for this iSCSI LUN");
+    }
+    if (lun.transport == Transport::kIscsi && !lun.iqn.empty() && !api::IsValidIqn(lun.iqn)) {
+      Add("lun.iqn", Category::kCritical, name, lun.disk_id,
+          absl::StrCat("the engine's target \"", lun.iqn,
+                       "\" is not an iSCSI qualified name (iqn.YYYY-MM.reverse.domain[:name], "
+                       "eui.<16 hex digits> or naa.<16 or 32 hex digits>); a PersistentVolume "
+                       "cannot name it"));
     }
     if (lun.transport == Transport::kIscsi && !lun.lun_number.has_value()) {
       Add("lun.lun_mapping", Category::kCritical, name, lun.disk_id,

@@ -155,6 +155,13 @@ TEST(ValidatePlan, EachRuleHasItsIdCategoryAndMessage) {
        .id = "lun.lun_mapping", .message = "lun_mapping \"007\" is not a LUN number"},
       {.name = "no lun_mapping", .disk = [](ovirt::Disk& d) { LunMapping(d, ""); },
        .id = "lun.lun_mapping", .message = "the logical unit's lun_mapping is missing"},
+      // Found by the ovirt_json fuzz target: the PV would be invalid mid-plan.
+      {.name = "target not an IQN",
+       .disk = [](ovirt::Disk& d) {
+         d.mutable_lun_storage()->mutable_logical_units()->mutable_logical_unit(0)->set_target(
+             "iqn.2003-01`org.linux-iscsi.storage:db-luns");
+       },
+       .id = "lun.iqn", .message = "is not an iSCSI qualified name"},
       {.name = "illegal", .disk = [](ovirt::Disk& d) { d.set_status("illegal"); },
        .id = "disk.status", .message = "the disk is illegal"},
       {.name = "locked", .disk = [](ovirt::Disk& d) { d.set_status("locked"); },
@@ -278,7 +285,7 @@ TEST(ValidatePlan, ChapWithASecretAndThePlansOwnPvAreFine) {
 TEST(ValidatePlan, TheSameLunInTwoVmsIsCritical) {
   ports::ManualClock clock;
   fakes::FakeEngine engine(clock);
-  ovirt::Disk disk = fakes::IscsiLun("lun-1", "10.0.0.5", "iqn.t", 3, 10 * kGiB);
+  ovirt::Disk disk = fakes::IscsiLun("lun-1", "10.0.0.5", "iqn.2024-01.com.example:t", 3, 10 * kGiB);
   disk.set_shareable("true");
   engine.AddDisk(disk);
   engine.AddVm({.id = "vm-1", .name = "db", .status = "up"});
@@ -312,8 +319,8 @@ TEST(ValidatePlan, OneLunBehindTwoDisksOfThePlanIsCriticalForBoth) {
   ports::ManualClock clock;
   fakes::FakeEngine engine(clock);
   // Two oVirt disks over the same iSCSI LUN.
-  engine.AddDisk(fakes::IscsiLun("lun-1", "10.0.0.5", "iqn.t", 3, 10 * kGiB));
-  engine.AddDisk(fakes::IscsiLun("lun-2", "10.0.0.5", "iqn.t", 3, 10 * kGiB));
+  engine.AddDisk(fakes::IscsiLun("lun-1", "10.0.0.5", "iqn.2024-01.com.example:t", 3, 10 * kGiB));
+  engine.AddDisk(fakes::IscsiLun("lun-2", "10.0.0.5", "iqn.2024-01.com.example:t", 3, 10 * kGiB));
   engine.AddVm({.id = "vm-1", .name = "db", .status = "up"});
   engine.AddVm({.id = "vm-2", .name = "web", .status = "up"});
   ASSERT_TRUE(engine.AttachForTest("vm-1", {.disk_id = "lun-1"}).ok());
