@@ -24,11 +24,15 @@ std::vector<ImageDisk> ImageDisks(const ovirt::Vm& vm,
                                   const std::map<std::string, ovirt::Disk>& disks) {
   std::vector<ImageDisk> images;
   for (const ovirt::DiskAttachment& a : vm.disk_attachments().disk_attachment()) {
-    auto it = disks.find(a.id());
+    // The disk is the one the attachment names, as DescribeLuns and plan
+    // validation read it (the attachment id only when it names none), so
+    // the disk validated is the disk whose DataVolume is built.
+    const std::string disk_id = a.disk().id().empty() ? a.id() : a.disk().id();
+    auto it = disks.find(disk_id);
     if (it == disks.end() || it->second.storage_type() != "image") continue;
     ImageDisk image;
     image.vm_id = vm.id();
-    image.disk_id = a.id();
+    image.disk_id = disk_id;
     if (!absl::SimpleAtoi(it->second.provisioned_size(), &image.size_bytes)) image.size_bytes = 0;
     image.interface = a.interface();
     image.bootable = OvirtTrue(a.bootable());

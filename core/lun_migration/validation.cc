@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/ovirt_version.h"
@@ -84,6 +85,12 @@ class Validator {
         }
         if (disk.storage_type() == "image") {
           CheckNameFree("DataVolume", in_.target_namespace, DataVolumeName(id), vm, id);
+          int64_t size = 0;
+          if (!absl::SimpleAtoi(disk.provisioned_size(), &size) || size <= 0) {
+            Add("disk.size", Category::kCritical, vm.name(), id,
+                absl::StrCat("the image disk's provisioned_size \"", disk.provisioned_size(),
+                             "\" is not a positive number of bytes; its DataVolume needs a size"));
+          }
         }
       }
       for (const Lun& lun : DescribeLuns(vm, v.disks)) {

@@ -162,6 +162,14 @@ TEST(ValidatePlan, EachRuleHasItsIdCategoryAndMessage) {
              "iqn.2003-01`org.linux-iscsi.storage:db-luns");
        },
        .id = "lun.iqn", .message = "is not an iSCSI qualified name"},
+      // Found by the ovirt_json fuzz target: a DataVolume of size 0 is invalid.
+      {.name = "image of size 0",
+       .disk = [](ovirt::Disk& d) {
+         d.set_storage_type("image");
+         d.clear_lun_storage();
+         d.set_provisioned_size("0");
+       },
+       .id = "disk.size", .message = "provisioned_size \"0\" is not a positive number"},
       {.name = "illegal", .disk = [](ovirt::Disk& d) { d.set_status("illegal"); },
        .id = "disk.status", .message = "the disk is illegal"},
       {.name = "locked", .disk = [](ovirt::Disk& d) { d.set_status("locked"); },

@@ -118,7 +118,9 @@ absl::StatusOr<std::vector<std::shared_ptr<const T>>> ListAll(KubeApi& api,
   for (ObjectPtr& item : list->items) {
     // As<T>, without a dynamic_cast per item: generated messages are final,
     // so exactly the items of type T are kept, moved rather than copied.
-    if (item != nullptr && typeid(*item) == typeid(T)) {
+    if (item == nullptr) continue;
+    const google::protobuf::Message& message = *item;
+    if (typeid(message) == typeid(T)) {
       out.push_back(std::static_pointer_cast<const T>(std::move(item)));
     }
   }
