@@ -60,12 +60,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   (void)lun::EngineLacksLunDetails(inventory.engine_version);
   (void)lun::DescribeEngineVersion(inventory.engine_version);
   const std::vector<lun::Finding> findings = lun::ValidatePlan(inventory);
+  for (const lun::Finding& f : findings) {
+    FUZZ_CHECK(!f.message.empty(), "a finding without a message: " << f.id);
+  }
 
   const lun::LunPlanContext plan{.plan_uid = inventory.plan_uid, .target_namespace = "default"};
   for (const ferry::ovirt::Vm& vm : input.vms().vm()) {
     bool critical = false;
     for (const lun::Finding& f : findings) {
-      FUZZ_CHECK(!f.message.empty(), "a finding without a message: " << f.id);
       critical = critical || (f.category == lun::Category::kCritical && f.vm == vm.name());
     }
     const std::vector<lun::Lun> luns = lun::DescribeLuns(vm, disks);

@@ -182,15 +182,30 @@ double ValueOf(const Message& m, const FieldDescriptor& f, int index) {
   }
 }
 
+// `table` by field key. Each table has its own index (FindRange,
+// FindEntry), built once.
 template <typename Limit>
-const Limit* Find(const std::vector<Limit>& table, const std::string& key) {
-  static const auto* index = [&] {
-    auto* map = new absl::flat_hash_map<std::string, const Limit*>;
-    for (const Limit& l : table) (*map)[std::string(l.field)] = &l;
-    return map;
-  }();
-  auto it = index->find(key);
-  return it == index->end() ? nullptr : it->second;
+const absl::flat_hash_map<std::string, const Limit*>* IndexOf(const std::vector<Limit>& table) {
+  auto* index = new absl::flat_hash_map<std::string, const Limit*>;
+  for (const Limit& l : table) (*index)[std::string(l.field)] = &l;
+  return index;
+}
+
+template <typename Limit>
+const Limit* Lookup(const absl::flat_hash_map<std::string, const Limit*>& index,
+                    const std::string& key) {
+  auto it = index.find(key);
+  return it == index.end() ? nullptr : it->second;
+}
+
+const FieldRange* FindRange(const std::string& key) {
+  static const auto* index = IndexOf(Ranges());
+  return Lookup(*index, key);
+}
+
+const EntryLimit* FindEntry(const std::string& key) {
+  static const auto* index = IndexOf(Entries());
+  return Lookup(*index, key);
 }
 
 absl::Status CheckNumber(const FieldRange* range, const FieldDescriptor& f, double value,
@@ -215,7 +230,7 @@ absl::Status Walk(const Message& m, const std::string& where) {
     const bool message = f.cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE;
     if (f.is_repeated()) {
       const int n = r.FieldSize(m, &f);
-      const EntryLimit* limit = Find(Entries(), Key(f));
+      const EntryLimit* limit = FindEntry(Key(f));
       if (limit == nullptr) {
         return absl::InternalError(absl::StrCat(path, ": no entry limit for ", Key(f),
                                                 " (add it to sim/scenario_limits.cc)"));
@@ -229,13 +244,13 @@ absl::Status Walk(const Message& m, const std::string& where) {
         if (message) {
           RETURN_IF_ERROR(Walk(r.GetRepeatedMessage(m, &f, k), at));
         } else if (Numeric(f)) {
-          RETURN_IF_ERROR(CheckNumber(Find(Ranges(), Key(f)), f, ValueOf(m, f, k), at));
+          RETURN_IF_ERROR(CheckNumber(FindRange(Key(f)), f, ValueOf(m, f, k), at));
         }
       }
     } else if (message) {
       if (r.HasField(m, &f)) RETURN_IF_ERROR(Walk(r.GetMessage(m, &f), path));
     } else if (Numeric(f)) {
-      RETURN_IF_ERROR(CheckNumber(Find(Ranges(), Key(f)), f, ValueOf(m, f, 0), path));
+      RETURN_IF_ERROR(CheckNumber(FindRange(Key(f)), f, ValueOf(m, f, 0), path));
     }
   }
   return absl::OkStatus();
