@@ -1,5 +1,6 @@
 #include "sim/checkers.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "api/names.h"
@@ -56,26 +57,87 @@ const std::vector<std::string>& Checkers::Names() {
 absl::Status Checkers::Refresh() {
   // The API objects are immutable and any change bumps the resourceVersion,
   // so an unchanged version means the objects of the last read still hold
-  // (most events are passes that wrote nothing).
-  if (objects_rv_ == world_.api().resource_version()) return absl::OkStatus();
-  ports::KubeApi& api = world_.api();
-  using kubevirt::VirtualMachine;
-  using kubevirt::VirtualMachineInstance;
-  using kubevirt::VirtualMachineInstanceMigration;
-  ASSIGN_OR_RETURN(auto vmis, ports::ListAll<VirtualMachineInstance>(api, "VirtualMachineInstance"));
-  ASSIGN_OR_RETURN(auto vms, ports::ListAll<VirtualMachine>(api, "VirtualMachine"));
-  ASSIGN_OR_RETURN(auto migrations,
-                   ports::ListAll<VirtualMachineInstanceMigration>(api, "VirtualMachineInstanceMigration"));
-  ASSIGN_OR_RETURN(auto pvcs, ports::ListAll<k8s::PersistentVolumeClaim>(api, "PersistentVolumeClaim"));
-  Objects next;
-  for (const auto& vmi : vmis) next.vmi.emplace(KeyOf(*vmi), vmi);
-  for (auto& vm : vms) next.vm.emplace(KeyOf(*vm), std::move(vm));
-  for (auto& pvc : pvcs) next.pvc.emplace(KeyOf(*pvc), std::move(pvc));
-  next.vmis = std::move(vmis);
-  next.migrations = std::move(migrations);
-  objects_ = std::move(next);
-  objects_rv_ = world_.api().resource_version();
+  // (most events are passes that wrote nothing). The objects are caught up
+  // from the API's history (its reads, not a client's: the harness sees
+  // through injected faults and lags anyway), noting what changed.
+  fakes::FakeKubeApi& api = world_.api();
+  const int64_t rv = api.resource_version();
+  if (rv == objects_rv_) return absl::OkStatus();
+  const bool caught_up =
+      objects_rv_ >= 0 &&
+      api.ForEachChangeSince(objects_rv_, [this](const ports::ObjectKey& key,
+                                                 const ports::ObjectPtr& object) { Put(key, object); });
+  if (!caught_up) {
+    objects_ = Objects();
+    vm_of_vmi_.clear();
+    vmis_by_vm_.clear();
+    vmi_of_migration_.clear();
+    migrations_naming_.clear();
+    for (const char* kind : {"VirtualMachineInstance", "VirtualMachine",
+                             "VirtualMachineInstanceMigration", "PersistentVolumeClaim"}) {
+      api.ForEachObject(kind, [&](const ports::ObjectPtr& object) {
+        const k8s::ObjectMeta& meta = ports::MetadataOf(*object);
+        Put(ports::ObjectKey{kind, meta.namespace_(), meta.name()}, object);
+      });
+    }
+    pending_.all = true;
+  }
+  objects_rv_ = rv;
   return absl::OkStatus();
+}
+
+void Checkers::Put(const ports::ObjectKey& key, const ports::ObjectPtr& object) {
+  const std::string k = Key(key.namespace_, key.name);
+  const ObjectKey ordered{key.namespace_, key.name};
+  if (key.kind == "VirtualMachineInstance") {
+    auto vmi = std::dynamic_pointer_cast<const kubevirt::VirtualMachineInstance>(object);
+    if (auto old = vm_of_vmi_.find(k); old != vm_of_vmi_.end()) {
+      vmis_by_vm_[old->second].erase(k);
+      vm_of_vmi_.erase(old);
+    }
+    if (vmi != nullptr) {
+      const std::string vm = Key(key.namespace_, OwnerVm(*vmi));
+      vm_of_vmi_[k] = vm;
+      vmis_by_vm_[vm].insert(k);
+      objects_.vmi[k] = vmi;
+      objects_.vmis[ordered] = std::move(vmi);
+    } else {
+      objects_.vmi.erase(k);
+      objects_.vmis.erase(ordered);
+    }
+    pending_.vmis.insert(k);
+  } else if (key.kind == "VirtualMachine") {
+    if (auto vm = std::dynamic_pointer_cast<const kubevirt::VirtualMachine>(object)) {
+      objects_.vm[k] = std::move(vm);
+    } else {
+      objects_.vm.erase(k);
+    }
+    pending_.vms.insert(k);
+  } else if (key.kind == "PersistentVolumeClaim") {
+    if (auto pvc = std::dynamic_pointer_cast<const k8s::PersistentVolumeClaim>(object)) {
+      objects_.pvc[k] = std::move(pvc);
+    } else {
+      objects_.pvc.erase(k);
+    }
+    pending_.pvcs.insert(k);
+  } else if (key.kind == "VirtualMachineInstanceMigration") {
+    auto m = std::dynamic_pointer_cast<const kubevirt::VirtualMachineInstanceMigration>(object);
+    if (auto old = vmi_of_migration_.find(k); old != vmi_of_migration_.end()) {
+      pending_.vmis_named.insert(old->second);
+      migrations_naming_[old->second].erase(ordered);
+      vmi_of_migration_.erase(old);
+    }
+    if (m != nullptr) {
+      const std::string vmi = Key(key.namespace_, m->spec().vmi_name());
+      pending_.vmis_named.insert(vmi);
+      migrations_naming_[vmi].insert(ordered);
+      vmi_of_migration_[k] = vmi;
+      objects_.migrations[ordered] = std::move(m);
+    } else {
+      objects_.migrations.erase(ordered);
+    }
+    pending_.migrations.insert(k);
+  }
 }
 
 std::string Checkers::ClaimVolume(const std::string& ns, const std::string& claim) const {
@@ -87,7 +149,7 @@ std::string Checkers::ClaimVolume(const std::string& ns, const std::string& clai
 
 void Checkers::Baseline() {
   if (!Refresh().ok()) return;
-  for (const auto& vmi : objects_.vmis) {
+  for (const auto& [key, vmi] : objects_.vmis) {
     SetBaseline(absl::StrCat("VMI ", KeyOf(*vmi)), Bytes(vmi->spec()));
   }
   for (const auto& [key, vm] : objects_.vm) SetBaseline(absl::StrCat("VM ", key), Bytes(vm->spec()));
@@ -96,6 +158,7 @@ void Checkers::Baseline() {
 void Checkers::SetBaseline(const std::string& key, std::string spec) {
   baseline_[key] = std::move(spec);
   same_as_baseline_.erase(key);
+  rebaselined_.insert(key);
 }
 
 bool Checkers::SameAsBaseline(const std::string& key,
@@ -129,23 +192,65 @@ std::optional<Violation> Checkers::Check() {
   const Stamp now = Now();
   if (now == clean_) return std::nullopt;
   if (absl::Status read = Refresh(); !read.ok()) return Violation{"harness", read.ToString()};
-  const Objects& api = objects_;
+  Track(pending_.all);
+  if (verify_) {
+    const std::map<std::string, Tracked> tracked = migrations_;
+    Track(/*all=*/true);
+    if (migrations_ != tracked) {
+      return Violation{"harness", "the incremental check tracked other migrations than judging "
+                                  "everything does"};
+    }
+  }
+  // What the API changes touched; every guest too when libvirt's side
+  // (or the cluster's volume records, or the guests) moved. Whatever was
+  // not touched was judged clean with the same inputs.
+  const bool all_guests = now.fabric != clean_.fabric ||
+                          now.volume_records != clean_.volume_records ||
+                          now.guests != clean_.guests;
+  const Scope scope = Touched(all_guests);
+  std::optional<Violation> v = Judge(scope);
+  if (verify_ && !scope.all) {
+    const std::optional<Violation> everything = Judge(Scope{});
+    auto said = [](const std::optional<Violation>& x) {
+      return x.has_value() ? absl::StrCat(x->checker, ": ", x->message) : std::string("nothing");
+    };
+    if (said(v) != said(everything)) {
+      return Violation{"harness", absl::StrCat("the incremental check found ", said(v),
+                                               ", judging everything found ", said(everything))};
+    }
+  }
+  if (v.has_value()) return v;
+  clean_ = now;
+  pending_ = Changes{.all = false};
+  rebaselined_.clear();
+  return std::nullopt;
+}
 
-  // Track migrations and what they move.
-  for (const auto& m : api.migrations) {
-    const std::string ns(Ns(m->metadata().namespace_()));
-    Tracked& t = migrations_[KeyOf(*m)];
+void Checkers::Track(bool all) {
+  const Objects& api = objects_;
+  auto track = [&](const kubevirt::VirtualMachineInstanceMigration& m) {
+    const std::string ns(Ns(m.metadata().namespace_()));
+    const std::string key = KeyOf(m);
+    Tracked& t = migrations_[key];
     if (t.vmi.empty()) {
       t.ns = ns;
-      t.vmi = m->spec().vmi_name();
+      t.vmi = m.spec().vmi_name();
       const kubevirt::VirtualMachineInstance* vmi = Find(api.vmi, Key(ns, t.vmi));
       t.vm = vmi != nullptr ? OwnerVm(*vmi) : t.vmi;
-      for (const auto& p : m->spec().local_storage_migration().migrate_non_shared_disks()) {
+      for (const auto& p : m.spec().local_storage_migration().migrate_non_shared_disks()) {
         // Only claims that exist and that the VMI uses are sources to guard.
         if (Find(api.pvc, Key(ns, p.source_pvc())) != nullptr) t.sources.insert(p.source_pvc());
       }
+      for (const std::string& source : t.sources) tracked_by_pvc_[Key(ns, source)].insert(key);
+      tracked_by_vmi_[Key(ns, t.vmi)].insert(key);
+      tracked_by_vm_[Key(ns, t.vm)].insert(key);
+      if (t.vmi.empty()) {
+        untracked_.insert(key);  // looked at again each time, as before it had a VMI
+      } else {
+        untracked_.erase(key);
+      }
     }
-    if (m->status().phase() == "Succeeded" && !t.succeeded) {
+    if (m.status().phase() == "Succeeded" && !t.succeeded) {
       t.succeeded = true;
       // The new specs are the baseline from here on.
       if (const auto* vmi = Find(api.vmi, Key(ns, t.vmi))) {
@@ -155,10 +260,99 @@ std::optional<Violation> Checkers::Check() {
         SetBaseline(absl::StrCat("VM ", Key(ns, t.vm)), Bytes(vm->spec()));
       }
     }
+  };
+  if (all) {
+    for (const auto& [key, m] : api.migrations) track(*m);
+    return;
   }
+  std::set<std::string> touched = pending_.migrations;
+  touched.insert(untracked_.begin(), untracked_.end());
+  for (const std::string& key : touched) {
+    const size_t slash = key.find('/');
+    auto m = api.migrations.find(ObjectKey{key.substr(0, slash), key.substr(slash + 1)});
+    if (m != api.migrations.end()) track(*m->second);
+  }
+}
+
+void Checkers::IndexGuest(const std::string& domain) {
+  const auto& [ns, name] = world_.guests().at(domain);
+  GuestDeps& deps = guest_deps_[domain];
+  if (!deps.vm.empty()) guests_by_vm_[deps.vm].erase(domain);
+  for (const std::string& claim : deps.claims) guests_by_pvc_[claim].erase(domain);
+  deps = GuestDeps();
+  guests_by_vmi_[Key(ns, name)].insert(domain);
+  const kubevirt::VirtualMachineInstance* vmi = Find(objects_.vmi, Key(ns, name));
+  if (vmi == nullptr) return;
+  auto claims = [&](const google::protobuf::RepeatedPtrField<kubevirt::Volume>& volumes) {
+    for (const auto& v : volumes) {
+      if (std::optional<std::string> claim = api::ClaimOf(v)) deps.claims.insert(Key(ns, *claim));
+    }
+  };
+  claims(vmi->spec().volumes());
+  deps.vm = Key(ns, OwnerVm(*vmi));
+  if (const auto* vm = Find(objects_.vm, deps.vm)) claims(vm->spec().template_().spec().volumes());
+  guests_by_vm_[deps.vm].insert(domain);
+  for (const std::string& claim : deps.claims) guests_by_pvc_[claim].insert(domain);
+}
+
+Checkers::Scope Checkers::Touched(bool all_guests) {
+  Scope s;
+  s.all = pending_.all;
+  s.all_guests = all_guests || pending_.all;
+  auto from = [](const std::map<std::string, std::set<std::string>>& index, const std::string& key,
+                 std::set<std::string>& into) {
+    if (auto it = index.find(key); it != index.end()) into.insert(it->second.begin(), it->second.end());
+  };
+  // Guests whose VMI or VM changed: judged, and their inputs read again.
+  std::set<std::string> reindex;
+  for (const std::string& vmi : pending_.vmis) from(guests_by_vmi_, vmi, reindex);
+  for (const std::string& vm : pending_.vms) from(guests_by_vm_, vm, reindex);
+  if (pending_.all || guest_deps_.size() != world_.guests().size()) {
+    for (const auto& [domain, vmi] : world_.guests()) reindex.insert(domain);
+  }
+  for (const std::string& domain : reindex) IndexGuest(domain);
+  if (s.all) return s;
+
+  // reclaim-after-success: the tracked migrations whose inputs changed.
+  for (const std::string& m : pending_.migrations) {
+    if (migrations_.contains(m)) s.migrations.insert(m);
+  }
+  for (const std::string& pvc : pending_.pvcs) from(tracked_by_pvc_, pvc, s.migrations);
+  for (const std::string& vmi : pending_.vmis) from(tracked_by_vmi_, vmi, s.migrations);
+  for (const std::string& vm : pending_.vms) from(tracked_by_vm_, vm, s.migrations);
+  // The guests whose VMI, VM or claims changed.
+  if (!s.all_guests) {
+    s.guests = reindex;
+    for (const std::string& pvc : pending_.pvcs) from(guests_by_pvc_, pvc, s.guests);
+  }
+  // source-untouched: the VMIs changed, owned by a VM changed, named by a
+  // migration changed, or given a new baseline (theirs or their VM's).
+  std::set<std::string> vmis = pending_.vmis;
+  vmis.insert(pending_.vmis_named.begin(), pending_.vmis_named.end());
+  for (const std::string& vm : pending_.vms) from(vmis_by_vm_, vm, vmis);
+  for (const std::string& key : rebaselined_) {
+    if (absl::StartsWith(key, "VMI ")) vmis.insert(key.substr(4));
+    if (absl::StartsWith(key, "VM ")) from(vmis_by_vm_, key.substr(3), vmis);
+  }
+  for (const std::string& key : vmis) {
+    if (auto vmi = objects_.vmi.find(key); vmi != objects_.vmi.end()) {
+      s.vmis.emplace(vmi->second->metadata().namespace_(), vmi->second->metadata().name());
+    }
+  }
+  // terminal-has-reason: the migrations changed.
+  for (const std::string& key : pending_.migrations) {
+    const size_t slash = key.find('/');
+    ObjectKey m{key.substr(0, slash), key.substr(slash + 1)};
+    if (objects_.migrations.contains(m)) s.terminal.insert(std::move(m));
+  }
+  return s;
+}
+
+std::optional<Violation> Checkers::Judge(const Scope& scope) {
+  const Objects& api = objects_;
 
   // reclaim-after-success
-  for (const auto& [key, t] : migrations_) {
+  auto reclaim = [&](const std::string& key, const Tracked& t) -> std::optional<Violation> {
     for (const std::string& source : t.sources) {
       const k8s::PersistentVolumeClaim* pvc = Find(api.pvc, Key(t.ns, source));
       const bool gone = pvc == nullptr || !pvc->metadata().deletion_timestamp().empty();
@@ -183,24 +377,42 @@ std::optional<Violation> Checkers::Check() {
                                       " was deleted while the VMI or VM still names it")};
       }
     }
+    return std::nullopt;
+  };
+  if (scope.all) {
+    for (const auto& [key, t] : migrations_) {
+      if (auto v = reclaim(key, t)) return v;
+    }
+  } else {
+    for (const std::string& key : scope.migrations) {
+      if (auto v = reclaim(key, migrations_.at(key))) return v;
+    }
   }
 
-  for (const auto& [domain, vmi_key] : world_.guests()) {
-    if (auto v = CheckGuest(domain, vmi_key.first, vmi_key.second)) return v;
+  if (scope.all_guests) {
+    for (const auto& [domain, vmi_key] : world_.guests()) {
+      if (auto v = CheckGuest(domain, vmi_key.first, vmi_key.second)) return v;
+    }
+  } else {
+    for (const std::string& domain : scope.guests) {
+      const auto& [ns, name] = world_.guests().at(domain);
+      if (auto v = CheckGuest(domain, ns, name)) return v;
+    }
   }
 
   // source-untouched
-  for (const auto& vmi : api.vmis) {
+  auto untouched = [&](const std::shared_ptr<const kubevirt::VirtualMachineInstance>& vmi)
+      -> std::optional<Violation> {
     const std::string ns(Ns(vmi->metadata().namespace_()));
     const std::string name = vmi->metadata().name();
     bool destination_recorded = false;
-    for (const auto& m : api.migrations) {
-      if (Ns(m->metadata().namespace_()) == ns && m->spec().vmi_name() == name &&
-          m->status().switchover().side() == "Destination") {
-        destination_recorded = true;
+    if (auto naming = migrations_naming_.find(Key(ns, name)); naming != migrations_naming_.end()) {
+      for (const ObjectKey& key : naming->second) {
+        const auto& m = api.migrations.at(key);
+        if (m->status().switchover().side() == "Destination") destination_recorded = true;
       }
     }
-    if (destination_recorded) continue;
+    if (destination_recorded) return std::nullopt;
     const std::string vmi_baseline = absl::StrCat("VMI ", ns, "/", name);
     if (baseline_.contains(vmi_baseline) && !SameAsBaseline(vmi_baseline, vmi, vmi->spec())) {
       return Violation{"source-untouched",
@@ -216,25 +428,41 @@ std::optional<Violation> Checkers::Check() {
                        absl::StrCat("VM ", ns, "/", vm_name,
                                     " spec changed without a recorded switchover to the destination")};
     }
+    return std::nullopt;
+  };
+  if (scope.all) {
+    for (const auto& [key, vmi] : api.vmis) {
+      if (auto v = untouched(vmi)) return v;
+    }
+  } else {
+    for (const ObjectKey& key : scope.vmis) {
+      if (auto v = untouched(api.vmis.at(key))) return v;
+    }
   }
 
   // terminal-has-reason
-  for (const auto& m : api.migrations) {
-    const std::string& phase = m->status().phase();
-    if (phase != "Failed" && phase != "Succeeded") continue;
+  auto terminal = [&](const kubevirt::VirtualMachineInstanceMigration& m) -> std::optional<Violation> {
+    const std::string& phase = m.status().phase();
+    if (phase != "Failed" && phase != "Succeeded") return std::nullopt;
     bool said = false;
-    for (const auto& c : m->status().conditions()) {
+    for (const auto& c : m.status().conditions()) {
       if (c.type() == phase && c.status() == "True" && !c.reason().empty() && !c.message().empty()) {
         said = true;
       }
     }
-    if (!said) {
-      return Violation{"terminal-has-reason",
-                       absl::StrCat("migration ", KeyOf(*m), " is ", phase,
-                                    " without a condition saying why")};
+    if (said) return std::nullopt;
+    return Violation{"terminal-has-reason", absl::StrCat("migration ", KeyOf(m), " is ", phase,
+                                                         " without a condition saying why")};
+  };
+  if (scope.all) {
+    for (const auto& [key, m] : api.migrations) {
+      if (auto v = terminal(*m)) return v;
+    }
+  } else {
+    for (const ObjectKey& key : scope.terminal) {
+      if (auto v = terminal(*api.migrations.at(key))) return v;
     }
   }
-  clean_ = now;
   return std::nullopt;
 }
 

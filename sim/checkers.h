@@ -60,23 +60,61 @@ class Checkers {
 
   static const std::vector<std::string>& Names();
 
+  // Judge everything after every event as well, and report a "harness"
+  // violation when that finds other than the incremental judgement does.
+  void set_verify_incremental_for_test(bool on) { verify_ = on; }
+
  private:
   struct Tracked {  // a migration seen at least once
     std::string ns, vmi, vm;
     std::set<std::string> sources;
     bool succeeded = false;
+    friend bool operator==(const Tracked&, const Tracked&) = default;
   };
 
-  // The API objects judged, as the checkers read them; by "ns/name".
+  // (namespace, name): the API's order.
+  using ObjectKey = std::pair<std::string, std::string>;
+
+  // The API objects judged, as the checkers read them: by (namespace,
+  // name) for the loops, in API order, and by "ns/name" for lookups.
   struct Objects {
-    std::vector<std::shared_ptr<const kubevirt::VirtualMachineInstance>> vmis;
-    std::vector<std::shared_ptr<const kubevirt::VirtualMachineInstanceMigration>> migrations;
+    std::map<ObjectKey, std::shared_ptr<const kubevirt::VirtualMachineInstance>> vmis;
+    std::map<ObjectKey, std::shared_ptr<const kubevirt::VirtualMachineInstanceMigration>> migrations;
     std::map<std::string, std::shared_ptr<const kubevirt::VirtualMachineInstance>> vmi;
     std::map<std::string, std::shared_ptr<const kubevirt::VirtualMachine>> vm;
     std::map<std::string, std::shared_ptr<const k8s::PersistentVolumeClaim>> pvc;
   };
-  // Reads them anew when the API changed since the last read.
+  // What changed since the last check that judged, by "ns/name"; `all`
+  // until the first one (and after a history too short to catch up).
+  struct Changes {
+    bool all = true;
+    std::set<std::string> vmis = {}, vms = {}, pvcs = {}, migrations = {};
+    std::set<std::string> vmis_named = {};  // VMIs a changed migration names, before and after
+  };
+  // What one check judges: everything, or what a change may have touched.
+  struct Scope {
+    bool all = true;
+    bool all_guests = true;
+    std::set<std::string> migrations = {};  // tracked, "ns/name": reclaim-after-success
+    std::set<std::string> guests = {};      // domains
+    std::set<ObjectKey> vmis = {};          // source-untouched
+    std::set<ObjectKey> terminal = {};      // migrations: terminal-has-reason
+  };
+  // A guest's inputs from the API besides its VMI: its VM and the claims
+  // their specs name, as "ns/name".
+  struct GuestDeps {
+    std::string vm = "";
+    std::set<std::string> claims = {};
+  };
+
+  // Catches the objects up with the API's history, noting what changed.
   absl::Status Refresh();
+  void Put(const ports::ObjectKey& key, const ports::ObjectPtr& object);
+  // Tracks migrations and what they move; baselines what succeeded.
+  void Track(bool all);
+  Scope Touched(bool all_guests);
+  std::optional<Violation> Judge(const Scope& scope);
+  void IndexGuest(const std::string& domain);
   // The fabric volume holding claim ns/claim ("" while it is not bound).
   std::string ClaimVolume(const std::string& ns, const std::string& claim) const;
   std::optional<Violation> CheckGuest(const std::string& domain, const std::string& ns,
@@ -85,7 +123,9 @@ class Checkers {
   // Everything the storage checkers read, as counts that move when it
   // changes: the same stamp as at a check that found nothing means the
   // same verdict, so the check is skipped (most events are passes that
-  // neither write nor touch libvirt).
+  // neither write nor touch libvirt). Past that, a check judges only what
+  // the API changes since touched, and every guest only when the fabric
+  // (or the volume records, or the guests) moved too.
   struct Stamp {
     int64_t api_rv = -1;
     uint64_t fabric = 0;
@@ -105,12 +145,26 @@ class Checkers {
 
   World& world_;
   LunCheckers lun_;
+  bool verify_ = false;
   Stamp clean_;  // as of the last check that found nothing
   std::map<std::string, std::shared_ptr<const google::protobuf::Message>> same_as_baseline_;
   std::map<std::string, std::string> baseline_;   // "VMI ns/name" -> spec bytes
+  std::set<std::string> rebaselined_;             // baseline keys set since the last judgement
   std::map<std::string, Tracked> migrations_;     // "ns/name" -> what it moves
   Objects objects_;                               // as of objects_rv_
   int64_t objects_rv_ = -1;
+  Changes pending_;
+  // Indexes, by "ns/name": tracked migrations by the claims, VMI and VM
+  // they concern; VMIs by their owner VM; each migration's VMI; guests by
+  // their VMI, VM and claims.
+  std::map<std::string, std::set<std::string>> tracked_by_pvc_, tracked_by_vmi_, tracked_by_vm_;
+  std::map<std::string, std::set<std::string>> vmis_by_vm_;
+  std::map<std::string, std::string> vm_of_vmi_;
+  std::map<std::string, std::string> vmi_of_migration_;
+  std::map<std::string, std::set<ObjectKey>> migrations_naming_;  // VMI -> migrations naming it
+  std::set<std::string> untracked_;  // migrations seen without a vmiName: looked at each time
+  std::map<std::string, GuestDeps> guest_deps_;
+  std::map<std::string, std::set<std::string>> guests_by_vmi_, guests_by_vm_, guests_by_pvc_;
 };
 
 }  // namespace ferry::sim

@@ -127,7 +127,9 @@ class Run {
  public:
   Run(const LoadedScenario& loaded, const RunOptions& options)
       : s_(loaded.scenario), files_(loaded.files), options_(options),
-        world_(WorldOptions(loaded.scenario, options)), checkers_(world_), coverage_(world_) {}
+        world_(WorldOptions(loaded.scenario, options)), checkers_(world_), coverage_(world_) {
+    checkers_.set_verify_incremental_for_test(options.verify_checkers_for_test);
+  }
 
   ScenarioResult Go() {
     const absl::Time wall_start = absl::Now();

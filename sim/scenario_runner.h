@@ -44,6 +44,10 @@ inline constexpr int64_t kDefaultMaxEvents = 5'000'000;
 struct RunOptions {
   bool trace = false;  // keep the timeline (every step of every process)
   int64_t max_events = kDefaultMaxEvents;
+  // The storage checkers judge everything after every event as well, and
+  // stop the run ("harness") where that differs from their incremental
+  // judgement (sim/checkers.h).
+  bool verify_checkers_for_test = false;
 };
 
 struct ScenarioResult {
