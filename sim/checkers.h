@@ -15,9 +15,15 @@
 //
 // and, in worlds with an oVirt engine, the LUN checkers (sim/lun_checkers.h).
 //
-// They are an independent oracle: they read the API objects themselves (a
-// list per kind) and the fakes' own state, never the core's helpers, so a
-// bug in a helper the core uses is not mirrored by the judge:
+// After every event they judge what changed since the last check that
+// found nothing (a check with the same inputs finds the same): the
+// migrations, guests and VMIs whose API objects changed, and every guest
+// when libvirt's side moved (FakeFabric::changes). Judging everything as
+// well, for tests: set_verify_incremental_for_test.
+//
+// They are an independent oracle: they read the API objects themselves
+// (from the API's history) and the fakes' own state, never the core's
+// helpers, so a bug in a helper the core uses is not mirrored by the judge:
 //   - which disk image a running domain has open on each device: the
 //     fabric's record (FakeFabric::OpenDisks), not its XML;
 //   - which device each VMI volume is to the guest: recorded by the world
