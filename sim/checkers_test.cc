@@ -23,7 +23,7 @@ namespace ferry::sim {
 namespace {
 
 ScenarioResult RunSwarm(const scenario::Scenario& s, bool verify) {
-  const LoadedScenario loaded{.scenario = s, .path = s.name()};
+  const LoadedScenario loaded{.scenario = s, .path = s.name(), .files = {}};
   return RunScenario(loaded, {.verify_checkers_for_test = verify});
 }
 

@@ -67,7 +67,7 @@ const std::vector<FieldRange>& Ranges() {
 
 const std::vector<EntryLimit>& Entries() {
   static const auto* entries = new std::vector<EntryLimit>{
-      {"Scenario.action", 10000},    {"World.node", 1000},         {"World.manifest", 10000},
+      {"Scenario.action", 10000},    {"World.node", 5000},         {"World.manifest", 10000},
       {"World.manifest_file", 1000}, {"World.running_vm", 1000},   {"Ovirt.disk", 10000},
       {"Ovirt.vm", 10000},           {"OvirtVm.attachment", 1000}, {"Expect.migration", 10000},
       {"Expect.field", 10000},       {"Expect.same_spec", 1000},   {"Expect.absent", 10000},

@@ -169,8 +169,8 @@ TEST(ScenarioLimits, OutOfRangeNamesTheFieldTheValueAndTheRange) {
 
 TEST(ScenarioLimits, ListsAndTotalsThatMultiplyAreBounded) {
   std::string nodes;
-  for (int i = 0; i <= 1000; ++i) nodes += "node: \"n\" ";
-  EXPECT_EQ(Error("world { " + nodes + "}"), "world.node: 1001 entries, at most 1000");
+  for (int i = 0; i <= 5000; ++i) nodes += "node: \"n\" ";
+  EXPECT_EQ(Error("world { " + nodes + "}"), "world.node: 5001 entries, at most 5000");
 
   std::string world = "world { ";
   for (int i = 0; i < 1000; ++i) world += "node: \"n\" ";

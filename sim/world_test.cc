@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "api/manifest/reader.h"
 #include "gmock/gmock.h"
@@ -200,6 +201,27 @@ TEST(WorldLimits, APersistentVolumeOfEightExbibytesIsRefused) {
   EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(st.message()), HasSubstr("volume huge: 9223372036854775807 bytes"));
   EXPECT_EQ(world.fabric().volume("huge"), nullptr);
+}
+
+// Ferry's API calls in one simulated second of a world with `nodes` nodes
+// and nothing to migrate, its passes settled.
+int64_t IdleCallsPerSecond(int nodes) {
+  World world(World::Options{});
+  for (int n = 1; n <= nodes; ++n) EXPECT_TRUE(world.AddNode(absl::StrCat("node-", n)).ok());
+  world.Start();
+  world.sim().RunFor(absl::Seconds(3));
+  const int64_t before = world.ferry_api_calls();
+  world.sim().RunFor(absl::Seconds(10));
+  return (world.ferry_api_calls() - before) / 10;
+}
+
+// With no migration on its node an agent lists the migrations and nothing
+// else; the controller lists the 8 kinds it decides from. (An agent that
+// listed the whole cluster every second made the cluster's cost quadratic
+// in its nodes.)
+TEST(IdleWorld, AnAgentWithNoMigrationOnItsNodeListsOnlyTheMigrations) {
+  EXPECT_EQ(IdleCallsPerSecond(1), 8 + 1);
+  EXPECT_EQ(IdleCallsPerSecond(4), 8 + 4);
 }
 
 }  // namespace

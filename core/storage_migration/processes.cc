@@ -1,5 +1,6 @@
 #include "core/storage_migration/processes.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -27,6 +28,11 @@ PlannedStep Write(ports::KubeApi& api, const KubeAction& action,
 absl::StatusOr<ClusterView> ObserveCluster(ports::KubeApi& api) {
   ClusterView view;
   RETURN_IF_ERROR(ListInto(api, "VirtualMachineInstanceMigration", &view.migrations));
+  RETURN_IF_ERROR(ObserveBesidesMigrations(api, view));
+  return view;
+}
+
+absl::Status ObserveBesidesMigrations(ports::KubeApi& api, ClusterView& view) {
   RETURN_IF_ERROR(ListInto(api, "VirtualMachineInstance", &view.vmis));
   RETURN_IF_ERROR(ListInto(api, "VirtualMachine", &view.vms));
   RETURN_IF_ERROR(ListInto(api, "PersistentVolumeClaim", &view.pvcs));
@@ -34,7 +40,7 @@ absl::StatusOr<ClusterView> ObserveCluster(ports::KubeApi& api) {
   RETURN_IF_ERROR(ListInto(api, "DataVolume", &view.data_volumes));
   RETURN_IF_ERROR(ListInto(api, "Pod", &view.pods));
   RETURN_IF_ERROR(ListInto(api, "Node", &view.nodes));
-  return view;
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::vector<PlannedStep>> ControllerProcess::Pass() {
@@ -50,17 +56,30 @@ absl::StatusOr<std::vector<PlannedStep>> ControllerProcess::Pass() {
   return steps;
 }
 
+bool AgentProcess::Concerns(const kubevirt::VirtualMachineInstanceMigration& migration) const {
+  if (RoleOf(migration, node_).empty()) return false;
+  // A migration whose effects are complete is history: its domain name may
+  // belong to a newer migration of the same VM.
+  const auto& finalizers = migration.metadata().finalizers();
+  return std::find(finalizers.begin(), finalizers.end(), kFinalizer) != finalizers.end();
+}
+
 absl::StatusOr<std::vector<PlannedStep>> AgentProcess::Pass() {
-  ASSIGN_OR_RETURN(ClusterView view, ObserveCluster(api_));
+  ClusterView view;
+  RETURN_IF_ERROR(ListInto(api_, "VirtualMachineInstanceMigration", &view.migrations));
+  // An agent with no migration on its node reads nothing else: n agents
+  // each listing the whole cluster every pass made the cluster's cost
+  // quadratic in its nodes.
+  std::vector<PlannedStep> steps;
+  if (std::none_of(view.migrations.begin(), view.migrations.end(),
+                   [this](const auto& m) { return Concerns(*m); })) {
+    return steps;
+  }
+  RETURN_IF_ERROR(ObserveBesidesMigrations(api_, view));
   auto shared_view = std::make_shared<ClusterView>(std::move(view));
   auto seen = std::make_shared<ResourceVersions>();
-  std::vector<PlannedStep> steps;
   for (const auto& migration : shared_view->migrations) {
-    if (RoleOf(*migration, node_).empty()) continue;
-    // A migration whose effects are complete is history: its domain name may
-    // belong to a newer migration of the same VM.
-    const auto& finalizers = migration->metadata().finalizers();
-    if (std::find(finalizers.begin(), finalizers.end(), kFinalizer) == finalizers.end()) continue;
+    if (!Concerns(*migration)) continue;
     AgentView v;
     v.node = node_;
     v.now = clock_.Now();

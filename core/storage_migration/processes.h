@@ -29,8 +29,10 @@ struct PlannedStep {
   std::function<absl::Status()> run;
 };
 
-// Lists every kind a storage-migration decision reads.
+// Lists every kind a storage-migration decision reads, migrations first.
 absl::StatusOr<ClusterView> ObserveCluster(ports::KubeApi& api);
+// The same lists after the migrations, into `view`.
+absl::Status ObserveBesidesMigrations(ports::KubeApi& api, ClusterView& view);
 
 class ControllerProcess {
  public:
@@ -49,9 +51,14 @@ class AgentProcess {
   AgentProcess(std::string node, ports::KubeApi& api, ports::Hypervisor& hypervisor,
                const ports::Clock& clock)
       : node_(std::move(node)), api_(api), hypervisor_(hypervisor), clock_(clock) {}
+  // Lists the migrations, and the rest of what a decision reads only when
+  // one concerns this node (it is the source or target of a migration whose
+  // effects are not complete).
   absl::StatusOr<std::vector<PlannedStep>> Pass();
 
  private:
+  bool Concerns(const kubevirt::VirtualMachineInstanceMigration& migration) const;
+
   std::string node_;
   ports::KubeApi& api_;
   ports::Hypervisor& hypervisor_;
