@@ -1,0 +1,108 @@
+#include "core/runtime/executor.h"
+
+#include <memory>
+#include <utility>
+#include <variant>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+
+namespace ferry::runtime {
+namespace {
+
+absl::Status Missing(absl::string_view port, const Effect& effect) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("no ", port, " port for: ", Describe(effect)));
+}
+
+}  // namespace
+
+absl::Status Executor::Apply(const Effect& effect) {
+  if (std::holds_alternative<KubeWrite>(effect.call) || !effect.fence.empty()) {
+    if (ports_.kube == nullptr) return Missing("Kubernetes API", effect);
+  }
+  if (std::holds_alternative<HypervisorCall>(effect.call) && ports_.hypervisor == nullptr) {
+    return Missing("hypervisor", effect);
+  }
+  if (std::holds_alternative<OvirtCall>(effect.call) && ports_.ovirt == nullptr) {
+    return Missing("oVirt engine", effect);
+  }
+  RETURN_IF_ERROR(Fence(effect));
+  if (const auto* write = std::get_if<KubeWrite>(&effect.call)) return Write(*write);
+  if (const auto* call = std::get_if<HypervisorCall>(&effect.call)) return Call(*call);
+  return Call(std::get<OvirtCall>(effect.call));
+}
+
+absl::Status Executor::Fence(const Effect& effect) {
+  for (const ports::ObjectPtr& read : effect.fence) {
+    absl::StatusOr<ports::ObjectPtr> written = ports_.kube->UpdateStatus(*read);
+    if (written.ok()) continue;
+    if (written.status().code() == absl::StatusCode::kAborted) {
+      const k8s::ObjectMeta& meta = ports::MetadataOf(*read);
+      return absl::AbortedError(absl::StrCat(
+          "not taken, ", meta.namespace_(), "/", meta.name(), " changed since it was read at ",
+          meta.resource_version(), ": ", Describe(effect)));
+    }
+    return written.status();
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Executor::Write(const KubeWrite& write) {
+  ports::KubeApi& api = *ports_.kube;
+  if (write.verb == KubeWrite::Verb::kDelete) {
+    absl::Status status = api.Delete(write.key);
+    return status.code() == absl::StatusCode::kNotFound ? absl::OkStatus() : status;
+  }
+  ASSIGN_OR_RETURN(ports::ObjectKey key, ports::KeyOf(*write.object));
+  const google::protobuf::Message* object = write.object.get();
+  std::unique_ptr<google::protobuf::Message> versioned;
+  if (auto it = written_.find(key); it != written_.end() && write.verb != KubeWrite::Verb::kCreate) {
+    versioned.reset(write.object->New());
+    versioned->CopyFrom(*write.object);
+    ports::MutableMetadataOf(versioned.get())->set_resource_version(it->second);
+    object = versioned.get();
+  }
+  absl::StatusOr<ports::ObjectPtr> result;
+  switch (write.verb) {
+    case KubeWrite::Verb::kCreate:
+      result = api.Create(*object);
+      if (result.status().code() == absl::StatusCode::kAlreadyExists && write.exists_ok) {
+        return absl::OkStatus();
+      }
+      break;
+    case KubeWrite::Verb::kUpdate: result = api.Update(*object); break;
+    case KubeWrite::Verb::kUpdateStatus: result = api.UpdateStatus(*object); break;
+    case KubeWrite::Verb::kDelete: break;
+  }
+  if (!result.ok()) return result.status();
+  written_[key] = ports::MetadataOf(**result).resource_version();
+  return absl::OkStatus();
+}
+
+absl::Status Executor::Call(const HypervisorCall& call) {
+  ports::Hypervisor& hv = *ports_.hypervisor;
+  switch (call.op) {
+    case HypervisorCall::Op::kStartMigration: return hv.StartMigration(call.request);
+    case HypervisorCall::Op::kAbortJob: return hv.AbortJob(call.domain);
+    case HypervisorCall::Op::kDestroy: return hv.Destroy(call.domain);
+    case HypervisorCall::Op::kResume: return hv.Resume(call.domain);
+  }
+  return absl::InternalError("unknown hypervisor call");
+}
+
+absl::Status Executor::Call(const OvirtCall& call) {
+  ports::Ovirt& engine = *ports_.ovirt;
+  switch (call.op) {
+    case OvirtCall::Op::kShutdown: return engine.Shutdown(call.vm_id);
+    case OvirtCall::Op::kStop: return engine.Stop(call.vm_id);
+    case OvirtCall::Op::kStart: return engine.Start(call.vm_id);
+    case OvirtCall::Op::kDetachDisk: return engine.DetachDisk(call.vm_id, call.attachment_id);
+    case OvirtCall::Op::kDeactivateDisk:
+      return engine.DeactivateDisk(call.vm_id, call.attachment_id);
+    case OvirtCall::Op::kAttachDisk: return engine.AttachDisk(call.vm_id, call.attachment).status();
+  }
+  return absl::InternalError("unknown oVirt call");
+}
+
+}  // namespace ferry::runtime

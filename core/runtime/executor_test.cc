@@ -1,0 +1,197 @@
+// The executor carries out effects through the ports and owns their
+// idempotence; the Kubernetes side runs against the fake API server, the
+// hypervisor and engine calls against mocks that record what they got.
+#include "core/runtime/executor.h"
+
+#include <string>
+#include <vector>
+
+#include "api/core.pb.h"
+#include "core/ports/clock.h"
+#include "core/ports/test_objects.h"
+#include "fakes/kube/fake_kube_api.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ferry::runtime {
+namespace {
+
+using ::testing::_;
+using ::testing::HasSubstr;
+using ::testing::Return;
+using ports::TestPvc;
+
+constexpr char kPvc[] = "PersistentVolumeClaim";
+
+::testing::Matcher<absl::string_view> Sv(const char* text) {
+  return ::testing::Eq(absl::string_view(text));
+}
+
+class MockHypervisor : public ports::Hypervisor {
+ public:
+  MOCK_METHOD(absl::StatusOr<ports::DomainInfo>, LookupDomain, (absl::string_view), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<ports::DomainInfo>>, ListDomains, (), (override));
+  MOCK_METHOD(absl::StatusOr<ports::DomainInfo>, DefineDomain, (absl::string_view), (override));
+  MOCK_METHOD(absl::Status, UndefineDomain, (absl::string_view), (override));
+  MOCK_METHOD(absl::StatusOr<std::string>, DomainXml, (absl::string_view), (override));
+  MOCK_METHOD(absl::Status, Start, (absl::string_view), (override));
+  MOCK_METHOD(absl::Status, Destroy, (absl::string_view), (override));
+  MOCK_METHOD(absl::Status, Suspend, (absl::string_view), (override));
+  MOCK_METHOD(absl::Status, Resume, (absl::string_view), (override));
+  MOCK_METHOD(absl::Status, StartMigration, (const ports::MigrationRequest&), (override));
+  MOCK_METHOD(absl::StatusOr<ports::JobStats>, GetJobStats, (absl::string_view), (override));
+  MOCK_METHOD(absl::Status, AbortJob, (absl::string_view), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<ports::DomainEvent>>, PollEvents, (), (override));
+};
+
+class MockOvirt : public ports::Ovirt {
+ public:
+  MOCK_METHOD(absl::StatusOr<ovirt::Version>, EngineVersion, (), (override));
+  MOCK_METHOD(absl::StatusOr<std::vector<ovirt::Vm>>, ListVms, (), (override));
+  MOCK_METHOD(absl::StatusOr<ovirt::Vm>, GetVm, (absl::string_view), (override));
+  MOCK_METHOD(absl::StatusOr<ovirt::Disk>, GetDisk, (absl::string_view), (override));
+  MOCK_METHOD(absl::Status, Shutdown, (absl::string_view), (override));
+  MOCK_METHOD(absl::Status, Stop, (absl::string_view), (override));
+  MOCK_METHOD(absl::Status, Start, (absl::string_view), (override));
+  MOCK_METHOD(absl::Status, DetachDisk, (absl::string_view, absl::string_view), (override));
+  MOCK_METHOD(absl::Status, DeactivateDisk, (absl::string_view, absl::string_view), (override));
+  MOCK_METHOD(absl::StatusOr<ovirt::DiskAttachment>, AttachDisk,
+              (absl::string_view, const ovirt::DiskAttachment&), (override));
+};
+
+class ExecutorTest : public ::testing::Test {
+ protected:
+  k8s::PersistentVolumeClaim Stored(const std::string& name) {
+    return *ports::As<k8s::PersistentVolumeClaim>(*api_.Get({kPvc, "ns", name}));
+  }
+
+  ports::ManualClock clock_;
+  fakes::FakeKubeApi api_{clock_};
+  MockHypervisor hypervisor_;
+  MockOvirt engine_;
+  Executor executor_{{.kube = &api_, .hypervisor = &hypervisor_, .ovirt = &engine_}};
+};
+
+TEST_F(ExecutorTest, DeletingWhatIsAlreadyGoneIsDone) {
+  EXPECT_TRUE(executor_.Apply(Effect::Delete({kPvc, "ns", "gone"}, "reclaim")).ok());
+}
+
+TEST_F(ExecutorTest, ACreateFindingItsObjectIsDoneOnlyWhenMarkedSo) {
+  ASSERT_TRUE(api_.Create(TestPvc("a")).ok());
+  Effect create = Effect::Create(TestPvc("a"), "make the claim");
+  EXPECT_EQ(executor_.Apply(create).code(), absl::StatusCode::kAlreadyExists);
+  std::get<KubeWrite>(create.call).exists_ok = true;
+  EXPECT_TRUE(executor_.Apply(create).ok());
+}
+
+TEST_F(ExecutorTest, AWriteRejectedByTheServerReturnsItsStatusUnchanged) {
+  ASSERT_TRUE(api_.Create(TestPvc("a")).ok());
+  k8s::PersistentVolumeClaim stale = Stored("a");
+  stale.mutable_metadata()->set_resource_version("0");
+  stale.mutable_spec()->set_volume_name("pv-1");
+  EXPECT_EQ(executor_.Apply(Effect::Update(stale, "bind")).code(), absl::StatusCode::kAborted);
+  EXPECT_EQ(Stored("a").spec().volume_name(), "");
+}
+
+TEST_F(ExecutorTest, ASecondWriteOfOneObjectInABatchCarriesTheVersionTheFirstReturned) {
+  ASSERT_TRUE(api_.Create(TestPvc("a")).ok());
+  const k8s::PersistentVolumeClaim read = Stored("a");
+  k8s::PersistentVolumeClaim labelled = read;
+  (*labelled.mutable_metadata()->mutable_labels())["step"] = "1";
+  k8s::PersistentVolumeClaim annotated = read;  // decided from the same read
+  (*annotated.mutable_metadata()->mutable_annotations())["step"] = "2";
+  executor_.BeginBatch();
+  ASSERT_TRUE(executor_.Apply(Effect::Update(labelled, "label")).ok());
+  ASSERT_TRUE(executor_.Apply(Effect::Update(annotated, "annotate")).ok());
+  EXPECT_EQ(Stored("a").metadata().annotations().at("step"), "2");
+
+  // Another batch carries what its reconciler read: stale, so refused.
+  executor_.BeginBatch();
+  EXPECT_EQ(executor_.Apply(Effect::Update(annotated, "again")).code(),
+            absl::StatusCode::kAborted);
+}
+
+TEST_F(ExecutorTest, AFenceFromACurrentReadLetsTheEffectThrough) {
+  ASSERT_TRUE(api_.Create(TestPvc("plan")).ok());
+  const ports::ObjectPtr read = *api_.Get({kPvc, "ns", "plan"});
+  EXPECT_CALL(engine_, DetachDisk(Sv("vm-1"), Sv("att-1"))).WillOnce(Return(absl::OkStatus()));
+  const Effect detach =
+      Effect::Ovirt({.op = OvirtCall::Op::kDetachDisk, .vm_id = "vm-1", .attachment_id = "att-1"},
+                    "detach LUN")
+          .FencedBy({read});
+  EXPECT_TRUE(executor_.Apply(detach).ok());
+  EXPECT_EQ(Stored("plan").metadata().resource_version(),
+            ports::MetadataOf(*read).resource_version())
+      << "the write-back is a no-op";
+}
+
+TEST_F(ExecutorTest, AFenceFromAStaleReadStopsTheEffect) {
+  ASSERT_TRUE(api_.Create(TestPvc("plan")).ok());
+  const ports::ObjectPtr read = *api_.Get({kPvc, "ns", "plan"});
+  k8s::PersistentVolumeClaim changed = Stored("plan");
+  changed.mutable_spec()->set_volume_name("pv-9");
+  ASSERT_TRUE(api_.Update(changed).ok());
+  EXPECT_CALL(engine_, DetachDisk(_, _)).Times(0);
+  const absl::Status status = executor_.Apply(
+      Effect::Ovirt({.op = OvirtCall::Op::kDetachDisk, .vm_id = "vm-1", .attachment_id = "att-1"},
+                    "detach LUN")
+          .FencedBy({read}));
+  EXPECT_EQ(status.code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(std::string(status.message()),
+              HasSubstr("not taken, ns/plan changed since it was read at 1: detach attachment "
+                        "att-1 from oVirt VM vm-1"));
+}
+
+TEST_F(ExecutorTest, HypervisorCallsReachTheHypervisorAsAsked) {
+  ports::MigrationRequest request;
+  request.domain = "ns_vm";
+  request.destination_uri = "qemu+tcp://node-b/system";
+  request.disks.push_back({.target_dev = "vda", .destination_path = "/dst/vda"});
+  EXPECT_CALL(hypervisor_, StartMigration(::testing::Field(
+                               &ports::MigrationRequest::destination_uri, "qemu+tcp://node-b/system")))
+      .WillOnce(Return(absl::OkStatus()));
+  EXPECT_CALL(hypervisor_, AbortJob(Sv("ns_vm"))).WillOnce(Return(absl::OkStatus()));
+  EXPECT_CALL(hypervisor_, Destroy(Sv("ns_vm"))).WillOnce(Return(absl::NotFoundError("no domain")));
+  EXPECT_CALL(hypervisor_, Resume(Sv("ns_vm"))).WillOnce(Return(absl::OkStatus()));
+  using Op = HypervisorCall::Op;
+  EXPECT_TRUE(executor_.Apply(Effect::Hypervisor({.op = Op::kStartMigration, .domain = "",
+                                                  .request = request}, "copy")).ok());
+  EXPECT_TRUE(executor_.Apply(Effect::Hypervisor({.op = Op::kAbortJob, .domain = "ns_vm"}, "")).ok());
+  EXPECT_EQ(executor_.Apply(Effect::Hypervisor({.op = Op::kDestroy, .domain = "ns_vm"}, "")).code(),
+            absl::StatusCode::kNotFound)
+      << "a hypervisor call's status is the reconciler's to judge";
+  EXPECT_TRUE(executor_.Apply(Effect::Hypervisor({.op = Op::kResume, .domain = "ns_vm"}, "")).ok());
+}
+
+TEST_F(ExecutorTest, AnEffectForAPortTheProcessLacksIsRefusedNamingIt) {
+  Executor kube_only({.kube = &api_});
+  const absl::Status status = kube_only.Apply(
+      Effect::Ovirt({.op = OvirtCall::Op::kStop, .vm_id = "vm-1"}, "power off the source"));
+  EXPECT_EQ(status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(status.message(), "no oVirt engine port for: stop oVirt VM vm-1 (power off the source)");
+}
+
+TEST(Effect, DescribeNamesTheCallTheTargetAndWhyButNeverTheContent) {
+  k8s::PersistentVolumeClaim pvc = TestPvc("a");
+  (*pvc.mutable_metadata()->mutable_annotations())["secret"] = "hunter2";
+  EXPECT_EQ(Describe(Effect::UpdateStatus(pvc, "record")),
+            "update_status PersistentVolumeClaim ns/a (record)");
+  EXPECT_EQ(Describe(Effect::Delete({kPvc, "ns", "a"}, "")), "delete PersistentVolumeClaim ns/a");
+  EXPECT_THAT(Describe(Effect::Create(pvc, "x")), ::testing::Not(HasSubstr("hunter2")));
+}
+
+TEST(Effect, EffectsAreEqualWhenTheyWouldDoTheSameThing) {
+  k8s::PersistentVolumeClaim a = TestPvc("a");
+  EXPECT_EQ(Effect::Create(a, "x"), Effect::Create(TestPvc("a"), "x"));
+  EXPECT_FALSE(Effect::Create(a, "x") == Effect::Update(a, "x"));
+  EXPECT_FALSE(Effect::Create(a, "x") == Effect::Create(TestPvc("b"), "x"));
+  EXPECT_FALSE(Effect::Create(a, "x") == Effect::Create(a, "y"));
+  using Op = OvirtCall::Op;
+  EXPECT_EQ(Effect::Ovirt({.op = Op::kStart, .vm_id = "v"}, ""),
+            Effect::Ovirt({.op = Op::kStart, .vm_id = "v"}, ""));
+  EXPECT_FALSE(Effect::Ovirt({.op = Op::kStart, .vm_id = "v"}, "") ==
+               Effect::Ovirt({.op = Op::kStop, .vm_id = "v"}, ""));
+}
+
+}  // namespace
+}  // namespace ferry::runtime

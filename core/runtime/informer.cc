@@ -1,0 +1,132 @@
+#include "core/runtime/informer.h"
+
+#include <cstdlib>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace ferry::runtime {
+
+Key KeyOfObject(const google::protobuf::Message& object) {
+  const k8s::ObjectMeta& meta = ports::MetadataOf(object);
+  return Key{meta.namespace_(), meta.name()};
+}
+
+void Informer::AddIndex(const std::string& name, IndexFn fn) {
+  Index& index = indexes_[name];
+  index.fn = std::move(fn);
+  index.keys.clear();
+  for (const auto& [key, object] : objects_) {
+    for (std::string& value : index.fn(*object)) index.keys[std::move(value)].insert(key);
+  }
+}
+
+const std::set<Key>& Informer::ByIndex(absl::string_view name, absl::string_view value) const {
+  static const std::set<Key>* const kNone = new std::set<Key>();
+  auto index = indexes_.find(name);
+  if (index == indexes_.end()) std::abort();  // an index never added: a programming error
+  auto keys = index->second.keys.find(value);
+  return keys == index->second.keys.end() ? *kNone : keys->second;
+}
+
+ports::ObjectPtr Informer::Get(const Key& key) const {
+  auto it = objects_.find(key);
+  return it == objects_.end() ? nullptr : it->second;
+}
+
+void Informer::Unindex(const Key& key, const google::protobuf::Message& object) {
+  for (auto& [name, index] : indexes_) {
+    for (const std::string& value : index.fn(object)) {
+      auto keys = index.keys.find(value);
+      if (keys == index.keys.end()) continue;
+      keys->second.erase(key);
+      if (keys->second.empty()) index.keys.erase(keys);
+    }
+  }
+}
+
+void Informer::Reindex(const Key& key, const google::protobuf::Message& object) {
+  for (auto& [name, index] : indexes_) {
+    for (std::string& value : index.fn(object)) index.keys[std::move(value)].insert(key);
+  }
+}
+
+void Informer::Put(const Key& key, ports::ObjectPtr now) {
+  auto it = objects_.find(key);
+  ports::ObjectPtr before = it == objects_.end() ? nullptr : it->second;
+  if (before == nullptr && now == nullptr) return;
+  if (before != nullptr && now != nullptr &&
+      ports::MetadataOf(*before).resource_version() == ports::MetadataOf(*now).resource_version()) {
+    return;  // the same object, read again
+  }
+  before_.try_emplace(key, before);
+  changed_.insert(key);
+  if (before != nullptr) Unindex(key, *before);
+  if (now == nullptr) {
+    objects_.erase(it);
+    return;
+  }
+  Reindex(key, *now);
+  objects_.insert_or_assign(key, std::move(now));
+}
+
+absl::Status Informer::Relist() {
+  ++lists_;
+  absl::StatusOr<ports::ObjectList> list = api_.List(kind_, "", k8s::LabelSelector());
+  if (!list.ok()) return list.status();
+  std::map<Key, ports::ObjectPtr> listed;
+  for (ports::ObjectPtr& item : list->items) {
+    if (item == nullptr) continue;
+    Key key = KeyOfObject(*item);
+    listed.insert_or_assign(std::move(key), std::move(item));
+  }
+  std::vector<Key> gone;
+  for (const auto& [key, object] : objects_) {
+    if (!listed.contains(key)) gone.push_back(key);
+  }
+  for (const Key& key : gone) Put(key, nullptr);
+  for (auto& [key, object] : listed) Put(key, std::move(object));
+  resource_version_ = list->resource_version;
+  return absl::OkStatus();
+}
+
+absl::Status Informer::Sync() {
+  changed_.clear();
+  before_.clear();
+  absl::Status status;
+  if (resource_version_.empty()) {
+    status = Relist();
+  } else {
+    ++watches_;
+    absl::StatusOr<std::vector<ports::WatchEvent>> events = api_.Watch(kind_, resource_version_);
+    if (!events.ok() && events.status().code() == absl::StatusCode::kOutOfRange) {
+      ++relists_after_gone_;
+      status = Relist();
+    } else if (!events.ok()) {
+      status = events.status();
+    } else {
+      for (ports::WatchEvent& event : *events) {
+        if (event.object == nullptr) continue;
+        resource_version_ = ports::MetadataOf(*event.object).resource_version();
+        const Key key = KeyOfObject(*event.object);
+        Put(key, event.type == ports::WatchEventType::kDeleted ? nullptr : std::move(event.object));
+      }
+    }
+  }
+  // A failed List or Watch put nothing: the store is as it was.
+  if (!status.ok()) {
+    return absl::Status(status.code(),
+                        absl::StrCat("syncing the ", kind_, " informer: ", status.message()));
+  }
+  // A key that came and went within one Sync is no change.
+  for (const auto& [key, before] : before_) {
+    if (before == nullptr && !objects_.contains(key)) changed_.erase(key);
+  }
+  for (const Key& key : changed_) {
+    const ports::ObjectPtr now = Get(key);
+    for (const Handler& handler : handlers_) handler(key, before_.at(key), now);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ferry::runtime
