@@ -1,0 +1,43 @@
+#include "core/runtime/cache.h"
+
+#include <cstdlib>
+
+namespace ferry::runtime {
+
+Cache::Cache(ports::KubeApi& api, const std::vector<std::string>& kinds) {
+  for (const std::string& kind : kinds) {
+    informers_.try_emplace(kind, std::make_unique<Informer>(api, kind));
+  }
+}
+
+absl::Status Cache::Sync() {
+  for (auto& [kind, informer] : informers_) {
+    if (absl::Status synced = informer->Sync(); !synced.ok()) return synced;
+  }
+  return absl::OkStatus();
+}
+
+bool Cache::has_synced() const {
+  for (const auto& [kind, informer] : informers_) {
+    if (!informer->has_synced()) return false;
+  }
+  return true;
+}
+
+void Cache::Invalidate() {
+  for (auto& [kind, informer] : informers_) informer->Invalidate();
+}
+
+Informer& Cache::informer(absl::string_view kind) {
+  auto it = informers_.find(kind);
+  if (it == informers_.end()) std::abort();  // a kind the cache was not built with
+  return *it->second;
+}
+
+const Informer& Cache::informer(absl::string_view kind) const {
+  auto it = informers_.find(kind);
+  if (it == informers_.end()) std::abort();
+  return *it->second;
+}
+
+}  // namespace ferry::runtime

@@ -1,0 +1,126 @@
+#include "core/runtime/manager.h"
+
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace ferry::runtime {
+
+Manager::Manager(Reconciler& reconciler, ports::KubeApi& api, Executor& executor,
+                 Scheduler& scheduler, Options options)
+    : reconciler_(reconciler),
+      executor_(executor),
+      scheduler_(scheduler),
+      options_(std::move(options)),
+      cache_(api, reconciler.Kinds()),
+      queue_(options_.queue) {
+  reconciler_.AddIndexes(cache_);
+  for (const auto& [kind, informer] : cache_.informers()) {
+    informer->AddHandler([this, kind = kind](const Key& key, const ports::ObjectPtr& before,
+                                             const ports::ObjectPtr& now) {
+      std::vector<Key> keys;
+      reconciler_.Wake(Change{kind, key, before, now}, cache_, keys);
+      for (const Key& k : keys) queue_.Add(k);
+    });
+  }
+}
+
+void Manager::Start() {
+  scheduler_.After(absl::ZeroDuration(), "sync", [this] { Sync(); });
+  scheduler_.After(options_.resync, "resync", [this] { Resync(); });
+}
+
+void Manager::Sync() {
+  ++stats_.syncs;
+  const absl::Status synced = cache_.Sync();
+  if (!synced.ok()) {
+    ++stats_.failed_syncs;
+    Trace(absl::StrCat("sync failed, again in ", absl::FormatDuration(options_.sync_retry), ": ",
+                       synced.message()));
+    scheduler_.After(options_.sync_retry, "sync", [this] { Sync(); });
+  } else {
+    scheduler_.After(options_.watch_period, "sync", [this] { Sync(); });
+  }
+  Kick();
+}
+
+void Manager::Resync() {
+  for (const auto& [kind, informer] : cache_.informers()) {
+    for (const auto& [key, object] : informer->objects()) {
+      std::vector<Key> keys;
+      reconciler_.Wake(Change{kind, key, object, object}, cache_, keys);
+      for (const Key& k : keys) queue_.Add(k);
+    }
+  }
+  scheduler_.After(options_.resync, "resync", [this] { Resync(); });
+  Kick();
+}
+
+void Manager::Kick() {
+  if (working_ || !cache_.has_synced()) return;
+  const absl::Time now = scheduler_.Now();
+  std::optional<absl::Time> next = queue_.ready() > 0 ? std::optional(now) : queue_.NextReady();
+  if (!next.has_value()) return;
+  if (*next < now) next = now;
+  if (work_at_.has_value() && *work_at_ <= *next) return;
+  work_at_ = *next;
+  scheduler_.After(*next - now, "reconcile", [this] { Work(); });
+}
+
+void Manager::Work() {
+  work_at_.reset();
+  if (working_) return;
+  const absl::Time now = scheduler_.Now();
+  std::optional<Key> key = queue_.Pop(now);
+  if (!key.has_value()) {
+    Kick();
+    return;
+  }
+  ++stats_.reconciles;
+  working_ = true;
+  auto result = std::make_shared<const Result>(reconciler_.Reconcile(*key, cache_, now));
+  Trace(absl::StrCat("reconcile ", ToString(*key), ": ", result->effects.size(), " effects"));
+  executor_.BeginBatch();
+  if (result->effects.empty()) {
+    Finish(*key, *result, /*ok=*/true);
+    return;
+  }
+  scheduler_.After(absl::ZeroDuration(), Describe(result->effects[0]),
+                   [this, key = *key, result] { RunEffect(key, result, 0); });
+}
+
+void Manager::RunEffect(const Key& key, std::shared_ptr<const Result> result, size_t next) {
+  ++stats_.effects;
+  if (absl::Status applied = executor_.Apply(result->effects[next]); !applied.ok()) {
+    ++stats_.failed_effects;
+    Trace(absl::StrCat("effect failed, ", ToString(key), " backs off: ", applied.message()));
+    Finish(key, *result, /*ok=*/false);
+    return;
+  }
+  if (++next == result->effects.size()) {
+    Finish(key, *result, /*ok=*/true);
+    return;
+  }
+  scheduler_.After(absl::ZeroDuration(), Describe(result->effects[next]),
+                   [this, key, result, next] { RunEffect(key, result, next); });
+}
+
+void Manager::Finish(const Key& key, const Result& result, bool ok) {
+  const absl::Time now = scheduler_.Now();
+  if (ok) {
+    queue_.Forget(key);
+    if (result.requeue_after > absl::ZeroDuration()) queue_.AddAfter(key, now + result.requeue_after);
+  } else {
+    queue_.AddRateLimited(key, now);
+  }
+  queue_.Done(key);
+  working_ = false;
+  Kick();
+}
+
+void Manager::Trace(const std::string& line) const {
+  if (options_.trace) options_.trace(line);
+}
+
+}  // namespace ferry::runtime

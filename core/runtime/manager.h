@@ -1,0 +1,92 @@
+// Manager: informers -> work queue -> reconcile -> execute, for one
+// reconciler, driven by a Scheduler (controller-runtime's controller with
+// one worker). Each step is its own scheduled call, so a process may crash
+// between any two: a sync of the informers, one reconcile, each effect.
+// Nothing it holds matters across a crash: a new manager lists afresh and
+// reconciles every key again (state that matters lives in API objects).
+//
+//   Manager manager(reconciler, api, executor, scheduler, {});
+//   manager.Start();
+//
+// Invariants:
+//   - one key at a time: a key's effects run in order, and the next key is
+//     reconciled only when they are done or one failed;
+//   - an effect that fails stops the rest of its batch and requeues its key
+//     with back-off (WorkQueue); a batch that succeeds forgets the key's
+//     back-off and requeues it after the Result's requeue_after, if any;
+//   - a failed sync is retried after sync_retry; reconciles wait for the
+//     first sync that succeeds;
+//   - every resync period, every object of every kind wakes the keys it
+//     concerns, as if it had changed (a safety net for a missed change).
+#ifndef FERRY_CORE_RUNTIME_MANAGER_H_
+#define FERRY_CORE_RUNTIME_MANAGER_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/time/time.h"
+#include "core/ports/kube_api.h"
+#include "core/runtime/cache.h"
+#include "core/runtime/executor.h"
+#include "core/runtime/reconciler.h"
+#include "core/runtime/scheduler.h"
+#include "core/runtime/work_queue.h"
+
+namespace ferry::runtime {
+
+class Manager {
+ public:
+  struct Options {
+    // How often the informers catch up with the watch (the port's watch is
+    // pull-based; the production event loop syncs when a stream delivers).
+    absl::Duration watch_period = absl::Seconds(1);
+    absl::Duration sync_retry = absl::Seconds(1);
+    absl::Duration resync = absl::Minutes(10);
+    WorkQueue::Options queue = {};
+    // A line per reconcile and per failure, for traces and logs (never an
+    // object's content: effects print as Describe does).
+    std::function<void(const std::string&)> trace = nullptr;
+  };
+  struct Stats {
+    int64_t syncs = 0, failed_syncs = 0, reconciles = 0, effects = 0, failed_effects = 0;
+  };
+
+  Manager(Reconciler& reconciler, ports::KubeApi& api, Executor& executor, Scheduler& scheduler,
+          Options options);
+  Manager(const Manager&) = delete;
+  Manager& operator=(const Manager&) = delete;
+
+  // Schedules the first sync.
+  void Start();
+
+  const Cache& cache() const { return cache_; }
+  const WorkQueue& queue() const { return queue_; }
+  const Stats& stats() const { return stats_; }
+
+ private:
+  void Sync();
+  void Resync();
+  void Work();
+  void RunEffect(const Key& key, std::shared_ptr<const Result> result, size_t next);
+  void Finish(const Key& key, const Result& result, bool ok);
+  // Schedules the next reconcile when a key is (or will be) ready.
+  void Kick();
+  void Trace(const std::string& line) const;
+
+  Reconciler& reconciler_;
+  Executor& executor_;
+  Scheduler& scheduler_;
+  const Options options_;
+  Cache cache_;
+  WorkQueue queue_;
+  Stats stats_;
+  bool working_ = false;                  // a key's batch is under way
+  std::optional<absl::Time> work_at_;     // the reconcile scheduled next, if any
+};
+
+}  // namespace ferry::runtime
+
+#endif  // FERRY_CORE_RUNTIME_MANAGER_H_

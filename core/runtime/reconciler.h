@@ -1,0 +1,59 @@
+// Reconciler: a level-based decision for one key (controller-runtime's
+// reconcile.Reconciler). It reads the current state from the cache, never
+// the event that woke it, and returns the effects to take, in order; the
+// manager (manager.h) runs them through the executor, one event each.
+//
+//   class MigrationReconciler : public Reconciler {
+//     std::vector<std::string> Kinds() const override { return {kVmim, kPvc}; }
+//     void Wake(const Change& c, const Cache& cache, std::vector<Key>& keys) const override {
+//       if (c.kind == kVmim) keys.push_back(c.key);           // itself
+//       else for (const Key& m : cache.informer(kVmim).ByIndex("claim", ...)) keys.push_back(m);
+//     }
+//     Result Reconcile(const Key& key, const Cache& cache, absl::Time now) override;
+//   };
+#ifndef FERRY_CORE_RUNTIME_RECONCILER_H_
+#define FERRY_CORE_RUNTIME_RECONCILER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "core/ports/kube_api.h"
+#include "core/runtime/cache.h"
+#include "core/runtime/effect.h"
+#include "core/runtime/key.h"
+
+namespace ferry::runtime {
+
+struct Result {
+  std::vector<Effect> effects;
+  // Reconcile this key again after this long even if nothing changes
+  // (waiting on something no informer sees: a copy's progress, a
+  // deadline); zero: only when a change wakes it.
+  absl::Duration requeue_after = absl::ZeroDuration();
+};
+
+// One object of a watched kind changed: before and now (null: absent).
+struct Change {
+  std::string kind;
+  Key key;
+  ports::ObjectPtr before;
+  ports::ObjectPtr now;
+};
+
+class Reconciler {
+ public:
+  virtual ~Reconciler() = default;
+
+  // The kinds its decisions read: the manager's cache holds these.
+  virtual std::vector<std::string> Kinds() const = 0;
+  // Indexes its Wake and Reconcile use, added to the cache once.
+  virtual void AddIndexes(Cache& /*cache*/) const {}
+  // The keys a change concerns (the cache already holds the change).
+  virtual void Wake(const Change& change, const Cache& cache, std::vector<Key>& keys) const = 0;
+  virtual Result Reconcile(const Key& key, const Cache& cache, absl::Time now) = 0;
+};
+
+}  // namespace ferry::runtime
+
+#endif  // FERRY_CORE_RUNTIME_RECONCILER_H_
