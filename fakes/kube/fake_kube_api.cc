@@ -435,7 +435,8 @@ absl::Status FakeKubeApi::Delete(const ObjectKey& key, absl::string_view resourc
 
 absl::StatusOr<std::vector<ports::WatchEvent>> FakeKubeApi::Watch(
     absl::string_view kind, absl::string_view resource_version) {
-  RETURN_IF_ERROR(Fault("watch", ObjectKey{std::string(kind), "", ""}));
+  absl::Duration lag = absl::ZeroDuration();
+  RETURN_IF_ERROR(Fault("watch", ObjectKey{std::string(kind), "", ""}, &lag));
   int64_t from;
   if (!absl::SimpleAtoi(resource_version, &from) || from < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -450,7 +451,8 @@ absl::StatusOr<std::vector<ports::WatchEvent>> FakeKubeApi::Watch(
   auto it = std::upper_bound(
       history_.begin(), history_.end(), from,
       [](int64_t v, const HistoryEntry& e) { return v < e.resource_version; });
-  const absl::Time deliverable = clock_.Now() - watch_delay_;
+  // A lagging reader's watch delivers as late as its reads lag.
+  const absl::Time deliverable = clock_.Now() - std::max(watch_delay_, lag);
   for (; it != history_.end() && it->at <= deliverable; ++it) {
     if (it->kind == kind) events.push_back(it->event);
   }

@@ -56,9 +56,10 @@ class FakeKubeApi : public ports::KubeApi {
   // runtime (the simulator) resumes it that much later, so other processes
   // act in between.
   using DelayHook = std::function<absl::Duration(const Call&)>;
-  // Consulted on every get and list, after the fault hook and with the same
-  // Call: how far the reader's informer cache lags behind (delayed or dropped
-  // watch events). A positive lag answers from the state at Now() - lag,
+  // Consulted on every get, list and watch, after the fault hook and with
+  // the same Call: how far the reader's informer cache lags behind (delayed
+  // or dropped watch events); a watch delivers only events at least that
+  // old (as with set_watch_delay, the larger of the two). A positive lag answers from the state at Now() - lag,
   // rebuilt from the watch history: an object created since is absent, one
   // changed or deleted since appears as it was then (older resourceVersion),
   // and a List's resourceVersion is the one of that instant. Writes always

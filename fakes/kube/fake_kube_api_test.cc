@@ -123,6 +123,27 @@ TEST(FakeKubeApi, DelayedWatchDeliversEventsOnlyOnceTheyAreOldEnough) {
   EXPECT_EQ(ports::MetadataOf(*events[1].object).name(), "b");
 }
 
+TEST(FakeKubeApi, ALaggingReadersWatchDeliversOnlyEventsAsOldAsItsLag) {
+  ports::ManualClock clock;
+  FakeKubeApi api(clock);
+  const std::string start = api.List("PersistentVolumeClaim", "", {})->resource_version;
+  ASSERT_TRUE(api.Create(TestPvc("a")).ok());
+  clock.Advance(absl::Seconds(4));
+  ASSERT_TRUE(api.Create(TestPvc("b")).ok());
+  absl::Duration lag = absl::Seconds(3);
+  std::vector<absl::string_view> verbs;
+  api.SetStaleHook([&](const FakeKubeApi::Call& call) {
+    verbs.push_back(call.verb);
+    return lag;
+  });
+  std::vector<ports::WatchEvent> events = *api.Watch("PersistentVolumeClaim", start);
+  ASSERT_EQ(events.size(), 1u) << "b is 0 s old, a 4 s";
+  EXPECT_EQ(ports::MetadataOf(*events[0].object).name(), "a");
+  EXPECT_THAT(verbs, ::testing::ElementsAre("watch"));
+  lag = absl::ZeroDuration();
+  EXPECT_EQ(api.Watch("PersistentVolumeClaim", start)->size(), 2u);
+}
+
 TEST(FakeKubeApi, WatchFromACompactedVersionIsOutOfRange) {
   ports::ManualClock clock;
   FakeKubeApi api(clock, {.watch_history = 2});
@@ -283,7 +304,9 @@ TEST(FakeKubeApi, StaleListFiltersPastLabelsInOrderWithThePastResourceVersion) {
   EXPECT_THAT(Items(past), ElementsAre("ns/a@2", "ns/c@1", "ns2/a@4"));
   past = *api.List("PersistentVolumeClaim", "", {});
   EXPECT_THAT(Items(past), ElementsAre("ns/a@2", "ns/b@3", "ns/c@1", "ns2/a@4"));
-  // Watching from the stale list's version replays what it missed.
+  // Watching from the stale list's version replays what it missed, once
+  // the reader no longer lags.
+  lag = absl::ZeroDuration();
   EXPECT_EQ(api.Watch("PersistentVolumeClaim", past.resource_version)->size(), 6u);
 }
 
@@ -373,7 +396,7 @@ TEST(FakeKubeApi, ZeroOrNegativeLagReadsTheCurrentState) {
   EXPECT_EQ(consulted, 4);
 }
 
-TEST(FakeKubeApi, StaleHookSeesReadsOnlyWithTheFaultHooksCall) {
+TEST(FakeKubeApi, StaleHookSeesReadsAndWatchesOnlyWithTheFaultHooksCall) {
   ports::ManualClock clock;
   FakeKubeApi api(clock);
   std::vector<std::string> faulted, staled;
@@ -399,7 +422,8 @@ TEST(FakeKubeApi, StaleHookSeesReadsOnlyWithTheFaultHooksCall) {
   ASSERT_TRUE(api.Delete(kA).ok());
   EXPECT_FALSE(api.Get({"PersistentVolumeClaim", "ns", "broken"}).ok());
   EXPECT_THAT(staled, ElementsAre("get PersistentVolumeClaim/ns/a",
-                                  "list PersistentVolumeClaim/ns/"));
+                                  "list PersistentVolumeClaim/ns/",
+                                  "watch PersistentVolumeClaim//"));
   EXPECT_THAT(faulted, ElementsAre("create PersistentVolumeClaim/ns/a",
                                    "get PersistentVolumeClaim/ns/a",
                                    "list PersistentVolumeClaim/ns/",
@@ -432,6 +456,7 @@ TEST(FakeKubeApi, StaleReadsGoNoFurtherBackThanTheCompactedHistory) {
   EXPECT_EQ(*api.Get(kA), created);  // its own event is compacted; the update kept it
   EXPECT_EQ(api.Get({"PersistentVolumeClaim", "ns", "c"}).status().code(),
             absl::StatusCode::kNotFound);
+  lag = absl::ZeroDuration();
   EXPECT_EQ(api.Watch("PersistentVolumeClaim", list.resource_version)->size(), 2u);
 
   lag = absl::Seconds(15);  // as of t25
