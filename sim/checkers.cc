@@ -275,7 +275,10 @@ void Checkers::Track(bool all) {
 }
 
 void Checkers::IndexGuest(const std::string& domain) {
-  const auto& [ns, name] = world_.guests().at(domain);
+  // References by name, not a structured binding: clang 14 refuses a lambda that
+  // captures a binding (the claims lambda below uses ns).
+  const std::string& ns = world_.guests().at(domain).first;
+  const std::string& name = world_.guests().at(domain).second;
   GuestDeps& deps = guest_deps_[domain];
   if (!deps.vm.empty()) guests_by_vm_[deps.vm].erase(domain);
   for (const std::string& claim : deps.claims) guests_by_pvc_[claim].erase(domain);

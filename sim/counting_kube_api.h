@@ -1,5 +1,5 @@
 // CountingKubeApi: a KubeApi that forwards every call to another one and
-// counts the calls, so the simulator can report the Kubernetes API calls
+// counts the requests, so the simulator can report the Kubernetes API requests
 // Ferry's own processes make (the cluster model and the checkers read the
 // fake directly and are not counted).
 //
@@ -10,6 +10,9 @@
 #define FERRY_SIM_COUNTING_KUBE_API_H_
 
 #include <cstdint>
+#include <set>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "core/ports/kube_api.h"
@@ -45,10 +48,22 @@ class CountingKubeApi : public ports::KubeApi {
     ++calls_;
     return api_.Delete(key, resource_version);
   }
+  // The port's watch is pull-based; a real one is one long request whose
+  // events stream in. So a Watch that goes on from where a watch of the
+  // kind left off (the last event's resourceVersion, or its start when it
+  // had none) is the same request, not another one; any other Watch opens
+  // a stream and counts.
   absl::StatusOr<std::vector<ports::WatchEvent>> Watch(
       absl::string_view kind, absl::string_view resource_version) override {
-    ++calls_;
-    return api_.Watch(kind, resource_version);
+    const std::pair<std::string, std::string> at{std::string(kind), std::string(resource_version)};
+    if (streams_.erase(at) == 0) ++calls_;
+    absl::StatusOr<std::vector<ports::WatchEvent>> events = api_.Watch(kind, resource_version);
+    if (events.ok()) {
+      std::string next(resource_version);
+      if (!events->empty()) next = ports::MetadataOf(*events->back().object).resource_version();
+      streams_.emplace(std::string(kind), std::move(next));
+    }
+    return events;
   }
 
   // Calls made through this API so far.
@@ -57,6 +72,7 @@ class CountingKubeApi : public ports::KubeApi {
  private:
   ports::KubeApi& api_;
   int64_t calls_ = 0;
+  std::set<std::pair<std::string, std::string>> streams_;  // open watches: (kind, where they are)
 };
 
 }  // namespace ferry::sim

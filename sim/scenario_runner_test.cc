@@ -40,6 +40,29 @@ TEST(ScenarioRunnerTest, ARunReplaysIdentically) {
   EXPECT_EQ(a.simulated, b.simulated);
 }
 
+// The controller on the reconcile runtime (issue 17, opt-in): the same
+// story passes, replays identically (a crash of the controller included),
+// and Ferry's processes make fewer API calls than with the controller
+// listing every kind each second.
+TEST(ScenarioRunnerTest, TheRuntimeControllerPassesReplaysAndAsksLess) {
+  for (const char* file : {"scenarios/storage/seed-example.textproto",
+                           "scenarios/storage/controller-crash-mid-copy.textproto"}) {
+    absl::StatusOr<LoadedScenario> s = LoadScenario(file);
+    ASSERT_TRUE(s.ok()) << s.status();
+    const ScenarioResult polled = RunScenario(*s, {});
+    const ScenarioResult a = RunScenario(*s, {.trace = true, .runtime_controller = true});
+    const ScenarioResult b = RunScenario(*s, {.trace = true, .runtime_controller = true});
+    EXPECT_TRUE(a.passed) << file << ": " << (a.failures.empty() ? "" : a.failures[0]);
+    EXPECT_EQ(a.trace_hash, b.trace_hash) << file;
+    EXPECT_EQ(a.timeline, b.timeline) << file;
+    EXPECT_NE(a.trace_hash, polled.trace_hash) << file << ": the runtime ran";
+    EXPECT_LT(a.ferry_api_calls, polled.ferry_api_calls) << file;
+    ::testing::Test::RecordProperty(
+        absl::StrCat(file, " ferry_api_calls polled/runtime"),
+        absl::StrCat(polled.ferry_api_calls, "/", a.ferry_api_calls));
+  }
+}
+
 TEST(ScenarioRunnerTest, AFailingExpectationSaysWhatAndWhy) {
   absl::StatusOr<LoadedScenario> s =
       LoadScenario("scenarios/storage/seed-example.textproto");

@@ -12,6 +12,7 @@
 #include "api/volumes.h"
 #include "base/saturating.h"
 #include "base/status_macros.h"
+#include "core/storage_migration/controller_reconciler.h"
 #include "sim/scenario_limits.h"
 
 namespace ferry::sim {
@@ -73,11 +74,23 @@ World::World(Options options)
       cluster_(api_, fabric_, sim_.clock()),
       engine_(sim_.clock(), options.engine) {
   sim_.set_record_trace(options.record_trace);
-  controller_ = std::make_unique<storage_migration::ControllerProcess>(ferry_api_, sim_.clock(),
-                                                                      options_.controller);
-  auto* controller = controller_.get();
-  processes_["controller"] = Process{[controller] { return controller->Pass(); },
-                                     options_.controller_period};
+  if (options_.runtime_controller) {
+    RuntimeProcess& rt = runtime_processes_["controller"];
+    rt.scheduler = std::make_unique<ProcessScheduler>(
+        sim_, "controller", [this] { return TakeLatency("controller"); }, kStepGap);
+    rt.executor = std::make_unique<runtime::Executor>(runtime::Executor::Ports{.kube = &ferry_api_});
+    rt.reconciler = std::make_unique<storage_migration::ControllerReconciler>(
+        options_.controller, options_.controller_period);
+    rt.options.watch_period = options_.controller_period;
+    processes_["controller"] = Process{nullptr, options_.controller_period, true,
+                                       [this] { StartRuntime("controller"); }};
+  } else {
+    controller_ = std::make_unique<storage_migration::ControllerProcess>(
+        ferry_api_, sim_.clock(), options_.controller);
+    auto* controller = controller_.get();
+    processes_["controller"] = Process{[controller] { return controller->Pass(); },
+                                       options_.controller_period};
+  }
   if (options_.lun_controller) {
     lun_controller_ = std::make_unique<lun_migration::LunPlanProcess>(ferry_api_, engine_, sim_.clock(),
                                                                       options_.lun);
@@ -290,7 +303,31 @@ void World::Tick() {
   sim_.After(options_.tick, "world", "tick", [this] { Tick(); });
 }
 
+void World::StartRuntime(const std::string& name) {
+  RuntimeProcess& rt = runtime_processes_.at(name);
+  runtime::Manager::Options options = rt.options;
+  options.trace = [this, name](const std::string& line) { Note(name, line); };
+  options.effect_done = [this, name](const runtime::Effect& effect, const absl::Status& status) {
+    if (status.ok()) {
+      Note(name, effect.what);
+      return;
+    }
+    Note(name, absl::StrCat(effect.what, " -> ", status.ToString()));
+    if (status.code() == absl::StatusCode::kInvalidArgument) {
+      refused_as_invalid_.push_back(absl::StrCat(name, ": ", effect.what, ": ", status.message()));
+    }
+  };
+  rt.manager.reset();
+  rt.manager = std::make_unique<runtime::Manager>(*rt.reconciler, ferry_api_, *rt.executor,
+                                                  *rt.scheduler, options);
+  rt.manager->Start();
+}
+
 void World::SchedulePass(const std::string& name, absl::Duration delay) {
+  if (processes_.at(name).start) {
+    sim_.After(delay, name, "start", [this, name] { processes_.at(name).start(); });
+    return;
+  }
   sim_.After(delay, name, "pass", [this, name] {
     Process& process = processes_.at(name);
     DropLatency(name);

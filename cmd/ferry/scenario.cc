@@ -14,13 +14,17 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: ferry scenario run PATH... [--trace] [--max-input-size SIZE] [--allow-outside DIR]\n"
+    "                          [--runtime-controller]\n"
     "  PATH: a scenario file (*.textproto) or a folder searched for them\n"
     "  --trace: print each scenario's timeline (every step of every process)\n"
     "  --max-input-size SIZE: refuse any file read (a scenario, a manifest it names) larger\n"
     "      than SIZE (default 64MiB; 500k, 16M, 1G...)\n"
     "  --allow-outside DIR: let scenarios name files under DIR, outside their own tree (the\n"
     "      nearest folder above a scenario holding a WORKSPACE file, else its own folder);\n"
-    "      may be repeated\n";
+    "      may be repeated\n"
+    "  --runtime-controller: run the migration controller on the reconcile runtime\n"
+    "      (informers and a work queue instead of listing every kind each second;\n"
+    "      being brought in, not yet the default)\n";
 
 std::string Duration(absl::Duration d) {
   const double s = absl::ToDoubleSeconds(d);
@@ -63,6 +67,11 @@ int RunScenarioCommand(const std::vector<std::string>& args, std::ostream& out,
     const std::string& a = args[i];
     if (a == "--trace") {
       options.trace = true;
+      continue;
+    }
+    if (a == "--runtime-controller") {
+      options.runtime_controller = true;
+      replay_flags += " --runtime-controller";
       continue;
     }
     std::string value, error;

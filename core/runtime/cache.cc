@@ -12,7 +12,9 @@ Cache::Cache(ports::KubeApi& api, const std::vector<std::string>& kinds) {
 
 absl::Status Cache::Sync() {
   for (auto& [kind, informer] : informers_) {
-    if (absl::Status synced = informer->Sync(); !synced.ok()) return synced;
+    const absl::Status synced = informer->Sync();
+    if (!informer->changed().empty()) ++generation_;
+    if (!synced.ok()) return synced;
   }
   return absl::OkStatus();
 }
@@ -22,6 +24,13 @@ bool Cache::has_synced() const {
     if (!informer->has_synced()) return false;
   }
   return true;
+}
+
+void Cache::Assume(const ports::ObjectPtr& object) {
+  if (object == nullptr) return;
+  absl::StatusOr<ports::ObjectKey> key = ports::KeyOf(*object);
+  if (!key.ok()) return;
+  if (auto it = informers_.find(key->kind); it != informers_.end()) it->second->Assume(object);
 }
 
 void Cache::Invalidate() {

@@ -8,6 +8,7 @@
 #ifndef FERRY_CORE_RUNTIME_CACHE_H_
 #define FERRY_CORE_RUNTIME_CACHE_H_
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <string>
@@ -28,6 +29,11 @@ class Cache {
   // (the others keep what they had, and the next Sync goes on from there).
   absl::Status Sync();
   bool has_synced() const;
+  // Moves whenever a Sync changed anything: what was derived from the
+  // cache at one generation holds until the next.
+  uint64_t generation() const { return generation_; }
+  // Informer::Assume on the informer of the object's kind, if it has one.
+  void Assume(const ports::ObjectPtr& object);
   // Makes every informer list afresh at the next Sync (a resync).
   void Invalidate();
 
@@ -49,6 +55,7 @@ class Cache {
 
  private:
   std::map<std::string, std::unique_ptr<Informer>, std::less<>> informers_;
+  uint64_t generation_ = 0;
 };
 
 }  // namespace ferry::runtime

@@ -18,6 +18,7 @@ absl::Status Missing(absl::string_view port, const Effect& effect) {
 }  // namespace
 
 absl::Status Executor::Apply(const Effect& effect) {
+  last_written_ = nullptr;
   if (std::holds_alternative<KubeWrite>(effect.call) || !effect.fence.empty()) {
     if (ports_.kube == nullptr) return Missing("Kubernetes API", effect);
   }
@@ -77,6 +78,7 @@ absl::Status Executor::Write(const KubeWrite& write) {
   }
   if (!result.ok()) return result.status();
   written_[key] = ports::MetadataOf(**result).resource_version();
+  last_written_ = *std::move(result);
   return absl::OkStatus();
 }
 

@@ -43,6 +43,9 @@ class Executor {
   // Forgets the versions written: the next effects are another reconcile's.
   void BeginBatch() { written_.clear(); }
   absl::Status Apply(const Effect& effect);
+  // The object the last successful create or update returned (null after
+  // any other effect): a cache can hold it before its watch event arrives.
+  const ports::ObjectPtr& last_written() const { return last_written_; }
 
  private:
   absl::Status Fence(const Effect& effect);
@@ -52,6 +55,7 @@ class Executor {
 
   Ports ports_;
   std::map<ports::ObjectKey, std::string> written_;  // this batch: key -> version written
+  ports::ObjectPtr last_written_;
 };
 
 }  // namespace ferry::runtime

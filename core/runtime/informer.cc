@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <utility>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 
 namespace ferry::runtime {
@@ -51,14 +52,48 @@ void Informer::Reindex(const Key& key, const google::protobuf::Message& object) 
   }
 }
 
+namespace {
+
+// resourceVersions compare as numbers (etcd revisions; the API calls them
+// opaque, but every server Ferry meets writes a revision); one that is not
+// a number compares as older than anything.
+int64_t Revision(const ports::ObjectPtr& object) {
+  int64_t v = -1;
+  if (!absl::SimpleAtoi(ports::MetadataOf(*object).resource_version(), &v)) return -1;
+  return v;
+}
+
+}  // namespace
+
+void Informer::Assume(const ports::ObjectPtr& object) {
+  if (object == nullptr) return;
+  const Key key = KeyOfObject(*object);
+  auto it = objects_.find(key);
+  if (it != objects_.end() && Revision(it->second) >= Revision(object)) return;
+  if (it != objects_.end()) Unindex(key, *it->second);
+  Reindex(key, *object);
+  objects_.insert_or_assign(key, object);
+  assumed_.insert(key);
+}
+
 void Informer::Put(const Key& key, ports::ObjectPtr now) {
   auto it = objects_.find(key);
   ports::ObjectPtr before = it == objects_.end() ? nullptr : it->second;
   if (before == nullptr && now == nullptr) return;
-  if (before != nullptr && now != nullptr &&
-      ports::MetadataOf(*before).resource_version() == ports::MetadataOf(*now).resource_version()) {
-    return;  // the same object, read again
+  if (before != nullptr && now != nullptr && Revision(before) >= Revision(now) &&
+      (assumed_.contains(key) ||
+       ports::MetadataOf(*before).resource_version() == ports::MetadataOf(*now).resource_version())) {
+    // The same object read again, or an event older than one this client
+    // wrote and holds already. The watch catching up with an assumed
+    // write is its change: the handlers hear of it now.
+    if (assumed_.contains(key) && Revision(before) == Revision(now)) {
+      assumed_.erase(key);
+      before_.try_emplace(key, before);
+      changed_.insert(key);
+    }
+    return;
   }
+  assumed_.erase(key);
   before_.try_emplace(key, before);
   changed_.insert(key);
   if (before != nullptr) Unindex(key, *before);

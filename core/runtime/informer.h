@@ -65,6 +65,13 @@ class Informer {
   // Catches up with the server: List at first (and after OutOfRange), then
   // Watch from resource_version().
   absl::Status Sync();
+  // Holds `object`, which this client just wrote (the server's answer),
+  // before its watch event arrives (client-go's mutation cache): a
+  // reconcile right after a write reads it instead of deciding again from
+  // the version before. Ignored when the store holds a newer one; an event
+  // older than what the store holds never replaces it. Not a change: its
+  // handlers and changed() hear of it from the watch.
+  void Assume(const ports::ObjectPtr& object);
   // Drops the resourceVersion so the next Sync lists afresh (a resync).
   void Invalidate() { resource_version_.clear(); }
 
@@ -109,6 +116,7 @@ class Informer {
   std::vector<Handler> handlers_;
   std::set<Key> changed_;
   std::map<Key, ports::ObjectPtr> before_;  // for the handlers: each changed key's first state
+  std::set<Key> assumed_;                    // held from a write, its watch event still to come
   int64_t lists_ = 0, watches_ = 0, relists_after_gone_ = 0;
 };
 

@@ -204,5 +204,47 @@ TEST_F(InformerTest, InvalidateMakesTheNextSyncAList) {
   EXPECT_THAT(informer.changed(), IsEmpty()) << "a relist of what is held changes nothing";
 }
 
+TEST_F(InformerTest, AnAssumedWriteIsReadAtOnceAndNeverRegressedByAnOlderEvent) {
+  ASSERT_TRUE(api_.Create(TestPvc("a")).ok());
+  Informer informer(api_, kPvc);
+  informer.AddIndex("volume", VolumeOf);
+  int handled = 0;
+  informer.AddHandler([&](const Key&, const ports::ObjectPtr&, const ports::ObjectPtr&) {
+    ++handled;
+  });
+  ASSERT_TRUE(informer.Sync().ok());
+  ASSERT_TRUE(informer.Sync().ok());  // nothing new: changed() is empty
+  handled = 0;
+
+  // Someone else writes (rv 2), then this client writes over it (rv 3).
+  auto a = *ports::As<k8s::PersistentVolumeClaim>(*api_.Get({kPvc, "ns", "a"}));
+  (*a.mutable_metadata()->mutable_labels())["other"] = "1";
+  ASSERT_TRUE(api_.Update(a).ok());
+  a = *ports::As<k8s::PersistentVolumeClaim>(*api_.Get({kPvc, "ns", "a"}));
+  a.mutable_spec()->set_volume_name("pv-1");
+  const ports::ObjectPtr written = *api_.Update(a);
+  informer.Assume(written);
+  EXPECT_EQ(informer.Get({"ns", "a"}), written);
+  EXPECT_EQ(informer.ByIndex("volume", "pv-1"), Keys({"a"}));
+  EXPECT_THAT(informer.changed(), IsEmpty()) << "the watch tells the handlers";
+  EXPECT_EQ(handled, 0);
+
+  // The watch delivers rv 2 then rv 3: the store stays at rv 3, and the
+  // handlers hear of the key once.
+  ASSERT_TRUE(informer.Sync().ok());
+  EXPECT_EQ(ports::MetadataOf(*informer.Get({"ns", "a"})).resource_version(), "3");
+  EXPECT_EQ(informer.changed(), Keys({"a"}));
+  EXPECT_EQ(handled, 1);
+
+  // An assumed object older than the one held is ignored.
+  informer.Assume(*api_.Create(TestPvc("b")));
+  ASSERT_TRUE(informer.Sync().ok());
+  const ports::ObjectPtr current = informer.Get({"ns", "b"});
+  k8s::PersistentVolumeClaim older = *ports::As<k8s::PersistentVolumeClaim>(current);
+  older.mutable_metadata()->set_resource_version("1");
+  informer.Assume(std::make_shared<k8s::PersistentVolumeClaim>(older));
+  EXPECT_EQ(informer.Get({"ns", "b"}), current);
+}
+
 }  // namespace
 }  // namespace ferry::runtime

@@ -80,7 +80,9 @@ void Manager::Work() {
   ++stats_.reconciles;
   working_ = true;
   auto result = std::make_shared<const Result>(reconciler_.Reconcile(*key, cache_, now));
-  Trace(absl::StrCat("reconcile ", ToString(*key), ": ", result->effects.size(), " effects"));
+  if (!result->effects.empty()) {
+    Trace(absl::StrCat("reconcile ", ToString(*key), ": ", result->effects.size(), " effects"));
+  }
   executor_.BeginBatch();
   if (result->effects.empty()) {
     Finish(*key, *result, /*ok=*/true);
@@ -92,7 +94,13 @@ void Manager::Work() {
 
 void Manager::RunEffect(const Key& key, std::shared_ptr<const Result> result, size_t next) {
   ++stats_.effects;
-  if (absl::Status applied = executor_.Apply(result->effects[next]); !applied.ok()) {
+  const absl::Status applied = executor_.Apply(result->effects[next]);
+  if (options_.effect_done) options_.effect_done(result->effects[next], applied);
+  // What was just written is read back from the cache at once, as
+  // client-go's mutation cache does: a reconcile before the watch delivers
+  // it would decide again from the version before (and its writes conflict).
+  if (applied.ok()) cache_.Assume(executor_.last_written());
+  if (!applied.ok()) {
     ++stats_.failed_effects;
     Trace(absl::StrCat("effect failed, ", ToString(key), " backs off: ", applied.message()));
     Finish(key, *result, /*ok=*/false);

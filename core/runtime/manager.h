@@ -46,9 +46,12 @@ class Manager {
     absl::Duration sync_retry = absl::Seconds(1);
     absl::Duration resync = absl::Minutes(10);
     WorkQueue::Options queue = {};
-    // A line per reconcile and per failure, for traces and logs (never an
-    // object's content: effects print as Describe does).
+    // A line per reconcile that asked for effects and per failed sync, for
+    // traces and logs (never an object's content: effects print as
+    // Describe does).
     std::function<void(const std::string&)> trace = nullptr;
+    // Called after each effect with what the executor returned.
+    std::function<void(const Effect&, const absl::Status&)> effect_done = nullptr;
   };
   struct Stats {
     int64_t syncs = 0, failed_syncs = 0, reconciles = 0, effects = 0, failed_effects = 0;

@@ -1,0 +1,110 @@
+// The controller as a keyed reconciler decides what a pass decides, from
+// the cache instead of lists; which changes wake which migrations; when a
+// migration is looked at again without a change.
+#include "core/storage_migration/controller_reconciler.h"
+
+#include <string>
+#include <vector>
+
+#include "api/core.pb.h"
+#include "api/kubevirt.pb.h"
+#include "core/ports/clock.h"
+#include "core/ports/test_objects.h"
+#include "core/storage_migration/processes.h"
+#include "fakes/kube/fake_kube_api.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ferry::storage_migration {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using runtime::Key;
+using VMIM = kubevirt::VirtualMachineInstanceMigration;
+
+VMIM Migration(const std::string& ns, const std::string& name) {
+  VMIM m;
+  m.mutable_metadata()->set_namespace_(ns);
+  m.mutable_metadata()->set_name(name);
+  m.mutable_spec()->set_vmi_name("vm");
+  auto* pair = m.mutable_spec()->mutable_local_storage_migration()->add_migrate_non_shared_disks();
+  pair->set_source_pvc("src");
+  pair->set_destination_pvc("dst");
+  return m;
+}
+
+class ControllerReconcilerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(api_.Create(Migration("ns", "m1")).ok());
+    ASSERT_TRUE(api_.Create(Migration("ns", "m2")).ok());
+    ASSERT_TRUE(api_.Create(Migration("other", "m3")).ok());
+    ASSERT_TRUE(cache_.Sync().ok());
+  }
+  std::vector<Key> Woken(const std::string& kind, const Key& key) {
+    std::vector<Key> keys;
+    reconciler_.Wake(runtime::Change{kind, key, nullptr, nullptr}, cache_, keys);
+    return keys;
+  }
+
+  ports::ManualClock clock_;
+  fakes::FakeKubeApi api_{clock_};
+  ControllerReconciler reconciler_{ControllerOptions{}};
+  runtime::Cache cache_{api_, reconciler_.Kinds()};
+};
+
+TEST_F(ControllerReconcilerTest, DecidesWhatAPassDecidesFromItsLists) {
+  const ClusterView view = *ObserveCluster(api_);
+  for (const auto& m : view.migrations) {
+    std::vector<std::string> pass;
+    for (const KubeAction& a : ReconcileMigration(*m, view, clock_.Now(), ControllerOptions{})) {
+      pass.push_back(runtime::Describe(ToEffect(a)));
+    }
+    std::vector<std::string> reconciled;
+    const Key key{m->metadata().namespace_(), m->metadata().name()};
+    for (const runtime::Effect& e : reconciler_.Reconcile(key, cache_, clock_.Now()).effects) {
+      reconciled.push_back(runtime::Describe(e));
+    }
+    EXPECT_FALSE(pass.empty());
+    EXPECT_EQ(reconciled, pass) << runtime::ToString(key);
+  }
+}
+
+TEST_F(ControllerReconcilerTest, AMigrationsOwnChangeWakesItAlone) {
+  EXPECT_THAT(Woken("VirtualMachineInstanceMigration", {"ns", "m2"}), ElementsAre(Key{"ns", "m2"}));
+}
+
+TEST_F(ControllerReconcilerTest, AnotherKindsChangeWakesTheMigrationsOfItsNamespace) {
+  EXPECT_THAT(Woken("PersistentVolumeClaim", {"ns", "src"}),
+              ElementsAre(Key{"ns", "m1"}, Key{"ns", "m2"}));
+  EXPECT_THAT(Woken("Pod", {"elsewhere", "p"}), IsEmpty());
+}
+
+TEST_F(ControllerReconcilerTest, AClusterScopedChangeWakesEveryMigration) {
+  EXPECT_THAT(Woken("Node", {"", "node-a"}),
+              ElementsAre(Key{"ns", "m1"}, Key{"ns", "m2"}, Key{"other", "m3"}));
+}
+
+TEST_F(ControllerReconcilerTest, AMigrationStillToActOnIsLookedAtAgainAfterThePeriod) {
+  EXPECT_EQ(reconciler_.Reconcile({"ns", "m1"}, cache_, clock_.Now()).requeue_after,
+            absl::Seconds(1));
+}
+
+TEST_F(ControllerReconcilerTest, AGoneMigrationIsNothingToDo) {
+  const runtime::Result r = reconciler_.Reconcile({"ns", "gone"}, cache_, clock_.Now());
+  EXPECT_THAT(r.effects, IsEmpty());
+  EXPECT_EQ(r.requeue_after, absl::ZeroDuration());
+}
+
+TEST_F(ControllerReconcilerTest, AFinishedMigrationWithoutItsFinalizerIsNotLookedAtAgain) {
+  VMIM done = *ports::As<VMIM>(*api_.Get({"VirtualMachineInstanceMigration", "ns", "m1"}));
+  done.mutable_status()->set_phase("Succeeded");
+  ASSERT_TRUE(api_.UpdateStatus(done).ok());
+  ASSERT_TRUE(cache_.Sync().ok());
+  EXPECT_EQ(reconciler_.Reconcile({"ns", "m1"}, cache_, clock_.Now()).requeue_after,
+            absl::ZeroDuration());
+}
+
+}  // namespace
+}  // namespace ferry::storage_migration
