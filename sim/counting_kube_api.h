@@ -60,7 +60,9 @@ class CountingKubeApi : public ports::KubeApi {
     absl::StatusOr<std::vector<ports::WatchEvent>> events = api_.Watch(kind, resource_version);
     if (events.ok()) {
       std::string next(resource_version);
-      if (!events->empty()) next = ports::MetadataOf(*events->back().object).resource_version();
+      if (!events->empty() && events->back().object != nullptr) {
+        next = ports::MetadataOf(*events->back().object).resource_version();
+      }
       streams_.emplace(std::string(kind), std::move(next));
     }
     return events;

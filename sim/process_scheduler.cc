@@ -1,5 +1,7 @@
 #include "sim/process_scheduler.h"
 
+#include <algorithm>
+
 namespace ferry::sim {
 
 void ProcessScheduler::After(absl::Duration delay, std::string what, std::function<void()> fn) {
@@ -12,13 +14,16 @@ void ProcessScheduler::After(absl::Duration delay, std::string what, std::functi
 }
 
 void ProcessScheduler::Schedule(Pending call, absl::Duration latency) {
-  sim_.After(std::max(call.delay, gap_) + latency, process_, call.what,
+  const absl::Duration delay =
+      std::max(std::max(call.delay, gap_) + latency, busy_until_ - sim_.now());
+  sim_.After(delay, process_, call.what,
              [this, fn = std::move(call.fn)] {
                take_latency_();  // owed by earlier calls: already waited for
                in_call_ = true;
                fn();
                in_call_ = false;
                const absl::Duration latency = take_latency_();
+               busy_until_ = sim_.now() + latency;
                std::vector<Pending> calls = std::move(scheduled_in_call_);
                scheduled_in_call_.clear();
                for (Pending& c : calls) Schedule(std::move(c), latency);

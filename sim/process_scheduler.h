@@ -48,6 +48,9 @@ class ProcessScheduler : public runtime::Scheduler {
   TakeLatency take_latency_;
   const absl::Duration gap_;
   bool in_call_ = false;
+  // The last call "returns" here (its latency): nothing of the process runs
+  // earlier, even a call scheduled later by another of its calls.
+  absl::Time busy_until_ = absl::InfinitePast();
   std::vector<Pending> scheduled_in_call_;
 };
 

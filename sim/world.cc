@@ -79,8 +79,10 @@ World::World(Options options)
     rt.scheduler = std::make_unique<ProcessScheduler>(
         sim_, "controller", [this] { return TakeLatency("controller"); }, kStepGap);
     rt.executor = std::make_unique<runtime::Executor>(runtime::Executor::Ports{.kube = &ferry_api_});
-    rt.reconciler = std::make_unique<storage_migration::ControllerReconciler>(
-        options_.controller, options_.controller_period);
+    rt.make_reconciler = [this]() -> std::unique_ptr<runtime::Reconciler> {
+      return std::make_unique<storage_migration::ControllerReconciler>(
+          options_.controller, options_.controller_period);
+    };
     rt.options.watch_period = options_.controller_period;
     processes_["controller"] = Process{nullptr, options_.controller_period, true,
                                        [this] { StartRuntime("controller"); }};
@@ -318,6 +320,7 @@ void World::StartRuntime(const std::string& name) {
     }
   };
   rt.manager.reset();
+  rt.reconciler = rt.make_reconciler();
   rt.manager = std::make_unique<runtime::Manager>(*rt.reconciler, ferry_api_, *rt.executor,
                                                   *rt.scheduler, options);
   rt.manager->Start();

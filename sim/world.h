@@ -141,8 +141,11 @@ class World {
   struct RuntimeProcess {
     std::unique_ptr<ProcessScheduler> scheduler;
     std::unique_ptr<runtime::Executor> executor;
-    std::unique_ptr<runtime::Reconciler> reconciler;
+    std::function<std::unique_ptr<runtime::Reconciler>()> make_reconciler;
     runtime::Manager::Options options;
+    // Made anew at each start, like the manager: nothing it derived from
+    // the last run's cache may outlive it.
+    std::unique_ptr<runtime::Reconciler> reconciler;
     std::unique_ptr<runtime::Manager> manager;
   };
   void StartRuntime(const std::string& name);

@@ -30,7 +30,10 @@ void Cache::Assume(const ports::ObjectPtr& object) {
   if (object == nullptr) return;
   absl::StatusOr<ports::ObjectKey> key = ports::KeyOf(*object);
   if (!key.ok()) return;
-  if (auto it = informers_.find(key->kind); it != informers_.end()) it->second->Assume(object);
+  auto it = informers_.find(key->kind);
+  // A view derived from the cache must not mix this write with what it
+  // derived before it.
+  if (it != informers_.end() && it->second->Assume(object)) ++generation_;
 }
 
 void Cache::Invalidate() {

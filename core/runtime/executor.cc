@@ -36,7 +36,18 @@ absl::Status Executor::Apply(const Effect& effect) {
 
 absl::Status Executor::Fence(const Effect& effect) {
   for (const ports::ObjectPtr& read : effect.fence) {
-    absl::StatusOr<ports::ObjectPtr> written = ports_.kube->UpdateStatus(*read);
+    // Written earlier in this batch: the read was overtaken by the
+    // reconciler's own write, so the fence checks that version.
+    std::unique_ptr<google::protobuf::Message> own;
+    if (absl::StatusOr<ports::ObjectKey> key = ports::KeyOf(*read); key.ok()) {
+      if (auto it = written_.find(*key); it != written_.end()) {
+        own.reset(read->New());
+        own->CopyFrom(*read);
+        ports::MutableMetadataOf(own.get())->set_resource_version(it->second);
+      }
+    }
+    absl::StatusOr<ports::ObjectPtr> written =
+        ports_.kube->UpdateStatus(own != nullptr ? *own : *read);
     if (written.ok()) continue;
     if (written.status().code() == absl::StatusCode::kAborted) {
       const k8s::ObjectMeta& meta = ports::MetadataOf(*read);

@@ -142,6 +142,22 @@ TEST_F(ExecutorTest, AFenceFromAStaleReadStopsTheEffect) {
                         "att-1 from oVirt VM vm-1"));
 }
 
+TEST_F(ExecutorTest, AFenceOnAnObjectWrittenEarlierInTheBatchChecksThatWrite) {
+  ASSERT_TRUE(api_.Create(TestPvc("plan")).ok());
+  const ports::ObjectPtr read = *api_.Get({kPvc, "ns", "plan"});
+  k8s::PersistentVolumeClaim recorded = *ports::As<k8s::PersistentVolumeClaim>(read);
+  (*recorded.mutable_metadata()->mutable_annotations())["step"] = "detaching";
+  EXPECT_CALL(engine_, DetachDisk(Sv("vm-1"), Sv("att-1"))).WillOnce(Return(absl::OkStatus()));
+  executor_.BeginBatch();
+  ASSERT_TRUE(executor_.Apply(Effect::Update(recorded, "record the step")).ok());
+  EXPECT_TRUE(executor_
+                  .Apply(Effect::Ovirt({.op = OvirtCall::Op::kDetachDisk, .vm_id = "vm-1",
+                                        .attachment_id = "att-1"},
+                                       "detach LUN")
+                             .FencedBy({read}))
+                  .ok());
+}
+
 TEST_F(ExecutorTest, HypervisorCallsReachTheHypervisorAsAsked) {
   ports::MigrationRequest request;
   request.domain = "ns_vm";

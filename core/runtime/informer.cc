@@ -65,38 +65,43 @@ int64_t Revision(const ports::ObjectPtr& object) {
 
 }  // namespace
 
-void Informer::Assume(const ports::ObjectPtr& object) {
-  if (object == nullptr) return;
+bool Informer::Assume(const ports::ObjectPtr& object) {
+  if (object == nullptr) return false;
   const Key key = KeyOfObject(*object);
   auto it = objects_.find(key);
-  if (it != objects_.end() && Revision(it->second) >= Revision(object)) return;
-  if (it != objects_.end()) Unindex(key, *it->second);
+  ports::ObjectPtr held = it == objects_.end() ? nullptr : it->second;
+  if (held != nullptr && Revision(held) >= Revision(object)) return false;
+  assumed_.try_emplace(key, held);  // the first assumption keeps what was announced
+  if (held != nullptr) Unindex(key, *held);
   Reindex(key, *object);
   objects_.insert_or_assign(key, object);
-  assumed_.insert(key);
+  return true;
 }
 
 void Informer::Put(const Key& key, ports::ObjectPtr now) {
   auto it = objects_.find(key);
-  ports::ObjectPtr before = it == objects_.end() ? nullptr : it->second;
-  if (before == nullptr && now == nullptr) return;
-  if (before != nullptr && now != nullptr && Revision(before) >= Revision(now) &&
-      (assumed_.contains(key) ||
-       ports::MetadataOf(*before).resource_version() == ports::MetadataOf(*now).resource_version())) {
+  ports::ObjectPtr held = it == objects_.end() ? nullptr : it->second;
+  if (held == nullptr && now == nullptr) return;
+  auto assumed = assumed_.find(key);
+  // What the handlers last heard of this key.
+  const ports::ObjectPtr announced = assumed != assumed_.end() ? assumed->second : held;
+  if (held != nullptr && now != nullptr && Revision(held) >= Revision(now) &&
+      (assumed != assumed_.end() ||
+       ports::MetadataOf(*held).resource_version() == ports::MetadataOf(*now).resource_version())) {
     // The same object read again, or an event older than one this client
     // wrote and holds already. The watch catching up with an assumed
     // write is its change: the handlers hear of it now.
-    if (assumed_.contains(key) && Revision(before) == Revision(now)) {
-      assumed_.erase(key);
-      before_.try_emplace(key, before);
+    if (assumed != assumed_.end() && Revision(held) == Revision(now)) {
+      before_.try_emplace(key, announced);
       changed_.insert(key);
+      assumed_.erase(assumed);
     }
     return;
   }
-  assumed_.erase(key);
-  before_.try_emplace(key, before);
+  if (assumed != assumed_.end()) assumed_.erase(assumed);
+  before_.try_emplace(key, announced);
   changed_.insert(key);
-  if (before != nullptr) Unindex(key, *before);
+  if (held != nullptr) Unindex(key, *held);
   if (now == nullptr) {
     objects_.erase(it);
     return;

@@ -71,7 +71,8 @@ class Informer {
   // the version before. Ignored when the store holds a newer one; an event
   // older than what the store holds never replaces it. Not a change: its
   // handlers and changed() hear of it from the watch.
-  void Assume(const ports::ObjectPtr& object);
+  // True when it replaced what the store held.
+  bool Assume(const ports::ObjectPtr& object);
   // Drops the resourceVersion so the next Sync lists afresh (a resync).
   void Invalidate() { resource_version_.clear(); }
 
@@ -116,7 +117,9 @@ class Informer {
   std::vector<Handler> handlers_;
   std::set<Key> changed_;
   std::map<Key, ports::ObjectPtr> before_;  // for the handlers: each changed key's first state
-  std::set<Key> assumed_;                    // held from a write, its watch event still to come
+  // Held from a write, its watch event still to come: the state the
+  // handlers last heard of (null: absent).
+  std::map<Key, ports::ObjectPtr> assumed_;
   int64_t lists_ = 0, watches_ = 0, relists_after_gone_ = 0;
 };
 

@@ -209,8 +209,13 @@ TEST_F(InformerTest, AnAssumedWriteIsReadAtOnceAndNeverRegressedByAnOlderEvent) 
   Informer informer(api_, kPvc);
   informer.AddIndex("volume", VolumeOf);
   int handled = 0;
-  informer.AddHandler([&](const Key&, const ports::ObjectPtr&, const ports::ObjectPtr&) {
+  std::string heard;
+  informer.AddHandler([&](const Key&, const ports::ObjectPtr& before, const ports::ObjectPtr& now) {
     ++handled;
+    auto version = [](const ports::ObjectPtr& o) {
+      return o == nullptr ? std::string("-") : ports::MetadataOf(*o).resource_version();
+    };
+    heard = version(before) + "->" + version(now);
   });
   ASSERT_TRUE(informer.Sync().ok());
   ASSERT_TRUE(informer.Sync().ok());  // nothing new: changed() is empty
@@ -235,6 +240,7 @@ TEST_F(InformerTest, AnAssumedWriteIsReadAtOnceAndNeverRegressedByAnOlderEvent) 
   EXPECT_EQ(ports::MetadataOf(*informer.Get({"ns", "a"})).resource_version(), "3");
   EXPECT_EQ(informer.changed(), Keys({"a"}));
   EXPECT_EQ(handled, 1);
+  EXPECT_EQ(heard, "1->3") << "before is what the handlers last heard of";
 
   // An assumed object older than the one held is ignored.
   informer.Assume(*api_.Create(TestPvc("b")));
