@@ -14,10 +14,10 @@
 #include "api/core.pb.h"
 #include "api/names.h"
 #include "api/quantity.h"
+#include "api/timestamp.h"
 #include "api/volumes.h"
 #include "base/fnv.h"
 #include "api/kubevirt.pb.h"
-#include "core/storage_migration/kube_action.h"
 #include "sim/cluster_state.h"
 
 namespace ferry::sim {
@@ -486,7 +486,7 @@ void Cluster::RunPods(std::vector<std::string>* did) {
       next.mutable_status()->set_phase("Running");
       next.mutable_status()->clear_reason();
       next.mutable_status()->clear_message();
-      next.mutable_status()->set_start_time(storage_migration::Timestamp(clock_.Now()));
+      next.mutable_status()->set_start_time(api::Timestamp(clock_.Now()));
     } else {
       continue;
     }
@@ -604,7 +604,7 @@ void Cluster::ReportFailedMount(const k8s::Pod& pod, const std::string& message,
   event.set_type("Warning");
   event.mutable_source()->set_component("kubelet");
   event.mutable_source()->set_host(pod.spec().node_name());
-  const std::string now = storage_migration::Timestamp(clock_.Now());
+  const std::string now = api::Timestamp(clock_.Now());
   event.set_last_timestamp(now);
   absl::StatusOr<ports::ObjectPtr> old = api_.Get({"Event", ns, event.metadata().name()});
   absl::Status st;
@@ -642,7 +642,7 @@ void Cluster::ReportProvisioningFailed(const k8s::PersistentVolumeClaim& pvc,
   event.set_message(message);
   event.set_type("Warning");
   event.mutable_source()->set_component("persistentvolume-controller");
-  const std::string now = storage_migration::Timestamp(clock_.Now());
+  const std::string now = api::Timestamp(clock_.Now());
   event.set_first_timestamp(now);
   event.set_last_timestamp(now);
   event.set_count(1);

@@ -16,14 +16,14 @@
 #include "base/status_macros.h"
 #include "core/lun_migration/locks.h"
 #include "core/lun_migration/lun.h"
-#include "core/storage_migration/kube_action.h"
+#include "api/timestamp.h"
 
 namespace ferry::lun_migration {
 namespace {
 
-using storage_migration::ParseTimestamp;
-using storage_migration::PlannedStep;
-using storage_migration::Timestamp;
+using api::ParseTimestamp;
+using runtime::PlannedStep;
+using api::Timestamp;
 
 std::string NsOf(const k8s::ObjectMeta& meta) {
   return std::string(api::NamespaceOrDefault(meta.namespace_()));

@@ -19,7 +19,7 @@
 #include "core/ports/clock.h"
 #include "core/ports/kube_api.h"
 #include "core/ports/ovirt.h"
-#include "core/storage_migration/processes.h"
+#include "core/runtime/planned_step.h"
 
 namespace ferry::lun_migration {
 
@@ -34,7 +34,7 @@ class LunPlanProcess {
                  LunPlanOptions options)
       : api_(api), engine_(engine), clock_(clock), options_(options) {}
 
-  absl::StatusOr<std::vector<storage_migration::PlannedStep>> Pass();
+  absl::StatusOr<std::vector<runtime::PlannedStep>> Pass();
 
  private:
   ports::KubeApi& api_;

@@ -51,7 +51,7 @@ class PlanProcessTest : public ::testing::Test {
 
   // One pass, its steps run in order; the status of each.
   std::vector<absl::Status> PassAndRun() {
-    absl::StatusOr<std::vector<storage_migration::PlannedStep>> steps = process_.Pass();
+    absl::StatusOr<std::vector<runtime::PlannedStep>> steps = process_.Pass();
     EXPECT_TRUE(steps.ok()) << steps.status();
     std::vector<absl::Status> results;
     for (const auto& step : *steps) results.push_back(step.run());
@@ -97,7 +97,7 @@ TEST_F(PlanProcessTest, AStartTakesTheVmAndLunLocksBeforeItIsRecorded) {
 }
 
 TEST_F(PlanProcessTest, ALockTakenByAnotherRunSinceTheReadRefusesTheStart) {
-  absl::StatusOr<std::vector<storage_migration::PlannedStep>> steps = process_.Pass();
+  absl::StatusOr<std::vector<runtime::PlannedStep>> steps = process_.Pass();
   ASSERT_TRUE(steps.ok());
   TakeLock("ferry-vm-vm-1", "uid-of-another-run");  // after the read, before the write
   absl::Status last;
@@ -196,7 +196,7 @@ TEST_F(PlanProcessTest, APlanWithoutARunShowsItsWarningsOnce) {
   EXPECT_THAT(read->status().conditions(0).items(0), HasSubstr("VM web disk lun-9"));
   EXPECT_EQ(read->status().observed_generation(), read->metadata().generation());
   // Validated once per spec change: the next pass writes nothing.
-  absl::StatusOr<std::vector<storage_migration::PlannedStep>> again = process_.Pass();
+  absl::StatusOr<std::vector<runtime::PlannedStep>> again = process_.Pass();
   ASSERT_TRUE(again.ok());
   EXPECT_THAT(*again, IsEmpty());
 }

@@ -9,13 +9,13 @@
 #include "core/lun_migration/lun.h"
 #include "core/lun_migration/lun_objects.h"
 #include "core/lun_migration/target_objects.h"
-#include "core/storage_migration/kube_action.h"
+#include "api/timestamp.h"
 
 namespace ferry::lun_migration {
 namespace {
 
-using storage_migration::ParseTimestamp;
-using storage_migration::Timestamp;
+using api::ParseTimestamp;
+using api::Timestamp;
 
 constexpr char kWaitingCondition[] = "Waiting";
 constexpr char kCanceledCondition[] = "Canceled";

@@ -7,7 +7,6 @@
 #include "core/lun_migration/lun.h"
 #include "core/lun_migration/lun_objects.h"
 #include "core/lun_migration/target_objects.h"
-#include "core/storage_migration/kube_action.h"
 #include "fakes/ovirt/fake_engine.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"

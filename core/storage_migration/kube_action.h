@@ -19,6 +19,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "api/timestamp.h"
 #include "core/ports/kube_api.h"
 #include "google/protobuf/message.h"
 
@@ -42,10 +43,9 @@ using ResourceVersions = std::map<ports::ObjectKey, std::string>;
 absl::Status ApplyKubeAction(ports::KubeApi& api, const KubeAction& action,
                              ResourceVersions& seen);
 
-// RFC 3339 in UTC, as the API server writes timestamps.
-std::string Timestamp(absl::Time time);
-// absl::InfinitePast() when `text` is empty or not a timestamp.
-absl::Time ParseTimestamp(const std::string& text);
+// The API's timestamps (api/timestamp.h), by their short names here.
+using api::ParseTimestamp;
+using api::Timestamp;
 
 }  // namespace ferry::storage_migration
 

@@ -19,15 +19,13 @@
 #include "core/ports/clock.h"
 #include "core/ports/hypervisor.h"
 #include "core/ports/kube_api.h"
+#include "core/runtime/planned_step.h"
 #include "core/storage_migration/cluster_view.h"
 #include "core/storage_migration/controller.h"
 
 namespace ferry::storage_migration {
 
-struct PlannedStep {
-  std::string what;
-  std::function<absl::Status()> run;
-};
+using runtime::PlannedStep;
 
 // Lists every kind a storage-migration decision reads, migrations first.
 absl::StatusOr<ClusterView> ObserveCluster(ports::KubeApi& api);
