@@ -44,6 +44,11 @@ std::string MakeWorld() {
   std::error_code ec;
   fs::create_directories(root / "scenarios" / "fuzz", ec);
   FUZZ_CHECK(!ec, "cannot make " << root / "scenarios" / "fuzz" << ": " << ec.message());
+  // The copy's tree root (sim/scenario_files.h): without it the input's
+  // own folder is the whole tree, and every scenario naming "../lun/..." or
+  // "../../examples/..." is refused before it runs.
+  std::ofstream workspace(root / "WORKSPACE");
+  FUZZ_CHECK(workspace.good(), "cannot write " << root / "WORKSPACE");
   return (root / "scenarios" / "fuzz" / "input.textproto").string();
 }
 

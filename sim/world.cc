@@ -310,20 +310,25 @@ void World::StartRuntime(const std::string& name) {
   runtime::Manager::Options options = rt.options;
   options.trace = [this, name](const std::string& line) { Note(name, line); };
   options.effect_done = [this, name](const runtime::Effect& effect, const absl::Status& status) {
-    if (status.ok()) {
-      Note(name, effect.what);
-      return;
-    }
-    Note(name, absl::StrCat(effect.what, " -> ", status.ToString()));
-    if (status.code() == absl::StatusCode::kInvalidArgument) {
-      refused_as_invalid_.push_back(absl::StrCat(name, ": ", effect.what, ": ", status.message()));
-    }
+    StepDone(name, effect.what, status);
   };
   rt.manager.reset();
   rt.reconciler = rt.make_reconciler();
   rt.manager = std::make_unique<runtime::Manager>(*rt.reconciler, ferry_api_, *rt.executor,
                                                   *rt.scheduler, options);
   rt.manager->Start();
+}
+
+void World::StepDone(const std::string& name, const std::string& what,
+                     const absl::Status& status) {
+  if (status.ok()) {
+    Note(name, what);
+    return;
+  }
+  Note(name, absl::StrCat(what, " -> ", status.ToString()));
+  if (status.code() == absl::StatusCode::kInvalidArgument) {
+    refused_as_invalid_.push_back(absl::StrCat(name, ": ", what, ": ", status.message()));
+  }
 }
 
 void World::SchedulePass(const std::string& name, absl::Duration delay) {
@@ -360,11 +365,8 @@ void World::RunSteps(const std::string& name, std::shared_ptr<std::vector<Planne
     const PlannedStep& step = (*steps)[next];
     DropLatency(name);
     absl::Status status = step.run();
+    StepDone(name, step.what, status);
     if (!status.ok()) {
-      Note(name, absl::StrCat(step.what, " -> ", status.ToString()));
-      if (status.code() == absl::StatusCode::kInvalidArgument) {
-        refused_as_invalid_.push_back(absl::StrCat(name, ": ", step.what, ": ", status.message()));
-      }
       // A write that lost a race (Conflict) is retried soon from a fresh
       // read, as controller-runtime requeues a conflict at once; waiting a
       // whole period let two writers on the same period lose to each other
@@ -374,7 +376,6 @@ void World::RunSteps(const std::string& name, std::shared_ptr<std::vector<Planne
                              TakeLatency(name));
       return;
     }
-    Note(name, step.what);
     RunSteps(name, steps, next + 1);
   });
 }

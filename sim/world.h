@@ -149,6 +149,9 @@ class World {
     std::unique_ptr<runtime::Manager> manager;
   };
   void StartRuntime(const std::string& name);
+  // A step or effect of process `name` ran: noted on the timeline, and kept
+  // in refused_as_invalid() when the server refused it as invalid.
+  void StepDone(const std::string& name, const std::string& what, const absl::Status& status);
 
   void SchedulePass(const std::string& name, absl::Duration delay);
   void RunSteps(const std::string& name,

@@ -10,8 +10,6 @@
 namespace ferry::manifest {
 namespace {
 
-bool HasError(const Object& object) { return HasErrors(object.findings); }
-
 // Reads `written` back and compares it with `object`; `format` names it.
 absl::Status Reread(const Object& object, absl::string_view format, const std::string& written) {
   auto lost = [&](absl::string_view what) {
@@ -44,7 +42,7 @@ absl::Status CheckRoundTrip(absl::string_view text) {
   absl::StatusOr<ManifestSet> set = ParseManifests("input", text);
   if (!set.ok()) return absl::OkStatus();
   for (const Object& object : set->objects) {
-    if (HasError(object)) continue;
+    if (HasErrors(object.findings)) continue;
     absl::Status yaml = Reread(object, "YAML", ToYaml(*object.message));
     if (!yaml.ok()) return yaml;
     absl::Status json = Reread(object, "JSON", ToJson(*object.message));

@@ -96,16 +96,16 @@ void Manager::RunEffect(const Key& key, std::shared_ptr<const Result> result, si
   ++stats_.effects;
   const absl::Status applied = executor_.Apply(result->effects[next]);
   if (options_.effect_done) options_.effect_done(result->effects[next], applied);
-  // What was just written is read back from the cache at once, as
-  // client-go's mutation cache does: a reconcile before the watch delivers
-  // it would decide again from the version before (and its writes conflict).
-  if (applied.ok()) cache_.Assume(executor_.last_written());
   if (!applied.ok()) {
     ++stats_.failed_effects;
     Trace(absl::StrCat("effect failed, ", ToString(key), " backs off: ", applied.message()));
     Finish(key, *result, /*ok=*/false);
     return;
   }
+  // What was just written is read back from the cache at once, as
+  // client-go's mutation cache does: a reconcile before the watch delivers
+  // it would decide again from the version before (and its writes conflict).
+  cache_.Assume(executor_.last_written());
   if (++next == result->effects.size()) {
     Finish(key, *result, /*ok=*/true);
     return;

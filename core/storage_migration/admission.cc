@@ -11,6 +11,7 @@
 #include "absl/time/time.h"
 #include "api/names.h"
 #include "api/quantity.h"
+#include "api/timestamp.h"
 #include "api/volumes.h"
 #include "api/validation/kubevirt_validation.h"
 #include "api/validation/validate.h"
@@ -59,12 +60,7 @@ bool Admitted(const kubevirt::VirtualMachineInstanceMigration& m) {
 
 // RFC 3339, as the API server writes it; a missing one sorts first.
 absl::Time CreationTime(const kubevirt::VirtualMachineInstanceMigration& m) {
-  absl::Time t;
-  std::string error;
-  if (!absl::ParseTime(absl::RFC3339_full, m.metadata().creation_timestamp(), &t, &error)) {
-    return absl::InfinitePast();
-  }
-  return t;
+  return api::ParseTimestamp(m.metadata().creation_timestamp());
 }
 
 // Of two migrations of one VM still awaiting admission, the older one

@@ -15,6 +15,7 @@
 #include "api/core.pb.h"
 #include "api/label_selector.h"
 #include "api/manifest/kinds.h"
+#include "api/timestamp.h"
 #include "api/validation/validate.h"
 #include "base/status_macros.h"
 #include "google/protobuf/util/message_differencer.h"
@@ -119,7 +120,7 @@ FakeKubeApi::FakeKubeApi(const ports::Clock& clock, Options options)
     : clock_(clock), options_(options) {}
 
 std::string FakeKubeApi::Timestamp() const {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", clock_.Now(), absl::UTCTimeZone());
+  return api::Timestamp(clock_.Now());
 }
 
 absl::Status FakeKubeApi::Fault(absl::string_view verb, const ObjectKey& key,
