@@ -3,13 +3,18 @@
 // Ferry's own processes make (the cluster model and the checkers read the
 // fake directly and are not counted).
 //
-//   CountingKubeApi ferry_api(fake);
-//   ControllerProcess controller(ferry_api, ...);
-//   ... ferry_api.calls() ...
+//   CountingKubeApi::Tally tally;
+//   CountingKubeApi controller_api(fake, &tally);   // one per process
+//   ControllerProcess controller(controller_api, ...);
+//   ... tally.calls, tally.by_verb["watch"] ...
+//
+// One per process: a process's watch goes on from where that process's
+// last left off; two processes watching a kind are two streams.
 #ifndef FERRY_SIM_COUNTING_KUBE_API_H_
 #define FERRY_SIM_COUNTING_KUBE_API_H_
 
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <utility>
@@ -21,31 +26,39 @@ namespace ferry::sim {
 
 class CountingKubeApi : public ports::KubeApi {
  public:
-  explicit CountingKubeApi(ports::KubeApi& api) : api_(api) {}
+  // What every process's requests add up to.
+  struct Tally {
+    int64_t calls = 0;
+    std::map<std::string, int64_t> by_verb;  // get, list, watch, create, update...
+  };
+
+  // Counts into `tally` (shared), or into its own when none is given.
+  explicit CountingKubeApi(ports::KubeApi& api, Tally* tally = nullptr)
+      : api_(api), tally_(tally != nullptr ? tally : &own_) {}
 
   absl::StatusOr<ports::ObjectPtr> Get(const ports::ObjectKey& key) override {
-    ++calls_;
+    Count("get");
     return api_.Get(key);
   }
   absl::StatusOr<ports::ObjectList> List(absl::string_view kind, absl::string_view namespace_,
                                          const k8s::LabelSelector& selector) override {
-    ++calls_;
+    Count("list");
     return api_.List(kind, namespace_, selector);
   }
   absl::StatusOr<ports::ObjectPtr> Create(const google::protobuf::Message& object) override {
-    ++calls_;
+    Count("create");
     return api_.Create(object);
   }
   absl::StatusOr<ports::ObjectPtr> Update(const google::protobuf::Message& object) override {
-    ++calls_;
+    Count("update");
     return api_.Update(object);
   }
   absl::StatusOr<ports::ObjectPtr> UpdateStatus(const google::protobuf::Message& object) override {
-    ++calls_;
+    Count("update_status");
     return api_.UpdateStatus(object);
   }
   absl::Status Delete(const ports::ObjectKey& key, absl::string_view resource_version) override {
-    ++calls_;
+    Count("delete");
     return api_.Delete(key, resource_version);
   }
   // The port's watch is pull-based; a real one is one long request whose
@@ -56,7 +69,7 @@ class CountingKubeApi : public ports::KubeApi {
   absl::StatusOr<std::vector<ports::WatchEvent>> Watch(
       absl::string_view kind, absl::string_view resource_version) override {
     const std::pair<std::string, std::string> at{std::string(kind), std::string(resource_version)};
-    if (streams_.erase(at) == 0) ++calls_;
+    if (streams_.erase(at) == 0) Count("watch");
     absl::StatusOr<std::vector<ports::WatchEvent>> events = api_.Watch(kind, resource_version);
     if (events.ok()) {
       std::string next(resource_version);
@@ -68,12 +81,18 @@ class CountingKubeApi : public ports::KubeApi {
     return events;
   }
 
-  // Calls made through this API so far.
-  int64_t calls() const { return calls_; }
+  // Calls counted into this API's tally so far.
+  int64_t calls() const { return tally_->calls; }
 
  private:
+  void Count(const char* verb) {
+    ++tally_->calls;
+    ++tally_->by_verb[verb];
+  }
+
   ports::KubeApi& api_;
-  int64_t calls_ = 0;
+  Tally own_;
+  Tally* tally_;
   std::set<std::pair<std::string, std::string>> streams_;  // open watches: (kind, where they are)
 };
 

@@ -1,6 +1,7 @@
 #include "sim/process_scheduler.h"
 
 #include <algorithm>
+#include <memory>
 
 namespace ferry::sim {
 
@@ -16,18 +17,26 @@ void ProcessScheduler::After(absl::Duration delay, std::string what, std::functi
 void ProcessScheduler::Schedule(Pending call, absl::Duration latency) {
   const absl::Duration delay =
       std::max(std::max(call.delay, gap_) + latency, busy_until_ - sim_.now());
-  sim_.After(delay, process_, call.what,
-             [this, fn = std::move(call.fn)] {
-               take_latency_();  // owed by earlier calls: already waited for
-               in_call_ = true;
-               fn();
-               in_call_ = false;
-               const absl::Duration latency = take_latency_();
-               busy_until_ = sim_.now() + latency;
-               std::vector<Pending> calls = std::move(scheduled_in_call_);
-               scheduled_in_call_.clear();
-               for (Pending& c : calls) Schedule(std::move(c), latency);
-             });
+  auto shared = std::make_shared<Pending>(std::move(call));
+  sim_.After(delay, process_, shared->what, [this, shared] { Run(shared); });
+}
+
+void ProcessScheduler::Run(const std::shared_ptr<Pending>& call) {
+  // Scheduled before a slow call that has not returned yet: the process
+  // is still in that call, so this waits for it.
+  if (sim_.now() < busy_until_) {
+    sim_.After(busy_until_ - sim_.now(), process_, call->what, [this, call] { Run(call); });
+    return;
+  }
+  take_latency_();  // owed by earlier calls: already waited for
+  in_call_ = true;
+  call->fn();
+  in_call_ = false;
+  const absl::Duration latency = take_latency_();
+  busy_until_ = sim_.now() + latency;
+  std::vector<Pending> calls = std::move(scheduled_in_call_);
+  scheduled_in_call_.clear();
+  for (Pending& c : calls) Schedule(std::move(c), latency);
 }
 
 }  // namespace ferry::sim

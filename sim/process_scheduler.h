@@ -1,9 +1,11 @@
 // ProcessScheduler: the runtime's Scheduler (core/runtime/scheduler.h) for
 // one simulated process. Each call is an event owned by the process, so a
 // crash drops whatever it had not yet run; what the ports charged a call in
-// latency (World::TakeLatency) delays the calls it schedules; and every call
-// is at least `gap` after the one that scheduled it, so a crash can fall
-// between any two.
+// latency (World::TakeLatency) delays the calls it schedules, and any call
+// that comes due before a slow call has returned waits for it (the process
+// is single-threaded: nothing of it runs while it is in a call); and every
+// call is at least `gap` after the one that scheduled it, so a crash can
+// fall between any two.
 //
 //   ProcessScheduler scheduler(sim, "controller", [&] { return TakeLatency(...); },
 //                              absl::Milliseconds(1));
@@ -12,6 +14,7 @@
 #define FERRY_SIM_PROCESS_SCHEDULER_H_
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -42,6 +45,7 @@ class ProcessScheduler : public runtime::Scheduler {
     std::function<void()> fn;
   };
   void Schedule(Pending call, absl::Duration latency);
+  void Run(const std::shared_ptr<Pending>& call);
 
   Simulation& sim_;
   const std::string process_;

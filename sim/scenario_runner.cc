@@ -153,6 +153,7 @@ class Run {
     result_.simulated = world_.sim().now() - start_;
     result_.trace_hash = world_.sim().trace_hash();
     result_.ferry_api_calls = world_.ferry_api_calls();
+    result_.ferry_api_calls_by_verb = world_.ferry_api_calls_by_verb();
     result_.timeline = world_.timeline();
     for (const auto& [domain, vmi] : world_.guests()) {
       result_.acknowledged_writes += world_.fabric().acknowledged_writes(domain);

@@ -9,6 +9,7 @@
 #define FERRY_SIM_SCENARIO_RUNNER_H_
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -48,9 +49,9 @@ struct RunOptions {
   // stop the run ("harness") where that differs from their incremental
   // judgement (sim/checkers.h).
   bool verify_checkers_for_test = false;
-  // The migration controller runs on the reconcile runtime
-  // (World::Options::runtime_controller; issue 17, not yet the default).
-  bool runtime_controller = false;
+  // The migration controller and the agents run on the reconcile runtime
+  // (World::Options::runtime_controller); false: as passes (--passes).
+  bool runtime_controller = true;
 };
 
 struct ScenarioResult {
@@ -67,6 +68,7 @@ struct ScenarioResult {
   std::vector<std::string> reached;
   int64_t faults_hit = 0;             // injected faults that hit a call
   int64_t ferry_api_calls = 0;        // Kubernetes API calls by Ferry's processes
+  std::map<std::string, int64_t> ferry_api_calls_by_verb;  // the same, by verb
   int64_t migrated = 0;               // VMs migrated by the end (Coverage::Migrated)
   absl::Duration simulated;
   absl::Duration wall;

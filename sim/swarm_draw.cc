@@ -52,7 +52,7 @@ const std::vector<std::string> kStorageKinds = {
     "crash.controller", "crash.agent",    "node.reboot",   "network.partition",
     "network.slow",     "api.error",      "api.slow",      "api.stale",
     "libvirt.error",    "libvirt.slow",   "storage.full",  "pod.fail",
-    "user.cancel",      "user.delete-vm", "crash.at-switchover"};
+    "user.cancel",      "user.delete-vm", "crash.at-switchover", "crash.mid-copy"};
 const std::vector<std::string> kLunKinds = {
     "crash.lun-controller", "api.error",   "api.slow",   "api.stale",
     "ovirt.error",          "ovirt.slow",  "user.cancel-plan", "user.delete-target-vm",
@@ -151,9 +151,24 @@ class Drawer {
     return a;
   }
 
+  // The controller or a drawn VM's source agent crashes up to `max_delay`
+  // seconds after that VM's migration has `path` equal to `equals`.
+  void CrashWhen(const std::string& path, const std::string& equals, double max_delay) {
+    const StorageVm& vm = dice_.Pick(r_.storage_vms);
+    Action& a = r_.faults.emplace_back();
+    a.mutable_when()->set_object(absl::StrCat("VirtualMachineInstanceMigration/default/mig-", vm.name));
+    a.mutable_when()->set_path(path);
+    a.mutable_when()->set_equals(equals);
+    a.set_delay_seconds(Round(dice_.Real(0, max_delay)));
+    a.mutable_crash()->set_process(dice_.Chance(0.5) ? "controller" : absl::StrCat("agent/", vm.node));
+    a.mutable_crash()->set_down_seconds(Round(dice_.LogReal(1, 30)));
+    a.set_may_fail(true);
+  }
+
   void AddFault(const std::string& kind, double at) {
-    static const std::vector<std::string> kApiVerbs = {"get", "list", "create", "update",
-                                                       "update_status", "delete"};
+    static const std::vector<std::string> kApiVerbs = {"get",    "list",          "watch",
+                                                       "create", "update",        "update_status",
+                                                       "delete"};
     static const std::vector<std::string> kStorageKindsOfApi = {
         "", "VirtualMachineInstanceMigration", "Pod", "PersistentVolumeClaim",
         "VirtualMachineInstance", "VirtualMachine", "PersistentVolume"};
@@ -176,15 +191,12 @@ class Drawer {
       // A fault point at a rare state (FoundationDB's BUGGIFY, in the
       // harness): a process crashes just after a migration recorded its
       // Destination decision, before it is carried out.
-      const StorageVm& vm = dice_.Pick(r_.storage_vms);
-      Action& a = r_.faults.emplace_back();
-      a.mutable_when()->set_object(absl::StrCat("VirtualMachineInstanceMigration/default/mig-", vm.name));
-      a.mutable_when()->set_path("/status/switchover/side");
-      a.mutable_when()->set_equals("Destination");
-      a.set_delay_seconds(Round(dice_.Real(0, 1.5)));
-      a.mutable_crash()->set_process(dice_.Chance(0.5) ? "controller" : absl::StrCat("agent/", vm.node));
-      a.mutable_crash()->set_down_seconds(Round(dice_.LogReal(1, 30)));
-      a.set_may_fail(true);
+      CrashWhen("/status/switchover/side", "Destination", 1.5);
+    } else if (kind == "crash.mid-copy") {
+      // A fault point while a copy runs: the controller or the source agent
+      // crashes a moment after a migration's phase says Running. (A crash
+      // at a drawn second hit a copy only when the cadence put one there.)
+      CrashWhen("/status/phase", "Running", 2);
     } else if (kind == "node.reboot") {
       const std::string node = AnyNode();
       NewAction(at).set_node_down(node);

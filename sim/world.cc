@@ -12,6 +12,7 @@
 #include "api/volumes.h"
 #include "base/saturating.h"
 #include "base/status_macros.h"
+#include "core/storage_migration/agent_reconciler.h"
 #include "core/storage_migration/controller_reconciler.h"
 #include "sim/scenario_limits.h"
 
@@ -66,7 +67,7 @@ World::World(Options options)
     : options_(options),
       sim_(options.seed),
       api_(sim_.clock()),
-      ferry_api_(api_),
+      ferry_api_(api_, &ferry_tally_),
       fabric_(fakes::FakeFabric::Options{
           .seed = options.seed,
           .link_bytes_per_s = std::max<int64_t>(MibBytes(options.link_mib_per_s), 0),
@@ -75,17 +76,10 @@ World::World(Options options)
       engine_(sim_.clock(), options.engine) {
   sim_.set_record_trace(options.record_trace);
   if (options_.runtime_controller) {
-    RuntimeProcess& rt = runtime_processes_["controller"];
-    rt.scheduler = std::make_unique<ProcessScheduler>(
-        sim_, "controller", [this] { return TakeLatency("controller"); }, kStepGap);
-    rt.executor = std::make_unique<runtime::Executor>(runtime::Executor::Ports{.kube = &ferry_api_});
-    rt.make_reconciler = [this]() -> std::unique_ptr<runtime::Reconciler> {
+    AddRuntimeProcess("controller", nullptr, [this]() -> std::unique_ptr<runtime::Reconciler> {
       return std::make_unique<storage_migration::ControllerReconciler>(
           options_.controller, options_.controller_period);
-    };
-    rt.options.watch_period = options_.controller_period;
-    processes_["controller"] = Process{nullptr, options_.controller_period, true,
-                                       [this] { StartRuntime("controller"); }};
+    });
   } else {
     controller_ = std::make_unique<storage_migration::ControllerProcess>(
         ferry_api_, sim_.clock(), options_.controller);
@@ -109,6 +103,12 @@ absl::Status World::AddNode(const std::string& name) {
   RETURN_IF_ERROR(cluster_.AddNode(name));
   fakes::FakeHypervisor* host = fabric_.AddHost(name);
   const std::string process = absl::StrCat("agent/", name);
+  if (options_.runtime_controller) {
+    AddRuntimeProcess(process, host, [this, name]() -> std::unique_ptr<runtime::Reconciler> {
+      return std::make_unique<storage_migration::AgentReconciler>(name, options_.agent_period);
+    });
+    return absl::OkStatus();
+  }
   agents_[process] =
       std::make_unique<storage_migration::AgentProcess>(name, ferry_api_, *host, sim_.clock());
   auto* agent = agents_[process].get();
@@ -305,6 +305,27 @@ void World::Tick() {
   sim_.After(options_.tick, "world", "tick", [this] { Tick(); });
 }
 
+void World::AddRuntimeProcess(
+    const std::string& name, ports::Hypervisor* hypervisor,
+    std::function<std::unique_ptr<runtime::Reconciler>()> make_reconciler) {
+  RuntimeProcess& rt = runtime_processes_[name];
+  rt.scheduler = std::make_unique<ProcessScheduler>(
+      sim_, name, [this, name] { return TakeLatency(name); }, kStepGap);
+  rt.hypervisor = hypervisor;
+  rt.make_reconciler = std::move(make_reconciler);
+  const absl::Duration period =
+      absl::StartsWith(name, "agent/") ? options_.agent_period : options_.controller_period;
+  rt.options.watch_period = period;
+  // A failed effect is retried after a tenth of a period, doubling: as a
+  // pass process retries a lost write race (a refused libvirt call is not
+  // retried three times within milliseconds).
+  rt.options.queue = {.base_delay = period / 10, .max_delay = absl::Minutes(5)};
+  // A node's libvirt is polled every period while a migration asks (a local
+  // call, as a pass made it); the engine's polls back off (issue 17).
+  rt.options.observe = {.first = period, .max = period};
+  processes_[name] = Process{nullptr, period, true, [this, name] { StartRuntime(name); }};
+}
+
 void World::StartRuntime(const std::string& name) {
   RuntimeProcess& rt = runtime_processes_.at(name);
   runtime::Manager::Options options = rt.options;
@@ -313,8 +334,11 @@ void World::StartRuntime(const std::string& name) {
     StepDone(name, effect.what, status);
   };
   rt.manager.reset();
+  rt.api = std::make_unique<CountingKubeApi>(api_, &ferry_tally_);
+  rt.executor = std::make_unique<runtime::Executor>(
+      runtime::Executor::Ports{.kube = rt.api.get(), .hypervisor = rt.hypervisor});
   rt.reconciler = rt.make_reconciler();
-  rt.manager = std::make_unique<runtime::Manager>(*rt.reconciler, ferry_api_, *rt.executor,
+  rt.manager = std::make_unique<runtime::Manager>(*rt.reconciler, *rt.api, *rt.executor,
                                                   *rt.scheduler, options);
   rt.manager->Start();
 }

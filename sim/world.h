@@ -57,10 +57,11 @@ class World {
     // controller ("lun-controller"), the virt-controller model that starts
     // VMs the plan creates, and a kubelet that logs pods in to their LUNs.
     bool lun_controller = false;
-    // The migration controller runs on the reconcile runtime (informers,
-    // a work queue, effects through the executor) instead of a pass that
-    // lists every kind each period (issue 17; not yet the default).
-    bool runtime_controller = false;
+    // The migration controller and the node agents run on the reconcile
+    // runtime (informers, a work queue, effects through the executor, the
+    // domain observed while a migration asks) instead of a pass that lists
+    // every kind each period (false: --passes, to compare; issue 17).
+    bool runtime_controller = true;
     fakes::FakeEngine::Options engine;
     lun_migration::LunPlanOptions lun;
   };
@@ -73,7 +74,12 @@ class World {
   fakes::FakeKubeApi& api() { return api_; }
   // Kubernetes API calls made by Ferry's processes (controller, agents,
   // lun-controller) so far; the cluster model and the checkers not counted.
-  int64_t ferry_api_calls() const { return ferry_api_.calls(); }
+  int64_t ferry_api_calls() const { return ferry_tally_.calls; }
+  // The same, by verb (get, list, watch, create, update, update_status,
+  // delete); a continuing watch is one request.
+  const std::map<std::string, int64_t>& ferry_api_calls_by_verb() const {
+    return ferry_tally_.by_verb;
+  }
   fakes::FakeFabric& fabric() { return fabric_; }
   Cluster& cluster() { return cluster_; }
   fakes::FakeEngine& engine() { return engine_; }
@@ -140,14 +146,20 @@ class World {
   // start, as a restarted process lists afresh.
   struct RuntimeProcess {
     std::unique_ptr<ProcessScheduler> scheduler;
-    std::unique_ptr<runtime::Executor> executor;
+    ports::Hypervisor* hypervisor = nullptr;
     std::function<std::unique_ptr<runtime::Reconciler>()> make_reconciler;
     runtime::Manager::Options options;
-    // Made anew at each start, like the manager: nothing it derived from
-    // the last run's cache may outlive it.
+    // Made anew at each start, as a restarted process connects, lists and
+    // watches afresh: nothing derived from the last run outlives it.
+    std::unique_ptr<CountingKubeApi> api;
+    std::unique_ptr<runtime::Executor> executor;
     std::unique_ptr<runtime::Reconciler> reconciler;
     std::unique_ptr<runtime::Manager> manager;
   };
+  // A process on the runtime: its scheduler and executor (with `hypervisor`
+  // when it has one), started by StartRuntime.
+  void AddRuntimeProcess(const std::string& name, ports::Hypervisor* hypervisor,
+                         std::function<std::unique_ptr<runtime::Reconciler>()> make_reconciler);
   void StartRuntime(const std::string& name);
   // A step or effect of process `name` ran: noted on the timeline, and kept
   // in refused_as_invalid() when the server refused it as invalid.
@@ -166,7 +178,8 @@ class World {
   Options options_;
   Simulation sim_;
   fakes::FakeKubeApi api_;
-  CountingKubeApi ferry_api_;  // what Ferry's processes are given
+  CountingKubeApi::Tally ferry_tally_;
+  CountingKubeApi ferry_api_;  // what Ferry's pass processes are given
   fakes::FakeFabric fabric_;
   fakes::FakeSan san_;
   Cluster cluster_;

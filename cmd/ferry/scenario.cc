@@ -14,7 +14,7 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: ferry scenario run PATH... [--trace] [--max-input-size SIZE] [--allow-outside DIR]\n"
-    "                          [--runtime-controller]\n"
+    "                          [--passes]\n"
     "  PATH: a scenario file (*.textproto) or a folder searched for them\n"
     "  --trace: print each scenario's timeline (every step of every process)\n"
     "  --max-input-size SIZE: refuse any file read (a scenario, a manifest it names) larger\n"
@@ -22,9 +22,9 @@ constexpr char kUsage[] =
     "  --allow-outside DIR: let scenarios name files under DIR, outside their own tree (the\n"
     "      nearest folder above a scenario holding a WORKSPACE file, else its own folder);\n"
     "      may be repeated\n"
-    "  --runtime-controller: run the migration controller on the reconcile runtime\n"
-    "      (informers and a work queue instead of listing every kind each second;\n"
-    "      being brought in, not yet the default)\n";
+    "  --passes: run the migration controller and the node agents as before the\n"
+    "      reconcile runtime (a pass listing every kind each second), to compare;\n"
+    "      going away once the LUN plan runs on the runtime too\n";
 
 std::string Duration(absl::Duration d) {
   const double s = absl::ToDoubleSeconds(d);
@@ -69,9 +69,9 @@ int RunScenarioCommand(const std::vector<std::string>& args, std::ostream& out,
       options.trace = true;
       continue;
     }
-    if (a == "--runtime-controller") {
-      options.runtime_controller = true;
-      replay_flags += " --runtime-controller";
+    if (a == "--passes") {
+      options.runtime_controller = false;
+      replay_flags += " --passes";
       continue;
     }
     std::string value, error;

@@ -47,6 +47,8 @@ struct DomainInfo {
   // 2 migration; for kRunning: 1 booted, 2 migrated).
   int reason = 0;
   bool persistent = false;  // defined, not only running
+
+  friend bool operator==(const DomainInfo&, const DomainInfo&) = default;
 };
 
 inline constexpr int kPausedUser = 1;       // VIR_DOMAIN_PAUSED_USER
@@ -104,6 +106,8 @@ struct JobStats {
   int64_t disk_bps = 0;
   int64_t downtime = 0;
   int64_t setup_time = 0;
+
+  friend bool operator==(const JobStats&, const JobStats&) = default;
 };
 
 // virDomainEventType (lifecycle events).

@@ -4,7 +4,9 @@
 
 namespace ferry::runtime {
 
-Cache::Cache(ports::KubeApi& api, const std::vector<std::string>& kinds) {
+Cache::Cache(ports::KubeApi& api, const std::vector<std::string>& kinds,
+             Observer::Options observe)
+    : observer_(observe) {
   for (const std::string& kind : kinds) {
     informers_.try_emplace(kind, std::make_unique<Informer>(api, kind));
   }

@@ -1,5 +1,6 @@
-// Cache: the informers of every kind a process reads, synced together; what
-// a reconciler is given to read (never the API itself).
+// Cache: the informers of every kind a process reads, synced together, and
+// the observer of what has no watch (observer.h); what a reconciler is given
+// to read (never the API itself).
 //
 //   Cache cache(api, {"VirtualMachineInstanceMigration", "PersistentVolumeClaim"});
 //   cache.informer("PersistentVolumeClaim").AddIndex("volume", VolumeOf);
@@ -18,12 +19,14 @@
 #include "absl/strings/string_view.h"
 #include "core/ports/kube_api.h"
 #include "core/runtime/informer.h"
+#include "core/runtime/observer.h"
 
 namespace ferry::runtime {
 
 class Cache {
  public:
-  Cache(ports::KubeApi& api, const std::vector<std::string>& kinds);
+  Cache(ports::KubeApi& api, const std::vector<std::string>& kinds,
+        Observer::Options observe = {});
 
   // Syncs every informer, in kind order; stops at the first that fails
   // (the others keep what they had, and the next Sync goes on from there).
@@ -36,6 +39,11 @@ class Cache {
   void Assume(const ports::ObjectPtr& object);
   // Makes every informer list afresh at the next Sync (a resync).
   void Invalidate();
+
+  bool has(absl::string_view kind) const { return informers_.find(kind) != informers_.end(); }
+  // What the reconcilers asked to observe of systems with no watch.
+  Observer& observer() { return observer_; }
+  const Observer& observer() const { return observer_; }
 
   // The informer of a kind the cache was built with; any other kind is a
   // programming error (aborts).
@@ -55,6 +63,7 @@ class Cache {
 
  private:
   std::map<std::string, std::unique_ptr<Informer>, std::less<>> informers_;
+  Observer observer_;
   uint64_t generation_ = 0;
 };
 

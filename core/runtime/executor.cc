@@ -104,6 +104,63 @@ absl::Status Executor::Call(const HypervisorCall& call) {
   return absl::InternalError("unknown hypervisor call");
 }
 
+Observation Executor::Read(const runtime::Read& read) {
+  Observation seen;
+  if (const auto* r = std::get_if<DomainRead>(&read)) {
+    if (ports_.hypervisor == nullptr) {
+      seen.status = absl::FailedPreconditionError(absl::StrCat("no hypervisor port for: ", Describe(read)));
+      return seen;
+    }
+    DomainSeen domain;
+    absl::StatusOr<ports::DomainInfo> info = ports_.hypervisor->LookupDomain(r->domain);
+    if (info.status().code() == absl::StatusCode::kNotFound) {
+      seen.value = domain;
+      return seen;
+    }
+    if (!info.ok()) {
+      seen.status = info.status();
+      return seen;
+    }
+    absl::StatusOr<ports::JobStats> job = ports_.hypervisor->GetJobStats(r->domain);
+    if (!job.ok()) {
+      seen.status = job.status();
+      return seen;
+    }
+    domain.present = true;
+    domain.info = *std::move(info);
+    domain.job = *std::move(job);
+    seen.value = std::move(domain);
+    return seen;
+  }
+  if (ports_.ovirt == nullptr) {
+    seen.status = absl::FailedPreconditionError(absl::StrCat("no oVirt engine port for: ", Describe(read)));
+    return seen;
+  }
+  ports::Ovirt& engine = *ports_.ovirt;
+  if (const auto* r = std::get_if<OvirtVmRead>(&read)) {
+    absl::StatusOr<ovirt::Vm> vm = engine.GetVm(r->vm_id);
+    if (vm.ok()) seen.value = *std::move(vm);
+    else seen.status = vm.status();
+  } else if (const auto* r = std::get_if<OvirtDiskRead>(&read)) {
+    absl::StatusOr<ovirt::Disk> disk = engine.GetDisk(r->disk_id);
+    if (disk.ok()) seen.value = *std::move(disk);
+    else seen.status = disk.status();
+  } else {
+    OvirtInventory inventory;
+    absl::StatusOr<ovirt::Version> version = engine.EngineVersion();
+    absl::StatusOr<std::vector<ovirt::Vm>> vms =
+        version.ok() ? engine.ListVms() : absl::StatusOr<std::vector<ovirt::Vm>>(version.status());
+    if (!vms.ok()) {
+      seen.status = vms.status();
+      return seen;
+    }
+    inventory.version = *std::move(version);
+    inventory.vms = *std::move(vms);
+    seen.value = std::move(inventory);
+  }
+  return seen;
+}
+
 absl::Status Executor::Call(const OvirtCall& call) {
   ports::Ovirt& engine = *ports_.ovirt;
   switch (call.op) {

@@ -25,6 +25,7 @@
 #include "core/ports/kube_api.h"
 #include "core/ports/ovirt.h"
 #include "core/runtime/effect.h"
+#include "core/runtime/observer.h"
 
 namespace ferry::runtime {
 
@@ -43,6 +44,9 @@ class Executor {
   // Forgets the versions written: the next effects are another reconcile's.
   void BeginBatch() { written_.clear(); }
   absl::Status Apply(const Effect& effect);
+  // Carries out a read (observer.h); a port's error is in the result. A
+  // domain NotFound is a result (absent), not an error.
+  Observation Read(const runtime::Read& read);
   // The object the last successful create or update returned (null after
   // any other effect): a cache can hold it before its watch event arrives.
   const ports::ObjectPtr& last_written() const { return last_written_; }

@@ -9,6 +9,7 @@
 #include "api/core.pb.h"
 #include "core/ports/clock.h"
 #include "core/ports/test_objects.h"
+#include "core/runtime/mock_ports_testing.h"
 #include "fakes/kube/fake_kube_api.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -26,38 +27,6 @@ constexpr char kPvc[] = "PersistentVolumeClaim";
 ::testing::Matcher<absl::string_view> Sv(const char* text) {
   return ::testing::Eq(absl::string_view(text));
 }
-
-class MockHypervisor : public ports::Hypervisor {
- public:
-  MOCK_METHOD(absl::StatusOr<ports::DomainInfo>, LookupDomain, (absl::string_view), (override));
-  MOCK_METHOD(absl::StatusOr<std::vector<ports::DomainInfo>>, ListDomains, (), (override));
-  MOCK_METHOD(absl::StatusOr<ports::DomainInfo>, DefineDomain, (absl::string_view), (override));
-  MOCK_METHOD(absl::Status, UndefineDomain, (absl::string_view), (override));
-  MOCK_METHOD(absl::StatusOr<std::string>, DomainXml, (absl::string_view), (override));
-  MOCK_METHOD(absl::Status, Start, (absl::string_view), (override));
-  MOCK_METHOD(absl::Status, Destroy, (absl::string_view), (override));
-  MOCK_METHOD(absl::Status, Suspend, (absl::string_view), (override));
-  MOCK_METHOD(absl::Status, Resume, (absl::string_view), (override));
-  MOCK_METHOD(absl::Status, StartMigration, (const ports::MigrationRequest&), (override));
-  MOCK_METHOD(absl::StatusOr<ports::JobStats>, GetJobStats, (absl::string_view), (override));
-  MOCK_METHOD(absl::Status, AbortJob, (absl::string_view), (override));
-  MOCK_METHOD(absl::StatusOr<std::vector<ports::DomainEvent>>, PollEvents, (), (override));
-};
-
-class MockOvirt : public ports::Ovirt {
- public:
-  MOCK_METHOD(absl::StatusOr<ovirt::Version>, EngineVersion, (), (override));
-  MOCK_METHOD(absl::StatusOr<std::vector<ovirt::Vm>>, ListVms, (), (override));
-  MOCK_METHOD(absl::StatusOr<ovirt::Vm>, GetVm, (absl::string_view), (override));
-  MOCK_METHOD(absl::StatusOr<ovirt::Disk>, GetDisk, (absl::string_view), (override));
-  MOCK_METHOD(absl::Status, Shutdown, (absl::string_view), (override));
-  MOCK_METHOD(absl::Status, Stop, (absl::string_view), (override));
-  MOCK_METHOD(absl::Status, Start, (absl::string_view), (override));
-  MOCK_METHOD(absl::Status, DetachDisk, (absl::string_view, absl::string_view), (override));
-  MOCK_METHOD(absl::Status, DeactivateDisk, (absl::string_view, absl::string_view), (override));
-  MOCK_METHOD(absl::StatusOr<ovirt::DiskAttachment>, AttachDisk,
-              (absl::string_view, const ovirt::DiskAttachment&), (override));
-};
 
 class ExecutorTest : public ::testing::Test {
  protected:
@@ -207,6 +176,61 @@ TEST(Effect, EffectsAreEqualWhenTheyWouldDoTheSameThing) {
             Effect::Ovirt({.op = Op::kStart, .vm_id = "v"}, ""));
   EXPECT_FALSE(Effect::Ovirt({.op = Op::kStart, .vm_id = "v"}, "") ==
                Effect::Ovirt({.op = Op::kStop, .vm_id = "v"}, ""));
+}
+
+TEST_F(ExecutorTest, ADomainReadGivesInfoAndJobAndAnAbsentDomainIsAResult) {
+  ports::DomainInfo info;
+  info.name = "ns_vm";
+  info.state = ports::DomainState::kRunning;
+  ports::JobStats job;
+  job.active = true;
+  job.disk_processed = 7;
+  EXPECT_CALL(hypervisor_, LookupDomain(Sv("ns_vm"))).WillOnce(Return(info));
+  EXPECT_CALL(hypervisor_, GetJobStats(Sv("ns_vm"))).WillOnce(Return(job));
+  Observation seen = executor_.Read(DomainRead{"ns_vm"});
+  ASSERT_TRUE(seen.status.ok());
+  ASSERT_NE(seen.As<DomainSeen>(), nullptr);
+  EXPECT_TRUE(seen.As<DomainSeen>()->present);
+  EXPECT_EQ(seen.As<DomainSeen>()->job.disk_processed, 7);
+
+  EXPECT_CALL(hypervisor_, LookupDomain(Sv("gone")))
+      .WillOnce(Return(absl::NotFoundError("no domain gone")));
+  seen = executor_.Read(DomainRead{"gone"});
+  ASSERT_TRUE(seen.status.ok());
+  EXPECT_FALSE(seen.As<DomainSeen>()->present);
+
+  EXPECT_CALL(hypervisor_, LookupDomain(Sv("x")))
+      .WillOnce(Return(absl::UnavailableError("libvirtd restarting")));
+  seen = executor_.Read(DomainRead{"x"});
+  EXPECT_EQ(seen.status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(seen.As<DomainSeen>(), nullptr);
+}
+
+TEST_F(ExecutorTest, EngineReadsCarryTheEnginesAnswerOrItsError) {
+  ovirt::Vm vm;
+  vm.set_id("vm-1");
+  vm.set_status("up");
+  EXPECT_CALL(engine_, GetVm(Sv("vm-1"))).WillOnce(Return(vm));
+  EXPECT_EQ(executor_.Read(OvirtVmRead{"vm-1"}).As<ovirt::Vm>()->status(), "up");
+  EXPECT_CALL(engine_, GetDisk(Sv("d1")))
+      .WillOnce(Return(absl::NotFoundError("Entity not found: d1")));
+  EXPECT_EQ(executor_.Read(OvirtDiskRead{"d1"}).status.code(), absl::StatusCode::kNotFound);
+  ovirt::Version version;
+  version.set_major("4");
+  EXPECT_CALL(engine_, EngineVersion()).WillOnce(Return(version));
+  EXPECT_CALL(engine_, ListVms()).WillOnce(Return(std::vector<ovirt::Vm>{vm}));
+  Observation inventory = executor_.Read(OvirtInventoryRead{});
+  ASSERT_NE(inventory.As<OvirtInventory>(), nullptr);
+  EXPECT_EQ(inventory.As<OvirtInventory>()->version.major(), "4");
+  EXPECT_EQ(inventory.As<OvirtInventory>()->vms.size(), 1u);
+}
+
+TEST(Executor, AReadWithoutItsPortIsAFailedPreconditionNamingIt) {
+  Executor executor({});
+  Observation seen = executor.Read(DomainRead{"ns_vm"});
+  EXPECT_EQ(seen.status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(std::string(seen.status.message()), HasSubstr("no hypervisor port for: domain ns_vm"));
+  EXPECT_EQ(executor.Read(OvirtVmRead{"v"}).status.code(), absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

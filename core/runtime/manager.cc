@@ -1,6 +1,8 @@
 #include "core/runtime/manager.h"
 
+#include <algorithm>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -13,7 +15,7 @@ Manager::Manager(Reconciler& reconciler, ports::KubeApi& api, Executor& executor
       executor_(executor),
       scheduler_(scheduler),
       options_(std::move(options)),
-      cache_(api, reconciler.Kinds()),
+      cache_(api, reconciler.Kinds(), options_.observe),
       queue_(options_.queue) {
   reconciler_.AddIndexes(cache_);
   for (const auto& [kind, informer] : cache_.informers()) {
@@ -79,7 +81,15 @@ void Manager::Work() {
   }
   ++stats_.reconciles;
   working_ = true;
+  // The reconcile reads what the watches delivered up to now, as a real
+  // informer's would be (a watch delivers in milliseconds; between the
+  // periodic syncs this cache would lag a whole period, and a write retried
+  // after a Conflict would conflict again until it caught up). A failed
+  // sync leaves the cache as it was; the periodic one retries.
+  (void)cache_.Sync();
   auto result = std::make_shared<const Result>(reconciler_.Reconcile(*key, cache_, now));
+  cache_.observer().Want(*key, result->observe, now);
+  KickPoll();
   if (!result->effects.empty()) {
     Trace(absl::StrCat("reconcile ", ToString(*key), ": ", result->effects.size(), " effects"));
   }
@@ -124,6 +134,40 @@ void Manager::Finish(const Key& key, const Result& result, bool ok) {
   }
   queue_.Done(key);
   working_ = false;
+  // An effect on a system without a watch (a libvirt or engine call) makes
+  // what the key observed of it old: it is read again before the key
+  // decides anything more. A Kubernetes write changes nothing observed.
+  const bool acted = std::any_of(result.effects.begin(), result.effects.end(), [](const Effect& e) {
+    return !std::holds_alternative<KubeWrite>(e.call);
+  });
+  if (acted) {
+    cache_.observer().Invalidate(key, now);
+    KickPoll();
+  }
+  Kick();
+}
+
+void Manager::KickPoll() {
+  std::optional<absl::Time> next = cache_.observer().NextDue();
+  if (!next.has_value()) return;
+  const absl::Time now = scheduler_.Now();
+  if (*next < now) next = now;
+  if (poll_at_.has_value() && *poll_at_ <= *next) return;
+  poll_at_ = *next;
+  scheduler_.After(*next - now, "poll", [this] { Poll(); });
+}
+
+void Manager::Poll() {
+  poll_at_.reset();
+  const absl::Time now = scheduler_.Now();
+  const std::vector<Read> due = cache_.observer().Due(now);
+  if (!due.empty()) {
+    ++stats_.polls;
+    for (const Key& key : cache_.observer().Record(due.front(), executor_.Read(due.front()), now)) {
+      queue_.Add(key);
+    }
+  }
+  KickPoll();
   Kick();
 }
 

@@ -15,9 +15,14 @@
 //     with back-off (WorkQueue); a batch that succeeds forgets the key's
 //     back-off and requeues it after the Result's requeue_after, if any;
 //   - a failed sync is retried after sync_retry; reconciles wait for the
-//     first sync that succeeds;
+//     first sync that succeeds, and each catches the informers up first;
 //   - every resync period, every object of every kind wakes the keys it
-//     concerns, as if it had changed (a safety net for a missed change).
+//     concerns, as if it had changed (a safety net for a missed change);
+//   - what a reconcile asks to observe (Result::observe) is polled, one
+//     read per call, while its key asks for it; a result that changed
+//     wakes the keys that want it; after a batch with a libvirt or engine
+//     call, the key's results are dropped and read again before it
+//     decides anything more.
 #ifndef FERRY_CORE_RUNTIME_MANAGER_H_
 #define FERRY_CORE_RUNTIME_MANAGER_H_
 
@@ -46,6 +51,8 @@ class Manager {
     absl::Duration sync_retry = absl::Seconds(1);
     absl::Duration resync = absl::Minutes(10);
     WorkQueue::Options queue = {};
+    // How often what a reconciler asked to observe is polled (observer.h).
+    Observer::Options observe = {};
     // A line per reconcile that asked for effects and per failed sync, for
     // traces and logs (never an object's content: effects print as
     // Describe does).
@@ -54,7 +61,8 @@ class Manager {
     std::function<void(const Effect&, const absl::Status&)> effect_done = nullptr;
   };
   struct Stats {
-    int64_t syncs = 0, failed_syncs = 0, reconciles = 0, effects = 0, failed_effects = 0;
+    int64_t syncs = 0, failed_syncs = 0, reconciles = 0, effects = 0, failed_effects = 0,
+            polls = 0;
   };
 
   Manager(Reconciler& reconciler, ports::KubeApi& api, Executor& executor, Scheduler& scheduler,
@@ -77,6 +85,10 @@ class Manager {
   void Finish(const Key& key, const Result& result, bool ok);
   // Schedules the next reconcile when a key is (or will be) ready.
   void Kick();
+  // One read the observer has due (each its own call), then the next.
+  void Poll();
+  // Schedules the next poll when a read is (or will be) due.
+  void KickPoll();
   void Trace(const std::string& line) const;
 
   Reconciler& reconciler_;
@@ -88,6 +100,7 @@ class Manager {
   Stats stats_;
   bool working_ = false;                  // a key's batch is under way
   std::optional<absl::Time> work_at_;     // the reconcile scheduled next, if any
+  std::optional<absl::Time> poll_at_;     // the poll scheduled next, if any
 };
 
 }  // namespace ferry::runtime

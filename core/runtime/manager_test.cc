@@ -15,6 +15,7 @@
 #include "api/core.pb.h"
 #include "core/ports/clock.h"
 #include "core/ports/test_objects.h"
+#include "core/runtime/mock_ports_testing.h"
 #include "fakes/kube/fake_kube_api.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -237,6 +238,82 @@ TEST_F(ManagerTest, AResyncReconcilesEveryObjectAgain) {
   scheduler_.RunUntil(t0_ + absl::Minutes(11));
   EXPECT_EQ(Reconciles("a"), before + 1);
   EXPECT_EQ(Reconciles("b"), before + 1);
+}
+
+// Watches the domain a claim names in its "domain" label, while it has one.
+class DomainWatcher : public Reconciler {
+ public:
+  std::vector<std::string> Kinds() const override { return {kPvc}; }
+  void Wake(const Change& change, const Cache&, std::vector<Key>& keys) const override {
+    keys.push_back(change.key);
+  }
+  Result Reconcile(const Key& key, const Cache& cache, absl::Time now) override {
+    Result r;
+    auto pvc = cache.GetAs<k8s::PersistentVolumeClaim>(kPvc, key);
+    if (pvc == nullptr) return r;
+    auto label = pvc->metadata().labels().find("domain");
+    if (label == pvc->metadata().labels().end()) return r;
+    const DomainRead read{label->second};
+    r.observe.push_back(read);
+    const Observation* seen = cache.observer().Get(read);
+    seen_present.push_back({now, seen == nullptr ? -1 : seen->As<DomainSeen>()->present});
+    return r;
+  }
+  std::vector<std::pair<absl::Time, int>> seen_present;  // -1: not observed yet
+};
+
+TEST(ManagerObserving, ADomainIsPolledOnlyWhileAskedAndItsChangeWakesTheKey) {
+  ports::ManualClock clock;
+  fakes::FakeKubeApi api(clock);
+  MockHypervisor hypervisor;
+  Executor executor({.kube = &api, .hypervisor = &hypervisor});
+  TestScheduler scheduler(clock);
+  DomainWatcher watcher;
+  const absl::Time t0 = clock.Now();
+  bool present = false;
+  int lookups = 0;
+  ON_CALL(hypervisor, LookupDomain(::testing::_))
+      .WillByDefault([&](absl::string_view) -> absl::StatusOr<ports::DomainInfo> {
+        ++lookups;
+        if (!present) return absl::NotFoundError("no domain");
+        ports::DomainInfo info;
+        info.name = "ns_vm";
+        return info;
+      });
+  ON_CALL(hypervisor, GetJobStats(::testing::_)).WillByDefault(::testing::Return(ports::JobStats{}));
+  EXPECT_CALL(hypervisor, LookupDomain(::testing::_)).Times(::testing::AnyNumber());
+  EXPECT_CALL(hypervisor, GetJobStats(::testing::_)).Times(::testing::AnyNumber());
+
+  k8s::PersistentVolumeClaim pvc = TestPvc("a");
+  (*pvc.mutable_metadata()->mutable_labels())["domain"] = "ns_vm";
+  ASSERT_TRUE(api.Create(pvc).ok());
+  Manager manager(watcher, api, executor, scheduler,
+                  {.observe = {.first = absl::Seconds(1), .max = absl::Seconds(4)}});
+  manager.Start();
+  scheduler.RunUntil(t0 + absl::Seconds(10));
+  // Reconciled before the first read, then once for its first result;
+  // unchanged results wake nothing, however often polled.
+  ASSERT_EQ(watcher.seen_present.size(), 2u);
+  EXPECT_EQ(watcher.seen_present[0].second, -1);
+  EXPECT_EQ(watcher.seen_present[1].second, 0);
+  // Polled at 0, 1, 3 and 7 s: the interval doubles while nothing changes.
+  EXPECT_EQ(lookups, 4);
+
+  present = true;
+  scheduler.RunUntil(t0 + absl::Seconds(20));
+  ASSERT_EQ(watcher.seen_present.size(), 3u);
+  EXPECT_EQ(watcher.seen_present[2].second, 1);
+  EXPECT_EQ(watcher.seen_present[2].first, t0 + absl::Seconds(11)) << "polled at 11 s (7 + 4)";
+
+  // The key stops asking: no more polls, however long.
+  auto stored = *ports::As<k8s::PersistentVolumeClaim>(*api.Get({kPvc, "ns", "a"}));
+  stored.mutable_metadata()->mutable_labels()->erase("domain");
+  ASSERT_TRUE(api.Update(stored).ok());
+  scheduler.RunUntil(t0 + absl::Seconds(25));
+  const int after = lookups;
+  scheduler.RunUntil(t0 + absl::Minutes(5));
+  EXPECT_EQ(lookups, after);
+  EXPECT_EQ(manager.cache().observer().wanted(), 0u);
 }
 
 }  // namespace

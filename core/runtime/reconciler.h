@@ -22,6 +22,7 @@
 #include "core/runtime/cache.h"
 #include "core/runtime/effect.h"
 #include "core/runtime/key.h"
+#include "core/runtime/observer.h"
 
 namespace ferry::runtime {
 
@@ -31,6 +32,9 @@ struct Result {
   // (waiting on something no informer sees: a copy's progress, a
   // deadline); zero: only when a change wakes it.
   absl::Duration requeue_after = absl::ZeroDuration();
+  // What this key wants observed of systems with no watch (observer.h),
+  // until its next reconcile; a result that changes wakes it.
+  std::vector<Read> observe;
 };
 
 // One object of a watched kind changed: before and now (null: absent).

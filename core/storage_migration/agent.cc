@@ -16,6 +16,9 @@ using VMIM = kubevirt::VirtualMachineInstanceMigration;
 absl::string_view Ns(absl::string_view ns) { return api::NamespaceOrDefault(ns); }
 
 constexpr int kMaxStartAttempts = 3;
+// Progress is for people watching; every second per migration was a write
+// per second per copy on the API server (200 copies: 200 writes a second).
+constexpr absl::Duration kProgressEvery = absl::Seconds(5);
 
 std::string Observe(const std::string& role, const LocalDomain& d) {
   if (!d.present) return "Absent";
@@ -116,8 +119,13 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
   if (previous != nullptr) report.set_start_attempts(previous->start_attempts());
   if (role == "Source") {
     report.set_job(JobState(previous, v.domain.job));
-    if (report.job() == "Failed") report.set_error(v.domain.job.errmsg);
-    else if (previous != nullptr) report.set_error(previous->error());
+    // libvirt's reason when it gives one; else the reason already
+    // reported stays (a refused start's, which no job carries).
+    if (report.job() == "Failed" && !v.domain.job.errmsg.empty()) {
+      report.set_error(v.domain.job.errmsg);
+    } else if (previous != nullptr) {
+      report.set_error(previous->error());
+    }
     // Every attempt to start the copy was refused: the domain still runs
     // here with no job, not even a finished one.
     if (report.job() == "Starting" && report.start_attempts() >= kMaxStartAttempts &&
@@ -201,7 +209,11 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
 
   const bool changed = previous == nullptr || !SameReport(*previous, report) ||
                        previous->sequence() <= st.reports_requested();
-  const bool progress = role == "Source" && v.domain.job.active;
+  // Progress is written at most once per kProgressEvery (whatever woke the
+  // agent: its own last write does, on the runtime).
+  const bool progress =
+      role == "Source" && v.domain.job.active &&
+      ParseTimestamp(st.progress().updated_timestamp()) + kProgressEvery <= v.now;
   if (changed || progress) {
     VMIM next = m;
     report.set_observed_timestamp(Timestamp(v.now));

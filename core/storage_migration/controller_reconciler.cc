@@ -14,6 +14,7 @@ constexpr char kMigration[] = "VirtualMachineInstanceMigration";
 template <typename T>
 void Fill(const runtime::Cache& cache, absl::string_view kind, std::vector<Ptr<T>>& out) {
   out.clear();
+  if (!cache.has(kind)) return;  // a process that does not read this kind
   const auto& objects = cache.informer(kind).objects();
   out.reserve(objects.size());
   for (const auto& [key, object] : objects) {
@@ -55,10 +56,10 @@ void ControllerReconciler::Wake(const runtime::Change& change, const runtime::Ca
   }
 }
 
-const ClusterView& ControllerReconciler::View(const runtime::Cache& cache) {
-  if (view_generation_ != cache.generation()) {
+const ClusterView& CachedView::Of(const runtime::Cache& cache) {
+  if (generation_ != cache.generation()) {
     view_ = ViewOf(cache);
-    view_generation_ = cache.generation();
+    generation_ = cache.generation();
   }
   return view_;
 }
@@ -68,7 +69,7 @@ runtime::Result ControllerReconciler::Reconcile(const runtime::Key& key,
   runtime::Result result;
   auto migration = cache.GetAs<kubevirt::VirtualMachineInstanceMigration>(kMigration, key);
   if (migration == nullptr) return result;
-  for (const KubeAction& action : ReconcileMigration(*migration, View(cache), now, options_)) {
+  for (const KubeAction& action : ReconcileMigration(*migration, view_.Of(cache), now, options_)) {
     result.effects.push_back(ToEffect(action));
   }
   const std::string& phase = migration->status().phase();

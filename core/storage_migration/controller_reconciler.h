@@ -28,8 +28,20 @@ namespace ferry::storage_migration {
 // The kinds a storage-migration decision reads, migrations first.
 const std::vector<std::string>& ObservedKinds();
 
-// The cache as a ClusterView (the objects shared, not copied).
+// The cache as a ClusterView (the objects shared, not copied); a kind the
+// cache does not hold stays empty.
 ClusterView ViewOf(const runtime::Cache& cache);
+
+// ViewOf, kept while the cache's generation stays the same (a reconcile
+// per migration must not rebuild the view each time).
+class CachedView {
+ public:
+  const ClusterView& Of(const runtime::Cache& cache);
+
+ private:
+  ClusterView view_;
+  uint64_t generation_ = UINT64_MAX;
+};
 
 class ControllerReconciler : public runtime::Reconciler {
  public:
@@ -44,13 +56,9 @@ class ControllerReconciler : public runtime::Reconciler {
                             absl::Time now) override;
 
  private:
-  const ClusterView& View(const runtime::Cache& cache);
-
   ControllerOptions options_;
   absl::Duration period_;
-  // The view of one cache generation, rebuilt when the cache moves.
-  ClusterView view_;
-  uint64_t view_generation_ = UINT64_MAX;
+  CachedView view_;
 };
 
 // A KubeAction as an effect (the same write).

@@ -1,0 +1,134 @@
+#include "core/runtime/observer.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "google/protobuf/util/message_differencer.h"
+
+namespace ferry::runtime {
+namespace {
+
+using google::protobuf::util::MessageDifferencer;
+
+struct SameValue {
+  bool operator()(const std::monostate&, const std::monostate&) const { return true; }
+  bool operator()(const DomainSeen& a, const DomainSeen& b) const {
+    return a.present == b.present && a.info == b.info && a.job == b.job;
+  }
+  bool operator()(const ovirt::Vm& a, const ovirt::Vm& b) const {
+    return MessageDifferencer::Equals(a, b);
+  }
+  bool operator()(const ovirt::Disk& a, const ovirt::Disk& b) const {
+    return MessageDifferencer::Equals(a, b);
+  }
+  bool operator()(const OvirtInventory& a, const OvirtInventory& b) const {
+    if (!MessageDifferencer::Equals(a.version, b.version) || a.vms.size() != b.vms.size()) {
+      return false;
+    }
+    for (size_t i = 0; i < a.vms.size(); ++i) {
+      if (!MessageDifferencer::Equals(a.vms[i], b.vms[i])) return false;
+    }
+    return true;
+  }
+  template <typename A, typename B>
+  bool operator()(const A&, const B&) const { return false; }
+};
+
+}  // namespace
+
+std::string Describe(const Read& read) {
+  struct Name {
+    std::string operator()(const DomainRead& r) const { return absl::StrCat("domain ", r.domain); }
+    std::string operator()(const OvirtVmRead& r) const { return absl::StrCat("ovirt vm ", r.vm_id); }
+    std::string operator()(const OvirtDiskRead& r) const {
+      return absl::StrCat("ovirt disk ", r.disk_id);
+    }
+    std::string operator()(const OvirtInventoryRead&) const { return "ovirt inventory"; }
+  };
+  return std::visit(Name{}, read);
+}
+
+bool SameResult(const Observation& a, const Observation& b) {
+  return a.status == b.status && std::visit(SameValue{}, a.value, b.value);
+}
+
+void Observer::Want(const Key& key, const std::vector<Read>& reads, absl::Time now) {
+  std::set<std::string> names;
+  for (const Read& read : reads) {
+    std::string name = Describe(read);
+    auto [it, added] = entries_.try_emplace(name);
+    if (added) {
+      it->second.read = read;
+      it->second.interval = options_.first;
+      it->second.due = now;
+    }
+    it->second.wanted_by.insert(key);
+    names.insert(std::move(name));
+  }
+  auto before = reads_of_key_.find(key);
+  if (before != reads_of_key_.end()) {
+    for (const std::string& name : before->second) {
+      if (names.count(name) > 0) continue;
+      auto it = entries_.find(name);
+      if (it == entries_.end()) continue;
+      it->second.wanted_by.erase(key);
+      if (it->second.wanted_by.empty()) entries_.erase(it);
+    }
+  }
+  if (names.empty()) {
+    reads_of_key_.erase(key);
+  } else {
+    reads_of_key_[key] = std::move(names);
+  }
+}
+
+void Observer::Invalidate(const Key& key, absl::Time now) {
+  auto it = reads_of_key_.find(key);
+  if (it == reads_of_key_.end()) return;
+  for (const std::string& name : it->second) {
+    auto entry = entries_.find(name);
+    if (entry == entries_.end()) continue;
+    entry->second.last.reset();
+    entry->second.interval = options_.first;
+    entry->second.due = std::min(entry->second.due, now);
+  }
+}
+
+std::optional<absl::Time> Observer::NextDue() const {
+  std::optional<absl::Time> next;
+  for (const auto& [name, entry] : entries_) {
+    if (!next.has_value() || entry.due < *next) next = entry.due;
+  }
+  return next;
+}
+
+std::vector<Read> Observer::Due(absl::Time now) const {
+  std::vector<Read> due;
+  for (const auto& [name, entry] : entries_) {
+    if (entry.due <= now) due.push_back(entry.read);
+  }
+  return due;
+}
+
+std::vector<Key> Observer::Record(const Read& read, Observation seen, absl::Time now) {
+  auto it = entries_.find(Describe(read));
+  if (it == entries_.end()) return {};
+  ++polls_;
+  Entry& entry = it->second;
+  seen.at = now;
+  const bool changed = !entry.last.has_value() || !SameResult(*entry.last, seen);
+  entry.last = std::move(seen);
+  entry.interval = changed ? options_.first : std::min(entry.interval * 2, options_.max);
+  entry.due = now + entry.interval;
+  if (!changed) return {};
+  return std::vector<Key>(entry.wanted_by.begin(), entry.wanted_by.end());
+}
+
+const Observation* Observer::Get(const Read& read) const {
+  auto it = entries_.find(Describe(read));
+  if (it == entries_.end() || !it->second.last.has_value()) return nullptr;
+  return &*it->second.last;
+}
+
+}  // namespace ferry::runtime

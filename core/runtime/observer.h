@@ -1,0 +1,131 @@
+// Observer: the change feed of systems that have no watch (a node's
+// libvirt, the oVirt engine). A reconciler says, with each Result, what it
+// wants observed for its key; the observer polls each such read while some
+// key wants it, and a result that differs from the last one wakes the keys
+// that want it, as an informer's change does. Nothing is polled that no
+// reconcile asked for, and a read whose result stays the same is polled
+// less and less often (doubling from `first` up to `max`). After a key's
+// effects act on such a system, its reads' results are dropped and read
+// again at once: a reconcile must never decide from a result older than
+// its own last effect (it would start a copy it has just started).
+//
+//   Observer observer({.first = absl::Seconds(1), .max = absl::Seconds(30)});
+//   observer.Want(key, {OvirtVmRead{"vm-1"}}, now);      // after a reconcile
+//   for (const Read& r : observer.Due(now)) {
+//     for (const Key& k : observer.Record(r, executor.Read(r), now)) queue.Add(k);
+//   }
+//   const Observation* seen = observer.Get(OvirtVmRead{"vm-1"});  // in Reconcile
+//
+// Invariant: the observer holds an entry exactly for the reads some key
+// wants; its results are what the ports returned, never edited.
+#ifndef FERRY_CORE_RUNTIME_OBSERVER_H_
+#define FERRY_CORE_RUNTIME_OBSERVER_H_
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "api/ovirt.pb.h"
+#include "core/ports/hypervisor.h"
+#include "core/runtime/key.h"
+
+namespace ferry::runtime {
+
+// A libvirt domain: its info and its job (LookupDomain, GetJobStats).
+struct DomainRead {
+  std::string domain;
+};
+// An engine VM with its disk attachments (GET /vms/{id}?follow=disk_attachments).
+struct OvirtVmRead {
+  std::string vm_id;
+};
+// One engine disk (GET /disks/{id}: a LUN's connection details).
+struct OvirtDiskRead {
+  std::string disk_id;
+};
+// The engine's version and every VM (GET /api, GET /vms).
+struct OvirtInventoryRead {};
+
+using Read = std::variant<DomainRead, OvirtVmRead, OvirtDiskRead, OvirtInventoryRead>;
+
+// One line naming the read, e.g. "domain default_vm1"; also its identity.
+std::string Describe(const Read& read);
+
+struct DomainSeen {
+  bool present = false;  // LookupDomain found it (NotFound: absent, not an error)
+  ports::DomainInfo info;
+  ports::JobStats job;  // the active job, or the domain's last one
+};
+
+struct OvirtInventory {
+  ovirt::Version version;
+  std::vector<ovirt::Vm> vms;
+};
+
+// What a read returned, and when.
+struct Observation {
+  absl::Status status;  // the port's error; `value` is empty then
+  absl::Time at;
+  std::variant<std::monostate, DomainSeen, ovirt::Vm, ovirt::Disk, OvirtInventory> value;
+
+  template <typename T>
+  const T* As() const { return std::get_if<T>(&value); }
+};
+
+// Same status (code and message) and same value.
+bool SameResult(const Observation& a, const Observation& b);
+
+class Observer {
+ public:
+  struct Options {
+    absl::Duration first = absl::Seconds(1);
+    absl::Duration max = absl::Seconds(1);
+  };
+
+  explicit Observer(Options options) : options_(options) {}
+
+  // What `key` wants observed from now on (it replaces what the key wanted
+  // before). A read new to the observer is due at `now`; a read no key
+  // wants any more is forgotten, with its result.
+  void Want(const Key& key, const std::vector<Read>& reads, absl::Time now);
+  // The reads `key` wants lose their result (Get gives null) and are due
+  // at `now`, their interval back at `first`; the next result wakes it.
+  void Invalidate(const Key& key, absl::Time now);
+
+  // When the next read is due (none: nothing is wanted).
+  std::optional<absl::Time> NextDue() const;
+  // The reads due at `now`, in the order of their names.
+  std::vector<Read> Due(absl::Time now) const;
+  // Keeps what `read` returned and schedules its next poll. The keys that
+  // want it when this is its first result or differs from the last one;
+  // none for a read no key wants (any more).
+  std::vector<Key> Record(const Read& read, Observation seen, absl::Time now);
+
+  // The last result of `read` (null: no key wants it, or none yet).
+  const Observation* Get(const Read& read) const;
+  size_t wanted() const { return entries_.size(); }
+  int64_t polls() const { return polls_; }
+
+ private:
+  struct Entry {
+    Read read;
+    std::set<Key> wanted_by;
+    std::optional<Observation> last;
+    absl::Duration interval;
+    absl::Time due;
+  };
+
+  const Options options_;
+  std::map<std::string, Entry> entries_;               // by Describe(read)
+  std::map<Key, std::set<std::string>> reads_of_key_;  // what each key wants
+  int64_t polls_ = 0;
+};
+
+}  // namespace ferry::runtime
+
+#endif  // FERRY_CORE_RUNTIME_OBSERVER_H_

@@ -1,0 +1,123 @@
+// The agent as a keyed reconciler: it wakes only for migrations on its node,
+// asks the runtime to observe their domain, and then decides what PlanAgent
+// decides from the same view and the same domain.
+#include "core/storage_migration/agent_reconciler.h"
+
+#include <string>
+#include <vector>
+
+#include "api/kubevirt.pb.h"
+#include "core/ports/clock.h"
+#include "core/storage_migration/controller.h"
+#include "core/storage_migration/controller_reconciler.h"
+#include "fakes/kube/fake_kube_api.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace ferry::storage_migration {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using runtime::Key;
+using VMIM = kubevirt::VirtualMachineInstanceMigration;
+
+VMIM Migration(const std::string& name, const std::string& source, bool held = true) {
+  VMIM m;
+  m.mutable_metadata()->set_namespace_("ns");
+  m.mutable_metadata()->set_name(name);
+  if (held) m.mutable_metadata()->add_finalizers(kFinalizer);
+  m.mutable_spec()->set_vmi_name(name + "-vm");
+  m.mutable_status()->set_phase("Running");
+  m.mutable_status()->mutable_migration_state()->set_source_node(source);
+  m.mutable_status()->mutable_migration_state()->set_target_node("node-b");
+  return m;
+}
+
+class AgentReconcilerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (VMIM m : {Migration("here", "node-a"), Migration("elsewhere", "node-c"),
+                   Migration("done", "node-a", /*held=*/false)}) {
+      // A create keeps no status (the status subresource): written after.
+      auto created = api_.Create(m);
+      ASSERT_TRUE(created.ok());
+      m.mutable_metadata()->set_resource_version(
+          ports::MetadataOf(**created).resource_version());
+      ASSERT_TRUE(api_.UpdateStatus(m).ok());
+    }
+    ASSERT_TRUE(cache_.Sync().ok());
+  }
+
+  ports::ManualClock clock_;
+  fakes::FakeKubeApi api_{clock_};
+  AgentReconciler reconciler_{"node-a"};
+  runtime::Cache cache_{api_, reconciler_.Kinds()};
+};
+
+TEST_F(AgentReconcilerTest, OnlyMigrationsOnItsNodeStillHeldWakeIt) {
+  std::vector<Key> keys;
+  reconciler_.Wake({"PersistentVolumeClaim", {"ns", "disk"}, nullptr, nullptr}, cache_, keys);
+  EXPECT_THAT(keys, ElementsAre(Key{"ns", "here"}));
+  keys.clear();
+  reconciler_.Wake({"PersistentVolumeClaim", {"other-ns", "disk"}, nullptr, nullptr}, cache_, keys);
+  EXPECT_THAT(keys, IsEmpty());
+  keys.clear();
+  auto elsewhere = cache_.Get("VirtualMachineInstanceMigration", {"ns", "elsewhere"});
+  reconciler_.Wake({"VirtualMachineInstanceMigration", {"ns", "elsewhere"}, nullptr, elsewhere},
+                   cache_, keys);
+  EXPECT_THAT(keys, IsEmpty());
+  // A migration that stops concerning it (its finalizer dropped) wakes it
+  // once more, so its domain is no longer observed.
+  auto here = cache_.Get("VirtualMachineInstanceMigration", {"ns", "here"});
+  auto done = cache_.Get("VirtualMachineInstanceMigration", {"ns", "done"});
+  reconciler_.Wake({"VirtualMachineInstanceMigration", {"ns", "here"}, here, done}, cache_, keys);
+  EXPECT_THAT(keys, ElementsAre(Key{"ns", "here"}));
+}
+
+TEST_F(AgentReconcilerTest, AMigrationNotItsOwnCostsNoRead) {
+  for (const char* name : {"elsewhere", "done", "absent"}) {
+    runtime::Result r = reconciler_.Reconcile({"ns", name}, cache_, clock_.Now());
+    EXPECT_THAT(r.effects, IsEmpty()) << name;
+    EXPECT_THAT(r.observe, IsEmpty()) << name;
+    EXPECT_EQ(r.requeue_after, absl::ZeroDuration()) << name;
+  }
+}
+
+TEST_F(AgentReconcilerTest, AsksForItsDomainAndDecidesOnlyOnceItIsObserved) {
+  const Key key{"ns", "here"};
+  runtime::Result first = reconciler_.Reconcile(key, cache_, clock_.Now());
+  EXPECT_THAT(first.effects, IsEmpty());
+  ASSERT_EQ(first.observe.size(), 1u);
+  EXPECT_EQ(runtime::Describe(first.observe[0]), "domain ns_here-vm");
+
+  runtime::DomainSeen domain;
+  domain.present = true;
+  domain.info.state = ports::DomainState::kRunning;
+  runtime::Observation seen;
+  seen.value = domain;
+  cache_.observer().Want(key, first.observe, clock_.Now());
+  cache_.observer().Record(first.observe[0], seen, clock_.Now());
+  runtime::Result second = reconciler_.Reconcile(key, cache_, clock_.Now());
+
+  const ClusterView view = ViewOf(cache_);
+  AgentView v;
+  v.node = "node-a";
+  v.now = clock_.Now();
+  for (const auto& m : view.migrations) {
+    if (m->metadata().name() == "here") v.migration = m.get();
+  }
+  ASSERT_NE(v.migration, nullptr);
+  v.cluster = &view;
+  v.domain.present = true;
+  v.domain.info = domain.info;
+  std::vector<std::string> planned, reconciled;
+  for (const AgentAction& a : PlanAgent(v)) planned.push_back(runtime::Describe(ToEffect(a)));
+  for (const runtime::Effect& e : second.effects) reconciled.push_back(runtime::Describe(e));
+  EXPECT_FALSE(planned.empty());
+  EXPECT_EQ(reconciled, planned);
+  EXPECT_EQ(second.requeue_after, absl::Seconds(1));
+}
+
+}  // namespace
+}  // namespace ferry::storage_migration
