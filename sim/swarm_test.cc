@@ -289,7 +289,11 @@ TEST(SwarmTest, HealEndsEveryFaultKind) {
   add([](scenario::Action& a) { a.mutable_slow_link()->set_factor(0.01); });
   add([](scenario::Action& a) { a.mutable_stale_reads()->set_lag_seconds(30); });
   add([](scenario::Action& a) {
-    // Every watch fails: the processes' informers cannot catch up.
+    a.mutable_api_fault()->set_verb("list");
+    a.mutable_api_fault()->set_count(1000000);
+  });
+  add([](scenario::Action& a) {
+    // Every watch fails: a runtime process's informers cannot catch up.
     a.mutable_api_fault()->set_verb("watch");
     a.mutable_api_fault()->set_count(1000000);
   });

@@ -26,7 +26,7 @@ Commands:
   convert -f FILE... [-o yaml|json] [--max-input-size SIZE]
                            Write the manifests back in canonical form.
   scenario run PATH... [--trace] [--max-input-size SIZE] [--allow-outside DIR]
-               [--passes]
+               [--runtime-controller]
                            Run scenario files (or every *.textproto in a folder) in
                            the deterministic simulator: one line per scenario, a
                            summary, exit 1 if any fails. Files are read up to SIZE
