@@ -67,7 +67,10 @@ void Manager::Kick() {
   if (*next < now) next = now;
   if (work_at_.has_value() && *work_at_ <= *next) return;
   work_at_ = *next;
-  scheduler_.After(*next - now, "reconcile", [this] { Work(); });
+  const uint64_t token = ++work_token_;  // as in KickPoll
+  scheduler_.After(*next - now, "reconcile", [this, token] {
+    if (token == work_token_) Work();
+  });
 }
 
 void Manager::Work() {
@@ -89,6 +92,7 @@ void Manager::Work() {
   (void)cache_.Sync();
   auto result = std::make_shared<const Result>(reconciler_.Reconcile(*key, cache_, now));
   cache_.observer().Want(*key, result->observe, now);
+  if (!result->refresh.empty()) cache_.observer().Invalidate(*key, now, result->refresh);
   KickPoll();
   if (!result->effects.empty()) {
     Trace(absl::StrCat("reconcile ", ToString(*key), ": ", result->effects.size(), " effects"));
@@ -154,7 +158,13 @@ void Manager::KickPoll() {
   if (*next < now) next = now;
   if (poll_at_.has_value() && *poll_at_ <= *next) return;
   poll_at_ = *next;
-  scheduler_.After(*next - now, "poll", [this] { Poll(); });
+  // The poll scheduled before (later) is stale now: it must neither poll
+  // nor schedule again, or each earlier need forked another chain of polls
+  // (1.95 million empty polls in a 200-migration run).
+  const uint64_t token = ++poll_token_;
+  scheduler_.After(*next - now, "poll", [this, token] {
+    if (token == poll_token_) Poll();
+  });
 }
 
 void Manager::Poll() {

@@ -101,6 +101,9 @@ class Manager {
   bool working_ = false;                  // a key's batch is under way
   std::optional<absl::Time> work_at_;     // the reconcile scheduled next, if any
   std::optional<absl::Time> poll_at_;     // the poll scheduled next, if any
+  // Which scheduled reconcile or poll is the live one: an earlier one
+  // scheduled since makes the one before a no-op when it comes.
+  uint64_t work_token_ = 0, poll_token_ = 0;
 };
 
 }  // namespace ferry::runtime

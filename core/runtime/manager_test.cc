@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "api/core.pb.h"
 #include "core/ports/clock.h"
 #include "core/ports/test_objects.h"
@@ -262,14 +263,25 @@ class DomainWatcher : public Reconciler {
   std::vector<std::pair<absl::Time, int>> seen_present;  // -1: not observed yet
 };
 
-TEST(ManagerObserving, ADomainIsPolledOnlyWhileAskedAndItsChangeWakesTheKey) {
+// A claim labelled with the domain it watches, and the world around it.
+class ManagerObserving : public ::testing::Test {
+ protected:
+  void Watch(const std::string& claim, const std::string& domain) {
+    k8s::PersistentVolumeClaim pvc = TestPvc(claim);
+    (*pvc.mutable_metadata()->mutable_labels())["domain"] = domain;
+    ASSERT_TRUE(api.Create(pvc).ok());
+  }
+
   ports::ManualClock clock;
-  fakes::FakeKubeApi api(clock);
+  fakes::FakeKubeApi api{clock};
   MockHypervisor hypervisor;
-  Executor executor({.kube = &api, .hypervisor = &hypervisor});
-  TestScheduler scheduler(clock);
+  Executor executor{{.kube = &api, .hypervisor = &hypervisor}};
+  TestScheduler scheduler{clock};
   DomainWatcher watcher;
   const absl::Time t0 = clock.Now();
+};
+
+TEST_F(ManagerObserving, ADomainIsPolledOnlyWhileAskedAndItsChangeWakesTheKey) {
   bool present = false;
   int lookups = 0;
   ON_CALL(hypervisor, LookupDomain(::testing::_))
@@ -284,9 +296,7 @@ TEST(ManagerObserving, ADomainIsPolledOnlyWhileAskedAndItsChangeWakesTheKey) {
   EXPECT_CALL(hypervisor, LookupDomain(::testing::_)).Times(::testing::AnyNumber());
   EXPECT_CALL(hypervisor, GetJobStats(::testing::_)).Times(::testing::AnyNumber());
 
-  k8s::PersistentVolumeClaim pvc = TestPvc("a");
-  (*pvc.mutable_metadata()->mutable_labels())["domain"] = "ns_vm";
-  ASSERT_TRUE(api.Create(pvc).ok());
+  Watch("a", "ns_vm");
   Manager manager(watcher, api, executor, scheduler,
                   {.observe = {.first = absl::Seconds(1), .max = absl::Seconds(4)}});
   manager.Start();
@@ -314,6 +324,30 @@ TEST(ManagerObserving, ADomainIsPolledOnlyWhileAskedAndItsChangeWakesTheKey) {
   scheduler.RunUntil(t0 + absl::Minutes(5));
   EXPECT_EQ(lookups, after);
   EXPECT_EQ(manager.cache().observer().wanted(), 0u);
+}
+
+TEST_F(ManagerObserving, EveryPollFindsAReadDueEvenWhenAnEarlierOneIsScheduledLater) {
+  EXPECT_CALL(hypervisor, LookupDomain(::testing::_))
+      .WillRepeatedly(::testing::Return(absl::NotFoundError("no domain")));
+  Watch("a", "ns_a");
+  Manager manager(watcher, api, executor, scheduler,
+                  {.observe = {.first = absl::Seconds(1), .max = absl::Seconds(30)}});
+  manager.Start();
+  scheduler.RunUntil(t0 + absl::Seconds(20));
+  // "a" backed off: its next poll is far off. A new read is due at once,
+  // so an earlier poll is scheduled; the later one must not poll (or fork
+  // another chain of polls) when its time comes.
+  for (const char* name : {"b", "c", "d"}) {
+    Watch(name, absl::StrCat("ns_", name));
+    scheduler.RunUntil(clock.Now() + absl::Seconds(7));
+  }
+  scheduler.RunUntil(t0 + absl::Minutes(10));
+  int64_t poll_calls = 0;
+  for (const std::string& what : scheduler.ran()) poll_calls += what == "poll";
+  EXPECT_GT(manager.stats().polls, 4);
+  // Stale polls run as no-ops and are not counted: none found nothing due
+  // and scheduled again, so the polls counted are all that did work.
+  EXPECT_LE(poll_calls, manager.stats().polls + 4) << "a stale poll chain kept running";
 }
 
 }  // namespace

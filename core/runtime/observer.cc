@@ -50,7 +50,7 @@ std::string Describe(const Read& read) {
 }
 
 bool SameResult(const Observation& a, const Observation& b) {
-  return a.status == b.status && std::visit(SameValue{}, a.value, b.value);
+  return a.tag == b.tag && a.status == b.status && std::visit(SameValue{}, a.value, b.value);
 }
 
 void Observer::Want(const Key& key, const std::vector<Read>& reads, absl::Time now) {
@@ -83,13 +83,14 @@ void Observer::Want(const Key& key, const std::vector<Read>& reads, absl::Time n
   }
 }
 
-void Observer::Invalidate(const Key& key, absl::Time now) {
+void Observer::Invalidate(const Key& key, absl::Time now, const std::string& tag) {
   auto it = reads_of_key_.find(key);
   if (it == reads_of_key_.end()) return;
   for (const std::string& name : it->second) {
     auto entry = entries_.find(name);
     if (entry == entries_.end()) continue;
     entry->second.last.reset();
+    entry->second.tag = tag;
     entry->second.interval = options_.first;
     entry->second.due = std::min(entry->second.due, now);
   }
@@ -117,6 +118,7 @@ std::vector<Key> Observer::Record(const Read& read, Observation seen, absl::Time
   ++polls_;
   Entry& entry = it->second;
   seen.at = now;
+  seen.tag = entry.tag;
   const bool changed = !entry.last.has_value() || !SameResult(*entry.last, seen);
   entry.last = std::move(seen);
   entry.interval = changed ? options_.first : std::min(entry.interval * 2, options_.max);

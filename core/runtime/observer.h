@@ -71,6 +71,11 @@ struct OvirtInventory {
 struct Observation {
   absl::Status status;  // the port's error; `value` is empty then
   absl::Time at;
+  // The refresh this result was read after (Observer::Invalidate's tag):
+  // a reconciler that must decide from a read newer than some event (a
+  // fresh report asked for) asks for a refresh tagged with it and waits
+  // for a result carrying the tag. Later polls keep it.
+  std::string tag;
   std::variant<std::monostate, DomainSeen, ovirt::Vm, ovirt::Disk, OvirtInventory> value;
 
   template <typename T>
@@ -94,8 +99,9 @@ class Observer {
   // wants any more is forgotten, with its result.
   void Want(const Key& key, const std::vector<Read>& reads, absl::Time now);
   // The reads `key` wants lose their result (Get gives null) and are due
-  // at `now`, their interval back at `first`; the next result wakes it.
-  void Invalidate(const Key& key, absl::Time now);
+  // at `now`, their interval back at `first`; the next result wakes it and
+  // carries `tag` (and so do the ones after, until another Invalidate).
+  void Invalidate(const Key& key, absl::Time now, const std::string& tag = "");
 
   // When the next read is due (none: nothing is wanted).
   std::optional<absl::Time> NextDue() const;
@@ -116,6 +122,7 @@ class Observer {
     Read read;
     std::set<Key> wanted_by;
     std::optional<Observation> last;
+    std::string tag;  // given to the results read from now on
     absl::Duration interval;
     absl::Time due;
   };

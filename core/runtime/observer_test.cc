@@ -115,6 +115,21 @@ TEST(Observer, InvalidateDropsAKeysResultsAndMakesThemDueNow) {
   observer.Invalidate({"ns", "other"}, effect_at + absl::Milliseconds(1));
   EXPECT_NE(observer.Get(DomainRead{"x"}), nullptr);
   EXPECT_EQ(*observer.NextDue(), effect_at + absl::Seconds(1));
+  EXPECT_EQ(observer.Get(DomainRead{"x"})->tag, "");
+}
+
+TEST(Observer, ResultsAfterATaggedRefreshCarryTheTag) {
+  Observer observer({.first = absl::Seconds(1), .max = absl::Seconds(30)});
+  const Key key{"ns", "m"};
+  observer.Want(key, {DomainRead{"x"}}, kT0);
+  observer.Record(DomainRead{"x"}, Domain(false), kT0);
+  observer.Invalidate(key, kT0, "report after 3");
+  EXPECT_EQ(observer.Get(DomainRead{"x"}), nullptr);
+  // The same value, now tagged: a first result again, so it wakes.
+  EXPECT_THAT(observer.Record(DomainRead{"x"}, Domain(false), kT0), ElementsAre(key));
+  EXPECT_EQ(observer.Get(DomainRead{"x"})->tag, "report after 3");
+  observer.Record(DomainRead{"x"}, Domain(false), kT0 + absl::Seconds(1));
+  EXPECT_EQ(observer.Get(DomainRead{"x"})->tag, "report after 3");
 }
 
 TEST(Observer, ResultsCompareByStatusAndValue) {

@@ -35,6 +35,10 @@ struct Result {
   // What this key wants observed of systems with no watch (observer.h),
   // until its next reconcile; a result that changes wakes it.
   std::vector<Read> observe;
+  // Non-empty: what this key observed is dropped and read again, the new
+  // results tagged with this (Observation::tag), before it decides: for a
+  // decision that must rest on a read newer than something it just saw.
+  std::string refresh;
 };
 
 // One object of a watched kind changed: before and now (null: absent).

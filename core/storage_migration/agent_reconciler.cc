@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+#include "api/core.pb.h"
+#include "api/names.h"
+
 #include "core/storage_migration/controller.h"
 #include "core/storage_migration/controller_reconciler.h"
 
@@ -10,6 +14,35 @@ namespace {
 
 using VMIM = kubevirt::VirtualMachineInstanceMigration;
 constexpr char kMigration[] = "VirtualMachineInstanceMigration";
+
+// The objects PlanAgent reads for `m`, looked up by key: its VMI, its
+// claims, its target pod, its two nodes. (The whole cache as a view was
+// rebuilt whenever anything in the cluster changed: each agent walked
+// every object at each reconcile.)
+ClusterView ViewFor(const VMIM& m, const runtime::Cache& cache) {
+  ClusterView view;
+  const std::string ns(api::NamespaceOrDefault(m.metadata().namespace_()));
+  if (auto vmi = cache.GetAs<kubevirt::VirtualMachineInstance>("VirtualMachineInstance",
+                                                               {ns, m.spec().vmi_name()})) {
+    view.vmis.push_back(std::move(vmi));
+  }
+  for (const auto& p : m.spec().local_storage_migration().migrate_non_shared_disks()) {
+    for (const std::string& claim : {p.source_pvc(), p.destination_pvc()}) {
+      if (auto pvc = cache.GetAs<k8s::PersistentVolumeClaim>("PersistentVolumeClaim", {ns, claim})) {
+        view.pvcs.push_back(std::move(pvc));
+      }
+    }
+  }
+  if (auto pod = cache.GetAs<k8s::Pod>("Pod", {ns, TargetPodName(m)})) {
+    view.pods.push_back(std::move(pod));
+  }
+  const auto& state = m.status().migration_state();
+  for (const std::string& node : {state.source_node(), state.target_node()}) {
+    if (node.empty()) continue;
+    if (auto n = cache.GetAs<k8s::Node>("Node", {"", node})) view.nodes.push_back(std::move(n));
+  }
+  return view;
+}
 
 }  // namespace
 
@@ -34,10 +67,11 @@ void AgentReconciler::Wake(const runtime::Change& change, const runtime::Cache& 
     }
     return;
   }
-  const bool cluster_scoped = change.key.namespace_.empty();
-  for (const auto& [key, object] : cache.informer(kMigration).objects()) {
-    if (!cluster_scoped && key.namespace_ != change.key.namespace_) continue;
-    if (auto m = ports::As<VMIM>(object); m != nullptr && Concerns(*m)) keys.push_back(key);
+  std::vector<runtime::Key> woken;
+  MigrationsWoken(change, cache, woken);
+  for (runtime::Key& key : woken) {
+    auto m = cache.GetAs<VMIM>(kMigration, key);
+    if (m != nullptr && Concerns(*m)) keys.push_back(std::move(key));
   }
 }
 
@@ -58,12 +92,28 @@ runtime::Result AgentReconciler::Reconcile(const runtime::Key& key, const runtim
   if (seen == nullptr || !seen->status.ok() || seen->As<runtime::DomainSeen>() == nullptr) {
     return result;
   }
+  // A report the controller asked for must rest on a read of the domain
+  // made after the asking (rule 4): a result from before it (polls are a
+  // period apart) reported a target still awaiting the copy after the
+  // handover, and the controller failed a migration whose copy had
+  // completed (BM_StorageScale/200 on the runtime).
+  const std::string role = RoleOf(*migration, node_);
+  const kubevirt::DomainReport* last = FindReport(migration->status(), role);
+  if (last == nullptr || last->sequence() <= migration->status().reports_requested()) {
+    const std::string tag =
+        absl::StrCat("report after ", migration->status().reports_requested());
+    if (seen->tag != tag) {
+      result.refresh = tag;
+      return result;
+    }
+  }
   const runtime::DomainSeen& domain = *seen->As<runtime::DomainSeen>();
   AgentView view;
   view.node = node_;
   view.now = now;
   view.migration = migration.get();
-  view.cluster = &view_.Of(cache);
+  const ClusterView cluster = ViewFor(*migration, cache);
+  view.cluster = &cluster;
   view.domain.present = domain.present;
   view.domain.info = domain.info;
   view.domain.job = domain.job;

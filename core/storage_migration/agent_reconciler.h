@@ -36,6 +36,7 @@ class AgentReconciler : public runtime::Reconciler {
   // What PlanAgent reads: migrations, VMIs, claims (their volume names),
   // pods, nodes.
   std::vector<std::string> Kinds() const override;
+  void AddIndexes(runtime::Cache& cache) const override { AddMigrationIndexes(cache); }
   void Wake(const runtime::Change& change, const runtime::Cache& cache,
             std::vector<runtime::Key>& keys) const override;
   runtime::Result Reconcile(const runtime::Key& key, const runtime::Cache& cache,
@@ -49,7 +50,6 @@ class AgentReconciler : public runtime::Reconciler {
  private:
   std::string node_;
   absl::Duration period_;
-  CachedView view_;
 };
 
 // An agent's action as an effect (the same write or libvirt call).

@@ -46,6 +46,7 @@ class AgentReconcilerTest : public ::testing::Test {
           ports::MetadataOf(**created).resource_version());
       ASSERT_TRUE(api_.UpdateStatus(m).ok());
     }
+    reconciler_.AddIndexes(cache_);
     ASSERT_TRUE(cache_.Sync().ok());
   }
 
@@ -57,10 +58,13 @@ class AgentReconcilerTest : public ::testing::Test {
 
 TEST_F(AgentReconcilerTest, OnlyMigrationsOnItsNodeStillHeldWakeIt) {
   std::vector<Key> keys;
-  reconciler_.Wake({"PersistentVolumeClaim", {"ns", "disk"}, nullptr, nullptr}, cache_, keys);
+  // Every migration reads node-b (its target): only the one still held
+  // that runs from here wakes this agent.
+  reconciler_.Wake({"Node", {"", "node-b"}, nullptr, nullptr}, cache_, keys);
   EXPECT_THAT(keys, ElementsAre(Key{"ns", "here"}));
   keys.clear();
-  reconciler_.Wake({"PersistentVolumeClaim", {"other-ns", "disk"}, nullptr, nullptr}, cache_, keys);
+  reconciler_.Wake({"VirtualMachineInstance", {"ns", "elsewhere-vm"}, nullptr, nullptr}, cache_,
+                   keys);
   EXPECT_THAT(keys, IsEmpty());
   keys.clear();
   auto elsewhere = cache_.Get("VirtualMachineInstanceMigration", {"ns", "elsewhere"});
@@ -98,7 +102,15 @@ TEST_F(AgentReconcilerTest, AsksForItsDomainAndDecidesOnlyOnceItIsObserved) {
   seen.value = domain;
   cache_.observer().Want(key, first.observe, clock_.Now());
   cache_.observer().Record(first.observe[0], seen, clock_.Now());
+  // No report yet, so one is owed: it must rest on a read made after the
+  // asking, and this one is not known to be.
+  runtime::Result refresh = reconciler_.Reconcile(key, cache_, clock_.Now());
+  EXPECT_THAT(refresh.effects, IsEmpty());
+  EXPECT_EQ(refresh.refresh, "report after 0");
+  cache_.observer().Invalidate(key, clock_.Now(), refresh.refresh);
+  cache_.observer().Record(first.observe[0], seen, clock_.Now());
   runtime::Result second = reconciler_.Reconcile(key, cache_, clock_.Now());
+  EXPECT_TRUE(second.refresh.empty());
 
   const ClusterView view = ViewOf(cache_);
   AgentView v;

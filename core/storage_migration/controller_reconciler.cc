@@ -5,11 +5,19 @@
 #include "api/cdi.pb.h"
 #include "api/core.pb.h"
 #include "api/kubevirt.pb.h"
+#include "api/names.h"
+#include "absl/strings/str_cat.h"
 
 namespace ferry::storage_migration {
 namespace {
 
 constexpr char kMigration[] = "VirtualMachineInstanceMigration";
+using VMIM = kubevirt::VirtualMachineInstanceMigration;
+
+// "namespace/name", the namespace as the API stores it ("default" for "").
+std::string NsName(absl::string_view ns, absl::string_view name) {
+  return absl::StrCat(api::NamespaceOrDefault(ns), "/", name);
+}
 
 template <typename T>
 void Fill(const runtime::Cache& cache, absl::string_view kind, std::vector<Ptr<T>>& out) {
@@ -46,14 +54,73 @@ ClusterView ViewOf(const runtime::Cache& cache) {
 
 void ControllerReconciler::Wake(const runtime::Change& change, const runtime::Cache& cache,
                                 std::vector<runtime::Key>& keys) const {
+  MigrationsWoken(change, cache, keys);
+}
+
+void AddMigrationIndexes(runtime::Cache& cache) {
+  runtime::Informer& migrations = cache.informer(kMigration);
+  migrations.AddIndex("vmi", [](const google::protobuf::Message& m) {
+    const auto& vmim = static_cast<const VMIM&>(m);
+    return std::vector<std::string>{NsName(vmim.metadata().namespace_(), vmim.spec().vmi_name())};
+  });
+  migrations.AddIndex("claim", [](const google::protobuf::Message& m) {
+    const auto& vmim = static_cast<const VMIM&>(m);
+    std::vector<std::string> claims;
+    for (const auto& p : vmim.spec().local_storage_migration().migrate_non_shared_disks()) {
+      claims.push_back(NsName(vmim.metadata().namespace_(), p.source_pvc()));
+      claims.push_back(NsName(vmim.metadata().namespace_(), p.destination_pvc()));
+    }
+    return claims;
+  });
+  migrations.AddIndex("node", [](const google::protobuf::Message& m) {
+    const auto& state = static_cast<const VMIM&>(m).status().migration_state();
+    std::vector<std::string> nodes;
+    if (!state.source_node().empty()) nodes.push_back(state.source_node());
+    if (!state.target_node().empty()) nodes.push_back(state.target_node());
+    return nodes;
+  });
+  migrations.AddIndex("pod", [](const google::protobuf::Message& m) {
+    const auto& vmim = static_cast<const VMIM&>(m);
+    return std::vector<std::string>{NsName(vmim.metadata().namespace_(), TargetPodName(vmim))};
+  });
+}
+
+void MigrationsWoken(const runtime::Change& change, const runtime::Cache& cache,
+                     std::vector<runtime::Key>& keys) {
+  const runtime::Informer& migrations = cache.informer(kMigration);
+  auto add = [&](absl::string_view index, const std::string& value) {
+    for (const runtime::Key& k : migrations.ByIndex(index, value)) keys.push_back(k);
+  };
+  const std::string key = NsName(change.key.namespace_, change.key.name);
   if (change.kind == kMigration) {
     keys.push_back(change.key);
-    return;
+    // Admission orders the migrations of one VMI and of one claim.
+    for (const ports::ObjectPtr& object : {change.before, change.now}) {
+      auto m = ports::As<VMIM>(object);
+      if (m == nullptr) continue;
+      add("vmi", NsName(m->metadata().namespace_(), m->spec().vmi_name()));
+      for (const auto& p : m->spec().local_storage_migration().migrate_non_shared_disks()) {
+        add("claim", NsName(m->metadata().namespace_(), p.source_pvc()));
+        add("claim", NsName(m->metadata().namespace_(), p.destination_pvc()));
+      }
+    }
+  } else if (change.kind == "VirtualMachineInstance" || change.kind == "VirtualMachine") {
+    add("vmi", key);
+  } else if (change.kind == "PersistentVolumeClaim" || change.kind == "DataVolume") {
+    add("claim", key);
+  } else if (change.kind == "PersistentVolume") {
+    for (const ports::ObjectPtr& object : {change.before, change.now}) {
+      auto pv = ports::As<k8s::PersistentVolume>(object);
+      if (pv == nullptr || pv->spec().claim_ref().name().empty()) continue;
+      add("claim", NsName(pv->spec().claim_ref().namespace_(), pv->spec().claim_ref().name()));
+    }
+  } else if (change.kind == "Pod") {
+    add("pod", key);
+  } else if (change.kind == "Node") {
+    add("node", change.key.name);
   }
-  const bool cluster_scoped = change.key.namespace_.empty();
-  for (const auto& [key, object] : cache.informer(kMigration).objects()) {
-    if (cluster_scoped || key.namespace_ == change.key.namespace_) keys.push_back(key);
-  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
 }
 
 const ClusterView& CachedView::Of(const runtime::Cache& cache) {

@@ -39,12 +39,21 @@ class ControllerReconcilerTest : public ::testing::Test {
   void SetUp() override {
     ASSERT_TRUE(api_.Create(Migration("ns", "m1")).ok());
     ASSERT_TRUE(api_.Create(Migration("ns", "m2")).ok());
-    ASSERT_TRUE(api_.Create(Migration("other", "m3")).ok());
+    VMIM m3 = Migration("other", "m3");
+    m3.mutable_spec()->set_vmi_name("vm3");
+    auto created = api_.Create(m3);
+    ASSERT_TRUE(created.ok());
+    // A create keeps no status: m3 runs from node-a, written after.
+    m3.mutable_metadata()->set_resource_version(ports::MetadataOf(**created).resource_version());
+    m3.mutable_status()->mutable_migration_state()->set_source_node("node-a");
+    ASSERT_TRUE(api_.UpdateStatus(m3).ok());
+    reconciler_.AddIndexes(cache_);
     ASSERT_TRUE(cache_.Sync().ok());
   }
-  std::vector<Key> Woken(const std::string& kind, const Key& key) {
+  std::vector<Key> Woken(const std::string& kind, const Key& key,
+                         ports::ObjectPtr now = nullptr) {
     std::vector<Key> keys;
-    reconciler_.Wake(runtime::Change{kind, key, nullptr, nullptr}, cache_, keys);
+    reconciler_.Wake(runtime::Change{kind, key, nullptr, std::move(now)}, cache_, keys);
     return keys;
   }
 
@@ -71,19 +80,38 @@ TEST_F(ControllerReconcilerTest, DecidesWhatAPassDecidesFromItsLists) {
   }
 }
 
-TEST_F(ControllerReconcilerTest, AMigrationsOwnChangeWakesItAlone) {
-  EXPECT_THAT(Woken("VirtualMachineInstanceMigration", {"ns", "m2"}), ElementsAre(Key{"ns", "m2"}));
+TEST_F(ControllerReconcilerTest, AMigrationsChangeWakesItAndTheOthersOfItsVmiOrClaims) {
+  auto m2 = cache_.Get("VirtualMachineInstanceMigration", {"ns", "m2"});
+  EXPECT_THAT(Woken("VirtualMachineInstanceMigration", {"ns", "m2"}, m2),
+              ElementsAre(Key{"ns", "m1"}, Key{"ns", "m2"}));
+  auto m3 = cache_.Get("VirtualMachineInstanceMigration", {"other", "m3"});
+  EXPECT_THAT(Woken("VirtualMachineInstanceMigration", {"other", "m3"}, m3),
+              ElementsAre(Key{"other", "m3"}));
 }
 
-TEST_F(ControllerReconcilerTest, AnotherKindsChangeWakesTheMigrationsOfItsNamespace) {
+TEST_F(ControllerReconcilerTest, AClaimOrItsVolumeWakesOnlyTheMigrationsNamingIt) {
   EXPECT_THAT(Woken("PersistentVolumeClaim", {"ns", "src"}),
               ElementsAre(Key{"ns", "m1"}, Key{"ns", "m2"}));
-  EXPECT_THAT(Woken("Pod", {"elsewhere", "p"}), IsEmpty());
+  EXPECT_THAT(Woken("DataVolume", {"other", "dst"}), ElementsAre(Key{"other", "m3"}));
+  EXPECT_THAT(Woken("PersistentVolumeClaim", {"ns", "unrelated"}), IsEmpty());
+  k8s::PersistentVolume pv;
+  pv.mutable_metadata()->set_name("pv-1");
+  pv.mutable_spec()->mutable_claim_ref()->set_namespace_("ns");
+  pv.mutable_spec()->mutable_claim_ref()->set_name("dst");
+  EXPECT_THAT(Woken("PersistentVolume", {"", "pv-1"},
+                    std::make_shared<k8s::PersistentVolume>(pv)),
+              ElementsAre(Key{"ns", "m1"}, Key{"ns", "m2"}));
 }
 
-TEST_F(ControllerReconcilerTest, AClusterScopedChangeWakesEveryMigration) {
-  EXPECT_THAT(Woken("Node", {"", "node-a"}),
-              ElementsAre(Key{"ns", "m1"}, Key{"ns", "m2"}, Key{"other", "m3"}));
+TEST_F(ControllerReconcilerTest, AVmiPodOrNodeWakesOnlyTheMigrationsThatReadIt) {
+  EXPECT_THAT(Woken("VirtualMachineInstance", {"ns", "vm"}),
+              ElementsAre(Key{"ns", "m1"}, Key{"ns", "m2"}));
+  EXPECT_THAT(Woken("VirtualMachine", {"other", "vm"}), IsEmpty());
+  auto m1 = cache_.GetAs<VMIM>("VirtualMachineInstanceMigration", {"ns", "m1"});
+  EXPECT_THAT(Woken("Pod", {"ns", TargetPodName(*m1)}), ElementsAre(Key{"ns", "m1"}));
+  EXPECT_THAT(Woken("Pod", {"elsewhere", "p"}), IsEmpty());
+  EXPECT_THAT(Woken("Node", {"", "node-a"}), ElementsAre(Key{"other", "m3"}));
+  EXPECT_THAT(Woken("Node", {"", "node-b"}), IsEmpty());
 }
 
 TEST_F(ControllerReconcilerTest, AMigrationStillToActOnIsLookedAtAgainAfterThePeriod) {
