@@ -33,13 +33,14 @@ Commands:
                            (default 64MiB), and only inside each scenario's tree
                            or a DIR allowed. See docs/scenarios.md.
   sim --workload storage|lun|mixed [--seeds N] [--seed S] [--jobs J] [--trace]
-      [--out DIR] [--no-shrink]
+      [--out DIR] [--no-shrink] [--runtime-controller]
                            A swarm sweep in the simulator: each seed draws its own
                            workload and faults, every checker runs after every event,
                            then the faults heal and everything must end. Prints the
                            seed, progress, a summary; failures are shrunk to scenario
                            files in DIR (default sim-failures). --seed S --trace
-                           replays one run. Exit 0 pass, 1 safety violation,
+                           replays one run; --runtime-controller runs the storage
+                           processes on the reconcile runtime. Exit 0 pass, 1 safety violation,
                            3 liveness failure, 4 harness failure. See docs/simulation.md.
   help                     Show this text.
 
