@@ -115,7 +115,6 @@ std::vector<Read> Observer::Due(absl::Time now) const {
 std::vector<Key> Observer::Record(const Read& read, Observation seen, absl::Time now) {
   auto it = entries_.find(Describe(read));
   if (it == entries_.end()) return {};
-  ++polls_;
   Entry& entry = it->second;
   seen.at = now;
   seen.tag = entry.tag;

@@ -115,7 +115,6 @@ class Observer {
   // The last result of `read` (null: no key wants it, or none yet).
   const Observation* Get(const Read& read) const;
   size_t wanted() const { return entries_.size(); }
-  int64_t polls() const { return polls_; }
 
  private:
   struct Entry {
@@ -130,7 +129,6 @@ class Observer {
   const Options options_;
   std::map<std::string, Entry> entries_;               // by Describe(read)
   std::map<Key, std::set<std::string>> reads_of_key_;  // what each key wants
-  int64_t polls_ = 0;
 };
 
 }  // namespace ferry::runtime

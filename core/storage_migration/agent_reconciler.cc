@@ -123,22 +123,15 @@ runtime::Result AgentReconciler::Reconcile(const runtime::Key& key, const runtim
 
 runtime::Effect ToEffect(const AgentAction& action) {
   using Op = runtime::HypervisorCall::Op;
-  switch (action.kind) {
-    case AgentAction::Kind::kWrite: return ToEffect(action.write);
-    case AgentAction::Kind::kStartMigration:
-      return runtime::Effect::Hypervisor({.op = Op::kStartMigration, .request = action.request},
-                                         action.what);
-    case AgentAction::Kind::kAbortJob:
-      return runtime::Effect::Hypervisor({.op = Op::kAbortJob, .domain = action.domain},
-                                         action.what);
-    case AgentAction::Kind::kDestroy:
-      return runtime::Effect::Hypervisor({.op = Op::kDestroy, .domain = action.domain},
-                                         action.what);
-    case AgentAction::Kind::kResume:
-      return runtime::Effect::Hypervisor({.op = Op::kResume, .domain = action.domain},
-                                         action.what);
+  if (action.kind == AgentAction::Kind::kWrite) return ToEffect(action.write);
+  if (action.kind == AgentAction::Kind::kStartMigration) {
+    return runtime::Effect::Hypervisor({.op = Op::kStartMigration, .request = action.request},
+                                       action.what);
   }
-  return runtime::Effect::Hypervisor({.op = Op::kResume, .domain = action.domain}, action.what);
+  const Op op = action.kind == AgentAction::Kind::kAbortJob  ? Op::kAbortJob
+                : action.kind == AgentAction::Kind::kDestroy ? Op::kDestroy
+                                                             : Op::kResume;
+  return runtime::Effect::Hypervisor({.op = op, .domain = action.domain}, action.what);
 }
 
 }  // namespace ferry::storage_migration
