@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "core/ports/kube_api.h"
 
 namespace ferry::sim {
@@ -41,7 +42,7 @@ class CountingKubeApi : public ports::KubeApi {
     return api_.Get(key);
   }
   absl::StatusOr<ports::ObjectList> List(absl::string_view kind, absl::string_view namespace_,
-                                         const k8s::LabelSelector& selector) override {
+                                         const ports::Selector& selector) override {
     Count("list");
     return api_.List(kind, namespace_, selector);
   }
@@ -61,22 +62,26 @@ class CountingKubeApi : public ports::KubeApi {
     Count("delete");
     return api_.Delete(key, resource_version);
   }
+  using ports::KubeApi::Watch;
   // The port's watch is pull-based; a real one is one long request whose
   // events stream in. So a Watch that goes on from where a watch of the
-  // kind left off (the last event's resourceVersion, or its start when it
-  // had none) is the same request, not another one; any other Watch opens
-  // a stream and counts.
-  absl::StatusOr<std::vector<ports::WatchEvent>> Watch(
-      absl::string_view kind, absl::string_view resource_version) override {
-    const std::pair<std::string, std::string> at{std::string(kind), std::string(resource_version)};
-    if (streams_.erase(at) == 0) Count("watch");
-    absl::StatusOr<std::vector<ports::WatchEvent>> events = api_.Watch(kind, resource_version);
+  // kind and selector left off (the last event's resourceVersion, a
+  // bookmark's included, or its start when it had none) is the same
+  // request, not another one; any other Watch opens a stream and counts.
+  absl::StatusOr<std::vector<ports::WatchEvent>> Watch(absl::string_view kind,
+                                                        absl::string_view resource_version,
+                                                        const ports::Selector& selector,
+                                                        bool bookmarks) override {
+    const std::string stream = absl::StrCat(kind, " ", selector.ToString());
+    if (streams_.erase({stream, std::string(resource_version)}) == 0) Count("watch");
+    absl::StatusOr<std::vector<ports::WatchEvent>> events =
+        api_.Watch(kind, resource_version, selector, bookmarks);
     if (events.ok()) {
       std::string next(resource_version);
       if (!events->empty() && events->back().object != nullptr) {
         next = ports::MetadataOf(*events->back().object).resource_version();
       }
-      streams_.emplace(std::string(kind), std::move(next));
+      streams_.emplace(stream, std::move(next));
     }
     return events;
   }
@@ -93,7 +98,8 @@ class CountingKubeApi : public ports::KubeApi {
   ports::KubeApi& api_;
   Tally own_;
   Tally* tally_;
-  std::set<std::pair<std::string, std::string>> streams_;  // open watches: (kind, where they are)
+  // Open watches: ("<kind> <selector>", where they are).
+  std::set<std::pair<std::string, std::string>> streams_;
 };
 
 }  // namespace ferry::sim

@@ -179,7 +179,6 @@ class Run {
     if (t.controller_period_s() > 0) w.controller_period = absl::Seconds(t.controller_period_s());
     if (t.agent_period_s() > 0) w.agent_period = absl::Seconds(t.agent_period_s());
     w.record_trace = o.trace;
-    w.runtime_controller = o.runtime_controller;
     if (s.world().has_ovirt()) {
       w.lun_controller = true;
       w.engine = EngineOptions(s.world().ovirt());

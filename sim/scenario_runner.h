@@ -49,9 +49,6 @@ struct RunOptions {
   // stop the run ("harness") where that differs from their incremental
   // judgement (sim/checkers.h).
   bool verify_checkers_for_test = false;
-  // The migration controller and the agents run on the reconcile runtime
-  // (World::Options::runtime_controller; issue 17, not yet the default).
-  bool runtime_controller = false;
 };
 
 struct ScenarioResult {

@@ -76,8 +76,7 @@ class Shrinker {
   bool Try(const Recipe& candidate) {
     if (runs_ >= options_.max_runs) return false;
     ++runs_;
-    const SeedResult r = Judge(candidate.seed, RunGenerated(RenderRecipe(candidate), /*trace=*/false,
-                                                            options_.runtime_controller));
+    const SeedResult r = Judge(candidate.seed, RunGenerated(RenderRecipe(candidate)));
     const bool same = SameFailure(original_, r);
     if (same) {
       best_ = candidate;

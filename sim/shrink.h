@@ -21,8 +21,6 @@ struct ShrinkOptions {
   int max_runs = 400;  // runs the shrinker may spend
   // After each trial run: runs so far, actions of the smallest failing run.
   std::function<void(int runs, int actions)> progress;
-  // Each trial runs the storage processes on the reconcile runtime.
-  bool runtime_controller = false;
 };
 
 struct ShrinkResult {

@@ -1,15 +1,12 @@
 // The simulator's speed and scale, as figures (docs/simulation.md, "Speed"):
 //
 //   BM_Swarm/<workload>        swarm runs as a sweep makes them (faults on)
-//   BM_SingleVmStorage/<rt>    one VM's storage migration, no faults
+//   BM_SingleVmStorage         one VM's storage migration, no faults
 //   BM_LunPlanScale/<vms>      one plan of <vms> VMs x 4 LUNs, no faults
-//   BM_StorageScale/<vms>/<rt> <vms> storage migrations over <vms>/4 nodes
+//   BM_StorageScale/<vms>      <vms> storage migrations over <vms>/4 nodes
 //   BM_RunningVms/<vms>        <vms> VMs running on <vms>/4 nodes, nothing
 //                              migrating: the world's 5 settling seconds
-//   BM_IdleNodes/<nodes>/<rt>  <nodes> nodes and nothing else, 5 seconds
-//
-// <rt>: 0 the storage processes as passes, 1 on the reconcile runtime
-// (issue 17), labelled "passes" or "runtime".
+//   BM_IdleNodes/<nodes>       <nodes> nodes and nothing else, 5 seconds
 //
 // Counters: runs/s (items_per_second), sim_s_per_wall_s, events/run,
 // api_calls/vm (Kubernetes API calls by Ferry's processes per migrated VM),
@@ -90,23 +87,14 @@ BENCHMARK(BM_Swarm)
     ->Unit(benchmark::kMillisecond)
     ->MinTime(5);
 
-// The last argument of the storage benchmarks: 0 passes, 1 the reconcile
-// runtime (issue 17), so the two print side by side.
-bool OnRuntime(benchmark::State& state, int arg) {
-  const bool runtime = state.range(arg) != 0;
-  state.SetLabel(runtime ? "runtime" : "passes");
-  return runtime;
-}
-
 void BM_SingleVmStorage(benchmark::State& state) {
   SwarmOptions swarm;
   swarm.exact_storage_vms = 1;
   swarm.exact_nodes = 2;
   swarm.faults = false;
-  swarm.runtime_controller = OnRuntime(state, 0);
   RunSeeds(state, Workload::kStorage, swarm, 1);
 }
-BENCHMARK(BM_SingleVmStorage)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(5);
+BENCHMARK(BM_SingleVmStorage)->Unit(benchmark::kMillisecond)->MinTime(5);
 
 void BM_LunPlanScale(benchmark::State& state) {
   SwarmOptions swarm;
@@ -126,20 +114,19 @@ void BM_StorageScale(benchmark::State& state) {
   swarm.exact_storage_vms = static_cast<int>(state.range(0));
   swarm.exact_nodes = static_cast<int>(state.range(0) / 4);
   swarm.faults = false;
-  swarm.runtime_controller = OnRuntime(state, 1);
   RunSeeds(state, Workload::kStorage, swarm, state.range(0));
 }
 BENCHMARK(BM_StorageScale)
-    ->ArgsProduct({{20, 50, 100, 200}, {0, 1}})
+    ->Arg(20)->Arg(50)->Arg(100)->Arg(200)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 
 // Runs one scenario per iteration (it must pass) and reports the counters.
-void RunWorld(benchmark::State& state, const scenario::Scenario& s, bool runtime = false) {
+void RunWorld(benchmark::State& state, const scenario::Scenario& s) {
   double simulated = 0, wall = 0;
   int64_t events = 0, runs = 0;
   for (auto _ : state) {
-    const ScenarioResult r = RunGenerated(s, /*trace=*/false, runtime);
+    const ScenarioResult r = RunGenerated(s);
     if (!r.passed) {
       state.SkipWithError(absl::StrCat(r.failures.empty() ? "failed" : r.failures[0]).c_str());
       break;
@@ -181,10 +168,10 @@ BENCHMARK(BM_RunningVms)
 void BM_IdleNodes(benchmark::State& state) {
   Recipe recipe;
   for (int64_t n = 1; n <= state.range(0); ++n) recipe.nodes.push_back(absl::StrCat("node-", n));
-  RunWorld(state, AtRest(recipe), OnRuntime(state, 1));
+  RunWorld(state, AtRest(recipe));
 }
 BENCHMARK(BM_IdleNodes)
-    ->ArgsProduct({{500, 1000, 2000}, {0, 1}})
+    ->Arg(500)->Arg(1000)->Arg(2000)
     ->Unit(benchmark::kMillisecond)
     ->Iterations(1);
 

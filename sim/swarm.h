@@ -41,8 +41,6 @@ struct SwarmOptions {
   int exact_lun_vms = 0;
   int exact_luns = 0;
   bool faults = true;   // false: the workload alone (benchmarks)
-  // The storage processes on the reconcile runtime (RunOptions::runtime_controller).
-  bool runtime_controller = false;
   double liveness_bound_seconds = 1800;
 };
 

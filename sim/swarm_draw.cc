@@ -283,12 +283,28 @@ class Drawer {
         f->set_delay_seconds(Round(dice_.LogReal(1, 120)));
       }
     } else if (kind == "user.cancel-plan") {
-      Action& a = NewAction(at);
+      // Half of the cancels land at a drawn step of a VM rather than at a
+      // drawn time: a plan on the runtime moves through its steps in
+      // seconds, and a cancel after the LUNs are detached is the one whose
+      // rollback re-attaches them (lun.rollback-reattached).
+      const size_t index = static_cast<size_t>(dice_.Int(0, static_cast<int>(r_.lun_vms.size()) - 1));
+      const LunVm& vm = r_.lun_vms[index];
+      Action& a = r_.faults.emplace_back();
+      if (dice_.Chance(0.5)) {
+        static const std::vector<std::string> kSteps = {"PowerOff", "DetachLuns", "CreateVolumes",
+                                                        "WaitForBinding", "CreateVm"};
+        a.mutable_when()->set_object("Migration/default/run-1");
+        a.mutable_when()->set_path(absl::StrCat("/status/vms/", index, "/phase"));
+        a.mutable_when()->set_equals(dice_.Pick(kSteps));
+        a.set_delay_seconds(Round(dice_.LogReal(0.001, 5)));
+      } else {
+        a.set_at_seconds(at);
+      }
       a.set_apply(absl::StrCat(
           "apiVersion: forklift.konveyor.io/v1beta1\nkind: Migration\nmetadata: {name: run-1}\n"
           "spec:\n  plan: {name: plan-1, namespace: default}\n",
           r_.warm ? absl::StrCat("  cutover: \"", CutoverTimestamp(r_.cutover_at), "\"\n") : "",
-          "  cancel: [{id: ", dice_.Pick(r_.lun_vms).id, "}]\n"));
+          "  cancel: [{id: ", vm.id, "}]\n"));
       a.set_may_fail(true);
     } else if (kind == "user.delete-target-vm") {
       Action& a = NewAction(at);

@@ -26,10 +26,9 @@ absl::string_view OutcomeName(Outcome outcome) {
   return "?";
 }
 
-ScenarioResult RunGenerated(const scenario::Scenario& scenario, bool trace,
-                            bool runtime_controller) {
+ScenarioResult RunGenerated(const scenario::Scenario& scenario, bool trace) {
   const LoadedScenario loaded{.scenario = scenario, .path = scenario.name(), .files = {}};
-  return RunScenario(loaded, {.trace = trace, .runtime_controller = runtime_controller});
+  return RunScenario(loaded, {.trace = trace});
 }
 
 SeedResult Judge(uint64_t seed, const ScenarioResult& r) {
@@ -60,8 +59,7 @@ SeedResult Judge(uint64_t seed, const ScenarioResult& r) {
 SeedResult RunSeed(Workload workload, uint64_t seed, const SwarmOptions& swarm,
                    ScenarioResult* full, bool trace) {
   try {
-    ScenarioResult r = RunGenerated(RenderRecipe(DrawRecipe(workload, seed, swarm)), trace,
-                                    swarm.runtime_controller);
+    ScenarioResult r = RunGenerated(RenderRecipe(DrawRecipe(workload, seed, swarm)), trace);
     SeedResult out = Judge(seed, r);
     if (full != nullptr) *full = std::move(r);
     return out;

@@ -55,8 +55,7 @@ SeedResult Judge(uint64_t seed, const ScenarioResult& result);
 SeedResult RunSeed(Workload workload, uint64_t seed, const SwarmOptions& swarm,
                    ScenarioResult* full = nullptr, bool trace = false);
 // Runs a rendered scenario as a swarm run (no files involved).
-ScenarioResult RunGenerated(const scenario::Scenario& scenario, bool trace = false,
-                            bool runtime_controller = false);
+ScenarioResult RunGenerated(const scenario::Scenario& scenario, bool trace = false);
 
 // The last of `count` seeds from `first`. InvalidArgument when `count` is
 // below 1 or the seeds would run past 2^64-1: they never wrap around to 0.

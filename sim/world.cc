@@ -19,9 +19,10 @@
 namespace ferry::sim {
 namespace {
 
-using storage_migration::PlannedStep;
 
 constexpr absl::Duration kStepGap = absl::Milliseconds(1);
+// The longest an engine VM's poll backs off to, in controller periods.
+constexpr int kEnginePollBackoff = 16;
 
 absl::string_view Ns(absl::string_view ns) { return api::NamespaceOrDefault(ns); }
 
@@ -67,7 +68,6 @@ World::World(Options options)
     : options_(options),
       sim_(options.seed),
       api_(sim_.clock()),
-      ferry_api_(api_, &ferry_tally_),
       fabric_(fakes::FakeFabric::Options{
           .seed = options.seed,
           .link_bytes_per_s = std::max<int64_t>(MibBytes(options.link_mib_per_s), 0),
@@ -75,24 +75,19 @@ World::World(Options options)
       cluster_(api_, fabric_, sim_.clock()),
       engine_(sim_.clock(), options.engine) {
   sim_.set_record_trace(options.record_trace);
-  if (options_.runtime_controller) {
-    AddRuntimeProcess("controller", nullptr, [this]() -> std::unique_ptr<runtime::Reconciler> {
-      return std::make_unique<storage_migration::ControllerReconciler>(
-          options_.controller, options_.controller_period);
-    });
-  } else {
-    controller_ = std::make_unique<storage_migration::ControllerProcess>(
-        ferry_api_, sim_.clock(), options_.controller);
-    auto* controller = controller_.get();
-    processes_["controller"] = Process{[controller] { return controller->Pass(); },
-                                       options_.controller_period};
-  }
+  AddRuntimeProcess("controller", nullptr, nullptr,
+                    [this]() -> std::unique_ptr<runtime::Reconciler> {
+                      return std::make_unique<storage_migration::ControllerReconciler>(
+                          options_.controller, options_.controller_period);
+                    });
   if (options_.lun_controller) {
-    lun_controller_ = std::make_unique<lun_migration::LunPlanProcess>(ferry_api_, engine_, sim_.clock(),
-                                                                      options_.lun);
-    auto* lun = lun_controller_.get();
-    processes_["lun-controller"] = Process{[lun] { return lun->Pass(); },
-                                           options_.controller_period};
+    // The engine is polled per VM in flight, backing off while its answer
+    // stays the same (issue 17: never every VM of a plan every second).
+    AddRuntimeProcess("lun-controller", nullptr, &engine_,
+                      [this]() -> std::unique_ptr<runtime::Reconciler> {
+                        return std::make_unique<lun_migration::LunPlanReconciler>(
+                            options_.lun, options_.controller_period);
+                      });
     cluster_.set_run_vms(true);
     cluster_.set_san(&san_);
     engine_.ConnectSan(&san_);
@@ -103,16 +98,11 @@ absl::Status World::AddNode(const std::string& name) {
   RETURN_IF_ERROR(cluster_.AddNode(name));
   fakes::FakeHypervisor* host = fabric_.AddHost(name);
   const std::string process = absl::StrCat("agent/", name);
-  if (options_.runtime_controller) {
-    AddRuntimeProcess(process, host, [this, name]() -> std::unique_ptr<runtime::Reconciler> {
-      return std::make_unique<storage_migration::AgentReconciler>(name, options_.agent_period);
-    });
-    return absl::OkStatus();
-  }
-  agents_[process] =
-      std::make_unique<storage_migration::AgentProcess>(name, ferry_api_, *host, sim_.clock());
-  auto* agent = agents_[process].get();
-  processes_[process] = Process{[agent] { return agent->Pass(); }, options_.agent_period};
+  AddRuntimeProcess(process, host, nullptr,
+                    [this, name]() -> std::unique_ptr<runtime::Reconciler> {
+                      return std::make_unique<storage_migration::AgentReconciler>(
+                          name, options_.agent_period);
+                    });
   return absl::OkStatus();
 }
 
@@ -292,7 +282,7 @@ void World::Note(const std::string& owner, const std::string& line) {
 }
 
 void World::Start() {
-  for (const auto& [name, process] : processes_) SchedulePass(name, absl::ZeroDuration());
+  for (const auto& [name, process] : processes_) StartProcess(name, absl::ZeroDuration());
   sim_.After(options_.tick, "world", "tick", [this] { Tick(); });
 }
 
@@ -306,12 +296,13 @@ void World::Tick() {
 }
 
 void World::AddRuntimeProcess(
-    const std::string& name, ports::Hypervisor* hypervisor,
+    const std::string& name, ports::Hypervisor* hypervisor, ports::Ovirt* ovirt,
     std::function<std::unique_ptr<runtime::Reconciler>()> make_reconciler) {
   RuntimeProcess& rt = runtime_processes_[name];
   rt.scheduler = std::make_unique<ProcessScheduler>(
       sim_, name, [this, name] { return TakeLatency(name); }, kStepGap);
   rt.hypervisor = hypervisor;
+  rt.ovirt = ovirt;
   rt.make_reconciler = std::move(make_reconciler);
   const absl::Duration period =
       absl::StartsWith(name, "agent/") ? options_.agent_period : options_.controller_period;
@@ -321,9 +312,11 @@ void World::AddRuntimeProcess(
   // retried three times within milliseconds).
   rt.options.queue = {.base_delay = period / 10, .max_delay = absl::Minutes(5)};
   // A node's libvirt is polled every period while a migration asks (a local
-  // call, as a pass made it); the engine's polls back off (issue 17).
-  rt.options.observe = {.first = period, .max = period};
-  processes_[name] = Process{nullptr, period, true, [this, name] { StartRuntime(name); }};
+  // call); the engine's polls of a VM back off while its answer stays the
+  // same (issue 17: never every VM of a plan every second).
+  rt.options.observe = {.first = period,
+                        .max = ovirt != nullptr ? period * kEnginePollBackoff : period};
+  processes_[name] = Process{true, [this, name] { StartRuntime(name); }};
 }
 
 void World::StartRuntime(const std::string& name) {
@@ -335,8 +328,10 @@ void World::StartRuntime(const std::string& name) {
   };
   rt.manager.reset();
   rt.api = std::make_unique<CountingKubeApi>(api_, &ferry_tally_);
-  rt.executor = std::make_unique<runtime::Executor>(
-      runtime::Executor::Ports{.kube = rt.api.get(), .hypervisor = rt.hypervisor});
+  rt.engine = rt.ovirt != nullptr ? std::make_unique<CountingOvirt>(*rt.ovirt, &engine_tally_)
+                                  : nullptr;
+  rt.executor = std::make_unique<runtime::Executor>(runtime::Executor::Ports{
+      .kube = rt.api.get(), .hypervisor = rt.hypervisor, .ovirt = rt.engine.get()});
   rt.reconciler = rt.make_reconciler();
   rt.manager = std::make_unique<runtime::Manager>(*rt.reconciler, *rt.api, *rt.executor,
                                                   *rt.scheduler, options);
@@ -355,53 +350,8 @@ void World::StepDone(const std::string& name, const std::string& what,
   }
 }
 
-void World::SchedulePass(const std::string& name, absl::Duration delay) {
-  if (processes_.at(name).start) {
-    sim_.After(delay, name, "start", [this, name] { processes_.at(name).start(); });
-    return;
-  }
-  sim_.After(delay, name, "pass", [this, name] {
-    Process& process = processes_.at(name);
-    DropLatency(name);
-    absl::StatusOr<std::vector<PlannedStep>> steps = process.pass();
-    if (!steps.ok()) {
-      Note(name, absl::StrCat("observe failed: ", steps.status().ToString()));
-      SchedulePass(name, process.period + TakeLatency(name));
-      return;
-    }
-    RunSteps(name, std::make_shared<std::vector<PlannedStep>>(std::move(*steps)), 0);
-  });
-}
-
-void World::RunSteps(const std::string& name, std::shared_ptr<std::vector<PlannedStep>> steps,
-                     size_t next) {
-  // The calls just made took this long: the process resumes that much later.
-  const absl::Duration latency = TakeLatency(name);
-  if (latency > absl::ZeroDuration()) {
-    Note(name, absl::StrCat("slow calls: resumes after ", absl::FormatDuration(latency)));
-  }
-  if (next >= steps->size()) {
-    SchedulePass(name, processes_.at(name).period + latency);
-    return;
-  }
-  const std::string label = (*steps)[next].what;
-  sim_.After(kStepGap + latency, name, label, [this, name, steps, next] {
-    const PlannedStep& step = (*steps)[next];
-    DropLatency(name);
-    absl::Status status = step.run();
-    StepDone(name, step.what, status);
-    if (!status.ok()) {
-      // A write that lost a race (Conflict) is retried soon from a fresh
-      // read, as controller-runtime requeues a conflict at once; waiting a
-      // whole period let two writers on the same period lose to each other
-      // forever (scenarios/storage/report-conflict-livelock).
-      const absl::Duration period = processes_.at(name).period;
-      SchedulePass(name, (status.code() == absl::StatusCode::kAborted ? period / 10 : period) +
-                             TakeLatency(name));
-      return;
-    }
-    RunSteps(name, steps, next + 1);
-  });
+void World::StartProcess(const std::string& name, absl::Duration delay) {
+  sim_.After(delay, name, "start", [this, name] { processes_.at(name).start(); });
 }
 
 fakes::FakeHypervisor* World::HostOf(const std::string& process) {
@@ -415,8 +365,6 @@ absl::Duration World::TakeLatency(const std::string& process) {
   if (process == "lun-controller") latency += engine_.TakeLatency();
   return latency;
 }
-
-void World::DropLatency(const std::string& process) { TakeLatency(process); }
 
 absl::Status World::Crash(const std::string& process, absl::Duration down) {
   auto it = processes_.find(process);
@@ -433,7 +381,7 @@ absl::Status World::Crash(const std::string& process, absl::Duration down) {
     if (p.up) return;
     p.up = true;
     Note(process, "restarted");
-    SchedulePass(process, absl::ZeroDuration());
+    StartProcess(process, absl::ZeroDuration());
   });
   return absl::OkStatus();
 }
@@ -459,7 +407,7 @@ void World::HealAll() {
     if (process.up) continue;
     process.up = true;
     Note(name, "restarted (heal)");
-    SchedulePass(name, absl::ZeroDuration());
+    StartProcess(name, absl::ZeroDuration());
   }
 }
 
@@ -473,7 +421,7 @@ absl::Status World::NodeUp(const std::string& node) {
   const std::string agent = absl::StrCat("agent/", node);
   if (!processes_.at(agent).up) {
     processes_.at(agent).up = true;
-    SchedulePass(agent, absl::ZeroDuration());
+    StartProcess(agent, absl::ZeroDuration());
   }
   Note("world", absl::StrCat("NODE UP ", node));
   return absl::OkStatus();

@@ -24,19 +24,19 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
-#include "core/lun_migration/plan_process.h"
+#include "core/lun_migration/plan_reconciler.h"
+#include "core/runtime/executor.h"
+#include "core/runtime/manager.h"
+#include "core/runtime/reconciler.h"
 #include "core/storage_migration/controller.h"
-#include "core/storage_migration/processes.h"
 #include "fakes/kube/fake_kube_api.h"
 #include "fakes/libvirt/fake_fabric.h"
 #include "fakes/ovirt/fake_engine.h"
 #include "fakes/san/fake_san.h"
 #include "google/protobuf/message.h"
 #include "sim/cluster.h"
-#include "core/runtime/executor.h"
-#include "core/runtime/manager.h"
-#include "core/runtime/reconciler.h"
 #include "sim/counting_kube_api.h"
+#include "sim/counting_ovirt.h"
 #include "sim/process_scheduler.h"
 #include "sim/scenario.pb.h"
 #include "sim/simulation.h"
@@ -57,12 +57,6 @@ class World {
     // controller ("lun-controller"), the virt-controller model that starts
     // VMs the plan creates, and a kubelet that logs pods in to their LUNs.
     bool lun_controller = false;
-    // The migration controller and the node agents run on the reconcile
-    // runtime (informers, a work queue, effects through the executor, the
-    // domain observed while a migration asks) instead of a pass that lists
-    // every kind each period (--runtime-controller; issue 17: not yet the
-    // default, as it is still slower in wall time and at scale).
-    bool runtime_controller = false;
     fakes::FakeEngine::Options engine;
     lun_migration::LunPlanOptions lun;
   };
@@ -76,6 +70,8 @@ class World {
   // Kubernetes API calls made by Ferry's processes (controller, agents,
   // lun-controller) so far; the cluster model and the checkers not counted.
   int64_t ferry_api_calls() const { return ferry_tally_.calls; }
+  // Requests the lun-controller made of the oVirt engine so far.
+  int64_t engine_calls() const { return engine_tally_.calls; }
   // The same, by verb (get, list, watch, create, update, update_status,
   // delete); a continuing watch is one request.
   const std::map<std::string, int64_t>& ferry_api_calls_by_verb() const {
@@ -133,14 +129,11 @@ class World {
   std::string ClaimVolume(absl::string_view ns, absl::string_view claim);
 
  private:
-  using Pass = std::function<absl::StatusOr<std::vector<storage_migration::PlannedStep>>()>;
+  // Every process runs on the reconcile runtime: `start` (re)starts its
+  // manager, which schedules its own calls.
   struct Process {
-    Pass pass;
-    absl::Duration period;
     bool up = true;
-    // A process on the reconcile runtime: (re)starts its manager, which
-    // schedules its own calls; `pass` is unused.
-    std::function<void()> start = nullptr;
+    std::function<void()> start;
   };
   // What a process on the runtime keeps across restarts (its scheduler and
   // ports); the manager, with its informers and queue, is made anew at each
@@ -148,49 +141,46 @@ class World {
   struct RuntimeProcess {
     std::unique_ptr<ProcessScheduler> scheduler;
     ports::Hypervisor* hypervisor = nullptr;
+    ports::Ovirt* ovirt = nullptr;
     std::function<std::unique_ptr<runtime::Reconciler>()> make_reconciler;
     runtime::Manager::Options options;
     // Made anew at each start, as a restarted process connects, lists and
     // watches afresh: nothing derived from the last run outlives it.
     std::unique_ptr<CountingKubeApi> api;
+    std::unique_ptr<CountingOvirt> engine;  // over `ovirt`, when it has one
     std::unique_ptr<runtime::Executor> executor;
     std::unique_ptr<runtime::Reconciler> reconciler;
     std::unique_ptr<runtime::Manager> manager;
   };
   // A process on the runtime: its scheduler and executor (with `hypervisor`
-  // when it has one), started by StartRuntime.
+  // or `ovirt` when it has one), started by StartRuntime.
   void AddRuntimeProcess(const std::string& name, ports::Hypervisor* hypervisor,
+                         ports::Ovirt* ovirt,
                          std::function<std::unique_ptr<runtime::Reconciler>()> make_reconciler);
   void StartRuntime(const std::string& name);
   // A step or effect of process `name` ran: noted on the timeline, and kept
   // in refused_as_invalid() when the server refused it as invalid.
   void StepDone(const std::string& name, const std::string& what, const absl::Status& status);
 
-  void SchedulePass(const std::string& name, absl::Duration delay);
-  void RunSteps(const std::string& name,
-                std::shared_ptr<std::vector<storage_migration::PlannedStep>> steps, size_t next);
+  void StartProcess(const std::string& name, absl::Duration delay);
   void Tick();
   // Latency the process's calls incurred (fake API and its node's libvirt)
   // since the last take: events are single calls, so it is all its own.
   absl::Duration TakeLatency(const std::string& process);
-  void DropLatency(const std::string& process);
   fakes::FakeHypervisor* HostOf(const std::string& process);
 
   Options options_;
   Simulation sim_;
   fakes::FakeKubeApi api_;
   CountingKubeApi::Tally ferry_tally_;
-  CountingKubeApi ferry_api_;  // what Ferry's pass processes are given
   fakes::FakeFabric fabric_;
   fakes::FakeSan san_;
   Cluster cluster_;
   fakes::FakeEngine engine_;
-  std::unique_ptr<lun_migration::LunPlanProcess> lun_controller_;
+  CountingOvirt::Tally engine_tally_;  // the lun-controller's engine requests
   std::vector<std::string> refused_as_invalid_;
   std::map<std::string, Process> processes_;
-  std::unique_ptr<storage_migration::ControllerProcess> controller_;
   std::map<std::string, RuntimeProcess> runtime_processes_;
-  std::map<std::string, std::unique_ptr<storage_migration::AgentProcess>> agents_;
   std::map<std::string, std::pair<std::string, std::string>> guests_;
   std::map<std::string, std::map<std::string, std::string>> guest_disks_;
   std::vector<std::string> timeline_;

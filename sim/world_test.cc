@@ -205,10 +205,8 @@ TEST(WorldLimits, APersistentVolumeOfEightExbibytesIsRefused) {
 
 // Ferry's API calls in a world with `nodes` nodes and nothing to migrate:
 // in its first 3 simulated seconds, and in the 10 after.
-std::pair<int64_t, int64_t> IdleCalls(int nodes, bool runtime) {
-  World::Options options;
-  options.runtime_controller = runtime;
-  World world(options);
+std::pair<int64_t, int64_t> IdleCalls(int nodes) {
+  World world(World::Options{});
   for (int n = 1; n <= nodes; ++n) EXPECT_TRUE(world.AddNode(absl::StrCat("node-", n)).ok());
   world.Start();
   world.sim().RunFor(absl::Seconds(3));
@@ -217,23 +215,15 @@ std::pair<int64_t, int64_t> IdleCalls(int nodes, bool runtime) {
   return {start, world.ferry_api_calls() - start};
 }
 
-// With no migration on its node an agent lists the migrations and nothing
-// else; the controller lists the 8 kinds it decides from. (An agent that
-// listed the whole cluster every second made the cluster's cost quadratic
-// in its nodes.)
-TEST(IdleWorld, AnAgentWithNoMigrationOnItsNodeListsOnlyTheMigrations) {
-  EXPECT_EQ(IdleCalls(1, false).second / 10, 8 + 1);
-  EXPECT_EQ(IdleCalls(4, false).second / 10, 8 + 4);
-}
-
-// On the runtime each process lists and watches the kinds it reads once,
-// at its start (the controller 8, each agent 5), and then asks nothing
-// while nothing changes: its watches stay open.
-TEST(IdleWorld, OnTheRuntimeAnIdleWorldAsksNothingAfterItsListsAndWatches) {
-  const std::pair<int64_t, int64_t> one = IdleCalls(1, true), four = IdleCalls(4, true);
-  EXPECT_EQ(one.first, 2 * (8 + 5));
+// Each process lists and watches the kinds it reads once, at its start
+// (the controller 8, each agent 4, its pods only those on its node), and
+// then asks nothing while nothing changes: its watches stay open. (A pass
+// listing every kind each second asked 8 + 1 per agent every second.)
+TEST(IdleWorld, AnIdleWorldAsksNothingAfterItsListsAndWatches) {
+  const std::pair<int64_t, int64_t> one = IdleCalls(1), four = IdleCalls(4);
+  EXPECT_EQ(one.first, 2 * (8 + 4));
   EXPECT_EQ(one.second, 0);
-  EXPECT_EQ(four.first, 2 * (8 + 4 * 5));
+  EXPECT_EQ(four.first, 2 * (8 + 4 * 4));
   EXPECT_EQ(four.second, 0);
 }
 

@@ -65,11 +65,9 @@ check sim-trace-one-seed 2 "--trace replays one run" -- "$ferry" sim --workload 
 check sim-sweep 0 "coverage goals reached:" -- "$ferry" sim --workload lun --seeds 2
 check sim-seed-first 0 "seed 7, workload storage" -- bash -c "\"$ferry\" sim --workload storage --seed 7 --no-shrink 2>/dev/null | head -n 1"
 check sim-replay 0 "PASS  lun seed 5:" -- "$ferry" sim --workload lun --seed 5 --trace
-# On the runtime the controller's timeline names the reconciles (a pass's does not).
+# The controller runs on the reconcile runtime: its timeline names the reconciles.
 check sim-replay-runtime 0 "controller       reconcile default/mig-" -- \
-  "$ferry" sim --workload storage --seed 7 --trace --runtime-controller
-check sim-replay-passes-no-reconcile 1 "" -- \
-  bash -c "\"$ferry\" sim --workload storage --seed 7 --trace | grep -q 'controller       reconcile default/'"
+  "$ferry" sim --workload storage --seed 7 --trace
 # scenario run: bad input is an ERROR line naming the path and the fix, never a crash.
 work="${TEST_TMPDIR:-/tmp}/scenario-cli"
 rm -rf "$work"; mkdir -p "$work/loop" "$work/esc" "$work/range"

@@ -26,21 +26,19 @@ Commands:
   convert -f FILE... [-o yaml|json] [--max-input-size SIZE]
                            Write the manifests back in canonical form.
   scenario run PATH... [--trace] [--max-input-size SIZE] [--allow-outside DIR]
-               [--runtime-controller]
                            Run scenario files (or every *.textproto in a folder) in
                            the deterministic simulator: one line per scenario, a
                            summary, exit 1 if any fails. Files are read up to SIZE
                            (default 64MiB), and only inside each scenario's tree
                            or a DIR allowed. See docs/scenarios.md.
   sim --workload storage|lun|mixed [--seeds N] [--seed S] [--jobs J] [--trace]
-      [--out DIR] [--no-shrink] [--runtime-controller]
+      [--out DIR] [--no-shrink]
                            A swarm sweep in the simulator: each seed draws its own
                            workload and faults, every checker runs after every event,
                            then the faults heal and everything must end. Prints the
                            seed, progress, a summary; failures are shrunk to scenario
                            files in DIR (default sim-failures). --seed S --trace
-                           replays one run; --runtime-controller runs the storage
-                           processes on the reconcile runtime. Exit 0 pass, 1 safety violation,
+                           replays one run. Exit 0 pass, 1 safety violation,
                            3 liveness failure, 4 harness failure. See docs/simulation.md.
   help                     Show this text.
 

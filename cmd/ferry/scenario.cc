@@ -14,18 +14,13 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: ferry scenario run PATH... [--trace] [--max-input-size SIZE] [--allow-outside DIR]\n"
-    "                          [--runtime-controller]\n"
     "  PATH: a scenario file (*.textproto) or a folder searched for them\n"
     "  --trace: print each scenario's timeline (every step of every process)\n"
     "  --max-input-size SIZE: refuse any file read (a scenario, a manifest it names) larger\n"
     "      than SIZE (default 64MiB; 500k, 16M, 1G...)\n"
     "  --allow-outside DIR: let scenarios name files under DIR, outside their own tree (the\n"
     "      nearest folder above a scenario holding a WORKSPACE file, else its own folder);\n"
-    "      may be repeated\n"
-    "  --runtime-controller: run the migration controller and the node agents on\n"
-    "      the reconcile runtime (informers, a work queue, libvirt observed while a\n"
-    "      migration asks) instead of a pass listing every kind each second; being\n"
-    "      brought in, not yet the default\n";
+    "      may be repeated\n";
 
 std::string Duration(absl::Duration d) {
   const double s = absl::ToDoubleSeconds(d);
@@ -68,11 +63,6 @@ int RunScenarioCommand(const std::vector<std::string>& args, std::ostream& out,
     const std::string& a = args[i];
     if (a == "--trace") {
       options.trace = true;
-      continue;
-    }
-    if (a == "--runtime-controller") {
-      options.runtime_controller = true;
-      replay_flags += " --runtime-controller";
       continue;
     }
     std::string value, error;

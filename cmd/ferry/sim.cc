@@ -29,7 +29,6 @@ struct Args {
   int jobs = 1;
   bool trace = false;
   bool shrink = true;
-  bool runtime_controller = false;
   std::string out = "sim-failures";
 };
 
@@ -79,8 +78,6 @@ bool ParseSimArgs(const std::vector<std::string>& args, Args* a, std::string* er
       a->trace = true;
     } else if (arg == "--no-shrink") {
       a->shrink = false;
-    } else if (arg == "--runtime-controller") {
-      a->runtime_controller = true;
     } else {
       *error = absl::StrCat("unknown argument \"", arg, "\"");
       return false;
@@ -145,7 +142,7 @@ int Replay(const Args& a, std::ostream& out) {
   sim::ScenarioResult full;
   const sim::SeedResult r =
       sim::RunSeed(a.workload, a.first_seed,
-                   sim::SwarmOptions{.runtime_controller = a.runtime_controller}, &full,
+                   sim::SwarmOptions{}, &full,
                    /*trace=*/true);
   out << "# " << sim::RenderRecipe(sim::DrawRecipe(a.workload, a.first_seed, {})).description() << "\n";
   for (const std::string& line : full.timeline) out << line << "\n";
@@ -165,7 +162,7 @@ int RunSimCommand(const std::vector<std::string>& args, std::ostream& out, std::
   if (!ParseSimArgs(args, &a, &error)) {
     err << "ferry sim: " << error
         << "\nusage: ferry sim --workload storage|lun|mixed [--seeds N] [--seed S] [--jobs J] "
-           "[--trace] [--out DIR] [--no-shrink] [--runtime-controller]\n";
+           "[--trace] [--out DIR] [--no-shrink]\n";
     return kSimUsage;
   }
   out << "seed " << a.first_seed;
@@ -179,7 +176,6 @@ int RunSimCommand(const std::vector<std::string>& args, std::ostream& out, std::
   options.first_seed = a.first_seed;
   options.seeds = a.seeds;
   options.jobs = a.jobs;
-  options.swarm.runtime_controller = a.runtime_controller;
   options.progress = [&](int64_t done, int64_t total, int64_t failed) { bar.Show(done, total, failed); };
   const absl::StatusOr<sim::SweepSummary> swept = sim::Sweep(options);
   if (!swept.ok()) {
@@ -220,8 +216,7 @@ int RunSimCommand(const std::vector<std::string>& args, std::ostream& out, std::
         sim::DrawRecipe(a.workload, f.seed, {}), f,
         {.progress = [&](int runs, int actions) {
           if (runs % 10 == 0) err << absl::StrFormat("\r  shrink: %d runs, %d actions", runs, actions) << std::flush;
-        },
-         .runtime_controller = a.runtime_controller});
+        }});
     err << "\n";
     std::error_code ec;
     std::filesystem::create_directories(a.out, ec);
@@ -232,9 +227,8 @@ int RunSimCommand(const std::vector<std::string>& args, std::ostream& out, std::
       err << "ferry sim: cannot write " << path << " (check --out)\n";
       continue;
     }
-    out << absl::StrFormat("  shrunk: %d actions -> %d in %d runs: %s\n  replay: bin/ferry scenario run %s --trace%s\n",
-                           shrunk.actions_before, shrunk.actions_after, shrunk.runs, path, path,
-                           a.runtime_controller ? " --runtime-controller" : "");
+    out << absl::StrFormat("  shrunk: %d actions -> %d in %d runs: %s\n  replay: bin/ferry scenario run %s --trace\n",
+                           shrunk.actions_before, shrunk.actions_after, shrunk.runs, path, path);
   }
   if (s.failures_not_kept > 0) {
     out << absl::StrFormat(

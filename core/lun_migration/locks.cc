@@ -37,8 +37,8 @@ bool HolderDone(const forklift::Migration& holder, const std::string& name) {
   return held;  // no VM recorded with it: taken before a crash, still the holder's
 }
 
-absl::Status TakeLock(ports::KubeApi& api, const ports::ObjectKey& key, const std::string& holder,
-                      const std::string& holder_key, const std::string& now) {
+k8s::Lease LockLease(const ports::ObjectKey& key, const std::string& holder,
+                     const std::string& holder_key, const std::string& now) {
   k8s::Lease lease;
   lease.set_api_version("coordination.k8s.io/v1");
   lease.set_kind("Lease");
@@ -47,33 +47,7 @@ absl::Status TakeLock(ports::KubeApi& api, const ports::ObjectKey& key, const st
   (*lease.mutable_metadata()->mutable_annotations())[kLockHolderAnnotation] = holder_key;
   lease.mutable_spec()->set_holder_identity(holder);
   lease.mutable_spec()->set_acquire_time(now);
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    absl::Status created = api.Create(lease).status();
-    if (created.code() != absl::StatusCode::kAlreadyExists) return created;
-    ASSIGN_OR_RETURN(ports::ObjectPtr got, api.Get(key));
-    const auto held = ports::As<k8s::Lease>(got);
-    if (held == nullptr) break;
-    if (held->spec().holder_identity() == holder) return absl::OkStatus();
-    auto by = held->metadata().annotations().find(kLockHolderAnnotation);
-    const std::string other =
-        by != held->metadata().annotations().end() ? by->second : held->spec().holder_identity();
-    // The other run may be done with it: read that run afresh.
-    const size_t slash = other.find('/');
-    if (slash == std::string::npos) break;
-    absl::StatusOr<ports::ObjectPtr> run =
-        api.Get({"Migration", other.substr(0, slash), other.substr(slash + 1)});
-    const auto migration = run.ok() ? ports::As<forklift::Migration>(*run) : nullptr;
-    if (migration == nullptr || migration->metadata().uid() != held->spec().holder_identity() ||
-        !HolderDone(*migration, key.name)) {
-      return absl::AbortedError(absl::StrCat("Lease ", key.namespace_, "/", key.name,
-                                             " is held by another run (", other,
-                                             "): the VM is that run's"));
-    }
-    absl::Status deleted = api.Delete(key, held->metadata().resource_version());
-    if (!deleted.ok() && deleted.code() != absl::StatusCode::kNotFound) return deleted;
-  }
-  return absl::AbortedError(
-      absl::StrCat("Lease ", key.namespace_, "/", key.name, " is held by another run"));
+  return lease;
 }
 
 }  // namespace ferry::lun_migration

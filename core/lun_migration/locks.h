@@ -8,7 +8,8 @@
 // once the VM ended, and ends only when it holds none.
 //
 //   for (const std::string& name : LocksOf(status)) {
-//     RETURN_IF_ERROR(TakeLock(api, {"Lease", ns, name}, uid, "default/run-1", now));
+//     effects.push_back(Effect::Create(LockLease({"Lease", ns, name}, uid, "default/run-1", now),
+//                                      "take lock"));
 //   }
 #ifndef FERRY_CORE_LUN_MIGRATION_LOCKS_H_
 #define FERRY_CORE_LUN_MIGRATION_LOCKS_H_
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "api/core.pb.h"
 #include "api/forklift.pb.h"
 #include "core/ports/kube_api.h"
 
@@ -36,13 +38,13 @@ std::vector<std::string> LocksOf(const forklift::VMStatus& status);
 // done run may be taken over.
 bool HolderDone(const forklift::Migration& holder, const std::string& name);
 
-// Takes lock `key` for the Migration of uid `holder` ("namespace/name"
-// `holder_key`) at `now`: creates the Lease, finds it already the holder's
-// (taken before a crash), or takes it over from a run done with it
-// (HolderDone, read afresh; the Lease deleted with its resourceVersion as a
-// precondition). Aborted when another run holds it.
-absl::Status TakeLock(ports::KubeApi& api, const ports::ObjectKey& key, const std::string& holder,
-                      const std::string& holder_key, const std::string& now);
+// The Lease that is lock `key` taken by the Migration of uid `holder`
+// ("namespace/name" `holder_key`) at `now`. Creating it takes the lock; a
+// create refused as AlreadyExists means another run holds it, unless that
+// run is done with it (HolderDone), when the Lease is deleted first (with
+// its resourceVersion as a precondition) and created again.
+k8s::Lease LockLease(const ports::ObjectKey& key, const std::string& holder,
+                     const std::string& holder_key, const std::string& now);
 
 }  // namespace ferry::lun_migration
 

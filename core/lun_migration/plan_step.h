@@ -91,9 +91,13 @@ struct VmObservation {
   bool target_vmi_exists = false;
   // Live pods of the target namespace: name -> claims they mount.
   std::map<std::string, std::vector<std::string>> pods;
-  // False when the pod list read is older than the VM's LUN claims (its
-  // resourceVersion below theirs): a pod that mounted a claim since may be
-  // missing from it, so the target VM waits for a newer one.
+  // False when the pods read are older than the VM's LUN claims or than
+  // the run's own last write (their resourceVersion below theirs): a pod
+  // that mounted a claim since may be missing from them, so the target VM
+  // waits for a newer read. (The run's write too: a user's VM started on a
+  // claim after it was made, while the plan waited for the binding, was
+  // missed by a pod watch 2 s behind; scenarios/lun/
+  // cluster-reads-lag-behind-progress on the runtime.)
   bool pods_read_after_claims = true;
 };
 

@@ -31,6 +31,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "api/meta.pb.h"
+#include "core/ports/selector.h"
 #include "google/protobuf/message.h"
 
 namespace ferry::ports {
@@ -51,11 +52,14 @@ struct ObjectList {
   std::string resource_version;   // watch from here to miss nothing
 };
 
-enum class WatchEventType { kAdded, kModified, kDeleted };
+enum class WatchEventType { kAdded, kModified, kDeleted, kBookmark };
 
 struct WatchEvent {
   WatchEventType type;
-  ObjectPtr object;  // for kDeleted, the object as it was last, with a new resourceVersion
+  // For kDeleted, the object as it was last, with a new resourceVersion;
+  // for kBookmark, an object of the kind with only
+  // metadata.resourceVersion set: how far the watch has read.
+  ObjectPtr object;
 };
 
 class KubeApi {
@@ -64,10 +68,12 @@ class KubeApi {
 
   virtual absl::StatusOr<ObjectPtr> Get(const ObjectKey& key) = 0;
 
-  // `namespace_` "" lists every namespace; `selector` filters by labels.
+  // `namespace_` "" lists every namespace; `selector` filters by labels
+  // and fields (selector.h; a field the kind cannot select on is
+  // InvalidArgument).
   virtual absl::StatusOr<ObjectList> List(absl::string_view kind,
                                           absl::string_view namespace_,
-                                          const k8s::LabelSelector& selector) = 0;
+                                          const Selector& selector) = 0;
 
   // Returns the stored object: uid, resourceVersion, generation 1 and
   // creationTimestamp set; status dropped (it is written by UpdateStatus).
@@ -89,8 +95,23 @@ class KubeApi {
 
   // Events of `kind` with a resourceVersion after `resource_version`, in order.
   // OutOfRange when that version is older than the server keeps history for.
-  virtual absl::StatusOr<std::vector<WatchEvent>> Watch(
-      absl::string_view kind, absl::string_view resource_version) = 0;
+  // With a selector, only the selected objects' events, as the API server's
+  // watch cache sends them: an object that comes to be selected arrives as
+  // kAdded, and one that stops being selected as kDeleted (its last
+  // selected state, with the new resourceVersion). With `bookmarks`
+  // (allowWatchBookmarks), a Watch that read past events it did not deliver
+  // ends with a kBookmark saying how far it read, so a client of a quiet
+  // kind or selector resumes from there instead of falling behind the
+  // history the server keeps.
+  virtual absl::StatusOr<std::vector<WatchEvent>> Watch(absl::string_view kind,
+                                                        absl::string_view resource_version,
+                                                        const Selector& selector,
+                                                        bool bookmarks) = 0;
+  // Every event of the kind, without bookmarks.
+  absl::StatusOr<std::vector<WatchEvent>> Watch(absl::string_view kind,
+                                                absl::string_view resource_version) {
+    return Watch(kind, resource_version, Selector(), /*bookmarks=*/false);
+  }
 };
 
 // The key of a typed object (kind from its message type).

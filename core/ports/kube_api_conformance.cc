@@ -3,6 +3,7 @@
 #include <string>
 
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "api/core.pb.h"
 #include "core/ports/test_objects.h"
 #include "gmock/gmock.h"
@@ -11,6 +12,7 @@ namespace ferry::ports {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 
 k8s::PersistentVolumeClaim Copy(const ObjectPtr& object) {
@@ -205,6 +207,89 @@ TEST_P(KubeApiConformance, WatchReturnsEveryChangeAfterAListInOrder) {
                            MetadataOf(*events[2].object).resource_version()),
               IsEmpty());
   EXPECT_THAT(*api_->Watch("PersistentVolume", start.resource_version), IsEmpty());
+}
+
+TEST_P(KubeApiConformance, ListAndWatchSelectByField) {
+  for (const char* name : {"a", "b"}) {
+    k8s::Pod pod;
+    pod.mutable_metadata()->set_name(name);
+    pod.mutable_metadata()->set_namespace_("ns");
+    pod.mutable_spec()->set_node_name(absl::StrCat("node-", name));
+    k8s::Container* container = pod.mutable_spec()->add_containers();
+    container->set_name("c");
+    container->set_image("registry.example/c:1");
+    const absl::Status created = api_->Create(pod).status();
+    ASSERT_TRUE(created.ok()) << created;
+  }
+  Selector on_b;
+  on_b.fields["spec.nodeName"] = "node-b";
+  const ObjectList listed = *api_->List("Pod", "", on_b);
+  ASSERT_EQ(listed.items.size(), 1u);
+  EXPECT_EQ(MetadataOf(*listed.items[0]).name(), "b");
+  Selector named_a;
+  named_a.fields["metadata.name"] = "a";
+  named_a.fields["metadata.namespace"] = "ns";
+  const ObjectList named = *api_->List("Pod", "", named_a);
+  ASSERT_EQ(named.items.size(), 1u);
+  EXPECT_EQ(MetadataOf(*named.items[0]).name(), "a");
+  // A field the kind does not declare selectable is refused, naming it.
+  Selector bad;
+  bad.fields["spec.storageClassName"] = "fast";
+  const absl::Status refused = api_->List("PersistentVolumeClaim", "", bad).status();
+  EXPECT_EQ(refused.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.message(), HasSubstr("spec.storageClassName"));
+  EXPECT_EQ(api_->Watch("PersistentVolumeClaim", listed.resource_version, bad, false)
+                .status()
+                .code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_P(KubeApiConformance, ASelectedWatchSeesObjectsComeAndGoAsTheyMatch) {
+  Selector gold;
+  (*gold.labels.mutable_match_labels())["tier"] = "gold";
+  const ObjectList start = *api_->List("PersistentVolumeClaim", "", gold);
+  EXPECT_THAT(start.items, IsEmpty());
+  const ObjectPtr created = *api_->Create(TestPvc("a"));  // not selected: unseen
+  k8s::PersistentVolumeClaim pvc = Copy(created);
+  (*pvc.mutable_metadata()->mutable_labels())["tier"] = "gold";
+  const ObjectPtr gilded = *api_->Update(pvc);  // selected from now: added
+  pvc = Copy(gilded);
+  (*pvc.mutable_metadata()->mutable_annotations())["note"] = "x";
+  const ObjectPtr noted = *api_->Update(pvc);  // still selected: modified
+  pvc = Copy(noted);
+  (*pvc.mutable_metadata()->mutable_labels())["tier"] = "lead";
+  const ObjectPtr leaded = *api_->Update(pvc);  // no longer: deleted
+
+  const std::vector<WatchEvent> events =
+      *api_->Watch("PersistentVolumeClaim", start.resource_version, gold, false);
+  ASSERT_EQ(events.size(), 3u);
+  EXPECT_EQ(events[0].type, WatchEventType::kAdded);
+  EXPECT_EQ(Version(events[0].object), Version(gilded));
+  EXPECT_EQ(events[1].type, WatchEventType::kModified);
+  EXPECT_EQ(events[2].type, WatchEventType::kDeleted);
+  // The last state it was selected in, at the version that unselected it.
+  EXPECT_EQ(Version(events[2].object), Version(leaded));
+  EXPECT_EQ(MetadataOf(*events[2].object).labels().at("tier"), "gold");
+}
+
+TEST_P(KubeApiConformance, BookmarksCarryAQuietWatchForward) {
+  const ObjectList start = *api_->List("PersistentVolume", "", {});
+  const ObjectPtr pvc = *api_->Create(TestPvc("a"));
+  // Asked for, a bookmark says how far the watch read past what it did not
+  // deliver; it carries only the resourceVersion, in an object of the kind.
+  std::vector<WatchEvent> events =
+      *api_->Watch("PersistentVolume", start.resource_version, {}, /*bookmarks=*/true);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, WatchEventType::kBookmark);
+  EXPECT_EQ(Version(events[0].object), Version(pvc));
+  EXPECT_NE(dynamic_cast<const k8s::PersistentVolume*>(events[0].object.get()), nullptr);
+  EXPECT_EQ(MetadataOf(*events[0].object).name(), "");
+  // From the bookmark: nothing new, and no bookmark repeated.
+  EXPECT_THAT(*api_->Watch("PersistentVolume", MetadataOf(*events[0].object).resource_version(),
+                           {}, true),
+              IsEmpty());
+  // Not asked for: none.
+  EXPECT_THAT(*api_->Watch("PersistentVolume", start.resource_version, {}, false), IsEmpty());
 }
 
 TEST_P(KubeApiConformance, ClusterScopedKindsTakeNoNamespace) {

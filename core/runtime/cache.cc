@@ -5,10 +5,14 @@
 namespace ferry::runtime {
 
 Cache::Cache(ports::KubeApi& api, const std::vector<std::string>& kinds,
-             Observer::Options observe)
+             Observer::Options observe,
+             const std::map<std::string, ports::Selector, std::less<>>& selectors)
     : observer_(observe) {
   for (const std::string& kind : kinds) {
-    informers_.try_emplace(kind, std::make_unique<Informer>(api, kind));
+    auto selector = selectors.find(kind);
+    informers_.try_emplace(
+        kind, std::make_unique<Informer>(
+                  api, kind, selector == selectors.end() ? ports::Selector() : selector->second));
   }
 }
 

@@ -25,8 +25,11 @@ namespace ferry::runtime {
 
 class Cache {
  public:
+  // `selectors`: the objects held of a kind, when not every one
+  // (Informer's selector).
   Cache(ports::KubeApi& api, const std::vector<std::string>& kinds,
-        Observer::Options observe = {});
+        Observer::Options observe = {},
+        const std::map<std::string, ports::Selector, std::less<>>& selectors = {});
 
   // Syncs every informer, in kind order; stops at the first that fails
   // (the others keep what they had, and the next Sync goes on from there).

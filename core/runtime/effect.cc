@@ -39,6 +39,7 @@ std::string ObjectText(const ports::ObjectPtr& object) {
 struct Same {
   bool operator()(const KubeWrite& a, const KubeWrite& b) const {
     return a.verb == b.verb && a.key == b.key && a.exists_ok == b.exists_ok &&
+           a.resource_version == b.resource_version &&
            SameObject(a.object, b.object);
   }
   bool operator()(const HypervisorCall& a, const HypervisorCall& b) const {
@@ -111,9 +112,10 @@ Effect Effect::Update(const google::protobuf::Message& object, std::string what)
 Effect Effect::UpdateStatus(const google::protobuf::Message& object, std::string what) {
   return Write(KubeWrite::Verb::kUpdateStatus, object, std::move(what));
 }
-Effect Effect::Delete(ports::ObjectKey key, std::string what) {
+Effect Effect::Delete(ports::ObjectKey key, std::string what, std::string resource_version) {
   return Effect{.call = KubeWrite{.verb = KubeWrite::Verb::kDelete, .object = nullptr,
-                                  .key = std::move(key)},
+                                  .key = std::move(key),
+                                  .resource_version = std::move(resource_version)},
                 .fence = {},
                 .what = std::move(what)};
 }
@@ -126,6 +128,16 @@ Effect Effect::Ovirt(OvirtCall call, std::string what) {
 
 Effect Effect::FencedBy(std::vector<ports::ObjectPtr> read) && {
   fence = std::move(read);
+  return std::move(*this);
+}
+
+Effect Effect::ExistsOk() && {
+  if (auto* write = std::get_if<KubeWrite>(&call)) write->exists_ok = true;
+  return std::move(*this);
+}
+
+Effect Effect::Invalidating(std::vector<Read> reads) && {
+  invalidates = std::move(reads);
   return std::move(*this);
 }
 

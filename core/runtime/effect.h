@@ -26,6 +26,7 @@
 #include "api/ovirt.pb.h"
 #include "core/ports/hypervisor.h"
 #include "core/ports/kube_api.h"
+#include "core/runtime/observer.h"
 #include "google/protobuf/message.h"
 
 namespace ferry::runtime {
@@ -38,6 +39,9 @@ struct KubeWrite {
   // Create: the object may exist already (made by this very effect before a
   // crash): AlreadyExists counts as done.
   bool exists_ok = false;
+  // Delete: non-empty, a precondition (Conflict unless the object is still
+  // at this resourceVersion: a lock taken by another since is never deleted).
+  std::string resource_version = "";
 };
 
 struct HypervisorCall {
@@ -59,16 +63,25 @@ struct Effect {
   std::variant<KubeWrite, HypervisorCall, OvirtCall> call;
   std::vector<ports::ObjectPtr> fence = {};
   std::string what = "";  // why, for traces: "record switchover Destination"
+  // For a libvirt or engine call: the observed reads (observer.h) it makes
+  // old, read again before its key decides more. Empty: every read its key
+  // wants (the safe default; a plan of a thousand VMs names the one VM).
+  std::vector<Read> invalidates = {};
 
   static Effect Create(const google::protobuf::Message& object, std::string what);
   static Effect Update(const google::protobuf::Message& object, std::string what);
   static Effect UpdateStatus(const google::protobuf::Message& object, std::string what);
-  static Effect Delete(ports::ObjectKey key, std::string what);
+  static Effect Delete(ports::ObjectKey key, std::string what,
+                       std::string resource_version = "");
   static Effect Hypervisor(HypervisorCall call, std::string what);
   static Effect Ovirt(OvirtCall call, std::string what);
 
   // This effect, fenced by `read` (objects as the reconciler read them).
   Effect FencedBy(std::vector<ports::ObjectPtr> read) &&;
+  // This create, done when the object exists already (KubeWrite::exists_ok).
+  Effect ExistsOk() &&;
+  // This call, making only `reads` old (see `invalidates`).
+  Effect Invalidating(std::vector<Read> reads) &&;
 };
 
 // Same call, same objects (by content), same fence (by key and version).

@@ -4,6 +4,7 @@
 #include <utility>
 #include <variant>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 
@@ -34,6 +35,21 @@ absl::Status Executor::Apply(const Effect& effect) {
   return Call(std::get<OvirtCall>(effect.call));
 }
 
+namespace {
+
+constexpr char kFencePayload[] = "ferry.io/fenced-out";
+
+absl::Status Fenced(absl::Status status) {
+  status.SetPayload(kFencePayload, absl::Cord("1"));
+  return status;
+}
+
+}  // namespace
+
+bool FencedOut(const absl::Status& status) {
+  return status.GetPayload(kFencePayload).has_value();
+}
+
 absl::Status Executor::Fence(const Effect& effect) {
   for (const ports::ObjectPtr& read : effect.fence) {
     // Written earlier in this batch: the read was overtaken by the
@@ -51,11 +67,11 @@ absl::Status Executor::Fence(const Effect& effect) {
     if (written.ok()) continue;
     if (written.status().code() == absl::StatusCode::kAborted) {
       const k8s::ObjectMeta& meta = ports::MetadataOf(*read);
-      return absl::AbortedError(absl::StrCat(
+      return Fenced(absl::AbortedError(absl::StrCat(
           "not taken, ", meta.namespace_(), "/", meta.name(), " changed since it was read at ",
-          meta.resource_version(), ": ", Describe(effect)));
+          meta.resource_version(), ": ", Describe(effect))));
     }
-    return written.status();
+    return Fenced(written.status());
   }
   return absl::OkStatus();
 }
@@ -63,7 +79,7 @@ absl::Status Executor::Fence(const Effect& effect) {
 absl::Status Executor::Write(const KubeWrite& write) {
   ports::KubeApi& api = *ports_.kube;
   if (write.verb == KubeWrite::Verb::kDelete) {
-    absl::Status status = api.Delete(write.key);
+    absl::Status status = api.Delete(write.key, write.resource_version);
     return status.code() == absl::StatusCode::kNotFound ? absl::OkStatus() : status;
   }
   ASSIGN_OR_RETURN(ports::ObjectKey key, ports::KeyOf(*write.object));
@@ -130,6 +146,22 @@ Observation Executor::Read(const runtime::Read& read) {
     domain.info = *std::move(info);
     domain.job = *std::move(job);
     seen.value = std::move(domain);
+    return seen;
+  }
+  if (const auto* r = std::get_if<ObjectRead>(&read)) {
+    if (ports_.kube == nullptr) {
+      seen.status = absl::FailedPreconditionError(
+          absl::StrCat("no Kubernetes API port for: ", Describe(read)));
+      return seen;
+    }
+    absl::StatusOr<ports::ObjectPtr> object = ports_.kube->Get(r->key);
+    if (object.ok()) {
+      seen.value = *std::move(object);
+    } else if (object.status().code() == absl::StatusCode::kNotFound) {
+      seen.value = ports::ObjectPtr();  // absent: a result, not an error
+    } else {
+      seen.status = object.status();
+    }
     return seen;
   }
   if (ports_.ovirt == nullptr) {

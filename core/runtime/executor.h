@@ -29,6 +29,10 @@
 
 namespace ferry::runtime {
 
+// True when Apply failed at the effect's fence: the call itself was not
+// made (a failure a reconciler counts is the call's own).
+bool FencedOut(const absl::Status& status);
+
 class Executor {
  public:
   // The ports a process has: an effect for a port it lacks is

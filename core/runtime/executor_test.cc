@@ -109,6 +109,13 @@ TEST_F(ExecutorTest, AFenceFromAStaleReadStopsTheEffect) {
   EXPECT_THAT(std::string(status.message()),
               HasSubstr("not taken, ns/plan changed since it was read at 1: detach attachment "
                         "att-1 from oVirt VM vm-1"));
+  EXPECT_TRUE(FencedOut(status)) << "the call was not made";
+  // The call's own failure is not a fence's.
+  EXPECT_CALL(engine_, DetachDisk(_, _)).WillOnce(Return(absl::AbortedError("engine busy")));
+  const absl::Status refused = executor_.Apply(Effect::Ovirt(
+      {.op = OvirtCall::Op::kDetachDisk, .vm_id = "vm-1", .attachment_id = "att-1"}, "detach"));
+  EXPECT_EQ(refused.code(), absl::StatusCode::kAborted);
+  EXPECT_FALSE(FencedOut(refused));
 }
 
 TEST_F(ExecutorTest, AFenceOnAnObjectWrittenEarlierInTheBatchChecksThatWrite) {
@@ -225,12 +232,34 @@ TEST_F(ExecutorTest, EngineReadsCarryTheEnginesAnswerOrItsError) {
   EXPECT_EQ(inventory.As<OvirtInventory>()->vms.size(), 1u);
 }
 
+TEST_F(ExecutorTest, AnObjectReadGivesTheObjectAndAnAbsentOneIsAResult) {
+  ASSERT_TRUE(api_.Create(TestPvc("a")).ok());
+  Observation seen = executor_.Read(ObjectRead{{kPvc, "ns", "a"}});
+  ASSERT_TRUE(seen.status.ok());
+  ASSERT_NE(seen.As<ports::ObjectPtr>(), nullptr);
+  ASSERT_NE(*seen.As<ports::ObjectPtr>(), nullptr);
+  EXPECT_EQ(ports::MetadataOf(**seen.As<ports::ObjectPtr>()).name(), "a");
+  seen = executor_.Read(ObjectRead{{kPvc, "ns", "gone"}});
+  ASSERT_TRUE(seen.status.ok());
+  ASSERT_NE(seen.As<ports::ObjectPtr>(), nullptr);
+  EXPECT_EQ(*seen.As<ports::ObjectPtr>(), nullptr);
+  // The same object read twice is the same result; a write changes it.
+  const Observation once = executor_.Read(ObjectRead{{kPvc, "ns", "a"}});
+  EXPECT_TRUE(SameResult(once, executor_.Read(ObjectRead{{kPvc, "ns", "a"}})));
+  k8s::PersistentVolumeClaim pvc = Stored("a");
+  (*pvc.mutable_metadata()->mutable_labels())["x"] = "1";
+  ASSERT_TRUE(api_.Update(pvc).ok());
+  EXPECT_FALSE(SameResult(once, executor_.Read(ObjectRead{{kPvc, "ns", "a"}})));
+}
+
 TEST(Executor, AReadWithoutItsPortIsAFailedPreconditionNamingIt) {
   Executor executor({});
   Observation seen = executor.Read(DomainRead{"ns_vm"});
   EXPECT_EQ(seen.status.code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(std::string(seen.status.message()), HasSubstr("no hypervisor port for: domain ns_vm"));
   EXPECT_EQ(executor.Read(OvirtVmRead{"v"}).status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(executor.Read(ObjectRead{{"Node", "", "n"}}).status.code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

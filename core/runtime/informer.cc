@@ -75,6 +75,7 @@ bool Informer::Assume(const ports::ObjectPtr& object) {
   if (held != nullptr) Unindex(key, *held);
   Reindex(key, *object);
   objects_.insert_or_assign(key, object);
+  ++generation_;
   return true;
 }
 
@@ -112,7 +113,7 @@ void Informer::Put(const Key& key, ports::ObjectPtr now) {
 
 absl::Status Informer::Relist() {
   ++lists_;
-  absl::StatusOr<ports::ObjectList> list = api_.List(kind_, "", k8s::LabelSelector());
+  absl::StatusOr<ports::ObjectList> list = api_.List(kind_, "", selector_);
   if (!list.ok()) return list.status();
   std::map<Key, ports::ObjectPtr> listed;
   for (ports::ObjectPtr& item : list->items) {
@@ -138,7 +139,8 @@ absl::Status Informer::Sync() {
     status = Relist();
   } else {
     ++watches_;
-    absl::StatusOr<std::vector<ports::WatchEvent>> events = api_.Watch(kind_, resource_version_);
+    absl::StatusOr<std::vector<ports::WatchEvent>> events =
+        api_.Watch(kind_, resource_version_, selector_, /*bookmarks=*/true);
     if (!events.ok() && events.status().code() == absl::StatusCode::kOutOfRange) {
       ++relists_after_gone_;
       status = Relist();
@@ -148,6 +150,10 @@ absl::Status Informer::Sync() {
       for (ports::WatchEvent& event : *events) {
         if (event.object == nullptr) continue;
         resource_version_ = ports::MetadataOf(*event.object).resource_version();
+        if (event.type == ports::WatchEventType::kBookmark) {
+          ++bookmarks_;
+          continue;
+        }
         const Key key = KeyOfObject(*event.object);
         Put(key, event.type == ports::WatchEventType::kDeleted ? nullptr : std::move(event.object));
       }
@@ -162,6 +168,7 @@ absl::Status Informer::Sync() {
   for (const auto& [key, before] : before_) {
     if (before == nullptr && !objects_.contains(key)) changed_.erase(key);
   }
+  if (!changed_.empty()) ++generation_;
   for (const Key& key : changed_) {
     const ports::ObjectPtr now = Get(key);
     for (const Handler& handler : handlers_) handler(key, before_.at(key), now);

@@ -51,11 +51,16 @@ class Informer {
   using Handler = std::function<void(const Key& key, const ports::ObjectPtr& before,
                                      const ports::ObjectPtr& now)>;
 
-  Informer(ports::KubeApi& api, std::string kind) : api_(api), kind_(std::move(kind)) {}
+  // Holds the objects of `kind` that `selector` selects (every one by
+  // default): an object that stops being selected leaves the store as if
+  // deleted.
+  Informer(ports::KubeApi& api, std::string kind, ports::Selector selector = {})
+      : api_(api), kind_(std::move(kind)), selector_(std::move(selector)) {}
   Informer(const Informer&) = delete;
   Informer& operator=(const Informer&) = delete;
 
   const std::string& kind() const { return kind_; }
+  const ports::Selector& selector() const { return selector_; }
 
   // Indexes and handlers apply to every object from then on, the held ones
   // included.
@@ -63,7 +68,8 @@ class Informer {
   void AddHandler(Handler handler) { handlers_.push_back(std::move(handler)); }
 
   // Catches up with the server: List at first (and after OutOfRange), then
-  // Watch from resource_version().
+  // Watch from resource_version(), with bookmarks: a quiet kind's watch
+  // moves on with the server and is not sent back to List by compaction.
   absl::Status Sync();
   // Holds `object`, which this client just wrote (the server's answer),
   // before its watch event arrives (client-go's mutation cache): a
@@ -79,6 +85,9 @@ class Informer {
   bool has_synced() const { return lists_ > 0 && !resource_version_.empty(); }
   const std::string& resource_version() const { return resource_version_; }
   const std::set<Key>& changed() const { return changed_; }
+  // Moves whenever the store changed (a Sync with changes, an Assume that
+  // replaced an object): what was derived from the store holds until then.
+  uint64_t generation() const { return generation_; }
 
   // The object now (null when the store has none).
   ports::ObjectPtr Get(const Key& key) const;
@@ -96,6 +105,7 @@ class Informer {
   int64_t lists() const { return lists_; }
   int64_t watches() const { return watches_; }
   int64_t relists_after_gone() const { return relists_after_gone_; }
+  int64_t bookmarks() const { return bookmarks_; }
 
  private:
   struct Index {
@@ -111,6 +121,7 @@ class Informer {
 
   ports::KubeApi& api_;
   const std::string kind_;
+  const ports::Selector selector_;
   std::string resource_version_;  // "" until listed
   std::map<Key, ports::ObjectPtr> objects_;
   std::map<std::string, Index, std::less<>> indexes_;
@@ -120,7 +131,8 @@ class Informer {
   // Held from a write, its watch event still to come: the state the
   // handlers last heard of (null: absent).
   std::map<Key, ports::ObjectPtr> assumed_;
-  int64_t lists_ = 0, watches_ = 0, relists_after_gone_ = 0;
+  int64_t lists_ = 0, watches_ = 0, relists_after_gone_ = 0, bookmarks_ = 0;
+  uint64_t generation_ = 0;
 };
 
 // The key of an object's metadata.

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "api/core.pb.h"
 #include "core/ports/clock.h"
 #include "core/ports/test_objects.h"
@@ -192,6 +193,44 @@ TEST_F(InformerTest, HandlersSeeEachChangedKeyOnceWithItsFirstAndLastState) {
   ASSERT_TRUE(informer.Sync().ok());
   EXPECT_THAT(seen, ElementsAre("a:1->5"));
   EXPECT_EQ(informer.changed(), Keys({"a"})) << "b came and went: no change";
+}
+
+TEST_F(InformerTest, ASelectedInformerHoldsOnlyWhatItSelects) {
+  ports::Selector gold;
+  (*gold.labels.mutable_match_labels())["tier"] = "gold";
+  k8s::PersistentVolumeClaim a = TestPvc("a");
+  (*a.mutable_metadata()->mutable_labels())["tier"] = "gold";
+  ASSERT_TRUE(api_.Create(a).ok());
+  ASSERT_TRUE(api_.Create(TestPvc("b")).ok());
+  Informer informer(api_, kPvc, gold);
+  ASSERT_TRUE(informer.Sync().ok());
+  EXPECT_EQ(informer.changed(), Keys({"a"}));
+  // `a` stops being selected: it leaves the store, a change like a delete.
+  k8s::PersistentVolumeClaim next = *informer.GetAs<k8s::PersistentVolumeClaim>({"ns", "a"});
+  (*next.mutable_metadata()->mutable_labels())["tier"] = "lead";
+  ASSERT_TRUE(api_.Update(next).ok());
+  ASSERT_TRUE(informer.Sync().ok());
+  EXPECT_EQ(informer.changed(), Keys({"a"}));
+  EXPECT_THAT(informer.objects(), IsEmpty());
+}
+
+TEST_F(InformerTest, BookmarksKeepAQuietInformerFromRelisting) {
+  fakes::FakeKubeApi api(clock_, {.watch_history = 3});
+  Informer pods(api, "Pod");
+  ASSERT_TRUE(pods.Sync().ok());
+  // Writes of another kind, more in all than the server's history keeps:
+  // without bookmarks the pods' watch would fall behind it and list again.
+  for (int round = 0; round < 4; ++round) {
+    for (int i = 0; i < 2; ++i) {
+      ASSERT_TRUE(api.Create(TestPvc(absl::StrCat("x", round, "-", i))).ok());
+    }
+    ASSERT_TRUE(pods.Sync().ok());
+    EXPECT_THAT(pods.changed(), IsEmpty());
+  }
+  EXPECT_EQ(pods.lists(), 1);
+  EXPECT_EQ(pods.relists_after_gone(), 0);
+  EXPECT_EQ(pods.bookmarks(), 4);
+  EXPECT_EQ(pods.resource_version(), absl::StrCat(api.resource_version()));
 }
 
 TEST_F(InformerTest, InvalidateMakesTheNextSyncAList) {

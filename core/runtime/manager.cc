@@ -1,6 +1,8 @@
 #include "core/runtime/manager.h"
 
 #include <algorithm>
+#include <map>
+#include <string>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -8,6 +10,15 @@
 #include "absl/strings/str_cat.h"
 
 namespace ferry::runtime {
+namespace {
+
+std::map<std::string, ports::Selector, std::less<>> SelectorsOf(const Reconciler& reconciler) {
+  std::map<std::string, ports::Selector, std::less<>> selectors;
+  for (const std::string& kind : reconciler.Kinds()) selectors[kind] = reconciler.SelectorFor(kind);
+  return selectors;
+}
+
+}  // namespace
 
 Manager::Manager(Reconciler& reconciler, ports::KubeApi& api, Executor& executor,
                  Scheduler& scheduler, Options options)
@@ -15,7 +26,7 @@ Manager::Manager(Reconciler& reconciler, ports::KubeApi& api, Executor& executor
       executor_(executor),
       scheduler_(scheduler),
       options_(std::move(options)),
-      cache_(api, reconciler.Kinds(), options_.observe),
+      cache_(api, reconciler.Kinds(), options_.observe, SelectorsOf(reconciler)),
       queue_(options_.queue) {
   reconciler_.AddIndexes(cache_);
   for (const auto& [kind, informer] : cache_.informers()) {
@@ -112,6 +123,7 @@ void Manager::RunEffect(const Key& key, std::shared_ptr<const Result> result, si
   if (options_.effect_done) options_.effect_done(result->effects[next], applied);
   if (!applied.ok()) {
     ++stats_.failed_effects;
+    reconciler_.EffectFailed(key, result->effects[next], applied);
     Trace(absl::StrCat("effect failed, ", ToString(key), " backs off: ", applied.message()));
     Finish(key, *result, /*ok=*/false);
     return;
@@ -141,13 +153,22 @@ void Manager::Finish(const Key& key, const Result& result, bool ok) {
   // An effect on a system without a watch (a libvirt or engine call) makes
   // what the key observed of it old: it is read again before the key
   // decides anything more. A Kubernetes write changes nothing observed.
-  const bool acted = std::any_of(result.effects.begin(), result.effects.end(), [](const Effect& e) {
-    return !std::holds_alternative<KubeWrite>(e.call);
-  });
-  if (acted) {
-    cache_.observer().Invalidate(key, now);
-    KickPoll();
+  // After a failure the reads are only rechecked: an unchanged answer
+  // must not cut the key's back-off short.
+  Observer& observer = cache_.observer();
+  bool acted = false;
+  for (const Effect& e : result.effects) {
+    if (std::holds_alternative<KubeWrite>(e.call)) continue;
+    acted = true;
+    if (e.invalidates.empty()) {
+      ok ? observer.Invalidate(key, now) : observer.Recheck(key, now);
+    } else {
+      for (const Read& read : e.invalidates) {
+        ok ? observer.Invalidate(read, now) : observer.Recheck(read, now);
+      }
+    }
   }
+  if (acted) KickPoll();
   Kick();
 }
 

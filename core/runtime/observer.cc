@@ -31,6 +31,10 @@ struct SameValue {
     }
     return true;
   }
+  bool operator()(const ports::ObjectPtr& a, const ports::ObjectPtr& b) const {
+    if (a == nullptr || b == nullptr) return a == b;
+    return ports::MetadataOf(*a).resource_version() == ports::MetadataOf(*b).resource_version();
+  }
   template <typename A, typename B>
   bool operator()(const A&, const B&) const { return false; }
 };
@@ -45,9 +49,15 @@ std::string Describe(const Read& read) {
       return absl::StrCat("ovirt disk ", r.disk_id);
     }
     std::string operator()(const OvirtInventoryRead&) const { return "ovirt inventory"; }
+    std::string operator()(const ObjectRead& r) const {
+      return absl::StrCat("object ", r.key.kind, " ", r.key.namespace_,
+                          r.key.namespace_.empty() ? "" : "/", r.key.name);
+    }
   };
   return std::visit(Name{}, read);
 }
+
+bool ReadOnce(const Read& read) { return std::holds_alternative<OvirtDiskRead>(read); }
 
 bool SameResult(const Observation& a, const Observation& b) {
   return a.tag == b.tag && a.status == b.status && std::visit(SameValue{}, a.value, b.value);
@@ -61,7 +71,7 @@ void Observer::Want(const Key& key, const std::vector<Read>& reads, absl::Time n
     if (added) {
       it->second.read = read;
       it->second.interval = options_.first;
-      it->second.due = now;
+      SetDue(*it, now);
     }
     it->second.wanted_by.insert(key);
     names.insert(std::move(name));
@@ -73,7 +83,10 @@ void Observer::Want(const Key& key, const std::vector<Read>& reads, absl::Time n
       auto it = entries_.find(name);
       if (it == entries_.end()) continue;
       it->second.wanted_by.erase(key);
-      if (it->second.wanted_by.empty()) entries_.erase(it);
+      if (it->second.wanted_by.empty()) {
+        schedule_.erase({it->second.due, it->first});
+        entries_.erase(it);
+      }
     }
   }
   if (names.empty()) {
@@ -83,31 +96,61 @@ void Observer::Want(const Key& key, const std::vector<Read>& reads, absl::Time n
   }
 }
 
+void Observer::SetDue(std::pair<const std::string, Entry>& entry, absl::Time due) {
+  schedule_.erase({entry.second.due, entry.first});
+  entry.second.due = due;
+  if (due != absl::InfiniteFuture()) schedule_.insert({due, entry.first});
+}
+
+void Observer::Refresh(std::pair<const std::string, Entry>& entry, absl::Time now,
+                       const std::string& tag) {
+  entry.second.last.reset();
+  entry.second.tag = tag;
+  entry.second.interval = options_.first;
+  SetDue(entry, std::min(entry.second.due, now));
+}
+
 void Observer::Invalidate(const Key& key, absl::Time now, const std::string& tag) {
   auto it = reads_of_key_.find(key);
   if (it == reads_of_key_.end()) return;
   for (const std::string& name : it->second) {
     auto entry = entries_.find(name);
-    if (entry == entries_.end()) continue;
-    entry->second.last.reset();
-    entry->second.tag = tag;
-    entry->second.interval = options_.first;
-    entry->second.due = std::min(entry->second.due, now);
+    if (entry != entries_.end()) Refresh(*entry, now, tag);
   }
 }
 
-std::optional<absl::Time> Observer::NextDue() const {
-  std::optional<absl::Time> next;
-  for (const auto& [name, entry] : entries_) {
-    if (!next.has_value() || entry.due < *next) next = entry.due;
+void Observer::Recheck(const Read& read, absl::Time now) {
+  auto entry = entries_.find(Describe(read));
+  if (entry == entries_.end()) return;
+  entry->second.interval = options_.first;
+  SetDue(*entry, std::min(entry->second.due, now));
+}
+
+void Observer::Recheck(const Key& key, absl::Time now) {
+  auto it = reads_of_key_.find(key);
+  if (it == reads_of_key_.end()) return;
+  for (const std::string& name : it->second) {
+    auto entry = entries_.find(name);
+    if (entry == entries_.end()) continue;
+    entry->second.interval = options_.first;
+    SetDue(*entry, std::min(entry->second.due, now));
   }
-  return next;
+}
+
+void Observer::Invalidate(const Read& read, absl::Time now) {
+  auto entry = entries_.find(Describe(read));
+  if (entry != entries_.end()) Refresh(*entry, now, entry->second.tag);
+}
+
+std::optional<absl::Time> Observer::NextDue() const {
+  if (schedule_.empty()) return std::nullopt;
+  return schedule_.begin()->first;
 }
 
 std::vector<Read> Observer::Due(absl::Time now) const {
   std::vector<Read> due;
-  for (const auto& [name, entry] : entries_) {
-    if (entry.due <= now) due.push_back(entry.read);
+  for (auto it = schedule_.begin(); it != schedule_.end() && it->first <= now; ++it) {
+    due.push_back(entries_.at(it->second).read);
   }
   return due;
 }
@@ -119,9 +162,12 @@ std::vector<Key> Observer::Record(const Read& read, Observation seen, absl::Time
   seen.at = now;
   seen.tag = entry.tag;
   const bool changed = !entry.last.has_value() || !SameResult(*entry.last, seen);
+  // A read that failed is retried like any other; one that answered and
+  // is read once (ReadOnce) waits for an Invalidate.
+  const bool once = ReadOnce(read) && seen.status.ok();
   entry.last = std::move(seen);
   entry.interval = changed ? options_.first : std::min(entry.interval * 2, options_.max);
-  entry.due = now + entry.interval;
+  SetDue(*it, once ? absl::InfiniteFuture() : now + entry.interval);
   if (!changed) return {};
   return std::vector<Key>(entry.wanted_by.begin(), entry.wanted_by.end());
 }

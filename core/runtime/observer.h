@@ -32,6 +32,7 @@
 #include "absl/time/time.h"
 #include "api/ovirt.pb.h"
 #include "core/ports/hypervisor.h"
+#include "core/ports/kube_api.h"
 #include "core/runtime/key.h"
 
 namespace ferry::runtime {
@@ -44,17 +45,30 @@ struct DomainRead {
 struct OvirtVmRead {
   std::string vm_id;
 };
-// One engine disk (GET /disks/{id}: a LUN's connection details).
+// One engine disk (GET /disks/{id}: a LUN's connection details). Read once
+// while wanted (ReadOnce): a direct LUN's connection cannot change while it
+// exists, and the reads a plan makes of its VMs show what is attached.
 struct OvirtDiskRead {
   std::string disk_id;
 };
 // The engine's version and every VM (GET /api, GET /vms).
 struct OvirtInventoryRead {};
 
-using Read = std::variant<DomainRead, OvirtVmRead, OvirtDiskRead, OvirtInventoryRead>;
+// One Kubernetes object by GET, for an object a process needs briefly and
+// would otherwise hold all of its kind for (a node agent and one other
+// node). Its result is the object (null: absent); a change is a new
+// resourceVersion.
+struct ObjectRead {
+  ports::ObjectKey key;
+};
+
+using Read = std::variant<DomainRead, OvirtVmRead, OvirtDiskRead, OvirtInventoryRead, ObjectRead>;
 
 // One line naming the read, e.g. "domain default_vm1"; also its identity.
 std::string Describe(const Read& read);
+// Read once while wanted, not polled: again only after an Invalidate (or a
+// failed read, retried as polls are).
+bool ReadOnce(const Read& read);
 
 struct DomainSeen {
   bool present = false;  // LookupDomain found it (NotFound: absent, not an error)
@@ -76,7 +90,9 @@ struct Observation {
   // fresh report asked for) asks for a refresh tagged with it and waits
   // for a result carrying the tag. Later polls keep it.
   std::string tag;
-  std::variant<std::monostate, DomainSeen, ovirt::Vm, ovirt::Disk, OvirtInventory> value;
+  std::variant<std::monostate, DomainSeen, ovirt::Vm, ovirt::Disk, OvirtInventory,
+               ports::ObjectPtr>
+      value;
 
   template <typename T>
   const T* As() const { return std::get_if<T>(&value); }
@@ -102,10 +118,19 @@ class Observer {
   // at `now`, their interval back at `first`; the next result wakes it and
   // carries `tag` (and so do the ones after, until another Invalidate).
   void Invalidate(const Key& key, absl::Time now, const std::string& tag = "");
+  // The same for one read, whoever wants it (its tag kept): after an effect
+  // known to change only what that read shows.
+  void Invalidate(const Read& read, absl::Time now);
+  // The read is due at `now` again, keeping its result: the next one wakes
+  // the keys only if it differs (after a call that failed, which most
+  // likely changed nothing: the key's back-off must not be cut short by a
+  // re-read of the same answer).
+  void Recheck(const Read& read, absl::Time now);
+  void Recheck(const Key& key, absl::Time now);
 
   // When the next read is due (none: nothing is wanted).
   std::optional<absl::Time> NextDue() const;
-  // The reads due at `now`, in the order of their names.
+  // The reads due at `now`, the longest due first (then by name).
   std::vector<Read> Due(absl::Time now) const;
   // Keeps what `read` returned and schedules its next poll. The keys that
   // want it when this is its first result or differs from the last one;
@@ -123,11 +148,17 @@ class Observer {
     std::optional<Observation> last;
     std::string tag;  // given to the results read from now on
     absl::Duration interval;
-    absl::Time due;
+    absl::Time due = absl::InfiniteFuture();
   };
 
   const Options options_;
+  // Sets `entry`'s next poll (InfiniteFuture: none) in the schedule.
+  void SetDue(std::pair<const std::string, Entry>& entry, absl::Time due);
+  void Refresh(std::pair<const std::string, Entry>& entry, absl::Time now,
+               const std::string& tag);
+
   std::map<std::string, Entry> entries_;               // by Describe(read)
+  std::set<std::pair<absl::Time, std::string>> schedule_;  // (due, name) of polled entries
   std::map<Key, std::set<std::string>> reads_of_key_;  // what each key wants
 };
 

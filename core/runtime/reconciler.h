@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "core/ports/kube_api.h"
 #include "core/runtime/cache.h"
@@ -55,11 +56,20 @@ class Reconciler {
 
   // The kinds its decisions read: the manager's cache holds these.
   virtual std::vector<std::string> Kinds() const = 0;
+  // Of a kind it reads, the objects the cache holds (every one: the
+  // default); a selector keeps a process from holding and hearing of what
+  // it never reads (a node's agent and other nodes' pods).
+  virtual ports::Selector SelectorFor(absl::string_view /*kind*/) const { return {}; }
   // Indexes its Wake and Reconcile use, added to the cache once.
   virtual void AddIndexes(Cache& /*cache*/) const {}
   // The keys a change concerns (the cache already holds the change).
   virtual void Wake(const Change& change, const Cache& cache, std::vector<Key>& keys) const = 0;
   virtual Result Reconcile(const Key& key, const Cache& cache, absl::Time now) = 0;
+  // An effect of `key`'s last result failed (the rest of that result was
+  // not run; the key is requeued with back-off). Counting the failure, if
+  // it counts, is the reconciler's decision, at its next reconcile.
+  virtual void EffectFailed(const Key& /*key*/, const Effect& /*effect*/,
+                            const absl::Status& /*status*/) {}
 };
 
 }  // namespace ferry::runtime

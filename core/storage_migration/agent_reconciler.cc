@@ -19,7 +19,10 @@ constexpr char kMigration[] = "VirtualMachineInstanceMigration";
 // claims, its target pod, its two nodes. (The whole cache as a view was
 // rebuilt whenever anything in the cluster changed: each agent walked
 // every object at each reconcile.)
-ClusterView ViewFor(const VMIM& m, const runtime::Cache& cache) {
+// What PlanAgent reads of the cluster for `m`, looked up by key; the
+// source's node as observed (null: not wanted, or absent).
+ClusterView ViewFor(const VMIM& m, const runtime::Cache& cache,
+                    std::shared_ptr<const k8s::Node> source_node) {
   ClusterView view;
   const std::string ns(api::NamespaceOrDefault(m.metadata().namespace_()));
   if (auto vmi = cache.GetAs<kubevirt::VirtualMachineInstance>("VirtualMachineInstance",
@@ -36,18 +39,30 @@ ClusterView ViewFor(const VMIM& m, const runtime::Cache& cache) {
   if (auto pod = cache.GetAs<k8s::Pod>("Pod", {ns, TargetPodName(m)})) {
     view.pods.push_back(std::move(pod));
   }
-  const auto& state = m.status().migration_state();
-  for (const std::string& node : {state.source_node(), state.target_node()}) {
-    if (node.empty()) continue;
-    if (auto n = cache.GetAs<k8s::Node>("Node", {"", node})) view.nodes.push_back(std::move(n));
-  }
+  if (source_node != nullptr) view.nodes.push_back(std::move(source_node));
   return view;
 }
 
 }  // namespace
 
 std::vector<std::string> AgentReconciler::Kinds() const {
-  return {kMigration, "VirtualMachineInstance", "PersistentVolumeClaim", "Pod", "Node"};
+  return {kMigration, "VirtualMachineInstance", "PersistentVolumeClaim", "Pod"};
+}
+
+ports::Selector AgentReconciler::SelectorFor(absl::string_view kind) const {
+  ports::Selector selector;
+  // The target pod matters only once it runs here (PlanAgent's readiness).
+  if (kind == "Pod") selector.fields["spec.nodeName"] = node_;
+  return selector;
+}
+
+std::optional<runtime::ObjectRead> AgentReconciler::SourceNodeRead(const VMIM& migration) const {
+  const auto& st = migration.status();
+  if (RoleOf(migration, node_) != "Target" || st.switchover().side() != "Destination" ||
+      !st.switchover().specs_switched() || st.migration_state().source_node().empty()) {
+    return std::nullopt;
+  }
+  return runtime::ObjectRead{{"Node", "", st.migration_state().source_node()}};
 }
 
 bool AgentReconciler::Concerns(const VMIM& migration) const {
@@ -107,12 +122,23 @@ runtime::Result AgentReconciler::Reconcile(const runtime::Key& key, const runtim
       return result;
     }
   }
+  // After the handover a target resumes when the source's node is gone
+  // (PlanAgent): it reads that one node while it may need it, rather than
+  // holding every node of the cluster for it.
+  std::shared_ptr<const k8s::Node> source_node;
+  if (const std::optional<runtime::ObjectRead> node = SourceNodeRead(*migration)) {
+    result.observe.push_back(*node);
+    const runtime::Observation* node_seen = cache.observer().Get(*node);
+    if (node_seen == nullptr || !node_seen->status.ok()) return result;
+    const auto* object = node_seen->As<ports::ObjectPtr>();
+    if (object != nullptr) source_node = ports::As<k8s::Node>(*object);
+  }
   const runtime::DomainSeen& domain = *seen->As<runtime::DomainSeen>();
   AgentView view;
   view.node = node_;
   view.now = now;
   view.migration = migration.get();
-  const ClusterView cluster = ViewFor(*migration, cache);
+  const ClusterView cluster = ViewFor(*migration, cache, std::move(source_node));
   view.cluster = &cluster;
   view.domain.present = domain.present;
   view.domain.info = domain.info;

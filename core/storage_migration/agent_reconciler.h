@@ -16,6 +16,7 @@
 #ifndef FERRY_CORE_STORAGE_MIGRATION_AGENT_RECONCILER_H_
 #define FERRY_CORE_STORAGE_MIGRATION_AGENT_RECONCILER_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,8 +35,9 @@ class AgentReconciler : public runtime::Reconciler {
       : node_(std::move(node)), period_(period) {}
 
   // What PlanAgent reads: migrations, VMIs, claims (their volume names),
-  // pods, nodes.
+  // the pods on this node; and, by ObjectRead, one node (SourceNodeRead).
   std::vector<std::string> Kinds() const override;
+  ports::Selector SelectorFor(absl::string_view kind) const override;
   void AddIndexes(runtime::Cache& cache) const override { AddMigrationIndexes(cache); }
   void Wake(const runtime::Change& change, const runtime::Cache& cache,
             std::vector<runtime::Key>& keys) const override;
@@ -46,6 +48,10 @@ class AgentReconciler : public runtime::Reconciler {
   // not complete (a completed one is history: its domain name may belong
   // to a newer migration of the same VM).
   bool Concerns(const kubevirt::VirtualMachineInstanceMigration& migration) const;
+  // The read of the source's Node a target needs after the handover (it
+  // resumes when that node is not ready); none before, or on the source.
+  std::optional<runtime::ObjectRead> SourceNodeRead(
+      const kubevirt::VirtualMachineInstanceMigration& migration) const;
 
  private:
   std::string node_;

@@ -58,9 +58,8 @@ class AgentReconcilerTest : public ::testing::Test {
 
 TEST_F(AgentReconcilerTest, OnlyMigrationsOnItsNodeStillHeldWakeIt) {
   std::vector<Key> keys;
-  // Every migration reads node-b (its target): only the one still held
-  // that runs from here wakes this agent.
-  reconciler_.Wake({"Node", {"", "node-b"}, nullptr, nullptr}, cache_, keys);
+  reconciler_.Wake({"VirtualMachineInstance", {"ns", "here-vm"}, nullptr, nullptr}, cache_,
+                   keys);
   EXPECT_THAT(keys, ElementsAre(Key{"ns", "here"}));
   keys.clear();
   reconciler_.Wake({"VirtualMachineInstance", {"ns", "elsewhere-vm"}, nullptr, nullptr}, cache_,
@@ -129,6 +128,74 @@ TEST_F(AgentReconcilerTest, AsksForItsDomainAndDecidesOnlyOnceItIsObserved) {
   EXPECT_FALSE(planned.empty());
   EXPECT_EQ(reconciled, planned);
   EXPECT_EQ(second.requeue_after, absl::Seconds(1));
+}
+
+TEST(AgentReconciler, HoldsOnlyThePodsOnItsNodeAndNoNodes) {
+  AgentReconciler agent("node-a");
+  EXPECT_THAT(agent.Kinds(), ::testing::Not(::testing::Contains("Node")));
+  EXPECT_EQ(agent.SelectorFor("Pod").ToString(), "fields: spec.nodeName=node-a");
+  EXPECT_TRUE(agent.SelectorFor("PersistentVolumeClaim").everything());
+}
+
+// After the handover the target resumes when the source's node is gone; it
+// reads that node only then, and decides only once it has read it.
+TEST(AgentReconciler, ATargetAfterTheHandoverReadsTheSourcesNodeBeforeItDecides) {
+  ports::ManualClock clock;
+  fakes::FakeKubeApi api{clock};
+  AgentReconciler target("node-b");
+  runtime::Cache cache{api, target.Kinds()};
+  target.AddIndexes(cache);
+  VMIM m = Migration("vm", "node-a");
+  EXPECT_FALSE(target.SourceNodeRead(m).has_value()) << "before the handover";
+  m.mutable_status()->mutable_switchover()->set_side("Destination");
+  m.mutable_status()->mutable_switchover()->set_specs_switched(true);
+  kubevirt::DomainReport* report = m.mutable_status()->add_domain_reports();
+  report->set_role("Target");
+  report->set_node("node-b");
+  report->set_domain("PausedCopyComplete");
+  report->set_sequence(1);
+  ASSERT_TRUE(target.SourceNodeRead(m).has_value());
+  EXPECT_FALSE(AgentReconciler("node-a").SourceNodeRead(m).has_value()) << "the source";
+  auto created = api.Create(m);
+  ASSERT_TRUE(created.ok());
+  m.mutable_metadata()->set_resource_version(ports::MetadataOf(**created).resource_version());
+  ASSERT_TRUE(api.UpdateStatus(m).ok());
+  ASSERT_TRUE(cache.Sync().ok());
+
+  const Key key{"ns", "vm"};
+  runtime::DomainSeen paused;
+  paused.present = true;
+  paused.info.state = ports::DomainState::kPaused;
+  runtime::Observation domain;
+  domain.value = paused;
+  const runtime::DomainRead domain_read{"ns_vm-vm"};
+  cache.observer().Want(key, {domain_read}, clock.Now());
+  cache.observer().Record(domain_read, domain, clock.Now());
+  runtime::Result first = target.Reconcile(key, cache, clock.Now());
+  ASSERT_EQ(first.observe.size(), 2u);
+  EXPECT_EQ(runtime::Describe(first.observe[1]), "object Node node-a");
+  EXPECT_THAT(first.effects, IsEmpty()) << "the node is not read yet";
+
+  k8s::Node node;
+  node.mutable_metadata()->set_name("node-a");
+  node.mutable_metadata()->set_resource_version("7");
+  auto* ready = node.mutable_status()->add_conditions();
+  ready->set_type("Ready");
+  ready->set_status("False");
+  runtime::Observation seen;
+  seen.value = ports::ObjectPtr(std::make_shared<k8s::Node>(node));
+  cache.observer().Want(key, first.observe, clock.Now());
+  cache.observer().Record(first.observe[1], seen, clock.Now());
+  runtime::Result second = target.Reconcile(key, cache, clock.Now());
+  ASSERT_EQ(second.effects.size(), 1u);
+  EXPECT_THAT(runtime::Describe(second.effects[0]), ::testing::HasSubstr("resume"));
+
+  // A ready source node: the target waits for the source's own end.
+  ready->set_status("True");
+  node.mutable_metadata()->set_resource_version("8");
+  seen.value = ports::ObjectPtr(std::make_shared<k8s::Node>(node));
+  cache.observer().Record(first.observe[1], seen, clock.Now());
+  EXPECT_THAT(target.Reconcile(key, cache, clock.Now()).effects, IsEmpty());
 }
 
 }  // namespace

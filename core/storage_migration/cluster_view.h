@@ -35,6 +35,9 @@ struct ClusterView {
   std::vector<Ptr<cdi::DataVolume>> data_volumes;
   std::vector<Ptr<k8s::Pod>> pods;
   std::vector<Ptr<k8s::Node>> nodes;
+  // Every list is ordered by (namespace, name) as stored, an informer's
+  // order: the lookups below bisect instead of scanning.
+  bool in_key_order = false;
 
   // nullptr when absent. Empty namespaces mean "default".
   const kubevirt::VirtualMachineInstance* FindVmi(absl::string_view ns,

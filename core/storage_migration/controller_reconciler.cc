@@ -40,16 +40,8 @@ const std::vector<std::string>& ObservedKinds() {
 }
 
 ClusterView ViewOf(const runtime::Cache& cache) {
-  ClusterView view;
-  Fill(cache, kMigration, view.migrations);
-  Fill(cache, "VirtualMachineInstance", view.vmis);
-  Fill(cache, "VirtualMachine", view.vms);
-  Fill(cache, "PersistentVolumeClaim", view.pvcs);
-  Fill(cache, "PersistentVolume", view.pvs);
-  Fill(cache, "DataVolume", view.data_volumes);
-  Fill(cache, "Pod", view.pods);
-  Fill(cache, "Node", view.nodes);
-  return view;
+  CachedView view;
+  return view.Of(cache);
 }
 
 void ControllerReconciler::Wake(const runtime::Change& change, const runtime::Cache& cache,
@@ -124,10 +116,22 @@ void MigrationsWoken(const runtime::Change& change, const runtime::Cache& cache,
 }
 
 const ClusterView& CachedView::Of(const runtime::Cache& cache) {
-  if (generation_ != cache.generation()) {
-    view_ = ViewOf(cache);
-    generation_ = cache.generation();
-  }
+  view_.in_key_order = true;
+  auto refill = [&](absl::string_view kind, auto& list) {
+    const uint64_t now = cache.has(kind) ? cache.informer(kind).generation() : 0;
+    auto [it, added] = generations_.try_emplace(std::string(kind), now);
+    if (!added && it->second == now) return;
+    it->second = now;
+    Fill(cache, kind, list);
+  };
+  refill(kMigration, view_.migrations);
+  refill("VirtualMachineInstance", view_.vmis);
+  refill("VirtualMachine", view_.vms);
+  refill("PersistentVolumeClaim", view_.pvcs);
+  refill("PersistentVolume", view_.pvs);
+  refill("DataVolume", view_.data_volumes);
+  refill("Pod", view_.pods);
+  refill("Node", view_.nodes);
   return view_;
 }
 

@@ -21,6 +21,8 @@
 #define FERRY_CORE_STORAGE_MIGRATION_CONTROLLER_RECONCILER_H_
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -44,15 +46,16 @@ void AddMigrationIndexes(runtime::Cache& cache);
 void MigrationsWoken(const runtime::Change& change, const runtime::Cache& cache,
                      std::vector<runtime::Key>& keys);
 
-// ViewOf, kept while the cache's generation stays the same (a reconcile
-// per migration must not rebuild the view each time).
+// ViewOf, kept up to date kind by kind: a kind's list is rebuilt only
+// when its informer changed (a reconcile per migration must not rebuild
+// the whole view each time something changed).
 class CachedView {
  public:
   const ClusterView& Of(const runtime::Cache& cache);
 
  private:
   ClusterView view_;
-  uint64_t generation_ = UINT64_MAX;
+  std::map<std::string, uint64_t, std::less<>> generations_;  // kind -> informer's, when built
 };
 
 class ControllerReconciler : public runtime::Reconciler {

@@ -10,7 +10,7 @@
 #include "api/kubevirt.pb.h"
 #include "core/ports/clock.h"
 #include "core/ports/test_objects.h"
-#include "core/storage_migration/processes.h"
+#include "core/storage_migration/view_loader_testing.h"
 #include "fakes/kube/fake_kube_api.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -63,8 +63,8 @@ class ControllerReconcilerTest : public ::testing::Test {
   runtime::Cache cache_{api_, reconciler_.Kinds()};
 };
 
-TEST_F(ControllerReconcilerTest, DecidesWhatAPassDecidesFromItsLists) {
-  const ClusterView view = *ObserveCluster(api_);
+TEST_F(ControllerReconcilerTest, DecidesWhatReconcileMigrationDecidesFromTheWholeCluster) {
+  const ClusterView view = *ListClusterView(api_);
   for (const auto& m : view.migrations) {
     std::vector<std::string> pass;
     for (const KubeAction& a : ReconcileMigration(*m, view, clock_.Now(), ControllerOptions{})) {
@@ -78,6 +78,39 @@ TEST_F(ControllerReconcilerTest, DecidesWhatAPassDecidesFromItsLists) {
     EXPECT_FALSE(pass.empty());
     EXPECT_EQ(reconciled, pass) << runtime::ToString(key);
   }
+}
+
+// The view built from the cache bisects its lists (they are in key order);
+// it finds exactly what a scan finds, and follows each kind's changes.
+TEST_F(ControllerReconcilerTest, TheCachedViewFindsWhatAScanFindsAndFollowsChanges) {
+  for (const char* ns : {"ns", "default", "zz"}) {
+    for (const char* name : {"a", "b", "c"}) {
+      if (std::string(ns) == "zz" && std::string(name) == "b") continue;
+      const absl::Status created = api_.Create(ports::TestPvc(name, ns)).status();
+      ASSERT_TRUE(created.ok()) << created;
+    }
+  }
+  ControllerReconciler other{ControllerOptions{}};
+  runtime::Cache cache{api_, other.Kinds()};
+  ASSERT_TRUE(cache.Sync().ok());
+  CachedView cached;
+  const ClusterView& view = cached.Of(cache);
+  ASSERT_TRUE(view.in_key_order);
+  ClusterView scanned = view;
+  scanned.in_key_order = false;
+  // "" is "default"; a namespace between and after those held.
+  for (const char* ns : {"ns", "default", "", "other", "zz", "zzz"}) {
+    for (const char* name : {"a", "b", "c", "d", "m1", "m3"}) {
+      EXPECT_EQ(view.FindPvc(ns, name), scanned.FindPvc(ns, name)) << ns << "/" << name;
+    }
+  }
+  ASSERT_NE(view.FindPvc("ns", "b"), nullptr);
+  EXPECT_EQ(view.FindPvc("other", "a"), nullptr);
+  // A change is in the view the next time it is asked for.
+  ASSERT_TRUE(api_.Delete({"PersistentVolumeClaim", "ns", "b"}).ok());
+  ASSERT_TRUE(cache.Sync().ok());
+  EXPECT_EQ(cached.Of(cache).FindPvc("ns", "b"), nullptr);
+  EXPECT_NE(cached.Of(cache).FindPvc("ns", "a"), nullptr);
 }
 
 TEST_F(ControllerReconcilerTest, AMigrationsChangeWakesItAndTheOthersOfItsVmiOrClaims) {

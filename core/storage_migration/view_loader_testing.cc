@@ -77,4 +77,33 @@ std::string Edit(std::string text, absl::string_view from, absl::string_view to)
   return absl::StrReplaceAll(text, {{from, to}});
 }
 
+namespace {
+
+template <typename T>
+absl::Status ListInto(ports::KubeApi& api, absl::string_view kind, std::vector<Ptr<T>>* out) {
+  absl::StatusOr<std::vector<Ptr<T>>> listed = ports::ListAll<T>(api, kind);
+  if (!listed.ok()) return listed.status();
+  *out = *std::move(listed);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ClusterView> ListClusterView(ports::KubeApi& api) {
+  ClusterView view;
+  for (absl::Status listed : {
+           ListInto(api, "VirtualMachineInstanceMigration", &view.migrations),
+           ListInto(api, "VirtualMachineInstance", &view.vmis),
+           ListInto(api, "VirtualMachine", &view.vms),
+           ListInto(api, "PersistentVolumeClaim", &view.pvcs),
+           ListInto(api, "PersistentVolume", &view.pvs),
+           ListInto(api, "DataVolume", &view.data_volumes),
+           ListInto(api, "Pod", &view.pods),
+           ListInto(api, "Node", &view.nodes),
+       }) {
+    if (!listed.ok()) return listed;
+  }
+  return view;
+}
+
 }  // namespace ferry::storage_migration

@@ -23,6 +23,8 @@
 
 #include "absl/strings/string_view.h"
 #include "api/kubevirt.pb.h"
+#include "absl/status/statusor.h"
+#include "core/ports/kube_api.h"
 #include "core/storage_migration/cluster_view.h"
 
 namespace ferry::storage_migration {
@@ -33,6 +35,10 @@ struct LoadedView {
 };
 
 LoadedView LoadView(absl::string_view world, absl::string_view migration);
+
+// Every object of every kind a ClusterView holds, listed from `api`: the
+// whole cluster as one read, to compare a reconciler's keyed lookups with.
+absl::StatusOr<ClusterView> ListClusterView(ports::KubeApi& api);
 
 // The documents joined into one YAML stream ("---" between them).
 std::string Docs(std::initializer_list<absl::string_view> docs);

@@ -175,7 +175,8 @@ absl::StatusOr<ObjectPtr> FakeKubeApi::Get(const ObjectKey& key) {
 
 absl::StatusOr<ports::ObjectList> FakeKubeApi::List(absl::string_view kind,
                                                     absl::string_view namespace_,
-                                                    const k8s::LabelSelector& selector) {
+                                                    const ports::Selector& selector) {
+  RETURN_IF_ERROR(ports::ValidateSelector(kind, selector));
   ASSIGN_OR_RETURN(const absl::Duration lag, ListHooks(kind, namespace_));
   return ListAt(kind, namespace_, selector, lag);
 }
@@ -188,7 +189,7 @@ absl::StatusOr<absl::Duration> FakeKubeApi::ListHooks(absl::string_view kind,
 }
 
 ports::ObjectList FakeKubeApi::ListAt(absl::string_view kind, absl::string_view namespace_,
-                                      const k8s::LabelSelector& selector,
+                                      const ports::Selector& selector,
                                       absl::Duration lag) const {
   const ObjectKey from{std::string(kind), std::string(namespace_), ""};
   ports::ObjectList list;
@@ -211,24 +212,21 @@ ports::ObjectList FakeKubeApi::ListAt(absl::string_view kind, absl::string_view 
       if (Listed(key, kind, namespace_)) past.insert_or_assign(std::move(key), it->previous);
     }
     for (const auto& [key, object] : past) {
-      if (object != nullptr &&
-          api::SelectorMatches(selector, ports::MetadataOf(*object).labels())) {
+      if (object != nullptr && ports::Selects(selector, *object)) {
         list.items.push_back(object);
       }
     }
     return list;
   }
   list.resource_version = absl::StrCat(resource_version_);
-  const bool everything =
-      selector.match_labels().empty() && selector.match_expressions().empty();
+  const bool everything = selector.everything();
   // Every key the list covers sorts before this one (no name has a NUL).
   const ObjectKey past = namespace_.empty()
                              ? ObjectKey{absl::StrCat(kind, std::string(1, '\0')), "", ""}
                              : ObjectKey{std::string(kind),
                                          absl::StrCat(namespace_, std::string(1, '\0')), ""};
   for (auto it = objects_.lower_bound(from), end = objects_.lower_bound(past); it != end; ++it) {
-    if (everything ||
-        api::SelectorMatches(selector, ports::MetadataOf(*it->second.object).labels())) {
+    if (everything || ports::Selects(selector, *it->second.object)) {
       list.items.push_back(it->second.object);
     }
   }
@@ -435,7 +433,9 @@ absl::Status FakeKubeApi::Delete(const ObjectKey& key, absl::string_view resourc
 }
 
 absl::StatusOr<std::vector<ports::WatchEvent>> FakeKubeApi::Watch(
-    absl::string_view kind, absl::string_view resource_version) {
+    absl::string_view kind, absl::string_view resource_version, const ports::Selector& selector,
+    bool bookmarks) {
+  RETURN_IF_ERROR(ports::ValidateSelector(kind, selector));
   absl::Duration lag = absl::ZeroDuration();
   RETURN_IF_ERROR(Fault("watch", ObjectKey{std::string(kind), "", ""}, &lag));
   int64_t from;
@@ -454,10 +454,51 @@ absl::StatusOr<std::vector<ports::WatchEvent>> FakeKubeApi::Watch(
       [](int64_t v, const HistoryEntry& e) { return v < e.resource_version; });
   // A lagging reader's watch delivers as late as its reads lag.
   const absl::Time deliverable = clock_.Now() - std::max(watch_delay_, lag);
+  const bool everything = selector.everything();
+  int64_t read_through = from, delivered_through = from;
   for (; it != history_.end() && it->at <= deliverable; ++it) {
-    if (it->kind == kind) events.push_back(it->event);
+    read_through = it->resource_version;
+    if (it->kind != kind) continue;
+    std::optional<ports::WatchEvent> event = Selected(*it, selector, everything);
+    if (!event.has_value()) continue;
+    events.push_back(*std::move(event));
+    delivered_through = it->resource_version;
+  }
+  if (bookmarks && read_through > delivered_through) {
+    if (ObjectPtr mark = Bookmark(kind, read_through)) {
+      events.push_back(ports::WatchEvent{WatchEventType::kBookmark, std::move(mark)});
+    }
   }
   return events;
+}
+
+std::optional<ports::WatchEvent> FakeKubeApi::Selected(const HistoryEntry& entry,
+                                                       const ports::Selector& selector,
+                                                       bool everything) {
+  if (everything) return entry.event;
+  // As the API server's watch cache filters: by the object now and before.
+  const bool now = entry.event.type != WatchEventType::kDeleted &&
+                   ports::Selects(selector, *entry.event.object);
+  const bool before = entry.previous != nullptr && ports::Selects(selector, *entry.previous);
+  if (now && before) return entry.event;
+  if (now) return ports::WatchEvent{WatchEventType::kAdded, entry.event.object};
+  if (!before) return std::nullopt;
+  if (entry.event.type == WatchEventType::kDeleted) return entry.event;
+  // No longer selected: gone, as it was last selected, at this version.
+  std::unique_ptr<Message> gone(entry.previous->New());
+  gone->CopyFrom(*entry.previous);
+  ports::MutableMetadataOf(gone.get())->set_resource_version(absl::StrCat(entry.resource_version));
+  return ports::WatchEvent{WatchEventType::kDeleted, ObjectPtr(std::move(gone))};
+}
+
+ObjectPtr FakeKubeApi::Bookmark(absl::string_view kind, int64_t resource_version) {
+  for (const manifest::KindInfo& info : manifest::AllKinds()) {
+    if (info.kind != kind) continue;
+    std::unique_ptr<Message> mark(info.prototype->New());
+    ports::MutableMetadataOf(mark.get())->set_resource_version(absl::StrCat(resource_version));
+    return ObjectPtr(std::move(mark));
+  }
+  return nullptr;  // not a kind the server serves: nothing to watch
 }
 
 ObjectPtr FakeKubeApi::Commit(const ObjectKey& key, std::unique_ptr<Message> object,

@@ -25,6 +25,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -75,15 +76,18 @@ class FakeKubeApi : public ports::KubeApi {
   absl::StatusOr<ports::ObjectPtr> Get(const ports::ObjectKey& key) override;
   absl::StatusOr<ports::ObjectList> List(absl::string_view kind,
                                          absl::string_view namespace_,
-                                         const k8s::LabelSelector& selector) override;
+                                         const ports::Selector& selector) override;
   absl::StatusOr<ports::ObjectPtr> Create(const google::protobuf::Message& object) override;
   absl::StatusOr<ports::ObjectPtr> Update(const google::protobuf::Message& object) override;
   absl::StatusOr<ports::ObjectPtr> UpdateStatus(
       const google::protobuf::Message& object) override;
   absl::Status Delete(const ports::ObjectKey& key,
                       absl::string_view resource_version = "") override;
-  absl::StatusOr<std::vector<ports::WatchEvent>> Watch(
-      absl::string_view kind, absl::string_view resource_version) override;
+  using ports::KubeApi::Watch;
+  absl::StatusOr<std::vector<ports::WatchEvent>> Watch(absl::string_view kind,
+                                                        absl::string_view resource_version,
+                                                        const ports::Selector& selector,
+                                                        bool bookmarks) override;
 
   void SetFaultHook(FaultHook hook) { fault_hook_ = std::move(hook); }
   void SetDelayHook(DelayHook hook) { delay_hook_ = std::move(hook); }
@@ -112,7 +116,7 @@ class FakeKubeApi : public ports::KubeApi {
   // of the kind (no selector), without running them.
   absl::StatusOr<absl::Duration> ListHooks(absl::string_view kind, absl::string_view namespace_);
   ports::ObjectList ListAt(absl::string_view kind, absl::string_view namespace_,
-                           const k8s::LabelSelector& selector, absl::Duration lag) const;
+                           const ports::Selector& selector, absl::Duration lag) const;
   // Calls `fn(key, object)` for each write after `resource_version`, oldest
   // first (object null for a delete). False, calling nothing, when the
   // history no longer reaches back that far: read every object afresh.
@@ -136,6 +140,13 @@ class FakeKubeApi : public ports::KubeApi {
     ports::ObjectPtr previous;  // the object before this event; null for kAdded
   };
   using HistoryIterator = std::deque<HistoryEntry>::const_iterator;
+
+  // The event a watch with `selector` gets of `entry` (of its kind), if any.
+  static std::optional<ports::WatchEvent> Selected(const HistoryEntry& entry,
+                                                   const ports::Selector& selector,
+                                                   bool everything);
+  // A bookmark of `kind` at `resource_version`; null for a kind not served.
+  static ports::ObjectPtr Bookmark(absl::string_view kind, int64_t resource_version);
 
   // Runs the delay and fault hooks, then, for a read (`lag` non-null), the
   // stale hook; *lag is left alone when there is none.

@@ -1,0 +1,957 @@
+#include "core/lun_migration/plan_reconciler.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "api/names.h"
+#include "api/timestamp.h"
+#include "core/lun_migration/locks.h"
+#include "core/lun_migration/lun.h"
+#include "core/lun_migration/plan_status.h"
+#include "core/lun_migration/validation.h"
+#include "core/runtime/executor.h"
+
+namespace ferry::lun_migration {
+namespace {
+
+using api::ParseTimestamp;
+using api::Timestamp;
+using runtime::Effect;
+
+constexpr char kMigrationKind[] = "Migration";
+constexpr char kPlanKind[] = "Plan";
+
+std::string NsOf(const k8s::ObjectMeta& meta) {
+  return std::string(api::NamespaceOrDefault(meta.namespace_()));
+}
+
+std::string KeyOf(const k8s::ObjectMeta& meta) {
+  return absl::StrCat(NsOf(meta), "/", meta.name());
+}
+
+// The plan a Migration runs, "namespace/name".
+std::string PlanKeyOf(const forklift::Migration& m) {
+  const std::string ns =
+      m.spec().plan().namespace_().empty() ? NsOf(m.metadata()) : m.spec().plan().namespace_();
+  return absl::StrCat(ns, "/", m.spec().plan().name());
+}
+
+// What the engine says of one VM: the VM and the single-disk reads of its
+// disks (attached now, or recorded as attached before the plan).
+struct EngineView {
+  std::string id;  // the engine's VM id ("" while only the inventory can tell)
+  ovirt::Vm vm;
+  std::map<std::string, ovirt::Disk> disks;
+  std::string error;
+  // A read it needs has no result yet: nothing is decided for it.
+  bool pending = false;
+  // The engine answered that there is no such VM.
+  bool gone = false;
+};
+
+struct ActiveRun {
+  std::shared_ptr<const forklift::Migration> migration;
+  std::shared_ptr<const forklift::Plan> plan;
+  LunPlanContext context;
+};
+
+// A run's VM statuses by VM id, for one MigrationRunStatus and its copies
+// (the same positions): looked up, never iterated. The first of an id
+// wins, as in a scan.
+class VmStatusIndex {
+ public:
+  explicit VmStatusIndex(const forklift::MigrationRunStatus& status) {
+    for (int i = 0; i < status.vms_size(); ++i) at_.emplace(status.vms(i).id(), i);
+  }
+
+  const forklift::VMStatus* Find(const forklift::MigrationRunStatus& status,
+                                 const std::string& id) const {
+    auto it = at_.find(id);
+    // Past the end: added to a copy since, so not in this status.
+    if (it == at_.end() || it->second >= status.vms_size()) return nullptr;
+    return &status.vms(it->second);
+  }
+
+  void Put(forklift::MigrationRunStatus* status, const forklift::VMStatus& vm) {
+    auto [it, added] = at_.emplace(vm.id(), status->vms_size());
+    if (added) {
+      *status->add_vms() = vm;
+    } else {
+      *status->mutable_vms(it->second) = vm;
+    }
+  }
+
+ private:
+  absl::flat_hash_map<std::string, int> at_;
+};
+
+LunPlanContext ContextOf(const forklift::Plan& plan) {
+  LunPlanContext context;
+  context.plan_uid = plan.metadata().uid();
+  context.target_namespace = plan.spec().target_namespace().empty()
+                                 ? NsOf(plan.metadata())
+                                 : plan.spec().target_namespace();
+  auto chap = plan.metadata().annotations().find(kChapSecretAnnotation);
+  if (chap != plan.metadata().annotations().end()) context.chap_secret = chap->second;
+  return context;
+}
+
+// The errors recorded for pipeline step `step` of a VM.
+int ReasonsOf(const forklift::VMStatus& vm, const std::string& step) {
+  for (const forklift::Step& s : vm.pipeline()) {
+    if (s.name() == step) return s.error().reasons_size();
+  }
+  return 0;
+}
+
+bool Validated(const forklift::Plan& plan) {
+  return plan.status().observed_generation() == plan.metadata().generation();
+}
+
+// One reconcile of one plan: the runs of every plan as the cache holds
+// them, what the engine showed, and the effects for this plan's run (or,
+// with no run, its validation).
+class PlanReconcile {
+ public:
+  PlanReconcile(const runtime::Cache& cache, absl::Time now, const LunPlanOptions& options,
+                const runtime::Key& key, std::vector<LunPlanReconciler::Failure>& failures,
+                std::map<std::string, LunPlanReconciler::Counted>& counted)
+      : cache_(cache),
+        now_(now),
+        options_(options),
+        key_(key),
+        failures_(failures),
+        counted_(counted) {}
+
+  runtime::Result Run(absl::Duration period) {
+    auto self = cache_.GetAs<forklift::Plan>(kPlanKind, key_);
+    if (self == nullptr) return std::move(result_);
+    for (const auto& [k, object] : cache_.informer(kMigrationKind).objects()) {
+      if (auto m = ports::As<forklift::Migration>(object)) migrations_.push_back(std::move(m));
+    }
+    for (const auto& [k, object] : cache_.informer("Lease").objects()) {
+      if (auto lease = ports::As<k8s::Lease>(object)) leases_[lease->metadata().name()] = lease;
+    }
+    int64_t pods_rv = 0;
+    if (absl::SimpleAtoi(cache_.informer("Pod").resource_version(), &pods_rv)) pods_rv_ = pods_rv;
+    ObserveInventory();
+
+    // Runs that already started a VM come first: their LUNs are taken
+    // whatever the creation times say (which have one-second resolution, so
+    // a later Migration can sort before an earlier one by name). Then by
+    // creation time, then by name.
+    auto order = [](const auto& m) {
+      return std::make_tuple(m->status().vms().empty() ? 1 : 0,
+                             ParseTimestamp(m->metadata().creation_timestamp()),
+                             NsOf(m->metadata()), m->metadata().name());
+    };
+    std::vector<std::shared_ptr<const forklift::Migration>> sorted = migrations_;
+    std::sort(sorted.begin(), sorted.end(),
+              [&](const auto& a, const auto& b) { return order(a) < order(b); });
+    std::vector<ActiveRun> runs;
+    std::set<std::string> running_plans;
+    for (const auto& m : sorted) {
+      if (!m->status().completed().empty()) continue;
+      const std::string plan_key = PlanKeyOf(*m);
+      const size_t slash = plan_key.find('/');
+      auto plan = cache_.GetAs<forklift::Plan>(
+          kPlanKind, {plan_key.substr(0, slash), plan_key.substr(slash + 1)});
+      if (plan == nullptr) continue;  // waits for its plan
+      // One run of a plan at a time: a later Migration waits.
+      if (!running_plans.insert(plan_key).second) continue;
+      runs.push_back(ActiveRun{m, plan, ContextOf(*plan)});
+    }
+    const std::string self_key = KeyOf(self->metadata());
+    // What the runs before take, for the ones after: LUN disk id (and
+    // source VM id, and target VM "namespace/name") -> the run migrating it.
+    std::map<std::string, std::string> claimed_luns, claimed_vms, claimed_targets;
+    bool ran = false;
+    for (const ActiveRun& run : runs) {
+      if (KeyOf(run.plan->metadata()) == self_key) {
+        PlanRun(run, runs, claimed_luns, claimed_vms, claimed_targets);
+        ran = true;
+        break;  // the runs after it do not bind it
+      }
+      Claim(run, claimed_luns, claimed_vms, claimed_targets);
+    }
+    // With no run, every run binds it (all were claimed above), and its
+    // spec is validated once per change.
+    if (!ran) failures_.clear();  // no run to count them in
+    if (!ran && !Validated(*self)) ValidateIdle(*self, claimed_luns, claimed_vms, claimed_targets);
+    if (need_inventory_) result_.observe.push_back(runtime::OvirtInventoryRead{});
+    // Decisions wait on time too (power-off, bind and copy timeouts, a
+    // warm cutover): a run in flight is looked at again each period.
+    if (ran) result_.requeue_after = period;
+    return std::move(result_);
+  }
+
+ private:
+  // ------------------------------------------------------------ observing
+
+  template <typename T>
+  std::shared_ptr<const T> Get(absl::string_view kind, const std::string& ns,
+                               const std::string& name) const {
+    return cache_.GetAs<T>(kind, {ns, name});
+  }
+
+  const runtime::Observation* Observed(const runtime::Read& read) {
+    std::string name = runtime::Describe(read);
+    if (wanted_.insert(name).second) result_.observe.push_back(read);
+    return cache_.observer().Get(read);
+  }
+
+  // The engine's version and VMs, when this reconcile has wanted them
+  // (any earlier reconcile of this plan, or this one: Find and Validate
+  // ask for them when they need them).
+  void ObserveInventory() {
+    const runtime::Observation* seen = cache_.observer().Get(runtime::OvirtInventoryRead{});
+    if (seen == nullptr) return;
+    if (!seen->status.ok()) {
+      engine_error_ = seen->status.ToString();
+      return;
+    }
+    const auto* inventory = seen->As<runtime::OvirtInventory>();
+    if (inventory == nullptr) return;
+    inventory_ = inventory;
+    for (size_t i = 0; i < inventory->vms.size(); ++i) {
+      vm_by_id_.emplace(inventory->vms[i].id(), i);
+      vm_by_name_.emplace(inventory->vms[i].name(), i);  // the first of a name wins
+    }
+  }
+
+  // The engine's id of the VM a plan entry names: by id, else the first
+  // VM of that name (from the inventory, or from the run's status once it
+  // started it). "" when the engine has no such VM; nullopt while only the
+  // inventory can tell (it is then asked for).
+  std::optional<std::string> IdOf(const forklift::PlanVM& ref,
+                                  const forklift::MigrationRunStatus* status) {
+    if (inventory_ != nullptr) {
+      const std::map<std::string, size_t>& index = ref.id().empty() ? vm_by_name_ : vm_by_id_;
+      const std::string& wanted = ref.id().empty() ? ref.name() : ref.id();
+      auto at = wanted.empty() ? index.end() : index.find(wanted);
+      return at == index.end() ? "" : inventory_->vms[at->second].id();
+    }
+    if (!ref.id().empty()) return ref.id();
+    if (ref.name().empty()) return "";
+    if (status != nullptr) {
+      for (const forklift::VMStatus& v : status->vms()) {
+        if (v.name() == ref.name() && !v.id().empty()) return v.id();
+      }
+    }
+    need_inventory_ = true;
+    return std::nullopt;
+  }
+
+  // What the engine shows of the VM a plan entry names: nullptr when it
+  // has no such VM; pending while a read it needs has not answered.
+  EngineView* Find(const forklift::PlanVM& ref, const forklift::MigrationRunStatus* status) {
+    const std::optional<std::string> id = IdOf(ref, status);
+    if (!id.has_value()) {
+      EngineView& unknown = views_[absl::StrCat("name:", ref.name())];
+      unknown.pending = true;
+      return &unknown;
+    }
+    if (id->empty()) return nullptr;
+    auto [it, inserted] = views_.try_emplace(*id);
+    if (inserted) {
+      it->second.id = *id;
+      Read(*id, &it->second);
+    }
+    return it->second.gone ? nullptr : &it->second;
+  }
+
+  void Read(const std::string& vm_id, EngineView* view) {
+    const runtime::Observation* seen = Observed(runtime::OvirtVmRead{vm_id});
+    if (seen == nullptr) {
+      view->pending = true;
+      return;
+    }
+    if (!seen->status.ok()) {
+      if (seen->status.code() == absl::StatusCode::kNotFound && inventory_ == nullptr) {
+        view->gone = true;
+      } else {
+        view->error = seen->status.ToString();
+      }
+      return;
+    }
+    view->vm = *seen->As<ovirt::Vm>();
+    for (const ovirt::DiskAttachment& a : view->vm.disk_attachments().disk_attachment()) {
+      ReadDisk(a.id(), view);
+    }
+  }
+
+  void ReadDisk(const std::string& disk_id, EngineView* view) {
+    if (view->disks.count(disk_id) > 0 || !view->error.empty()) return;
+    const runtime::Observation* seen = Observed(runtime::OvirtDiskRead{disk_id});
+    if (seen == nullptr) {
+      view->pending = true;
+      return;
+    }
+    if (!seen->status.ok()) {
+      view->error = seen->status.ToString();
+      return;
+    }
+    view->disks[disk_id] = *seen->As<ovirt::Disk>();
+  }
+
+  static std::vector<std::string> LunDiskIds(const EngineView& view,
+                                             const forklift::VMStatus* status) {
+    std::vector<std::string> ids;
+    if (status != nullptr && !status->id().empty() && status->phase() != kFailed) {
+      for (const ovirt::DiskAttachment& a : status->lun_attachments()) ids.push_back(a.id());
+      return ids;
+    }
+    for (const auto& [id, disk] : view.disks) {
+      if (disk.storage_type() == "lun") ids.push_back(id);
+    }
+    return ids;
+  }
+
+  // What an earlier run takes, for the runs after it: a started VM's from
+  // its status, an unstarted one's from the engine.
+  void Claim(const ActiveRun& run, std::map<std::string, std::string>& claimed_luns,
+             std::map<std::string, std::string>& claimed_vms,
+             std::map<std::string, std::string>& claimed_targets) {
+    const std::string by = absl::StrCat("plan ", KeyOf(run.plan->metadata()), " (Migration ",
+                                        KeyOf(run.migration->metadata()), ")");
+    const forklift::MigrationRunStatus& run_status = run.migration->status();
+    const VmStatusIndex statuses(run_status);
+    for (const forklift::PlanVM& ref : run.plan->spec().vms()) {
+      const std::optional<std::string> id = IdOf(ref, &run_status);
+      if (!id.has_value() || id->empty()) continue;
+      const forklift::VMStatus* status = statuses.Find(run_status, *id);
+      if (status != nullptr && VmEnded(*status)) continue;
+      std::string name;
+      std::vector<std::string> luns;
+      if (status != nullptr && status->phase() != kFailed) {
+        name = status->name();
+        for (const ovirt::DiskAttachment& a : status->lun_attachments()) luns.push_back(a.id());
+      } else {
+        const EngineView* view = Find(ref, &run_status);
+        if (view == nullptr || view->pending) continue;
+        name = view->vm.name();
+        luns = LunDiskIds(*view, status);
+      }
+      claimed_vms.emplace(*id, by);
+      claimed_targets.emplace(
+          absl::StrCat(run.context.target_namespace, "/", TargetVmName(name)), by);
+      for (const std::string& lun : luns) claimed_luns.emplace(lun, by);
+    }
+  }
+
+  // ------------------------------------------------------------ the run
+
+  // `runs` are every plan's runs, in order (`run` among them).
+  void PlanRun(const ActiveRun& run, const std::vector<ActiveRun>& runs,
+               const std::map<std::string, std::string>& other_luns,
+               const std::map<std::string, std::string>& other_vms,
+               const std::map<std::string, std::string>& other_targets) {
+    const forklift::Plan& plan = *run.plan;
+    // Engine calls that failed since the last reconcile count first, so
+    // the planner sees them (max_call_failures).
+    std::optional<forklift::MigrationRunStatus> next;
+    auto edit = [&]() -> forklift::MigrationRunStatus& {
+      if (!next.has_value()) next = run.migration->status();
+      return *next;
+    };
+    bool record = false;
+    VmStatusIndex statuses(run.migration->status());
+    std::vector<LunPlanReconciler::Failure> still;
+    for (LunPlanReconciler::Failure& f : failures_) {
+      const forklift::VMStatus* vm = statuses.Find(run.migration->status(), f.call.vm_id);
+      // Written already (the status read shows it), or its VM is gone.
+      if (vm == nullptr || ReasonsOf(*vm, f.call.step) != f.call.reasons_before) continue;
+      statuses.Put(&edit(), RecordFailure(*vm, f.call.step, f.message));
+      record = true;
+      // The count is written before anything is tried again: the next
+      // reconcile decides from it (the write wakes it).
+      counting_ = true;
+      Note(absl::StrCat(KeyOf(run.migration->metadata()), " VM ", vm->name(), ": ", f.call.step,
+                        " failed: ", f.message));
+      still.push_back(std::move(f));
+    }
+    failures_ = std::move(still);
+    forklift::Migration counted_migration;
+    if (next.has_value()) {
+      counted_migration = *run.migration;
+      *counted_migration.mutable_status() = *next;
+    }
+    const forklift::Migration& migration = next.has_value() ? counted_migration : *run.migration;
+    const std::string& ns = run.context.target_namespace;
+    std::set<std::string> cancel_ids, cancel_names;
+    for (const forklift::PlanVM& c : migration.spec().cancel()) {
+      if (!c.id().empty()) cancel_ids.insert(c.id());
+      if (!c.name().empty()) cancel_names.insert(c.name());
+    }
+    const absl::Time cutover = migration.spec().cutover().empty()
+                                   ? absl::InfiniteFuture()
+                                   : ParseTimestamp(migration.spec().cutover());
+
+    // Validation findings feed only the first step of a VM (Initialize: a
+    // VM the engine has with no status yet, readable or not), so the plan is
+    // validated only while one has not started.
+    std::map<std::string, std::vector<Finding>> findings;  // by VM name
+    bool unstarted = false;
+    for (const forklift::PlanVM& ref : plan.spec().vms()) {
+      const std::optional<std::string> id = IdOf(ref, &migration.status());
+      if (!id.has_value() || (!id->empty() && statuses.Find(migration.status(), *id) == nullptr)) {
+        unstarted = true;
+      }
+    }
+    std::string validation_error;
+    if (unstarted) {
+      absl::StatusOr<std::vector<Finding>> found =
+          Validate(plan, run.context, &migration, other_luns, other_vms, other_targets);
+      if (found.ok()) {
+        for (Finding& f : *found) findings[f.vm].push_back(std::move(f));
+      } else {
+        validation_error = found.status().ToString();
+      }
+    }
+
+    bool starts = false;  // a VM of this run starts: the other runs were read as not having it
+    std::vector<std::string> locks;  // to take before the write: the starting VMs' and LUNs'
+    std::set<std::string> ended_locks;  // the locks of VMs of this run that ended
+    bool all_ended = !plan.spec().vms().empty();
+    for (const forklift::PlanVM& ref : plan.spec().vms()) {
+      VmObservation o;
+      o.plan = run.context;
+      o.warm = plan.spec().warm();
+      o.now = now_;
+      o.cutover = cutover;
+      const std::string label = ref.id().empty() ? ref.name() : ref.id();
+      // A VM that ended needs nothing of the engine: its locks go back.
+      if (const std::optional<std::string> id = IdOf(ref, &migration.status());
+          id.has_value() && !id->empty()) {
+        const forklift::VMStatus* s = statuses.Find(migration.status(), *id);
+        if (s != nullptr && VmEnded(*s)) {
+          for (std::string& name : LocksOf(*s)) ended_locks.insert(std::move(name));
+          continue;
+        }
+      }
+      EngineView* view = Find(ref, &migration.status());
+      if (view == nullptr) {
+        if (!engine_error_.empty()) {
+          all_ended = false;
+          continue;  // the engine is down: nothing to decide
+        }
+        // No such VM: the plan cannot start it.
+        forklift::VMStatus failed;
+        failed.set_id(ref.id().empty() ? ref.name() : ref.id());
+        failed.set_name(ref.name());
+        if (statuses.Find(next.has_value() ? *next : migration.status(), failed.id()) ==
+            nullptr) {
+          failed.set_phase(kFailed);
+          failed.set_started(Timestamp(now_));
+          failed.set_completed(Timestamp(now_));
+          failed.mutable_error()->set_phase(kInitialize);
+          failed.mutable_error()->add_reasons(absl::StrCat(
+              "Critical vm.not_found ", label, ": no VM with that id or name in the engine"));
+          statuses.Put(&edit(), failed);
+          record = true;
+          Note(absl::StrCat("VM ", label, ": not found in the engine"));
+        }
+        continue;
+      }
+      if (view->pending) {
+        all_ended = false;
+        continue;  // decided once the engine's answers are in
+      }
+      if (const forklift::VMStatus* s = statuses.Find(migration.status(), view->vm.id())) {
+        o.status = *s;
+      }
+      all_ended = false;
+      // Recorded LUNs no longer attached: their single-disk reads too.
+      for (const ovirt::DiskAttachment& a : o.status.lun_attachments()) ReadDisk(a.id(), view);
+      if (view->pending) continue;
+      o.engine_error = !engine_error_.empty() ? engine_error_ : view->error;
+      o.cancel_requested = cancel_ids.count(view->vm.id()) > 0 ||
+                           cancel_names.count(view->vm.name()) > 0;
+      o.cancel_by = KeyOf(migration.metadata());
+      if (auto f = findings.find(view->vm.name()); f != findings.end()) o.findings = f->second;
+      o.validation_error = validation_error;
+      FillCluster(ns, view->vm.name(), *run.migration, &o);
+
+      // The engine view is lent to the planner, not copied, and taken back
+      // at once.
+      o.source.Swap(&view->vm);
+      o.disks.swap(view->disks);
+      LunStep step = PlanLunVm(o, options_);
+      view->vm.Swap(&o.source);
+      view->disks.swap(o.disks);
+      const std::string who = absl::StrCat(KeyOf(migration.metadata()), " VM ", view->vm.name());
+      if (step.kind == LunStep::Kind::kWait) continue;
+      if (step.kind == LunStep::Kind::kRecord) {
+        // Every VM's record goes into the one status write of this reconcile.
+        statuses.Put(&edit(), step.status);
+        record = true;
+        if (o.status.id().empty() && !VmEnded(step.status)) {
+          starts = true;
+          for (std::string& name : LocksOf(step.status)) locks.push_back(std::move(name));
+        }
+        Note(absl::StrCat(who, ": ", step.what));
+        continue;
+      }
+      Act(run.migration, o.status, std::move(step), who);
+    }
+    if (record) {
+      forklift::Migration updated = *run.migration;
+      if (updated.status().started().empty()) edit().set_started(Timestamp(now_));
+      *updated.mutable_status() = std::move(edit());
+      // Which run may start a VM was decided from the other runs' statuses
+      // as read; a read that lags could miss that one of them started it.
+      // So a start is fenced by writing each other run back as read: a
+      // no-op that fails with Conflict unless that read was current.
+      std::vector<ports::ObjectPtr> fence;
+      if (starts) {
+        for (const ActiveRun& other : runs) {
+          if (other.migration != run.migration) fence.push_back(other.migration);
+        }
+      }
+      AddStatusWrite(updated, "record", std::move(fence), std::move(locks),
+                     locks.empty() ? nullptr : run.migration);
+      return;
+    }
+    // A VM that ended gives its locks back (all of them once every VM
+    // ended: the run ends only when it holds none).
+    bool held = false;
+    for (const auto& [name, lease] : leases_) {
+      if (lease->spec().holder_identity() != migration.metadata().uid()) continue;
+      held = true;
+      if (all_ended || ended_locks.count(name) > 0) ReleaseLock(migration, *lease);
+    }
+    if (all_ended && !held) Finish(migration, plan);
+  }
+
+  // The plan's findings: `self` is its running Migration (null for a plan
+  // validated before it runs). An error: validation cannot run now.
+  absl::StatusOr<std::vector<Finding>> Validate(
+      const forklift::Plan& plan, const LunPlanContext& context, const forklift::Migration* self,
+      const std::map<std::string, std::string>& other_luns,
+      const std::map<std::string, std::string>& other_vms,
+      const std::map<std::string, std::string>& other_targets) {
+    need_inventory_ = true;
+    if (!engine_error_.empty()) return absl::UnavailableError(engine_error_);
+    if (inventory_ == nullptr) {
+      return absl::UnavailableError("waiting for the engine's inventory (version and VMs)");
+    }
+    PlanInventory inventory;
+    inventory.plan_uid = context.plan_uid;
+    inventory.target_namespace = context.target_namespace;
+    inventory.engine_version = inventory_->version;
+    inventory.all_vms = inventory_->vms;
+    for (const auto& [k, object] : cache_.informer("PersistentVolume").objects()) {
+      if (auto pv = ports::As<k8s::PersistentVolume>(object)) inventory.cluster_pvs.push_back(*pv);
+    }
+    absl::StatusOr<ChapSecret> chap = ReadChapSecret(context);
+    if (!chap.ok()) return chap.status();
+    inventory.chap_secret = *std::move(chap);
+    inventory.luns_in_other_plans = other_luns;
+    inventory.vms_in_other_plans = other_vms;
+    inventory.targets_of_other_plans = other_targets;
+    const std::string self_uid = self != nullptr ? self->metadata().uid() : "";
+    for (const forklift::PlanVM& ref : plan.spec().vms()) {
+      const EngineView* view = Find(ref, self != nullptr ? &self->status() : nullptr);
+      if (view == nullptr || !view->error.empty()) continue;
+      if (view->pending) {
+        return absl::UnavailableError(absl::StrCat(
+            "waiting for the engine's answers about VM ", ref.id().empty() ? ref.name() : ref.id()));
+      }
+      inventory.vms.push_back(VmInventory{view->vm, view->disks});
+      // Locks another run holds: it may have started the VM or its LUNs
+      // while a lagging read does not even list that run.
+      const std::string& vm_id = view->vm.id();
+      if (auto by = LockHolder(VmLockName(vm_id), self_uid)) {
+        inventory.vms_in_other_plans.emplace(vm_id, *by);
+      }
+      for (const auto& [id, disk] : view->disks) {
+        if (disk.storage_type() != "lun") continue;
+        if (auto by = LockHolder(LunLockName(id), self_uid)) {
+          inventory.luns_in_other_plans.emplace(id, *by);
+        }
+      }
+    }
+    if (self != nullptr) {
+      for (const forklift::VMStatus& v : self->status().vms()) {
+        if (v.phase() == kFailed || v.phase() == kCanceled) continue;
+        for (const ovirt::DiskAttachment& a : v.lun_attachments()) {
+          inventory.luns_started_in_this_run.emplace(a.id(), v.name());
+        }
+      }
+    }
+    inventory.find_object = [this](const std::string& kind, const std::string& ns,
+                                   const std::string& name) -> const k8s::ObjectMeta* {
+      const runtime::Key key{kind == "PersistentVolume" ? "" : ns, name};
+      ports::ObjectPtr object = cache_.Get(kind, key);
+      if (object == nullptr) return nullptr;
+      held_.push_back(object);  // the metadata lives as long as this reconcile
+      return &ports::MetadataOf(*object);
+    };
+    return ValidatePlan(inventory);
+  }
+
+  // What validation needs of the plan's CHAP Secret (never the password),
+  // read while validating only (a controller has no business holding every
+  // Secret of the cluster).
+  absl::StatusOr<ChapSecret> ReadChapSecret(const LunPlanContext& context) {
+    ChapSecret secret;
+    secret.name = context.chap_secret;
+    if (secret.name.empty()) return secret;
+    const runtime::Observation* seen =
+        Observed(runtime::ObjectRead{{"Secret", context.target_namespace, secret.name}});
+    if (seen == nullptr) {
+      return absl::UnavailableError(absl::StrCat("waiting to read CHAP Secret ",
+                                                 context.target_namespace, "/", secret.name));
+    }
+    if (!seen->status.ok()) {
+      return absl::Status(seen->status.code(),
+                          absl::StrCat("reading CHAP Secret ", context.target_namespace, "/",
+                                       secret.name, ": ", seen->status.message()));
+    }
+    const ports::ObjectPtr* object = seen->As<ports::ObjectPtr>();
+    const auto typed = object != nullptr ? ports::As<k8s::Secret>(*object) : nullptr;
+    secret.found = typed != nullptr;
+    if (typed == nullptr) return secret;
+    auto user = typed->data().find(kChapUsernameKey);
+    auto password = typed->data().find(kChapPasswordKey);
+    secret.has_username = user != typed->data().end();
+    if (secret.has_username) secret.username = user->second;
+    secret.has_password = password != typed->data().end() && !password->second.empty();
+    return secret;
+  }
+
+  // Who holds lock `name`, as read, if another run not done with it
+  // (HolderDone) does; nullopt when it is free or `self_uid`'s.
+  std::optional<std::string> LockHolder(const std::string& name,
+                                        const std::string& self_uid) const {
+    auto it = leases_.find(name);
+    if (it == leases_.end()) return std::nullopt;
+    const std::string& holder = it->second->spec().holder_identity();
+    if (holder == self_uid) return std::nullopt;
+    const std::string lease = absl::StrCat("Lease ", options_.lock_namespace, "/", name);
+    const forklift::Migration* m = MigrationByUid(holder);
+    if (m == nullptr) {
+      return absl::StrCat("a run this read does not list (", lease, ", holder uid ", holder,
+                          "; if that Migration was deleted mid-run, restore the VM in oVirt, "
+                          "then delete the Lease)");
+    }
+    // The holder is done with it: the lock is taken over at the start.
+    if (HolderDone(*m, name)) return std::nullopt;
+    return absl::StrCat("Migration ", KeyOf(m->metadata()), " (", lease, ")");
+  }
+
+  const forklift::Migration* MigrationByUid(const std::string& uid) const {
+    const std::set<runtime::Key>& keys = cache_.informer(kMigrationKind).ByIndex("uid", uid);
+    if (keys.empty()) return nullptr;
+    auto m = cache_.GetAs<forklift::Migration>(kMigrationKind, *keys.begin());
+    return m.get();  // held by the cache for this reconcile
+  }
+
+  // A plan with no run: its findings become its conditions, once per spec
+  // change (observedGeneration), so warnings show before it runs.
+  void ValidateIdle(const forklift::Plan& plan,
+                    const std::map<std::string, std::string>& other_luns,
+                    const std::map<std::string, std::string>& other_vms,
+                    const std::map<std::string, std::string>& other_targets) {
+    if (!engine_error_.empty()) {
+      need_inventory_ = true;
+      return;  // validated once the engine answers
+    }
+    absl::StatusOr<std::vector<Finding>> findings =
+        Validate(plan, ContextOf(plan), nullptr, other_luns, other_vms, other_targets);
+    if (!findings.ok()) return;
+    std::map<std::string, k8s::Condition> by_type;
+    for (const forklift::PlanVM& ref : plan.spec().vms()) {
+      if (Find(ref, nullptr) != nullptr) continue;
+      const std::string label = ref.id().empty() ? ref.name() : ref.id();
+      MergeFinding(by_type, "vm.not_found", "Critical",
+                   absl::StrCat("VM ", label, ": no VM with that id or name in the engine"));
+    }
+    for (const Finding& f : *findings) {
+      MergeFinding(by_type, f.id, f.category == Category::kCritical ? "Critical" : "Warn",
+                   absl::StrCat("VM ", f.vm, f.disk.empty() ? "" : " disk ", f.disk, ": ",
+                                f.message));
+    }
+    forklift::Plan p = plan;
+    ReplaceValidationConditions(p.mutable_status()->mutable_conditions(), std::move(by_type),
+                                Timestamp(now_));
+    p.mutable_status()->set_observed_generation(plan.metadata().generation());
+    AddStatusWrite(p, absl::StrCat("plan ", KeyOf(plan.metadata()), " validated: ",
+                                   findings->size(), " finding(s)"));
+  }
+
+  // ------------------------------------------------------------ effects
+
+  // Gives a lock back (the Lease as read: a precondition on its
+  // resourceVersion, so a lock another run took since is never deleted).
+  void ReleaseLock(const forklift::Migration& migration, const k8s::Lease& lease) {
+    const ports::ObjectKey key{"Lease", options_.lock_namespace, lease.metadata().name()};
+    result_.effects.push_back(Effect::Delete(
+        key,
+        absl::StrCat(KeyOf(migration.metadata()), ": release lock Lease ", key.namespace_, "/",
+                     key.name),
+        lease.metadata().resource_version()));
+  }
+
+  // What the planner of one VM needs of the cluster: its own LUN objects (by
+  // the names of its recorded LUN disks), the namespace's image copies, its
+  // target VM, and the pods mounting one of its LUN claims.
+  void FillCluster(const std::string& ns, const std::string& vm_name,
+                   const forklift::Migration& run, VmObservation* o) {
+    int64_t run_rv = 0;
+    if (absl::SimpleAtoi(run.metadata().resource_version(), &run_rv) && run_rv > pods_rv_) {
+      o->pods_read_after_claims = false;
+    }
+    for (const ovirt::DiskAttachment& a : o->status.lun_attachments()) {
+      const std::string name = LunObjectName(a.id());
+      if (auto pv = Get<k8s::PersistentVolume>("PersistentVolume", "", name)) o->pvs[name] = *pv;
+      if (auto pvc = Get<k8s::PersistentVolumeClaim>("PersistentVolumeClaim", ns, name)) {
+        o->pvcs[name] = *pvc;
+        int64_t claim_rv = 0;
+        if (absl::SimpleAtoi(pvc->metadata().resource_version(), &claim_rv) &&
+            claim_rv > pods_rv_) {
+          o->pods_read_after_claims = false;
+        }
+      }
+      const runtime::Informer& pods = cache_.informer("Pod");
+      for (const runtime::Key& k : pods.ByIndex("claim", absl::StrCat(ns, "/", name))) {
+        auto pod = pods.GetAs<k8s::Pod>(k);
+        if (pod == nullptr) continue;
+        std::vector<std::string>& claims = o->pods[pod->metadata().name()];
+        if (!claims.empty()) continue;  // mounts two of this VM's claims
+        for (const auto& v : pod->spec().volumes()) {
+          if (v.has_persistent_volume_claim()) {
+            claims.push_back(v.persistent_volume_claim().claim_name());
+          }
+        }
+      }
+    }
+    const runtime::Informer& dvs = cache_.informer("DataVolume");
+    for (auto it = dvs.objects().lower_bound(runtime::Key{ns, ""});
+         it != dvs.objects().end() && it->first.namespace_ == ns; ++it) {
+      if (auto dv = ports::As<cdi::DataVolume>(it->second)) o->data_volumes[dv->metadata().name()] = *dv;
+    }
+    const std::string target = TargetVmName(vm_name);
+    if (auto vm = Get<kubevirt::VirtualMachine>("VirtualMachine", ns, target)) o->target_vm = *vm;
+    o->target_vmi_exists = cache_.Get("VirtualMachineInstance", {ns, target}) != nullptr;
+  }
+
+  // An engine call or a create/delete of one VM's step, fenced by the run
+  // as read: the step was decided from a read that may lag, and acting on
+  // an old state undoes later work (a rollback's re-attach detached again,
+  // a claim created after its rollback was judged). The fence writes the
+  // Migration back exactly as it was read: a no-op unless that read is no
+  // longer current, when it fails with Conflict and the step is not taken.
+  void Act(const std::shared_ptr<const forklift::Migration>& migration,
+           const forklift::VMStatus& vm, LunStep step, const std::string& who) {
+    if (counting_) return;
+    const std::string what = absl::StrCat(who, ": ", step.what);
+    using Op = runtime::OvirtCall::Op;
+    std::optional<Effect> effect;
+    switch (step.kind) {
+      case LunStep::Kind::kStop:
+        effect = Effect::Ovirt({.op = Op::kStop, .vm_id = step.vm_id}, what);
+        break;
+      case LunStep::Kind::kStart:
+        effect = Effect::Ovirt({.op = Op::kStart, .vm_id = step.vm_id}, what);
+        break;
+      case LunStep::Kind::kDetach:
+        effect = Effect::Ovirt(
+            {.op = Op::kDetachDisk, .vm_id = step.vm_id, .attachment_id = step.attachment.id()},
+            what);
+        break;
+      case LunStep::Kind::kAttach:
+        effect = Effect::Ovirt({.op = Op::kAttachDisk, .vm_id = step.vm_id,
+                                .attachment = step.attachment},
+                               what);
+        break;
+      case LunStep::Kind::kCreate:
+        // Made before a crash by this very step: check, then act.
+        effect = Effect::Create(*step.object, what).ExistsOk();
+        break;
+      case LunStep::Kind::kDelete:
+        effect = Effect::Delete(step.key, what);
+        break;
+      default: return;
+    }
+    if (std::holds_alternative<runtime::OvirtCall>(effect->call)) {
+      // Only this VM's read is made old by a call on it.
+      *effect = std::move(*effect).Invalidating({runtime::OvirtVmRead{step.vm_id}});
+      if (!step.failure_step.empty()) {
+        counted_[what] = LunPlanReconciler::Counted{vm.id(), step.failure_step,
+                                                    ReasonsOf(vm, step.failure_step)};
+      }
+    }
+    result_.effects.push_back(std::move(*effect).FencedBy({migration}));
+  }
+
+  // Every VM ended: the Plan's status gets the run, then the Migration ends.
+  void Finish(const forklift::Migration& migration, const forklift::Plan& plan) {
+    const RunOutcome outcome = OutcomeOf(migration);
+    forklift::Plan p = plan;
+    p.mutable_status()->mutable_migration()->set_started(migration.status().started());
+    p.mutable_status()->mutable_migration()->set_completed(Timestamp(now_));
+    *p.mutable_status()->mutable_migration()->mutable_vms() = migration.status().vms();
+    SetOutcome(p.mutable_status()->mutable_conditions(), migration, outcome, Timestamp(now_));
+    p.mutable_status()->set_observed_generation(plan.metadata().generation());
+    AddStatusWrite(p, absl::StrCat("plan ", outcome.type, ": ", outcome.message));
+    forklift::Migration m = migration;
+    m.mutable_status()->set_completed(Timestamp(now_));
+    SetOutcome(m.mutable_status()->mutable_conditions(), migration, outcome, Timestamp(now_));
+    AddStatusWrite(m, absl::StrCat("migration ", outcome.type, ": ", outcome.message));
+  }
+
+  // The write, after taking each lock in `locks` for `holder` (the Migration
+  // as read), fenced by `fence` (see Act). The locks are taken only once
+  // the holder's read is known current (the first lock effect is fenced by
+  // it): a start decided from an old read would otherwise take a lock the
+  // run's status never records. A lock held by another run that is not
+  // done with it fails its create (AlreadyExists): the VM is that run's,
+  // and the next reconcile reads who holds it.
+  void AddStatusWrite(const google::protobuf::Message& object, const std::string& what,
+                      std::vector<ports::ObjectPtr> fence = {},
+                      const std::vector<std::string>& locks = {},
+                      std::shared_ptr<const forklift::Migration> holder = nullptr) {
+    const std::string line = notes_.empty() ? what : absl::StrJoin(notes_, "; ");
+    notes_.clear();
+    std::vector<ports::ObjectPtr> holder_fence;
+    if (holder != nullptr) holder_fence.push_back(holder);
+    for (const std::string& name : locks) {
+      for (Effect& e : TakeLock(name, *holder)) {
+        result_.effects.push_back(std::move(e).FencedBy(std::exchange(holder_fence, {})));
+      }
+    }
+    for (ports::ObjectPtr& f : holder_fence) fence.push_back(std::move(f));
+    result_.effects.push_back(Effect::UpdateStatus(object, line).FencedBy(std::move(fence)));
+  }
+
+  // The effects that take lock `name` for `holder`, decided from the
+  // locks as read: none when it holds it already; a delete of the Lease of
+  // a run done with it (its resourceVersion a precondition), then the
+  // create.
+  std::vector<Effect> TakeLock(const std::string& name, const forklift::Migration& holder) {
+    std::vector<Effect> effects;
+    const std::string holder_key = KeyOf(holder.metadata());
+    const ports::ObjectKey key{"Lease", options_.lock_namespace, name};
+    auto held = leases_.find(name);
+    if (held != leases_.end()) {
+      const k8s::Lease& lease = *held->second;
+      if (lease.spec().holder_identity() == holder.metadata().uid()) return effects;
+      const forklift::Migration* other = MigrationByUid(lease.spec().holder_identity());
+      if (other != nullptr && HolderDone(*other, name)) {
+        effects.push_back(Effect::Delete(
+            key,
+            absl::StrCat(holder_key, ": take over lock Lease ", key.namespace_, "/", name,
+                         " from ", KeyOf(other->metadata()), " (done with it)"),
+            lease.metadata().resource_version()));
+      }
+    }
+    effects.push_back(Effect::Create(LockLease(key, holder.metadata().uid(), holder_key,
+                                               Timestamp(now_)),
+                                     absl::StrCat(holder_key, ": take lock Lease ",
+                                                  key.namespace_, "/", name)));
+    return effects;
+  }
+
+  void Note(std::string line) { notes_.push_back(std::move(line)); }
+
+  const runtime::Cache& cache_;
+  const absl::Time now_;
+  const LunPlanOptions& options_;
+  const runtime::Key key_;
+  // Failed calls to count; each is dropped once the status read shows it.
+  std::vector<LunPlanReconciler::Failure>& failures_;
+  std::map<std::string, LunPlanReconciler::Counted>& counted_;
+  runtime::Result result_;
+  std::set<std::string> wanted_;  // reads asked for in result_.observe, by name
+  bool need_inventory_ = false;
+  bool counting_ = false;  // failed calls are recorded: nothing else is tried
+  std::vector<std::shared_ptr<const forklift::Migration>> migrations_;
+  std::map<std::string, std::shared_ptr<const k8s::Lease>> leases_;  // by name
+  std::vector<ports::ObjectPtr> held_;
+  int64_t pods_rv_ = 0;  // the resourceVersion the pods were read at
+  const runtime::OvirtInventory* inventory_ = nullptr;
+  std::string engine_error_;
+  std::map<std::string, size_t> vm_by_id_, vm_by_name_;  // into inventory_->vms
+  std::map<std::string, EngineView> views_;  // by VM id
+  std::vector<std::string> notes_;
+};
+
+}  // namespace
+
+std::vector<std::string> LunPlanReconciler::Kinds() const {
+  return {kMigrationKind,          "Plan",           "PersistentVolume",
+          "PersistentVolumeClaim", "DataVolume",     "VirtualMachine",
+          "VirtualMachineInstance", "Pod",           "Lease"};
+}
+
+ports::Selector LunPlanReconciler::SelectorFor(absl::string_view kind) const {
+  ports::Selector selector;
+  if (kind == "Lease") selector.fields["metadata.namespace"] = options_.lock_namespace;
+  return selector;
+}
+
+void LunPlanReconciler::AddIndexes(runtime::Cache& cache) const {
+  cache.informer(kMigrationKind).AddIndex("uid", [](const google::protobuf::Message& m) {
+    return std::vector<std::string>{ports::MetadataOf(m).uid()};
+  });
+  // Live pods by the claims they mount, "namespace/claim".
+  cache.informer("Pod").AddIndex("claim", [](const google::protobuf::Message& m) {
+    const auto& pod = static_cast<const k8s::Pod&>(m);
+    std::vector<std::string> claims;
+    const std::string& phase = pod.status().phase();
+    if (phase == "Succeeded" || phase == "Failed") return claims;
+    const std::string ns = NsOf(pod.metadata());
+    for (const auto& v : pod.spec().volumes()) {
+      if (v.has_persistent_volume_claim()) {
+        claims.push_back(absl::StrCat(ns, "/", v.persistent_volume_claim().claim_name()));
+      }
+    }
+    return claims;
+  });
+}
+
+void LunPlanReconciler::Wake(const runtime::Change& /*change*/, const runtime::Cache& cache,
+                             std::vector<runtime::Key>& keys) const {
+  std::set<std::string> running;
+  for (const auto& [key, object] : cache.informer(kMigrationKind).objects()) {
+    auto m = ports::As<forklift::Migration>(object);
+    if (m != nullptr && m->status().completed().empty()) running.insert(PlanKeyOf(*m));
+  }
+  for (const auto& [key, object] : cache.informer(kPlanKind).objects()) {
+    auto plan = ports::As<forklift::Plan>(object);
+    if (plan == nullptr) continue;
+    if (!Validated(*plan) || running.count(KeyOf(plan->metadata())) > 0) keys.push_back(key);
+  }
+}
+
+runtime::Result LunPlanReconciler::Reconcile(const runtime::Key& plan, const runtime::Cache& cache,
+                                             absl::Time now) {
+  std::vector<Failure>& failures = failed_[plan];
+  std::map<std::string, Counted>& counted = counted_[plan];
+  counted.clear();
+  return PlanReconcile(cache, now, options_, plan, failures, counted).Run(period_);
+}
+
+void LunPlanReconciler::EffectFailed(const runtime::Key& plan, const runtime::Effect& effect,
+                                     const absl::Status& status) {
+  auto calls = counted_.find(plan);
+  if (calls == counted_.end()) return;
+  auto call = calls->second.find(effect.what);
+  if (call == calls->second.end()) return;
+  // A call refused at its fence (the read was old) was not made: not counted.
+  if (runtime::FencedOut(status)) return;
+  failed_[plan].push_back(Failure{call->second, std::string(status.message())});
+}
+
+}  // namespace ferry::lun_migration
