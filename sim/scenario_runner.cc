@@ -154,6 +154,8 @@ class Run {
     result_.trace_hash = world_.sim().trace_hash();
     result_.ferry_api_calls = world_.ferry_api_calls();
     result_.ferry_api_calls_by_verb = world_.ferry_api_calls_by_verb();
+    result_.engine_calls = world_.engine_calls();
+    result_.engine_calls_by_request = world_.engine_calls_by_request();
     result_.timeline = world_.timeline();
     for (const auto& [domain, vmi] : world_.guests()) {
       result_.acknowledged_writes += world_.fabric().acknowledged_writes(domain);

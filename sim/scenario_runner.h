@@ -66,6 +66,8 @@ struct ScenarioResult {
   int64_t faults_hit = 0;             // injected faults that hit a call
   int64_t ferry_api_calls = 0;        // Kubernetes API calls by Ferry's processes
   std::map<std::string, int64_t> ferry_api_calls_by_verb;  // the same, by verb
+  int64_t engine_calls = 0;  // oVirt engine requests by the lun-controller
+  std::map<std::string, int64_t> engine_calls_by_request;  // "get vm", "list vms"...
   int64_t migrated = 0;               // VMs migrated by the end (Coverage::Migrated)
   absl::Duration simulated;
   absl::Duration wall;

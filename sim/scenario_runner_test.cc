@@ -63,7 +63,7 @@ TEST(ScenarioRunnerTest, TheRuntimeReplaysAndAsksLittle) {
     // asked 408). Issue 17's goal is 60; this guards against drifting away
     // from it.
     if (absl::StrContains(file, "seed-example")) {
-      EXPECT_LE(a.ferry_api_calls, 64) << file;
+      EXPECT_LE(a.ferry_api_calls, 60) << file;
     }
     ::testing::Test::RecordProperty(absl::StrCat(file, " ferry_api_calls"), a.ferry_api_calls);
     std::string verbs;

@@ -18,6 +18,7 @@
 #include <sys/resource.h>
 
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -40,7 +41,8 @@ void RunSeeds(benchmark::State& state, Workload workload, const SwarmOptions& sw
               int64_t migrated_vms_per_run) {
   uint64_t seed = 1;
   double simulated = 0, wall = 0;
-  int64_t events = 0, api_calls = 0, runs = 0;
+  int64_t events = 0, api_calls = 0, engine_calls = 0, runs = 0;
+  std::map<std::string, int64_t> engine_by_request;
   for (auto _ : state) {
     ScenarioResult full;
     const SeedResult r = RunSeed(workload, seed, swarm, &full);
@@ -60,6 +62,8 @@ void RunSeeds(benchmark::State& state, Workload workload, const SwarmOptions& sw
     wall += absl::ToDoubleSeconds(r.wall);
     events += r.events;
     api_calls += full.ferry_api_calls;
+    engine_calls += full.engine_calls;
+    for (const auto& [request, n] : full.engine_calls_by_request) engine_by_request[request] += n;
     ++runs;
     ++seed;
   }
@@ -71,6 +75,15 @@ void RunSeeds(benchmark::State& state, Workload workload, const SwarmOptions& sw
   if (migrated_vms_per_run > 0) {
     state.counters["api_calls/vm"] = static_cast<double>(api_calls) /
                                      static_cast<double>(runs * migrated_vms_per_run);
+    if (engine_calls > 0) {
+      state.counters["engine_calls/vm"] = static_cast<double>(engine_calls) /
+                                          static_cast<double>(runs * migrated_vms_per_run);
+      // Which requests: "engine get vm/vm" and so on.
+      for (const auto& [request, n] : engine_by_request) {
+        state.counters[absl::StrCat("engine ", request, "/vm")] =
+            static_cast<double>(n) / static_cast<double>(runs * migrated_vms_per_run);
+      }
+    }
   }
   state.counters["peak_rss_mib"] = PeakRssMib();
 }

@@ -316,6 +316,9 @@ void World::AddRuntimeProcess(
   // same (issue 17: never every VM of a plan every second).
   rt.options.observe = {.first = period,
                         .max = ovirt != nullptr ? period * kEnginePollBackoff : period};
+  // A plan is one key for all its VMs: its reconciles take the changes of
+  // a quarter period together.
+  if (ovirt != nullptr) rt.options.min_interval = period / 4;
   processes_[name] = Process{true, [this, name] { StartRuntime(name); }};
 }
 

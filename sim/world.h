@@ -72,6 +72,9 @@ class World {
   int64_t ferry_api_calls() const { return ferry_tally_.calls; }
   // Requests the lun-controller made of the oVirt engine so far.
   int64_t engine_calls() const { return engine_tally_.calls; }
+  const std::map<std::string, int64_t>& engine_calls_by_request() const {
+    return engine_tally_.by_request;
+  }
   // The same, by verb (get, list, watch, create, update, update_status,
   // delete); a continuing watch is one request.
   const std::map<std::string, int64_t>& ferry_api_calls_by_verb() const {

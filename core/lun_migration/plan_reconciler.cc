@@ -125,8 +125,10 @@ class PlanReconcile {
  public:
   PlanReconcile(const runtime::Cache& cache, absl::Time now, const LunPlanOptions& options,
                 const runtime::Key& key, std::vector<LunPlanReconciler::Failure>& failures,
-                std::map<std::string, LunPlanReconciler::Counted>& counted)
-      : cache_(cache),
+                std::map<std::string, LunPlanReconciler::Counted>& counted,
+                std::map<std::string, std::vector<std::string>>& disks_of_vm)
+      : disks_of_vm_(disks_of_vm),
+        cache_(cache),
         now_(now),
         options_(options),
         key_(key),
@@ -274,6 +276,10 @@ class PlanReconcile {
     const runtime::Observation* seen = Observed(runtime::OvirtVmRead{vm_id});
     if (seen == nullptr) {
       view->pending = true;
+      // Read again after a call on it: its disks stay wanted meanwhile.
+      if (auto it = disks_of_vm_.find(vm_id); it != disks_of_vm_.end()) {
+        for (const std::string& disk : it->second) Observed(runtime::OvirtDiskRead{disk});
+      }
       return;
     }
     if (!seen->status.ok()) {
@@ -285,7 +291,10 @@ class PlanReconcile {
       return;
     }
     view->vm = *seen->As<ovirt::Vm>();
+    std::vector<std::string>& disks = disks_of_vm_[vm_id];
+    disks.clear();
     for (const ovirt::DiskAttachment& a : view->vm.disk_attachments().disk_attachment()) {
+      disks.push_back(a.id());
       ReadDisk(a.id(), view);
     }
   }
@@ -465,6 +474,12 @@ class PlanReconcile {
       }
       if (view->pending) {
         all_ended = false;
+        // Its recorded LUNs' reads stay wanted while it is read again.
+        if (const forklift::VMStatus* st = statuses.Find(migration.status(), view->id)) {
+          for (const ovirt::DiskAttachment& a : st->lun_attachments()) {
+            Observed(runtime::OvirtDiskRead{a.id()});
+          }
+        }
         continue;  // decided once the engine's answers are in
       }
       if (const forklift::VMStatus* s = statuses.Find(migration.status(), view->vm.id())) {
@@ -865,6 +880,7 @@ class PlanReconcile {
 
   void Note(std::string line) { notes_.push_back(std::move(line)); }
 
+  std::map<std::string, std::vector<std::string>>& disks_of_vm_;
   const runtime::Cache& cache_;
   const absl::Time now_;
   const LunPlanOptions& options_;
@@ -940,7 +956,8 @@ runtime::Result LunPlanReconciler::Reconcile(const runtime::Key& plan, const run
   std::vector<Failure>& failures = failed_[plan];
   std::map<std::string, Counted>& counted = counted_[plan];
   counted.clear();
-  return PlanReconcile(cache, now, options_, plan, failures, counted).Run(period_);
+  return PlanReconcile(cache, now, options_, plan, failures, counted, disks_of_vm_)
+      .Run(period_);
 }
 
 void LunPlanReconciler::EffectFailed(const runtime::Key& plan, const runtime::Effect& effect,

@@ -85,6 +85,9 @@ class LunPlanReconciler : public runtime::Reconciler {
   // and the failures still to record.
   std::map<runtime::Key, std::map<std::string, Counted>> counted_;
   std::map<runtime::Key, std::vector<Failure>> failed_;
+  // The disks each VM had attached when last read: while a VM is read
+  // again (after a call on it), its disks stay wanted, not read anew.
+  std::map<std::string, std::vector<std::string>> disks_of_vm_;
 };
 
 }  // namespace ferry::lun_migration

@@ -93,6 +93,16 @@ void Manager::Work() {
     Kick();
     return;
   }
+  if (options_.min_interval > absl::ZeroDuration()) {
+    auto last = last_reconciled_.find(*key);
+    if (last != last_reconciled_.end() && now < last->second + options_.min_interval) {
+      queue_.Done(*key);
+      queue_.AddAfter(*key, last->second + options_.min_interval);
+      Kick();
+      return;
+    }
+    last_reconciled_[*key] = now;
+  }
   ++stats_.reconciles;
   working_ = true;
   // The reconcile reads what the watches delivered up to now, as a real

@@ -28,6 +28,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -59,6 +60,11 @@ class Manager {
     std::function<void(const std::string&)> trace = nullptr;
     // Called after each effect with what the executor returned.
     std::function<void(const Effect&, const absl::Status&)> effect_done = nullptr;
+    // A key is reconciled at most once per this long: the changes in
+    // between are taken together (a plan of a thousand VMs reconciled per
+    // VM's change would decide for every VM a thousand times as often).
+    // Zero: at once.
+    absl::Duration min_interval = absl::ZeroDuration();
   };
   struct Stats {
     int64_t syncs = 0, failed_syncs = 0, reconciles = 0, effects = 0, failed_effects = 0,
@@ -94,6 +100,7 @@ class Manager {
   Reconciler& reconciler_;
   Executor& executor_;
   Scheduler& scheduler_;
+  std::map<Key, absl::Time> last_reconciled_;  // with options_.min_interval
   const Options options_;
   Cache cache_;
   WorkQueue queue_;
