@@ -5,7 +5,9 @@
 namespace ferry::bugs {
 
 // Written only by inject_for_test.cc (testonly); a constant 0 otherwise.
+#ifndef FERRY_RELEASE
 std::atomic<int> g_enabled_bug{0};
+#endif
 
 absl::string_view BugName(Bug bug) {
   switch (bug) {
@@ -20,8 +22,10 @@ absl::string_view BugName(Bug bug) {
   return "?";
 }
 
+#ifndef FERRY_RELEASE
 bool Enabled(Bug bug) {
   return bug != Bug::kNone && g_enabled_bug.load(std::memory_order_relaxed) == static_cast<int>(bug);
 }
+#endif
 
 }  // namespace ferry::bugs

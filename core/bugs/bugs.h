@@ -3,7 +3,10 @@
 // Production code asks Enabled() at the defect's site; nothing in a
 // production binary can turn one on: the only setter is in the testonly
 // library //core/bugs:inject_for_test (inject_for_test.h), which Bazel
-// refuses to link into a non-test target.
+// refuses to link into a non-test target. The release build
+// (--define=ferry_release=true, as .ci/run builds the binary) compiles the
+// switches out: Enabled is a constant false and each defect's branch is
+// dead code the compiler drops.
 #ifndef FERRY_CORE_BUGS_BUGS_H_
 #define FERRY_CORE_BUGS_BUGS_H_
 
@@ -36,7 +39,11 @@ enum class Bug {
 absl::string_view BugName(Bug bug);
 
 // Whether this broken variant is switched on (never, outside tests).
+#ifdef FERRY_RELEASE
+constexpr bool Enabled(Bug) { return false; }
+#else
 bool Enabled(Bug bug);
+#endif
 
 }  // namespace ferry::bugs
 

@@ -1,5 +1,9 @@
 #include "core/bugs/inject_for_test.h"
 
+#ifdef FERRY_RELEASE
+#error "the release build compiles the broken variants out: build tests without --define=ferry_release=true"
+#endif
+
 #include <atomic>
 
 namespace ferry::bugs {

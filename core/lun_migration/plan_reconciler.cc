@@ -533,8 +533,8 @@ class PlanReconcile {
           if (other.migration != run.migration) fence.push_back(other.migration);
         }
       }
-      AddStatusWrite(updated, "record", std::move(fence), std::move(locks),
-                     locks.empty() ? nullptr : run.migration);
+      std::shared_ptr<const forklift::Migration> holder = locks.empty() ? nullptr : run.migration;
+      AddStatusWrite(updated, "record", std::move(fence), locks, std::move(holder));
       return;
     }
     // A VM that ended gives its locks back (all of them once every VM
