@@ -3,7 +3,7 @@
 // engine_calls/vm). Each call is one REST request of the real engine.
 //
 //   CountingOvirt counted(engine);
-//   LunPlanProcess plan(api, counted, clock, {});
+//   runtime::Executor executor({.kube = &api, .ovirt = &counted});
 //   ... counted.calls() ...
 #ifndef FERRY_SIM_COUNTING_OVIRT_H_
 #define FERRY_SIM_COUNTING_OVIRT_H_

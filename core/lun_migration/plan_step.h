@@ -61,7 +61,7 @@ struct LunPlanOptions {
   absl::Duration bind_timeout = absl::Minutes(5);
   absl::Duration copy_timeout = absl::Hours(2);
   // Where the locks live: a Lease per source VM and per LUN disk a run has
-  // started on (plan_process.h). One namespace for all plans, the
+  // started on (locks.h). One namespace for all plans, the
   // controller's own, so a lock is one object whatever plan takes it.
   std::string lock_namespace = "ferry-system";
 };
