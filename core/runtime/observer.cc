@@ -102,12 +102,16 @@ void Observer::SetDue(std::pair<const std::string, Entry>& entry, absl::Time due
   if (due != absl::InfiniteFuture()) schedule_.insert({due, entry.first});
 }
 
+void Observer::PollNow(std::pair<const std::string, Entry>& entry, absl::Time now) {
+  entry.second.interval = options_.first;
+  SetDue(entry, std::min(entry.second.due, now));
+}
+
 void Observer::Refresh(std::pair<const std::string, Entry>& entry, absl::Time now,
                        const std::string& tag) {
   entry.second.last.reset();
   entry.second.tag = tag;
-  entry.second.interval = options_.first;
-  SetDue(entry, std::min(entry.second.due, now));
+  PollNow(entry, now);
 }
 
 void Observer::Invalidate(const Key& key, absl::Time now, const std::string& tag) {
@@ -121,9 +125,7 @@ void Observer::Invalidate(const Key& key, absl::Time now, const std::string& tag
 
 void Observer::Recheck(const Read& read, absl::Time now) {
   auto entry = entries_.find(Describe(read));
-  if (entry == entries_.end()) return;
-  entry->second.interval = options_.first;
-  SetDue(*entry, std::min(entry->second.due, now));
+  if (entry != entries_.end()) PollNow(*entry, now);
 }
 
 void Observer::Recheck(const Key& key, absl::Time now) {
@@ -131,9 +133,7 @@ void Observer::Recheck(const Key& key, absl::Time now) {
   if (it == reads_of_key_.end()) return;
   for (const std::string& name : it->second) {
     auto entry = entries_.find(name);
-    if (entry == entries_.end()) continue;
-    entry->second.interval = options_.first;
-    SetDue(*entry, std::min(entry->second.due, now));
+    if (entry != entries_.end()) PollNow(*entry, now);
   }
 }
 

@@ -154,6 +154,9 @@ class Observer {
   const Options options_;
   // Sets `entry`'s next poll (InfiniteFuture: none) in the schedule.
   void SetDue(std::pair<const std::string, Entry>& entry, absl::Time due);
+  // Due at `now` (or sooner), the interval back at `first`.
+  void PollNow(std::pair<const std::string, Entry>& entry, absl::Time now);
+  // PollNow, the result dropped and later results tagged `tag`.
   void Refresh(std::pair<const std::string, Entry>& entry, absl::Time now,
                const std::string& tag);
 

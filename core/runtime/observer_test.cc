@@ -153,5 +153,37 @@ TEST(Observer, ResultsCompareByStatusAndValue) {
   EXPECT_FALSE(SameResult(x, y));
 }
 
+TEST(Observer, ADiskIsReadOnceUnlessTheReadFailed) {
+  Observer observer({.first = absl::Seconds(1), .max = absl::Seconds(8)});
+  const Read disk = OvirtDiskRead{"d1"};
+  observer.Want({"ns", "a"}, {disk}, kT0);
+  Observation failed;
+  failed.status = absl::UnavailableError("engine down");
+  observer.Record(disk, failed, kT0);
+  EXPECT_EQ(observer.NextDue(), kT0 + absl::Seconds(1)) << "a failed read is retried";
+  Observation answered;
+  answered.value = ovirt::Disk();
+  observer.Record(disk, answered, kT0 + absl::Seconds(1));
+  EXPECT_EQ(observer.NextDue(), std::nullopt) << "an answer is kept, not polled";
+  observer.Invalidate(disk, kT0 + absl::Seconds(5));
+  EXPECT_EQ(observer.NextDue(), kT0 + absl::Seconds(5));
+  EXPECT_EQ(observer.Get(disk), nullptr);
+}
+
+TEST(Observer, ARecheckKeepsTheResultAndWakesOnlyOnAChange) {
+  Observer observer({.first = absl::Seconds(1), .max = absl::Seconds(8)});
+  const Read domain = DomainRead{"ns_vm"};
+  observer.Want({"ns", "a"}, {domain}, kT0);
+  observer.Record(domain, Domain(true), kT0);
+  observer.Record(domain, Domain(true), kT0 + absl::Seconds(1));  // interval now 2 s
+  observer.Recheck({"ns", "a"}, kT0 + absl::Seconds(2));
+  EXPECT_EQ(observer.NextDue(), kT0 + absl::Seconds(2));
+  ASSERT_NE(observer.Get(domain), nullptr) << "the result is kept meanwhile";
+  EXPECT_THAT(observer.Record(domain, Domain(true), kT0 + absl::Seconds(2)), IsEmpty());
+  observer.Recheck(domain, kT0 + absl::Seconds(3));
+  EXPECT_THAT(observer.Record(domain, Domain(true, 5), kT0 + absl::Seconds(3)),
+              ElementsAre(Key{"ns", "a"}));
+}
+
 }  // namespace
 }  // namespace ferry::runtime
