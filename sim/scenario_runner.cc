@@ -144,6 +144,9 @@ class Run {
     } else {
       Loop();
       Judge();
+      for (const std::string& line : world_.stale_waits()) {
+        result_.failures.push_back(absl::StrCat("lun-controller: a stale remembered wait: ", line));
+      }
       Observing scope(&observing_);
       result_.reached = coverage_.Reached();
       result_.migrated = coverage_.Migrated();
@@ -156,6 +159,7 @@ class Run {
     result_.ferry_api_calls_by_verb = world_.ferry_api_calls_by_verb();
     result_.engine_calls = world_.engine_calls();
     result_.engine_calls_by_request = world_.engine_calls_by_request();
+    result_.reconciles = world_.reconciles();
     result_.timeline = world_.timeline();
     for (const auto& [domain, vmi] : world_.guests()) {
       result_.acknowledged_writes += world_.fabric().acknowledged_writes(domain);
@@ -181,6 +185,7 @@ class Run {
     if (t.controller_period_s() > 0) w.controller_period = absl::Seconds(t.controller_period_s());
     if (t.agent_period_s() > 0) w.agent_period = absl::Seconds(t.agent_period_s());
     w.record_trace = o.trace;
+    w.lun.verify_waits = o.verify_waits;
     if (s.world().has_ovirt()) {
       w.lun_controller = true;
       w.engine = EngineOptions(s.world().ovirt());

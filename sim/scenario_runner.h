@@ -49,6 +49,10 @@ struct RunOptions {
   // stop the run ("harness") where that differs from their incremental
   // judgement (sim/checkers.h).
   bool verify_checkers_for_test = false;
+  // The LUN controller decides each wait it remembers afresh as well, and a
+  // contradicted one fails the run (LunPlanOptions::verify_waits). Off only
+  // for the benchmarks, which measure the memo.
+  bool verify_waits = true;
 };
 
 struct ScenarioResult {
@@ -68,6 +72,7 @@ struct ScenarioResult {
   std::map<std::string, int64_t> ferry_api_calls_by_verb;  // the same, by verb
   int64_t engine_calls = 0;  // oVirt engine requests by the lun-controller
   std::map<std::string, int64_t> engine_calls_by_request;  // "get vm", "list vms"...
+  int64_t reconciles = 0;  // by every runtime process
   int64_t migrated = 0;               // VMs migrated by the end (Coverage::Migrated)
   absl::Duration simulated;
   absl::Duration wall;

@@ -41,7 +41,7 @@ void RunSeeds(benchmark::State& state, Workload workload, const SwarmOptions& sw
               int64_t migrated_vms_per_run) {
   uint64_t seed = 1;
   double simulated = 0, wall = 0;
-  int64_t events = 0, api_calls = 0, engine_calls = 0, runs = 0;
+  int64_t events = 0, api_calls = 0, engine_calls = 0, reconciles = 0, runs = 0;
   std::map<std::string, int64_t> engine_by_request;
   for (auto _ : state) {
     ScenarioResult full;
@@ -63,6 +63,7 @@ void RunSeeds(benchmark::State& state, Workload workload, const SwarmOptions& sw
     events += r.events;
     api_calls += full.ferry_api_calls;
     engine_calls += full.engine_calls;
+    reconciles += full.reconciles;
     for (const auto& [request, n] : full.engine_calls_by_request) engine_by_request[request] += n;
     ++runs;
     ++seed;
@@ -72,6 +73,7 @@ void RunSeeds(benchmark::State& state, Workload workload, const SwarmOptions& sw
   state.counters["sim_s_per_wall_s"] = wall > 0 ? simulated / wall : 0;
   state.counters["sim_s/run"] = simulated / static_cast<double>(runs);
   state.counters["events/run"] = static_cast<double>(events) / static_cast<double>(runs);
+  state.counters["reconciles/run"] = static_cast<double>(reconciles) / static_cast<double>(runs);
   if (migrated_vms_per_run > 0) {
     state.counters["api_calls/vm"] = static_cast<double>(api_calls) /
                                      static_cast<double>(runs * migrated_vms_per_run);
@@ -91,7 +93,9 @@ void RunSeeds(benchmark::State& state, Workload workload, const SwarmOptions& sw
 void BM_Swarm(benchmark::State& state) {
   const Workload workload = static_cast<Workload>(state.range(0));
   state.SetLabel(std::string(WorkloadName(workload)));
-  RunSeeds(state, workload, SwarmOptions{}, 0);
+  SwarmOptions swarm;
+  swarm.verify_waits = false;
+  RunSeeds(state, workload, swarm, 0);
 }
 BENCHMARK(BM_Swarm)
     ->Arg(static_cast<int>(Workload::kStorage))
@@ -105,6 +109,7 @@ void BM_SingleVmStorage(benchmark::State& state) {
   swarm.exact_storage_vms = 1;
   swarm.exact_nodes = 2;
   swarm.faults = false;
+  swarm.verify_waits = false;
   RunSeeds(state, Workload::kStorage, swarm, 1);
 }
 BENCHMARK(BM_SingleVmStorage)->Unit(benchmark::kMillisecond)->MinTime(5);
@@ -115,6 +120,7 @@ void BM_LunPlanScale(benchmark::State& state) {
   swarm.exact_luns = 4;
   swarm.exact_nodes = 4;
   swarm.faults = false;
+  swarm.verify_waits = false;
   RunSeeds(state, Workload::kLun, swarm, state.range(0));
 }
 BENCHMARK(BM_LunPlanScale)
@@ -127,6 +133,7 @@ void BM_StorageScale(benchmark::State& state) {
   swarm.exact_storage_vms = static_cast<int>(state.range(0));
   swarm.exact_nodes = static_cast<int>(state.range(0) / 4);
   swarm.faults = false;
+  swarm.verify_waits = false;
   RunSeeds(state, Workload::kStorage, swarm, state.range(0));
 }
 BENCHMARK(BM_StorageScale)
@@ -139,7 +146,7 @@ void RunWorld(benchmark::State& state, const scenario::Scenario& s) {
   double simulated = 0, wall = 0;
   int64_t events = 0, runs = 0;
   for (auto _ : state) {
-    const ScenarioResult r = RunGenerated(s);
+    const ScenarioResult r = RunGenerated(s, /*trace=*/false, /*verify_waits=*/false);
     if (!r.passed) {
       state.SkipWithError(absl::StrCat(r.failures.empty() ? "failed" : r.failures[0]).c_str());
       break;
@@ -171,6 +178,7 @@ void BM_RunningVms(benchmark::State& state) {
   swarm.exact_storage_vms = static_cast<int>(state.range(0));
   swarm.exact_nodes = static_cast<int>(state.range(0) / 4);
   swarm.faults = false;
+  swarm.verify_waits = false;
   RunWorld(state, AtRest(DrawRecipe(Workload::kStorage, 1, swarm)));
 }
 BENCHMARK(BM_RunningVms)

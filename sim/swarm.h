@@ -41,6 +41,8 @@ struct SwarmOptions {
   int exact_lun_vms = 0;
   int exact_luns = 0;
   bool faults = true;   // false: the workload alone (benchmarks)
+  // RunOptions::verify_waits (false: the benchmarks, which measure the memo).
+  bool verify_waits = true;
   double liveness_bound_seconds = 1800;
 };
 

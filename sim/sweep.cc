@@ -26,9 +26,9 @@ absl::string_view OutcomeName(Outcome outcome) {
   return "?";
 }
 
-ScenarioResult RunGenerated(const scenario::Scenario& scenario, bool trace) {
+ScenarioResult RunGenerated(const scenario::Scenario& scenario, bool trace, bool verify_waits) {
   const LoadedScenario loaded{.scenario = scenario, .path = scenario.name(), .files = {}};
-  return RunScenario(loaded, {.trace = trace});
+  return RunScenario(loaded, {.trace = trace, .verify_waits = verify_waits});
 }
 
 SeedResult Judge(uint64_t seed, const ScenarioResult& r) {
@@ -59,7 +59,8 @@ SeedResult Judge(uint64_t seed, const ScenarioResult& r) {
 SeedResult RunSeed(Workload workload, uint64_t seed, const SwarmOptions& swarm,
                    ScenarioResult* full, bool trace) {
   try {
-    ScenarioResult r = RunGenerated(RenderRecipe(DrawRecipe(workload, seed, swarm)), trace);
+    ScenarioResult r =
+        RunGenerated(RenderRecipe(DrawRecipe(workload, seed, swarm)), trace, swarm.verify_waits);
     SeedResult out = Judge(seed, r);
     if (full != nullptr) *full = std::move(r);
     return out;

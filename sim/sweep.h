@@ -55,7 +55,8 @@ SeedResult Judge(uint64_t seed, const ScenarioResult& result);
 SeedResult RunSeed(Workload workload, uint64_t seed, const SwarmOptions& swarm,
                    ScenarioResult* full = nullptr, bool trace = false);
 // Runs a rendered scenario as a swarm run (no files involved).
-ScenarioResult RunGenerated(const scenario::Scenario& scenario, bool trace = false);
+ScenarioResult RunGenerated(const scenario::Scenario& scenario, bool trace = false,
+                            bool verify_waits = true);
 
 // The last of `count` seeds from `first`. InvalidArgument when `count` is
 // below 1 or the seeds would run past 2^64-1: they never wrap around to 0.

@@ -329,6 +329,10 @@ void World::StartRuntime(const std::string& name) {
   options.effect_done = [this, name](const runtime::Effect& effect, const absl::Status& status) {
     StepDone(name, effect.what, status);
   };
+  if (rt.manager != nullptr) reconciles_before_restarts_ += rt.manager->stats().reconciles;
+  if (auto* lun = dynamic_cast<lun_migration::LunPlanReconciler*>(rt.reconciler.get())) {
+    for (const std::string& line : lun->stale_waits()) stale_waits_before_restarts_.push_back(line);
+  }
   rt.manager.reset();
   rt.api = std::make_unique<CountingKubeApi>(api_, &ferry_tally_);
   rt.engine = rt.ovirt != nullptr ? std::make_unique<CountingOvirt>(*rt.ovirt, &engine_tally_)
@@ -339,6 +343,24 @@ void World::StartRuntime(const std::string& name) {
   rt.manager = std::make_unique<runtime::Manager>(*rt.reconciler, *rt.api, *rt.executor,
                                                   *rt.scheduler, options);
   rt.manager->Start();
+}
+
+int64_t World::reconciles() const {
+  int64_t n = reconciles_before_restarts_;
+  for (const auto& [name, rt] : runtime_processes_) {
+    if (rt.manager != nullptr) n += rt.manager->stats().reconciles;
+  }
+  return n;
+}
+
+std::vector<std::string> World::stale_waits() const {
+  std::vector<std::string> lines = stale_waits_before_restarts_;
+  for (const auto& [name, rt] : runtime_processes_) {
+    if (auto* lun = dynamic_cast<lun_migration::LunPlanReconciler*>(rt.reconciler.get())) {
+      for (const std::string& line : lun->stale_waits()) lines.push_back(line);
+    }
+  }
+  return lines;
 }
 
 void World::StepDone(const std::string& name, const std::string& what,

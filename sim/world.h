@@ -75,6 +75,11 @@ class World {
   const std::map<std::string, int64_t>& engine_calls_by_request() const {
     return engine_tally_.by_request;
   }
+  // Reconciles of every runtime process so far (restarted ones included).
+  int64_t reconciles() const;
+  // The lun-controller's remembered waits that a fresh decision
+  // contradicted (LunPlanOptions::verify_waits), over its restarts.
+  std::vector<std::string> stale_waits() const;
   // The same, by verb (get, list, watch, create, update, update_status,
   // delete); a continuing watch is one request.
   const std::map<std::string, int64_t>& ferry_api_calls_by_verb() const {
@@ -181,6 +186,8 @@ class World {
   Cluster cluster_;
   fakes::FakeEngine engine_;
   CountingOvirt::Tally engine_tally_;  // the lun-controller's engine requests
+  int64_t reconciles_before_restarts_ = 0;  // of managers since replaced
+  std::vector<std::string> stale_waits_before_restarts_;
   std::vector<std::string> refused_as_invalid_;
   std::map<std::string, Process> processes_;
   std::map<std::string, RuntimeProcess> runtime_processes_;

@@ -16,9 +16,12 @@
 #include "api/names.h"
 #include "api/timestamp.h"
 #include "core/lun_migration/locks.h"
+#include "core/lun_migration/lun_objects.h"
 #include "core/lun_migration/lun.h"
 #include "core/lun_migration/plan_status.h"
+#include "core/lun_migration/target_objects.h"
 #include "core/lun_migration/validation.h"
+#include "core/lun_migration/wait_memo.h"
 #include "core/runtime/executor.h"
 
 namespace ferry::lun_migration {
@@ -50,8 +53,13 @@ std::string PlanKeyOf(const forklift::Migration& m) {
 // disks (attached now, or recorded as attached before the plan).
 struct EngineView {
   std::string id;  // the engine's VM id ("" while only the inventory can tell)
-  ovirt::Vm vm;
-  std::map<std::string, ovirt::Disk> disks;
+  // The observer's answers, held by it for the reconcile (not copied: a
+  // plan reads thousands each time). An empty VM while there is none.
+  const ovirt::Vm* vm = &ovirt::Vm::default_instance();
+  std::map<std::string, const ovirt::Disk*> disks;
+  // The serials of the answers read (Observation::serial), in read order:
+  // the same serials, the same answers.
+  std::vector<uint64_t> serials;
   std::string error;
   // A read it needs has no result yet: nothing is decided for it.
   bool pending = false;
@@ -114,6 +122,15 @@ int ReasonsOf(const forklift::VMStatus& vm, const std::string& step) {
   return 0;
 }
 
+// A step whose decisions hinge on no change in the engine: the VM's read
+// is kept, not polled (a source started again meanwhile is seen when the
+// next step polls it: CreateVm, which reads it anew before the target VM
+// is made, or PowerOff after a warm cutover).
+bool EngineQuiet(const std::string& phase) {
+  return phase == kPreCopy || phase == kWaitForCutover || phase == kCreateVolumes ||
+         phase == kWaitForBinding || phase == kCopyDisks;
+}
+
 bool Validated(const forklift::Plan& plan) {
   return plan.status().observed_generation() == plan.metadata().generation();
 }
@@ -126,8 +143,11 @@ class PlanReconcile {
   PlanReconcile(const runtime::Cache& cache, absl::Time now, const LunPlanOptions& options,
                 const runtime::Key& key, std::vector<LunPlanReconciler::Failure>& failures,
                 std::map<std::string, LunPlanReconciler::Counted>& counted,
-                std::map<std::string, std::vector<std::string>>& disks_of_vm)
+                std::map<std::string, std::vector<std::string>>& disks_of_vm, WaitMemo& memo,
+                std::vector<std::string>& stale_waits)
       : disks_of_vm_(disks_of_vm),
+        memo_(memo),
+        stale_waits_(stale_waits),
         cache_(cache),
         now_(now),
         options_(options),
@@ -188,9 +208,15 @@ class PlanReconcile {
     }
     // With no run, every run binds it (all were claimed above), and its
     // spec is validated once per change.
-    if (!ran) failures_.clear();  // no run to count them in
+    if (!ran) {
+      failures_.clear();  // no run to count them in
+      memo_.Clear();
+    }
     if (!ran && !Validated(*self)) ValidateIdle(*self, claimed_luns, claimed_vms, claimed_targets);
-    if (need_inventory_) result_.observe.push_back(runtime::OvirtInventoryRead{});
+    if (need_inventory_) Observed(runtime::OvirtInventoryRead{});
+    for (auto& [name, wanted] : wanted_) {
+      (wanted.second ? result_.observe : result_.keep).push_back(std::move(wanted.first));
+    }
     // Decisions wait on time too (power-off, bind and copy timeouts, a
     // warm cutover): a run in flight is looked at again each period.
     if (ran) result_.requeue_after = period;
@@ -206,10 +232,12 @@ class PlanReconcile {
     return cache_.GetAs<T>(kind, {ns, name});
   }
 
-  const runtime::Observation* Observed(const runtime::Read& read) {
-    std::string name = runtime::Describe(read);
-    if (wanted_.insert(name).second) result_.observe.push_back(read);
-    return cache_.observer().Get(read);
+  // `polled`: the read is polled while wanted; else read once and kept
+  // (Result::keep). A read some decision wants polled is polled.
+  const runtime::Observation* Observed(const runtime::Read& read, bool polled = true) {
+    auto [it, added] = wanted_.try_emplace(runtime::Describe(read), read, polled);
+    it->second.second = it->second.second || polled;
+    return cache_.observer().Get(it->first);
   }
 
   // The engine's version and VMs, when this reconcile has wanted them
@@ -256,7 +284,10 @@ class PlanReconcile {
 
   // What the engine shows of the VM a plan entry names: nullptr when it
   // has no such VM; pending while a read it needs has not answered.
-  EngineView* Find(const forklift::PlanVM& ref, const forklift::MigrationRunStatus* status) {
+  // `polled`: see Observed (false for a VM in a step that hinges on no
+  // change in the engine).
+  EngineView* Find(const forklift::PlanVM& ref, const forklift::MigrationRunStatus* status,
+                   bool polled = true) {
     const std::optional<std::string> id = IdOf(ref, status);
     if (!id.has_value()) {
       EngineView& unknown = views_[absl::StrCat("name:", ref.name())];
@@ -267,13 +298,13 @@ class PlanReconcile {
     auto [it, inserted] = views_.try_emplace(*id);
     if (inserted) {
       it->second.id = *id;
-      Read(*id, &it->second);
+      Read(*id, &it->second, polled);
     }
     return it->second.gone ? nullptr : &it->second;
   }
 
-  void Read(const std::string& vm_id, EngineView* view) {
-    const runtime::Observation* seen = Observed(runtime::OvirtVmRead{vm_id});
+  void Read(const std::string& vm_id, EngineView* view, bool polled) {
+    const runtime::Observation* seen = Observed(runtime::OvirtVmRead{vm_id}, polled);
     if (seen == nullptr) {
       view->pending = true;
       // Read again after a call on it: its disks stay wanted meanwhile.
@@ -290,10 +321,11 @@ class PlanReconcile {
       }
       return;
     }
-    view->vm = *seen->As<ovirt::Vm>();
+    view->vm = seen->As<ovirt::Vm>();
+    view->serials.push_back(seen->serial);
     std::vector<std::string>& disks = disks_of_vm_[vm_id];
     disks.clear();
-    for (const ovirt::DiskAttachment& a : view->vm.disk_attachments().disk_attachment()) {
+    for (const ovirt::DiskAttachment& a : view->vm->disk_attachments().disk_attachment()) {
       disks.push_back(a.id());
       ReadDisk(a.id(), view);
     }
@@ -310,7 +342,8 @@ class PlanReconcile {
       view->error = seen->status.ToString();
       return;
     }
-    view->disks[disk_id] = *seen->As<ovirt::Disk>();
+    view->disks[disk_id] = seen->As<ovirt::Disk>();
+    view->serials.push_back(seen->serial);
   }
 
   static std::vector<std::string> LunDiskIds(const EngineView& view,
@@ -321,7 +354,7 @@ class PlanReconcile {
       return ids;
     }
     for (const auto& [id, disk] : view.disks) {
-      if (disk.storage_type() == "lun") ids.push_back(id);
+      if (disk->storage_type() == "lun") ids.push_back(id);
     }
     return ids;
   }
@@ -348,7 +381,7 @@ class PlanReconcile {
       } else {
         const EngineView* view = Find(ref, &run_status);
         if (view == nullptr || view->pending) continue;
-        name = view->vm.name();
+        name = view->vm->name();
         luns = LunDiskIds(*view, status);
       }
       claimed_vms.emplace(*id, by);
@@ -396,6 +429,10 @@ class PlanReconcile {
       *counted_migration.mutable_status() = *next;
     }
     const forklift::Migration& migration = next.has_value() ? counted_migration : *run.migration;
+    // The version the statuses were read at ("" when failures were just
+    // counted into them: not as read).
+    const std::string run_version =
+        next.has_value() ? "" : run.migration->metadata().resource_version();
     const std::string& ns = run.context.target_namespace;
     std::set<std::string> cancel_ids, cancel_names;
     for (const forklift::PlanVM& c : migration.spec().cancel()) {
@@ -440,6 +477,7 @@ class PlanReconcile {
       o.cutover = cutover;
       const std::string label = ref.id().empty() ? ref.name() : ref.id();
       // A VM that ended needs nothing of the engine: its locks go back.
+      bool polled = true;
       if (const std::optional<std::string> id = IdOf(ref, &migration.status());
           id.has_value() && !id->empty()) {
         const forklift::VMStatus* s = statuses.Find(migration.status(), *id);
@@ -447,8 +485,9 @@ class PlanReconcile {
           for (std::string& name : LocksOf(*s)) ended_locks.insert(std::move(name));
           continue;
         }
+        polled = s == nullptr || !EngineQuiet(s->phase());
       }
-      EngineView* view = Find(ref, &migration.status());
+      EngineView* view = Find(ref, &migration.status(), polled);
       if (view == nullptr) {
         if (!engine_error_.empty()) {
           all_ended = false;
@@ -482,29 +521,52 @@ class PlanReconcile {
         }
         continue;  // decided once the engine's answers are in
       }
-      if (const forklift::VMStatus* s = statuses.Find(migration.status(), view->vm.id())) {
-        o.status = *s;
-      }
+      const forklift::VMStatus* recorded = statuses.Find(migration.status(), view->vm->id());
       all_ended = false;
       // Recorded LUNs no longer attached: their single-disk reads too.
-      for (const ovirt::DiskAttachment& a : o.status.lun_attachments()) ReadDisk(a.id(), view);
+      if (recorded != nullptr) {
+        for (const ovirt::DiskAttachment& a : recorded->lun_attachments()) ReadDisk(a.id(), view);
+      }
       if (view->pending) continue;
       o.engine_error = !engine_error_.empty() ? engine_error_ : view->error;
-      o.cancel_requested = cancel_ids.count(view->vm.id()) > 0 ||
-                           cancel_names.count(view->vm.name()) > 0;
+      o.cancel_requested = cancel_ids.count(view->vm->id()) > 0 ||
+                           cancel_names.count(view->vm->name()) > 0;
+      // A started VM decided to wait from the same inputs waits still.
+      std::string inputs;
+      bool remembered = false;
+      if (recorded != nullptr && recorded->phase() != kFailed) {
+        inputs = Inputs(ns, *view, *recorded, *run.migration, o, plan);
+        remembered = memo_.Holds(view->vm->id(), inputs, *recorded, run_version, now_);
+        if (remembered && !options_.verify_waits) continue;
+      }
+      if (recorded != nullptr) o.status = *recorded;
       o.cancel_by = KeyOf(migration.metadata());
-      if (auto f = findings.find(view->vm.name()); f != findings.end()) o.findings = f->second;
+      if (auto f = findings.find(view->vm->name()); f != findings.end()) o.findings = f->second;
       o.validation_error = validation_error;
-      FillCluster(ns, view->vm.name(), *run.migration, &o);
+      o.source = *view->vm;
+      for (const auto& [id, disk] : view->disks) o.disks[id] = *disk;
+      FillCluster(ns, *run.migration, &o);
 
-      // The engine view is lent to the planner, not copied, and taken back
-      // at once.
-      o.source.Swap(&view->vm);
-      o.disks.swap(view->disks);
-      LunStep step = PlanLunVm(o, options_);
-      view->vm.Swap(&o.source);
-      view->disks.swap(o.disks);
-      const std::string who = absl::StrCat(KeyOf(migration.metadata()), " VM ", view->vm.name());
+      std::vector<LunStep> steps = Together(o, PlanLunVm(o, options_));
+      const bool waits = steps.size() == 1 && steps.front().kind == LunStep::Kind::kWait;
+      if (remembered && !waits && stale_waits_.size() < 10) {
+        stale_waits_.push_back(absl::StrCat(KeyOf(migration.metadata()), " VM ",
+                                            view->vm->name(), " at ", Timestamp(now_),
+                                            ": remembered a wait, decided: ",
+                                            steps.front().what));
+      }
+      if (!inputs.empty() && waits) {
+        memo_.Keep(view->vm->id(), std::move(inputs), *recorded, run_version,
+                   WaitHoldsUntil(o, options_));
+      } else {
+        memo_.Drop(view->vm->id());
+      }
+      const std::string who = absl::StrCat(KeyOf(migration.metadata()), " VM ", view->vm->name());
+      if (steps.size() > 1) {
+        for (LunStep& together : steps) Act(run.migration, o.status, std::move(together), who);
+        continue;
+      }
+      LunStep& step = steps.front();
       if (step.kind == LunStep::Kind::kWait) continue;
       if (step.kind == LunStep::Kind::kRecord) {
         // Every VM's record goes into the one status write of this reconcile.
@@ -520,8 +582,13 @@ class PlanReconcile {
       Act(run.migration, o.status, std::move(step), who);
     }
     if (record) {
-      forklift::Migration updated = *run.migration;
-      if (updated.status().started().empty()) edit().set_started(Timestamp(now_));
+      // The run as read with the new status (its old status not copied).
+      forklift::Migration updated;
+      updated.set_api_version(run.migration->api_version());
+      updated.set_kind(run.migration->kind());
+      *updated.mutable_metadata() = run.migration->metadata();
+      *updated.mutable_spec() = run.migration->spec();
+      if (run.migration->status().started().empty()) edit().set_started(Timestamp(now_));
       *updated.mutable_status() = std::move(edit());
       // Which run may start a VM was decided from the other runs' statuses
       // as read; a read that lags could miss that one of them started it.
@@ -546,6 +613,53 @@ class PlanReconcile {
       if (all_ended || ended_locks.count(name) > 0) ReleaseLock(migration, *lease);
     }
     if (all_ended && !held) Finish(migration, plan);
+  }
+
+  // One VM's steps that do not depend on each other go together: `step`,
+  // and the ones the planner decides after it as if it were done, while
+  // each is a detach of a LUN (the VM is down; detaching one changes
+  // nothing the next is decided on) or the create of a LUN volume, claim
+  // or image copy (each its own object), all of one kind. So the engine is
+  // read again once, not once per LUN, and a plan's VM is not a reconcile
+  // per object. Just `step` unless it is one of those; `o`'s source is as
+  // it was on return.
+  std::vector<LunStep> Together(VmObservation& o, LunStep step) const {
+    std::vector<LunStep> steps;
+    const ovirt::DiskAttachments attached = o.source.disk_attachments();
+    steps.push_back(std::move(step));
+    while (steps.size() < 64 && AsIfDone(o, steps.back())) {
+      LunStep next = PlanLunVm(o, options_);
+      if (next.kind != steps.front().kind) break;  // engine calls and writes never mix
+      steps.push_back(std::move(next));
+    }
+    *o.source.mutable_disk_attachments() = attached;
+    return steps;
+  }
+
+  // `o` as if `step` were done; false when it is not a step that goes with
+  // others (Together).
+  static bool AsIfDone(VmObservation& o, const LunStep& step) {
+    if (step.kind == LunStep::Kind::kDetach) {
+      auto* list = o.source.mutable_disk_attachments()->mutable_disk_attachment();
+      auto it = std::find_if(list->begin(), list->end(), [&](const ovirt::DiskAttachment& a) {
+        return a.id() == step.attachment.id();
+      });
+      if (it == list->end()) return false;
+      list->erase(it);
+      return true;
+    }
+    if (step.kind != LunStep::Kind::kCreate || step.object == nullptr) return false;
+    const std::string& name = ports::MetadataOf(*step.object).name();
+    if (auto* pv = dynamic_cast<const k8s::PersistentVolume*>(step.object.get())) {
+      return o.pvs.emplace(name, *pv).second;
+    }
+    if (auto* pvc = dynamic_cast<const k8s::PersistentVolumeClaim*>(step.object.get())) {
+      return o.pvcs.emplace(name, *pvc).second;
+    }
+    if (auto* dv = dynamic_cast<const cdi::DataVolume*>(step.object.get())) {
+      return o.data_volumes.emplace(name, *dv).second;
+    }
+    return false;
   }
 
   // The plan's findings: `self` is its running Migration (null for a plan
@@ -582,15 +696,17 @@ class PlanReconcile {
         return absl::UnavailableError(absl::StrCat(
             "waiting for the engine's answers about VM ", ref.id().empty() ? ref.name() : ref.id()));
       }
-      inventory.vms.push_back(VmInventory{view->vm, view->disks});
+      VmInventory vm{*view->vm, {}};
+      for (const auto& [id, disk] : view->disks) vm.disks[id] = *disk;
+      inventory.vms.push_back(std::move(vm));
       // Locks another run holds: it may have started the VM or its LUNs
       // while a lagging read does not even list that run.
-      const std::string& vm_id = view->vm.id();
+      const std::string& vm_id = view->vm->id();
       if (auto by = LockHolder(VmLockName(vm_id), self_uid)) {
         inventory.vms_in_other_plans.emplace(vm_id, *by);
       }
       for (const auto& [id, disk] : view->disks) {
-        if (disk.storage_type() != "lun") continue;
+        if (disk->storage_type() != "lun") continue;
         if (auto by = LockHolder(LunLockName(id), self_uid)) {
           inventory.luns_in_other_plans.emplace(id, *by);
         }
@@ -718,25 +834,74 @@ class PlanReconcile {
         lease.metadata().resource_version()));
   }
 
-  // What the planner of one VM needs of the cluster: its own LUN objects (by
-  // the names of its recorded LUN disks), the namespace's image copies, its
-  // target VM, and the pods mounting one of its LUN claims.
-  void FillCluster(const std::string& ns, const std::string& vm_name,
-                   const forklift::Migration& run, VmObservation* o) {
-    int64_t run_rv = 0;
-    if (absl::SimpleAtoi(run.metadata().resource_version(), &run_rv) && run_rv > pods_rv_) {
-      o->pods_read_after_claims = false;
+  // A fingerprint of what the planner reads of one started VM besides its
+  // status (WaitMemo): the plan's spec and the run's cutover, the
+  // engine's answers (by serial), and the resourceVersions of every object
+  // FillCluster gives it. Kept in step with FillCluster: a read missing
+  // here would let a remembered wait outlive a change.
+  std::string Inputs(const std::string& ns, const EngineView& view,
+                     const forklift::VMStatus& recorded, const forklift::Migration& run,
+                     const VmObservation& o, const forklift::Plan& plan) const {
+    std::string in = absl::StrCat(plan.metadata().generation(), "|", run.spec().cutover(), "|",
+                                  o.cancel_requested, "|", o.engine_error, "|",
+                                  absl::StrJoin(view.serials, ","));
+    auto version = [&](absl::string_view kind, const runtime::Key& key) {
+      ports::ObjectPtr object = cache_.Get(kind, key);
+      absl::StrAppend(&in, "|", object == nullptr ? "-"
+                                                  : ports::MetadataOf(*object).resource_version());
+    };
+    bool pods_ok = PodsReadAfter(run);
+    const runtime::Informer& pods = cache_.informer("Pod");
+    for (const ovirt::DiskAttachment& a : recorded.lun_attachments()) {
+      const std::string name = LunObjectName(a.id());
+      version("PersistentVolume", {"", name});
+      version("PersistentVolumeClaim", {ns, name});
+      if (auto pvc = cache_.Get("PersistentVolumeClaim", {ns, name})) {
+        pods_ok = pods_ok && PodsReadAfter(*pvc);
+      }
+      for (const runtime::Key& k : pods.ByIndex("claim", absl::StrCat(ns, "/", name))) {
+        absl::StrAppend(&in, "|pod ", k.name);
+        version("Pod", k);
+      }
     }
+    // Image copies: by the names any of its disks would give one (a
+    // superset of FillCluster's), and those made for it.
+    for (const ovirt::DiskAttachment& a : view.vm->disk_attachments().disk_attachment()) {
+      version("DataVolume", {ns, DataVolumeName(a.id())});
+      if (!a.disk().id().empty()) version("DataVolume", {ns, DataVolumeName(a.disk().id())});
+    }
+    for (const runtime::Key& k : cache_.informer("DataVolume").ByIndex(
+             "source-vm", absl::StrCat(ns, "/", view.vm->id()))) {
+      absl::StrAppend(&in, "|dv ", k.name);
+      version("DataVolume", k);
+    }
+    const std::string target = TargetVmName(view.vm->name());
+    version("VirtualMachine", {ns, target});
+    absl::StrAppend(&in, "|", cache_.Get("VirtualMachineInstance", {ns, target}) != nullptr,
+                    "|", pods_ok);
+    return in;
+  }
+
+  // False when `object` was written after the pods were read (its
+  // resourceVersion above theirs): a pod that mounted it since may be
+  // missing from them.
+  bool PodsReadAfter(const google::protobuf::Message& object) const {
+    int64_t rv = 0;
+    return !absl::SimpleAtoi(ports::MetadataOf(object).resource_version(), &rv) ||
+           rv <= pods_rv_;
+  }
+
+  // What the planner of one VM needs of the cluster: its own LUN objects (by
+  // the names of its recorded LUN disks), its image copies, its
+  // target VM, and the pods mounting one of its LUN claims.
+  void FillCluster(const std::string& ns, const forklift::Migration& run, VmObservation* o) {
+    if (!PodsReadAfter(run)) o->pods_read_after_claims = false;
     for (const ovirt::DiskAttachment& a : o->status.lun_attachments()) {
       const std::string name = LunObjectName(a.id());
       if (auto pv = Get<k8s::PersistentVolume>("PersistentVolume", "", name)) o->pvs[name] = *pv;
       if (auto pvc = Get<k8s::PersistentVolumeClaim>("PersistentVolumeClaim", ns, name)) {
         o->pvcs[name] = *pvc;
-        int64_t claim_rv = 0;
-        if (absl::SimpleAtoi(pvc->metadata().resource_version(), &claim_rv) &&
-            claim_rv > pods_rv_) {
-          o->pods_read_after_claims = false;
-        }
+        if (!PodsReadAfter(*pvc)) o->pods_read_after_claims = false;
       }
       const runtime::Informer& pods = cache_.informer("Pod");
       for (const runtime::Key& k : pods.ByIndex("claim", absl::StrCat(ns, "/", name))) {
@@ -751,12 +916,19 @@ class PlanReconcile {
         }
       }
     }
+    // The image copies the planner looks at: by the names its image disks
+    // give them, and every one made for this VM (rollback deletes those).
     const runtime::Informer& dvs = cache_.informer("DataVolume");
-    for (auto it = dvs.objects().lower_bound(runtime::Key{ns, ""});
-         it != dvs.objects().end() && it->first.namespace_ == ns; ++it) {
-      if (auto dv = ports::As<cdi::DataVolume>(it->second)) o->data_volumes[dv->metadata().name()] = *dv;
+    auto add_dv = [&](const runtime::Key& k) {
+      if (auto dv = dvs.GetAs<cdi::DataVolume>(k)) o->data_volumes[k.name] = *dv;
+    };
+    for (const ImageDisk& image : ImageDisks(o->source, o->disks)) {
+      add_dv({ns, DataVolumeName(image.disk_id)});
     }
-    const std::string target = TargetVmName(vm_name);
+    for (const runtime::Key& k : dvs.ByIndex("source-vm", absl::StrCat(ns, "/", o->source.id()))) {
+      add_dv(k);
+    }
+    const std::string target = TargetVmName(o->source.name());
     if (auto vm = Get<kubevirt::VirtualMachine>("VirtualMachine", ns, target)) o->target_vm = *vm;
     o->target_vmi_exists = cache_.Get("VirtualMachineInstance", {ns, target}) != nullptr;
   }
@@ -881,6 +1053,8 @@ class PlanReconcile {
   void Note(std::string line) { notes_.push_back(std::move(line)); }
 
   std::map<std::string, std::vector<std::string>>& disks_of_vm_;
+  WaitMemo& memo_;  // this plan's
+  std::vector<std::string>& stale_waits_;  // LunPlanReconciler::stale_waits
   const runtime::Cache& cache_;
   const absl::Time now_;
   const LunPlanOptions& options_;
@@ -889,7 +1063,8 @@ class PlanReconcile {
   std::vector<LunPlanReconciler::Failure>& failures_;
   std::map<std::string, LunPlanReconciler::Counted>& counted_;
   runtime::Result result_;
-  std::set<std::string> wanted_;  // reads asked for in result_.observe, by name
+  // The reads wanted, by name: polled (else kept).
+  std::map<std::string, std::pair<runtime::Read, bool>> wanted_;
   bool need_inventory_ = false;
   bool counting_ = false;  // failed calls are recorded: nothing else is tried
   std::vector<std::shared_ptr<const forklift::Migration>> migrations_;
@@ -920,6 +1095,13 @@ ports::Selector LunPlanReconciler::SelectorFor(absl::string_view kind) const {
 void LunPlanReconciler::AddIndexes(runtime::Cache& cache) const {
   cache.informer(kMigrationKind).AddIndex("uid", [](const google::protobuf::Message& m) {
     return std::vector<std::string>{ports::MetadataOf(m).uid()};
+  });
+  // Image copies by the VM they were made for, "namespace/vm id".
+  cache.informer("DataVolume").AddIndex("source-vm", [](const google::protobuf::Message& m) {
+    const k8s::ObjectMeta& meta = ports::MetadataOf(m);
+    auto vm = meta.annotations().find(kSourceVmAnnotation);
+    if (vm == meta.annotations().end()) return std::vector<std::string>{};
+    return std::vector<std::string>{absl::StrCat(NsOf(meta), "/", vm->second)};
   });
   // Live pods by the claims they mount, "namespace/claim".
   cache.informer("Pod").AddIndex("claim", [](const google::protobuf::Message& m) {
@@ -956,7 +1138,8 @@ runtime::Result LunPlanReconciler::Reconcile(const runtime::Key& plan, const run
   std::vector<Failure>& failures = failed_[plan];
   std::map<std::string, Counted>& counted = counted_[plan];
   counted.clear();
-  return PlanReconcile(cache, now, options_, plan, failures, counted, disks_of_vm_)
+  return PlanReconcile(cache, now, options_, plan, failures, counted, disks_of_vm_, memos_[plan],
+                       stale_waits_)
       .Run(period_);
 }
 

@@ -40,6 +40,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "core/lun_migration/plan_step.h"
+#include "core/lun_migration/wait_memo.h"
 #include "core/runtime/reconciler.h"
 
 namespace ferry::lun_migration {
@@ -67,6 +68,10 @@ class LunPlanReconciler : public runtime::Reconciler {
   void EffectFailed(const runtime::Key& plan, const runtime::Effect& effect,
                     const absl::Status& status) override;
 
+  // With LunPlanOptions::verify_waits: the remembered waits a fresh
+  // decision contradicted, one line each (none, or the memo is wrong).
+  const std::vector<std::string>& stale_waits() const { return stale_waits_; }
+
   // An engine call of a pipeline step in flight: where its failure counts.
   struct Counted {
     std::string vm_id;
@@ -88,6 +93,9 @@ class LunPlanReconciler : public runtime::Reconciler {
   // The disks each VM had attached when last read: while a VM is read
   // again (after a call on it), its disks stay wanted, not read anew.
   std::map<std::string, std::vector<std::string>> disks_of_vm_;
+  // By plan: the waits its VMs were last decided to make (wait_memo.h).
+  std::map<runtime::Key, WaitMemo> memos_;
+  std::vector<std::string> stale_waits_;
 };
 
 }  // namespace ferry::lun_migration

@@ -11,6 +11,7 @@
 #include "api/core.pb.h"
 #include "api/forklift.pb.h"
 #include "core/lun_migration/locks.h"
+#include "core/lun_migration/lun_objects.h"
 #include "core/ports/clock.h"
 #include "core/runtime/cache.h"
 #include "core/runtime/executor.h"
@@ -63,7 +64,7 @@ class PlanReconcilerTest : public ::testing::Test {
     for (int round = 0; round < 5; ++round) {
       EXPECT_TRUE(cache_.Sync().ok());
       result = reconciler_.Reconcile(plan, cache_, clock_.Now());
-      cache_.observer().Want(plan, result.observe, clock_.Now());
+      cache_.observer().Want(plan, result.observe, clock_.Now(), result.keep);
       const std::vector<runtime::Read> due = cache_.observer().Due(clock_.Now());
       if (due.empty()) break;
       for (const runtime::Read& read : due) {
@@ -297,6 +298,108 @@ TEST_F(PlanReconcilerTest, AFailedEngineCallIsCountedAtTheNextReconcile) {
                        runtime::Describe(e).find("update_status Migration") != std::string::npos &&
                        e.what.find("failed") != std::string::npos;
               }))));
+}
+
+// A VM's detaches go together (the engine is read again once, not once per
+// LUN), and so do the creates of its LUN volumes and claims. While the
+// cluster side works, the VM's read is kept, not polled; before the target
+// VM is made it is polled (read anew) again.
+TEST_F(PlanReconcilerTest, StepsOfOneKindGoTogetherAndTheEngineIsReadOnlyWhenItMatters) {
+  for (const std::string lun : {"lun-2", "lun-3"}) {
+    engine_.AddDisk(fakes::IscsiLun(lun, "10.0.0.5", "iqn.2024-01.com.example:t1",
+                                    lun == "lun-2" ? 4 : 5, kGiB));
+    ASSERT_TRUE(engine_.AttachForTest("vm-1", {.disk_id = lun}).ok());
+  }
+  auto kinds = [](const runtime::Result& r) {
+    std::vector<std::string> out;
+    for (const runtime::Effect& e : r.effects) out.push_back(runtime::Describe(e));
+    return out;
+  };
+  auto reads = [](const std::vector<runtime::Read>& list) {
+    std::vector<std::string> out;
+    for (const runtime::Read& read : list) out.push_back(runtime::Describe(read));
+    return out;
+  };
+  using ::testing::Contains;
+  using ::testing::Each;
+  runtime::Result detaches;
+  for (int pass = 0; pass < 12; ++pass) {
+    runtime::Result r = Reconcile();
+    if (std::count_if(r.effects.begin(), r.effects.end(), [](const runtime::Effect& e) {
+          return runtime::Describe(e).find("detach") != std::string::npos;
+        }) > 0) {
+      detaches = r;
+      break;
+    }
+    for (const absl::Status& s : Apply(r)) ASSERT_TRUE(s.ok()) << s;
+  }
+  ASSERT_EQ(detaches.effects.size(), 3u) << ::testing::PrintToString(kinds(detaches));
+  EXPECT_THAT(kinds(detaches), Each(HasSubstr("detach")));
+  for (const absl::Status& s : Apply(detaches)) ASSERT_TRUE(s.ok()) << s;
+  EXPECT_TRUE(engine_.GetVm("vm-1")->disk_attachments().disk_attachment().empty());
+
+  // Enter CreateVolumes, then the three volumes and their claims at once
+  // (each volume before the claims, as the planner orders them).
+  std::vector<std::vector<std::string>> batches;
+  for (int pass = 0; pass < 6 && Run().status().vms(0).phase() != kWaitForBinding; ++pass) {
+    runtime::Result r = Reconcile();
+    if (Run().status().vms(0).phase() == kCreateVolumes) {
+      EXPECT_THAT(reads(r.keep), Contains("ovirt vm vm-1")) << "kept while the cluster works";
+      EXPECT_THAT(reads(r.observe), ::testing::Not(Contains("ovirt vm vm-1")));
+    }
+    if (!r.effects.empty() && std::holds_alternative<runtime::KubeWrite>(r.effects[0].call) &&
+        runtime::Describe(r.effects[0]).find("create") != std::string::npos) {
+      batches.push_back(kinds(r));
+    }
+    for (const absl::Status& s : Apply(r)) ASSERT_TRUE(s.ok()) << s;
+  }
+  ASSERT_EQ(batches.size(), 1u) << ::testing::PrintToString(batches);
+  ASSERT_EQ(batches[0].size(), 6u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THAT(batches[0][i], HasSubstr("create PersistentVolume /"));
+    EXPECT_THAT(batches[0][i + 3], HasSubstr("create PersistentVolumeClaim default/"));
+  }
+
+  // Bound by hand (no binder here): the plan moves on to the target VM,
+  // for which the source is polled (read anew) again.
+  for (const std::string lun : {"lun-1", "lun-2", "lun-3"}) {
+    auto claim = *ports::As<k8s::PersistentVolumeClaim>(
+        *api_.Get({"PersistentVolumeClaim", "default", LunObjectName(lun)}));
+    claim.mutable_spec()->set_volume_name(LunObjectName(lun));
+    auto updated = api_.Update(claim);
+    ASSERT_TRUE(updated.ok()) << updated.status();
+    claim = *ports::As<k8s::PersistentVolumeClaim>(*updated);
+    claim.mutable_status()->set_phase("Bound");
+    ASSERT_TRUE(api_.UpdateStatus(claim).ok());
+    auto pv = *ports::As<k8s::PersistentVolume>(
+        *api_.Get({"PersistentVolume", "", LunObjectName(lun)}));
+    pv.mutable_spec()->mutable_claim_ref()->set_uid(claim.metadata().uid());
+    ASSERT_TRUE(api_.Update(pv).ok());
+  }
+  for (int pass = 0; pass < 6 && Run().status().vms(0).phase() != kCreateVm; ++pass) {
+    for (const absl::Status& s : ReconcileAndApply()) ASSERT_TRUE(s.ok()) << s;
+  }
+  ASSERT_EQ(Run().status().vms(0).phase(), kCreateVm);
+  const runtime::Result create = Reconcile();
+  EXPECT_THAT(reads(create.observe), Contains("ovirt vm vm-1"));
+  EXPECT_THAT(kinds(create), Contains(HasSubstr("create VirtualMachine")));
+}
+
+// A wait is remembered (WaitMemo) and not decided again while nothing it
+// rests on changes, until its deadline: the claims that never bind roll
+// the VM back once the bind timeout has passed.
+TEST_F(PlanReconcilerTest, ARememberedWaitEndsAtItsDeadline) {
+  for (int pass = 0; pass < 12; ++pass) {
+    if (!Run().status().vms().empty() && Run().status().vms(0).phase() == kWaitForBinding) break;
+    for (const absl::Status& s : ReconcileAndApply()) ASSERT_TRUE(s.ok()) << s;
+  }
+  ASSERT_EQ(Run().status().vms(0).phase(), kWaitForBinding);
+  for (const absl::Status& s : ReconcileAndApply()) ASSERT_TRUE(s.ok()) << s;  // the Waiting condition
+  EXPECT_THAT(Reconcile().effects, IsEmpty()) << "waits, from memory or afresh";
+  clock_.Advance(LunPlanOptions{}.bind_timeout);
+  const runtime::Result late = Reconcile();
+  ASSERT_EQ(late.effects.size(), 1u);
+  EXPECT_THAT(late.effects[0].what, HasSubstr("did not bind within"));
 }
 
 }  // namespace

@@ -581,6 +581,22 @@ LunStep PlanLunVm(const VmObservation& observed, const LunPlanOptions& options) 
   return VmPlanner(observed, options).Next();
 }
 
+absl::Time WaitHoldsUntil(const VmObservation& o, const LunPlanOptions& options) {
+  absl::Time until = absl::InfiniteFuture();
+  if (o.warm && o.now < o.cutover) until = o.cutover;
+  const std::string& phase = o.status.phase();
+  std::optional<absl::Duration> timeout;
+  if (phase == kPowerOff) timeout = options.power_off_timeout;
+  if (phase == kWaitForBinding) timeout = options.bind_timeout;
+  if (phase == kCopyDisks || phase == kPreCopy) timeout = options.copy_timeout;
+  const forklift::Step* step = FindStep(o.status, phase);
+  if (timeout.has_value() && step != nullptr) {
+    const absl::Time started = ParseTimestamp(step->started());
+    if (started != absl::InfinitePast()) until = std::min(until, started + *timeout);
+  }
+  return until;
+}
+
 forklift::VMStatus RecordFailure(const forklift::VMStatus& status, const std::string& step,
                                  const std::string& message) {
   forklift::VMStatus next = status;

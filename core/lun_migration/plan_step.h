@@ -64,6 +64,11 @@ struct LunPlanOptions {
   // started on (locks.h). One namespace for all plans, the
   // controller's own, so a lock is one object whatever plan takes it.
   std::string lock_namespace = "ferry-system";
+  // Testing: every wait the reconciler remembers (WaitMemo) is decided
+  // afresh as well, and one decided otherwise is reported
+  // (LunPlanReconciler::stale_waits) and the fresh decision taken. The
+  // simulator's runs set it; a benchmark that measures the memo does not.
+  bool verify_waits = false;
 };
 
 struct VmObservation {
@@ -125,6 +130,12 @@ struct LunStep {
 };
 
 LunStep PlanLunVm(const VmObservation& observed, const LunPlanOptions& options = {});
+
+// How long a wait decided from `o` holds if nothing observed changes:
+// PlanLunVm decides the same from `o` at any time before this (a warm
+// cutover, the current step's timeout); InfiniteFuture when no deadline
+// is ahead. A caller that remembers a wait decides again from then on.
+absl::Time WaitHoldsUntil(const VmObservation& o, const LunPlanOptions& options = {});
 
 // `status` with `message` added to the errors of pipeline step `step`.
 forklift::VMStatus RecordFailure(const forklift::VMStatus& status, const std::string& step,

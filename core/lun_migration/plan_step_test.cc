@@ -411,5 +411,29 @@ TEST(TargetVmNameTest, IsADnsLabel) {
   EXPECT_EQ(TargetVmName("---"), "vm");
 }
 
+// A wait holds until the deadline the planner checks: deciding from the
+// same observation just before it waits still, just after it does not.
+TEST_F(PlanStepTest, AWaitHoldsUntilTheStepsTimeout) {
+  Started();
+  ASSERT_EQ(o_.status.phase(), kPowerOff);
+  o_.source.set_status("powering_down");
+  Apply(PlanLunVm(o_));  // the Waiting condition
+  ASSERT_EQ(PlanLunVm(o_).kind, Kind::kWait);
+  const absl::Time until = WaitHoldsUntil(o_);
+  EXPECT_EQ(until, kStart + LunPlanOptions{}.power_off_timeout);
+  o_.now = until;
+  EXPECT_EQ(PlanLunVm(o_).kind, Kind::kWait);
+  o_.now = until + absl::Seconds(1);
+  const LunStep late = PlanLunVm(o_);
+  EXPECT_EQ(late.kind, Kind::kRecord);
+  EXPECT_THAT(late.what, HasSubstr("did not power off"));
+  // No deadline ahead in a step without a timeout; a warm VM's cutover is one.
+  o_.status.set_phase(kDetachLuns);
+  EXPECT_EQ(WaitHoldsUntil(o_), absl::InfiniteFuture());
+  o_.warm = true;
+  o_.cutover = o_.now + absl::Minutes(3);
+  EXPECT_EQ(WaitHoldsUntil(o_), o_.now + absl::Minutes(3));
+}
+
 }  // namespace
 }  // namespace ferry::lun_migration

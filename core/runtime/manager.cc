@@ -112,7 +112,7 @@ void Manager::Work() {
   // sync leaves the cache as it was; the periodic one retries.
   (void)cache_.Sync();
   auto result = std::make_shared<const Result>(reconciler_.Reconcile(*key, cache_, now));
-  cache_.observer().Want(*key, result->observe, now);
+  cache_.observer().Want(*key, result->observe, now, result->keep);
   if (!result->refresh.empty()) cache_.observer().Invalidate(*key, now, result->refresh);
   KickPoll();
   if (!result->effects.empty()) {
@@ -201,10 +201,9 @@ void Manager::KickPoll() {
 void Manager::Poll() {
   poll_at_.reset();
   const absl::Time now = scheduler_.Now();
-  const std::vector<Read> due = cache_.observer().Due(now);
-  if (!due.empty()) {
+  if (const std::optional<Read> due = cache_.observer().FirstDue(now)) {
     ++stats_.polls;
-    for (const Key& key : cache_.observer().Record(due.front(), executor_.Read(due.front()), now)) {
+    for (const Key& key : cache_.observer().Record(*due, executor_.Read(*due), now)) {
       queue_.Add(key);
     }
   }

@@ -63,18 +63,36 @@ bool SameResult(const Observation& a, const Observation& b) {
   return a.tag == b.tag && a.status == b.status && std::visit(SameValue{}, a.value, b.value);
 }
 
-void Observer::Want(const Key& key, const std::vector<Read>& reads, absl::Time now) {
+void Observer::Want(const Key& key, const std::vector<Read>& reads, absl::Time now,
+                    const std::vector<Read>& kept) {
   std::set<std::string> names;
-  for (const Read& read : reads) {
+  auto add = [&](const Read& read, bool polled) {
     std::string name = Describe(read);
     auto [it, added] = entries_.try_emplace(name);
+    Entry& entry = it->second;
     if (added) {
-      it->second.read = read;
-      it->second.interval = options_.first;
+      entry.read = read;
+      entry.interval = options_.first;
       SetDue(*it, now);
     }
-    it->second.wanted_by.insert(key);
+    entry.wanted_by.insert(key);
+    if (polled) {
+      const bool was_kept = !added && entry.polled_by.empty() && !ReadOnce(read);
+      if (entry.polled_by.insert(key).second && was_kept) Refresh(*it, now, entry.tag);
+    } else if (names.count(name) == 0) {
+      entry.polled_by.erase(key);
+    }
     names.insert(std::move(name));
+  };
+  for (const Read& read : reads) add(read, true);
+  for (const Read& read : kept) add(read, false);
+  // Kept by every key that wants it now, with an answer: no poll is due.
+  for (const Read& read : kept) {
+    auto it = entries_.find(Describe(read));
+    const Entry& entry = it->second;
+    if (entry.polled_by.empty() && entry.last.has_value() && entry.last->status.ok()) {
+      SetDue(*it, absl::InfiniteFuture());
+    }
   }
   auto before = reads_of_key_.find(key);
   if (before != reads_of_key_.end()) {
@@ -83,6 +101,7 @@ void Observer::Want(const Key& key, const std::vector<Read>& reads, absl::Time n
       auto it = entries_.find(name);
       if (it == entries_.end()) continue;
       it->second.wanted_by.erase(key);
+      it->second.polled_by.erase(key);
       if (it->second.wanted_by.empty()) {
         schedule_.erase({it->second.due, it->first});
         entries_.erase(it);
@@ -155,6 +174,11 @@ std::vector<Read> Observer::Due(absl::Time now) const {
   return due;
 }
 
+std::optional<Read> Observer::FirstDue(absl::Time now) const {
+  if (schedule_.empty() || schedule_.begin()->first > now) return std::nullopt;
+  return entries_.at(schedule_.begin()->second).read;
+}
+
 std::vector<Key> Observer::Record(const Read& read, Observation seen, absl::Time now) {
   auto it = entries_.find(Describe(read));
   if (it == entries_.end()) return {};
@@ -162,9 +186,10 @@ std::vector<Key> Observer::Record(const Read& read, Observation seen, absl::Time
   seen.at = now;
   seen.tag = entry.tag;
   const bool changed = !entry.last.has_value() || !SameResult(*entry.last, seen);
+  seen.serial = changed ? ++serials_ : entry.last->serial;
   // A read that failed is retried like any other; one that answered and
-  // is read once (ReadOnce) waits for an Invalidate.
-  const bool once = ReadOnce(read) && seen.status.ok();
+  // is read once (ReadOnce) or only kept waits for an Invalidate.
+  const bool once = (ReadOnce(read) || entry.polled_by.empty()) && seen.status.ok();
   entry.last = std::move(seen);
   entry.interval = changed ? options_.first : std::min(entry.interval * 2, options_.max);
   SetDue(*it, once ? absl::InfiniteFuture() : now + entry.interval);
@@ -172,8 +197,10 @@ std::vector<Key> Observer::Record(const Read& read, Observation seen, absl::Time
   return std::vector<Key>(entry.wanted_by.begin(), entry.wanted_by.end());
 }
 
-const Observation* Observer::Get(const Read& read) const {
-  auto it = entries_.find(Describe(read));
+const Observation* Observer::Get(const Read& read) const { return Get(Describe(read)); }
+
+const Observation* Observer::Get(const std::string& name) const {
+  auto it = entries_.find(name);
   if (it == entries_.end() || !it->second.last.has_value()) return nullptr;
   return &*it->second.last;
 }

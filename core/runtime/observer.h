@@ -21,6 +21,7 @@
 #ifndef FERRY_CORE_RUNTIME_OBSERVER_H_
 #define FERRY_CORE_RUNTIME_OBSERVER_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <set>
@@ -90,6 +91,11 @@ struct Observation {
   // fresh report asked for) asks for a refresh tagged with it and waits
   // for a result carrying the tag. Later polls keep it.
   std::string tag;
+  // Given by the observer to each result that differs from the one before
+  // it, unique within the observer: two results with the same serial are
+  // the same result (a reconciler that remembers what it decided from a
+  // read compares serials, not values).
+  uint64_t serial = 0;
   std::variant<std::monostate, DomainSeen, ovirt::Vm, ovirt::Disk, OvirtInventory,
                ports::ObjectPtr>
       value;
@@ -111,9 +117,14 @@ class Observer {
   explicit Observer(Options options) : options_(options) {}
 
   // What `key` wants observed from now on (it replaces what the key wanted
-  // before). A read new to the observer is due at `now`; a read no key
-  // wants any more is forgotten, with its result.
-  void Want(const Key& key, const std::vector<Read>& reads, absl::Time now);
+  // before): `reads` polled, `kept` read once and then kept, not polled
+  // (again only after an Invalidate, a Recheck or a failed read). A read
+  // new to the observer is due at `now`; a read no key wants any more is
+  // forgotten, with its result. A read that only was kept and now is
+  // polled loses its result and is due at `now`: the key decides from a
+  // read made after it asked.
+  void Want(const Key& key, const std::vector<Read>& reads, absl::Time now,
+            const std::vector<Read>& kept = {});
   // The reads `key` wants lose their result (Get gives null) and are due
   // at `now`, their interval back at `first`; the next result wakes it and
   // carries `tag` (and so do the ones after, until another Invalidate).
@@ -132,6 +143,8 @@ class Observer {
   std::optional<absl::Time> NextDue() const;
   // The reads due at `now`, the longest due first (then by name).
   std::vector<Read> Due(absl::Time now) const;
+  // The first of them (none: nothing is due).
+  std::optional<Read> FirstDue(absl::Time now) const;
   // Keeps what `read` returned and schedules its next poll. The keys that
   // want it when this is its first result or differs from the last one;
   // none for a read no key wants (any more).
@@ -139,12 +152,15 @@ class Observer {
 
   // The last result of `read` (null: no key wants it, or none yet).
   const Observation* Get(const Read& read) const;
+  // The same by the read's name (Describe).
+  const Observation* Get(const std::string& name) const;
   size_t wanted() const { return entries_.size(); }
 
  private:
   struct Entry {
     Read read;
     std::set<Key> wanted_by;
+    std::set<Key> polled_by;  // of wanted_by, the keys that want it polled
     std::optional<Observation> last;
     std::string tag;  // given to the results read from now on
     absl::Duration interval;
@@ -163,6 +179,7 @@ class Observer {
   std::map<std::string, Entry> entries_;               // by Describe(read)
   std::set<std::pair<absl::Time, std::string>> schedule_;  // (due, name) of polled entries
   std::map<Key, std::set<std::string>> reads_of_key_;  // what each key wants
+  uint64_t serials_ = 0;  // the last Observation::serial given
 };
 
 }  // namespace ferry::runtime

@@ -185,5 +185,48 @@ TEST(Observer, ARecheckKeepsTheResultAndWakesOnlyOnAChange) {
               ElementsAre(Key{"ns", "a"}));
 }
 
+TEST(Observer, AKeptReadIsReadOnceAndReadAnewWhenItIsPolledAgain) {
+  Observer observer({.first = absl::Seconds(1), .max = absl::Seconds(8)});
+  const Key key{"ns", "plan"};
+  const Read vm = OvirtVmRead{"vm-1"};
+  observer.Want(key, {}, kT0, {vm});
+  EXPECT_EQ(observer.NextDue(), kT0) << "a kept read with no result is read";
+  Observation up;
+  up.value = ovirt::Vm();
+  observer.Record(vm, up, kT0);
+  EXPECT_EQ(observer.NextDue(), std::nullopt) << "then kept, not polled";
+  ASSERT_NE(observer.Get(vm), nullptr);
+  // Polled again: the result is dropped and the read is due at once, so
+  // the key decides from a read made after it asked.
+  observer.Want(key, {vm}, kT0 + absl::Seconds(30));
+  EXPECT_EQ(observer.Get(vm), nullptr);
+  EXPECT_EQ(observer.NextDue(), kT0 + absl::Seconds(30));
+  EXPECT_THAT(observer.Record(vm, up, kT0 + absl::Seconds(30)), ElementsAre(key));
+  EXPECT_EQ(observer.NextDue(), kT0 + absl::Seconds(31));
+  // Kept again, with an answer: the poll that was due is dropped.
+  observer.Want(key, {}, kT0 + absl::Seconds(30), {vm});
+  EXPECT_EQ(observer.NextDue(), std::nullopt);
+  // Another key polling it keeps it polled for both.
+  observer.Want({"ns", "other"}, {vm}, kT0 + absl::Seconds(31));
+  observer.Record(vm, up, kT0 + absl::Seconds(31));
+  EXPECT_EQ(observer.NextDue(), kT0 + absl::Seconds(32));
+}
+
+TEST(Observer, AResultKeepsItsSerialUntilItChanges) {
+  Observer observer({.first = absl::Seconds(1), .max = absl::Seconds(8)});
+  const Read domain = DomainRead{"ns_vm"};
+  observer.Want({"ns", "a"}, {domain}, kT0);
+  observer.Record(domain, Domain(true), kT0);
+  const uint64_t first = observer.Get(domain)->serial;
+  EXPECT_NE(first, 0u);
+  observer.Record(domain, Domain(true), kT0 + absl::Seconds(1));
+  EXPECT_EQ(observer.Get(domain)->serial, first);
+  observer.Record(domain, Domain(true, 7), kT0 + absl::Seconds(3));
+  EXPECT_GT(observer.Get(domain)->serial, first);
+  EXPECT_EQ(observer.FirstDue(kT0 + absl::Seconds(3)), std::nullopt);
+  ASSERT_TRUE(observer.FirstDue(kT0 + absl::Seconds(4)).has_value());
+  EXPECT_EQ(Describe(*observer.FirstDue(kT0 + absl::Seconds(4))), "domain ns_vm");
+}
+
 }  // namespace
 }  // namespace ferry::runtime

@@ -36,6 +36,10 @@ struct Result {
   // What this key wants observed of systems with no watch (observer.h),
   // until its next reconcile; a result that changes wakes it.
   std::vector<Read> observe;
+  // What it wants read, and then kept rather than polled (Observer::Want):
+  // what a decision needs once, while nothing it decides hinges on a
+  // change there. A read moved from here to `observe` is read anew first.
+  std::vector<Read> keep;
   // Non-empty: what this key observed is dropped and read again, the new
   // results tagged with this (Observation::tag), before it decides: for a
   // decision that must rest on a read newer than something it just saw.
