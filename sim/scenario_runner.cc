@@ -18,6 +18,7 @@
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "nlohmann/json.hpp"
+#include "sim/armed_faults.h"
 #include "sim/checkers.h"
 #include "sim/coverage.h"
 #include "sim/ovirt_world.h"
@@ -157,6 +158,7 @@ class Run {
     result_.trace_hash = world_.sim().trace_hash();
     result_.ferry_api_calls = world_.ferry_api_calls();
     result_.ferry_api_calls_by_verb = world_.ferry_api_calls_by_verb();
+    result_.faults_hit = faults_.hit();
     result_.engine_calls = world_.engine_calls();
     result_.engine_calls_by_request = world_.engine_calls_by_request();
     result_.reconciles = world_.reconciles();
@@ -218,25 +220,10 @@ class Run {
     if (s_.world().has_ovirt()) {
       RETURN_IF_ERROR(PopulateSan(s_.world().ovirt(), world_.san()));
       RETURN_IF_ERROR(PopulateEngine(s_.world().ovirt(), world_.engine()));
-      world_.engine().SetFaultHook([this](absl::string_view verb, absl::string_view id) {
-        return OvirtFault(verb, id);
-      });
-      world_.engine().SetDelayHook([this](absl::string_view verb, absl::string_view id) {
-        return OvirtDelay(verb, id);
-      });
     }
     checkers_.Baseline();
-    world_.api().SetFaultHook([this](const fakes::FakeKubeApi::Call& call) { return ApiFault(call); });
-    world_.api().SetDelayHook([this](const fakes::FakeKubeApi::Call& call) { return ApiDelay(call); });
-    for (const std::string& node : s_.world().node()) {
-      fakes::FakeHypervisor* host = world_.fabric().host(node);
-      host->SetFaultHook([this, node](absl::string_view verb, absl::string_view domain) {
-        return LibvirtFault(node, verb, domain);
-      });
-      host->SetDelayHook([this, node](absl::string_view verb, absl::string_view) {
-        return LibvirtDelay(node, verb);
-      });
-    }
+    world_.SetFaults(faults_.ForProcesses());
+    faults_.ForPlatformModel();
     for (int i = 0; i < s_.action_size(); ++i) {
       const Action& a = s_.action(i);
       if (a.has_when()) {
@@ -269,9 +256,7 @@ class Run {
   // The liveness phase begins: every fault ends.
   void Heal() {
     world_.Note("scenario", "HEAL: every fault ends; the liveness phase begins");
-    api_faults_.clear();
-    libvirt_faults_.clear();
-    ovirt_faults_.clear();
+    faults_.Clear();
     stale_lag_ = absl::ZeroDuration();
     ++stale_epoch_;
     for (const auto& [a, b] : partitions_) world_.fabric().Heal(a, b);
@@ -311,94 +296,6 @@ class Run {
     }
     if (timed_pending_ > 0) open.push_back(absl::StrCat(timed_pending_, " timed actions pending"));
     return open.empty() ? "nothing (settling)" : absl::StrJoin(open, "; ");
-  }
-
-  // Armed faults are used up in order: a call consumes the first that
-  // matches it, whether it fails the call or delays it.
-  template <typename Fault, typename Matches>
-  Fault* NextFault(absl::string_view port, std::vector<std::pair<Fault, int>>& faults,
-                   Matches matches) {
-    // The harness itself sees through faults; the cluster model too, unless
-    // the fault is for it (ApiFault.cluster).
-    if (observing_) return nullptr;
-    for (auto& [fault, left] : faults) {
-      if (left > 0 && matches(fault) && (!world_.in_cluster_step() || ForCluster(fault))) {
-        --left;
-        ++result_.faults_hit;
-        coverage_.FaultHit(port);
-        return &fault;
-      }
-    }
-    return nullptr;
-  }
-
-  static bool ForCluster(const scenario::ApiFault& f) { return f.cluster(); }
-  template <typename Fault>
-  static bool ForCluster(const Fault&) { return false; }
-
-  static absl::Status Injected(absl::string_view code, absl::string_view fallback,
-                               const std::string& msg) {
-    const absl::string_view c = code.empty() ? fallback : code;
-    if (c == "Conflict") return absl::AbortedError(msg);
-    if (c == "Internal") return absl::InternalError(msg);
-    if (c == "FailedPrecondition") return absl::FailedPreconditionError(msg);
-    return absl::UnavailableError(msg);
-  }
-
-  absl::Status ApiFault(const fakes::FakeKubeApi::Call& call) {
-    const scenario::ApiFault* fault = NextFault("api", api_faults_, [&](const scenario::ApiFault& f) {
-      return f.delay_seconds() <= 0 && f.verb() == call.verb &&
-             (f.kind().empty() || f.kind() == call.key.kind);
-    });
-    if (fault == nullptr) return absl::OkStatus();
-    return Injected(fault->code(), "Unavailable",
-                    absl::StrCat("injected fault on ", call.verb, " ", call.key.kind));
-  }
-
-  absl::Duration ApiDelay(const fakes::FakeKubeApi::Call& call) {
-    const scenario::ApiFault* fault = NextFault("api", api_faults_, [&](const scenario::ApiFault& f) {
-      return f.delay_seconds() > 0 && f.verb() == call.verb &&
-             (f.kind().empty() || f.kind() == call.key.kind);
-    });
-    return fault == nullptr ? absl::ZeroDuration() : absl::Seconds(fault->delay_seconds());
-  }
-
-  absl::Status LibvirtFault(const std::string& node, absl::string_view verb,
-                            absl::string_view domain) {
-    const scenario::LibvirtFault* fault =
-        NextFault("libvirt", libvirt_faults_, [&](const scenario::LibvirtFault& f) {
-          return f.delay_seconds() <= 0 && f.node() == node && f.verb() == verb;
-        });
-    if (fault == nullptr) return absl::OkStatus();
-    return Injected(fault->code(), "Internal",
-                    absl::StrCat("injected fault on libvirt ", verb, " ", domain, " on ", node));
-  }
-
-  absl::Duration LibvirtDelay(const std::string& node, absl::string_view verb) {
-    const scenario::LibvirtFault* fault =
-        NextFault("libvirt", libvirt_faults_, [&](const scenario::LibvirtFault& f) {
-          return f.delay_seconds() > 0 && f.node() == node && f.verb() == verb;
-        });
-    return fault == nullptr ? absl::ZeroDuration() : absl::Seconds(fault->delay_seconds());
-  }
-
-  absl::Status OvirtFault(absl::string_view verb, absl::string_view id) {
-    if (!observing_) coverage_.EngineCall(verb);
-    const scenario::OvirtFault* fault =
-        NextFault("ovirt", ovirt_faults_, [&](const scenario::OvirtFault& f) {
-          return f.delay_seconds() <= 0 && f.verb() == verb && (f.id().empty() || f.id() == id);
-        });
-    if (fault == nullptr) return absl::OkStatus();
-    return Injected(fault->code(), "FailedPrecondition",
-                    absl::StrCat("Operation Failed: [injected fault on ", verb, " ", id, "]"));
-  }
-
-  absl::Duration OvirtDelay(absl::string_view verb, absl::string_view id) {
-    const scenario::OvirtFault* fault =
-        NextFault("ovirt", ovirt_faults_, [&](const scenario::OvirtFault& f) {
-          return f.delay_seconds() > 0 && f.verb() == verb && (f.id().empty() || f.id() == id);
-        });
-    return fault == nullptr ? absl::ZeroDuration() : absl::Seconds(fault->delay_seconds());
   }
 
   void Perform(int i) {
@@ -492,10 +389,10 @@ class Run {
         return absl::OkStatus();
       }
       case Action::kApiFault:
-        api_faults_.push_back({a.api_fault(), std::max(a.api_fault().count(), 1)});
+        faults_.Arm(a.api_fault());
         return absl::OkStatus();
       case Action::kLibvirtFault:
-        libvirt_faults_.push_back({a.libvirt_fault(), std::max(a.libvirt_fault().count(), 1)});
+        faults_.Arm(a.libvirt_fault());
         return absl::OkStatus();
       case Action::kForgetWrite: {
         ASSIGN_OR_RETURN(std::string pv, ClaimVolume(a.forget_write(), "forget_write"));
@@ -537,7 +434,7 @@ class Run {
         return absl::FailedPreconditionError(absl::StrCat("duplicate_domain: ", domain, " runs nowhere"));
       }
       case Action::kOvirtFault:
-        ovirt_faults_.push_back({a.ovirt_fault(), std::max(a.ovirt_fault().count(), 1)});
+        faults_.Arm(a.ovirt_fault());
         return absl::OkStatus();
       case Action::kOvirtStart: {
         Observing scope(&observing_);  // the user's call, not the plan's: no faults
@@ -842,9 +739,7 @@ class Run {
   std::vector<int> waiting_;
   int timed_pending_ = 0;
   bool observing_ = false;
-  std::vector<std::pair<scenario::ApiFault, int>> api_faults_;  // fault, calls left
-  std::vector<std::pair<scenario::LibvirtFault, int>> libvirt_faults_;
-  std::vector<std::pair<scenario::OvirtFault, int>> ovirt_faults_;
+  ArmedFaults faults_{world_, coverage_, &observing_};
 };
 
 }  // namespace

@@ -334,11 +334,21 @@ void World::StartRuntime(const std::string& name) {
     for (const std::string& line : lun->stale_waits()) stale_waits_before_restarts_.push_back(line);
   }
   rt.manager.reset();
-  rt.api = std::make_unique<CountingKubeApi>(api_, &ferry_tally_);
-  rt.engine = rt.ovirt != nullptr ? std::make_unique<CountingOvirt>(*rt.ovirt, &engine_tally_)
-                                  : nullptr;
+  rt.faulty_api = std::make_unique<FaultyKubeApi>(api_, &faults_.api);
+  rt.api = std::make_unique<CountingKubeApi>(*rt.faulty_api, &ferry_tally_);
+  rt.host = nullptr;
+  if (rt.hypervisor != nullptr) {
+    const std::string node = absl::StartsWith(name, "agent/") ? name.substr(6) : name;
+    rt.host = std::make_unique<FaultyHypervisor>(*rt.hypervisor, node, &faults_.libvirt);
+  }
+  rt.engine = nullptr;
+  rt.faulty_engine = nullptr;
+  if (rt.ovirt != nullptr) {
+    rt.faulty_engine = std::make_unique<FaultyOvirt>(*rt.ovirt, &faults_.ovirt);
+    rt.engine = std::make_unique<CountingOvirt>(*rt.faulty_engine, &engine_tally_);
+  }
   rt.executor = std::make_unique<runtime::Executor>(runtime::Executor::Ports{
-      .kube = rt.api.get(), .hypervisor = rt.hypervisor, .ovirt = rt.engine.get()});
+      .kube = rt.api.get(), .hypervisor = rt.host.get(), .ovirt = rt.engine.get()});
   rt.reconciler = rt.make_reconciler();
   rt.manager = std::make_unique<runtime::Manager>(*rt.reconciler, *rt.api, *rt.executor,
                                                   *rt.scheduler, options);
@@ -385,9 +395,16 @@ fakes::FakeHypervisor* World::HostOf(const std::string& process) {
 }
 
 absl::Duration World::TakeLatency(const std::string& process) {
+  // The fakes' own: delays injected into the platform model's calls.
   absl::Duration latency = api_.TakeLatency();
   if (fakes::FakeHypervisor* host = HostOf(process)) latency += host->TakeLatency();
   if (process == "lun-controller") latency += engine_.TakeLatency();
+  auto it = runtime_processes_.find(process);
+  if (it == runtime_processes_.end()) return latency;
+  RuntimeProcess& rt = it->second;
+  if (rt.faulty_api != nullptr) latency += rt.faulty_api->TakeLatency();
+  if (rt.host != nullptr) latency += rt.host->TakeLatency();
+  if (rt.faulty_engine != nullptr) latency += rt.faulty_engine->TakeLatency();
   return latency;
 }
 

@@ -37,6 +37,9 @@
 #include "sim/cluster.h"
 #include "sim/counting_kube_api.h"
 #include "sim/counting_ovirt.h"
+#include "sim/faulty_hypervisor.h"
+#include "sim/faulty_kube_api.h"
+#include "sim/faulty_ovirt.h"
 #include "sim/process_scheduler.h"
 #include "sim/scenario.pb.h"
 #include "sim/simulation.h"
@@ -100,6 +103,17 @@ class World {
   // API server (or the engine) would never accept. The names checker reads it.
   const std::vector<std::string>& refused_as_invalid() const { return refused_as_invalid_; }
 
+  // Faults injected into the calls of Ferry's processes: each process's
+  // ports are wrapped in Faulty* decorators (faulty_kube_api.h) that
+  // consult these, so the platform model and the harness, which call the
+  // fakes directly, never meet them.
+  struct Faults {
+    FaultyKubeApi::Faults api;
+    FaultyHypervisor::Faults libvirt;
+    FaultyOvirt::Faults ovirt;
+  };
+  void SetFaults(Faults faults) { faults_ = std::move(faults); }
+
   absl::Status AddNode(const std::string& name);
   // Creates the object, or replaces spec and metadata (and status, when it
   // has one) of an existing one. A PersistentVolume also gets its volume.
@@ -154,8 +168,12 @@ class World {
     runtime::Manager::Options options;
     // Made anew at each start, as a restarted process connects, lists and
     // watches afresh: nothing derived from the last run outlives it.
+    // Counting over Faulty over the fakes: a faulted call is counted.
+    std::unique_ptr<FaultyKubeApi> faulty_api;
     std::unique_ptr<CountingKubeApi> api;
-    std::unique_ptr<CountingOvirt> engine;  // over `ovirt`, when it has one
+    std::unique_ptr<FaultyHypervisor> host;   // over `hypervisor`, when it has one
+    std::unique_ptr<FaultyOvirt> faulty_engine;  // over `ovirt`, when it has one
+    std::unique_ptr<CountingOvirt> engine;
     std::unique_ptr<runtime::Executor> executor;
     std::unique_ptr<runtime::Reconciler> reconciler;
     std::unique_ptr<runtime::Manager> manager;
@@ -187,6 +205,7 @@ class World {
   fakes::FakeEngine engine_;
   CountingOvirt::Tally engine_tally_;  // the lun-controller's engine requests
   int64_t reconciles_before_restarts_ = 0;  // of managers since replaced
+  Faults faults_;
   std::vector<std::string> stale_waits_before_restarts_;
   std::vector<std::string> refused_as_invalid_;
   std::map<std::string, Process> processes_;

@@ -1,6 +1,8 @@
 #include "core/lun_migration/plan_reconciler.h"
 
 #include <algorithm>
+#include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <optional>
@@ -32,6 +34,9 @@ using api::Timestamp;
 using runtime::Effect;
 
 constexpr char kMigrationKind[] = "Migration";
+// What may take a LUN claim: a pod mounting it, or a VM or VMI naming it
+// (which makes such a pod at any time).
+constexpr const char* kClaimUserKinds[] = {"Pod", "VirtualMachine", "VirtualMachineInstance"};
 constexpr char kPlanKind[] = "Plan";
 
 std::string NsOf(const k8s::ObjectMeta& meta) {
@@ -164,8 +169,14 @@ class PlanReconcile {
     for (const auto& [k, object] : cache_.informer("Lease").objects()) {
       if (auto lease = ports::As<k8s::Lease>(object)) leases_[lease->metadata().name()] = lease;
     }
-    int64_t pods_rv = 0;
-    if (absl::SimpleAtoi(cache_.informer("Pod").resource_version(), &pods_rv)) pods_rv_ = pods_rv;
+    // Who may use a claim is read as of the oldest of these lists.
+    users_rv_ = std::numeric_limits<int64_t>::max();
+    for (const char* kind : kClaimUserKinds) {
+      int64_t rv = 0;
+      users_rv_ = absl::SimpleAtoi(cache_.informer(kind).resource_version(), &rv)
+                      ? std::min(users_rv_, rv)
+                      : 0;
+    }
     ObserveInventory();
 
     // Runs that already started a VM come first: their LUNs are taken
@@ -863,6 +874,11 @@ class PlanReconcile {
         absl::StrAppend(&in, "|pod ", k.name);
         version("Pod", k);
       }
+      ForEachClaimVm(ns, TargetVmName(view.vm->name()), {name},
+                     [&](const std::string& holder, const runtime::Key& k, const std::string&) {
+                       absl::StrAppend(&in, "|", holder);
+                       version(holder.substr(0, holder.find(' ')), k);
+                     });
     }
     // Image copies: by the names any of its disks would give one (a
     // superset of FillCluster's), and those made for it.
@@ -882,13 +898,30 @@ class PlanReconcile {
     return in;
   }
 
-  // False when `object` was written after the pods were read (its
-  // resourceVersion above theirs): a pod that mounted it since may be
+  // False when `object` was written after the pods, VMs or VMIs were read
+  // (its resourceVersion above theirs): one that took it since may be
   // missing from them.
   bool PodsReadAfter(const google::protobuf::Message& object) const {
     int64_t rv = 0;
     return !absl::SimpleAtoi(ports::MetadataOf(object).resource_version(), &rv) ||
-           rv <= pods_rv_;
+           rv <= users_rv_;
+  }
+
+  // Calls `fn(holder, claims)` for each VirtualMachine and VMI of `ns`
+  // but `target` that names one of `claims` ("<kind> <name>", the claims it
+  // names of them).
+  void ForEachClaimVm(const std::string& ns, const std::string& target,
+                      const std::vector<std::string>& claims,
+                      const std::function<void(const std::string&, const runtime::Key&,
+                                               const std::string&)>& fn) const {
+    for (const char* kind : {"VirtualMachine", "VirtualMachineInstance"}) {
+      const runtime::Informer& informer = cache_.informer(kind);
+      for (const std::string& claim : claims) {
+        for (const runtime::Key& k : informer.ByIndex("claim", absl::StrCat(ns, "/", claim))) {
+          if (k.name != target) fn(absl::StrCat(kind, " ", k.name), k, claim);
+        }
+      }
+    }
   }
 
   // What the planner of one VM needs of the cluster: its own LUN objects (by
@@ -929,6 +962,14 @@ class PlanReconcile {
       add_dv(k);
     }
     const std::string target = TargetVmName(o->source.name());
+    std::vector<std::string> claims;
+    for (const ovirt::DiskAttachment& a : o->status.lun_attachments()) {
+      claims.push_back(LunObjectName(a.id()));
+    }
+    ForEachClaimVm(ns, target, claims,
+                   [&](const std::string& holder, const runtime::Key&, const std::string& claim) {
+                     o->claim_vms[holder].push_back(claim);
+                   });
     if (auto vm = Get<kubevirt::VirtualMachine>("VirtualMachine", ns, target)) o->target_vm = *vm;
     o->target_vmi_exists = cache_.Get("VirtualMachineInstance", {ns, target}) != nullptr;
   }
@@ -1070,7 +1111,8 @@ class PlanReconcile {
   std::vector<std::shared_ptr<const forklift::Migration>> migrations_;
   std::map<std::string, std::shared_ptr<const k8s::Lease>> leases_;  // by name
   std::vector<ports::ObjectPtr> held_;
-  int64_t pods_rv_ = 0;  // the resourceVersion the pods were read at
+  // The resourceVersion the pods, VMs and VMIs were read at (the oldest).
+  int64_t users_rv_ = 0;
   const runtime::OvirtInventory* inventory_ = nullptr;
   std::string engine_error_;
   std::map<std::string, size_t> vm_by_id_, vm_by_name_;  // into inventory_->vms
@@ -1103,6 +1145,28 @@ void LunPlanReconciler::AddIndexes(runtime::Cache& cache) const {
     if (vm == meta.annotations().end()) return std::vector<std::string>{};
     return std::vector<std::string>{absl::StrCat(NsOf(meta), "/", vm->second)};
   });
+  // VMs and VMIs by the claims their volumes name, "namespace/claim".
+  auto claims_of = [](const k8s::ObjectMeta& meta,
+                      const google::protobuf::RepeatedPtrField<kubevirt::Volume>& volumes) {
+    std::vector<std::string> claims;
+    const std::string ns = NsOf(meta);
+    for (const kubevirt::Volume& v : volumes) {
+      std::string claim = v.persistent_volume_claim().claim_name();
+      if (claim.empty()) claim = v.data_volume().name();
+      if (claim.empty()) claim = v.ephemeral().persistent_volume_claim().claim_name();
+      if (!claim.empty()) claims.push_back(absl::StrCat(ns, "/", claim));
+    }
+    return claims;
+  };
+  cache.informer("VirtualMachine").AddIndex("claim", [claims_of](const google::protobuf::Message& m) {
+    const auto& vm = static_cast<const kubevirt::VirtualMachine&>(m);
+    return claims_of(vm.metadata(), vm.spec().template_().spec().volumes());
+  });
+  cache.informer("VirtualMachineInstance")
+      .AddIndex("claim", [claims_of](const google::protobuf::Message& m) {
+        const auto& vmi = static_cast<const kubevirt::VirtualMachineInstance&>(m);
+        return claims_of(vmi.metadata(), vmi.spec().volumes());
+      });
   // Live pods by the claims they mount, "namespace/claim".
   cache.informer("Pod").AddIndex("claim", [](const google::protobuf::Message& m) {
     const auto& pod = static_cast<const k8s::Pod&>(m);

@@ -392,11 +392,11 @@ class VmPlanner {
     // judged from a pod list no older than the claims (found by the sweep:
     // mixed seed 5253, a Pod list lagging 14 s hid a user's pod).
     if (!o_.pods_read_after_claims) {
-      return At(kCreateVm, Wait("the pod list read predates the LUN claims: waiting for a "
-                                "current one before the VM is created"));
+      return At(kCreateVm, Wait("the pod and VM lists read predate the LUN claims: waiting for "
+                                "current ones before the VM is created"));
     }
-    for (const std::string& user : ClaimUsers()) {
-      return At(kCreateVm, Wait(absl::StrCat("pod ", user,
+    for (const std::string& user : ClaimUsers(/*with_vms=*/true)) {
+      return At(kCreateVm, Wait(absl::StrCat(user,
                                              " uses a LUN claim of this VM; a LUN must have a "
                                              "single writer: the VM is created when it is gone")));
     }
@@ -409,19 +409,28 @@ class VmPlanner {
     return At(kCreateVm, std::move(create));
   }
 
-  // Pods (other than the target VM's own) mounting a LUN claim of this VM.
-  std::vector<std::string> ClaimUsers() const {
+  // Pods mounting a LUN claim of this VM, then (`with_vms`) VMs and VMIs
+  // (other than the target VM's own) naming one.
+  std::vector<std::string> ClaimUsers(bool with_vms) const {
     std::set<std::string> claims;
     for (const Lun& lun : luns_) claims.insert(ObjectName(lun));
     std::vector<std::string> users;
-    for (const auto& [pod, mounted] : o_.pods) {
-      for (const std::string& c : mounted) {
-        if (claims.count(c) > 0) {
-          users.push_back(absl::StrCat(o_.plan.target_namespace, "/", pod, " (claim ", c, ")"));
+    // `holders` by "<kind> <name>".
+    auto add = [&](const std::map<std::string, std::vector<std::string>>& holders) {
+      for (const auto& [holder, named] : holders) {
+        for (const std::string& c : named) {
+          if (claims.count(c) == 0) continue;
+          const size_t space = holder.find(' ');
+          users.push_back(absl::StrCat(holder.substr(0, space + 1), o_.plan.target_namespace, "/",
+                                       holder.substr(space + 1), " (claim ", c, ")"));
           break;
         }
       }
-    }
+    };
+    std::map<std::string, std::vector<std::string>> pods;
+    for (const auto& [pod, mounted] : o_.pods) pods[absl::StrCat("pod ", pod)] = mounted;
+    add(pods);
+    if (with_vms) add(o_.claim_vms);
     return users;
   }
 
@@ -467,9 +476,10 @@ class VmPlanner {
         return Delete({"PersistentVolumeClaim", ns, name}, "delete the LUN claim");
       }
     }
-    std::vector<std::string> users = ClaimUsers();
+    // (Pods only: the claims are gone, so no VM can mount them any more.)
+    std::vector<std::string> users = ClaimUsers(/*with_vms=*/false);
     if (!users.empty()) {
-      return Waiting(Wait(absl::StrCat("pod ", users.front(),
+      return Waiting(Wait(absl::StrCat(users.front(),
                                        " still uses a LUN; the LUN goes back to the source VM "
                                        "when it is gone")));
     }

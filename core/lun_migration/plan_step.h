@@ -96,10 +96,17 @@ struct VmObservation {
   bool target_vmi_exists = false;
   // Live pods of the target namespace: name -> claims they mount.
   std::map<std::string, std::vector<std::string>> pods;
-  // False when the pods read are older than the VM's LUN claims or than
-  // the run's own last write (their resourceVersion below theirs): a pod
-  // that mounted a claim since may be missing from them, so the target VM
-  // waits for a newer read. (The run's write too: a user's VM started on a
+  // VirtualMachines and VirtualMachineInstances of the target namespace
+  // (other than the target VM's) whose volumes name one of the VM's LUN
+  // claims, as "<kind> <name>" -> those claims: each may start a
+  // pod on the claim at any time, so the target VM waits for them to go.
+  std::map<std::string, std::vector<std::string>> claim_vms;
+  // False when the pods (or VMs, or VMIs) read are older than the VM's LUN
+  // claims or than the run's own last write (their resourceVersion below
+  // theirs): one that took a claim since may be missing from them, so the
+  // target VM waits for a newer read. (VMs too: a user's VM made on a claim
+  // while the plan waited for the binding has no pod yet when the target VM
+  // is decided, and both pods start together: lun seed 9635.) (The run's write too: a user's VM started on a
   // claim after it was made, while the plan waited for the binding, was
   // missed by a pod watch 2 s behind; scenarios/lun/
   // cluster-reads-lag-behind-progress on the runtime.)

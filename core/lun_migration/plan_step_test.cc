@@ -206,7 +206,7 @@ TEST_F(PlanStepTest, TheTargetVmWaitsForAPodListNoOlderThanItsClaims) {
   o_.pods_read_after_claims = false;  // a lagging Pod informer: no pod seen, proves nothing
   const LunStep step = PlanLunVm(o_);
   ASSERT_EQ(step.kind, Kind::kRecord);
-  EXPECT_THAT(step.status.conditions(0).message(), HasSubstr("the pod list read predates"));
+  EXPECT_THAT(step.status.conditions(0).message(), HasSubstr("the pod and VM lists read predate"));
   o_.pods_read_after_claims = true;
   EXPECT_EQ(PlanLunVm(o_).kind, Kind::kCreate);
 }
@@ -250,6 +250,19 @@ TEST_F(PlanStepTest, BindTimeoutRollsBack) {
   const LunStep step = PlanLunVm(o_);
   EXPECT_EQ(step.status.phase(), kRollingBack);
   EXPECT_THAT(step.status.error().reasons(0), HasSubstr("did not bind within 5m"));
+}
+
+// A user's VM naming a LUN claim has no pod yet when the target VM is
+// decided; both pods would start together (lun seed 9635).
+TEST_F(PlanStepTest, TheTargetVmWaitsWhileAnotherVmNamesALunClaim) {
+  AtCreateVm();
+  o_.claim_vms["VirtualMachine early"] = {"ferry-lun-lun-1"};
+  const LunStep step = PlanLunVm(o_);
+  ASSERT_EQ(step.kind, Kind::kRecord);
+  EXPECT_THAT(step.status.conditions(0).message(),
+              HasSubstr("VirtualMachine default/early (claim ferry-lun-lun-1) uses a LUN claim"));
+  o_.claim_vms.clear();
+  EXPECT_EQ(PlanLunVm(o_).kind, Kind::kCreate);
 }
 
 TEST_F(PlanStepTest, TheTargetVmWaitsWhileAnotherPodHoldsALunClaim) {
