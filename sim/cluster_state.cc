@@ -3,16 +3,11 @@
 #include <utility>
 
 #include "api/names.h"
-#include "sim/cluster.h"
 
 namespace ferry::sim::internal {
 namespace {
 
 absl::string_view Ns(absl::string_view ns) { return api::NamespaceOrDefault(ns); }
-
-bool Terminal(const k8s::Pod& pod) {
-  return pod.status().phase() == "Succeeded" || pod.status().phase() == "Failed";
-}
 
 template <typename T>
 std::shared_ptr<const T> Typed(const ports::ObjectPtr& object) {
@@ -76,6 +71,10 @@ bool WantsToRun(const kubevirt::VirtualMachine& vm) {
   return vm.metadata().deletion_timestamp().empty() &&
          ((vm.spec().has_running() && vm.spec().running()) ||
           (vm.spec().has_run_strategy() && vm.spec().run_strategy() == "Always"));
+}
+
+bool Terminal(const k8s::Pod& pod) {
+  return pod.status().phase() == "Succeeded" || pod.status().phase() == "Failed";
 }
 
 const std::set<std::string>& ClusterState::Kinds() {

@@ -35,7 +35,15 @@
 #include "core/ports/kube_api.h"
 #include "fakes/kube/fake_kube_api.h"
 
-namespace ferry::sim::internal {
+namespace ferry::sim {
+
+// Set by the scheduler on a WaitForFirstConsumer claim: the node it is to be
+// bound or provisioned on.
+inline constexpr char kSelectedNode[] = "volume.kubernetes.io/selected-node";
+// Marks the StorageClass of the claims that name none.
+inline constexpr char kDefaultClass[] = "storageclass.kubernetes.io/is-default-class";
+
+namespace internal {
 
 // An object's namespace ("" for cluster-scoped kinds) and name: in this
 // order, the API's order within a kind.
@@ -48,6 +56,9 @@ inline constexpr char kLauncherOf[] = "kubevirt.io/vm";
 
 // True for a VM the virt-controller model keeps running.
 bool WantsToRun(const kubevirt::VirtualMachine& vm);
+
+// True for a pod that has finished: Succeeded or Failed.
+bool Terminal(const k8s::Pod& pod);
 
 class ClusterState {
  public:
@@ -153,6 +164,7 @@ class ClusterState {
   int64_t synced_rv_ = 0;
 };
 
-}  // namespace ferry::sim::internal
+}  // namespace internal
+}  // namespace ferry::sim
 
 #endif  // FERRY_SIM_CLUSTER_STATE_H_

@@ -10,6 +10,7 @@
 #include "fakes/kube/fake_kube_api.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "sim/api_for_test.h"
 #include "sim/cluster.h"
 
 namespace ferry::sim::internal {
@@ -25,29 +26,7 @@ class ClusterStateTest : public ::testing::Test {
   // Creates the objects of `yaml`, or writes them over the ones there
   // (status included), then catches the state up.
   void Apply(const std::string& yaml) {
-    absl::StatusOr<manifest::ManifestSet> set = manifest::ParseManifests("test", yaml);
-    ASSERT_TRUE(set.ok()) << set.status();
-    for (const manifest::Object& o : set->objects) {
-      absl::StatusOr<ports::ObjectKey> key = ports::KeyOf(*o.message);
-      ASSERT_TRUE(key.ok());
-      if (key->namespace_.empty() && o.kind->namespaced) key->namespace_ = "default";
-      absl::StatusOr<ports::ObjectPtr> old = api_.Get(*key);
-      absl::StatusOr<ports::ObjectPtr> written;
-      if (old.ok()) {
-        ports::MutableMetadataOf(o.message.get())
-            ->set_resource_version(ports::MetadataOf(**old).resource_version());
-        written = api_.Update(*o.message);
-      } else {
-        written = api_.Create(*o.message);
-      }
-      ASSERT_TRUE(written.ok()) << written.status();
-      const auto* status = o.message->GetDescriptor()->FindFieldByName("status");
-      if (status != nullptr && o.message->GetReflection()->HasField(*o.message, status)) {
-        ports::MutableMetadataOf(o.message.get())
-            ->set_resource_version(ports::MetadataOf(**written).resource_version());
-        ASSERT_TRUE(api_.UpdateStatus(*o.message).ok());
-      }
-    }
+    ApplyForTest(api_, yaml);
     state_.Sync(api_);
   }
   void Delete(const ports::ObjectKey& key) {

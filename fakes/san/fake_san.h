@@ -7,7 +7,7 @@
 //   and active (fakes/ovirt registers it; a down VM holds it too: one start
 //   away from writing);
 // - a pod, logged in by the kubelet of its node when it starts the pod and
-//   logged out when the pod stops (sim/cluster.h).
+//   logged out when the pod stops (sim/cluster_kubelet.h).
 // The checkers read who holds what from here, not from the core's helpers.
 // Deterministic: ordered maps; every change of an opener is journaled, so a
 // reader can look at only the LUNs that changed since its last look.
