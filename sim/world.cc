@@ -389,16 +389,11 @@ void World::StartProcess(const std::string& name, absl::Duration delay) {
   sim_.After(delay, name, "start", [this, name] { processes_.at(name).start(); });
 }
 
-fakes::FakeHypervisor* World::HostOf(const std::string& process) {
-  if (!absl::StartsWith(process, "agent/")) return nullptr;
-  return fabric_.host(process.substr(6));
-}
-
 absl::Duration World::TakeLatency(const std::string& process) {
-  // The fakes' own: delays injected into the platform model's calls.
+  // The fake API's own: delays injected into the platform model's calls
+  // (ApiFault.cluster), owed by whoever runs next, as before the
+  // decorators. Ferry's own calls owe theirs through the decorators.
   absl::Duration latency = api_.TakeLatency();
-  if (fakes::FakeHypervisor* host = HostOf(process)) latency += host->TakeLatency();
-  if (process == "lun-controller") latency += engine_.TakeLatency();
   auto it = runtime_processes_.find(process);
   if (it == runtime_processes_.end()) return latency;
   RuntimeProcess& rt = it->second;

@@ -190,10 +190,10 @@ class World {
 
   void StartProcess(const std::string& name, absl::Duration delay);
   void Tick();
-  // Latency the process's calls incurred (fake API and its node's libvirt)
-  // since the last take: events are single calls, so it is all its own.
+  // Latency the process's calls incurred (through its fault decorators,
+  // and the platform model's API delays) since the last take: events are
+  // single calls, so it is all its own.
   absl::Duration TakeLatency(const std::string& process);
-  fakes::FakeHypervisor* HostOf(const std::string& process);
 
   Options options_;
   Simulation sim_;

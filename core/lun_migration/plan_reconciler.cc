@@ -861,14 +861,14 @@ class PlanReconcile {
       absl::StrAppend(&in, "|", object == nullptr ? "-"
                                                   : ports::MetadataOf(*object).resource_version());
     };
-    bool pods_ok = PodsReadAfter(run);
+    bool pods_ok = ClaimUsersReadAfter(run);
     const runtime::Informer& pods = cache_.informer("Pod");
     for (const ovirt::DiskAttachment& a : recorded.lun_attachments()) {
       const std::string name = LunObjectName(a.id());
       version("PersistentVolume", {"", name});
       version("PersistentVolumeClaim", {ns, name});
       if (auto pvc = cache_.Get("PersistentVolumeClaim", {ns, name})) {
-        pods_ok = pods_ok && PodsReadAfter(*pvc);
+        pods_ok = pods_ok && ClaimUsersReadAfter(*pvc);
       }
       for (const runtime::Key& k : pods.ByIndex("claim", absl::StrCat(ns, "/", name))) {
         absl::StrAppend(&in, "|pod ", k.name);
@@ -901,7 +901,7 @@ class PlanReconcile {
   // False when `object` was written after the pods, VMs or VMIs were read
   // (its resourceVersion above theirs): one that took it since may be
   // missing from them.
-  bool PodsReadAfter(const google::protobuf::Message& object) const {
+  bool ClaimUsersReadAfter(const google::protobuf::Message& object) const {
     int64_t rv = 0;
     return !absl::SimpleAtoi(ports::MetadataOf(object).resource_version(), &rv) ||
            rv <= users_rv_;
@@ -928,13 +928,13 @@ class PlanReconcile {
   // the names of its recorded LUN disks), its image copies, its
   // target VM, and the pods mounting one of its LUN claims.
   void FillCluster(const std::string& ns, const forklift::Migration& run, VmObservation* o) {
-    if (!PodsReadAfter(run)) o->pods_read_after_claims = false;
+    if (!ClaimUsersReadAfter(run)) o->pods_read_after_claims = false;
     for (const ovirt::DiskAttachment& a : o->status.lun_attachments()) {
       const std::string name = LunObjectName(a.id());
       if (auto pv = Get<k8s::PersistentVolume>("PersistentVolume", "", name)) o->pvs[name] = *pv;
       if (auto pvc = Get<k8s::PersistentVolumeClaim>("PersistentVolumeClaim", ns, name)) {
         o->pvcs[name] = *pvc;
-        if (!PodsReadAfter(*pvc)) o->pods_read_after_claims = false;
+        if (!ClaimUsersReadAfter(*pvc)) o->pods_read_after_claims = false;
       }
       const runtime::Informer& pods = cache_.informer("Pod");
       for (const runtime::Key& k : pods.ByIndex("claim", absl::StrCat(ns, "/", name))) {
