@@ -30,6 +30,22 @@
 
 namespace ferry::sim {
 
+// Marks the harness's own calls for as long as it lives: injected faults and
+// stale reads are for Ferry's processes, not for the scenario's user actions
+// or its judging.
+//
+//   { Observing scope(&observing); world.api().Get(key); }
+class Observing {
+ public:
+  explicit Observing(bool* flag) : flag_(flag) { *flag_ = true; }
+  ~Observing() { *flag_ = false; }
+  Observing(const Observing&) = delete;
+  Observing& operator=(const Observing&) = delete;
+
+ private:
+  bool* flag_;
+};
+
 class ArmedFaults {
  public:
   // `observing` (not owned) is true while the harness itself calls.

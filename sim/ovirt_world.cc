@@ -4,7 +4,6 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "absl/strings/numbers.h"
 #include "api/ovirt_version.h"
 #include "base/saturating.h"
@@ -153,23 +152,6 @@ absl::Status PopulateSan(const scenario::Ovirt& ovirt, fakes::FakeSan& san) {
     if (!added.ok()) {
       return absl::InvalidArgumentError(absl::StrCat("world.ovirt.disk[", i, "]: ", added.message()));
     }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckOvirtFault(const scenario::OvirtFault& f, const std::string& where) {
-  static const std::set<std::string> kVerbs = {"version", "list_vms", "get_vm", "get_disk",
-                                               "shutdown", "stop",    "start",  "detach",
-                                               "deactivate", "attach"};
-  static const std::set<std::string> kCodes = {"", "FailedPrecondition", "Unavailable",
-                                               "Internal"};
-  if (!kVerbs.contains(f.verb())) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ".ovirt_fault.verb: \"", f.verb(),
-                                                   "\" is not one of ", absl::StrJoin(kVerbs, ", ")));
-  }
-  if (!kCodes.contains(f.code())) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ".ovirt_fault.code: \"", f.code(),
-                                                   "\" is not one of ", absl::StrJoin(kCodes, ", ")));
   }
   return absl::OkStatus();
 }

@@ -1,5 +1,5 @@
 // The oVirt side of a scenario's world: the engine's options, its disks and
-// VMs from `world.ovirt`, the SAN its LUNs live on, and the checks of `ovirt_fault` actions.
+// VMs from `world.ovirt` and the SAN its LUNs live on.
 //
 //   World::Options options;
 //   options.engine = EngineOptions(scenario.world().ovirt());
@@ -29,9 +29,6 @@ absl::Status PopulateEngine(const scenario::Ovirt& ovirt, fakes::FakeEngine& eng
 // view of the same LUN. Call before PopulateEngine: the engine's
 // attachments hold LUNs on it.
 absl::Status PopulateSan(const scenario::Ovirt& ovirt, fakes::FakeSan& san);
-
-// An ovirt_fault's verb and code are ones the engine knows.
-absl::Status CheckOvirtFault(const scenario::OvirtFault& fault, const std::string& where);
 
 }  // namespace ferry::sim
 

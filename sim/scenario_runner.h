@@ -1,6 +1,7 @@
-// The scenario runner: reads a scenario file (protobuf text format, schema in
-// sim/scenario.proto and docs/scenarios.md), builds its world, runs it with
-// every checker after every event, and judges the expectations.
+// The scenario runner: builds a loaded scenario's world (sim/scenario_loader.h),
+// performs its actions when their time or trigger comes
+// (sim/scenario_actions.h), runs it with every checker after every event,
+// and judges the run and its expectations (sim/scenario_judge.h).
 //
 //   absl::StatusOr<LoadedScenario> s = LoadScenario("scenarios/storage/x.textproto");
 //   ScenarioResult r = RunScenario(*s, {.trace = true});
@@ -13,27 +14,11 @@
 #include <string>
 #include <vector>
 
-#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "sim/scenario.pb.h"
-#include "sim/scenario_files.h"
+#include "sim/scenario_loader.h"
 
 namespace ferry::sim {
-
-struct LoadedScenario {
-  scenario::Scenario scenario;
-  std::string path;     // as given
-  ScenarioFiles files;  // manifest_file, apply_file, same_spec (none for a generated run)
-};
-
-// InvalidArgument "path:line:col: message" for a malformed file; NotFound
-// when it cannot be read; ResourceExhausted when larger than
-// options.max_input_bytes. Checks what the schema cannot (a known process,
-// one trigger per action...), every number against its range
-// (sim/scenario_limits.h) and that every file it names stays inside its
-// tree (sim/scenario_files.h), naming the field.
-absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path,
-                                            const ScenarioFileOptions& options = {});
 
 // A run that has not ended after this many events fails, naming what is
 // still open: simulated time is bounded (max_seconds, the liveness bound),

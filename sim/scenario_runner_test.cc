@@ -95,43 +95,6 @@ TEST(ScenarioRunnerTest, ARunThatCannotSettleStopsAtItsBound) {
   EXPECT_THAT(r.failures[0], HasSubstr("did not settle within 1m"));
 }
 
-TEST(ScenarioRunnerTest, MalformedFilesNameTheLineAndTheField) {
-  absl::StatusOr<LoadedScenario> s = LoadScenario(Write("bad.textproto", "world {\n  nod: \"a\"\n}\n"));
-  EXPECT_EQ(s.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(s.status().message(), HasSubstr("bad.textproto:2:"));
-  EXPECT_THAT(s.status().message(), HasSubstr("nod"));
-
-  s = LoadScenario(Write("nothing.textproto", "world { node: \"a\" }\naction { at_seconds: 1 }\n"));
-  EXPECT_THAT(s.status().message(), HasSubstr("action[0]: says when but not what"));
-
-  s = LoadScenario(Write("nonode.textproto", "description: \"x\"\n"));
-  EXPECT_THAT(s.status().message(), HasSubstr("world.node"));
-
-  s = LoadScenario(Write("verb.textproto",
-                         "world { node: \"a\" }\naction { at_seconds: 1 api_fault { verb: \"patch\" } }\n"));
-  EXPECT_THAT(s.status().message(), HasSubstr("action[0].api_fault.verb: \"patch\" is not one of"));
-
-  s = LoadScenario(Write("kind.textproto", "world { node: \"a\" }\naction { at_seconds: 1 "
-                                           "api_fault { verb: \"get\" kind: \"Pods\" } }\n"));
-  EXPECT_THAT(s.status().message(), HasSubstr("api_fault.kind: \"Pods\" is not one of"));
-
-  s = LoadScenario(Write("lvnode.textproto", "world { node: \"a\" }\naction { at_seconds: 1 "
-                                             "libvirt_fault { node: \"b\" verb: \"migrate\" } }\n"));
-  EXPECT_THAT(s.status().message(), HasSubstr("libvirt_fault.node: \"b\" is not one of a"));
-
-  s = LoadScenario(Write("ovirtverb.textproto",
-                         "world { node: \"a\" ovirt {} }\naction { at_seconds: 1 "
-                         "ovirt_fault { verb: \"unplug\" } }\n"));
-  EXPECT_THAT(s.status().message(), HasSubstr("action[0].ovirt_fault.verb: \"unplug\" is not one of"));
-
-  s = LoadScenario(Write("noengine.textproto",
-                         "world { node: \"a\" }\naction { at_seconds: 1 ovirt_start: \"vm-1\" }\n"));
-  EXPECT_THAT(s.status().message(), HasSubstr("an oVirt action needs world.ovirt"));
-
-  s = LoadScenario("no/such/file.textproto");
-  EXPECT_EQ(s.status().code(), absl::StatusCode::kNotFound);
-}
-
 TEST(ScenarioRunnerTest, ALunRunReplaysIdentically) {
   absl::StatusOr<LoadedScenario> s =
       LoadScenario("scenarios/lun/controller-crash-at-each-step.textproto");
