@@ -894,8 +894,18 @@ class PlanReconcile {
     const std::string target = TargetVmName(view.vm->name());
     version("VirtualMachine", {ns, target});
     absl::StrAppend(&in, "|", cache_.Get("VirtualMachineInstance", {ns, target}) != nullptr,
-                    "|", pods_ok);
+                    "|", pods_ok, "|", UsersReadAfterClaims());
     return in;
+  }
+
+  // True when the pods, VMs and VMIs were read no earlier than the last
+  // change of a claim the claims' informer has seen (a claim's deletion
+  // included; not its bookmarks, which would hold a lagging pod list behind
+  // for as long as it lags).
+  bool UsersReadAfterClaims() const {
+    int64_t rv = 0;
+    return absl::SimpleAtoi(cache_.informer("PersistentVolumeClaim").last_change_version(), &rv) &&
+           rv <= users_rv_;
   }
 
   // False when `object` was written after the pods, VMs or VMIs were read
@@ -929,6 +939,7 @@ class PlanReconcile {
   // target VM, and the pods mounting one of its LUN claims.
   void FillCluster(const std::string& ns, const forklift::Migration& run, VmObservation* o) {
     if (!ClaimUsersReadAfter(run)) o->pods_read_after_claims = false;
+    o->users_read_after_claims_gone = UsersReadAfterClaims();
     for (const ovirt::DiskAttachment& a : o->status.lun_attachments()) {
       const std::string name = LunObjectName(a.id());
       if (auto pv = Get<k8s::PersistentVolume>("PersistentVolume", "", name)) o->pvs[name] = *pv;

@@ -476,7 +476,13 @@ class VmPlanner {
         return Delete({"PersistentVolumeClaim", ns, name}, "delete the LUN claim");
       }
     }
-    // (Pods only: the claims are gone, so no VM can mount them any more.)
+    // (Pods only: the claims are gone, so no VM can mount them any more;
+    // but a pod may have mounted one before it went, so only a pod list as
+    // new as the claims' deletion says none did.)
+    if (!luns_.empty() && !o_.users_read_after_claims_gone) {
+      return Waiting(Wait("the pod lists read predate the LUN claims' deletion: waiting for "
+                          "current ones before the LUNs go back to the source VM"));
+    }
     std::vector<std::string> users = ClaimUsers(/*with_vms=*/false);
     if (!users.empty()) {
       return Waiting(Wait(absl::StrCat(users.front(),

@@ -111,6 +111,13 @@ struct VmObservation {
   // missed by a pod watch 2 s behind; scenarios/lun/
   // cluster-reads-lag-behind-progress on the runtime.)
   bool pods_read_after_claims = true;
+  // False when the pods (or VMs, or VMIs) read are older than what the
+  // claims' own informer has seen: a claim deleted since may have been
+  // mounted by a pod they do not show yet. A rollback gives the LUNs back
+  // to the source only from a read this new (mixed seed 9279: a pod list
+  // lagging 7.2 s hid a user's pod on a LUN claim the rollback had just
+  // deleted, and the LUN went back to the source while the pod held it).
+  bool users_read_after_claims_gone = true;
 };
 
 struct LunStep {

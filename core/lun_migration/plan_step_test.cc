@@ -15,6 +15,7 @@ namespace ferry::lun_migration {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::Contains;
 using ::testing::HasSubstr;
 using Kind = LunStep::Kind;
 
@@ -395,6 +396,36 @@ TEST_F(PlanStepTest, RollbackUndoesInOrderAndTouchesOnlyWhatThePlanMade) {
                                "re-attach LUN disk lun-1 to VM db", "start VM db again",
                                kCanceled));
   EXPECT_TRUE(o_.pvs.contains("someone-elses"));
+}
+
+// mixed seed 9279: a pod list lagging behind the claims' deletion could
+// not show a user's pod on a claim, and the LUN went back to the source
+// while the pod held it.
+TEST_F(PlanStepTest, TheRollbackGivesLunsBackOnlyFromAPodListNewerThanTheClaimsDeletion) {
+  Started();
+  Detached();
+  VolumesMade(/*bound=*/true);
+  o_.cancel_requested = true;
+  o_.cancel_by = "default/run-1";
+  Apply(PlanLunVm(o_));
+  ASSERT_EQ(o_.status.phase(), kRollingBack);
+  LunStep step = PlanLunVm(o_);
+  ASSERT_EQ(step.kind, Kind::kDelete);
+  ASSERT_EQ(step.key.kind, "PersistentVolumeClaim");
+  o_.pvcs.erase(step.key.name);
+  o_.users_read_after_claims_gone = false;
+  step = PlanLunVm(o_);
+  ASSERT_EQ(step.kind, Kind::kRecord) << step.what;
+  std::vector<std::string> messages;
+  for (const auto& c : step.status.conditions()) messages.push_back(c.message());
+  EXPECT_THAT(messages, Contains(HasSubstr("the pod lists read predate the LUN claims' deletion")));
+  Apply(step);
+  step = PlanLunVm(o_);
+  EXPECT_EQ(step.kind, Kind::kWait) << "still no PV deleted, no LUN attached: " << step.what;
+  o_.users_read_after_claims_gone = true;
+  step = PlanLunVm(o_);
+  ASSERT_EQ(step.kind, Kind::kDelete) << step.what;
+  EXPECT_EQ(step.key.kind, "PersistentVolume");
 }
 
 TEST_F(PlanStepTest, WarmCopiesImagesWhileTheSourceRunsAndWaitsForTheCutover) {

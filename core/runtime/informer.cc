@@ -128,6 +128,7 @@ absl::Status Informer::Relist() {
   for (const Key& key : gone) Put(key, nullptr);
   for (auto& [key, object] : listed) Put(key, std::move(object));
   resource_version_ = list->resource_version;
+  last_change_version_ = list->resource_version;
   return absl::OkStatus();
 }
 
@@ -154,6 +155,7 @@ absl::Status Informer::Sync() {
           ++bookmarks_;
           continue;
         }
+        last_change_version_ = resource_version_;
         const Key key = KeyOfObject(*event.object);
         Put(key, event.type == ports::WatchEventType::kDeleted ? nullptr : std::move(event.object));
       }

@@ -84,6 +84,12 @@ class Informer {
 
   bool has_synced() const { return lists_ > 0 && !resource_version_.empty(); }
   const std::string& resource_version() const { return resource_version_; }
+  // The resourceVersion of the last change the server told it of: a watch
+  // event's, or a relist's (which may hide when its changes happened). A
+  // bookmark does not move it, so a reader that needs another informer to
+  // be as new as this kind's changes is not held back by a quiet kind's
+  // bookmarks. "" until listed.
+  const std::string& last_change_version() const { return last_change_version_; }
   const std::set<Key>& changed() const { return changed_; }
   // Moves whenever the store changed (a Sync with changes, an Assume that
   // replaced an object): what was derived from the store holds until then.
@@ -123,6 +129,7 @@ class Informer {
   const std::string kind_;
   const ports::Selector selector_;
   std::string resource_version_;  // "" until listed
+  std::string last_change_version_;
   std::map<Key, ports::ObjectPtr> objects_;
   std::map<std::string, Index, std::less<>> indexes_;
   std::vector<Handler> handlers_;

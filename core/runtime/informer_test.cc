@@ -233,6 +233,27 @@ TEST_F(InformerTest, BookmarksKeepAQuietInformerFromRelisting) {
   EXPECT_EQ(pods.resource_version(), absl::StrCat(api.resource_version()));
 }
 
+TEST_F(InformerTest, TheLastChangeVersionMovesWithChangesNotWithBookmarks) {
+  Informer pods(api_, "Pod");
+  ASSERT_TRUE(pods.Sync().ok());
+  const std::string listed = pods.last_change_version();
+  EXPECT_EQ(listed, absl::StrCat(api_.resource_version())) << "a list is a change as of its version";
+  ASSERT_TRUE(api_.Create(TestPvc("other-kind")).ok());
+  ASSERT_TRUE(pods.Sync().ok());
+  EXPECT_EQ(pods.bookmarks(), 1);
+  EXPECT_EQ(pods.resource_version(), absl::StrCat(api_.resource_version()));
+  EXPECT_EQ(pods.last_change_version(), listed) << "a bookmark is no change";
+  Informer pvcs(api_, kPvc);
+  ASSERT_TRUE(pvcs.Sync().ok());
+  ASSERT_TRUE(api_.Delete({kPvc, "ns", "other-kind"}).ok());
+  const std::string deleted = absl::StrCat(api_.resource_version());
+  k8s::Node node;  // a change of another kind: the claims' watch only bookmarks it
+  node.mutable_metadata()->set_name("node-a");
+  ASSERT_TRUE(api_.Create(node).ok());
+  ASSERT_TRUE(pvcs.Sync().ok());
+  EXPECT_EQ(pvcs.last_change_version(), deleted) << "a deletion is a change";
+}
+
 TEST_F(InformerTest, InvalidateMakesTheNextSyncAList) {
   ASSERT_TRUE(api_.Create(TestPvc("a")).ok());
   Informer informer(api_, kPvc);
