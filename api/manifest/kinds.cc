@@ -14,30 +14,36 @@ namespace {
 // A function-local static: the prototypes are other translation units' globals.
 absl::Span<const KindInfo> Table() {
   static const KindInfo kKinds[] = {
-      {"v1", "PersistentVolumeClaim", true,
-       &k8s::PersistentVolumeClaim::default_instance()},
-      {"v1", "PersistentVolume", false, &k8s::PersistentVolume::default_instance()},
-      {"v1", "Node", false, &k8s::Node::default_instance()},
-      {"v1", "Pod", true, &k8s::Pod::default_instance()},
-      {"v1", "Secret", true, &k8s::Secret::default_instance()},
-      {"v1", "Event", true, &k8s::Event::default_instance()},
-      {"coordination.k8s.io/v1", "Lease", true, &k8s::Lease::default_instance()},
-      {"storage.k8s.io/v1", "StorageClass", false,
-       &k8s::StorageClass::default_instance()},
-      {"cdi.kubevirt.io/v1beta1", "DataVolume", true,
-       &cdi::DataVolume::default_instance()},
-      {"kubevirt.io/v1", "VirtualMachine", true,
-       &kubevirt::VirtualMachine::default_instance()},
-      {"kubevirt.io/v1", "VirtualMachineInstance", true,
-       &kubevirt::VirtualMachineInstance::default_instance()},
-      {"kubevirt.io/v1", "VirtualMachineInstanceMigration", true,
-       &kubevirt::VirtualMachineInstanceMigration::default_instance()},
-      {"forklift.konveyor.io/v1beta1", "Provider", true,
-       &forklift::Provider::default_instance()},
-      {"forklift.konveyor.io/v1beta1", "Plan", true,
-       &forklift::Plan::default_instance()},
-      {"forklift.konveyor.io/v1beta1", "Migration", true,
-       &forklift::Migration::default_instance()},
+      {"v1", "PersistentVolumeClaim", true, &k8s::PersistentVolumeClaim::default_instance(),
+       "persistentvolumeclaims", "pvc"},
+      {"v1", "PersistentVolume", false, &k8s::PersistentVolume::default_instance(),
+       "persistentvolumes", "pv"},
+      {"v1", "Node", false, &k8s::Node::default_instance(),
+       "nodes", "no"},
+      {"v1", "Pod", true, &k8s::Pod::default_instance(),
+       "pods", "po"},
+      {"v1", "Secret", true, &k8s::Secret::default_instance(),
+       "secrets", ""},
+      {"v1", "Event", true, &k8s::Event::default_instance(),
+       "events", "ev"},
+      {"coordination.k8s.io/v1", "Lease", true, &k8s::Lease::default_instance(),
+       "leases", ""},
+      {"storage.k8s.io/v1", "StorageClass", false, &k8s::StorageClass::default_instance(),
+       "storageclasses", "sc"},
+      {"cdi.kubevirt.io/v1beta1", "DataVolume", true, &cdi::DataVolume::default_instance(),
+       "datavolumes", "dv,dvs"},
+      {"kubevirt.io/v1", "VirtualMachine", true, &kubevirt::VirtualMachine::default_instance(),
+       "virtualmachines", "vm,vms"},
+      {"kubevirt.io/v1", "VirtualMachineInstance", true, &kubevirt::VirtualMachineInstance::default_instance(),
+       "virtualmachineinstances", "vmi,vmis"},
+      {"kubevirt.io/v1", "VirtualMachineInstanceMigration", true, &kubevirt::VirtualMachineInstanceMigration::default_instance(),
+       "virtualmachineinstancemigrations", "vmim,vmims"},
+      {"forklift.konveyor.io/v1beta1", "Provider", true, &forklift::Provider::default_instance(),
+       "providers", ""},
+      {"forklift.konveyor.io/v1beta1", "Plan", true, &forklift::Plan::default_instance(),
+       "plans", ""},
+      {"forklift.konveyor.io/v1beta1", "Migration", true, &forklift::Migration::default_instance(),
+       "migrations", ""},
   };
   return kKinds;
 }
@@ -45,6 +51,23 @@ absl::Span<const KindInfo> Table() {
 }  // namespace
 
 absl::Span<const KindInfo> AllKinds() { return Table(); }
+
+absl::string_view GroupOf(absl::string_view api_version) {
+  const size_t slash = api_version.find('/');
+  return slash == absl::string_view::npos ? absl::string_view() : api_version.substr(0, slash);
+}
+
+absl::string_view VersionOf(absl::string_view api_version) {
+  const size_t slash = api_version.find('/');
+  return slash == absl::string_view::npos ? api_version : api_version.substr(slash + 1);
+}
+
+const KindInfo* FindKindByResource(absl::string_view api_version, absl::string_view plural) {
+  for (const KindInfo& info : AllKinds()) {
+    if (info.api_version == api_version && info.plural == plural) return &info;
+  }
+  return nullptr;
+}
 
 const KindInfo* FindKind(absl::string_view api_version, absl::string_view kind) {
   for (const KindInfo& info : AllKinds()) {

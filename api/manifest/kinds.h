@@ -18,10 +18,20 @@ struct KindInfo {
   absl::string_view kind;         // "PersistentVolumeClaim"
   bool namespaced;
   const google::protobuf::Message* prototype;  // default instance of the message
+  absl::string_view plural;       // the resource in URLs: "persistentvolumeclaims"
+  absl::string_view short_names;  // comma-separated, as discovery lists them: "pvc"
 };
 
 // Every kind Ferry knows, in a fixed order.
 absl::Span<const KindInfo> AllKinds();
+
+// The group of an apiVersion: "" for "v1", "kubevirt.io" for "kubevirt.io/v1".
+absl::string_view GroupOf(absl::string_view api_version);
+// Its version: "v1" for both of those.
+absl::string_view VersionOf(absl::string_view api_version);
+
+// The kind served at `api_version` as `plural`, or nullptr.
+const KindInfo* FindKindByResource(absl::string_view api_version, absl::string_view plural);
 
 // nullptr when the pair is unknown.
 const KindInfo* FindKind(absl::string_view api_version, absl::string_view kind);

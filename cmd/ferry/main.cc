@@ -11,6 +11,7 @@
 #include "cmd/ferry/convert.h"
 #include "cmd/ferry/lint.h"
 #include "cmd/ferry/scenario.h"
+#include "cmd/ferry/serve.h"
 #include "cmd/ferry/sim.h"
 
 namespace {
@@ -40,6 +41,12 @@ Commands:
                            files in DIR (default sim-failures). --seed S --trace
                            replays one run. Exit 0 pass, 1 safety violation,
                            3 liveness failure, 4 harness failure. See docs/simulation.md.
+  serve [--address ADDR] [--port N] [--kubeconfig PATH] [-f FILE]... [--log]
+                           Serve Ferry's fake API store as the Kubernetes API over
+                           HTTPS on ADDR (default 127.0.0.1; port 0 picks a free one)
+                           until Ctrl-C, writing a kubeconfig (default
+                           ./ferry.kubeconfig) that kubectl uses as is. FILEs are
+                           created first. Not a kube-apiserver: see docs/serve.md.
   help                     Show this text.
 
 FILE may be "-" for standard input; -f may be repeated or followed by several files.
@@ -141,6 +148,10 @@ int Run(int argc, char** argv) {
   if (command == "scenario") {
     return ferry::cli::RunScenarioCommand(std::vector<std::string>(argv + 2, argv + argc),
                                           std::cout, std::cerr);
+  }
+  if (command == "serve") {
+    return ferry::cli::RunServeCommand(std::vector<std::string>(argv + 2, argv + argc), std::cout,
+                                       std::cerr);
   }
   if (command == "sim") {
     return ferry::cli::RunSimCommand(std::vector<std::string>(argv + 2, argv + argc), std::cout,

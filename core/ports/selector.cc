@@ -6,6 +6,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "api/core.pb.h"
 #include "api/label_selector.h"
 #include "core/ports/kube_api.h"
@@ -65,6 +67,43 @@ absl::Status ValidateSelector(absl::string_view kind, const Selector& selector) 
         kind == "Pod" ? ", spec.nodeName, status.phase" : "", ")"));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<Selector> ParseSelectorQuery(absl::string_view label_selector,
+                                            absl::string_view field_selector) {
+  Selector selector;
+  absl::StatusOr<k8s::LabelSelector> labels = api::ParseLabelSelector(label_selector);
+  if (!labels.ok()) return labels.status();
+  selector.labels = *std::move(labels);
+  if (absl::StripAsciiWhitespace(field_selector).empty()) return selector;
+  for (absl::string_view term : absl::StrSplit(field_selector, ',')) {
+    term = absl::StripAsciiWhitespace(term);
+    const size_t eq = term.find('=');
+    if (eq == absl::string_view::npos || (eq > 0 && term[eq - 1] == '!')) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "fieldSelector: \"", term, "\": only \"FIELD=VALUE\" (or ==) terms are supported"));
+    }
+    const std::string field(absl::StripAsciiWhitespace(term.substr(0, eq)));
+    absl::string_view value = term.substr(eq + 1);
+    absl::ConsumePrefix(&value, "=");
+    value = absl::StripAsciiWhitespace(value);
+    if (field.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("fieldSelector: \"", term, "\": the field is empty"));
+    }
+    auto [it, added] = selector.fields.emplace(field, std::string(value));
+    if (!added && it->second != value) {
+      return absl::InvalidArgumentError(absl::StrCat("fieldSelector: \"", term, "\": ", field,
+                                                     " is also required to equal \"",
+                                                     it->second, "\""));
+    }
+  }
+  return selector;
+}
+
+std::pair<std::string, std::string> SelectorQuery(const Selector& selector) {
+  return {api::FormatLabelSelector(selector.labels),
+          absl::StrJoin(selector.fields, ",", absl::PairFormatter("="))};
 }
 
 bool Selects(const Selector& selector, const google::protobuf::Message& object) {

@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "api/meta.pb.h"
 #include "google/protobuf/message.h"
@@ -45,6 +46,18 @@ struct Selector {
 
 // InvalidArgument naming the field when `kind` has no such selectable field.
 absl::Status ValidateSelector(absl::string_view kind, const Selector& selector);
+
+// The selector of a request's query parameters `labelSelector` and
+// `fieldSelector` (api/label_selector.h for the first; the second is
+// `path=value` or `path==value` terms separated by commas). InvalidArgument
+// naming the parameter; a field the kind cannot select on is
+// ValidateSelector's to refuse.
+absl::StatusOr<Selector> ParseSelectorQuery(absl::string_view label_selector,
+                                            absl::string_view field_selector);
+
+// The query parameter values of `selector`, read back by ParseSelectorQuery
+// to the same selector: {labelSelector, fieldSelector}, "" for a part unset.
+std::pair<std::string, std::string> SelectorQuery(const Selector& selector);
 
 // True when `object` (of a kind the selector was validated for) is selected.
 bool Selects(const Selector& selector, const google::protobuf::Message& object);
