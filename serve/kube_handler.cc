@@ -13,7 +13,9 @@
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
 #include "serve/discovery.h"
+#include "serve/openapi.h"
 #include "serve/resource_path.h"
+#include "serve/strategic_merge.h"
 
 namespace ferry::serve {
 namespace {
@@ -25,7 +27,7 @@ constexpr char kBadRequest[] = "ferry.serve/bad-request";
 
 // An error about the request itself (400), not about the object it carries (422).
 absl::Status BadRequest(absl::Status status) {
-  status.SetPayload(kBadRequest, absl::Cord("1"));
+  if (!status.ok()) status.SetPayload(kBadRequest, absl::Cord("1"));
   return status;
 }
 absl::Status BadRequest(absl::string_view message) {
@@ -123,6 +125,14 @@ std::string EventLine(absl::string_view type, const google::protobuf::Message& o
                       "\n");
 }
 
+// The kinds of Kubernetes itself (their groups end in k8s.io, or are the
+// core group), which take strategic merge patches; the others are custom
+// resources, which do not.
+bool BuiltIn(const KindInfo& kind) {
+  const absl::string_view group = manifest::GroupOf(kind.api_version);
+  return group.empty() || absl::EndsWith(group, ".k8s.io");
+}
+
 absl::StatusOr<ports::Selector> SelectorOf(const HttpRequest& request, const KindInfo& kind) {
   absl::StatusOr<ports::Selector> selector =
       ports::ParseSelectorQuery(request.Query("labelSelector"), request.Query("fieldSelector"));
@@ -150,6 +160,7 @@ absl::StatusOr<HttpResponse> KubeHandler::Serve(const HttpRequest& request) {
   static const std::vector<std::string> kVerbs = {"create", "delete", "get",   "list",
                                                   "patch",  "update", "watch"};
   if (std::optional<HttpResponse> d = Discovery(request, kVerbs)) return *std::move(d);
+  if (std::optional<HttpResponse> o = OpenApi(request)) return *std::move(o);
   ASSIGN_OR_RETURN(ResourcePath path, ParseResourcePath(request.path));
   const KindInfo& kind = *path.kind;
   const ports::ObjectKey key{std::string(kind.kind), path.namespace_, path.name};
@@ -229,11 +240,29 @@ absl::StatusOr<HttpResponse> KubeHandler::Patch(const HttpRequest& request,
   if (request.HasQuery("dryRun")) return BadRequest("dryRun is not supported by ferry serve");
   const std::string type = request.Header("Content-Type");
   const bool apply = absl::StartsWith(type, "application/apply-patch+yaml");
-  if (!apply && !absl::StartsWith(type, "application/merge-patch+json")) {
-    return absl::Status(absl::StatusCode::kUnimplemented,
-                        absl::StrCat("the patch type \"", type,
-                                     "\" is not served by ferry serve (merge-patch+json and "
-                                     "apply-patch+yaml are)"));
+  const bool strategic = absl::StartsWith(type, "application/strategic-merge-patch+json");
+  if (strategic && !BuiltIn(kind)) {
+    // As the API server answers for custom resources.
+    return HttpResponse{
+        .status = 415,
+        .body = api::StatusBody({.code = 415,
+                                 .reason = "UnsupportedMediaType",
+                                 .message = absl::StrCat("the body of the request was in an unknown "
+                                                         "format - accepted media types include: "
+                                                         "application/json-patch+json, "
+                                                         "application/merge-patch+json, "
+                                                         "application/apply-patch+yaml (", kind.kind,
+                                                         " is a custom resource: no strategic merge)")})};
+  }
+  if (!apply && !strategic && !absl::StartsWith(type, "application/merge-patch+json")) {
+    return HttpResponse{
+        .status = 415,
+        .body = api::StatusBody({.code = 415,
+                                 .reason = "UnsupportedMediaType",
+                                 .message = absl::StrCat("the patch type \"", type,
+                                                         "\" is not served by ferry serve "
+                                                         "(merge-patch+json, strategic-merge-patch+json "
+                                                         "and apply-patch+yaml are)")})};
   }
   Json patch;
   if (apply) {
@@ -250,7 +279,7 @@ absl::StatusOr<HttpResponse> KubeHandler::Patch(const HttpRequest& request,
   } else {
     patch = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     if (patch.is_discarded() || !patch.is_object()) {
-      return BadRequest("the merge patch is not a JSON object");
+      return BadRequest("the patch is not a JSON object");
     }
   }
   // Conflicts between the read and the write are retried, as the API server
@@ -258,7 +287,11 @@ absl::StatusOr<HttpResponse> KubeHandler::Patch(const HttpRequest& request,
   for (int attempt = 0;; ++attempt) {
     ASSIGN_OR_RETURN(ports::ObjectPtr current, api_.Get(key));
     Json merged = ObjectJson(*current, kind);
-    merged.merge_patch(patch);
+    if (strategic) {
+      RETURN_IF_ERROR(BadRequest(StrategicMerge(merged, patch)));
+    } else {
+      merged.merge_patch(patch);
+    }
     HttpRequest as_body = request;
     as_body.body = merged.dump();
     ASSIGN_OR_RETURN(std::unique_ptr<google::protobuf::Message> object, DecodeBody(as_body, kind));

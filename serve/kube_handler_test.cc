@@ -146,8 +146,33 @@ TEST_F(KubeHandlerTest, MergePatchAndServerSideApply) {
   EXPECT_EQ(Parse(r)["spec"]["resources"]["requests"]["storage"], "2Gi");
 
   r = Call("PATCH", std::string(kClaims) + "/data", "[]", {}, "application/json-patch+json");
-  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.status, 415);
   EXPECT_THAT(Parse(r)["message"].get<std::string>(), HasSubstr("merge-patch+json"));
+}
+
+// What `kubectl apply` sends a built-in kind the second time: a strategic
+// merge patch with its directives. A custom resource refuses one, as the
+// API server does.
+TEST_F(KubeHandlerTest, StrategicMergeForBuiltInKindsOnly) {
+  ASSERT_EQ(Call("POST", kClaims, Claim("data", R"(,"finalizers":["a.example/x"])")).status, 201);
+  HttpResponse r = Call(
+      "PATCH", std::string(kClaims) + "/data",
+      R"({"metadata":{"labels":{"tier":"gold"},"finalizers":["b.example/y"],"$setElementOrder/finalizers":["a.example/x","b.example/y"]},"spec":{"resources":{"requests":{"storage":"2Gi"}}}})",
+      {}, "application/strategic-merge-patch+json");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Parse(r)["metadata"]["labels"]["tier"], "gold");
+  EXPECT_EQ(Parse(r)["metadata"]["finalizers"], Json::array({"a.example/x", "b.example/y"}))
+      << "finalizers merge as a set";
+  EXPECT_EQ(Parse(r)["spec"]["resources"]["requests"]["storage"], "2Gi");
+  r = Call("PATCH", std::string(kClaims) + "/data",
+           R"({"metadata":{"$deleteFromPrimitiveList/finalizers":["a.example/x"]}})", {},
+           "application/strategic-merge-patch+json");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Parse(r)["metadata"]["finalizers"], Json::array({"b.example/y"}));
+  r = Call("PATCH", "/apis/kubevirt.io/v1/namespaces/default/virtualmachineinstancemigrations/m",
+           "{}", {}, "application/strategic-merge-patch+json");
+  EXPECT_EQ(r.status, 415);
+  EXPECT_THAT(Parse(r)["message"].get<std::string>(), HasSubstr("custom resource"));
 }
 
 TEST_F(KubeHandlerTest, DeleteHonoursPreconditionsAndFinalizers) {

@@ -112,6 +112,42 @@ TEST_F(KubeServerTest, KubectlCreatesGetsListsAndDeletes) {
   EXPECT_THAT(r.output, HasSubstr("NotFound"));
 }
 
+// With the served OpenAPI, kubectl applies with strict server-side field
+// validation: an unknown field is refused naming it, and nothing is made.
+// A second apply of a built-in kind is a strategic merge patch.
+TEST_F(KubeServerTest, KubectlApplyValidatesStrictlyAndAppliesAgain) {
+  KubectlRun r = Kubectl(kubeconfig_, "apply -f examples/storage-migration/destination-pvc.yaml "
+                                      "-f examples/storage-migration/migration.yaml");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("persistentvolumeclaim/pvc-dest created"));
+  const std::string dir = getenv("TEST_TMPDIR");
+  std::ofstream(dir + "/bad.yaml") << "apiVersion: kubevirt.io/v1\n"
+                                      "kind: VirtualMachineInstanceMigration\n"
+                                      "metadata: {name: bad}\n"
+                                      "spec:\n"
+                                      "  vmiName: vm\n"
+                                      "  localStorageMigration:\n"
+                                      "    migrateNonSharedDisks: [{sourcePvc: a, destinationPvc: b}]\n"
+                                      "    migrateSharedDisks: true\n";
+  r = Kubectl(kubeconfig_, absl::StrCat("apply -f ", dir, "/bad.yaml"));
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.output, HasSubstr("spec.localStorageMigration.migrateSharedDisks: unknown field"));
+  {
+    absl::MutexLock lock(&mu_);
+    EXPECT_EQ(api_.Get({"VirtualMachineInstanceMigration", "default", "bad"}).status().code(),
+              absl::StatusCode::kNotFound);
+  }
+  std::ofstream(dir + "/pvc.yaml") << "apiVersion: v1\nkind: PersistentVolumeClaim\n"
+                                      "metadata: {name: pvc-dest, labels: {tier: gold}}\n"
+                                      "spec:\n  accessModes: [ReadWriteOnce]\n  volumeMode: Filesystem\n"
+                                      "  resources: {requests: {storage: 1Gi}}\n";
+  r = Kubectl(kubeconfig_, absl::StrCat("apply -f ", dir, "/pvc.yaml"));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_THAT(r.output, HasSubstr("persistentvolumeclaim/pvc-dest configured"));
+  r = Kubectl(kubeconfig_, "get pvc -l tier=gold -o name");
+  EXPECT_EQ(r.output, "persistentvolumeclaim/pvc-dest\n");
+}
+
 TEST_F(KubeServerTest, KubectlWatchSeesAChangeAsItHappens) {
   ASSERT_EQ(Kubectl(kubeconfig_, "create --validate=false -f examples/storage-migration/destination-pvc.yaml")
                 .exit_code,
