@@ -8,7 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "api/kube_status.h"
-#include "api/manifest/encoder.h"
+#include "api/manifest/api_object.h"
 #include "api/manifest/reader.h"
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -40,14 +40,8 @@ HttpResponse ErrorResponse(const absl::Status& status) {
   return HttpResponse{.status = e.code, .body = api::StatusBody(e)};
 }
 
-// An object as the API answers with it: apiVersion and kind first.
 Json ObjectJson(const google::protobuf::Message& object, const KindInfo& kind) {
-  Json out = {{"apiVersion", std::string(kind.api_version)}, {"kind", std::string(kind.kind)}};
-  Json tree = manifest::Encode(object);
-  for (auto& [key, value] : tree.items()) {
-    if (key != "apiVersion" && key != "kind") out[key] = std::move(value);
-  }
-  return out;
+  return manifest::ApiObjectJson(object, kind);
 }
 
 HttpResponse ObjectResponse(const ports::ObjectPtr& object, const KindInfo& kind, int status = 200) {

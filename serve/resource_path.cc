@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "api/manifest/api_object.h"
 
 namespace ferry::serve {
 
@@ -50,14 +51,7 @@ absl::StatusOr<ResourcePath> ParseResourcePath(absl::string_view path) {
 
 std::string PathOf(const manifest::KindInfo& kind, absl::string_view namespace_,
                    absl::string_view name, absl::string_view subresource) {
-  std::string path = manifest::GroupOf(kind.api_version).empty()
-                         ? absl::StrCat("/api/", kind.api_version)
-                         : absl::StrCat("/apis/", kind.api_version);
-  if (kind.namespaced && !namespace_.empty()) absl::StrAppend(&path, "/namespaces/", namespace_);
-  absl::StrAppend(&path, "/", kind.plural);
-  if (!name.empty()) absl::StrAppend(&path, "/", name);
-  if (!subresource.empty()) absl::StrAppend(&path, "/", subresource);
-  return path;
+  return manifest::ApiPath(kind, namespace_, name, subresource);
 }
 
 }  // namespace ferry::serve

@@ -106,7 +106,7 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
   pthread_sigmask(SIG_BLOCK, &stop, nullptr);
 
   adapters::SystemClock clock;
-  fakes::FakeKubeApi api(clock);
+  fakes::FakeKubeApi api(clock, {.first_resource_version = 1});
   absl::Mutex mu;
   if (absl::Status st = Preload(a.files, api); !st.ok()) {
     err << "ferry serve: " << st.message() << "\n(nothing was served; fix the file and start again)\n";

@@ -117,7 +117,10 @@ void CopyStatus(const Message& from, Message* to) {
 }  // namespace
 
 FakeKubeApi::FakeKubeApi(const ports::Clock& clock, Options options)
-    : clock_(clock), options_(options) {}
+    : clock_(clock),
+      options_(options),
+      resource_version_(options.first_resource_version),
+      compacted_through_(options.first_resource_version) {}
 
 std::string FakeKubeApi::Timestamp() const {
   return api::Timestamp(clock_.Now());

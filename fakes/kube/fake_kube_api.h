@@ -43,6 +43,10 @@ class FakeKubeApi : public ports::KubeApi {
   struct Options {
     // Watch events kept; a watch from before the oldest is OutOfRange ("410 Gone").
     size_t watch_history = 100000;
+    // The resourceVersion before the first write (and the oldest a watch
+    // may start from). Over HTTP, "0" means "any version" to a client, and
+    // a real server's etcd revision is never 0: `ferry serve` starts at 1.
+    int64_t first_resource_version = 0;
   };
 
   // One call, as a fault hook sees it.

@@ -1,0 +1,84 @@
+// HttpKubeApi: the KubeApi port over the Kubernetes API's HTTPS, with
+// libcurl (one easy handle per call, so calls may come from any thread).
+// Objects go as the API's JSON (api/manifest: the project's own codec, the
+// one `lint` and `ferry serve` use: integers stay numbers, unknown fields in
+// answers are dropped), errors come back as the port's canonical codes
+// (api/kube_status.h: 409 Conflict -> Aborted, 410 -> OutOfRange, 422 ->
+// InvalidArgument with the server's message naming the field, 429/5xx ->
+// Unavailable). TLS is verified against the configured CA unless the
+// configuration says `insecure_skip_tls_verify` (then every call logs a
+// warning once); the token never appears in an error or a log line.
+//
+// Watch is pull-based like the port: each call opens a watch from the
+// given resourceVersion (with bookmarks) and reads until it has caught up
+// with the server's current resourceVersion (read by a List of the kind
+// beforehand), or until `watch_wait` passes: a quiet kind of a real API
+// server may send its bookmark only later, and its informer then sees the
+// events on its next Sync. Against `ferry serve`, which bookmarks at once,
+// a Watch returns exactly what the fake's would.
+//
+//   ASSIGN_OR_RETURN(KubeClientConfig config, LoadKubeconfig("ferry.kubeconfig", ""));
+//   HttpKubeApi api(config);
+//   ASSIGN_OR_RETURN(ports::ObjectPtr pvc, api.Get({"PersistentVolumeClaim", "default", "d"}));
+#ifndef FERRY_ADAPTERS_KUBE_HTTP_KUBE_API_H_
+#define FERRY_ADAPTERS_KUBE_HTTP_KUBE_API_H_
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "adapters/kube/kube_client_config.h"
+#include "core/ports/kube_api.h"
+
+namespace ferry::adapters {
+
+class HttpKubeApi : public ports::KubeApi {
+ public:
+  struct Options {
+    absl::Duration timeout = absl::Seconds(30);      // every call but a watch's reading
+    absl::Duration watch_wait = absl::Seconds(2);    // how long a Watch waits to catch up
+    // Where warnings go (an unverified TLS connection); stderr when unset.
+    std::function<void(const std::string&)> warn = nullptr;
+  };
+
+  explicit HttpKubeApi(KubeClientConfig config) : HttpKubeApi(std::move(config), Options{}) {}
+  HttpKubeApi(KubeClientConfig config, Options options);
+
+  absl::StatusOr<ports::ObjectPtr> Get(const ports::ObjectKey& key) override;
+  absl::StatusOr<ports::ObjectList> List(absl::string_view kind, absl::string_view namespace_,
+                                         const ports::Selector& selector) override;
+  absl::StatusOr<ports::ObjectPtr> Create(const google::protobuf::Message& object) override;
+  absl::StatusOr<ports::ObjectPtr> Update(const google::protobuf::Message& object) override;
+  absl::StatusOr<ports::ObjectPtr> UpdateStatus(const google::protobuf::Message& object) override;
+  absl::Status Delete(const ports::ObjectKey& key, absl::string_view resource_version = "") override;
+  using ports::KubeApi::Watch;
+  absl::StatusOr<std::vector<ports::WatchEvent>> Watch(absl::string_view kind,
+                                                        absl::string_view resource_version,
+                                                        const ports::Selector& selector,
+                                                        bool bookmarks) override;
+
+ private:
+  struct Answer {
+    long code = 0;
+    std::string body;
+  };
+  // One HTTP exchange. `on_data`, when set, receives the body as it streams
+  // and returns false to end the exchange early (a watch that caught up).
+  absl::StatusOr<Answer> Call(const std::string& method, const std::string& path_and_query,
+                              const std::string& body, const std::string& content_type,
+                              absl::Duration timeout,
+                              const std::function<bool(absl::string_view)>& on_data = nullptr);
+  absl::StatusOr<ports::ObjectPtr> Write(const std::string& method,
+                                         const google::protobuf::Message& object,
+                                         bool status, bool create);
+
+  KubeClientConfig config_;
+  Options options_;
+  bool warned_ = false;
+};
+
+}  // namespace ferry::adapters
+
+#endif  // FERRY_ADAPTERS_KUBE_HTTP_KUBE_API_H_
