@@ -95,6 +95,18 @@ TEST(HttpKubeApiTlsTest, AServerSignedByAnotherCaIsRefused) {
   const absl::Status unauthorized = wrong.List("PersistentVolumeClaim", "", {}).status();
   EXPECT_EQ(unauthorized.code(), absl::StatusCode::kUnauthenticated);
   EXPECT_THAT(unauthorized.message(), ::testing::Not(::testing::HasSubstr("wrong-wrong")));
+  // Skipping verification works only when asked, and says so once.
+  std::vector<std::string> warnings;
+  adapters::HttpKubeApi insecure(
+      adapters::KubeClientConfig{.server = absl::StrCat("https://127.0.0.1:", server.port()),
+                                 .insecure_skip_tls_verify = true,
+                                 .token = "t0ken-t0ken-t0ken"},
+      {.warn = [&](const std::string& w) { warnings.push_back(w); }});
+  EXPECT_TRUE(insecure.List("PersistentVolumeClaim", "", {}).ok());
+  EXPECT_TRUE(insecure.List("PersistentVolumeClaim", "", {}).ok());
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_THAT(warnings[0], ::testing::HasSubstr("is not verified"));
+  EXPECT_THAT(warnings[0], ::testing::Not(::testing::HasSubstr("t0ken")));
   server.Stop();
 }
 

@@ -132,8 +132,7 @@ absl::StatusOr<HttpKubeApi::Answer> HttpKubeApi::Call(
     curl_easy_setopt(h.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
   }
   if (config_.insecure_skip_tls_verify) {
-    if (!warned_) {
-      warned_ = true;
+    if (!warned_.exchange(true)) {
       const std::string warning = absl::StrCat(
           "ferry: WARNING: TLS to ", config_.server,
           " is not verified (insecure-skip-tls-verify): anyone on the path can read and change "

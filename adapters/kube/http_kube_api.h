@@ -23,6 +23,7 @@
 #ifndef FERRY_ADAPTERS_KUBE_HTTP_KUBE_API_H_
 #define FERRY_ADAPTERS_KUBE_HTTP_KUBE_API_H_
 
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -76,7 +77,7 @@ class HttpKubeApi : public ports::KubeApi {
 
   KubeClientConfig config_;
   Options options_;
-  bool warned_ = false;
+  std::atomic<bool> warned_{false};  // the insecure-TLS warning, said once
 };
 
 }  // namespace ferry::adapters
