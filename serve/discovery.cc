@@ -17,17 +17,6 @@ using manifest::KindInfo;
 
 constexpr char kStatusVerbs[] = "get,patch,update";
 
-// The group-versions served, in the kinds' order; the core group first.
-std::vector<std::string> ApiVersions() {
-  std::vector<std::string> out;
-  for (const KindInfo& k : manifest::AllKinds()) {
-    if (std::find(out.begin(), out.end(), k.api_version) == out.end()) {
-      out.emplace_back(k.api_version);
-    }
-  }
-  return out;
-}
-
 Json ShortNames(const KindInfo& k) {
   Json names = Json::array();
   for (absl::string_view n : absl::StrSplit(k.short_names, ',', absl::SkipEmpty())) {
@@ -142,7 +131,7 @@ std::optional<HttpResponse> Discovery(const HttpRequest& request,
     }
     if (core) return JsonResponse({{"kind", "APIVersions"}, {"versions", {"v1"}}});
     Json groups = Json::array();
-    for (const std::string& gv : ApiVersions()) {
+    for (absl::string_view gv : manifest::ApiVersions()) {
       const std::string group(manifest::GroupOf(gv));
       if (group.empty()) continue;
       Json version = {{"groupVersion", gv}, {"version", std::string(manifest::VersionOf(gv))}};
@@ -150,7 +139,7 @@ std::optional<HttpResponse> Discovery(const HttpRequest& request,
     }
     return JsonResponse({{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", groups}});
   }
-  for (const std::string& gv : ApiVersions()) {
+  for (absl::string_view gv : manifest::ApiVersions()) {
     const std::string at = manifest::GroupOf(gv).empty() ? absl::StrCat("/api/", gv)
                                                           : absl::StrCat("/apis/", gv);
     if (path == at) return JsonResponse(ResourceList(gv, verbs));

@@ -40,12 +40,8 @@ HttpResponse ErrorResponse(const absl::Status& status) {
   return HttpResponse{.status = e.code, .body = api::StatusBody(e)};
 }
 
-Json ObjectJson(const google::protobuf::Message& object, const KindInfo& kind) {
-  return manifest::ApiObjectJson(object, kind);
-}
-
 HttpResponse ObjectResponse(const ports::ObjectPtr& object, const KindInfo& kind, int status = 200) {
-  return HttpResponse{.status = status, .body = ObjectJson(*object, kind).dump()};
+  return HttpResponse{.status = status, .body = manifest::ApiObjectJson(*object, kind).dump()};
 }
 
 // The request's body as an object of `kind`: InvalidArgument (400) naming
@@ -115,7 +111,7 @@ std::string EventType(ports::WatchEventType type) {
 
 std::string EventLine(absl::string_view type, const google::protobuf::Message& object,
                       const KindInfo& kind) {
-  return absl::StrCat(Json{{"type", std::string(type)}, {"object", ObjectJson(object, kind)}}.dump(),
+  return absl::StrCat(Json{{"type", std::string(type)}, {"object", manifest::ApiObjectJson(object, kind)}}.dump(),
                       "\n");
 }
 
@@ -190,7 +186,7 @@ absl::StatusOr<HttpResponse> KubeHandler::List(const HttpRequest& request, const
   ASSIGN_OR_RETURN(ports::Selector selector, SelectorOf(request, kind));
   ASSIGN_OR_RETURN(ports::ObjectList list, api_.List(kind.kind, namespace_, selector));
   Json items = Json::array();
-  for (const ports::ObjectPtr& item : list.items) items.push_back(ObjectJson(*item, kind));
+  for (const ports::ObjectPtr& item : list.items) items.push_back(manifest::ApiObjectJson(*item, kind));
   Json body = {{"apiVersion", std::string(kind.api_version)},
                {"kind", absl::StrCat(kind.kind, "List")},
                {"metadata", {{"resourceVersion", list.resource_version}}},
@@ -269,7 +265,7 @@ absl::StatusOr<HttpResponse> KubeHandler::Patch(const HttpRequest& request,
       ASSIGN_OR_RETURN(ports::ObjectPtr created, api_.Create(*applied));
       return ObjectResponse(created, kind, 201);
     }
-    patch = ObjectJson(*applied, kind);
+    patch = manifest::ApiObjectJson(*applied, kind);
   } else {
     patch = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     if (patch.is_discarded() || !patch.is_object()) {
@@ -278,9 +274,11 @@ absl::StatusOr<HttpResponse> KubeHandler::Patch(const HttpRequest& request,
   }
   // Conflicts between the read and the write are retried, as the API server
   // retries a patch internally; a resourceVersion in the patch is a precondition.
+  const bool precondition = patch.contains("metadata") && patch["metadata"].is_object() &&
+                            patch["metadata"].contains("resourceVersion");
   for (int attempt = 0;; ++attempt) {
     ASSIGN_OR_RETURN(ports::ObjectPtr current, api_.Get(key));
-    Json merged = ObjectJson(*current, kind);
+    Json merged = manifest::ApiObjectJson(*current, kind);
     if (strategic) {
       RETURN_IF_ERROR(BadRequest(StrategicMerge(merged, patch)));
     } else {
@@ -292,8 +290,6 @@ absl::StatusOr<HttpResponse> KubeHandler::Patch(const HttpRequest& request,
     RETURN_IF_ERROR(MatchUrl(object.get(), kind, key.namespace_, key.name));
     absl::StatusOr<ports::ObjectPtr> written =
         status ? api_.UpdateStatus(*object) : api_.Update(*object);
-    const bool precondition = patch.contains("metadata") && patch["metadata"].is_object() &&
-                              patch["metadata"].contains("resourceVersion");
     if (absl::IsAborted(written.status()) && !precondition && attempt < 5) continue;
     if (!written.ok()) return written.status();
     return ObjectResponse(*written, kind);

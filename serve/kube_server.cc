@@ -118,13 +118,11 @@ absl::Status KubeServer::Start() {
       options_.log(absl::StrCat(req.method, " ", req.path, " ", res.status));
     }
   };
-  for (const char* pattern : {".*"}) {
-    server_->Get(pattern, handle);
-    server_->Post(pattern, handle);
-    server_->Put(pattern, handle);
-    server_->Patch(pattern, handle);
-    server_->Delete(pattern, handle);
-  }
+  server_->Get(".*", handle);
+  server_->Post(".*", handle);
+  server_->Put(".*", handle);
+  server_->Patch(".*", handle);
+  server_->Delete(".*", handle);
   if (options_.port == 0) {
     port_ = server_->bind_to_any_port(options_.address.c_str());
   } else {

@@ -1,6 +1,7 @@
 #include "serve/openapi.h"
 
 #include <deque>
+#include <map>
 #include <set>
 #include <string>
 
@@ -11,7 +12,7 @@
 #include "google/protobuf/descriptor.h"
 #include "nlohmann/json.hpp"
 #include "serve/discovery.h"
-#include "serve/resource_path.h"
+#include "api/manifest/api_object.h"
 
 namespace ferry::serve {
 namespace {
@@ -102,9 +103,9 @@ Json Document(absl::string_view api_version) {
   for (const KindInfo& k : manifest::AllKinds()) {
     if (k.api_version != api_version) continue;
     const std::string ns = k.namespaced ? "{namespace}" : "";
-    const std::string collection = PathOf(k, ns);
-    const std::string item = PathOf(k, ns, "{name}");
-    const std::string status = PathOf(k, ns, "{name}", "status");
+    const std::string collection = manifest::ApiPath(k, ns);
+    const std::string item = manifest::ApiPath(k, ns, "{name}");
+    const std::string status = manifest::ApiPath(k, ns, "{name}", "status");
     const std::string id = std::string(k.kind);
     paths[collection] = {{"get", Operation(k, "list" + id, "list", false, true)},
                          {"post", Operation(k, "create" + id, "post", true, false)}};
@@ -142,32 +143,35 @@ std::string Key(absl::string_view api_version) {
                                                 : absl::StrCat("apis/", api_version);
 }
 
+// Path -> document, for the index and every group-version: made once (they
+// depend only on the kinds compiled in), answered many times (kubectl reads
+// them on every apply).
+const std::map<std::string, std::string>& Documents() {
+  static const auto* documents = [] {
+    auto* out = new std::map<std::string, std::string>;
+    Json index = Json::object();
+    for (absl::string_view gv : manifest::ApiVersions()) {
+      const std::string document = Document(gv).dump();
+      const std::string path = absl::StrCat("/openapi/v3/", Key(gv));
+      (*out)[path] = document;
+      index[Key(gv)] = {{"serverRelativeURL",
+                         absl::StrCat(path, "?hash=",
+                                      absl::AsciiStrToUpper(absl::StrCat(
+                                          absl::Hex(Fnv1a64(document), absl::kZeroPad16))))}};
+    }
+    (*out)["/openapi/v3"] = Json{{"paths", index}}.dump();
+    return out;
+  }();
+  return *documents;
+}
+
 }  // namespace
 
 std::optional<HttpResponse> OpenApi(const HttpRequest& request) {
   if (request.method != "GET") return std::nullopt;
-  std::vector<std::string> versions;
-  for (const KindInfo& k : manifest::AllKinds()) {
-    if (std::find(versions.begin(), versions.end(), k.api_version) == versions.end()) {
-      versions.emplace_back(k.api_version);
-    }
-  }
-  if (request.path == "/openapi/v3") {
-    Json index = Json::object();
-    for (const std::string& gv : versions) {
-      const uint64_t hash = Fnv1a64(Document(gv).dump());
-      index[Key(gv)] = {{"serverRelativeURL",
-                         absl::StrCat("/openapi/v3/", Key(gv), "?hash=",
-                                      absl::AsciiStrToUpper(absl::StrCat(absl::Hex(hash, absl::kZeroPad16))))}};
-    }
-    return HttpResponse{.body = Json{{"paths", index}}.dump()};
-  }
-  for (const std::string& gv : versions) {
-    if (request.path == absl::StrCat("/openapi/v3/", Key(gv))) {
-      return HttpResponse{.body = Document(gv).dump()};
-    }
-  }
-  return std::nullopt;
+  auto it = Documents().find(request.path);
+  if (it == Documents().end()) return std::nullopt;
+  return HttpResponse{.body = it->second};
 }
 
 }  // namespace ferry::serve

@@ -4,7 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
-#include "api/manifest/api_object.h"
 
 namespace ferry::serve {
 
@@ -47,11 +46,6 @@ absl::StatusOr<ResourcePath> ParseResourcePath(absl::string_view path) {
                                             out.kind->plural, " (only status)"));
   }
   return out;
-}
-
-std::string PathOf(const manifest::KindInfo& kind, absl::string_view namespace_,
-                   absl::string_view name, absl::string_view subresource) {
-  return manifest::ApiPath(kind, namespace_, name, subresource);
 }
 
 }  // namespace ferry::serve

@@ -8,6 +8,8 @@
 //
 //   absl::StatusOr<ResourcePath> p = ParseResourcePath("/api/v1/namespaces/default/pods/x");
 //   p->kind->kind == "Pod", p->namespace_ == "default", p->name == "x"
+//
+// Its inverse is manifest::ApiPath (api/manifest/api_object.h).
 #ifndef FERRY_SERVE_RESOURCE_PATH_H_
 #define FERRY_SERVE_RESOURCE_PATH_H_
 
@@ -30,10 +32,6 @@ struct ResourcePath {
 // serves, saying what is served instead; InvalidArgument for a namespace
 // given to a cluster-scoped kind or a subresource that does not exist.
 absl::StatusOr<ResourcePath> ParseResourcePath(absl::string_view path);
-
-// The path of a collection ("" name) or an object: the inverse of ParseResourcePath.
-std::string PathOf(const manifest::KindInfo& kind, absl::string_view namespace_,
-                   absl::string_view name = "", absl::string_view subresource = "");
 
 }  // namespace ferry::serve
 

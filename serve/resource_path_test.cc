@@ -1,5 +1,7 @@
 #include "serve/resource_path.h"
 
+#include "api/manifest/api_object.h"
+
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -8,7 +10,7 @@ namespace {
 
 using ::testing::HasSubstr;
 
-TEST(ResourcePathTest, ReadsCoreAndGroupPathsAndWritesThemBack) {
+TEST(ResourcePathTest, ReadsCoreAndGroupPathsAndApiPathWritesThemBack) {
   absl::StatusOr<ResourcePath> p =
       ParseResourcePath("/api/v1/namespaces/default/persistentvolumeclaims/data/status");
   ASSERT_TRUE(p.ok()) << p.status();
@@ -16,7 +18,7 @@ TEST(ResourcePathTest, ReadsCoreAndGroupPathsAndWritesThemBack) {
   EXPECT_EQ(p->namespace_, "default");
   EXPECT_EQ(p->name, "data");
   EXPECT_EQ(p->subresource, "status");
-  EXPECT_EQ(PathOf(*p->kind, "default", "data", "status"),
+  EXPECT_EQ(manifest::ApiPath(*p->kind, "default", "data", "status"),
             "/api/v1/namespaces/default/persistentvolumeclaims/data/status");
 
   p = ParseResourcePath("/apis/kubevirt.io/v1/virtualmachineinstancemigrations");
@@ -24,13 +26,13 @@ TEST(ResourcePathTest, ReadsCoreAndGroupPathsAndWritesThemBack) {
   EXPECT_EQ(p->kind->kind, "VirtualMachineInstanceMigration");
   EXPECT_EQ(p->namespace_, "");
   EXPECT_EQ(p->name, "");
-  EXPECT_EQ(PathOf(*p->kind, ""), "/apis/kubevirt.io/v1/virtualmachineinstancemigrations");
+  EXPECT_EQ(manifest::ApiPath(*p->kind, ""), "/apis/kubevirt.io/v1/virtualmachineinstancemigrations");
 
   p = ParseResourcePath("/api/v1/persistentvolumes/pv-1");
   ASSERT_TRUE(p.ok()) << p.status();
   EXPECT_EQ(p->kind->kind, "PersistentVolume");
   EXPECT_EQ(p->name, "pv-1");
-  EXPECT_EQ(PathOf(*p->kind, "ignored", "pv-1"), "/api/v1/persistentvolumes/pv-1");
+  EXPECT_EQ(manifest::ApiPath(*p->kind, "ignored", "pv-1"), "/api/v1/persistentvolumes/pv-1");
 }
 
 TEST(ResourcePathTest, WhatIsNotServedIsNotFoundSayingWhy) {

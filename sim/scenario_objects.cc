@@ -33,18 +33,9 @@ absl::StatusOr<std::pair<std::string, std::string>> ParseClaim(const std::string
 absl::StatusOr<std::vector<std::unique_ptr<google::protobuf::Message>>> Manifests(
     absl::string_view where, absl::string_view text) {
   ASSIGN_OR_RETURN(manifest::ManifestSet set, manifest::ParseManifests(where, text));
-  for (const manifest::Finding& f : set.findings) {
-    return absl::InvalidArgumentError(manifest::FormatFinding(f));
-  }
+  RETURN_IF_ERROR(manifest::FirstError(set));
   std::vector<std::unique_ptr<google::protobuf::Message>> out;
-  for (manifest::Object& o : set.objects) {
-    for (const manifest::Finding& f : o.findings) {
-      if (f.severity == manifest::Severity::kError) {
-        return absl::InvalidArgumentError(manifest::FormatFinding(f));
-      }
-    }
-    out.push_back(std::move(o.message));
-  }
+  for (manifest::Object& o : set.objects) out.push_back(std::move(o.message));
   return out;
 }
 

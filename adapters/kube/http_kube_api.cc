@@ -22,15 +22,8 @@ namespace {
 using Json = nlohmann::ordered_json;
 using manifest::KindInfo;
 
-const KindInfo* KindNamed(absl::string_view kind) {
-  for (const KindInfo& info : manifest::AllKinds()) {
-    if (info.kind == kind) return &info;
-  }
-  return nullptr;
-}
-
 absl::StatusOr<const KindInfo*> KindOf(absl::string_view kind) {
-  const KindInfo* info = KindNamed(kind);
+  const KindInfo* info = manifest::FindKindNamed(kind);
   if (info == nullptr)
     return absl::InvalidArgumentError(absl::StrCat("kind \"", kind, "\" is not one Ferry knows"));
   return info;
@@ -262,8 +255,8 @@ absl::StatusOr<std::vector<ports::WatchEvent>> HttpKubeApi::Watch(
   ASSIGN_OR_RETURN(ports::ObjectList now, List(kind_name, "", selector));
   const int64_t target = VersionOf(now.resource_version);
   if (target <= VersionOf(resource_version)) return std::vector<ports::WatchEvent>{};
-  const int64_t wait_s = std::max<int64_t>(
-      1, absl::ToInt64Seconds(options_.watch_wait + absl::Seconds(1) - absl::Nanoseconds(1)));
+  const int64_t wait_s =
+      std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(options_.watch_wait, absl::Seconds(1))));
   const std::string path = absl::StrCat(
       manifest::ApiPath(*kind, ""),
       "?watch=true&allowWatchBookmarks=true&resourceVersion=", Escape(resource_version),

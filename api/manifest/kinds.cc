@@ -1,5 +1,7 @@
 #include "api/manifest/kinds.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -60,6 +62,23 @@ absl::string_view GroupOf(absl::string_view api_version) {
 absl::string_view VersionOf(absl::string_view api_version) {
   const size_t slash = api_version.find('/');
   return slash == absl::string_view::npos ? api_version : api_version.substr(slash + 1);
+}
+
+std::vector<absl::string_view> ApiVersions() {
+  std::vector<absl::string_view> out;
+  for (const KindInfo& info : AllKinds()) {
+    if (std::find(out.begin(), out.end(), info.api_version) == out.end()) {
+      out.push_back(info.api_version);
+    }
+  }
+  return out;
+}
+
+const KindInfo* FindKindNamed(absl::string_view kind) {
+  for (const KindInfo& info : AllKinds()) {
+    if (info.kind == kind) return &info;
+  }
+  return nullptr;
 }
 
 const KindInfo* FindKindByResource(absl::string_view api_version, absl::string_view plural) {

@@ -6,6 +6,7 @@
 #define FERRY_API_MANIFEST_KINDS_H_
 
 #include <string>
+#include <vector>
 
 #include "absl/types/span.h"
 #include "absl/strings/string_view.h"
@@ -29,6 +30,12 @@ absl::Span<const KindInfo> AllKinds();
 absl::string_view GroupOf(absl::string_view api_version);
 // Its version: "v1" for both of those.
 absl::string_view VersionOf(absl::string_view api_version);
+
+// Every apiVersion served, in the kinds' order (the core group's "v1" first).
+std::vector<absl::string_view> ApiVersions();
+
+// The kind named `kind` (kind names are unique across groups here), or nullptr.
+const KindInfo* FindKindNamed(absl::string_view kind);
 
 // The kind served at `api_version` as `plural`, or nullptr.
 const KindInfo* FindKindByResource(absl::string_view api_version, absl::string_view plural);

@@ -193,6 +193,16 @@ absl::StatusOr<ManifestSet> ReadManifestFile(const std::string& path,
   return ParseManifests(path, text);
 }
 
+absl::Status FirstError(const ManifestSet& set) {
+  for (const Finding& f : set.findings) return absl::InvalidArgumentError(FormatFinding(f));
+  for (const Object& o : set.objects) {
+    for (const Finding& f : o.findings) {
+      if (f.severity == Severity::kError) return absl::InvalidArgumentError(FormatFinding(f));
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ParseDocument(absl::string_view text, google::protobuf::Message* message,
                            DecodeOptions options, absl::string_view file) {
   RETURN_IF_ERROR(CheckText(file, text));

@@ -33,6 +33,12 @@ struct ManifestSet {
   std::vector<Finding> findings;
 };
 
+// The set's first error, as InvalidArgument with its location ("file:line:col:
+// error: path: message"): a document that yielded no object, or an error
+// finding of an object. OK when there is none (warnings do not count). For
+// callers that take a file whole or not at all.
+absl::Status FirstError(const ManifestSet& set);
+
 // InvalidArgument ("file:line:col: ...") when `text` is not YAML or JSON.
 absl::StatusOr<ManifestSet> ParseManifests(absl::string_view file,
                                            absl::string_view text);

@@ -274,4 +274,19 @@ TEST(Reader, LocatesFieldsForLaterFindings) {
 }
 
 }  // namespace
+TEST(Reader, FirstErrorNamesWhereAndIgnoresWarnings) {
+  absl::StatusOr<ManifestSet> ok = ParseManifests("ok.yaml", "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: a}\n");
+  ASSERT_TRUE(ok.ok());
+  EXPECT_TRUE(FirstError(*ok).ok());
+  absl::StatusOr<ManifestSet> bad = ParseManifests(
+      "bad.yaml", "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: a}\nspec: {accessModes: 3}\n");
+  ASSERT_TRUE(bad.ok());
+  const absl::Status st = FirstError(*bad);
+  EXPECT_EQ(st.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("bad.yaml:4:"), absl::string_view::npos) << st;
+  absl::StatusOr<ManifestSet> unknown = ParseManifests("k.yaml", "apiVersion: v9\nkind: Nope\n");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_NE(FirstError(*unknown).message().find("k.yaml"), absl::string_view::npos);
+}
+
 }  // namespace ferry::manifest

@@ -65,15 +65,8 @@ absl::Status Preload(const std::vector<std::string>& files, ports::KubeApi& api)
   for (const std::string& file : files) {
     absl::StatusOr<manifest::ManifestSet> set = manifest::ReadManifestFile(file);
     if (!set.ok()) return set.status();
-    for (const manifest::Finding& f : set->findings) {
-      return absl::InvalidArgumentError(manifest::FormatFinding(f));
-    }
+    if (absl::Status st = manifest::FirstError(*set); !st.ok()) return st;
     for (const manifest::Object& o : set->objects) {
-      for (const manifest::Finding& f : o.findings) {
-        if (f.severity == manifest::Severity::kError) {
-          return absl::InvalidArgumentError(manifest::FormatFinding(f));
-        }
-      }
       std::unique_ptr<google::protobuf::Message> object(o.message->New());
       object->CopyFrom(*o.message);
       k8s::ObjectMeta* meta = ports::MutableMetadataOf(object.get());

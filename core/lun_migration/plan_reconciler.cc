@@ -177,6 +177,13 @@ class PlanReconcile {
                       ? std::min(users_rv_, rv)
                       : 0;
     }
+    // And whether they were read after the last change of a claim (a claim's
+    // deletion included; not the claims' bookmarks, which would hold a
+    // lagging pod list behind for as long as it lags).
+    int64_t claims_rv = 0;
+    users_after_claims_ =
+        absl::SimpleAtoi(cache_.informer("PersistentVolumeClaim").last_change_version(), &claims_rv) &&
+        claims_rv <= users_rv_;
     ObserveInventory();
 
     // Runs that already started a VM come first: their LUNs are taken
@@ -894,18 +901,8 @@ class PlanReconcile {
     const std::string target = TargetVmName(view.vm->name());
     version("VirtualMachine", {ns, target});
     absl::StrAppend(&in, "|", cache_.Get("VirtualMachineInstance", {ns, target}) != nullptr,
-                    "|", pods_ok, "|", UsersReadAfterClaims());
+                    "|", pods_ok, "|", users_after_claims_);
     return in;
-  }
-
-  // True when the pods, VMs and VMIs were read no earlier than the last
-  // change of a claim the claims' informer has seen (a claim's deletion
-  // included; not its bookmarks, which would hold a lagging pod list behind
-  // for as long as it lags).
-  bool UsersReadAfterClaims() const {
-    int64_t rv = 0;
-    return absl::SimpleAtoi(cache_.informer("PersistentVolumeClaim").last_change_version(), &rv) &&
-           rv <= users_rv_;
   }
 
   // False when `object` was written after the pods, VMs or VMIs were read
@@ -939,7 +936,7 @@ class PlanReconcile {
   // target VM, and the pods mounting one of its LUN claims.
   void FillCluster(const std::string& ns, const forklift::Migration& run, VmObservation* o) {
     if (!ClaimUsersReadAfter(run)) o->pods_read_after_claims = false;
-    o->users_read_after_claims_gone = UsersReadAfterClaims();
+    o->users_read_after_claims_gone = users_after_claims_;
     for (const ovirt::DiskAttachment& a : o->status.lun_attachments()) {
       const std::string name = LunObjectName(a.id());
       if (auto pv = Get<k8s::PersistentVolume>("PersistentVolume", "", name)) o->pvs[name] = *pv;
@@ -1124,6 +1121,8 @@ class PlanReconcile {
   std::vector<ports::ObjectPtr> held_;
   // The resourceVersion the pods, VMs and VMIs were read at (the oldest).
   int64_t users_rv_ = 0;
+  // True when they were read no earlier than the last claim change seen.
+  bool users_after_claims_ = false;
   const runtime::OvirtInventory* inventory_ = nullptr;
   std::string engine_error_;
   std::map<std::string, size_t> vm_by_id_, vm_by_name_;  // into inventory_->vms

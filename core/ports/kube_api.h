@@ -1,5 +1,5 @@
 // KubeApi: the Kubernetes object API as the core sees it. One interface for
-// the real API server (over HTTP, a later adapter) and the deterministic fake
+// the real API server (over HTTPS, adapters/kube) and the deterministic fake
 // (fakes/kube), both held to core/ports/kube_api_conformance.h.
 //
 // Semantics are the API server's: a global, monotonically increasing

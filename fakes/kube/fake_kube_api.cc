@@ -495,13 +495,11 @@ std::optional<ports::WatchEvent> FakeKubeApi::Selected(const HistoryEntry& entry
 }
 
 ObjectPtr FakeKubeApi::Bookmark(absl::string_view kind, int64_t resource_version) {
-  for (const manifest::KindInfo& info : manifest::AllKinds()) {
-    if (info.kind != kind) continue;
-    std::unique_ptr<Message> mark(info.prototype->New());
-    ports::MutableMetadataOf(mark.get())->set_resource_version(absl::StrCat(resource_version));
-    return ObjectPtr(std::move(mark));
-  }
-  return nullptr;  // not a kind the server serves: nothing to watch
+  const manifest::KindInfo* info = manifest::FindKindNamed(kind);
+  if (info == nullptr) return nullptr;  // not a kind the server serves: nothing to watch
+  std::unique_ptr<Message> mark(info->prototype->New());
+  ports::MutableMetadataOf(mark.get())->set_resource_version(absl::StrCat(resource_version));
+  return ObjectPtr(std::move(mark));
 }
 
 ObjectPtr FakeKubeApi::Commit(const ObjectKey& key, std::unique_ptr<Message> object,
