@@ -109,12 +109,6 @@ std::string EventType(ports::WatchEventType type) {
   return "ERROR";
 }
 
-std::string EventLine(absl::string_view type, const google::protobuf::Message& object,
-                      const KindInfo& kind) {
-  return absl::StrCat(Json{{"type", std::string(type)}, {"object", manifest::ApiObjectJson(object, kind)}}.dump(),
-                      "\n");
-}
-
 // The kinds of Kubernetes itself (their groups end in k8s.io, or are the
 // core group), which take strategic merge patches; the others are custom
 // resources, which do not.
@@ -172,7 +166,7 @@ absl::StatusOr<HttpResponse> KubeHandler::Serve(const HttpRequest& request) {
   }
   if (request.method == "GET") {
     ASSIGN_OR_RETURN(ports::ObjectPtr object, api_.Get(key));
-    return ObjectResponse(object, kind);
+    return ObjectAnswer(request, object, kind);
   }
   if (request.method == "PUT") return Replace(request, key, kind, status);
   if (request.method == "PATCH") return Patch(request, key, kind, status);
@@ -185,6 +179,15 @@ absl::StatusOr<HttpResponse> KubeHandler::List(const HttpRequest& request, const
                                                const std::string& namespace_) {
   ASSIGN_OR_RETURN(ports::Selector selector, SelectorOf(request, kind));
   ASSIGN_OR_RETURN(ports::ObjectList list, api_.List(kind.kind, namespace_, selector));
+  if (WantsTable(request)) {
+    std::vector<Json> objects;
+    for (const ports::ObjectPtr& item : list.items) objects.push_back(manifest::ApiObjectJson(*item, kind));
+    return HttpResponse{.status = 200,
+                        .content_type = kTableContentType,
+                        .body = TableOf(kind, objects, list.resource_version,
+                                        IncludeObjectOf(request), now_())
+                                    .dump()};
+  }
   Json items = Json::array();
   for (const ports::ObjectPtr& item : list.items) items.push_back(manifest::ApiObjectJson(*item, kind));
   Json body = {{"apiVersion", std::string(kind.api_version)},
@@ -344,6 +347,8 @@ absl::StatusOr<WatchRequest> KubeHandler::ParseWatch(const HttpRequest& request)
   const std::string bookmarks = request.Query("allowWatchBookmarks");
   watch.bookmarks = bookmarks == "true" || bookmarks == "1" || bookmarks == "True";
   watch.resource_version = request.Query("resourceVersion");
+  watch.table = WantsTable(request);
+  watch.include = IncludeObjectOf(request);
   if (request.HasQuery("timeoutSeconds")) {
     int64_t seconds = 0;
     if (!absl::SimpleAtoi(request.Query("timeoutSeconds"), &seconds) || seconds < 0) {
@@ -360,7 +365,7 @@ absl::StatusOr<std::string> KubeHandler::NextEvents(WatchRequest& watch) {
   std::string out;
   if (!watch.started && (watch.resource_version.empty() || watch.resource_version == "0")) {
     ASSIGN_OR_RETURN(ports::ObjectList list, api_.List(kind.kind, watch.namespace_, watch.selector));
-    for (const ports::ObjectPtr& item : list.items) absl::StrAppend(&out, EventLine("ADDED", *item, kind));
+    for (const ports::ObjectPtr& item : list.items) absl::StrAppend(&out, EventLine(watch, "ADDED", *item));
     watch.resource_version = list.resource_version;
   }
   watch.started = true;
@@ -373,9 +378,33 @@ absl::StatusOr<std::string> KubeHandler::NextEvents(WatchRequest& watch) {
         meta.namespace_() != watch.namespace_) {
       continue;
     }
-    absl::StrAppend(&out, EventLine(EventType(event.type), *event.object, kind));
+    absl::StrAppend(&out, EventLine(watch, EventType(event.type), *event.object));
   }
   return out;
+}
+
+HttpResponse KubeHandler::ObjectAnswer(const HttpRequest& request, const ports::ObjectPtr& object,
+                                       const KindInfo& kind, int status) const {
+  if (!WantsTable(request)) return ObjectResponse(object, kind, status);
+  return HttpResponse{
+      .status = status,
+      .content_type = kTableContentType,
+      .body = TableOf(kind, {manifest::ApiObjectJson(*object, kind)},
+                      ports::MetadataOf(*object).resource_version(), IncludeObjectOf(request), now_())
+                  .dump()};
+}
+
+std::string KubeHandler::EventLine(const WatchRequest& watch, absl::string_view type,
+                                   const google::protobuf::Message& object) const {
+  const KindInfo& kind = *watch.kind;
+  Json json = manifest::ApiObjectJson(object, kind);
+  if (watch.table) {
+    // A bookmark carries only its resourceVersion: a Table of no rows.
+    const std::string rv = ports::MetadataOf(object).resource_version();
+    json = TableOf(kind, type == "BOOKMARK" ? std::vector<Json>{} : std::vector<Json>{json}, rv,
+                   watch.include, now_());
+  }
+  return absl::StrCat(Json{{"type", std::string(type)}, {"object", std::move(json)}}.dump(), "\n");
 }
 
 std::string KubeHandler::ErrorEvent(const absl::Status& status) {

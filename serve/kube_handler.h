@@ -1,6 +1,6 @@
 // KubeHandler: the Kubernetes API over HTTP in front of any ports::KubeApi
 // (the fake API server's store, for `ferry serve`), one request at a time,
-// without a socket: the server binding (serve/https_server.h) parses HTTP
+// without a socket: the server binding (serve/kube_server.h) parses HTTP
 // and streams watches; this decides every answer.
 //
 // Served: discovery (serve/discovery.h); get, list (labelSelector,
@@ -13,8 +13,8 @@
 // "0" it first sends every current object as ADDED). Errors are Status
 // bodies (api/kube_status.h). `fieldValidation=Strict` refuses unknown
 // fields. Not served: strategic-merge and JSON patches (415), dryRun,
-// deletecollection, Table output (plain JSON is returned, which kubectl
-// accepts). It is not a kube-apiserver: no admission chain, no RBAC, no
+// deletecollection. With an Accept asking for a meta.k8s.io/v1 Table, get,
+// list and watch answer Tables (serve/table.h). It is not a kube-apiserver: no admission chain, no RBAC, no
 // garbage collector (propagationPolicy is accepted and ignored).
 //
 //   KubeHandler handler(api);
@@ -22,6 +22,7 @@
 #ifndef FERRY_SERVE_KUBE_HANDLER_H_
 #define FERRY_SERVE_KUBE_HANDLER_H_
 
+#include <functional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -29,6 +30,7 @@
 #include "api/manifest/kinds.h"
 #include "core/ports/kube_api.h"
 #include "serve/http_message.h"
+#include "serve/table.h"
 
 namespace ferry::serve {
 
@@ -41,11 +43,16 @@ struct WatchRequest {
   std::string resource_version;  // advanced past every event sent
   absl::Duration timeout = absl::Minutes(30);  // timeoutSeconds
   bool started = false;  // the initial ADDED events of a watch from ""/"0" were sent
+  bool table = false;  // each event's object is a Table of one row (serve/table.h)
+  IncludeObject include = IncludeObject::kMetadata;
 };
 
 class KubeHandler {
  public:
-  explicit KubeHandler(ports::KubeApi& api) : api_(api) {}
+  // `now` is the store's clock, for the ages of Table output (absl::Now
+  // when unset).
+  explicit KubeHandler(ports::KubeApi& api, std::function<absl::Time()> now = nullptr)
+      : api_(api), now_(now ? std::move(now) : [] { return absl::Now(); }) {}
 
   // Every request but a watch's stream (a watch here answers what it has
   // now, for tests; IsWatch tells the server binding to stream instead).
@@ -75,7 +82,14 @@ class KubeHandler {
   absl::StatusOr<HttpResponse> Delete(const HttpRequest& request, const ports::ObjectKey& key,
                                       const manifest::KindInfo& kind);
 
+  // An object's answer: its JSON, or with an Accept asking for it, a Table.
+  HttpResponse ObjectAnswer(const HttpRequest& request, const ports::ObjectPtr& object,
+                            const manifest::KindInfo& kind, int status = 200) const;
+  std::string EventLine(const WatchRequest& watch, absl::string_view type,
+                        const google::protobuf::Message& object) const;
+
   ports::KubeApi& api_;
+  std::function<absl::Time()> now_;
 };
 
 }  // namespace ferry::serve

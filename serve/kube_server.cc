@@ -38,7 +38,7 @@ void Answer(const HttpResponse& answer, httplib::Response& res) {
 
 KubeServer::KubeServer(ports::KubeApi& api, absl::Mutex& mu, const TlsIdentity& identity,
                        Options options)
-    : api_(api), mu_(mu), options_(std::move(options)), handler_(api) {
+    : api_(api), mu_(mu), options_(std::move(options)), handler_(api, options_.now) {
   BIO* cert_bio = BIO_new_mem_buf(identity.cert_pem.data(), static_cast<int>(identity.cert_pem.size()));
   BIO* key_bio = BIO_new_mem_buf(identity.key_pem.data(), static_cast<int>(identity.key_pem.size()));
   X509* cert = cert_bio != nullptr ? PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr) : nullptr;

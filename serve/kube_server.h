@@ -46,6 +46,8 @@ class KubeServer {
     int port = 0;  // 0: any free port
     std::string token;  // required
     absl::Duration poll = absl::Milliseconds(10);  // how often a watch looks for events
+    // The store's clock, for the ages of Table output (absl::Now when unset).
+    std::function<absl::Time()> now = nullptr;
     // One line per request (method, path, status; never a header or body).
     std::function<void(const std::string&)> log = nullptr;
   };

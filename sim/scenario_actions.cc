@@ -9,18 +9,14 @@
 #include "base/status_macros.h"
 #include "core/storage_migration/controller.h"
 #include "sim/scenario_objects.h"
+#include "sim/world_builder.h"
 
 namespace ferry::sim {
 
 using scenario::Action;
 
 absl::Status ScenarioActions::Apply(absl::string_view where, absl::string_view text) {
-  ASSIGN_OR_RETURN(auto objects, Manifests(where, text));
-  for (const auto& o : objects) {
-    absl::Status st = world_.Apply(*o);
-    if (!st.ok()) return absl::Status(st.code(), absl::StrCat(where, ": ", st.message()));
-  }
-  return absl::OkStatus();
+  return ApplyManifests(where, text, world_);
 }
 
 void ScenarioActions::Heal() {

@@ -105,12 +105,30 @@ absl::Status CheckFault(const Scenario& s, const Action& a, const std::string& w
   return absl::OkStatus();
 }
 
+namespace {
+// Parses `text` into `loaded.scenario` and checks it (loaded.path names it
+// in errors; loaded.files resolves the files it names).
+absl::StatusOr<LoadedScenario> ParseAndCheck(const std::string& text, LoadedScenario loaded);
+}  // namespace
+
 absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path,
                                             const ScenarioFileOptions& options) {
   LoadedScenario loaded;
   loaded.path = path;
   loaded.files = ScenarioFiles::For(path, options);
   ASSIGN_OR_RETURN(const std::string text, ReadFileBounded(path, loaded.files.limits()));
+  return ParseAndCheck(text, std::move(loaded));
+}
+
+absl::StatusOr<LoadedScenario> LoadScenarioText(const std::string& name, const std::string& text) {
+  LoadedScenario loaded;
+  loaded.path = name;
+  return ParseAndCheck(text, std::move(loaded));
+}
+
+namespace {
+absl::StatusOr<LoadedScenario> ParseAndCheck(const std::string& text, LoadedScenario loaded) {
+  const std::string& path = loaded.path;
   google::protobuf::TextFormat::Parser parser;
   Collector errors(path);
   parser.RecordErrorsTo(&errors);
@@ -168,5 +186,6 @@ absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path,
   }
   return loaded;
 }
+}  // namespace
 
 }  // namespace ferry::sim

@@ -31,6 +31,10 @@ struct LoadedScenario {
 absl::StatusOr<LoadedScenario> LoadScenario(const std::string& path,
                                             const ScenarioFileOptions& options = {});
 
+// A scenario given as text rather than a file (`name` stands for its path in
+// errors): the same checks, and it may name no file.
+absl::StatusOr<LoadedScenario> LoadScenarioText(const std::string& name, const std::string& text);
+
 // An action's injected fault names verbs, kinds, codes and nodes that exist
 // (a typo is an error, not a fault that silently never fires). `where`
 // prefixes the error ("path: action[3]").

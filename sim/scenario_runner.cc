@@ -13,12 +13,12 @@
 #include "sim/armed_faults.h"
 #include "sim/checkers.h"
 #include "sim/coverage.h"
-#include "sim/ovirt_world.h"
 #include "sim/scenario_actions.h"
 #include "sim/scenario_judge.h"
 #include "sim/scenario_limits.h"
 #include "sim/scenario_objects.h"
 #include "sim/world.h"
+#include "sim/world_builder.h"
 
 namespace ferry::sim {
 namespace {
@@ -26,9 +26,7 @@ namespace {
 using scenario::Action;
 using scenario::Condition;
 using scenario::Expect;
-using scenario::RunningVm;
 using scenario::Scenario;
-using scenario::Tuning;
 
 constexpr absl::Duration kSettleGrace = absl::Seconds(5);
 
@@ -79,47 +77,15 @@ class Run {
 
  private:
   static World::Options WorldOptions(const Scenario& s, const RunOptions& o) {
-    World::Options w;
-    w.seed = s.seed();
-    if (s.world().link_mib_per_s() > 0) w.link_mib_per_s = s.world().link_mib_per_s();
-    const Tuning& t = s.tuning();
-    if (t.completion_timeout_per_gib_s() > 0) {
-      w.controller.completion_timeout_per_gib = absl::Seconds(t.completion_timeout_per_gib_s());
-    }
-    if (t.destination_wait_timeout_s() > 0) {
-      w.controller.destination_wait_timeout = absl::Seconds(t.destination_wait_timeout_s());
-    }
-    if (t.target_start_timeout_s() > 0) {
-      w.controller.target_start_timeout = absl::Seconds(t.target_start_timeout_s());
-    }
-    if (t.controller_period_s() > 0) w.controller_period = absl::Seconds(t.controller_period_s());
-    if (t.agent_period_s() > 0) w.agent_period = absl::Seconds(t.agent_period_s());
+    World::Options w = WorldOptionsOf(s);
     w.record_trace = o.trace;
     w.lun.verify_waits = o.verify_waits;
-    if (s.world().has_ovirt()) {
-      w.lun_controller = true;
-      w.engine = EngineOptions(s.world().ovirt());
-    }
     return w;
   }
 
   absl::Status Setup() {
     start_ = world_.sim().now();
-    for (const std::string& node : s_.world().node()) RETURN_IF_ERROR(world_.AddNode(node));
-    for (int i = 0; i < s_.world().manifest_size(); ++i) {
-      RETURN_IF_ERROR(actions_.Apply(absl::StrCat("world.manifest[", i, "]"), s_.world().manifest(i)));
-    }
-    for (int i = 0; i < s_.world().manifest_file_size(); ++i) {
-      const std::string field = absl::StrCat("world.manifest_file[", i, "]");
-      ASSIGN_OR_RETURN(const std::string path, files_.Resolve(field, s_.world().manifest_file(i)));
-      ASSIGN_OR_RETURN(const std::string text, files_.Read(field, s_.world().manifest_file(i)));
-      RETURN_IF_ERROR(actions_.Apply(path, text));
-    }
-    for (const RunningVm& vm : s_.world().running_vm()) RETURN_IF_ERROR(world_.StartVm(vm));
-    if (s_.world().has_ovirt()) {
-      RETURN_IF_ERROR(PopulateSan(s_.world().ovirt(), world_.san()));
-      RETURN_IF_ERROR(PopulateEngine(s_.world().ovirt(), world_.engine()));
-    }
+    RETURN_IF_ERROR(BuildWorld(s_, files_, world_));
     checkers_.Baseline();
     world_.SetFaults(faults_.ForProcesses());
     faults_.ForPlatformModel();

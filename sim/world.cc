@@ -66,8 +66,8 @@ std::map<std::string, std::string> KubevirtDevices(const kubevirt::VirtualMachin
 
 World::World(Options options)
     : options_(options),
-      sim_(options.seed),
-      api_(sim_.clock()),
+      sim_(options.seed, options.start),
+      api_(sim_.clock(), options.api),
       fabric_(fakes::FakeFabric::Options{
           .seed = options.seed,
           .link_bytes_per_s = std::max<int64_t>(MibBytes(options.link_mib_per_s), 0),
@@ -202,6 +202,9 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
   vmi.mutable_metadata()->set_namespace_(ns);
   *vmi.mutable_metadata()->mutable_labels() = vm->spec().template_().metadata().labels();
   *vmi.mutable_metadata()->mutable_annotations() = vm->metadata().annotations();
+  // kubectl's record of the VM as applied describes the VM, not its VMI.
+  vmi.mutable_metadata()->mutable_annotations()->erase(
+      "kubectl.kubernetes.io/last-applied-configuration");
   ports::AddOwnerReference(*vm, vmi.mutable_metadata(), /*controller=*/true);
   *vmi.mutable_spec() = vmi_spec;
   vmi.mutable_status()->set_phase("Running");
@@ -277,8 +280,14 @@ std::string World::ClaimVolume(absl::string_view ns, absl::string_view claim) {
 void World::Note(const std::string& owner, const std::string& line) {
   if (!options_.record_trace) return;
   timeline_.push_back(absl::StrFormat("%10.3fs  %-16s %s",
-                                      absl::ToDoubleSeconds(sim_.now() - absl::FromUnixSeconds(1692259200)),
+                                      absl::ToDoubleSeconds(sim_.now() - options_.start),
                                       owner, line));
+}
+
+std::vector<std::string> World::TakeTimeline() {
+  std::vector<std::string> lines;
+  lines.swap(timeline_);
+  return lines;
 }
 
 void World::Start() {
@@ -298,6 +307,7 @@ void World::Tick() {
 void World::AddRuntimeProcess(
     const std::string& name, ports::Hypervisor* hypervisor, ports::Ovirt* ovirt,
     std::function<std::unique_ptr<runtime::Reconciler>()> make_reconciler) {
+  if (options_.outside.contains(name)) return;
   RuntimeProcess& rt = runtime_processes_[name];
   rt.scheduler = std::make_unique<ProcessScheduler>(
       sim_, name, [this, name] { return TakeLatency(name); }, kStepGap);

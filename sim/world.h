@@ -62,6 +62,16 @@ class World {
     bool lun_controller = false;
     fakes::FakeEngine::Options engine;
     lun_migration::LunPlanOptions lun;
+    // Where the virtual clock starts (`ferry up` starts it at the wall
+    // clock's now; runs keep the fixed default, so a seed replays).
+    absl::Time start = absl::FromUnixSeconds(1692259200);  // 2023-08-17
+    // The API store's options (`ferry up` starts resourceVersions at 1, as
+    // clients take "0" to mean "any").
+    fakes::FakeKubeApi::Options api;
+    // Ferry's processes that run outside the world, as real processes over
+    // the served API (`ferry up --outside controller`): "controller",
+    // "lun-controller". The world does not run them.
+    std::set<std::string> outside;
   };
 
   explicit World(Options options);
@@ -133,6 +143,9 @@ class World {
   // A line for the timeline (kept when recording).
   void Note(const std::string& owner, const std::string& line);
   const std::vector<std::string>& timeline() const { return timeline_; }
+  // The lines kept since the last take, which the world then forgets (a
+  // world that runs for days, `ferry up --log`, prints and drops them).
+  std::vector<std::string> TakeTimeline();
   // Each VM's domain name -> its VMI (namespace, name).
   const std::map<std::string, std::pair<std::string, std::string>>& guests() const {
     return guests_;

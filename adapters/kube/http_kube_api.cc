@@ -66,6 +66,32 @@ struct Sink {
   bool stopped = false;
 };
 
+// libcurl's progress callback (called at least once a second): a non-zero
+// answer aborts the transfer.
+int OnProgress(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return static_cast<const std::atomic<bool>*>(cancel)->load() ? 1 : 0;
+}
+
+// One line of a watch stream: its event, or the Status of an ERROR event.
+absl::StatusOr<ports::WatchEvent> ParseEventLine(const KindInfo& kind, absl::string_view line) {
+  const Json event = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (!event.is_object() || !event.contains("object")) {
+    return absl::InternalError(
+        absl::StrCat("a watch of ", kind.kind, " sent a line that is not an event"));
+  }
+  const std::string type = event.value("type", "");
+  if (type == "ERROR") {
+    const Json& status = event["object"];
+    return api::StatusFromHttp(status.value("code", 500), status.dump());
+  }
+  ASSIGN_OR_RETURN(ports::ObjectPtr object, Decode(kind, event["object"].dump()));
+  const ports::WatchEventType t = type == "ADDED"      ? ports::WatchEventType::kAdded
+                                  : type == "MODIFIED" ? ports::WatchEventType::kModified
+                                  : type == "BOOKMARK" ? ports::WatchEventType::kBookmark
+                                                       : ports::WatchEventType::kDeleted;
+  return ports::WatchEvent{t, std::move(object)};
+}
+
 size_t OnWrite(char* data, size_t size, size_t count, void* user) {
   auto* sink = static_cast<Sink*>(user);
   const size_t n = size * count;
@@ -91,7 +117,7 @@ HttpKubeApi::HttpKubeApi(KubeClientConfig config, Options options)
 absl::StatusOr<HttpKubeApi::Answer> HttpKubeApi::Call(
     const std::string& method, const std::string& path_and_query, const std::string& body,
     const std::string& content_type, absl::Duration timeout,
-    const std::function<bool(absl::string_view)>& on_data) {
+    const std::function<bool(absl::string_view)>& on_data, const std::atomic<bool>* cancel) {
   std::unique_ptr<CURL, void (*)(CURL*)> h(curl_easy_init(), curl_easy_cleanup);
   if (h == nullptr) return absl::InternalError("curl_easy_init failed");
   const std::string url = config_.server + path_and_query;
@@ -120,6 +146,11 @@ absl::StatusOr<HttpKubeApi::Answer> HttpKubeApi::Call(
   curl_easy_setopt(h.get(), CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h.get(), CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(h.get(), CURLOPT_PROTOCOLS_STR, "https,http");
+  if (cancel != nullptr) {
+    curl_easy_setopt(h.get(), CURLOPT_XFERINFOFUNCTION, OnProgress);
+    curl_easy_setopt(h.get(), CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(cancel));
+    curl_easy_setopt(h.get(), CURLOPT_NOPROGRESS, 0L);
+  }
   if (!body.empty() || method == "POST" || method == "PUT") {
     curl_easy_setopt(h.get(), CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(h.get(), CURLOPT_POSTFIELDSIZE, static_cast<long>(body.size()));
@@ -153,7 +184,9 @@ absl::StatusOr<HttpKubeApi::Answer> HttpKubeApi::Call(
     curl_easy_setopt(h.get(), CURLOPT_SSLKEYTYPE, "PEM");
   }
   const CURLcode rc = curl_easy_perform(h.get());
-  const bool streamed_to_its_end = on_data && (sink.stopped || rc == CURLE_OPERATION_TIMEDOUT);
+  const bool streamed_to_its_end =
+      on_data && (sink.stopped || rc == CURLE_OPERATION_TIMEDOUT ||
+                  (rc == CURLE_ABORTED_BY_CALLBACK && cancel != nullptr));
   if (rc != CURLE_OK && !streamed_to_its_end) {
     return absl::UnavailableError(absl::StrCat(method, " ", config_.server, path_and_query, ": ",
                                                error[0] != '\0' ? error : curl_easy_strerror(rc)));
@@ -246,24 +279,20 @@ absl::Status HttpKubeApi::Delete(const ports::ObjectKey& key, absl::string_view 
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<ports::WatchEvent>> HttpKubeApi::Watch(
-    absl::string_view kind_name, absl::string_view resource_version,
-    const ports::Selector& selector, bool bookmarks) {
+absl::Status HttpKubeApi::WatchStream(absl::string_view kind_name,
+                                      absl::string_view resource_version,
+                                      const ports::Selector& selector, absl::Duration length,
+                                      const std::function<bool(ports::WatchEvent)>& on_event,
+                                      const std::atomic<bool>* cancel) {
   ASSIGN_OR_RETURN(const KindInfo* kind, KindOf(kind_name));
   RETURN_IF_ERROR(ports::ValidateSelector(kind_name, selector));
-  // How far the server is now: the watch reads until it gets there.
-  ASSIGN_OR_RETURN(ports::ObjectList now, List(kind_name, "", selector));
-  const int64_t target = VersionOf(now.resource_version);
-  if (target <= VersionOf(resource_version)) return std::vector<ports::WatchEvent>{};
-  const int64_t wait_s =
-      std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(options_.watch_wait, absl::Seconds(1))));
+  const int64_t length_s =
+      std::max<int64_t>(1, absl::ToInt64Seconds(absl::Ceil(length, absl::Seconds(1))));
   const std::string path = absl::StrCat(
       manifest::ApiPath(*kind, ""),
       "?watch=true&allowWatchBookmarks=true&resourceVersion=", Escape(resource_version),
-      "&timeoutSeconds=", wait_s, QueryOf(selector));
-  std::vector<ports::WatchEvent> events;
-  ports::ObjectPtr bookmark;  // the last bookmark past the last event
-  std::string pending;        // a line not complete yet
+      "&timeoutSeconds=", length_s, QueryOf(selector));
+  std::string pending;  // a line not complete yet
   absl::Status failed;
   const std::function<bool(absl::string_view)> on_data = [&](absl::string_view data) {
     pending.append(data.data(), data.size());
@@ -272,40 +301,45 @@ absl::StatusOr<std::vector<ports::WatchEvent>> HttpKubeApi::Watch(
       const std::string line = pending.substr(0, newline);
       pending.erase(0, newline + 1);
       if (line.empty()) continue;
-      const Json event = Json::parse(line, nullptr, /*allow_exceptions=*/false);
-      if (!event.is_object() || !event.contains("object")) {
-        failed = absl::InternalError(
-            absl::StrCat("a watch of ", kind_name, " sent a line that is not an event"));
+      absl::StatusOr<ports::WatchEvent> event = ParseEventLine(*kind, line);
+      if (!event.ok()) {
+        failed = event.status();
         return false;
       }
-      const std::string type = event.value("type", "");
-      if (type == "ERROR") {
-        const Json& status = event["object"];
-        failed = api::StatusFromHttp(status.value("code", 500), status.dump());
-        return false;
-      }
-      absl::StatusOr<ports::ObjectPtr> object = Decode(*kind, event["object"].dump());
-      if (!object.ok()) {
-        failed = object.status();
-        return false;
-      }
-      const int64_t rv = VersionOf(ports::MetadataOf(**object).resource_version());
-      if (type == "BOOKMARK") {
-        bookmark = *object;
-      } else {
-        bookmark = nullptr;
-        const ports::WatchEventType t = type == "ADDED"      ? ports::WatchEventType::kAdded
-                                        : type == "MODIFIED" ? ports::WatchEventType::kModified
-                                                             : ports::WatchEventType::kDeleted;
-        events.push_back({t, *std::move(object)});
-      }
-      if (rv >= target) return false;  // caught up
+      if (!on_event(*std::move(event))) return false;
     }
     return true;
   };
-  ASSIGN_OR_RETURN(Answer a, Call("GET", path, "", "", options_.watch_wait, on_data));
+  // The server ends the watch after `length`; the client waits a little
+  // longer for that end rather than cutting it.
+  ASSIGN_OR_RETURN(Answer a, Call("GET", path, "", "", length + absl::Seconds(5), on_data, cancel));
   if (!failed.ok()) return failed;
   if (a.code != 200) return api::StatusFromHttp(static_cast<int>(a.code), a.body);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ports::WatchEvent>> HttpKubeApi::Watch(
+    absl::string_view kind_name, absl::string_view resource_version,
+    const ports::Selector& selector, bool bookmarks) {
+  ASSIGN_OR_RETURN(const KindInfo* kind, KindOf(kind_name));
+  RETURN_IF_ERROR(ports::ValidateSelector(kind_name, selector));
+  // How far the server is now: the watch reads until it gets there.
+  ASSIGN_OR_RETURN(ports::ObjectList now, List(kind->kind, "", selector));
+  const int64_t target = VersionOf(now.resource_version);
+  if (target <= VersionOf(resource_version)) return std::vector<ports::WatchEvent>{};
+  std::vector<ports::WatchEvent> events;
+  ports::ObjectPtr bookmark;  // the last bookmark past the last event
+  RETURN_IF_ERROR(WatchStream(
+      kind->kind, resource_version, selector, options_.watch_wait, [&](ports::WatchEvent event) {
+        const int64_t rv = VersionOf(ports::MetadataOf(*event.object).resource_version());
+        if (event.type == ports::WatchEventType::kBookmark) {
+          bookmark = event.object;
+        } else {
+          bookmark = nullptr;
+          events.push_back(std::move(event));
+        }
+        return rv < target;  // until caught up
+      }));
   if (bookmarks && bookmark != nullptr)
     events.push_back({ports::WatchEventType::kBookmark, bookmark});
   return events;

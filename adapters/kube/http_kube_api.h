@@ -60,6 +60,16 @@ class HttpKubeApi : public ports::KubeApi {
                                                         const ports::Selector& selector,
                                                         bool bookmarks) override;
 
+  // One watch stream from `resource_version` (with bookmarks), each event
+  // handed to `on_event` as it arrives, until on_event returns false, the
+  // server ends it after `length` (OK), or `*cancel` turns true (OK, within
+  // about a second). OutOfRange when the server no longer has that version
+  // (relist); Unavailable when the connection fails.
+  absl::Status WatchStream(absl::string_view kind, absl::string_view resource_version,
+                           const ports::Selector& selector, absl::Duration length,
+                           const std::function<bool(ports::WatchEvent)>& on_event,
+                           const std::atomic<bool>* cancel = nullptr);
+
  private:
   struct Answer {
     long code = 0;
@@ -70,7 +80,8 @@ class HttpKubeApi : public ports::KubeApi {
   absl::StatusOr<Answer> Call(const std::string& method, const std::string& path_and_query,
                               const std::string& body, const std::string& content_type,
                               absl::Duration timeout,
-                              const std::function<bool(absl::string_view)>& on_data = nullptr);
+                              const std::function<bool(absl::string_view)>& on_data = nullptr,
+                              const std::atomic<bool>* cancel = nullptr);
   absl::StatusOr<ports::ObjectPtr> Write(const std::string& method,
                                          const google::protobuf::Message& object,
                                          bool status, bool create);

@@ -8,10 +8,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
 #include "base/read_file.h"
+#include "cmd/ferry/agent.h"
+#include "cmd/ferry/controller.h"
 #include "cmd/ferry/convert.h"
 #include "cmd/ferry/lint.h"
 #include "cmd/ferry/scenario.h"
 #include "cmd/ferry/serve.h"
+#include "cmd/ferry/up.h"
 #include "cmd/ferry/sim.h"
 
 namespace {
@@ -47,6 +50,27 @@ Commands:
                            until Ctrl-C, writing a kubeconfig (default
                            ./ferry.kubeconfig) that kubectl uses as is. FILEs are
                            created first. Not a kube-apiserver: see docs/serve.md.
+  up [--world FILE] [--outside controller] [--speed X] [--trace]
+     [--guest-write-mib-per-s N] [--link-mib-per-s N] [serve's options]
+                           The simulated world in real time behind that API: nodes
+                           (default node-a, node-b; or a scenario file's world),
+                           simulated libvirt hosts, an oVirt engine if the world
+                           has one, Ferry's processes. kubectl apply a VM and a
+                           migration and watch it happen. --outside controller
+                           leaves the controller to `ferry controller`. See
+                           docs/serve.md.
+  controller [--kubeconfig PATH] [--context NAME] [--insecure-skip-tls-verify]
+      [--health-address ADDR] [--health-port N] [--leader-elect true|false]
+      [--lease-namespace NS] [--lease-name NAME] [--identity ID] [--log-format json|text]
+                           The storage-migration controller as a production process
+                           against a Kubernetes API (a cluster, or `ferry up --outside
+                           controller`): one leader by Lease, /healthz /readyz /metrics
+                           (default 127.0.0.1:8081), JSON logs on stderr, Events. Stops
+                           cleanly on SIGTERM. See docs/deploy.md.
+  agent --node NAME [--libvirt URI] [controller's options]
+                           The storage-migration agent of one node (a DaemonSet) over
+                           the node's libvirt (default qemu:///system); no leader
+                           election. See docs/deploy.md.
   help                     Show this text.
 
 FILE may be "-" for standard input; -f may be repeated or followed by several files.
@@ -152,6 +176,18 @@ int Run(int argc, char** argv) {
   if (command == "serve") {
     return ferry::cli::RunServeCommand(std::vector<std::string>(argv + 2, argv + argc), std::cout,
                                        std::cerr);
+  }
+  if (command == "agent") {
+    return ferry::cli::RunAgentCommand(std::vector<std::string>(argv + 2, argv + argc), std::cout,
+                                       std::cerr);
+  }
+  if (command == "controller") {
+    return ferry::cli::RunControllerCommand(std::vector<std::string>(argv + 2, argv + argc),
+                                            std::cout, std::cerr);
+  }
+  if (command == "up") {
+    return ferry::cli::RunUpCommand(std::vector<std::string>(argv + 2, argv + argc), std::cout,
+                                    std::cerr);
   }
   if (command == "sim") {
     return ferry::cli::RunSimCommand(std::vector<std::string>(argv + 2, argv + argc), std::cout,

@@ -4,56 +4,32 @@
 
 #include <memory>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "adapters/clock/system_clock.h"
 #include "api/manifest/reader.h"
+#include "cmd/ferry/served_api.h"
 #include "fakes/kube/fake_kube_api.h"
-#include "serve/kube_server.h"
-#include "serve/kubeconfig.h"
-#include "serve/tls_identity.h"
 
 namespace ferry::cli {
 namespace {
 
 struct Args {
-  std::string address = "127.0.0.1";
-  int port = 0;
-  std::string kubeconfig = "ferry.kubeconfig";
+  ServeFlags serve;
   std::vector<std::string> files;
-  bool log = false;
 };
 
 bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
   for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    auto value = [&](std::string* out) {
-      if (i + 1 >= args.size()) {
-        *error = absl::StrCat(arg, " needs a value");
-        return false;
-      }
-      *out = args[++i];
-      return true;
-    };
-    std::string v;
-    if (arg == "--address") {
-      if (!value(&a->address)) return false;
-    } else if (arg == "--port") {
-      if (!value(&v)) return false;
-      if (!absl::SimpleAtoi(v, &a->port) || a->port < 0 || a->port > 65535) {
-        *error = absl::StrCat("--port: \"", v, "\" is not a port (0 to 65535; 0 picks a free one)");
-        return false;
-      }
-    } else if (arg == "--kubeconfig") {
-      if (!value(&a->kubeconfig)) return false;
-    } else if (arg == "-f") {
-      if (!value(&v)) return false;
-      a->files.push_back(v);
-    } else if (arg == "--log") {
-      a->log = true;
+    if (ParseServeFlag(args, &i, &a->serve, error)) continue;
+    if (!error->empty()) return false;
+    if (args[i] == "-f" && i + 1 < args.size()) {
+      a->files.push_back(args[++i]);
+    } else if (args[i] == "-f") {
+      *error = "-f needs a value";
+      return false;
     } else {
-      *error = absl::StrCat("unknown option \"", arg, "\"");
+      *error = absl::StrCat("unknown option \"", args[i], "\"");
       return false;
     }
   }
@@ -90,14 +66,7 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
     err << "ferry serve: " << error << "\n(see: ferry help)\n";
     return 2;
   }
-  // Block the stop signals in every thread (the server's inherit the mask);
-  // this thread waits for one below.
-  sigset_t stop;
-  sigemptyset(&stop);
-  sigaddset(&stop, SIGINT);
-  sigaddset(&stop, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
-
+  const sigset_t stop = BlockStopSignals();
   adapters::SystemClock clock;
   fakes::FakeKubeApi api(clock, {.first_resource_version = 1});
   absl::Mutex mu;
@@ -105,41 +74,19 @@ int RunServeCommand(const std::vector<std::string>& args, std::ostream& out, std
     err << "ferry serve: " << st.message() << "\n(nothing was served; fix the file and start again)\n";
     return 1;
   }
-  const bool ip = a.address.find_first_not_of("0123456789.:") == std::string::npos;
-  absl::StatusOr<serve::TlsIdentity> identity =
-      serve::MakeTlsIdentity(ip ? std::vector<std::string>{a.address} : std::vector<std::string>{},
-                             ip ? std::vector<std::string>{"localhost"}
-                                : std::vector<std::string>{a.address, "localhost"});
-  absl::StatusOr<std::string> token = serve::RandomToken();
-  if (!identity.ok() || !token.ok()) {
-    err << "ferry serve: cannot make the TLS identity or token: "
-        << (identity.ok() ? token.status() : identity.status()).message() << "\n";
+  absl::StatusOr<std::unique_ptr<ServedApi>> served = ServedApi::Start(api, mu, a.serve, err);
+  if (!served.ok()) {
+    err << "ferry serve: " << served.status().message() << "\n";
     return 1;
   }
-  serve::KubeServer::Options options{.address = a.address, .port = a.port, .token = *token};
-  if (a.log) options.log = [&err](const std::string& line) { err << line << "\n"; };
-  serve::KubeServer server(api, mu, *identity, options);
-  if (absl::Status st = server.Start(); !st.ok()) {
-    err << "ferry serve: " << st.message() << "\n(choose another --address or --port)\n";
-    return 1;
-  }
-  const std::string host = a.address.find(':') != std::string::npos ? absl::StrCat("[", a.address, "]") : a.address;
-  const std::string url = absl::StrCat("https://", host, ":", server.port());
-  if (absl::Status st = serve::WritePrivateFile(
-          a.kubeconfig, serve::Kubeconfig({.server = url, .ca_pem = identity->ca_pem, .token = *token}));
-      !st.ok()) {
-    err << "ferry serve: " << st.message() << "\n(choose another --kubeconfig path)\n";
-    server.Stop();
-    return 1;
-  }
-  out << "ferry serve: the Kubernetes API (Ferry's fake store, not a kube-apiserver) at " << url
-      << "\nkubeconfig: " << a.kubeconfig << "   (export KUBECONFIG=" << a.kubeconfig
-      << ")\nstop with Ctrl-C or SIGTERM\n";
+  out << "ferry serve: the Kubernetes API (Ferry's fake store, not a kube-apiserver) at "
+      << (*served)->url() << "\nkubeconfig: " << a.serve.kubeconfig
+      << "   (export KUBECONFIG=" << a.serve.kubeconfig << ")\nstop with Ctrl-C or SIGTERM\n";
   out.flush();
   int signal_number = 0;
   sigwait(&stop, &signal_number);
   out << "ferry serve: stopping (signal " << signal_number << ")\n";
-  server.Stop();
+  (*served)->Stop();
   return 0;
 }
 

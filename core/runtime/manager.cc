@@ -58,6 +58,18 @@ void Manager::Sync() {
   Kick();
 }
 
+void Manager::SyncSoon() {
+  if (sync_soon_) return;
+  sync_soon_ = true;
+  scheduler_.After(absl::ZeroDuration(), "sync (watch)", [this] {
+    sync_soon_ = false;
+    ++stats_.syncs;
+    // A failure waits for the periodic sync's retry.
+    if (!cache_.Sync().ok()) ++stats_.failed_syncs;
+    Kick();
+  });
+}
+
 void Manager::Resync() {
   for (const auto& [kind, informer] : cache_.informers()) {
     for (const auto& [key, object] : informer->objects()) {

@@ -78,6 +78,10 @@ class Manager {
 
   // Schedules the first sync.
   void Start();
+  // Syncs the informers as the next call (once, however often asked before
+  // it runs): a streaming watch has events waiting (production), beside
+  // the periodic sync every watch_period.
+  void SyncSoon();
 
   const Cache& cache() const { return cache_; }
   const WorkQueue& queue() const { return queue_; }
@@ -106,6 +110,7 @@ class Manager {
   WorkQueue queue_;
   Stats stats_;
   bool working_ = false;                  // a key's batch is under way
+  bool sync_soon_ = false;                // a SyncSoon call is scheduled
   std::optional<absl::Time> work_at_;     // the reconcile scheduled next, if any
   std::optional<absl::Time> poll_at_;     // the poll scheduled next, if any
   // Which scheduled reconcile or poll is the live one: an earlier one

@@ -17,6 +17,7 @@
 #include "core/ports/clock.h"
 #include "core/ports/test_objects.h"
 #include "core/runtime/mock_ports_testing.h"
+#include "core/runtime/test_scheduler_testing.h"
 #include "fakes/kube/fake_kube_api.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -29,39 +30,6 @@ using ::testing::HasSubstr;
 using ports::TestPvc;
 
 constexpr char kPvc[] = "PersistentVolumeClaim";
-
-// Calls in (time, order scheduled); Crash drops every call not yet run.
-class TestScheduler : public Scheduler {
- public:
-  explicit TestScheduler(ports::ManualClock& clock) : clock_(clock) {}
-  absl::Time Now() const override { return clock_.Now(); }
-  void After(absl::Duration delay, std::string what, std::function<void()> fn) override {
-    calls_.emplace(std::make_pair(clock_.Now() + delay, seq_++), Call{std::move(what), std::move(fn)});
-  }
-  // Runs calls due until `end`; the clock ends at `end`.
-  void RunUntil(absl::Time end, const std::function<bool(const std::string&)>& stop = nullptr) {
-    while (!calls_.empty() && calls_.begin()->first.first <= end) {
-      auto node = calls_.extract(calls_.begin());
-      clock_.Set(node.key().first);
-      ran_.push_back(node.mapped().what);
-      node.mapped().fn();
-      if (stop && stop(node.mapped().what)) return;
-    }
-    clock_.Set(end);
-  }
-  void Crash() { calls_.clear(); }
-  const std::vector<std::string>& ran() const { return ran_; }
-
- private:
-  struct Call {
-    std::string what;
-    std::function<void()> fn;
-  };
-  ports::ManualClock& clock_;
-  std::map<std::pair<absl::Time, uint64_t>, Call> calls_;
-  uint64_t seq_ = 0;
-  std::vector<std::string> ran_;
-};
 
 // Labels every claim "seen", then (when asked) annotates it, two effects
 // from one read; reconciles log the keys.
@@ -133,6 +101,22 @@ TEST_F(ManagerTest, EveryObjectIsReconciledOnceAfterTheFirstSyncAndAgainOnlyWhen
   scheduler_.RunUntil(t0_ + absl::Seconds(20));
   EXPECT_TRUE(Labelled("d"));
   EXPECT_EQ(Reconciles("a"), 2) << "a did not change";
+}
+
+TEST_F(ManagerTest, SyncSoonHearsAChangeBeforeThePeriodicSyncAndOnceHoweverOftenAsked) {
+  auto manager = NewManager({.watch_period = absl::Seconds(30)});
+  manager->Start();
+  scheduler_.RunUntil(t0_ + absl::Seconds(1));
+  ASSERT_TRUE(api_.Create(TestPvc("late")).ok());
+  const int64_t syncs = manager->stats().syncs;
+  manager->SyncSoon();
+  manager->SyncSoon();  // already scheduled: one sync
+  scheduler_.RunUntil(t0_ + absl::Seconds(2));
+  EXPECT_EQ(manager->stats().syncs, syncs + 1);
+  EXPECT_TRUE(Labelled("late")) << "reconciled only at the periodic sync, 30 s later";
+  // The periodic chain goes on as before: one sync per period.
+  scheduler_.RunUntil(t0_ + absl::Seconds(62));
+  EXPECT_EQ(manager->stats().syncs, syncs + 1 + 2);
 }
 
 TEST_F(ManagerTest, AFailedEffectBacksItsKeyOffAndTheRetrySucceeds) {

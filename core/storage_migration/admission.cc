@@ -133,16 +133,26 @@ class Checker {
     const std::string& name = m_.spec().vmi_name();
     if (name.empty()) return nullptr;  // reported by CheckStructure
     const kubevirt::VirtualMachineInstance* vmi = view_.FindVmi(ns_, name);
+    // A VM and its migration applied together (kubectl apply -f DIR, a
+    // GitOps sync) meet the migration first: it waits for the VMI to exist
+    // and run, as for a destination, rather than failing for good.
     if (vmi == nullptr) {
-      Reject("spec.vmiName",
-             absl::StrCat("VirtualMachineInstance ", ns_, "/", name, " not found"));
+      Wait("spec.vmiName",
+           absl::StrCat("waiting for VirtualMachineInstance ", ns_, "/", name, " to exist"),
+           kWaitingForVmi);
       return nullptr;
     }
-    if (vmi->status().phase() != "Running") {
+    const std::string& phase = vmi->status().phase();
+    if (phase == "" || phase == "Pending" || phase == "Scheduling" || phase == "Scheduled") {
+      Wait("spec.vmiName",
+           absl::StrCat("waiting for VirtualMachineInstance ", ns_, "/", name, " to run (it is ",
+                        phase.empty() ? "not started" : phase, ")"),
+           kWaitingForVmi);
+      return nullptr;
+    }
+    if (phase != "Running") {
       Reject("spec.vmiName",
-             absl::StrCat("VirtualMachineInstance ", ns_, "/", name, " is ",
-                          vmi->status().phase().empty() ? "not started"
-                                                        : vmi->status().phase(),
+             absl::StrCat("VirtualMachineInstance ", ns_, "/", name, " is ", phase,
                           ", not Running: only a running VM is live-migrated"));
     }
     const auto& state = vmi->status().migration_state();

@@ -1,8 +1,8 @@
 // Admission of a storage migration (a VirtualMachineInstanceMigration with
 // spec.localStorageMigration): a pure decision over a ClusterView, taken
 // before anything is changed. Every broken rule is reported, each naming the
-// field and the problem; a destination claim that does not exist yet (or is
-// still importing) is not an error but a reason to wait.
+// field and the problem; a VMI or destination claim that does not exist yet
+// (or is still starting, or importing) is not an error but a reason to wait.
 //
 //   const Admission admission = Admit(migration, view);
 //   if (admission.verdict == Verdict::kReject) { fail with admission.reasons }
@@ -19,8 +19,8 @@ namespace ferry::storage_migration {
 
 enum class Verdict {
   kAdmit,   // every rule holds: the migration may start
-  kWait,    // nothing is wrong, but a destination is not ready yet, or an
-            // earlier migration of the VM is still cleaning up
+  kWait,    // nothing is wrong, but the VMI or a destination is not ready
+            // yet, or an earlier migration of the VM is still cleaning up
   kReject,  // a rule is broken: the migration fails, nothing changes
 };
 
@@ -29,9 +29,11 @@ struct Admission {
   // kReject: every broken rule; kWait: what is awaited. "field path: message".
   std::vector<std::string> reasons;
   // kWait: the condition reason of the first thing awaited,
-  // "WaitingForDestination" or "WaitingForPreviousMigration".
+  // kWaitingForVmi, "WaitingForDestination" or "WaitingForPreviousMigration".
   std::string wait_reason;
 };
+
+inline constexpr char kWaitingForVmi[] = "WaitingForVMI";
 
 // KubeVirt's default filesystemOverhead: a Filesystem destination of a Block
 // source must hold the disk image plus this fraction.

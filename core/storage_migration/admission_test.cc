@@ -65,16 +65,24 @@ TEST(Admission, AdmitsAValidMigration) {
   EXPECT_THAT(a.reasons, IsEmpty());
 }
 
-TEST(Admission, RejectsAMissingVmi) {
+TEST(Admission, WaitsForAVmiThatDoesNotExistYet) {
   const Admission a = AdmitText(kWorld, Edit(kMigration, "vmiName: vm", "vmiName: vm-2"));
-  EXPECT_EQ(a.verdict, Verdict::kReject);
-  EXPECT_THAT(a.reasons, ElementsAre("spec.vmiName: VirtualMachineInstance ns/vm-2 not found"));
+  EXPECT_EQ(a.verdict, Verdict::kWait);
+  EXPECT_EQ(a.wait_reason, kWaitingForVmi);
+  EXPECT_THAT(a.reasons,
+              ElementsAre("spec.vmiName: waiting for VirtualMachineInstance ns/vm-2 to exist"));
 }
 
-TEST(Admission, RejectsAVmiThatIsNotRunning) {
+TEST(Admission, WaitsForAVmiStillStarting) {
   const Admission a = AdmitText(Edit(kWorld, "phase: Running", "phase: Scheduling"));
+  EXPECT_EQ(a.verdict, Verdict::kWait);
+  EXPECT_THAT(a.reasons, ElementsAre(HasSubstr("to run (it is Scheduling)")));
+}
+
+TEST(Admission, RejectsAVmiThatStopped) {
+  const Admission a = AdmitText(Edit(kWorld, "phase: Running", "phase: Succeeded"));
   EXPECT_EQ(a.verdict, Verdict::kReject);
-  EXPECT_THAT(a.reasons, ElementsAre(HasSubstr("is Scheduling, not Running")));
+  EXPECT_THAT(a.reasons, ElementsAre(HasSubstr("is Succeeded, not Running")));
 }
 
 TEST(Admission, RejectsAVmiAlreadyMigrating) {
@@ -349,10 +357,10 @@ TEST(Admission, RejectsLunShareableAndVirtiofsSources) {
 
 TEST(Admission, ReportsEveryBrokenRuleAtOnce) {
   const Admission a = AdmitText(
-      Edit(kWorld, "phase: Running", "phase: Pending"),
+      Edit(kWorld, "phase: Running", "phase: Failed"),
       Edit(kMigration, "sourcePvc: data-pvc", "sourcePvc: nope"));
   EXPECT_EQ(a.verdict, Verdict::kReject);
-  EXPECT_GE(a.reasons.size(), 3u);  // not running, unknown source, data left behind
+  EXPECT_GE(a.reasons.size(), 3u);  // stopped, unknown source, data left behind
 }
 
 }  // namespace

@@ -274,10 +274,14 @@ class Reconciler {
       const absl::Time created = ParseTimestamp(m_.metadata().creation_timestamp());
       if (now_ - created >= options_.destination_wait_timeout) {
         const bool destination = admission.wait_reason == "WaitingForDestination";
-        const std::string message =
-            absl::StrCat(destination ? "destination not ready" : "still waiting", " after ",
-                         absl::FormatDuration(options_.destination_wait_timeout), ": ", why);
-        MarkFailed(destination ? "DestinationNotReady" : "PreviousMigrationNotFinished", message);
+        const bool vmi = admission.wait_reason == kWaitingForVmi;
+        const std::string message = absl::StrCat(
+            destination ? "destination not ready" : vmi ? "VMI not running" : "still waiting",
+            " after ", absl::FormatDuration(options_.destination_wait_timeout), ": ", why);
+        MarkFailed(destination ? "DestinationNotReady"
+                   : vmi       ? "VMINotRunning"
+                               : "PreviousMigrationNotFinished",
+                   message);
         WriteStatus("fail: waited too long");
         return;
       }

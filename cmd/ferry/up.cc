@@ -1,0 +1,198 @@
+#include "cmd/ferry/up.h"
+
+#include <signal.h>
+#include <time.h>
+
+#include <memory>
+#include <set>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "cmd/ferry/served_api.h"
+#include "sim/live_world.h"
+#include "sim/scenario_loader.h"
+#include "sim/world.h"
+#include "sim/world_builder.h"
+
+namespace ferry::cli {
+namespace {
+
+// Two nodes and the storage classes of the storage scenarios
+// (scenarios/storage/world/storage-classes.yaml).
+constexpr char kDefaultWorld[] = R"pb(
+  name: "ferry-up"
+  world {
+    node: "node-a"
+    node: "node-b"
+    manifest: "apiVersion: storage.k8s.io/v1\n"
+              "kind: StorageClass\n"
+              "metadata:\n"
+              "  name: local\n"
+              "  annotations: {storageclass.kubernetes.io/is-default-class: \"true\"}\n"
+              "provisioner: rancher.io/local-path\n"
+              "volumeBindingMode: WaitForFirstConsumer\n"
+              "reclaimPolicy: Delete\n"
+              "---\n"
+              "apiVersion: storage.k8s.io/v1\n"
+              "kind: StorageClass\n"
+              "metadata: {name: fast}\n"
+              "provisioner: topolvm.io\n"
+              "volumeBindingMode: WaitForFirstConsumer\n"
+              "reclaimPolicy: Delete\n"
+              "---\n"
+              "apiVersion: storage.k8s.io/v1\n"
+              "kind: StorageClass\n"
+              "metadata: {name: manual}\n"
+              "provisioner: kubernetes.io/no-provisioner\n"
+              "volumeBindingMode: WaitForFirstConsumer\n"
+  }
+)pb";
+
+// The processes that can run outside the world: the agents drive its
+// simulated libvirt hosts and the lun-controller its engine, which nothing
+// serves over the wire yet.
+const std::set<std::string>& Outsiders() {
+  static const auto* names = new std::set<std::string>{"controller"};
+  return *names;
+}
+
+struct Args {
+  ServeFlags serve;
+  std::string world;
+  std::set<std::string> outside;
+  double speed = 1;
+  double guest_write_mib_per_s = 10;
+  double link_mib_per_s = 0;  // 0: the world's
+  bool trace = false;
+};
+
+bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (ParseServeFlag(args, &i, &a->serve, error)) continue;
+    if (!error->empty()) return false;
+    const std::string& arg = args[i];
+    if (arg == "--trace") {
+      a->trace = true;
+      continue;
+    }
+    if (i + 1 >= args.size()) {
+      *error = absl::StrCat(arg == "--world" || arg == "--outside" || arg == "--speed" ||
+                                    arg == "--guest-write-mib-per-s" || arg == "--link-mib-per-s"
+                                ? absl::StrCat(arg, " needs a value")
+                                : absl::StrCat("unknown option \"", arg, "\""));
+      return false;
+    }
+    const std::string& v = args[++i];
+    auto number = [&](double* out, double low, double high, absl::string_view unit) {
+      if (!absl::SimpleAtod(v, out) || !(*out >= low && *out <= high)) {
+        *error = absl::StrCat(arg, ": \"", v, "\" is not a number from ", low, " to ", high, unit);
+        return false;
+      }
+      return true;
+    };
+    if (arg == "--world") {
+      a->world = v;
+    } else if (arg == "--outside") {
+      for (absl::string_view p : absl::StrSplit(v, ',', absl::SkipEmpty())) {
+        if (!Outsiders().contains(std::string(p))) {
+          *error = absl::StrCat(
+              "--outside: \"", p, "\" cannot run outside; only: ", absl::StrJoin(Outsiders(), ", "),
+              " (the agents drive the world's simulated libvirt hosts and the lun-controller "
+              "its oVirt engine, which are not served over the wire)");
+          return false;
+        }
+        a->outside.insert(std::string(p));
+      }
+    } else if (arg == "--speed") {
+      if (!number(&a->speed, 0.01, 1000, " (virtual seconds per wall second)")) return false;
+    } else if (arg == "--guest-write-mib-per-s") {
+      if (!number(&a->guest_write_mib_per_s, 0, 10000, " MiB/s")) return false;
+    } else if (arg == "--link-mib-per-s") {
+      if (!number(&a->link_mib_per_s, 0.001, 1e6, " MiB/s")) return false;
+    } else {
+      *error = absl::StrCat("unknown option \"", arg, "\"");
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  Args a;
+  std::string error;
+  if (!Parse(args, &a, &error)) {
+    err << "ferry up: " << error << "\n(see: ferry help)\n";
+    return 2;
+  }
+  const sigset_t stop = BlockStopSignals();
+  absl::StatusOr<sim::LoadedScenario> loaded =
+      a.world.empty() ? sim::LoadScenarioText("the default world", kDefaultWorld)
+                      : sim::LoadScenario(a.world);
+  if (!loaded.ok()) {
+    err << "ferry up: " << loaded.status().message() << "\n(fix the world file and start again)\n";
+    return 1;
+  }
+  const scenario::Scenario& s = loaded->scenario;
+  if (!a.world.empty() && (s.action_size() > 0 || s.has_expect() || s.has_liveness())) {
+    err << "ferry up: " << a.world
+        << ": only its world is built; its actions and expectations are not run\n";
+  }
+  sim::World::Options options = sim::WorldOptionsOf(s);
+  // Whole seconds: the API's timestamps have no fraction.
+  const absl::Time wall_start = absl::FromUnixSeconds(absl::ToUnixSeconds(absl::Now()));
+  options.start = wall_start;
+  options.api.first_resource_version = 1;
+  options.outside = a.outside;
+  options.record_trace = a.trace;
+  if (a.link_mib_per_s > 0) options.link_mib_per_s = a.link_mib_per_s;
+  sim::World world(options);
+  if (absl::Status st = sim::BuildWorld(s, loaded->files, world); !st.ok()) {
+    err << "ferry up: world: " << st.message() << "\n(fix the world file and start again)\n";
+    return 1;
+  }
+  world.Start();
+  absl::Mutex mu;
+  absl::StatusOr<std::unique_ptr<ServedApi>> served =
+      ServedApi::Start(world.api(), mu, a.serve, err, [&world] { return world.sim().now(); });
+  if (!served.ok()) {
+    err << "ferry up: " << served.status().message() << "\n";
+    return 1;
+  }
+  std::vector<std::string> inside = {"agents (one per node)"};
+  if (!a.outside.contains("controller")) inside.insert(inside.begin(), "controller");
+  if (world.lun_world()) inside.push_back("lun-controller");
+  out << "ferry up: a simulated cluster (nodes " << absl::StrJoin(s.world().node(), ", ")
+      << (world.lun_world() ? "; an oVirt engine" : "") << ") in real time"
+      << (a.speed != 1 ? absl::StrCat(" x", a.speed) : "") << "\nAPI: " << (*served)->url()
+      << " (Ferry's fake store, not a kube-apiserver)\nkubeconfig: " << a.serve.kubeconfig
+      << "   (export KUBECONFIG=" << a.serve.kubeconfig << ")\nFerry's processes inside: "
+      << absl::StrJoin(inside, ", ");
+  if (!a.outside.empty()) {
+    out << "; outside (start them yourself with --kubeconfig " << a.serve.kubeconfig
+        << "): " << absl::StrJoin(a.outside, ", ");
+  }
+  out << "\ntry: kubectl apply -f examples/storage-migration/ && kubectl get vmim -w\n"
+      << "stop with Ctrl-C or SIGTERM\n";
+  out.flush();
+
+  sim::LiveWorld live(world, mu, wall_start,
+                      {.speed = a.speed,
+                       .guest_write_mib_per_s = a.guest_write_mib_per_s,
+                       .log = [&out](const std::string& line) { out << line << std::endl; }});
+  const timespec tick{.tv_sec = 0, .tv_nsec = 10'000'000};
+  int signal_number = -1;
+  while (signal_number < 0) {
+    live.Advance(absl::Now());
+    signal_number = sigtimedwait(&stop, nullptr, &tick);
+  }
+  out << "ferry up: stopping (signal " << signal_number << ")\n";
+  (*served)->Stop();
+  return 0;
+}
+
+}  // namespace ferry::cli

@@ -1,0 +1,185 @@
+"""Ferry's end-to-end harness: real processes, real clients, loopback only.
+
+Starts `ferry up` (the simulated cluster behind the served Kubernetes API),
+Ferry's production processes, and drives them with the real kubectl and the
+official Python client. Every process it starts is stopped by PID when the
+test ends, also when it fails or Bazel's timeout sends SIGTERM.
+
+    with Harness("storage") as h:
+        up = h.ferry_up("--outside", "controller")
+        h.start_controller()
+        h.kubectl("apply", "-f", "examples/storage-migration/")
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+KUBECTL = "/usr/bin/kubectl"
+
+
+class Failure(Exception):
+    """A check failed: the message says what was expected and what came."""
+
+
+def check(condition, message):
+    if not condition:
+        raise Failure(message)
+
+
+class Process:
+    def __init__(self, name, argv, log_dir):
+        self.name = name
+        self.out_path = os.path.join(log_dir, name + ".out")
+        self.err_path = os.path.join(log_dir, name + ".err")
+        self.proc = subprocess.Popen(
+            argv, stdout=open(self.out_path, "w"), stderr=open(self.err_path, "w"),
+            stdin=subprocess.DEVNULL)
+        self.pid = self.proc.pid
+
+    def out(self):
+        with open(self.out_path) as f:
+            return f.read()
+
+    def err(self):
+        with open(self.err_path) as f:
+            return f.read()
+
+    def wait_for_output(self, pattern, timeout=30):
+        """The first match of `pattern` in its stdout, waiting for it."""
+        end = time.time() + timeout
+        while time.time() < end:
+            m = re.search(pattern, self.out())
+            if m:
+                return m
+            check(self.proc.poll() is None,
+                  f"{self.name} exited ({self.proc.returncode}) before printing {pattern!r}:\n"
+                  f"{self.out()}\n{self.err()[-3000:]}")
+            time.sleep(0.05)
+        raise Failure(f"{self.name} did not print {pattern!r} within {timeout} s:\n{self.out()}")
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Stops it by PID; returns its exit code (SIGKILL after `timeout`)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+class Harness:
+    def __init__(self, name):
+        self.name = name
+        self.ferry = os.path.abspath(sys.argv[1])
+        self.root = os.getcwd()  # the runfiles root: examples/ and e2e/ are here
+        self.dir = tempfile.mkdtemp(prefix=f"ferry-e2e-{name}-",
+                                    dir=os.environ.get("TEST_TMPDIR"))
+        self.kubeconfig = os.path.join(self.dir, "kubeconfig")
+        self.processes = []
+        self.steps = 0
+
+    def __enter__(self):
+        # Bazel's timeout sends SIGTERM: stop what was started first.
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit("e2e: terminated (timeout?)"))
+        return self
+
+    def __exit__(self, kind, value, tb):
+        for p in reversed(self.processes):
+            p.stop()
+        if kind is not None:
+            print(f"e2e {self.name}: FAILED: {value}", file=sys.stderr)
+            for p in self.processes:
+                print(f"--- {p.name} stdout (last 3000 chars) ---\n{p.out()[-3000:]}", file=sys.stderr)
+                print(f"--- {p.name} stderr (last 3000 chars) ---\n{p.err()[-3000:]}", file=sys.stderr)
+            print(f"e2e {self.name}: logs in {self.dir}", file=sys.stderr)
+        return False
+
+    def step(self, what):
+        self.steps += 1
+        print(f"[{time.strftime('%H:%M:%S')}] {self.name} {self.steps}: {what}", flush=True)
+
+    def start(self, name, *args):
+        p = Process(name, [self.ferry, *args], self.dir)
+        self.processes.append(p)
+        return p
+
+    def ferry_up(self, *args):
+        up = self.start("ferry-up", "up", "--kubeconfig", self.kubeconfig, *args)
+        up.wait_for_output(r"stop with Ctrl-C")
+        return up
+
+    def start_controller(self, name="controller", *args):
+        c = self.start(name, "controller", "--kubeconfig", self.kubeconfig, "--health-port", "0",
+                       "--log-format", "json", *args)
+        port = int(c.wait_for_output(r"health and metrics at http://127\.0\.0\.1:(\d+)").group(1))
+        c.health_port = port
+        return c
+
+    def kubectl(self, *args, check_ok=True, input=None):
+        r = subprocess.run([KUBECTL, "--kubeconfig", self.kubeconfig, *args], capture_output=True,
+                           text=True, input=input, timeout=120)
+        if check_ok:
+            check(r.returncode == 0,
+                  f"kubectl {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
+        return r
+
+    def get_json(self, *args):
+        return json.loads(self.kubectl("get", *args, "-o", "json").stdout)
+
+    def wait_for(self, what, fn, timeout=60, interval=0.2):
+        """Polls fn() until it returns a true value, which it returns."""
+        end = time.time() + timeout
+        last = None
+        while time.time() < end:
+            try:
+                last = fn()
+            except Failure as e:
+                last = e
+                last_ok = False
+            else:
+                if last:
+                    return last
+            time.sleep(interval)
+        raise Failure(f"{what}: not within {timeout} s (last: {last})")
+
+
+def http_get(port, path):
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def subset(expected, actual, path=""):
+    """Where `expected` is not contained in `actual` (dict keys, list items
+    in order, scalars equal; a key ending in Timestamp need only be present):
+    a list of "path: expected X, got Y"."""
+    problems = []
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [f"{path or '/'}: expected an object, got {actual!r}"]
+        for k, v in expected.items():
+            if k not in actual:
+                problems.append(f"{path}/{k}: missing")
+            elif k.endswith("Timestamp") and isinstance(v, str):
+                continue
+            else:
+                problems += subset(v, actual[k], f"{path}/{k}")
+    elif isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) != len(expected):
+            return [f"{path}: expected {len(expected)} items, got {actual!r}"]
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            problems += subset(e, a, f"{path}/{i}")
+    elif expected != actual:
+        problems.append(f"{path}: expected {expected!r}, got {actual!r}")
+    return problems

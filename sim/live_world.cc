@@ -1,0 +1,83 @@
+#include "sim/live_world.h"
+
+#include <map>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "api/kubevirt.pb.h"
+#include "core/ports/kube_api.h"
+#include "sim/cluster_state.h"
+#include "sim/scenario.pb.h"
+
+namespace ferry::sim {
+
+LiveWorld::LiveWorld(World& world, absl::Mutex& mu, absl::Time wall_start, Options options)
+    : world_(world), mu_(mu), wall_start_(wall_start), virtual_start_(world.sim().now()),
+      options_(std::move(options)) {}
+
+void LiveWorld::Advance(absl::Time wall) {
+  absl::MutexLock lock(&mu_);
+  const absl::Time target = virtual_start_ + (wall - wall_start_) * options_.speed;
+  if (target > world_.sim().now()) world_.sim().RunFor(target - world_.sim().now());
+  StartNewVms();
+  for (const std::string& line : world_.TakeTimeline()) Log(line);
+}
+
+void LiveWorld::StartNewVms() {
+  if (world_.lun_world()) return;  // the cluster model's virt-controller starts them
+  fakes::FakeKubeApi& api = world_.api();
+  absl::StatusOr<ports::ObjectList> vms = api.List("VirtualMachine", "", {});
+  if (!vms.ok()) return;
+  for (const ports::ObjectPtr& object : vms->items) {
+    auto vm = ports::As<kubevirt::VirtualMachine>(object);
+    if (vm == nullptr || !internal::WantsToRun(*vm)) continue;
+    const std::string& uid = vm->metadata().uid();
+    if (tried_.contains(uid)) continue;
+    const std::string& ns = vm->metadata().namespace_();
+    const std::string& name = vm->metadata().name();
+    if (api.Get({"VirtualMachineInstance", ns, name}).ok()) continue;  // already running
+    tried_.insert(uid);
+    scenario::RunningVm running;
+    running.set_name(name);
+    running.set_namespace_(ns);
+    running.set_node(PickNode());
+    running.set_write_mib_per_s(options_.guest_write_mib_per_s);
+    if (absl::Status st = world_.StartVm(running); !st.ok()) {
+      Log(absl::StrCat("VirtualMachine ", ns, "/", name, " cannot start: ", st.message(),
+                       " (fix what it names, then delete the VM and apply it again)"));
+    } else {
+      Log(absl::StrCat("VirtualMachine ", ns, "/", name, " started on ", running.node()));
+    }
+  }
+}
+
+std::string LiveWorld::PickNode() {
+  std::map<std::string, int> load;
+  absl::StatusOr<ports::ObjectList> nodes = world_.api().List("Node", "", {});
+  if (nodes.ok()) {
+    for (const ports::ObjectPtr& object : nodes->items) {
+      const std::string& name = ports::MetadataOf(*object).name();
+      if (world_.fabric().host(name) != nullptr) load[name] = 0;
+    }
+  }
+  absl::StatusOr<ports::ObjectList> vmis = world_.api().List("VirtualMachineInstance", "", {});
+  if (vmis.ok()) {
+    for (const ports::ObjectPtr& object : vmis->items) {
+      auto vmi = ports::As<kubevirt::VirtualMachineInstance>(object);
+      if (vmi != nullptr && load.contains(vmi->status().node_name())) {
+        ++load[vmi->status().node_name()];
+      }
+    }
+  }
+  std::string best;
+  for (const auto& [name, n] : load) {
+    if (best.empty() || n < load[best]) best = name;
+  }
+  return best;
+}
+
+void LiveWorld::Log(const std::string& line) const {
+  if (options_.log) options_.log(line);
+}
+
+}  // namespace ferry::sim
