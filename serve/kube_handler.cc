@@ -141,8 +141,9 @@ HttpResponse KubeHandler::Handle(const HttpRequest& request) {
 }
 
 absl::StatusOr<HttpResponse> KubeHandler::Serve(const HttpRequest& request) {
-  static const std::vector<std::string> kVerbs = {"create", "delete", "get",   "list",
-                                                  "patch",  "update", "watch"};
+  static const std::vector<std::string> kVerbs = {"create", "delete", "deletecollection",
+                                                  "get",    "list",   "patch",
+                                                  "update", "watch"};
   if (std::optional<HttpResponse> d = Discovery(request, kVerbs)) return *std::move(d);
   if (std::optional<HttpResponse> o = OpenApi(request)) return *std::move(o);
   ASSIGN_OR_RETURN(ResourcePath path, ParseResourcePath(request.path));
@@ -157,8 +158,9 @@ absl::StatusOr<HttpResponse> KubeHandler::Serve(const HttpRequest& request) {
     }
     if (request.method == "GET") return List(request, kind, path.namespace_);
     if (request.method == "POST") return Create(request, kind, path.namespace_);
+    if (request.method == "DELETE") return DeleteCollection(request, kind, path.namespace_);
     return absl::UnimplementedError(
-        absl::StrCat(request.method, " is not served on a collection (deletecollection is not)"));
+        absl::StrCat(request.method, " is not served on a collection"));
   }
   if (kind.namespaced && path.namespace_.empty()) {
     return absl::NotFoundError(
@@ -190,6 +192,28 @@ absl::StatusOr<HttpResponse> KubeHandler::List(const HttpRequest& request, const
   }
   Json items = Json::array();
   for (const ports::ObjectPtr& item : list.items) items.push_back(manifest::ApiObjectJson(*item, kind));
+  Json body = {{"apiVersion", std::string(kind.api_version)},
+               {"kind", absl::StrCat(kind.kind, "List")},
+               {"metadata", {{"resourceVersion", list.resource_version}}},
+               {"items", std::move(items)}};
+  return HttpResponse{.status = 200, .body = body.dump()};
+}
+
+absl::StatusOr<HttpResponse> KubeHandler::DeleteCollection(const HttpRequest& request,
+                                                           const KindInfo& kind,
+                                                           const std::string& namespace_) {
+  if (request.HasQuery("dryRun")) return BadRequest("dryRun is not supported by ferry serve");
+  ASSIGN_OR_RETURN(ports::Selector selector, SelectorOf(request, kind));
+  ASSIGN_OR_RETURN(ports::ObjectList list, api_.List(kind.kind, namespace_, selector));
+  // Each as a DELETE of it would be; one gone meanwhile is no error. The
+  // answer lists what was selected (finalizers may keep some a while).
+  Json items = Json::array();
+  for (const ports::ObjectPtr& item : list.items) {
+    const k8s::ObjectMeta& meta = ports::MetadataOf(*item);
+    const absl::Status st = api_.Delete({std::string(kind.kind), meta.namespace_(), meta.name()});
+    if (!st.ok() && !absl::IsNotFound(st)) return st;
+    items.push_back(manifest::ApiObjectJson(*item, kind));
+  }
   Json body = {{"apiVersion", std::string(kind.api_version)},
                {"kind", absl::StrCat(kind.kind, "List")},
                {"metadata", {{"resourceVersion", list.resource_version}}},
@@ -234,6 +258,7 @@ absl::StatusOr<HttpResponse> KubeHandler::Patch(const HttpRequest& request,
   const std::string type = request.Header("Content-Type");
   const bool apply = absl::StartsWith(type, "application/apply-patch+yaml");
   const bool strategic = absl::StartsWith(type, "application/strategic-merge-patch+json");
+  const bool json_patch = absl::StartsWith(type, "application/json-patch+json");
   if (strategic && !BuiltIn(kind)) {
     // As the API server answers for custom resources.
     return HttpResponse{
@@ -247,15 +272,17 @@ absl::StatusOr<HttpResponse> KubeHandler::Patch(const HttpRequest& request,
                                                          "application/apply-patch+yaml (", kind.kind,
                                                          " is a custom resource: no strategic merge)")})};
   }
-  if (!apply && !strategic && !absl::StartsWith(type, "application/merge-patch+json")) {
+  if (!apply && !strategic && !json_patch &&
+      !absl::StartsWith(type, "application/merge-patch+json")) {
     return HttpResponse{
         .status = 415,
         .body = api::StatusBody({.code = 415,
                                  .reason = "UnsupportedMediaType",
                                  .message = absl::StrCat("the patch type \"", type,
                                                          "\" is not served by ferry serve "
-                                                         "(merge-patch+json, strategic-merge-patch+json "
-                                                         "and apply-patch+yaml are)")})};
+                                                         "(json-patch+json, merge-patch+json, "
+                                                         "strategic-merge-patch+json and "
+                                                         "apply-patch+yaml are)")})};
   }
   Json patch;
   if (apply) {
@@ -271,19 +298,36 @@ absl::StatusOr<HttpResponse> KubeHandler::Patch(const HttpRequest& request,
     patch = manifest::ApiObjectJson(*applied, kind);
   } else {
     patch = Json::parse(request.body, nullptr, /*allow_exceptions=*/false);
-    if (patch.is_discarded() || !patch.is_object()) {
+    if (json_patch && (patch.is_discarded() || !patch.is_array())) {
+      return BadRequest("a JSON patch (RFC 6902) is an array of operations");
+    }
+    if (!json_patch && (patch.is_discarded() || !patch.is_object())) {
       return BadRequest("the patch is not a JSON object");
     }
   }
   // Conflicts between the read and the write are retried, as the API server
   // retries a patch internally; a resourceVersion in the patch is a precondition.
-  const bool precondition = patch.contains("metadata") && patch["metadata"].is_object() &&
+  // (A JSON patch states its preconditions with "test" operations.)
+  const bool precondition = patch.is_object() && patch.contains("metadata") &&
+                            patch["metadata"].is_object() &&
                             patch["metadata"].contains("resourceVersion");
   for (int attempt = 0;; ++attempt) {
     ASSIGN_OR_RETURN(ports::ObjectPtr current, api_.Get(key));
     Json merged = manifest::ApiObjectJson(*current, kind);
     if (strategic) {
       RETURN_IF_ERROR(BadRequest(StrategicMerge(merged, patch)));
+    } else if (json_patch) {
+      // nlohmann's RFC 6902 (add, remove, replace, move, copy, test).
+      try {
+        merged = merged.patch(patch);
+      } catch (const Json::exception& e) {
+        return HttpResponse{.status = 422,
+                            .body = api::StatusBody({.code = 422,
+                                                     .reason = "Invalid",
+                                                     .message = absl::StrCat(
+                                                         "the JSON patch cannot be applied: ",
+                                                         e.what())})};
+      }
     } else {
       merged.merge_patch(patch);
     }

@@ -6,16 +6,18 @@
 // Served: discovery (serve/discovery.h); get, list (labelSelector,
 // fieldSelector; `limit` is accepted and every item returned, without a
 // continue token); create; update; the status subresource (get, update,
-// patch); merge-patch (RFC 7386) and server-side apply
+// patch); JSON patch (RFC 6902), merge-patch (RFC 7386), strategic merge
+// for the built-in kinds (serve/strategic_merge.h) and server-side apply
 // (application/apply-patch+yaml: create, or merge into the stored object;
-// field managers are not tracked); delete with preconditions; watch
-// (resourceVersion, allowWatchBookmarks, namespace and selectors; from "" or
-// "0" it first sends every current object as ADDED). Errors are Status
-// bodies (api/kube_status.h). `fieldValidation=Strict` refuses unknown
-// fields. Not served: strategic-merge and JSON patches (415), dryRun,
-// deletecollection. With an Accept asking for a meta.k8s.io/v1 Table, get,
-// list and watch answer Tables (serve/table.h). It is not a kube-apiserver: no admission chain, no RBAC, no
-// garbage collector (propagationPolicy is accepted and ignored).
+// field managers are not tracked); delete with preconditions;
+// deletecollection with selectors; watch (resourceVersion,
+// allowWatchBookmarks, namespace and selectors; from "" or "0" it first
+// sends every current object as ADDED). Errors are Status bodies
+// (api/kube_status.h). `fieldValidation=Strict` refuses unknown fields.
+// With an Accept asking for a meta.k8s.io/v1 Table, get, list and watch
+// answer Tables (serve/table.h). Not served: dryRun (400). It is not a
+// kube-apiserver: no admission chain, no RBAC, no garbage collector
+// (propagationPolicy is accepted and ignored).
 //
 //   KubeHandler handler(api);
 //   HttpResponse r = handler.Handle({.method = "GET", .path = "/api/v1/namespaces/default/pods"});
@@ -75,6 +77,9 @@ class KubeHandler {
                                     const std::string& namespace_);
   absl::StatusOr<HttpResponse> Create(const HttpRequest& request, const manifest::KindInfo& kind,
                                       const std::string& namespace_);
+  absl::StatusOr<HttpResponse> DeleteCollection(const HttpRequest& request,
+                                                const manifest::KindInfo& kind,
+                                                const std::string& namespace_);
   absl::StatusOr<HttpResponse> Replace(const HttpRequest& request, const ports::ObjectKey& key,
                                        const manifest::KindInfo& kind, bool status);
   absl::StatusOr<HttpResponse> Patch(const HttpRequest& request, const ports::ObjectKey& key,

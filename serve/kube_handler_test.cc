@@ -145,9 +145,50 @@ TEST_F(KubeHandlerTest, MergePatchAndServerSideApply) {
   EXPECT_EQ(Parse(r)["metadata"]["labels"]["z"], "two");
   EXPECT_EQ(Parse(r)["spec"]["resources"]["requests"]["storage"], "2Gi");
 
-  r = Call("PATCH", std::string(kClaims) + "/data", "[]", {}, "application/json-patch+json");
+  r = Call("PATCH", std::string(kClaims) + "/data", "{}", {}, "application/x-yaml-patch");
   EXPECT_EQ(r.status, 415);
-  EXPECT_THAT(Parse(r)["message"].get<std::string>(), HasSubstr("merge-patch+json"));
+  EXPECT_THAT(Parse(r)["message"].get<std::string>(), HasSubstr("json-patch+json"));
+}
+
+// RFC 6902, as `kubectl patch --type=json` sends it: a failed "test" is the
+// precondition failing, and nothing changes.
+TEST_F(KubeHandlerTest, JsonPatchAppliesOperationsInOrderOrNothing) {
+  ASSERT_EQ(Call("POST", kClaims, Claim("data")).status, 201);
+  HttpResponse r = Call("PATCH", std::string(kClaims) + "/data",
+                        R"([{"op":"add","path":"/metadata/labels","value":{"tier":"gold"}},)"
+                        R"({"op":"replace","path":"/spec/resources/requests/storage","value":"3Gi"}])",
+                        {}, "application/json-patch+json");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Parse(r)["metadata"]["labels"]["tier"], "gold");
+  EXPECT_EQ(Parse(r)["spec"]["resources"]["requests"]["storage"], "3Gi");
+  const std::string rv = Parse(r)["metadata"]["resourceVersion"];
+
+  r = Call("PATCH", std::string(kClaims) + "/data",
+           R"([{"op":"test","path":"/metadata/labels/tier","value":"lead"},)"
+           R"({"op":"remove","path":"/metadata/labels"}])",
+           {}, "application/json-patch+json");
+  EXPECT_EQ(r.status, 422) << r.body;
+  EXPECT_THAT(Parse(r)["message"].get<std::string>(), HasSubstr("cannot be applied"));
+  EXPECT_EQ(Parse(Call("GET", std::string(kClaims) + "/data"))["metadata"]["resourceVersion"], rv);
+
+  r = Call("PATCH", std::string(kClaims) + "/data", R"({"op":"add"})", {},
+           "application/json-patch+json");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_THAT(Parse(r)["message"].get<std::string>(), HasSubstr("array of operations"));
+}
+
+TEST_F(KubeHandlerTest, DeleteCollectionDeletesWhatTheSelectorSelects) {
+  ASSERT_EQ(Call("POST", kClaims, Claim("a", R"(,"labels":{"app":"db"})")).status, 201);
+  ASSERT_EQ(Call("POST", kClaims, Claim("b", R"(,"labels":{"app":"db"})")).status, 201);
+  ASSERT_EQ(Call("POST", kClaims, Claim("c", R"(,"labels":{"app":"web"})")).status, 201);
+  HttpResponse r = Call("DELETE", kClaims, "", {{"labelSelector", "app=db"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Parse(r)["kind"], "PersistentVolumeClaimList");
+  EXPECT_EQ(Parse(r)["items"].size(), 2u);
+  const Json left = Parse(Call("GET", kClaims));
+  ASSERT_EQ(left["items"].size(), 1u);
+  EXPECT_EQ(left["items"][0]["metadata"]["name"], "c");
+  EXPECT_EQ(Call("DELETE", kClaims, "", {{"labelSelector", "app in (db"}}).status, 400);
 }
 
 // What `kubectl apply` sends a built-in kind the second time: a strategic

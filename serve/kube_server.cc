@@ -58,7 +58,13 @@ absl::Status KubeServer::Start() {
   }
   if (options_.token.empty()) return absl::FailedPreconditionError("no bearer token: every request would be let in");
   // Watches hold a thread each for as long as they stream.
-  server_->new_task_queue = [] { return new httplib::ThreadPool(64); };
+  server_->new_task_queue = [] { return new httplib::ThreadPool(256); };
+  // A client keeps its connection for many requests (libcurl, kubectl, a
+  // load tool), not cpp-httplib's default of 5.
+  server_->set_keep_alive_max_count(100000);
+  // Small answers go out at once: with Nagle's algorithm a kept-alive
+  // connection waits out the client's delayed ACK (40 ms) on every answer.
+  server_->set_tcp_nodelay(true);
   auto handle = [this](const httplib::Request& req, httplib::Response& res) {
     if (!Authorized(req, options_.token)) {
       api::KubeError e{.code = 401, .reason = "Unauthorized", .message = "Unauthorized"};
@@ -84,6 +90,11 @@ absl::Status KubeServer::Start() {
           // events back until the stream ends.
           res.set_chunked_content_provider(
               "application/json;stream=watch", [this, watch, end](size_t, httplib::DataSink& sink) {
+                uint64_t seen;
+                {
+                  absl::MutexLock lock(&changes_mu_);
+                  seen = changes_;  // a write after this wakes the wait below
+                }
                 absl::StatusOr<std::string> events;
                 {
                   absl::MutexLock lock(&mu_);
@@ -101,7 +112,11 @@ absl::Status KubeServer::Start() {
                   return true;
                 }
                 if (!sink.is_writable()) return false;
-                absl::SleepFor(options_.poll);
+                absl::MutexLock lock(&changes_mu_);
+                const absl::Time until = absl::Now() + options_.poll;
+                while (changes_ == seen && !stopping_ && absl::Now() < until) {
+                  changed_.WaitWithDeadline(&changes_mu_, until);
+                }
                 return true;
               });
         }
@@ -111,6 +126,7 @@ absl::Status KubeServer::Start() {
           absl::MutexLock lock(&mu_);
           answer = handler_.Handle(request);
         }
+        if (request.method != "GET") Notify();
         Answer(answer, res);
       }
     }
@@ -136,8 +152,15 @@ absl::Status KubeServer::Start() {
   return absl::OkStatus();
 }
 
+void KubeServer::Notify() {
+  absl::MutexLock lock(&changes_mu_);
+  ++changes_;
+  changed_.SignalAll();
+}
+
 void KubeServer::Stop() {
   stopping_ = true;
+  Notify();
   if (server_ != nullptr) server_->stop();
   if (thread_.joinable()) thread_.join();
 }

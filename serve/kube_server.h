@@ -9,8 +9,8 @@
 // served one at a time against the store (the store is single-threaded):
 // `mu` is held around each call into it, so the caller can share the store
 // with other threads under the same mutex. A watch streams chunked JSON
-// lines, polling the store every `poll` until its timeoutSeconds, the
-// client leaves, or the server stops; a watch that fell behind the history
+// lines, looking at the store after every write (and every `poll` at the
+// latest) until its timeoutSeconds, the client leaves, or the server stops; a watch that fell behind the history
 // ends with an ERROR event of 410.
 //
 //   KubeServer server(api, mu, identity, {.token = token});
@@ -64,6 +64,10 @@ class KubeServer {
   int port() const { return port_; }
   // Ends open watches and stops listening; returns once the server thread ended.
   void Stop();
+  // The store changed other than through this server (a simulated world's
+  // step): open watches look now rather than at their next poll. Writes
+  // served here notify by themselves.
+  void Notify();
 
  private:
   ports::KubeApi& api_;
@@ -74,6 +78,10 @@ class KubeServer {
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   int port_ = 0;
+  // Bumped by every write (Notify): a watch waits on it, up to `poll`.
+  absl::Mutex changes_mu_;
+  absl::CondVar changed_;
+  uint64_t changes_ ABSL_GUARDED_BY(changes_mu_) = 0;
 };
 
 }  // namespace ferry::serve

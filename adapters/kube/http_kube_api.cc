@@ -47,7 +47,8 @@ std::string QueryOf(const ports::Selector& selector) {
 // An object of `kind` from the server's JSON.
 absl::StatusOr<ports::ObjectPtr> Decode(const KindInfo& kind, const std::string& json) {
   std::unique_ptr<google::protobuf::Message> object(kind.prototype->New());
-  if (absl::Status st = manifest::ParseDocument(json, object.get(), {}, "the server's answer");
+  if (absl::Status st =
+          manifest::ParseDocument(json, object.get(), {.lenient = true}, "the server's answer");
       !st.ok()) {
     return absl::InternalError(
         absl::StrCat("the server answered a ", kind.kind, " Ferry cannot read: ", st.message()));
@@ -108,10 +109,40 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
 
 }  // namespace
 
+struct HttpKubeApi::Share {
+  CURLSH* handle = nullptr;
+  std::mutex locks[CURL_LOCK_DATA_LAST];
+};
+
+void HttpKubeApi::ShareDeleter::operator()(Share* share) const {
+  if (share->handle != nullptr) curl_share_cleanup(share->handle);
+  delete share;
+}
+
+namespace {
+
+void LockShare(CURL*, curl_lock_data data, curl_lock_access, void* share) {
+  static_cast<std::mutex*>(share)[data].lock();
+}
+void UnlockShare(CURL*, curl_lock_data data, void* share) {
+  static_cast<std::mutex*>(share)[data].unlock();
+}
+
+}  // namespace
+
 HttpKubeApi::HttpKubeApi(KubeClientConfig config, Options options)
-    : config_(std::move(config)), options_(std::move(options)) {
+    : config_(std::move(config)), options_(std::move(options)), share_(new Share) {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  share_->handle = curl_share_init();
+  if (share_->handle != nullptr) {
+    curl_share_setopt(share_->handle, CURLSHOPT_LOCKFUNC, LockShare);
+    curl_share_setopt(share_->handle, CURLSHOPT_UNLOCKFUNC, UnlockShare);
+    curl_share_setopt(share_->handle, CURLSHOPT_USERDATA, share_->locks);
+    curl_share_setopt(share_->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+    curl_share_setopt(share_->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+    curl_share_setopt(share_->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  }
 }
 
 absl::StatusOr<HttpKubeApi::Answer> HttpKubeApi::Call(
@@ -146,6 +177,7 @@ absl::StatusOr<HttpKubeApi::Answer> HttpKubeApi::Call(
   curl_easy_setopt(h.get(), CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h.get(), CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(h.get(), CURLOPT_PROTOCOLS_STR, "https,http");
+  if (share_->handle != nullptr) curl_easy_setopt(h.get(), CURLOPT_SHARE, share_->handle);
   if (cancel != nullptr) {
     curl_easy_setopt(h.get(), CURLOPT_XFERINFOFUNCTION, OnProgress);
     curl_easy_setopt(h.get(), CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(cancel));

@@ -25,6 +25,7 @@
 
 #include <atomic>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -86,9 +87,18 @@ class HttpKubeApi : public ports::KubeApi {
                                          const google::protobuf::Message& object,
                                          bool status, bool create);
 
+  // Connections, TLS sessions and DNS answers shared by every call, across
+  // threads (libcurl's share interface, locked per kind of data): a call
+  // reuses a kept-alive connection instead of a new TCP and TLS handshake.
+  struct Share;
+  struct ShareDeleter {
+    void operator()(Share* share) const;
+  };
+
   KubeClientConfig config_;
   Options options_;
   std::atomic<bool> warned_{false};  // the insecure-TLS warning, said once
+  std::unique_ptr<Share, ShareDeleter> share_;
 };
 
 }  // namespace ferry::adapters

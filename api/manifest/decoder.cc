@@ -222,7 +222,7 @@ void Decoder::ReportUnknownField(const YAML::Mark& mark, const std::string& path
 void Decoder::DecodeMessage(const YamlNode& node, Message* message,
                             const std::string& path, bool strict) {
   const Descriptor* descriptor = message->GetDescriptor();
-  strict = strict || descriptor->options().GetExtension(api::strict_fields);
+  strict = (strict || descriptor->options().GetExtension(api::strict_fields)) && !options_.lenient;
   if (node.IsNull()) return;
   if (!node.IsMap()) {
     Report(Severity::kError, node.Mark(), path,

@@ -40,6 +40,11 @@ struct DecodeOptions {
   FieldNames names = FieldNames::kJson;
   // Unknown fields are errors everywhere, not only in strict_fields messages.
   bool strict = false;
+  // Reading what a server wrote (the Kubernetes adapter): unknown fields are
+  // ignored everywhere, in strict_fields messages too. A newer KubeVirt's
+  // own spec fields must not make a migration unreadable; the strictness is
+  // for what a user writes.
+  bool lenient = false;
 };
 
 // Field path -> where its key stands. Looked up, never iterated.

@@ -188,5 +188,20 @@ TEST(Decoder, OvirtMisspelledShareableIsRefusedInStrictMode) {
   EXPECT_THAT(std::string(status.message()), HasSubstr("did you mean \"shareable\"?"));
 }
 
+// What a server wrote may hold fields a newer KubeVirt added, even in a
+// migration's spec: read leniently, they are ignored; what a user writes
+// there is still refused.
+TEST(Decoder, LenientReadingIgnoresUnknownFieldsInStrictMessages) {
+  const std::string json =
+      R"({"vmiName": "vm", "addedNodeSelector": {"zone": "a"},)"
+      R"( "localStorageMigration": {"migrateNonSharedDisks": [], "futureKnob": true}})";
+  kubevirt::VirtualMachineInstanceMigrationSpec spec;
+  EXPECT_EQ(ParseDocument(json, &spec).code(), absl::StatusCode::kInvalidArgument);
+  kubevirt::VirtualMachineInstanceMigrationSpec read;
+  ASSERT_TRUE(ParseDocument(json, &read, {.lenient = true}).ok());
+  EXPECT_EQ(read.vmi_name(), "vm");
+  EXPECT_TRUE(read.has_local_storage_migration());
+}
+
 }  // namespace
 }  // namespace ferry::manifest
