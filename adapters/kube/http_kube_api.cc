@@ -149,6 +149,26 @@ absl::StatusOr<HttpKubeApi::Answer> HttpKubeApi::Call(
     const std::string& method, const std::string& path_and_query, const std::string& body,
     const std::string& content_type, absl::Duration timeout,
     const std::function<bool(absl::string_view)>& on_data, const std::atomic<bool>* cancel) {
+  const absl::Time deadline = absl::Now() + timeout;
+  for (int attempt = 1;; ++attempt) {
+    ASSIGN_OR_RETURN(Answer a, CallOnce(method, path_and_query, body, content_type,
+                                        deadline - absl::Now(), on_data, cancel));
+    // 429 and 503 were not processed: the server's Retry-After is waited
+    // (up to max_retry_wait, within the call's timeout, three tries in
+    // all); a longer wait is the caller's back-off.
+    const bool retry = (a.code == 429 || a.code == 503) && on_data == nullptr && attempt < 3 &&
+                       a.retry_after > absl::ZeroDuration() &&
+                       a.retry_after <= options_.max_retry_wait &&
+                       absl::Now() + a.retry_after < deadline;
+    if (!retry) return a;
+    absl::SleepFor(a.retry_after);
+  }
+}
+
+absl::StatusOr<HttpKubeApi::Answer> HttpKubeApi::CallOnce(
+    const std::string& method, const std::string& path_and_query, const std::string& body,
+    const std::string& content_type, absl::Duration timeout,
+    const std::function<bool(absl::string_view)>& on_data, const std::atomic<bool>* cancel) {
   std::unique_ptr<CURL, void (*)(CURL*)> h(curl_easy_init(), curl_easy_cleanup);
   if (h == nullptr) return absl::InternalError("curl_easy_init failed");
   const std::string url = config_.server + path_and_query;
@@ -225,6 +245,10 @@ absl::StatusOr<HttpKubeApi::Answer> HttpKubeApi::Call(
   }
   Answer answer;
   curl_easy_getinfo(h.get(), CURLINFO_RESPONSE_CODE, &answer.code);
+  curl_off_t retry_after = 0;  // libcurl parses seconds and HTTP dates
+  if (curl_easy_getinfo(h.get(), CURLINFO_RETRY_AFTER, &retry_after) == CURLE_OK) {
+    answer.retry_after = absl::Seconds(retry_after);
+  }
   answer.body = std::move(sink.body);
   return answer;
 }

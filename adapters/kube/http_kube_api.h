@@ -1,11 +1,13 @@
 // HttpKubeApi: the KubeApi port over the Kubernetes API's HTTPS, with
-// libcurl (one easy handle per call, so calls may come from any thread).
-// Objects go as the API's JSON (api/manifest: the project's own codec, the
-// one `lint` and `ferry serve` use: integers stay numbers, unknown fields in
-// answers are dropped), errors come back as the port's canonical codes
-// (api/kube_status.h: 409 Conflict -> Aborted, 410 -> OutOfRange, 422 ->
-// InvalidArgument with the server's message naming the field, 429/5xx ->
-// Unavailable). TLS is verified against the configured CA unless the
+// libcurl (one easy handle per call, so calls may come from any thread;
+// their connections and TLS sessions are shared and kept alive). Objects go
+// as the API's JSON (api/manifest: the project's own codec, the one `lint`
+// and `ferry serve` use: integers stay numbers, unknown fields in answers
+// are dropped, in strict messages too), errors come back as the port's
+// canonical codes (api/kube_status.h: 409 Conflict -> Aborted, 410 ->
+// OutOfRange, 422 -> InvalidArgument with the server's message naming the
+// field, 429/5xx -> Unavailable, a Retry-After of up to max_retry_wait
+// waited and the call tried again first). Every call has a timeout. TLS is verified against the configured CA unless the
 // configuration says `insecure_skip_tls_verify` (then every call logs a
 // warning once); the token never appears in an error or a log line.
 //
@@ -41,6 +43,9 @@ class HttpKubeApi : public ports::KubeApi {
   struct Options {
     absl::Duration timeout = absl::Seconds(30);      // every call but a watch's reading
     absl::Duration watch_wait = absl::Seconds(2);    // how long a Watch waits to catch up
+    // A 429 or 503 with a Retry-After up to this long is retried within the
+    // call (three tries at most); a longer one is Unavailable at once.
+    absl::Duration max_retry_wait = absl::Seconds(5);
     // Where warnings go (an unverified TLS connection); stderr when unset.
     std::function<void(const std::string&)> warn = nullptr;
   };
@@ -75,6 +80,7 @@ class HttpKubeApi : public ports::KubeApi {
   struct Answer {
     long code = 0;
     std::string body;
+    absl::Duration retry_after = absl::ZeroDuration();  // the Retry-After header
   };
   // One HTTP exchange. `on_data`, when set, receives the body as it streams
   // and returns false to end the exchange early (a watch that caught up).
@@ -83,6 +89,12 @@ class HttpKubeApi : public ports::KubeApi {
                               absl::Duration timeout,
                               const std::function<bool(absl::string_view)>& on_data = nullptr,
                               const std::atomic<bool>* cancel = nullptr);
+  // One exchange, without Call's retries after a Retry-After.
+  absl::StatusOr<Answer> CallOnce(const std::string& method, const std::string& path_and_query,
+                                  const std::string& body, const std::string& content_type,
+                                  absl::Duration timeout,
+                                  const std::function<bool(absl::string_view)>& on_data,
+                                  const std::atomic<bool>* cancel);
   absl::StatusOr<ports::ObjectPtr> Write(const std::string& method,
                                          const google::protobuf::Message& object,
                                          bool status, bool create);
