@@ -73,8 +73,10 @@ int OnProgress(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
   return static_cast<const std::atomic<bool>*>(cancel)->load() ? 1 : 0;
 }
 
-// One line of a watch stream: its event, or the Status of an ERROR event.
-absl::StatusOr<ports::WatchEvent> ParseEventLine(const KindInfo& kind, absl::string_view line) {
+// One line of a watch stream: its event (and the object's JSON as sent),
+// or the Status of an ERROR event.
+absl::StatusOr<ports::WatchEvent> ParseEventLine(const KindInfo& kind, absl::string_view line,
+                                                 Json* raw) {
   const Json event = Json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (!event.is_object() || !event.contains("object")) {
     return absl::InternalError(
@@ -85,7 +87,8 @@ absl::StatusOr<ports::WatchEvent> ParseEventLine(const KindInfo& kind, absl::str
     const Json& status = event["object"];
     return api::StatusFromHttp(status.value("code", 500), status.dump());
   }
-  ASSIGN_OR_RETURN(ports::ObjectPtr object, Decode(kind, event["object"].dump()));
+  *raw = event["object"];
+  ASSIGN_OR_RETURN(ports::ObjectPtr object, Decode(kind, raw->dump()));
   const ports::WatchEventType t = type == "ADDED"      ? ports::WatchEventType::kAdded
                                   : type == "MODIFIED" ? ports::WatchEventType::kModified
                                   : type == "BOOKMARK" ? ports::WatchEventType::kBookmark
@@ -258,7 +261,21 @@ absl::StatusOr<ports::ObjectPtr> HttpKubeApi::Get(const ports::ObjectKey& key) {
   ASSIGN_OR_RETURN(Answer a, Call("GET", manifest::ApiPath(*kind, key.namespace_, key.name), "", "",
                                   options_.timeout));
   if (a.code != 200) return api::StatusFromHttp(static_cast<int>(a.code), a.body);
-  return Decode(*kind, a.body);
+  return Read(*kind, a.body);
+}
+
+absl::StatusOr<ports::ObjectPtr> HttpKubeApi::Read(const KindInfo& kind, const std::string& body) {
+  const Json raw = Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (raw.is_discarded()) {
+    return absl::InternalError(absl::StrCat("the server answered a ", kind.kind, " that is not JSON"));
+  }
+  return Read(kind, raw);
+}
+
+absl::StatusOr<ports::ObjectPtr> HttpKubeApi::Read(const KindInfo& kind, const Json& raw) {
+  ASSIGN_OR_RETURN(ports::ObjectPtr object, Decode(kind, raw.dump()));
+  kept_.Remember(raw, manifest::ApiObjectJson(*object, kind));
+  return object;
 }
 
 absl::StatusOr<ports::ObjectList> HttpKubeApi::List(absl::string_view kind_name,
@@ -281,7 +298,7 @@ absl::StatusOr<ports::ObjectList> HttpKubeApi::List(absl::string_view kind_name,
     out.resource_version = list["metadata"].value("resourceVersion", "");
   }
   for (const Json& item : list["items"]) {
-    ASSIGN_OR_RETURN(ports::ObjectPtr object, Decode(*kind, item.dump()));
+    ASSIGN_OR_RETURN(ports::ObjectPtr object, Read(*kind, item));
     out.items.push_back(std::move(object));
   }
   return out;
@@ -295,10 +312,12 @@ absl::StatusOr<ports::ObjectPtr> HttpKubeApi::Write(const std::string& method,
   const std::string path =
       create ? manifest::ApiPath(*kind, key.namespace_)
              : manifest::ApiPath(*kind, key.namespace_, key.name, status ? "status" : "");
-  ASSIGN_OR_RETURN(Answer a, Call(method, path, manifest::ApiObjectJson(object, *kind).dump(),
-                                  "application/json", options_.timeout));
+  // An update writes back what the server has that Ferry does not model.
+  const Json ours = manifest::ApiObjectJson(object, *kind);
+  const Json body = create ? ours : kept_.BodyFor(ours);
+  ASSIGN_OR_RETURN(Answer a, Call(method, path, body.dump(), "application/json", options_.timeout));
   if (a.code != 200 && a.code != 201) return api::StatusFromHttp(static_cast<int>(a.code), a.body);
-  return Decode(*kind, a.body);
+  return Read(*kind, a.body);
 }
 
 absl::StatusOr<ports::ObjectPtr> HttpKubeApi::Create(const google::protobuf::Message& object) {
@@ -357,10 +376,16 @@ absl::Status HttpKubeApi::WatchStream(absl::string_view kind_name,
       const std::string line = pending.substr(0, newline);
       pending.erase(0, newline + 1);
       if (line.empty()) continue;
-      absl::StatusOr<ports::WatchEvent> event = ParseEventLine(*kind, line);
+      Json raw;
+      absl::StatusOr<ports::WatchEvent> event = ParseEventLine(*kind, line, &raw);
       if (!event.ok()) {
         failed = event.status();
         return false;
+      }
+      if (event->type == ports::WatchEventType::kDeleted) {
+        kept_.Forget(ports::MetadataOf(*event->object).uid());
+      } else if (event->type != ports::WatchEventType::kBookmark) {
+        kept_.Remember(raw, manifest::ApiObjectJson(*event->object, *kind));
       }
       if (!on_event(*std::move(event))) return false;
     }

@@ -2,8 +2,9 @@
 // libcurl (one easy handle per call, so calls may come from any thread;
 // their connections and TLS sessions are shared and kept alive). Objects go
 // as the API's JSON (api/manifest: the project's own codec, the one `lint`
-// and `ferry serve` use: integers stay numbers, unknown fields in answers
-// are dropped, in strict messages too), errors come back as the port's
+// and `ferry serve` use: integers stay numbers; fields Ferry does not model
+// are read past, in strict messages too, and written back as the server
+// had them (kept_fields.h)), errors come back as the port's
 // canonical codes (api/kube_status.h: 409 Conflict -> Aborted, 410 ->
 // OutOfRange, 422 -> InvalidArgument with the server's message naming the
 // field, 429/5xx -> Unavailable, a Retry-After of up to max_retry_wait
@@ -33,7 +34,10 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "adapters/kube/kept_fields.h"
 #include "adapters/kube/kube_client_config.h"
+#include "api/manifest/kinds.h"
+#include "nlohmann/json.hpp"
 #include "core/ports/kube_api.h"
 
 namespace ferry::adapters {
@@ -95,6 +99,10 @@ class HttpKubeApi : public ports::KubeApi {
                                   absl::Duration timeout,
                                   const std::function<bool(absl::string_view)>& on_data,
                                   const std::atomic<bool>* cancel);
+  // An object of `kind` from the server's JSON, remembered in kept_.
+  absl::StatusOr<ports::ObjectPtr> Read(const manifest::KindInfo& kind, const std::string& body);
+  absl::StatusOr<ports::ObjectPtr> Read(const manifest::KindInfo& kind,
+                                        const nlohmann::ordered_json& raw);
   absl::StatusOr<ports::ObjectPtr> Write(const std::string& method,
                                          const google::protobuf::Message& object,
                                          bool status, bool create);
@@ -111,6 +119,7 @@ class HttpKubeApi : public ports::KubeApi {
   Options options_;
   std::atomic<bool> warned_{false};  // the insecure-TLS warning, said once
   std::unique_ptr<Share, ShareDeleter> share_;
+  KeptFields kept_;  // what the server wrote that Ferry does not model
 };
 
 }  // namespace ferry::adapters

@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "httplib.h"
+#include "nlohmann/json.hpp"
 
 namespace ferry::adapters {
 namespace {
@@ -29,6 +30,14 @@ class Stub {
     server_.Get(".*", [this, answer](const httplib::Request&, httplib::Response& res) {
       answer(++requests_, res);
     });
+    // A PUT is answered with what it sent, at the next resourceVersion.
+    server_.Put(".*", [this](const httplib::Request& req, httplib::Response& res) {
+      ++requests_;
+      put_ = req.body;
+      auto sent = nlohmann::json::parse(req.body);
+      sent["metadata"]["resourceVersion"] = "8";
+      res.set_content(sent.dump(), "application/json");
+    });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
@@ -41,8 +50,10 @@ class Stub {
                        {.timeout = absl::Seconds(10), .max_retry_wait = max_retry_wait});
   }
   int requests() const { return requests_; }
+  const std::string& put() const { return put_; }
 
  private:
+  std::string put_;
   httplib::Server server_;
   std::thread thread_;
   int port_ = 0;
@@ -108,6 +119,34 @@ TEST(HttpKubeApiTest, AnAnswerWithFieldsFerryDoesNotKnowIsRead) {
   auto m = ports::As<kubevirt::VirtualMachineInstanceMigration>(*got);
   EXPECT_EQ(m->spec().vmi_name(), "vm");
   EXPECT_EQ(m->status().phase(), "Running");
+}
+
+// A real VM holds fields Ferry does not model; switching its volume must not
+// erase them (adapters/kube/kept_fields.h).
+TEST(HttpKubeApiTest, AnUpdateWritesBackWhatFerryDoesNotModel) {
+  Stub stub([](int, httplib::Response& res) {
+    res.set_content(
+        R"({"apiVersion":"kubevirt.io/v1","kind":"VirtualMachine","metadata":{"name":"vm",)"
+        R"("namespace":"ns","uid":"u1","resourceVersion":"7"},"spec":{"running":true,)"
+        R"("template":{"spec":{"domain":{"cpu":{"cores":4},"firmware":{"uuid":"f-1"},"devices":{}},)"
+        R"("volumes":[{"name":"root","dataVolume":{"name":"dv"}}]}}}})",
+        "application/json");
+  });
+  HttpKubeApi api = stub.Api();
+  absl::StatusOr<ports::ObjectPtr> got = api.Get({"VirtualMachine", "ns", "vm"});
+  ASSERT_TRUE(got.ok()) << got.status();
+  kubevirt::VirtualMachine vm = *ports::As<kubevirt::VirtualMachine>(*got);
+  auto* volume = vm.mutable_spec()->mutable_template_()->mutable_spec()->mutable_volumes(0);
+  volume->clear_data_volume();
+  volume->mutable_persistent_volume_claim()->set_claim_name("dest");
+  ASSERT_TRUE(api.Update(vm).ok());
+  const nlohmann::json put = nlohmann::json::parse(stub.put());
+  EXPECT_EQ(put["spec"]["template"]["spec"]["domain"]["cpu"]["cores"], 4);
+  // Not in Ferry's model: kept as the server had it.
+  EXPECT_EQ(put["spec"]["template"]["spec"]["domain"]["firmware"]["uuid"], "f-1");
+  EXPECT_EQ(put["spec"]["template"]["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"],
+            "dest");
+  EXPECT_FALSE(put["spec"]["template"]["spec"]["volumes"][0].contains("dataVolume"));
 }
 
 }  // namespace
