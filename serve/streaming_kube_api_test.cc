@@ -37,9 +37,10 @@ class StreamingKubeApiTest : public ::testing::Test {
     ASSERT_TRUE(id.ok() && token.ok());
     server_ = std::make_unique<KubeServer>(*fake_, mu_, *id, KubeServer::Options{.token = *token});
     ASSERT_TRUE(server_->Start().ok());
-    http_ = std::make_unique<adapters::HttpKubeApi>(adapters::KubeClientConfig{
+    http_config_ = adapters::KubeClientConfig{
         .server = absl::StrCat("https://127.0.0.1:", server_->port()), .ca_pem = id->ca_pem,
-        .token = *token});
+        .token = *token};
+    http_ = std::make_unique<adapters::HttpKubeApi>(http_config_);
     api_ = std::make_unique<adapters::StreamingKubeApi>(
         *http_, adapters::StreamingKubeApi::Options{.on_event = [this] { ++announced_; },
                                                     .stream_length = absl::Seconds(1),
@@ -74,6 +75,7 @@ class StreamingKubeApiTest : public ::testing::Test {
   absl::Mutex mu_;
   std::unique_ptr<fakes::FakeKubeApi> fake_;
   std::unique_ptr<KubeServer> server_;
+  adapters::KubeClientConfig http_config_;
   std::unique_ptr<adapters::HttpKubeApi> http_;
   std::unique_ptr<adapters::StreamingKubeApi> api_;
   std::atomic<int> announced_{0};
@@ -154,6 +156,26 @@ TEST_F(StreamingKubeApiTest, BookmarksMoveAQuietWatchOnlyWhenAskedFor) {
   ASSERT_FALSE(got.empty());
   EXPECT_EQ(got.back().type, WatchEventType::kBookmark);
   EXPECT_GT(std::stoll(ports::MetadataOf(*got.back().object).resource_version()), std::stoll(rv));
+}
+
+// A watch the server refuses (here: a wrong token) is no silent empty
+// stream: after three refusals every Watch call says so, naming the code.
+TEST_F(StreamingKubeApiTest, AWatchTheServerKeepsRefusingIsReportedAtEveryCall) {
+  Serve(1000);
+  const std::string rv = api_->List(kPvc, "", {})->resource_version;
+  adapters::KubeClientConfig wrong = http_config_;
+  wrong.token = "not-the-token";
+  adapters::HttpKubeApi http(wrong);
+  adapters::StreamingKubeApi refused(http, {.first_backoff = absl::Milliseconds(50),
+                                            .max_backoff = absl::Milliseconds(100)});
+  EXPECT_TRUE(refused.Watch(kPvc, rv, {}, false)->empty());  // opens the stream
+  absl::Status st;
+  for (absl::Time end = absl::Now() + absl::Seconds(5); st.ok() && absl::Now() < end;) {
+    st = refused.Watch(kPvc, rv, {}, false).status();
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  EXPECT_EQ(st.code(), absl::StatusCode::kUnauthenticated) << st;
+  EXPECT_THAT(std::string(st.message()), ::testing::HasSubstr("keeps failing"));
 }
 
 }  // namespace

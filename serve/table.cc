@@ -1,5 +1,6 @@
 #include "serve/table.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -71,6 +72,7 @@ std::string AccessModes(const Json& modes) {
   std::vector<std::string> out;
   if (modes.is_array()) {
     for (const Json& m : modes) {
+      if (!m.is_string()) continue;
       auto it = short_names->find(m.get<std::string>());
       out.push_back(it == short_names->end() ? m.get<std::string>() : it->second);
     }
@@ -208,8 +210,8 @@ std::vector<Column> ColumnsOf(absl::string_view kind) {
                if (At(o, "/status/phase") == "Succeeded") return Json("100%");
                if (!total.is_number() || total.get<double>() <= 0) return Json("");
                const double left = remaining.is_number() ? remaining.get<double>() : 0;
-               return Json(absl::StrFormat(
-                   "%d%%", static_cast<int>(100 * (1 - left / total.get<double>()))));
+               const double done = std::clamp(1 - left / total.get<double>(), 0.0, 1.0);
+               return Json(absl::StrFormat("%d%%", static_cast<int>(100 * done)));
              }},
             Age()};
   }

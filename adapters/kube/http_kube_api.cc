@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -78,6 +79,10 @@ int OnProgress(void* cancel, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
 absl::StatusOr<ports::WatchEvent> ParseEventLine(const KindInfo& kind, absl::string_view line,
                                                  Json* raw) {
   const Json event = Json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (event.is_object() && event.value("kind", "") == "Status") {
+    // The watch was refused (401, 403, 404...): its Status, not an event.
+    return api::StatusFromHttp(event.value("code", 500), std::string(line));
+  }
   if (!event.is_object() || !event.contains("object")) {
     return absl::InternalError(
         absl::StrCat("a watch of ", kind.kind, " sent a line that is not an event"));
@@ -115,11 +120,40 @@ size_t OnWrite(char* data, size_t size, size_t count, void* user) {
 struct HttpKubeApi::Share {
   CURLSH* handle = nullptr;
   std::mutex locks[CURL_LOCK_DATA_LAST];
+  // Easy handles not in use. A handle keeps its connections alive between
+  // calls; libcurl does not support one connection cache shared by
+  // concurrent threads, so connections are reused through handles, each
+  // used by one call at a time.
+  std::mutex idle_mu;
+  std::vector<CURL*> idle;
 };
 
 void HttpKubeApi::ShareDeleter::operator()(Share* share) const {
+  for (CURL* h : share->idle) curl_easy_cleanup(h);
   if (share->handle != nullptr) curl_share_cleanup(share->handle);
   delete share;
+}
+
+CURL* HttpKubeApi::TakeHandle() {
+  {
+    std::lock_guard<std::mutex> lock(share_->idle_mu);
+    if (!share_->idle.empty()) {
+      CURL* h = share_->idle.back();
+      share_->idle.pop_back();
+      return h;
+    }
+  }
+  return curl_easy_init();
+}
+
+void HttpKubeApi::GiveBack(CURL* h) {
+  curl_easy_reset(h);  // options cleared; live connections kept
+  std::lock_guard<std::mutex> lock(share_->idle_mu);
+  if (share_->idle.size() < 8) {
+    share_->idle.push_back(h);
+    return;
+  }
+  curl_easy_cleanup(h);
 }
 
 namespace {
@@ -142,7 +176,6 @@ HttpKubeApi::HttpKubeApi(KubeClientConfig config, Options options)
     curl_share_setopt(share_->handle, CURLSHOPT_LOCKFUNC, LockShare);
     curl_share_setopt(share_->handle, CURLSHOPT_UNLOCKFUNC, UnlockShare);
     curl_share_setopt(share_->handle, CURLSHOPT_USERDATA, share_->locks);
-    curl_share_setopt(share_->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
     curl_share_setopt(share_->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
     curl_share_setopt(share_->handle, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
   }
@@ -154,8 +187,14 @@ absl::StatusOr<HttpKubeApi::Answer> HttpKubeApi::Call(
     const std::function<bool(absl::string_view)>& on_data, const std::atomic<bool>* cancel) {
   const absl::Time deadline = absl::Now() + timeout;
   for (int attempt = 1;; ++attempt) {
-    ASSIGN_OR_RETURN(Answer a, CallOnce(method, path_and_query, body, content_type,
-                                        deadline - absl::Now(), on_data, cancel));
+    // libcurl takes 0 ms as no timeout at all: never hand it that.
+    const absl::Duration left = deadline - absl::Now();
+    if (left < absl::Milliseconds(1)) {
+      return absl::DeadlineExceededError(absl::StrCat(method, " ", config_.server, path_and_query,
+                                                      ": no time left for another try"));
+    }
+    ASSIGN_OR_RETURN(Answer a, CallOnce(method, path_and_query, body, content_type, left,
+                                        on_data, cancel));
     // 429 and 503 were not processed: the server's Retry-After is waited
     // (up to max_retry_wait, within the call's timeout, three tries in
     // all); a longer wait is the caller's back-off.
@@ -172,7 +211,8 @@ absl::StatusOr<HttpKubeApi::Answer> HttpKubeApi::CallOnce(
     const std::string& method, const std::string& path_and_query, const std::string& body,
     const std::string& content_type, absl::Duration timeout,
     const std::function<bool(absl::string_view)>& on_data, const std::atomic<bool>* cancel) {
-  std::unique_ptr<CURL, void (*)(CURL*)> h(curl_easy_init(), curl_easy_cleanup);
+  auto give_back = [this](CURL* handle) { GiveBack(handle); };
+  std::unique_ptr<CURL, decltype(give_back)> h(TakeHandle(), give_back);
   if (h == nullptr) return absl::InternalError("curl_easy_init failed");
   const std::string url = config_.server + path_and_query;
   curl_slist* headers = nullptr;
@@ -274,7 +314,8 @@ absl::StatusOr<ports::ObjectPtr> HttpKubeApi::Read(const KindInfo& kind, const s
 
 absl::StatusOr<ports::ObjectPtr> HttpKubeApi::Read(const KindInfo& kind, const Json& raw) {
   ASSIGN_OR_RETURN(ports::ObjectPtr object, Decode(kind, raw.dump()));
-  kept_.Remember(raw, manifest::ApiObjectJson(*object, kind));
+  // Events are created and never updated: nothing to keep for them.
+  if (kind.kind != "Event") kept_.Remember(raw, manifest::ApiObjectJson(*object, kind));
   return object;
 }
 
@@ -314,8 +355,9 @@ absl::StatusOr<ports::ObjectPtr> HttpKubeApi::Write(const std::string& method,
              : manifest::ApiPath(*kind, key.namespace_, key.name, status ? "status" : "");
   // An update writes back what the server has that Ferry does not model.
   const Json ours = manifest::ApiObjectJson(object, *kind);
-  const Json body = create ? ours : kept_.BodyFor(ours);
-  ASSIGN_OR_RETURN(Answer a, Call(method, path, body.dump(), "application/json", options_.timeout));
+  absl::StatusOr<Json> body = create ? absl::StatusOr<Json>(ours) : kept_.BodyFor(ours);
+  if (!body.ok()) return body.status();
+  ASSIGN_OR_RETURN(Answer a, Call(method, path, body->dump(), "application/json", options_.timeout));
   if (a.code != 200 && a.code != 201) return api::StatusFromHttp(static_cast<int>(a.code), a.body);
   return Read(*kind, a.body);
 }

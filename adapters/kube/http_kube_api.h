@@ -107,10 +107,13 @@ class HttpKubeApi : public ports::KubeApi {
                                          const google::protobuf::Message& object,
                                          bool status, bool create);
 
-  // Connections, TLS sessions and DNS answers shared by every call, across
-  // threads (libcurl's share interface, locked per kind of data): a call
-  // reuses a kept-alive connection instead of a new TCP and TLS handshake.
+  // TLS sessions and DNS answers shared by every call, across threads
+  // (libcurl's share interface, locked per kind of data), and idle easy
+  // handles, whose kept-alive connections the next call reuses instead of
+  // a new TCP and TLS handshake.
   struct Share;
+  void* TakeHandle();
+  void GiveBack(void* handle);
   struct ShareDeleter {
     void operator()(Share* share) const;
   };

@@ -33,7 +33,7 @@ TEST(KeptFieldsTest, AnUpdateKeepsWhatFerryDoesNotModelAndAppliesItsChanges) {
   next["spec"]["template"]["spec"]["volumes"][0] =
       Json::parse(R"({"name": "root", "persistentVolumeClaim": {"claimName": "dest"}})");
   next["metadata"]["annotations"].erase("b");
-  const Json body = kept.BodyFor(next);
+  const Json body = *kept.BodyFor(next);
   EXPECT_EQ(body["spec"]["template"]["spec"]["domain"]["cpu"]["cores"], 4);
   EXPECT_EQ(body["spec"]["template"]["spec"]["domain"]["firmware"]["uuid"], "x");
   EXPECT_EQ(body["spec"]["template"]["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"],
@@ -43,18 +43,53 @@ TEST(KeptFieldsTest, AnUpdateKeepsWhatFerryDoesNotModelAndAppliesItsChanges) {
   EXPECT_EQ(body["metadata"]["annotations"]["a"], "1");
 }
 
-TEST(KeptFieldsTest, AnotherVersionOrAnUnknownObjectIsWrittenAsFerryHasIt) {
+TEST(KeptFieldsTest, AnotherVersionIsAConflictAndAnObjectNeverReadIsWrittenAsFerryHasIt) {
   KeptFields kept;
   kept.Remember(kRaw, kKnown);
   Json stale = kKnown;
   stale["metadata"]["resourceVersion"] = "6";
-  EXPECT_EQ(kept.BodyFor(stale), stale);
+  EXPECT_EQ(kept.BodyFor(stale).status().code(), absl::StatusCode::kAborted);
   Json other = kKnown;
   other["metadata"]["uid"] = "u2";
-  EXPECT_EQ(kept.BodyFor(other), other);
+  EXPECT_EQ(*kept.BodyFor(other), other);
   kept.Forget("u1");
   EXPECT_EQ(kept.size(), 0u);
-  EXPECT_EQ(kept.BodyFor(kKnown), kKnown);
+  EXPECT_EQ(*kept.BodyFor(kKnown), kKnown);
+}
+
+// A late watch event of an older version (the write's answer came first)
+// never replaces the newer one kept.
+TEST(KeptFieldsTest, AnOlderVersionArrivingLateIsIgnored) {
+  KeptFields kept;
+  Json newer = kRaw;
+  newer["metadata"]["resourceVersion"] = "9";
+  Json newer_known = kKnown;
+  newer_known["metadata"]["resourceVersion"] = "9";
+  kept.Remember(newer, newer_known);
+  kept.Remember(kRaw, kKnown);  // version 7, late
+  EXPECT_EQ((*kept.BodyFor(newer_known))["spec"]["template"]["spec"]["domain"]["firmware"]["uuid"],
+            "x");
+  EXPECT_EQ(kept.BodyFor(kKnown).status().code(), absl::StatusCode::kAborted);
+}
+
+// Removing the first of two named elements keeps each element's own
+// unmodelled fields (an index-wise diff would move them onto the other).
+TEST(KeptFieldsTest, NamedListElementsFollowTheirNames) {
+  const Json raw = Json::parse(R"({"t": [{"name": "root", "checkpoints": [1]},
+                                          {"name": "data", "finalCheckpoint": true}]})");
+  const Json known = Json::parse(R"({"t": [{"name": "root"}, {"name": "data"}]})");
+  const Json next = Json::parse(R"({"t": [{"name": "data"}]})");
+  EXPECT_EQ(KeptFields::Rebase(raw, known, next),
+            Json::parse(R"({"t": [{"name": "data", "finalCheckpoint": true}]})"));
+}
+
+// Where Ferry changed nothing the server's own representation stays
+// ("1Gi", not the number Ferry would write).
+TEST(KeptFieldsTest, UnchangedValuesKeepTheServersRepresentation) {
+  const Json raw = Json::parse(R"({"size": "1Gi", "x": 1})");
+  const Json known = Json::parse(R"({"size": "1073741824", "x": 1})");
+  const Json next = Json::parse(R"({"size": "1073741824", "x": 2})");
+  EXPECT_EQ(KeptFields::Rebase(raw, known, next), Json::parse(R"({"size": "1Gi", "x": 2})"));
 }
 
 }  // namespace

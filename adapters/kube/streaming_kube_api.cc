@@ -13,11 +13,13 @@ StreamingKubeApi::~StreamingKubeApi() {
   Cancel();
   absl::MutexLock lock(&mu_);
   for (auto& [key, stream] : streams_) Stop(*stream);
+  for (auto& stream : ending_) Stop(*stream);
 }
 
 void StreamingKubeApi::Cancel() {
   absl::MutexLock lock(&mu_);
   for (auto& [key, stream] : streams_) stream->cancel = true;
+  for (auto& stream : ending_) stream->cancel = true;
 }
 
 void StreamingKubeApi::Stop(Stream& stream) {
@@ -37,9 +39,18 @@ absl::StatusOr<std::vector<ports::WatchEvent>> StreamingKubeApi::Watch(
   const auto [labels, fields] = ports::SelectorQuery(selector);
   const std::string key = absl::StrCat(kind, "?", labels, "?", fields, "?", bookmarks);
   absl::MutexLock lock(&mu_);
+  for (auto it = ending_.begin(); it != ending_.end();) {
+    if ((*it)->done) {
+      Stop(**it);  // returns at once: its thread has ended
+      it = ending_.erase(it);
+    } else {
+      ++it;
+    }
+  }
   std::unique_ptr<Stream>& stream = streams_[key];
   if (stream != nullptr) {
     absl::MutexLock stream_lock(&stream->mu);
+    if (!stream->failing.ok() && stream->delivered == resource_version) return stream->failing;
     if (!stream->error.ok()) {
       const absl::Status error = stream->error;
       stream->error = absl::OkStatus();
@@ -64,7 +75,10 @@ absl::StatusOr<std::vector<ports::WatchEvent>> StreamingKubeApi::Watch(
   }
   // No stream yet, or the informer stands elsewhere (it relisted): a new
   // stream from where it stands.
-  if (stream != nullptr) Stop(*stream);
+  if (stream != nullptr) {
+    stream->cancel = true;
+    ending_.push_back(std::move(stream));
+  }
   stream = std::make_unique<Stream>();
   stream->kind = std::string(kind);
   stream->selector = selector;
@@ -77,9 +91,16 @@ absl::StatusOr<std::vector<ports::WatchEvent>> StreamingKubeApi::Watch(
 
 void StreamingKubeApi::Run(Stream* s, std::string from) {
   absl::Duration backoff = options_.first_backoff;
+  int failures = 0;
+  auto wait = [&](absl::Duration d) {
+    for (absl::Time until = absl::Now() + d; absl::Now() < until && !s->cancel;) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+  };
   while (!s->cancel) {
     ++connects_;
     bool got_any = false;
+    const absl::Time opened = absl::Now();
     const absl::Status st = http_.WatchStream(
         s->kind, from, s->selector, options_.stream_length,
         [&](ports::WatchEvent event) {
@@ -96,24 +117,36 @@ void StreamingKubeApi::Run(Stream* s, std::string from) {
           return !s->cancel.load();
         },
         &s->cancel);
-    if (s->cancel) return;
+    if (s->cancel) break;
     if (absl::IsOutOfRange(st) || absl::IsNotFound(st) || absl::IsInvalidArgument(st)) {
       absl::MutexLock lock(&s->mu);
       s->error = st;  // told at the next Watch call; the informer relists
       if (options_.on_event) options_.on_event();
-      return;
+      break;
+    }
+    if (st.ok() || got_any) {
+      failures = 0;
+      backoff = options_.first_backoff;
+      absl::MutexLock lock(&s->mu);
+      s->failing = absl::OkStatus();
     }
     if (st.ok()) {
-      backoff = options_.first_backoff;  // a clean end of a stream: reconnect at once
+      // A clean end (the server's timeout): reconnect at once, unless the
+      // stream was cut short.
+      if (absl::Now() - opened < options_.min_stream) wait(options_.min_stream);
       continue;
     }
-    if (got_any) backoff = options_.first_backoff;
-    // A broken connection: again after the back-off, unless stopped.
-    for (absl::Time until = absl::Now() + backoff; absl::Now() < until && !s->cancel;) {
-      absl::SleepFor(absl::Milliseconds(50));
+    if (++failures >= 3) {
+      absl::MutexLock lock(&s->mu);
+      s->failing = absl::Status(
+          st.code(), absl::StrCat("the watch of ", s->kind, " keeps failing (", failures,
+                                  " connections in a row; retrying): ", st.message()));
     }
+    // A broken or refused connection: again after the back-off.
+    wait(backoff);
     backoff = std::min(backoff * 2, options_.max_backoff);
   }
+  s->done = true;
 }
 
 }  // namespace ferry::adapters

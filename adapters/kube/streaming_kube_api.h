@@ -43,6 +43,9 @@ class StreamingKubeApi : public ports::KubeApi {
     std::function<void()> on_event = nullptr;
     absl::Duration stream_length = absl::Minutes(5);  // each stream's timeoutSeconds
     absl::Duration first_backoff = absl::Seconds(1);
+    // A stream the server ended sooner than this is reconnected only after
+    // it (a proxy closing watches at once must not make a busy loop).
+    absl::Duration min_stream = absl::Seconds(1);
     absl::Duration max_backoff = absl::Seconds(30);
   };
 
@@ -94,6 +97,11 @@ class StreamingKubeApi : public ports::KubeApi {
     std::vector<ports::WatchEvent> queue;  // read, not yet taken
     absl::Status error;                    // OutOfRange: the informer relists
     std::string delivered;                 // the version the consumer stands at
+    // Set after three connections in a row failed (401, 403, a server
+    // down): every Watch call says so, so the informer's sync fails and the
+    // process logs it, while the stream keeps trying. Cleared once it reads.
+    absl::Status failing;
+    std::atomic<bool> done{false};  // Run returned
   };
   void Run(Stream* stream, std::string from);
   static void Stop(Stream& stream);
@@ -102,6 +110,9 @@ class StreamingKubeApi : public ports::KubeApi {
   const Options options_;
   mutable absl::Mutex mu_;
   std::map<std::string, std::unique_ptr<Stream>> streams_;  // by kind and selector
+  // Streams replaced (a relist), ending on their own: joined once done, so
+  // the caller's thread never waits for one.
+  std::vector<std::unique_ptr<Stream>> ending_;
   std::atomic<int64_t> connects_{0};
 };
 

@@ -69,8 +69,11 @@ int RunControllerCommand(const std::vector<std::string>& args, std::ostream& out
     r.push_back(std::make_unique<storage_migration::ControllerReconciler>(
         storage_migration::ControllerOptions{}));
     r.push_back(std::make_unique<storage_migration::MigrationEventsReconciler>(
-        storage_migration::MigrationEventsReconciler::Options{.component = "ferry-controller",
-                                                              .instance = identity}));
+        storage_migration::MigrationEventsReconciler::Options{
+            .component = "ferry-controller",
+            .instance = identity,
+            // The API server keeps Events an hour: older ones were told.
+            .not_before = absl::Now() - absl::Minutes(55)}));
     return r;
   };
   // Streams push every change and wake the loop; the periodic sync only

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <random>
 #include <thread>
@@ -189,7 +190,12 @@ int RunRuntimeProcess(const ProcessSpec& spec, const ProcessFlags& flags, std::o
       .lease = {"Lease", flags.lease_namespace,
                 flags.lease_name.empty() ? spec.default_lease : flags.lease_name},
       .identity = identity,
-      .log = [&log](const std::string& line) { log.Info(line); }};
+      .log = [&log](const std::string& line) { log.Info(line); },
+      .clock = [] {
+        return absl::FromUnixNanos(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                       std::chrono::steady_clock::now().time_since_epoch())
+                                       .count());
+      }};
   if (absl::Status st = runtime::LeaderElector::Validate(lease_options); elect && !st.ok()) {
     err << prefix << st.message() << "\n";
     return 2;
@@ -242,7 +248,8 @@ int RunRuntimeProcess(const ProcessSpec& spec, const ProcessFlags& flags, std::o
                 .healthy =
                     [&] {
                       const int64_t since = absl::ToUnixMillis(absl::Now()) - last_beat.load();
-                      return since < 10'000 ? std::string()
+                      // Longer than any one call may take (30 s HTTP timeout).
+                      return since < 60'000 ? std::string()
                                             : absl::StrCat("the event loop has not turned for ",
                                                            since / 1000, " s");
                     },
@@ -279,6 +286,14 @@ int RunRuntimeProcess(const ProcessSpec& spec, const ProcessFlags& flags, std::o
         }
         loop.Stop();
       });
+      // A second signal while the step under way is stuck: out at once (the
+      // Lease then expires in its own time).
+      while (!done) {
+        if (sigtimedwait(&stop_signals, nullptr, &tick) >= 0) {
+          log.Error("second signal: exiting without waiting for the step under way");
+          std::_Exit(1);
+        }
+      }
       return;
     }
   });

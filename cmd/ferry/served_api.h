@@ -47,6 +47,8 @@ class ServedApi {
       std::function<absl::Time()> now = nullptr);
   const std::string& url() const { return url_; }
   void Stop() { server_->Stop(); }
+  // The store changed other than through the server: watches look now.
+  void Notify() { server_->Notify(); }
 
  private:
   ServedApi() = default;

@@ -188,6 +188,7 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   int signal_number = -1;
   while (signal_number < 0) {
     live.Advance(absl::Now());
+    (*served)->Notify();  // the world's own writes reach watches at once
     signal_number = sigtimedwait(&stop, nullptr, &tick);
   }
   out << "ferry up: stopping (signal " << signal_number << ")\n";

@@ -46,12 +46,19 @@ void LeaderElector::Start() {
   scheduler_.After(absl::ZeroDuration(), "leader election", [this] { Try(); });
 }
 
+absl::Time LeaderElector::Clock() const {
+  return options_.clock ? options_.clock() : scheduler_.Now();
+}
+
 void LeaderElector::Try() {
   if (stopped_) return;
-  const bool held = TryAcquireOrRenew();
-  const absl::Time now = scheduler_.Now();
+  // The renewal counts from before its calls: a slow answer must not
+  // extend how long this process believes it leads.
+  const absl::Time started = Clock();
+  const bool held = TryAcquireOrRenew(started);
+  const absl::Time now = Clock();
   if (held) {
-    last_renewed_ = now;
+    last_renewed_ = started;
     if (!leading_) {
       leading_ = true;
       Log(absl::StrCat("leading: holds Lease ", options_.lease.namespace_, "/", options_.lease.name,
@@ -69,8 +76,8 @@ void LeaderElector::Try() {
   scheduler_.After(options_.retry_period, "leader election", [this] { Try(); });
 }
 
-bool LeaderElector::TryAcquireOrRenew() {
-  const absl::Time now = scheduler_.Now();
+bool LeaderElector::TryAcquireOrRenew(absl::Time now) {
+  const absl::Time wall = scheduler_.Now();
   const int32_t seconds = static_cast<int32_t>(absl::ToInt64Seconds(options_.lease_duration));
   absl::StatusOr<ports::ObjectPtr> got = api_.Get(options_.lease);
   if (absl::IsNotFound(got.status())) {
@@ -81,8 +88,8 @@ bool LeaderElector::TryAcquireOrRenew() {
     lease.mutable_metadata()->set_namespace_(options_.lease.namespace_);
     lease.mutable_spec()->set_holder_identity(options_.identity);
     lease.mutable_spec()->set_lease_duration_seconds(seconds);
-    lease.mutable_spec()->set_acquire_time(MicroTime(now));
-    lease.mutable_spec()->set_renew_time(MicroTime(now));
+    lease.mutable_spec()->set_acquire_time(MicroTime(wall));
+    lease.mutable_spec()->set_renew_time(MicroTime(wall));
     lease.mutable_spec()->set_lease_transitions(0);
     absl::StatusOr<ports::ObjectPtr> created = api_.Create(lease);
     observed_record_ = Record(lease);
@@ -114,9 +121,9 @@ bool LeaderElector::TryAcquireOrRenew() {
   k8s::Lease next = *current;
   next.mutable_spec()->set_holder_identity(options_.identity);
   next.mutable_spec()->set_lease_duration_seconds(seconds);
-  next.mutable_spec()->set_renew_time(MicroTime(now));
+  next.mutable_spec()->set_renew_time(MicroTime(wall));
   if (!mine) {
-    next.mutable_spec()->set_acquire_time(MicroTime(now));
+    next.mutable_spec()->set_acquire_time(MicroTime(wall));
     next.mutable_spec()->set_lease_transitions(current->spec().lease_transitions() + 1);
   }
   absl::StatusOr<ports::ObjectPtr> updated = api_.Update(next);

@@ -44,6 +44,11 @@ class LeaderElector {
     absl::Duration retry_period = absl::Seconds(2);
     // A line per transition (acquired, lost, waiting for whom).
     std::function<void(const std::string&)> log = nullptr;
+    // The clock the lease's durations are measured by: a monotonic one in
+    // production (a step of the wall clock must neither let a standby take
+    // over early nor keep a stalled leader acting); the scheduler's when
+    // unset. The Lease's timestamps are always the scheduler's.
+    std::function<absl::Time()> clock = nullptr;
   };
   struct Callbacks {
     std::function<void()> started;  // this process now leads
@@ -68,8 +73,10 @@ class LeaderElector {
 
  private:
   void Try();
-  // One attempt to acquire or renew; true when this process holds the Lease.
-  bool TryAcquireOrRenew();
+  // One attempt to acquire or renew, begun at `started` (options.clock);
+  // true when this process holds the Lease.
+  bool TryAcquireOrRenew(absl::Time started);
+  absl::Time Clock() const;
   void Log(const std::string& line) const;
 
   ports::KubeApi& api_;

@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "api/timestamp.h"
 
 namespace ferry::storage_migration {
 namespace {
@@ -23,10 +24,14 @@ k8s::Event EventFor(const kubevirt::VirtualMachineInstanceMigration& m, absl::st
   k8s::Event e;
   e.set_api_version("v1");
   e.set_kind("Event");
-  // The uid's first 8 characters tell two migrations of one name apart.
-  e.mutable_metadata()->set_name(absl::StrCat(m.metadata().name(), ".",
-                                              m.metadata().uid().substr(0, 8), ".",
-                                              absl::AsciiStrToLower(what)));
+  // The uid's first 8 characters tell two migrations of one name apart; a
+  // long migration name is cut so the whole stays a DNS-1123 subdomain.
+  const std::string suffix =
+      absl::StrCat(".", m.metadata().uid().substr(0, 8), ".", absl::AsciiStrToLower(what));
+  const size_t room = suffix.size() < 253 ? 253 - suffix.size() : 0;
+  std::string head = m.metadata().name().substr(0, room);
+  while (!head.empty() && (head.back() == '.' || head.back() == '-')) head.pop_back();
+  e.mutable_metadata()->set_name(absl::StrCat(head, suffix));
   e.mutable_metadata()->set_namespace_(m.metadata().namespace_());
   k8s::ObjectReference* ref = e.mutable_involved_object();
   ref->set_api_version("kubevirt.io/v1");
@@ -102,6 +107,9 @@ runtime::Result MigrationEventsReconciler::Reconcile(const runtime::Key& key,
     return result;
   }
   for (const k8s::Event& e : MigrationEvents(*m, options_.component, options_.instance)) {
+    // Older than the API server keeps Events: told long ago (a restart
+    // must not tell it again once the server has forgotten it).
+    if (api::ParseTimestamp(e.last_timestamp()) < options_.not_before) continue;
     if (!recorded_[key].insert(e.metadata().name()).second) continue;
     result.effects.push_back(
         runtime::Effect::Create(e, absl::StrCat(runtime::ToString(key), ": event ", e.reason()))

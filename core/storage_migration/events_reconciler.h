@@ -36,6 +36,9 @@ class MigrationEventsReconciler : public runtime::Reconciler {
   struct Options {
     std::string component = "ferry-controller";  // source.component
     std::string instance;                         // reportingInstance: the process
+    // What happened before this is not told (the API server keeps Events
+    // an hour: production passes its start less 55 minutes).
+    absl::Time not_before = absl::InfinitePast();
   };
   explicit MigrationEventsReconciler(Options options) : options_(std::move(options)) {}
 

@@ -75,6 +75,17 @@ TEST(MigrationEventsTest, ARefusalIsAWarningNamingWhy) {
   EXPECT_EQ(events[0].metadata().name(), "m1.u.admission-rejected");
 }
 
+TEST(MigrationEventsTest, ALongMigrationNameIsCutToAValidName) {
+  auto m = Migration();
+  m.mutable_metadata()->set_name(std::string(250, 'm'));
+  m.mutable_metadata()->set_uid("0123456789ab");
+  AddPhase(m, "PreparingTarget");
+  const std::vector<k8s::Event> events = MigrationEvents(m, "c", "i");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_LE(events[0].metadata().name().size(), 253u);
+  EXPECT_THAT(events[0].metadata().name(), ::testing::EndsWith(".01234567.preparingtarget"));
+}
+
 class EventsReconcilerTest : public ::testing::Test {
  protected:
   std::vector<std::string> EventReasons() {
@@ -122,6 +133,19 @@ TEST_F(EventsReconcilerTest, RepeatsAndRestartsNeverDuplicateAnEvent) {
   Run(absl::Seconds(5));
   EXPECT_EQ(EventReasons().size(), 2u);
   EXPECT_EQ(manager->stats().failed_effects, 0);
+}
+
+TEST_F(EventsReconcilerTest, WhatHappenedBeforeNotBeforeIsNotTold) {
+  auto m = Migration();
+  m = *ports::As<kubevirt::VirtualMachineInstanceMigration>(*api_.Create(m));
+  AddPhase(m, "Scheduling");  // 2023-08-17T08:00:00Z
+  m = *ports::As<kubevirt::VirtualMachineInstanceMigration>(*api_.UpdateStatus(m));
+  MigrationEventsReconciler reconciler({.instance = "a",
+                                        .not_before = absl::FromUnixSeconds(1692259200 + 86400)});
+  runtime::Manager manager(reconciler, api_, executor_, scheduler_, {});
+  manager.Start();
+  Run(absl::Seconds(5));
+  EXPECT_TRUE(EventReasons().empty());
 }
 
 }  // namespace
