@@ -40,12 +40,20 @@ Column Field(std::string name, const char* pointer, int priority = 0) {
           }};
 }
 
-Json AgeOf(const Json& o, absl::Time now) {
-  Json created = At(o, "/metadata/creationTimestamp");
-  if (!created.is_string()) return "<unknown>";
-  const absl::Time t = api::ParseTimestamp(created.get<std::string>());
+// A string at a pointer, or "".
+std::string Text(const Json& object, const char* pointer) {
+  const Json v = At(object, pointer);
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
+// How long ago a timestamp was, as kubectl prints an age.
+Json Since(const Json& timestamp, absl::Time now) {
+  if (!timestamp.is_string()) return "<unknown>";
+  const absl::Time t = api::ParseTimestamp(timestamp.get<std::string>());
   return t == absl::InfinitePast() ? "<unknown>" : HumanDuration(now - t);
 }
+
+Json AgeOf(const Json& o, absl::Time now) { return Since(At(o, "/metadata/creationTimestamp"), now); }
 
 Column Age() { return {"Age", "string", 0, AgeOf}; }
 Column Name() {
@@ -143,7 +151,7 @@ std::vector<Column> ColumnsOf(absl::string_view kind) {
              [](const Json& o, absl::Time) {
                const bool is_default =
                    At(o, "/metadata/annotations/storageclass.kubernetes.io~1is-default-class") == "true";
-               return Json(absl::StrCat(At(o, "/metadata/name").get<std::string>(),
+               return Json(absl::StrCat(Text(o, "/metadata/name"),
                                         is_default ? " (default)" : ""));
              }},
             Field("Provisioner", "/provisioner"), Field("ReclaimPolicy", "/reclaimPolicy"),
@@ -173,21 +181,14 @@ std::vector<Column> ColumnsOf(absl::string_view kind) {
   if (kind == "Event") {
     return {{"Last Seen", "string", 0,
              [](const Json& o, absl::Time now) {
-               Json last = At(o, "/lastTimestamp");
-               if (!last.is_string()) return AgeOf(o, now);
-               const absl::Time t = api::ParseTimestamp(last.get<std::string>());
-               return t == absl::InfinitePast() ? Json("<unknown>") : Json(HumanDuration(now - t));
+               const Json last = At(o, "/lastTimestamp");
+               return last.is_string() ? Since(last, now) : AgeOf(o, now);
              }},
             Field("Type", "/type"), Field("Reason", "/reason"),
             {"Object", "string", 0,
              [](const Json& o, absl::Time) {
-               return Json(absl::StrCat(absl::AsciiStrToLower(
-                                            At(o, "/involvedObject/kind").is_string()
-                                                ? At(o, "/involvedObject/kind").get<std::string>()
-                                                : ""),
-                                        "/", At(o, "/involvedObject/name").is_string()
-                                                 ? At(o, "/involvedObject/name").get<std::string>()
-                                                 : ""));
+               return Json(absl::StrCat(absl::AsciiStrToLower(Text(o, "/involvedObject/kind")),
+                                        "/", Text(o, "/involvedObject/name")));
              }},
             Field("Message", "/message")};
   }

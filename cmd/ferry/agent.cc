@@ -3,7 +3,6 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
 #include "adapters/libvirt/libvirt_hypervisor.h"
 #include "api/names.h"
 #include "cmd/ferry/runtime_process.h"

@@ -21,6 +21,7 @@
 #include "adapters/runtime/health_server.h"
 #include "adapters/runtime/instrumented_kube_api.h"
 #include "adapters/runtime/json_log.h"
+#include "cmd/ferry/served_api.h"
 #include "core/runtime/executor.h"
 #include "core/runtime/leader_election.h"
 
@@ -117,11 +118,7 @@ int RunRuntimeProcess(const ProcessSpec& spec, const ProcessFlags& flags, std::o
         << "\n(give --kubeconfig PATH, set KUBECONFIG, or run in a pod with a service account)\n";
     return 1;
   }
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  const sigset_t stop_signals = BlockStopSignals();
 
   const std::string identity = flags.identity.empty() ? DefaultIdentity() : flags.identity;
   adapters::JsonLog log(err, flags.json_logs ? adapters::JsonLog::Format::kJson
@@ -136,27 +133,30 @@ int RunRuntimeProcess(const ProcessSpec& spec, const ProcessFlags& flags, std::o
   metrics.Describe("ferry_watch_connects_total", "counter", "Watch streams opened (reconnects too).");
 
   adapters::EventLoop loop;
-  std::vector<std::unique_ptr<runtime::Reconciler>> reconcilers;
-  std::vector<std::unique_ptr<runtime::Executor>> executors;
-  std::vector<std::unique_ptr<runtime::Manager>> managers;  // loop thread only
-  std::atomic<bool> wake_pending{false};
-
   adapters::HttpKubeApi http(*config, {.warn = [&log](const std::string& w) { log.Warn(w); }});
   // The Lease's calls; each manager has its own streams (one consumer per
   // kind and selector: two informers of a kind each need theirs).
   adapters::InstrumentedKubeApi api(http, metrics);
-  std::vector<std::unique_ptr<adapters::StreamingKubeApi>> streams;
-  std::vector<std::unique_ptr<adapters::InstrumentedKubeApi>> stream_apis;
+  // One reconciler and what runs it; members are destroyed in reverse, the
+  // manager before the ports it uses.
+  struct Worker {
+    std::unique_ptr<runtime::Reconciler> reconciler;
+    std::unique_ptr<adapters::StreamingKubeApi> streams;
+    std::unique_ptr<adapters::InstrumentedKubeApi> api;
+    std::unique_ptr<runtime::Executor> executor;
+    std::unique_ptr<runtime::Manager> manager;
+  };
+  std::vector<Worker> workers;  // the loop's thread only
+  std::atomic<bool> wake_pending{false};
   auto on_event = [&] {
     if (wake_pending.exchange(true)) return;
     loop.After(absl::ZeroDuration(), "watch events", [&] {
       wake_pending = false;
-      for (auto& m : managers) m->SyncSoon();
+      for (Worker& w : workers) w.manager->SyncSoon();
     });
   };
   auto start_managers = [&] {
-    reconcilers = spec.reconcilers(identity);
-    for (auto& reconciler : reconcilers) {
+    for (auto& reconciler : spec.reconcilers(identity)) {
       runtime::Manager::Options options = spec.manager;
       options.trace = [&log](const std::string& line) { log.Info("reconcile", {{"line", line}}); };
       options.effect_done = [&log, &metrics](const runtime::Effect& effect, const absl::Status& st) {
@@ -169,19 +169,20 @@ int RunRuntimeProcess(const ProcessSpec& spec, const ProcessFlags& flags, std::o
                               {"error", std::string(st.message())}});
         }
       };
-      streams.push_back(std::make_unique<adapters::StreamingKubeApi>(
-          http, adapters::StreamingKubeApi::Options{.on_event = on_event}));
-      stream_apis.push_back(std::make_unique<adapters::InstrumentedKubeApi>(*streams.back(), metrics));
-      executors.push_back(
-          std::make_unique<runtime::Executor>(runtime::Executor::Ports{
-              .kube = stream_apis.back().get(), .hypervisor = spec.hypervisor}));
-      managers.push_back(std::make_unique<runtime::Manager>(*reconciler, *stream_apis.back(),
-                                                            *executors.back(), loop, options));
-      managers.back()->Start();
+      Worker& w = workers.emplace_back();
+      w.reconciler = std::move(reconciler);
+      w.streams = std::make_unique<adapters::StreamingKubeApi>(
+          http, adapters::StreamingKubeApi::Options{.on_event = on_event});
+      w.api = std::make_unique<adapters::InstrumentedKubeApi>(*w.streams, metrics);
+      w.executor = std::make_unique<runtime::Executor>(
+          runtime::Executor::Ports{.kube = w.api.get(), .hypervisor = spec.hypervisor});
+      w.manager = std::make_unique<runtime::Manager>(*w.reconciler, *w.api, *w.executor, loop,
+                                                     options);
+      w.manager->Start();
       // Right after the first list: the watch that opens the streams.
-      managers.back()->SyncSoon();
+      w.manager->SyncSoon();
     }
-    log.Info("started", {{"reconcilers", absl::StrCat(reconcilers.size())}});
+    log.Info("started", {{"reconcilers", absl::StrCat(workers.size())}});
   };
 
   std::atomic<bool> lost{false};
@@ -217,13 +218,13 @@ int RunRuntimeProcess(const ProcessSpec& spec, const ProcessFlags& flags, std::o
     const bool leading = !elect || elector.leading();
     metrics.Set("ferry_leader", {}, leading ? 1 : 0);
     int64_t connects = 0;
-    for (const auto& s : streams) connects += s->connects();
+    for (const Worker& w : workers) connects += w.streams->connects();
     metrics.Set("ferry_watch_connects_total", {}, static_cast<double>(connects));
     std::string why;
     if (!leading) why = "not leading (another replica holds the Lease, or none yet)";
     std::vector<const runtime::Manager*> views;
-    for (size_t i = 0; i < managers.size(); ++i) {
-      const runtime::Manager& m = *managers[i];
+    for (size_t i = 0; i < workers.size(); ++i) {
+      const runtime::Manager& m = *workers[i].manager;
       views.push_back(&m);
       const std::map<std::string, std::string> labels = {{"reconciler", absl::StrCat(i)}};
       metrics.Set("ferry_reconciles_total", labels, static_cast<double>(m.stats().reconciles));
@@ -234,8 +235,8 @@ int RunRuntimeProcess(const ProcessSpec& spec, const ProcessFlags& flags, std::o
                   static_cast<double>(m.stats().failed_syncs));
       if (why.empty() && m.stats().syncs == m.stats().failed_syncs) why = "informers not synced yet";
     }
-    if (why.empty() && managers.empty()) why = "starting";
-    if (leading && spec.publish && !managers.empty()) spec.publish(views, metrics);
+    if (why.empty() && workers.empty()) why = "starting";
+    if (leading && spec.publish && !workers.empty()) spec.publish(views, metrics);
     {
       absl::MutexLock lock(&ready_mu);
       not_ready = why;
@@ -308,9 +309,8 @@ int RunRuntimeProcess(const ProcessSpec& spec, const ProcessFlags& flags, std::o
   done = true;
   signals.join();
   health.Stop();
-  managers.clear();  // before the ports they use
-  for (auto& s : streams) s->Cancel();  // all at once, then wait for each
-  streams.clear();
+  for (Worker& w : workers) w.streams->Cancel();  // all at once, then wait for each
+  workers.clear();
   log.Info("stopped", {{"lost_lease", lost ? "true" : "false"}});
   return lost ? 1 : 0;
 }

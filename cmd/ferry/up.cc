@@ -78,11 +78,14 @@ bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
       a->trace = true;
       continue;
     }
+    static const auto* kValued = new std::set<std::string>{
+        "--world", "--outside", "--speed", "--guest-write-mib-per-s", "--link-mib-per-s"};
+    if (!kValued->contains(arg)) {
+      *error = absl::StrCat("unknown option \"", arg, "\"");
+      return false;
+    }
     if (i + 1 >= args.size()) {
-      *error = absl::StrCat(arg == "--world" || arg == "--outside" || arg == "--speed" ||
-                                    arg == "--guest-write-mib-per-s" || arg == "--link-mib-per-s"
-                                ? absl::StrCat(arg, " needs a value")
-                                : absl::StrCat("unknown option \"", arg, "\""));
+      *error = absl::StrCat(arg, " needs a value");
       return false;
     }
     const std::string& v = args[++i];
@@ -112,9 +115,6 @@ bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
       if (!number(&a->guest_write_mib_per_s, 0, 10000, " MiB/s")) return false;
     } else if (arg == "--link-mib-per-s") {
       if (!number(&a->link_mib_per_s, 0.001, 1e6, " MiB/s")) return false;
-    } else {
-      *error = absl::StrCat("unknown option \"", arg, "\"");
-      return false;
     }
   }
   return true;
