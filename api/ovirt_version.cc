@@ -38,24 +38,27 @@ absl::Status ReadPart(const std::string& text, const char* field, int* out) {
 
 absl::StatusOr<OvirtVersion> ParseOvirtVersion(const ovirt::Version& reported) {
   OvirtVersion v;
-  if (!reported.major().empty()) {
-    for (const auto& [text, field, out] :
-         {std::tuple{&reported.major(), "major", &v.major},
-          std::tuple{&reported.minor(), "minor", &v.minor},
-          std::tuple{&reported.build(), "build", &v.build},
-          std::tuple{&reported.revision(), "revision", &v.revision}}) {
-      if (absl::Status s = ReadPart(*text, field, out); !s.ok()) return s;
-    }
+  const std::vector<int> parts = VersionParts(reported.full_version());
+  // The engine fills major, minor and build from its package version and
+  // always reports revision "0": only full_version carries the fourth part
+  // (4.5.2.1-1.el8). The fields are read when full_version lacks a build.
+  if (parts.size() >= 3 || (reported.major().empty() && !parts.empty())) {
+    int* fields[] = {&v.major, &v.minor, &v.build, &v.revision};
+    for (size_t i = 0; i < parts.size(); ++i) *fields[i] = parts[i];
     return v;
   }
-  const std::vector<int> parts = VersionParts(reported.full_version());
-  if (parts.empty()) {
+  if (reported.major().empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "product_info.version: neither major nor a readable full_version (\"",
         reported.full_version(), "\")"));
   }
-  int* fields[] = {&v.major, &v.minor, &v.build, &v.revision};
-  for (size_t i = 0; i < parts.size(); ++i) *fields[i] = parts[i];
+  for (const auto& [text, field, out] :
+       {std::tuple{&reported.major(), "major", &v.major},
+        std::tuple{&reported.minor(), "minor", &v.minor},
+        std::tuple{&reported.build(), "build", &v.build},
+        std::tuple{&reported.revision(), "revision", &v.revision}}) {
+    if (absl::Status s = ReadPart(*text, field, out); !s.ok()) return s;
+  }
   return v;
 }
 
@@ -70,7 +73,8 @@ ovirt::Version ReportedOvirtVersion(absl::string_view full_version) {
   if (parts.empty()) return reported;
   std::string* fields[] = {reported.mutable_major(), reported.mutable_minor(),
                            reported.mutable_build(), reported.mutable_revision()};
-  for (size_t i = 0; i < 4; ++i) *fields[i] = absl::StrCat(i < parts.size() ? parts[i] : 0);
+  // As the engine does: revision is always "0" (full_version keeps it).
+  for (size_t i = 0; i < 4; ++i) *fields[i] = absl::StrCat(i < parts.size() && i < 3 ? parts[i] : 0);
   return reported;
 }
 

@@ -30,11 +30,13 @@ struct OvirtVersion {
 // target (ovirt-engine PR #559): 4.5.2.1. 4.5.2-1.el8 is 4.5.2.0, before it.
 inline constexpr OvirtVersion kLunDetailsSince{4, 5, 2, 1};
 
-// The version from the fields the engine reports: major, minor, build and
-// revision when major is given (an absent build or revision is 0); else
-// full_version, whose dotted numbers before the first '-' are major, minor,
-// build and revision: what follows the '-' is the RPM release, never a
-// version part. InvalidArgument naming the field when nothing is readable.
+// The version the engine reports: full_version, whose dotted numbers before
+// the first '-' are major, minor, build and revision (what follows the '-'
+// is the RPM release, never a version part), when it has at least three;
+// the engine's revision field is always "0" (it fills the fields from
+// major.minor.build), so only full_version tells 4.5.2.1 from 4.5.2.0.
+// Else the fields major, minor, build and revision (an absent build or
+// revision is 0). InvalidArgument naming the field when nothing is readable.
 absl::StatusOr<OvirtVersion> ParseOvirtVersion(const ovirt::Version& reported);
 
 // "4.5.2.0".

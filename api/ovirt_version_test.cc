@@ -38,8 +38,12 @@ TEST(OvirtVersion, LunDetailsBoundaryFromTheReportedFields) {
       {Fields("4", "5", "1", "7", "4.5.1.7-1.el8"), "4.5.1.7", true},
       {Fields("4", "4", "10", "7", "4.4.10.7-1.el8"), "4.4.10.7", true},
       {Fields("4", "10", "0", "0", "4.10.0-1.el9"), "4.10.0.0", false},
-      // The fields win over full_version: the engine's own numbers.
-      {Fields("4", "5", "2", "0", "4.5.2.1"), "4.5.2.0", true},
+      // What engine 4.5.2.1 really reports (api/testdata/ovirt/api_engine_4521.json):
+      // revision "0", the fourth part in full_version only.
+      {Fields("4", "5", "2", "0", "4.5.2.1-1.el8"), "4.5.2.1", false},
+      {Fields("4", "5", "2", "0", "4.5.2.3"), "4.5.2.3", false},
+      // Without a readable full_version, the fields.
+      {Fields("4", "5", "2", "1", "unknown"), "4.5.2.1", false},
       // An absent build or revision is 0.
       {Fields("4", "5", "2", "", ""), "4.5.2.0", true},
   };
@@ -80,7 +84,7 @@ TEST(OvirtVersion, UnreadableVersionsNameTheField) {
   absl::StatusOr<OvirtVersion> v = ParseOvirtVersion(FullOnly(""));
   EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(v.status().message(), HasSubstr("product_info.version"));
-  v = ParseOvirtVersion(Fields("4", "5", "two", "0", "4.5.2-1.el8"));
+  v = ParseOvirtVersion(Fields("4", "5", "two", "0", ""));
   EXPECT_EQ(v.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(v.status().message(),
               HasSubstr("product_info.version.build: \"two\" is not a version number"));
@@ -96,7 +100,9 @@ TEST(OvirtVersion, ReportedFieldsOfAPackageVersion) {
   EXPECT_EQ(v.build(), "2");
   EXPECT_EQ(v.revision(), "0");
   EXPECT_EQ(v.full_version(), "4.5.2-1.el8");
-  EXPECT_EQ(ReportedOvirtVersion("4.5.2.1-1.el8").revision(), "1");
+  // The engine fills the fields from major.minor.build: revision is "0".
+  EXPECT_EQ(ReportedOvirtVersion("4.5.2.1-1.el8").revision(), "0");
+  EXPECT_EQ(ReportedOvirtVersion("4.5.2.1-1.el8").full_version(), "4.5.2.1-1.el8");
 }
 
 }  // namespace

@@ -2,8 +2,8 @@
 Plan and its Provider come from e2e/worlds/lun-cold.textproto; the Migration
 is applied with the real kubectl, and the PV, the bound claim and the
 KubeVirt VM's `lun` disk are read back with kubectl. The lun-controller runs
-inside `ferry up`: it drives the world's simulated oVirt engine, which
-nothing serves over the wire yet (issue 20 brings `ferry ovirt-serve`).
+inside `ferry up` here, on the world's engine in memory;
+lun_controller_process_test.py runs it as a process over the engine's REST API.
 
     e2e/lun_plan_test.py FERRY_BINARY   (from the runfiles root)
 """

@@ -1,26 +1,16 @@
 #include "serve/kube_server.h"
 
 #include <openssl/crypto.h>
-#include <openssl/pem.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "api/kube_status.h"
+#include "serve/https_server.h"
 #include "httplib.h"
 
 namespace ferry::serve {
 namespace {
-
-HttpRequest FromHttplib(const httplib::Request& r) {
-  HttpRequest out;
-  out.method = r.method;
-  out.path = r.path;
-  for (const auto& [key, value] : r.params) out.query.emplace_back(key, value);
-  for (const auto& [key, value] : r.headers) out.headers[absl::AsciiStrToLower(key)] = value;
-  out.body = r.body;
-  return out;
-}
 
 bool Authorized(const httplib::Request& r, const std::string& token) {
   const std::string expected = absl::StrCat("Bearer ", token);
@@ -39,32 +29,19 @@ void Answer(const HttpResponse& answer, httplib::Response& res) {
 KubeServer::KubeServer(ports::KubeApi& api, absl::Mutex& mu, const TlsIdentity& identity,
                        Options options)
     : api_(api), mu_(mu), options_(std::move(options)), handler_(api, options_.now) {
-  BIO* cert_bio = BIO_new_mem_buf(identity.cert_pem.data(), static_cast<int>(identity.cert_pem.size()));
-  BIO* key_bio = BIO_new_mem_buf(identity.key_pem.data(), static_cast<int>(identity.key_pem.size()));
-  X509* cert = cert_bio != nullptr ? PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr) : nullptr;
-  EVP_PKEY* key = key_bio != nullptr ? PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr) : nullptr;
-  if (cert != nullptr && key != nullptr) server_ = std::make_unique<httplib::SSLServer>(cert, key);
-  X509_free(cert);
-  EVP_PKEY_free(key);
-  BIO_free(cert_bio);
-  BIO_free(key_bio);
+  absl::StatusOr<std::unique_ptr<httplib::SSLServer>> server = NewHttpsServer(identity);
+  if (server.ok()) server_ = *std::move(server);
 }
 
 KubeServer::~KubeServer() { Stop(); }
 
 absl::Status KubeServer::Start() {
-  if (server_ == nullptr || !server_->is_valid()) {
+  if (server_ == nullptr) {
     return absl::FailedPreconditionError("the server's certificate or key cannot be used");
   }
-  if (options_.token.empty()) return absl::FailedPreconditionError("no bearer token: every request would be let in");
-  // Watches hold a thread each for as long as they stream.
-  server_->new_task_queue = [] { return new httplib::ThreadPool(256); };
-  // A client keeps its connection for many requests (libcurl, kubectl, a
-  // load tool), not cpp-httplib's default of 5.
-  server_->set_keep_alive_max_count(100000);
-  // Small answers go out at once: with Nagle's algorithm a kept-alive
-  // connection waits out the client's delayed ACK (40 ms) on every answer.
-  server_->set_tcp_nodelay(true);
+  if (options_.token.empty()) {
+    return absl::FailedPreconditionError("no bearer token: every request would be let in");
+  }
   auto handle = [this](const httplib::Request& req, httplib::Response& res) {
     if (!Authorized(req, options_.token)) {
       api::KubeError e{.code = 401, .reason = "Unauthorized", .message = "Unauthorized"};
@@ -139,16 +116,10 @@ absl::Status KubeServer::Start() {
   server_->Put(".*", handle);
   server_->Patch(".*", handle);
   server_->Delete(".*", handle);
-  if (options_.port == 0) {
-    port_ = server_->bind_to_any_port(options_.address.c_str());
-  } else {
-    port_ = server_->bind_to_port(options_.address.c_str(), options_.port) ? options_.port : -1;
-  }
-  if (port_ <= 0) {
-    return absl::UnavailableError(absl::StrCat("cannot listen on ", options_.address, ":",
-                                               options_.port, " (in use, or not an address of this host)"));
-  }
-  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  absl::StatusOr<int> port = BindHttps(*server_, options_.address, options_.port);
+  if (!port.ok()) return port.status();
+  port_ = *port;
+  thread_ = ServeInBackground(*server_);
   return absl::OkStatus();
 }
 

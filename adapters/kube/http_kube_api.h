@@ -1,6 +1,6 @@
 // HttpKubeApi: the KubeApi port over the Kubernetes API's HTTPS, with
-// libcurl (one easy handle per call, so calls may come from any thread;
-// their connections and TLS sessions are shared and kept alive). Objects go
+// libcurl (adapters/http/https_client.h: calls may come from any thread,
+// connections and TLS sessions are kept alive and shared). Objects go
 // as the API's JSON (api/manifest: the project's own codec, the one `lint`
 // and `ferry serve` use: integers stay numbers; fields Ferry does not model
 // are read past, in strict messages too, and written back as the server
@@ -8,9 +8,10 @@
 // canonical codes (api/kube_status.h: 409 Conflict -> Aborted, 410 ->
 // OutOfRange, 422 -> InvalidArgument with the server's message naming the
 // field, 429/5xx -> Unavailable, a Retry-After of up to max_retry_wait
-// waited and the call tried again first). Every call has a timeout. TLS is verified against the configured CA unless the
-// configuration says `insecure_skip_tls_verify` (then every call logs a
-// warning once); the token never appears in an error or a log line.
+// waited and the call tried again first). Every call has a timeout. TLS is
+// verified against the configured CA unless the configuration says
+// `insecure_skip_tls_verify` (then a warning is logged once); the token
+// never appears in an error or a log line.
 //
 // Watch is pull-based like the port: each call opens a watch from the
 // given resourceVersion (with bookmarks) and reads until it has caught up
@@ -34,19 +35,20 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "adapters/http/https_client.h"
 #include "adapters/kube/kept_fields.h"
 #include "adapters/kube/kube_client_config.h"
 #include "api/manifest/kinds.h"
-#include "nlohmann/json.hpp"
 #include "core/ports/kube_api.h"
+#include "nlohmann/json.hpp"
 
 namespace ferry::adapters {
 
 class HttpKubeApi : public ports::KubeApi {
  public:
   struct Options {
-    absl::Duration timeout = absl::Seconds(30);      // every call but a watch's reading
-    absl::Duration watch_wait = absl::Seconds(2);    // how long a Watch waits to catch up
+    absl::Duration timeout = absl::Seconds(30);    // every call but a watch's reading
+    absl::Duration watch_wait = absl::Seconds(2);  // how long a Watch waits to catch up
     // A 429 or 503 with a Retry-After up to this long is retried within the
     // call (three tries at most); a longer one is Unavailable at once.
     absl::Duration max_retry_wait = absl::Seconds(5);
@@ -63,12 +65,13 @@ class HttpKubeApi : public ports::KubeApi {
   absl::StatusOr<ports::ObjectPtr> Create(const google::protobuf::Message& object) override;
   absl::StatusOr<ports::ObjectPtr> Update(const google::protobuf::Message& object) override;
   absl::StatusOr<ports::ObjectPtr> UpdateStatus(const google::protobuf::Message& object) override;
-  absl::Status Delete(const ports::ObjectKey& key, absl::string_view resource_version = "") override;
+  absl::Status Delete(const ports::ObjectKey& key,
+                      absl::string_view resource_version = "") override;
   using ports::KubeApi::Watch;
   absl::StatusOr<std::vector<ports::WatchEvent>> Watch(absl::string_view kind,
-                                                        absl::string_view resource_version,
-                                                        const ports::Selector& selector,
-                                                        bool bookmarks) override;
+                                                       absl::string_view resource_version,
+                                                       const ports::Selector& selector,
+                                                       bool bookmarks) override;
 
   // One watch stream from `resource_version` (with bookmarks), each event
   // handed to `on_event` as it arrives, until on_event returns false, the
@@ -81,47 +84,26 @@ class HttpKubeApi : public ports::KubeApi {
                            const std::atomic<bool>* cancel = nullptr);
 
  private:
-  struct Answer {
-    long code = 0;
-    std::string body;
-    absl::Duration retry_after = absl::ZeroDuration();  // the Retry-After header
-  };
-  // One HTTP exchange. `on_data`, when set, receives the body as it streams
-  // and returns false to end the exchange early (a watch that caught up).
-  absl::StatusOr<Answer> Call(const std::string& method, const std::string& path_and_query,
-                              const std::string& body, const std::string& content_type,
-                              absl::Duration timeout,
-                              const std::function<bool(absl::string_view)>& on_data = nullptr,
-                              const std::atomic<bool>* cancel = nullptr);
-  // One exchange, without Call's retries after a Retry-After.
-  absl::StatusOr<Answer> CallOnce(const std::string& method, const std::string& path_and_query,
-                                  const std::string& body, const std::string& content_type,
-                                  absl::Duration timeout,
-                                  const std::function<bool(absl::string_view)>& on_data,
-                                  const std::atomic<bool>* cancel);
+  // One HTTP exchange with the token. `on_data`, when set, receives the
+  // body as it streams and returns false to end the exchange early (a
+  // watch that caught up).
+  absl::StatusOr<HttpsClient::Answer> Call(const std::string& method,
+                                           const std::string& path_and_query,
+                                           const std::string& body, const std::string& content_type,
+                                           absl::Duration timeout,
+                                           std::function<bool(absl::string_view)> on_data = nullptr,
+                                           const std::atomic<bool>* cancel = nullptr);
   // An object of `kind` from the server's JSON, remembered in kept_.
   absl::StatusOr<ports::ObjectPtr> Read(const manifest::KindInfo& kind, const std::string& body);
   absl::StatusOr<ports::ObjectPtr> Read(const manifest::KindInfo& kind,
                                         const nlohmann::ordered_json& raw);
   absl::StatusOr<ports::ObjectPtr> Write(const std::string& method,
-                                         const google::protobuf::Message& object,
-                                         bool status, bool create);
-
-  // TLS sessions and DNS answers shared by every call, across threads
-  // (libcurl's share interface, locked per kind of data), and idle easy
-  // handles, whose kept-alive connections the next call reuses instead of
-  // a new TCP and TLS handshake.
-  struct Share;
-  void* TakeHandle();
-  void GiveBack(void* handle);
-  struct ShareDeleter {
-    void operator()(Share* share) const;
-  };
+                                         const google::protobuf::Message& object, bool status,
+                                         bool create);
 
   KubeClientConfig config_;
   Options options_;
-  std::atomic<bool> warned_{false};  // the insecure-TLS warning, said once
-  std::unique_ptr<Share, ShareDeleter> share_;
+  HttpsClient client_;
   KeptFields kept_;  // what the server wrote that Ferry does not model
 };
 

@@ -91,6 +91,16 @@ check scenario-out-of-range 1 "world.running_vm[0].write_mib_per_s: 1e+09 is out
 tmp="${TEST_TMPDIR:-/tmp}/converted.yaml"
 "$ferry" convert -f $ex/vm.yaml $ex/migration.yaml > "$tmp"
 check convert-output-lints 0 "2 objects in 1 file, 0 errors" -- "$ferry" lint -f "$tmp"
+# The oVirt side's commands refuse bad input before they start anything.
+check lun-controller-needs-provider 2 "--provider NAMESPACE/NAME is required" -- "$ferry" lun-controller
+check lun-controller-bad-provider 2 '"ovirt" is not one' -- "$ferry" lun-controller --provider ovirt
+check ovirt-serve-bad-port 2 '--port: "http" is not a port' -- "$ferry" ovirt-serve --port http
+check ovirt-serve-bad-provider 2 '--provider: "a/b/c" is not NAMESPACE/NAME' -- "$ferry" ovirt-serve --provider a/b/c
+check up-outside-lun-controller-needs-an-engine 2 "the world has no oVirt engine" -- \
+  "$ferry" up --outside lun-controller --kubeconfig "$(mktemp -u)"
+check up-outside-agents 2 '"agent" cannot run outside; only: controller, lun-controller' -- \
+  "$ferry" up --outside agent
+
 again="$("$ferry" convert -f "$tmp")"
 total=$((total + 1))
 if [[ "$again" != "$(cat "$tmp")" ]]; then echo "FAIL convert is not idempotent"; failures=$((failures + 1)); else echo "ok   convert-idempotent"; fi

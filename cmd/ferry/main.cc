@@ -10,6 +10,8 @@
 #include "base/read_file.h"
 #include "cmd/ferry/agent.h"
 #include "cmd/ferry/controller.h"
+#include "cmd/ferry/lun_controller.h"
+#include "cmd/ferry/ovirt_serve.h"
 #include "cmd/ferry/convert.h"
 #include "cmd/ferry/lint.h"
 #include "cmd/ferry/scenario.h"
@@ -50,15 +52,25 @@ Commands:
                            until Ctrl-C, writing a kubeconfig (default
                            ./ferry.kubeconfig) that kubectl uses as is. FILEs are
                            created first. Not a kube-apiserver: see docs/serve.md.
-  up [--world FILE] [--outside controller] [--speed X] [--trace]
+  ovirt-serve [--world FILE] [--address ADDR] [--port N] [--provider NS/NAME]
+      [--provider-file PATH] [--log]
+                           Serve a fake oVirt engine's REST API v4 and SSO over HTTPS
+                           (its disks and VMs from FILE's world.ovirt, or none) until
+                           Ctrl-C, writing the Forklift Provider and Secret that reach
+                           it (default default/ferry-ovirt in
+                           ./ferry-ovirt-provider.yaml). Not an oVirt engine: see
+                           docs/serve.md.
+  up [--world FILE] [--outside controller,lun-controller] [--speed X] [--trace]
      [--guest-write-mib-per-s N] [--link-mib-per-s N] [serve's options]
                            The simulated world in real time behind that API: nodes
                            (default node-a, node-b; or a scenario file's world),
                            simulated libvirt hosts, an oVirt engine if the world
                            has one, Ferry's processes. kubectl apply a VM and a
                            migration and watch it happen. --outside controller
-                           leaves the controller to `ferry controller`. See
-                           docs/serve.md.
+                           leaves the controller to `ferry controller`; --outside
+                           lun-controller serves the world's oVirt engine over HTTPS,
+                           points its Providers there, and leaves the plans to `ferry
+                           lun-controller`. See docs/serve.md.
   controller [--kubeconfig PATH] [--context NAME] [--insecure-skip-tls-verify]
       [--health-address ADDR] [--health-port N] [--leader-elect true|false]
       [--lease-namespace NS] [--lease-name NAME] [--identity ID] [--log-format json|text]
@@ -71,6 +83,11 @@ Commands:
                            The storage-migration agent of one node (a DaemonSet) over
                            the node's libvirt (default qemu:///system); no leader
                            election. See docs/deploy.md.
+  lun-controller --provider NS/NAME [controller's options]
+                           The direct-LUN plan controller as a production process:
+                           one leader by Lease, driving the oVirt engine of that
+                           Forklift Provider (its spec.url; user, password, cacert
+                           from its Secret) over the REST API. See docs/deploy.md.
   help                     Show this text.
 
 FILE may be "-" for standard input; -f may be repeated or followed by several files.
@@ -180,6 +197,14 @@ int Run(int argc, char** argv) {
   if (command == "agent") {
     return ferry::cli::RunAgentCommand(std::vector<std::string>(argv + 2, argv + argc), std::cout,
                                        std::cerr);
+  }
+  if (command == "lun-controller") {
+    return ferry::cli::RunLunControllerCommand(std::vector<std::string>(argv + 2, argv + argc),
+                                               std::cout, std::cerr);
+  }
+  if (command == "ovirt-serve") {
+    return ferry::cli::RunOvirtServeCommand(std::vector<std::string>(argv + 2, argv + argc),
+                                            std::cout, std::cerr);
   }
   if (command == "controller") {
     return ferry::cli::RunControllerCommand(std::vector<std::string>(argv + 2, argv + argc),

@@ -155,7 +155,22 @@ int RunRuntimeProcess(const ProcessSpec& spec, const ProcessFlags& flags, std::o
       for (Worker& w : workers) w.manager->SyncSoon();
     });
   };
-  auto start_managers = [&] {
+  std::unique_ptr<ports::Ovirt> engine;  // spec.ovirt's, made once
+  std::string engine_problem;            // why it is not made yet (the loop's thread)
+  std::function<void()> start_managers = [&] {
+    if (spec.ovirt && engine == nullptr) {
+      absl::StatusOr<std::unique_ptr<ports::Ovirt>> made =
+          spec.ovirt(api, [&log](const std::string& w) { log.Warn(w); });
+      if (!made.ok()) {
+        engine_problem = std::string(made.status().message());
+        log.Warn("no oVirt engine yet; trying again in 5 s", {{"error", engine_problem}});
+        loop.After(absl::Seconds(5), "engine", start_managers);
+        return;
+      }
+      engine = *std::move(made);
+      engine_problem.clear();
+      log.Info("oVirt engine reached");
+    }
     for (auto& reconciler : spec.reconcilers(identity)) {
       runtime::Manager::Options options = spec.manager;
       options.trace = [&log](const std::string& line) { log.Info("reconcile", {{"line", line}}); };
@@ -175,7 +190,8 @@ int RunRuntimeProcess(const ProcessSpec& spec, const ProcessFlags& flags, std::o
           http, adapters::StreamingKubeApi::Options{.on_event = on_event});
       w.api = std::make_unique<adapters::InstrumentedKubeApi>(*w.streams, metrics);
       w.executor = std::make_unique<runtime::Executor>(
-          runtime::Executor::Ports{.kube = w.api.get(), .hypervisor = spec.hypervisor});
+          runtime::Executor::Ports{
+              .kube = w.api.get(), .hypervisor = spec.hypervisor, .ovirt = engine.get()});
       w.manager = std::make_unique<runtime::Manager>(*w.reconciler, *w.api, *w.executor, loop,
                                                      options);
       w.manager->Start();
@@ -235,7 +251,7 @@ int RunRuntimeProcess(const ProcessSpec& spec, const ProcessFlags& flags, std::o
                   static_cast<double>(m.stats().failed_syncs));
       if (why.empty() && m.stats().syncs == m.stats().failed_syncs) why = "informers not synced yet";
     }
-    if (why.empty() && workers.empty()) why = "starting";
+    if (why.empty() && workers.empty()) why = engine_problem.empty() ? "starting" : engine_problem;
     if (leading && spec.publish && !workers.empty()) spec.publish(views, metrics);
     {
       absl::MutexLock lock(&ready_mu);

@@ -22,9 +22,12 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "adapters/runtime/metrics.h"
 #include "core/ports/hypervisor.h"
+#include "core/ports/kube_api.h"
+#include "core/ports/ovirt.h"
 #include "core/runtime/manager.h"
 #include "core/runtime/reconciler.h"
 
@@ -57,6 +60,15 @@ struct ProcessSpec {
   runtime::Manager::Options manager;
   // The node's libvirt, for an agent (used on the loop's thread only).
   ports::Hypervisor* hypervisor = nullptr;
+  // The oVirt engine the reconcilers drive (the LUN controller's, found
+  // through its Provider), made with the process's API client when it
+  // starts leading and before any reconciler runs. While it fails (no
+  // Provider yet, the engine unreachable) the error is logged, /readyz
+  // says it, and it is tried again every 5 s.
+  // `warn` logs a warning (an engine whose TLS is not verified).
+  std::function<absl::StatusOr<std::unique_ptr<ports::Ovirt>>(
+      ports::KubeApi& api, std::function<void(const std::string&)> warn)>
+      ovirt;
   // Called every second on the loop while it leads: gauges from the caches.
   std::function<void(const std::vector<const runtime::Manager*>&, adapters::Metrics&)> publish;
 };

@@ -12,6 +12,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "cmd/ferry/served_api.h"
+#include "cmd/ferry/served_ovirt.h"
 #include "sim/live_world.h"
 #include "sim/scenario_loader.h"
 #include "sim/world.h"
@@ -52,10 +53,9 @@ constexpr char kDefaultWorld[] = R"pb(
 )pb";
 
 // The processes that can run outside the world: the agents drive its
-// simulated libvirt hosts and the lun-controller its engine, which nothing
-// serves over the wire yet.
+// simulated libvirt hosts, which nothing serves over the wire.
 const std::set<std::string>& Outsiders() {
-  static const auto* names = new std::set<std::string>{"controller"};
+  static const auto* names = new std::set<std::string>{"controller", "lun-controller"};
   return *names;
 }
 
@@ -103,8 +103,8 @@ bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
         if (!Outsiders().contains(std::string(p))) {
           *error = absl::StrCat(
               "--outside: \"", p, "\" cannot run outside; only: ", absl::StrJoin(Outsiders(), ", "),
-              " (the agents drive the world's simulated libvirt hosts and the lun-controller "
-              "its oVirt engine, which are not served over the wire)");
+              " (the agents drive the world's simulated libvirt hosts, which are not served "
+              "over the wire)");
           return false;
         }
         a->outside.insert(std::string(p));
@@ -163,9 +163,37 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     err << "ferry up: " << served.status().message() << "\n";
     return 1;
   }
+  // The world's engine over HTTPS for an outside lun-controller, found as
+  // in a cluster: through the world's Providers, pointed at it.
+  std::unique_ptr<ServedOvirt> engine;
+  std::vector<std::string> providers;
+  if (a.outside.contains("lun-controller")) {
+    if (!world.lun_world()) {
+      err << "ferry up: --outside lun-controller: the world has no oVirt engine (give --world "
+             "with a world.ovirt block, e.g. e2e/worlds/lun-cold.textproto)\n";
+      (*served)->Stop();
+      return 2;
+    }
+    absl::StatusOr<std::unique_ptr<ServedOvirt>> started = ServedOvirt::Start(
+        world.engine(), mu, {.address = a.serve.address, .log = a.serve.log},
+        [&world] { return world.sim().now(); }, out);
+    absl::Status failed = started.status();
+    if (started.ok()) {
+      absl::MutexLock lock(&mu);
+      absl::StatusOr<std::vector<std::string>> pointed = (*started)->PointProviders(world.api());
+      if (pointed.ok()) providers = *std::move(pointed);
+      failed = pointed.status();
+    }
+    if (!failed.ok()) {
+      err << "ferry up: " << failed.message() << "\n";
+      (*served)->Stop();
+      return 1;
+    }
+    engine = *std::move(started);
+  }
   std::vector<std::string> inside = {"agents (one per node)"};
   if (!a.outside.contains("controller")) inside.insert(inside.begin(), "controller");
-  if (world.lun_world()) inside.push_back("lun-controller");
+  if (world.lun_world() && !a.outside.contains("lun-controller")) inside.push_back("lun-controller");
   out << "ferry up: a simulated cluster (nodes " << absl::StrJoin(s.world().node(), ", ")
       << (world.lun_world() ? "; an oVirt engine" : "") << ") in real time"
       << (a.speed != 1 ? absl::StrCat(" x", a.speed) : "") << "\nAPI: " << (*served)->url()
@@ -175,6 +203,10 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   if (!a.outside.empty()) {
     out << "; outside (start them yourself with --kubeconfig " << a.serve.kubeconfig
         << "): " << absl::StrJoin(a.outside, ", ");
+  }
+  if (engine != nullptr) {
+    out << "\noVirt engine: " << engine->url() << " (Ferry's fake engine; Providers pointed at it: "
+        << (providers.empty() ? "none" : absl::StrJoin(providers, ", ")) << ")";
   }
   out << "\ntry: kubectl apply -f examples/storage-migration/ && kubectl get vmim -w\n"
       << "stop with Ctrl-C or SIGTERM\n";
@@ -192,6 +224,7 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     signal_number = sigtimedwait(&stop, nullptr, &tick);
   }
   out << "ferry up: stopping (signal " << signal_number << ")\n";
+  if (engine != nullptr) engine->Stop();
   (*served)->Stop();
   return 0;
 }

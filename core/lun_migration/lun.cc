@@ -52,9 +52,15 @@ std::vector<Lun> DescribeLuns(const ovirt::Vm& vm,
     const auto& units = disk.lun_storage().logical_units().logical_unit();
     lun.logical_units = units.size();
     const std::string& type = disk.lun_storage().type();
-    lun.transport = type == "iscsi" ? Transport::kIscsi
-                    : type == "fcp" ? Transport::kFibreChannel
-                                    : Transport::kUnknown;
+    lun.transport_reported = !type.empty();
+    if (type.empty()) {
+      lun.transport = !units.empty() && !units.Get(0).address().empty() ? Transport::kIscsi
+                                                                        : Transport::kFibreChannel;
+    } else {
+      lun.transport = type == "iscsi" ? Transport::kIscsi
+                      : type == "fcp" ? Transport::kFibreChannel
+                                      : Transport::kUnknown;
+    }
     if (!units.empty()) {
       const ovirt::LogicalUnit& lu = units.Get(0);
       lun.lun_id = lu.id();

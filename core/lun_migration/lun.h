@@ -31,7 +31,12 @@ struct Lun {
   int index = 0;            // n-th LUN disk of the VM, from 0, in attachment order
   std::string disk_id;      // also the attachment id
   std::string alias;
+  // lun_storage.type when the engine gives it ("iscsi", "fcp"); real
+  // engines never do (the engine does not store it), and then a logical
+  // unit with an address is iSCSI and one without is Fibre Channel, as
+  // Forklift reads it: `transport_reported` false says it was so inferred.
   Transport transport = Transport::kUnknown;
+  bool transport_reported = false;
   std::string lun_id;       // the logical unit id; for Fibre Channel, the WWID
   std::string portal;       // iSCSI "address:port"; empty when the engine omitted it
   std::string iqn;

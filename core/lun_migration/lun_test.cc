@@ -75,6 +75,24 @@ TEST(DescribeLuns, FibreChannelIsKnownByItsWwid) {
   EXPECT_EQ(l.interface, "sata");
 }
 
+// Real engines never send lun_storage.type (nor does the fake): an address
+// says iSCSI, none Fibre Channel. A type given is taken as given.
+TEST(DescribeLuns, TheTransportIsInferredFromTheAddressWhenTheEngineGivesNoType) {
+  Inventory in;
+  ASSERT_EQ(in.disks["lun-1"].lun_storage().type(), "");
+  std::vector<Lun> luns = DescribeLuns(in.vm, in.disks);
+  EXPECT_EQ(luns[0].transport, Transport::kIscsi);
+  EXPECT_FALSE(luns[0].transport_reported);
+  EXPECT_EQ(luns[1].transport, Transport::kFibreChannel);
+  EXPECT_FALSE(luns[1].transport_reported);
+  in.disks["lun-2"].mutable_lun_storage()->set_type("fcp");
+  in.disks["lun-1"].mutable_lun_storage()->set_type("nvme");
+  luns = DescribeLuns(in.vm, in.disks);
+  EXPECT_EQ(luns[1].transport, Transport::kFibreChannel);
+  EXPECT_TRUE(luns[1].transport_reported);
+  EXPECT_EQ(luns[0].transport, Transport::kUnknown);
+}
+
 TEST(DescribeLuns, ALunWithoutItsDiskReadHasNoLogicalUnits) {
   Inventory in;
   in.disks.erase("lun-1");

@@ -1193,6 +1193,14 @@ void LunPlanReconciler::AddIndexes(runtime::Cache& cache) const {
   });
 }
 
+bool LunPlanReconciler::Mine(const forklift::Plan& plan) const {
+  if (options_.source_provider.empty()) return true;
+  const k8s::ObjectReference& source = plan.spec().provider().source();
+  const std::string& ns =
+      source.namespace_().empty() ? plan.metadata().namespace_() : source.namespace_();
+  return absl::StrCat(ns, "/", source.name()) == options_.source_provider;
+}
+
 void LunPlanReconciler::Wake(const runtime::Change& /*change*/, const runtime::Cache& cache,
                              std::vector<runtime::Key>& keys) const {
   std::set<std::string> running;
@@ -1202,13 +1210,16 @@ void LunPlanReconciler::Wake(const runtime::Change& /*change*/, const runtime::C
   }
   for (const auto& [key, object] : cache.informer(kPlanKind).objects()) {
     auto plan = ports::As<forklift::Plan>(object);
-    if (plan == nullptr) continue;
+    if (plan == nullptr || !Mine(*plan)) continue;
     if (!Validated(*plan) || running.count(KeyOf(plan->metadata())) > 0) keys.push_back(key);
   }
 }
 
 runtime::Result LunPlanReconciler::Reconcile(const runtime::Key& plan, const runtime::Cache& cache,
                                              absl::Time now) {
+  if (auto p = ports::As<forklift::Plan>(cache.Get(kPlanKind, plan)); p != nullptr && !Mine(*p)) {
+    return {};
+  }
   std::vector<Failure>& failures = failed_[plan];
   std::map<std::string, Counted>& counted = counted_[plan];
   counted.clear();

@@ -179,6 +179,27 @@ TEST_F(PlanReconcilerTest, ALockOfARunDoneWithItIsTakenOver) {
   EXPECT_EQ(taken->spec().holder_identity(), Run().metadata().uid());
 }
 
+TEST_F(PlanReconcilerTest, APlanOfAnotherSourceProviderIsLeftAlone) {
+  // This controller drives default/other-engine; db-plan's source is
+  // default/ovirt-engine: its run is not started, nothing is read of the
+  // engine, nothing is locked, and no change wakes it.
+  LunPlanReconciler other(LunPlanOptions{.source_provider = "default/other-engine"});
+  ASSERT_TRUE(cache_.Sync().ok());
+  const runtime::Result result = other.Reconcile({"default", "db-plan"}, cache_, clock_.Now());
+  EXPECT_THAT(result.effects, IsEmpty());
+  EXPECT_THAT(result.observe, IsEmpty());
+  EXPECT_EQ(result.requeue_after, absl::ZeroDuration());
+  std::vector<runtime::Key> woken;
+  other.Wake(runtime::Change{}, cache_, woken);
+  EXPECT_THAT(woken, IsEmpty());
+  // The controller of db-plan's own provider starts the run.
+  LunPlanReconciler mine(LunPlanOptions{.source_provider = "default/ovirt-engine"});
+  mine.Wake(runtime::Change{}, cache_, woken);
+  EXPECT_EQ(woken.size(), 1u);
+  EXPECT_THAT(mine.Reconcile({"default", "db-plan"}, cache_, clock_.Now()).observe,
+              ::testing::Not(IsEmpty()));
+}
+
 TEST(HolderDone, OnlyOnceTheRunCompletedOrEveryVmHoldingTheLockEnded) {
   forklift::Migration run;
   EXPECT_FALSE(HolderDone(run, "ferry-vm-vm-1"));  // taken, not yet recorded

@@ -64,6 +64,12 @@ struct LunPlanOptions {
   // started on (locks.h). One namespace for all plans, the
   // controller's own, so a lock is one object whatever plan takes it.
   std::string lock_namespace = "ferry-system";
+  // The Provider (namespace/name) whose engine this controller drives:
+  // plans with another source provider are left alone (another controller
+  // drives their engine; acting on them here would detach LUNs from the
+  // wrong engine's VMs). "": every plan (one engine, as in the simulator).
+  // A plan's source without a namespace is in the plan's.
+  std::string source_provider = "";
   // Testing: every wait the reconciler remembers (WaitMemo) is decided
   // afresh as well, and one decided otherwise is reported
   // (LunPlanReconciler::stale_waits) and the fresh decision taken. The

@@ -135,6 +135,15 @@ class Validator {
       Add("lun.transport", Category::kCritical, name, lun.disk_id,
           "the LUN's storage type is neither iscsi nor fcp");
     }
+    if (lun.transport == Transport::kFibreChannel && !lun.transport_reported && old_engine) {
+      // No type and no address: Fibre Channel on a new engine, but an old
+      // one omits every LUN's address, so an iSCSI LUN looks the same.
+      Add("lun.details_missing", Category::kCritical, name, lun.disk_id,
+          absl::StrCat("the engine (", DescribeEngineVersion(in_.engine_version),
+                       ") gives no address, port or target for LUNs, so an iSCSI LUN cannot be "
+                       "told from a Fibre Channel one; LUN details are supported as from version ",
+                       api::OvirtVersionString(api::kLunDetailsSince), ": upgrade the engine"));
+    }
     if (lun.transport == Transport::kIscsi && (lun.portal.empty() || lun.iqn.empty())) {
       Add("lun.details_missing", Category::kCritical, name, lun.disk_id,
           old_engine

@@ -79,10 +79,11 @@ TEST(EngineLacksLunDetails, ReadsTheReportedFieldsBothWaysOfTheBoundary) {
   v.set_full_version("4.5.2-1.el8");
   EXPECT_TRUE(EngineLacksLunDetails(v));
   EXPECT_EQ(DescribeEngineVersion(v), "4.5.2.0, 4.5.2-1.el8");
-  v.set_revision("1");
+  // Engine 4.5.2.1 reports revision "0" too: only full_version says .1.
+  v.set_full_version("4.5.2.1-1.el8");
   EXPECT_FALSE(EngineLacksLunDetails(v));
+  v.set_full_version("");
   v.set_build("3");
-  v.set_revision("0");
   EXPECT_FALSE(EngineLacksLunDetails(v));
   EXPECT_TRUE(EngineLacksLunDetails(ovirt::Version()));  // unreadable: treated as old
 }
@@ -123,6 +124,13 @@ TEST(ValidatePlan, EachRuleHasItsIdCategoryAndMessage) {
       // before the first engine with the details, and named so.
       {.name = "engine 4.5.2-1.el8", .version = "4.5.2-1.el8", .id = "lun.details_missing",
        .message = "the engine (4.5.2.0, 4.5.2-1.el8) gives no address"},
+      // No address and no type (real engines never send one): Fibre
+      // Channel on a new engine, but an old one hides every LUN's address.
+      {.name = "old engine, a LUN without an address",
+       .version = "4.5.1-1.el8",
+       .disk = [](ovirt::Disk& d) { d = fakes::FcLun("lun-1", "3600a0980383146", 10 * kGiB); },
+       .id = "lun.details_missing",
+       .message = "so an iSCSI LUN cannot be told from a Fibre Channel one"},
       {.name = "two logical units",
        .disk = [](ovirt::Disk& d) {
          *d.mutable_lun_storage()->mutable_logical_units()->add_logical_unit() =

@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "api/timestamp.h"
+#include "core/runtime/events.h"
 
 namespace ferry::storage_migration {
 namespace {
@@ -21,35 +22,8 @@ k8s::Event EventFor(const kubevirt::VirtualMachineInstanceMigration& m, absl::st
                     const std::string& type, const std::string& reason,
                     const std::string& message, const std::string& at,
                     const std::string& component, const std::string& instance) {
-  k8s::Event e;
-  e.set_api_version("v1");
-  e.set_kind("Event");
-  // The uid's first 8 characters tell two migrations of one name apart; a
-  // long migration name is cut so the whole stays a DNS-1123 subdomain.
-  const std::string suffix =
-      absl::StrCat(".", m.metadata().uid().substr(0, 8), ".", absl::AsciiStrToLower(what));
-  const size_t room = suffix.size() < 253 ? 253 - suffix.size() : 0;
-  std::string head = m.metadata().name().substr(0, room);
-  while (!head.empty() && (head.back() == '.' || head.back() == '-')) head.pop_back();
-  e.mutable_metadata()->set_name(absl::StrCat(head, suffix));
-  e.mutable_metadata()->set_namespace_(m.metadata().namespace_());
-  k8s::ObjectReference* ref = e.mutable_involved_object();
-  ref->set_api_version("kubevirt.io/v1");
-  ref->set_kind(kVmim);
-  ref->set_namespace_(m.metadata().namespace_());
-  ref->set_name(m.metadata().name());
-  ref->set_uid(m.metadata().uid());
-  e.set_type(type);
-  e.set_reason(reason);
-  e.set_message(message);
-  e.set_first_timestamp(at);
-  e.set_last_timestamp(at);
-  e.set_count(1);
-  e.mutable_source()->set_component(component);
-  e.set_reporting_component(absl::StrCat("ferry.dev/", component));
-  e.set_reporting_instance(instance);
-  e.set_action(reason);
-  return e;
+  return runtime::MakeEvent({"kubevirt.io/v1", kVmim, m.metadata()}, absl::AsciiStrToLower(what),
+                            type, reason, message, at, {component, instance});
 }
 
 }  // namespace
@@ -103,26 +77,21 @@ runtime::Result MigrationEventsReconciler::Reconcile(const runtime::Key& key,
   runtime::Result result;
   auto m = cache.GetAs<kubevirt::VirtualMachineInstanceMigration>(kVmim, key);
   if (m == nullptr) {
-    recorded_.erase(key);
+    ledger_.Forget(key);
     return result;
   }
-  for (const k8s::Event& e : MigrationEvents(*m, options_.component, options_.instance)) {
-    // Older than the API server keeps Events: told long ago (a restart
-    // must not tell it again once the server has forgotten it).
-    if (api::ParseTimestamp(e.last_timestamp()) < options_.not_before) continue;
-    if (!recorded_[key].insert(e.metadata().name()).second) continue;
-    result.effects.push_back(
-        runtime::Effect::Create(e, absl::StrCat(runtime::ToString(key), ": event ", e.reason()))
-            .ExistsOk());
+  for (runtime::Effect& effect :
+       ledger_.Tell(key, MigrationEvents(*m, options_.component, options_.instance),
+                    options_.not_before)) {
+    result.effects.push_back(std::move(effect));
   }
   return result;
 }
 
 void MigrationEventsReconciler::EffectFailed(const runtime::Key& key, const runtime::Effect&,
                                              const absl::Status&) {
-  // That event and the rest of its batch were not made: the key's retry
-  // asks for them all again (those made come back AlreadyExists: done).
-  recorded_.erase(key);
+  // That event and the rest of its batch were not made: asked for again.
+  ledger_.Forget(key);
 }
 
 }  // namespace ferry::storage_migration

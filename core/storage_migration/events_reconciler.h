@@ -22,6 +22,7 @@
 
 #include "api/core.pb.h"
 #include "api/kubevirt.pb.h"
+#include "core/runtime/events.h"
 #include "core/runtime/reconciler.h"
 
 namespace ferry::storage_migration {
@@ -52,9 +53,7 @@ class MigrationEventsReconciler : public runtime::Reconciler {
 
  private:
   const Options options_;
-  // Events created by this process (names): not asked for again. Memory
-  // only spares calls; a restart asks again and finds them (exists_ok).
-  std::map<runtime::Key, std::set<std::string>> recorded_;
+  runtime::EventLedger ledger_;
 };
 
 }  // namespace ferry::storage_migration

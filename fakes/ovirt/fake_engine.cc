@@ -180,6 +180,9 @@ absl::StatusOr<ovirt::Disk> FakeEngine::GetDisk(absl::string_view disk_id) {
         absl::StrCat("Resource not found: [Entity not found: Disk ", disk_id, "]"));
   }
   ovirt::Disk disk = it->second;
+  // The engine does not store a LUN's transport and never sends it (a
+  // logical unit with an address is iSCSI).
+  disk.mutable_lun_storage()->clear_type();
   // Engine PR #559 added the connection details, in 4.5.2.1.
   if (absl::StatusOr<api::OvirtVersion> v = api::ParseOvirtVersion(VersionForTest());
       !v.ok() || *v < api::kLunDetailsSince) {
@@ -293,6 +296,9 @@ absl::StatusOr<ovirt::DiskAttachment> FakeEngine::Attach(Vm& target,
   ovirt::DiskAttachment stored = request;
   stored.set_id(disk_id);
   stored.set_href(absl::StrCat("/ovirt-engine/api/vms/", vm->id, "/diskattachments/", disk_id));
+  // The engine keeps a link to the disk, whatever of it the request carried.
+  stored.clear_disk();
+  stored.mutable_disk()->set_id(disk_id);
   stored.mutable_disk()->set_href(absl::StrCat("/ovirt-engine/api/disks/", disk_id));
   stored.mutable_vm()->set_id(vm->id);
   stored.mutable_vm()->set_href(absl::StrCat("/ovirt-engine/api/vms/", vm->id));

@@ -7,7 +7,9 @@
 //   attach fails when the disk is attached already (to a non-shareable disk's
 //   other VM too);
 // - an engine older than 4.5.2.1 omits a logical unit's address, port and
-//   target; list reads (ListVms) never follow into disks at all;
+//   target; list reads (ListVms) never follow into disks at all; no read
+//   carries lun_storage.type (the engine does not store it: the fake keeps
+//   it to find the LUN on its SAN);
 // - errors carry the engine's fault, "<reason>: [<detail>]".
 // Fault hooks fail or delay any call by verb; the engine can be unavailable.
 //
