@@ -1,6 +1,7 @@
 #include "adapters/runtime/health_server.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "httplib.h"
 
 namespace ferry::adapters {
@@ -32,6 +33,9 @@ absl::Status HealthServer::Start() {
                                                options_.port, " for health and metrics"));
   }
   thread_ = std::thread([this] { server_->listen_after_bind(); });
+  // Back only once it runs: a stop() before listening began would be lost
+  // (cpp-httplib sets its running flag inside listen) and Stop would hang.
+  for (int i = 0; i < 5000 && !server_->is_running(); ++i) absl::SleepFor(absl::Milliseconds(1));
   return absl::OkStatus();
 }
 

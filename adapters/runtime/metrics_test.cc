@@ -121,5 +121,20 @@ TEST(HealthServerTest, ProbesAnswerWhyNotAndMetricsAreScraped) {
   server.Stop();
 }
 
+// A process refused right after it started stops its health server at
+// once: Stop must return even when listening had barely begun (a stop()
+// before cpp-httplib's listen loop ran was lost, and Stop hung). The test
+// would time out rather than fail.
+TEST(HealthServerTest, StopRightAfterStartReturns) {
+  Metrics m;
+  for (int i = 0; i < 50; ++i) {
+    HealthServer server(m, {.healthy = [] { return std::string(); },
+                            .ready = [] { return std::string(); }});
+    ASSERT_TRUE(server.Start().ok());
+    EXPECT_GT(server.port(), 0);
+    server.Stop();
+  }
+}
+
 }  // namespace
 }  // namespace ferry::adapters
