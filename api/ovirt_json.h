@@ -64,8 +64,7 @@ OvirtFault OvirtFaultOf(const absl::Status& status);
 // fault's "<reason>: <detail>". The engine answers most 404s with no body
 // at all: then the message is "HTTP <code>: [<request>]" (`request`, e.g.
 // "GET /vms/x", names what was not found) followed by the body's start.
-absl::Status OvirtStatusFromHttp(int code, absl::string_view body,
-                                 absl::string_view request = "");
+absl::Status OvirtStatusFromHttp(int code, absl::string_view body, absl::string_view request = "");
 
 }  // namespace ferry::api
 

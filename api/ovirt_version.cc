@@ -73,8 +73,11 @@ ovirt::Version ReportedOvirtVersion(absl::string_view full_version) {
   if (parts.empty()) return reported;
   std::string* fields[] = {reported.mutable_major(), reported.mutable_minor(),
                            reported.mutable_build(), reported.mutable_revision()};
-  // As the engine does: revision is always "0" (full_version keeps it).
-  for (size_t i = 0; i < 4; ++i) *fields[i] = absl::StrCat(i < parts.size() && i < 3 ? parts[i] : 0);
+  // As the engine does: major, minor and build from the package version,
+  // revision always "0" (full_version keeps the fourth part).
+  for (size_t i = 0; i < 4; ++i) {
+    *fields[i] = absl::StrCat(i < 3 && i < parts.size() ? parts[i] : 0);
+  }
   return reported;
 }
 

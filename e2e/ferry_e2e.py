@@ -131,6 +131,20 @@ class Harness:
                   f"kubectl {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
         return r
 
+    def run_lun_plan(self, run, plan, timeout="90s"):
+        """kubectl applies Migration `run` of Plan `plan` (namespace default),
+        waits for it to succeed, checks its VM completed; returns it."""
+        self.kubectl("apply", "-f", "-", input=json.dumps({
+            "apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Migration",
+            "metadata": {"name": run},
+            "spec": {"plan": {"name": plan, "namespace": "default"}}}))
+        self.kubectl("wait", f"migrations.forklift.konveyor.io/{run}",
+                     "--for=jsonpath={.status.conditions[0].type}=Succeeded", f"--timeout={timeout}")
+        migration = self.get_json(f"migrations.forklift.konveyor.io/{run}")
+        check(migration["status"]["vms"][0]["phase"] == "Completed",
+              f"the Migration's VM: {migration['status']['vms']}")
+        return migration
+
     def get_json(self, *args):
         return json.loads(self.kubectl("get", *args, "-o", "json").stdout)
 

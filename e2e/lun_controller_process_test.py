@@ -69,15 +69,7 @@ def main():
         check('"msg":"oVirt engine reached"' in lun.err(), "no 'oVirt engine reached' in the log")
 
         h.step("kubectl apply the Migration; kubectl wait for it to succeed")
-        h.kubectl("apply", "-f", "-", input=json.dumps({
-            "apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Migration",
-            "metadata": {"name": "run-1"},
-            "spec": {"plan": {"name": "db-plan", "namespace": "default"}}}))
-        h.kubectl("wait", "migrations.forklift.konveyor.io/run-1",
-                  "--for=jsonpath={.status.conditions[0].type}=Succeeded", "--timeout=90s")
-        migration = h.get_json("migrations.forklift.konveyor.io/run-1")
-        check(migration["status"]["vms"][0]["phase"] == "Completed",
-              f"the Migration's VM: {migration['status']['vms']}")
+        h.run_lun_plan("run-1", "db-plan")
 
         h.step("the engine says: the source VM is down and no longer holds the LUN")
         after = engine.vm("vm-1")

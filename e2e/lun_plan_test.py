@@ -8,7 +8,6 @@ lun_controller_process_test.py runs it as a process over the engine's REST API.
     e2e/lun_plan_test.py FERRY_BINARY   (from the runfiles root)
 """
 
-import json
 import sys
 
 from ferry_e2e import Failure, Harness, check
@@ -21,15 +20,7 @@ def main():
         check(h.get_json("plan/db-plan")["spec"]["vms"][0]["id"] == "vm-1", "no Plan in the world")
 
         h.step("kubectl apply the Migration; kubectl wait for it to succeed")
-        h.kubectl("apply", "-f", "-", input=json.dumps({
-            "apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Migration",
-            "metadata": {"name": "run-1"},
-            "spec": {"plan": {"name": "db-plan", "namespace": "default"}}}))
-        h.kubectl("wait", "migrations.forklift.konveyor.io/run-1",
-                  "--for=jsonpath={.status.conditions[0].type}=Succeeded", "--timeout=90s")
-        migration = h.get_json("migrations.forklift.konveyor.io/run-1")
-        check(migration["status"]["vms"][0]["phase"] == "Completed",
-              f"the Migration's VM: {migration['status']['vms']}")
+        h.run_lun_plan("run-1", "db-plan")
 
         h.step("the PV carries the engine's LUN details; the claim is bound; the VM has a lun disk")
         pv = h.get_json("pv/ferry-lun-lun-1")

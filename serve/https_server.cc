@@ -37,8 +37,8 @@ absl::StatusOr<int> BindHttps(httplib::SSLServer& server, const std::string& add
   const int bound = port == 0 ? server.bind_to_any_port(address.c_str())
                               : (server.bind_to_port(address.c_str(), port) ? port : -1);
   if (bound <= 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "cannot listen on ", address, ":", port, " (in use, or not an address of this host)"));
+    return absl::UnavailableError(absl::StrCat("cannot listen on ", address, ":", port,
+                                               " (in use, or not an address of this host)"));
   }
   return bound;
 }

@@ -3,8 +3,8 @@
 #include <utility>
 
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "api/ovirt_json.h"
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -57,10 +57,9 @@ absl::StatusOr<std::string> HttpOvirt::Token(const std::string& stale) {
       HttpsClient::Answer a,
       client_.Call({.method = "POST",
                     .path = sso_path_,
-                    .body = absl::StrCat(Form("grant_type", "password"), "&",
-                                         Form("scope", "ovirt-app-api"), "&",
-                                         Form("username", config_.user), "&",
-                                         Form("password", config_.password)),
+                    .body = absl::StrCat(
+                        Form("grant_type", "password"), "&", Form("scope", "ovirt-app-api"), "&",
+                        Form("username", config_.user), "&", Form("password", config_.password)),
                     .content_type = "application/x-www-form-urlencoded",
                     .timeout = options_.timeout}));
   const auto answer = nlohmann::json::parse(a.body, nullptr, /*allow_exceptions=*/false);
@@ -97,13 +96,13 @@ absl::StatusOr<std::string> HttpOvirt::Api(const std::string& method, const std:
   std::string refused;  // the token the engine answered 401 to
   for (int attempt = 1;; ++attempt) {
     ASSIGN_OR_RETURN(std::string token, Token(refused));
-    absl::StatusOr<HttpsClient::Answer> a = client_.Call(
-        {.method = method,
-         .path = api_path_ + path,
-         .body = body,
-         .content_type = body.empty() ? "" : "application/json",
-         .headers = {"Version: 4", absl::StrCat("Authorization: Bearer ", token)},
-         .timeout = std::max(absl::Milliseconds(1), deadline - absl::Now())});
+    absl::StatusOr<HttpsClient::Answer> a =
+        client_.Call({.method = method,
+                      .path = api_path_ + path,
+                      .body = body,
+                      .content_type = body.empty() ? "" : "application/json",
+                      .headers = {"Version: 4", absl::StrCat("Authorization: Bearer ", token)},
+                      .timeout = std::max(absl::Milliseconds(1), deadline - absl::Now())});
     absl::Status failed;
     if (!a.ok()) {
       failed = a.status();
@@ -116,8 +115,8 @@ absl::StatusOr<std::string> HttpOvirt::Api(const std::string& method, const std:
       failed = api::OvirtStatusFromHttp(static_cast<int>(a->code), a->body,
                                         absl::StrCat(method, " ", path));
     }
-    const bool again = read && attempt < 3 && absl::IsUnavailable(failed) &&
-                       absl::Now() + backoff < deadline;
+    const bool again =
+        read && attempt < 3 && absl::IsUnavailable(failed) && absl::Now() + backoff < deadline;
     if (!again) return failed;
     absl::SleepFor(backoff);
     backoff *= 2;

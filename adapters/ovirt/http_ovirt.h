@@ -41,7 +41,7 @@ namespace ferry::adapters {
 class HttpOvirt : public ports::Ovirt {
  public:
   struct Options {
-    absl::Duration timeout = absl::Seconds(30);   // every call, its tries included
+    absl::Duration timeout = absl::Seconds(30);        // every call, its tries included
     absl::Duration backoff = absl::Milliseconds(500);  // before a read's second try; doubled after
     // Where warnings go (an unverified TLS connection); stderr when unset.
     std::function<void(const std::string&)> warn = nullptr;

@@ -21,10 +21,10 @@ using ::testing::Not;
 
 // Distinctive, so that a message carrying it cannot pass by accident.
 constexpr char kPassword[] = "Pa55-zq9!xylophone";
-constexpr char kCaPem[] =
-    "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+constexpr char kCaPem[] = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
 
-forklift::Provider Provider(const std::string& url = "https://engine.example.com/ovirt-engine/api") {
+forklift::Provider Provider(
+    const std::string& url = "https://engine.example.com/ovirt-engine/api") {
   forklift::Provider p;
   p.mutable_metadata()->set_namespace_("konveyor-forklift");
   p.mutable_metadata()->set_name("rhv");
@@ -128,9 +128,10 @@ TEST(OvirtConfigOf, PlainHttpIsRefusedNamingTheUrl) {
 }
 
 TEST(OvirtConfigOf, AUrlThatIsNotTheApiRootIsRefused) {
-  for (const std::string url : {"https://engine.example.com", "https://engine.example.com/ovirt-engine",
-                                "https://engine.example.com/ovirt-engine/api/v4",
-                                "https://engine.example.com/ovirt-engine/sso/oauth/token"}) {
+  for (const std::string url :
+       {"https://engine.example.com", "https://engine.example.com/ovirt-engine",
+        "https://engine.example.com/ovirt-engine/api/v4",
+        "https://engine.example.com/ovirt-engine/sso/oauth/token"}) {
     const std::string message = Refusal(Provider(url), Secret());
     EXPECT_THAT(message, HasSubstr("spec.url")) << url;
     EXPECT_THAT(message, HasSubstr("/ovirt-engine/api")) << url;
@@ -185,8 +186,9 @@ TEST(OvirtConfigOf, NoRefusalCarriesThePassword) {
 // user:password@ would otherwise land in the message, and in logs.
 TEST(OvirtConfigOf, AUrlCarryingCredentialsIsRefusedWithoutQuotingIt) {
   const absl::Status s =
-      OvirtConfigOf(Provider("https://admin:Pa55-zq9!xylophone@engine.example.com/ovirt-engine/api"),
-                    Secret())
+      OvirtConfigOf(
+          Provider("https://admin:Pa55-zq9!xylophone@engine.example.com/ovirt-engine/api"),
+          Secret())
           .status();
   EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(s.message(), HasSubstr("spec.url carries credentials"));

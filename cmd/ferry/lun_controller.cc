@@ -46,12 +46,14 @@ absl::StatusOr<std::unique_ptr<ports::Ovirt>> EngineOf(
   absl::StatusOr<adapters::OvirtClientConfig> config =
       adapters::OvirtConfigOf(*provider, *ports::As<k8s::Secret>(*s));
   if (!config.ok()) return config.status();
-  auto engine = std::make_unique<adapters::HttpOvirt>(*config, adapters::HttpOvirt::Options{.warn = std::move(warn)});
+  auto engine = std::make_unique<adapters::HttpOvirt>(
+      *config, adapters::HttpOvirt::Options{.warn = std::move(warn)});
   absl::StatusOr<ovirt::Version> version = engine->EngineVersion();
   if (!version.ok()) {
-    return absl::Status(version.status().code(),
-                        absl::StrCat(where, ": the engine at ", config->url,
-                                     " does not answer as it should: ", version.status().message()));
+    return absl::Status(
+        version.status().code(),
+        absl::StrCat(where, ": the engine at ", config->url,
+                     " does not answer as it should: ", version.status().message()));
   }
   return std::unique_ptr<ports::Ovirt>(std::move(engine));
 }

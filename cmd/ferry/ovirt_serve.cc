@@ -100,10 +100,11 @@ int RunOvirtServeCommand(const std::vector<std::string>& args, std::ostream& out
     return 1;
   }
   absl::Mutex mu;
-  absl::StatusOr<std::unique_ptr<ServedOvirt>> served =
-      ServedOvirt::Start(engine, mu, a.serve, [&clock] { return clock.Now(); }, out);
+  absl::StatusOr<std::unique_ptr<ServedOvirt>> served = ServedOvirt::Start(
+      engine, mu, a.serve, [&clock] { return clock.Now(); }, out);
   if (!served.ok()) {
-    err << "ferry ovirt-serve: " << served.status().message() << "\n";
+    err << "ferry ovirt-serve: " << served.status().message()
+        << " (choose another --address or --port)\n";
     return 1;
   }
   if (absl::Status st = serve::WritePrivateFile(

@@ -31,8 +31,8 @@ absl::StatusOr<std::unique_ptr<ServedOvirt>> ServedOvirt::Start(fakes::FakeEngin
   served->server_ =
       std::make_unique<serve::OvirtServer>(engine, mu, served->identity_, std::move(options));
   if (absl::Status st = served->server_->Start(); !st.ok()) {
-    return absl::Status(st.code(), absl::StrCat("the oVirt engine cannot be served: ", st.message(),
-                                                " (choose another --ovirt-address or --ovirt-port)"));
+    return absl::Status(st.code(),
+                        absl::StrCat("the oVirt engine cannot be served: ", st.message()));
   }
   return served;
 }
@@ -86,9 +86,8 @@ absl::StatusOr<std::vector<std::string>> ServedOvirt::PointProviders(ports::Kube
     if (provider.spec().secret().name().empty()) {
       provider.mutable_spec()->mutable_secret()->set_name(provider.metadata().name());
     }
-    const std::string secret_ns = provider.spec().secret().namespace_().empty()
-                                      ? ns
-                                      : provider.spec().secret().namespace_();
+    const std::string secret_ns =
+        provider.spec().secret().namespace_().empty() ? ns : provider.spec().secret().namespace_();
     const std::string& secret_name = provider.spec().secret().name();
     const k8s::Secret ours = SecretFor(secret_ns, secret_name);
     absl::StatusOr<ports::ObjectPtr> existing = api.Get({"Secret", secret_ns, secret_name});

@@ -3,7 +3,8 @@
 // admin password, and the Forklift Provider and Secret that reach it:
 // spec.url the engine's API, the Secret's user, password and cacert.
 //
-//   absl::StatusOr<std::unique_ptr<ServedOvirt>> served = ServedOvirt::Start(engine, mu, flags, now);
+//   absl::StatusOr<std::unique_ptr<ServedOvirt>> served = ServedOvirt::Start(engine, mu, flags,
+//   now);
 //   (*served)->PointProvider(api, "default", "ovirt-engine");  // under mu
 #ifndef FERRY_CMD_FERRY_SERVED_OVIRT_H_
 #define FERRY_CMD_FERRY_SERVED_OVIRT_H_
@@ -34,7 +35,8 @@ struct OvirtServeFlags {
 class ServedOvirt {
  public:
   // Serves `engine` (guarded by `mu`; `now` is the clock its tokens expire
-  // by). The error says what failed and what to do.
+  // by). The error says what failed; the caller adds which of its options
+  // to change.
   static absl::StatusOr<std::unique_ptr<ServedOvirt>> Start(fakes::FakeEngine& engine,
                                                             absl::Mutex& mu,
                                                             const OvirtServeFlags& flags,

@@ -155,6 +155,11 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     err << "ferry up: world: " << st.message() << "\n(fix the world file and start again)\n";
     return 1;
   }
+  if (a.outside.contains("lun-controller") && !world.lun_world()) {
+    err << "ferry up: --outside lun-controller: the world has no oVirt engine (give --world "
+           "with a world.ovirt block, e.g. e2e/worlds/lun-cold.textproto)\n";
+    return 2;
+  }
   world.Start();
   absl::Mutex mu;
   absl::StatusOr<std::unique_ptr<ServedApi>> served =
@@ -168,32 +173,33 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   std::unique_ptr<ServedOvirt> engine;
   std::vector<std::string> providers;
   if (a.outside.contains("lun-controller")) {
-    if (!world.lun_world()) {
-      err << "ferry up: --outside lun-controller: the world has no oVirt engine (give --world "
-             "with a world.ovirt block, e.g. e2e/worlds/lun-cold.textproto)\n";
-      (*served)->Stop();
-      return 2;
-    }
     absl::StatusOr<std::unique_ptr<ServedOvirt>> started = ServedOvirt::Start(
         world.engine(), mu, {.address = a.serve.address, .log = a.serve.log},
         [&world] { return world.sim().now(); }, out);
-    absl::Status failed = started.status();
-    if (started.ok()) {
-      absl::MutexLock lock(&mu);
-      absl::StatusOr<std::vector<std::string>> pointed = (*started)->PointProviders(world.api());
-      if (pointed.ok()) providers = *std::move(pointed);
-      failed = pointed.status();
-    }
-    if (!failed.ok()) {
-      err << "ferry up: " << failed.message() << "\n";
+    if (!started.ok()) {
+      err << "ferry up: " << started.status().message() << " (choose another --address)\n";
       (*served)->Stop();
       return 1;
     }
     engine = *std::move(started);
+    absl::StatusOr<std::vector<std::string>> pointed;
+    {
+      absl::MutexLock lock(&mu);
+      pointed = engine->PointProviders(world.api());
+    }
+    if (!pointed.ok()) {
+      err << "ferry up: the world's Providers: " << pointed.status().message() << "\n";
+      engine->Stop();
+      (*served)->Stop();
+      return 1;
+    }
+    providers = *std::move(pointed);
   }
   std::vector<std::string> inside = {"agents (one per node)"};
   if (!a.outside.contains("controller")) inside.insert(inside.begin(), "controller");
-  if (world.lun_world() && !a.outside.contains("lun-controller")) inside.push_back("lun-controller");
+  if (world.lun_world() && !a.outside.contains("lun-controller")) {
+    inside.push_back("lun-controller");
+  }
   out << "ferry up: a simulated cluster (nodes " << absl::StrJoin(s.world().node(), ", ")
       << (world.lun_world() ? "; an oVirt engine" : "") << ") in real time"
       << (a.speed != 1 ? absl::StrCat(" x", a.speed) : "") << "\nAPI: " << (*served)->url()

@@ -37,8 +37,7 @@ std::string NamePart(absl::string_view text) {
   std::string part = lower;
   for (size_t i = 0; i < part.size(); ++i) {
     const bool dot_between = part[i] == '.' && i > 0 && i + 1 < lower.size() &&
-                             absl::ascii_isalnum(lower[i - 1]) &&
-                             absl::ascii_isalnum(lower[i + 1]);
+                             absl::ascii_isalnum(lower[i - 1]) && absl::ascii_isalnum(lower[i + 1]);
     if (!absl::ascii_isalnum(part[i]) && part[i] != '-' && !dot_between) part[i] = '-';
   }
   size_t begin = 0, end = part.size();
@@ -52,9 +51,9 @@ std::string NamePart(absl::string_view text) {
 }
 
 k8s::Event EventFor(const k8s::ObjectMeta& object, const char* kind, absl::string_view what,
-                    const std::string& type, const std::string& reason,
-                    const std::string& message, const std::string& at,
-                    const std::string& component, const std::string& instance) {
+                    const std::string& type, const std::string& reason, const std::string& message,
+                    const std::string& at, const std::string& component,
+                    const std::string& instance) {
   return runtime::MakeEvent({kForkliftApiVersion, kind, object}, what, type, reason, message, at,
                             {component, instance});
 }
@@ -149,12 +148,11 @@ void AddVmEvents(const forklift::VMStatus& vm, const Add& add) {
   // A rollback (a failure or a cancel after Initialize touched something).
   // The status records no time for its start: the failed step's start is
   // the last time known to precede it.
-  const bool rolls_back = vm.phase() == kRollingBack || vm.phase() == kFailed ||
-                          vm.phase() == kCanceled;
+  const bool rolls_back =
+      vm.phase() == kRollingBack || vm.phase() == kFailed || vm.phase() == kCanceled;
   if (rolls_back && vm.has_error() && vm.pipeline_size() > 0) {
     const forklift::Step* from = FindStep(vm, vm.error().phase());
-    add(absl::StrCat(at, "rollingback"), canceled != nullptr ? kNormal : kWarning,
-        "VMRollingBack",
+    add(absl::StrCat(at, "rollingback"), canceled != nullptr ? kNormal : kWarning, "VMRollingBack",
         absl::StrCat(who, ": rolling back from ", vm.error().phase(), ": ",
                      absl::StrJoin(vm.error().reasons(), "; ")),
         from != nullptr && !from->started().empty() ? from->started() : vm.started());
@@ -173,10 +171,10 @@ void AddVmEvents(const forklift::VMStatus& vm, const Add& add) {
         vm.completed());
   } else if (vm.phase() == kFailed) {
     add(absl::StrCat(at, "failed"), kWarning, "VMFailed",
-        absl::StrCat(who, ": the VM migration has FAILED in ", vm.error().phase(), ": ",
-                     absl::StrJoin(vm.error().reasons(), "; "),
-                     vm.pipeline_size() > 0 ? "; the source VM was restored."
-                                            : "; nothing was touched."),
+        absl::StrCat(
+            who, ": the VM migration has FAILED in ", vm.error().phase(), ": ",
+            absl::StrJoin(vm.error().reasons(), "; "),
+            vm.pipeline_size() > 0 ? "; the source VM was restored." : "; nothing was touched."),
         vm.completed());
   }
 }
@@ -196,20 +194,13 @@ void SortByTime(std::vector<k8s::Event>& events) {
   events = std::move(sorted);
 }
 
-runtime::Key PlanKeyOf(const forklift::Migration& m) {
-  const std::string& ns = m.spec().plan().namespace_();
-  return {ns.empty() ? m.metadata().namespace_() : ns, m.spec().plan().name()};
-}
-
 }  // namespace
 
-std::vector<k8s::Event> MigrationEvents(const forklift::Migration& m,
-                                        const std::string& component,
+std::vector<k8s::Event> MigrationEvents(const forklift::Migration& m, const std::string& component,
                                         const std::string& instance) {
   std::vector<k8s::Event> events;
-  const Add add = [&](const std::string& what, const std::string& type,
-                      const std::string& reason, const std::string& message,
-                      const std::string& at) {
+  const Add add = [&](const std::string& what, const std::string& type, const std::string& reason,
+                      const std::string& message, const std::string& at) {
     events.push_back(EventFor(m.metadata(), kMigrationKind, what, type, reason, message, at,
                               component, instance));
   };
@@ -218,10 +209,9 @@ std::vector<k8s::Event> MigrationEvents(const forklift::Migration& m,
   // condition ("The plan is EXECUTING."), which its Record turns into an
   // Event of reason Executing: the same word here, on the run itself.
   if (!s.started().empty()) {
-    const runtime::Key plan = PlanKeyOf(m);
+    const runtime::Key plan = PlanOf(m);
     add("executing", kNormal, "Executing",
-        absl::StrCat("The migration of plan ", plan.namespace_, "/", plan.name,
-                     " is EXECUTING."),
+        absl::StrCat("The migration of plan ", plan.namespace_, "/", plan.name, " is EXECUTING."),
         s.started());
   }
   for (const forklift::VMStatus& vm : s.vms()) AddVmEvents(vm, add);
@@ -245,18 +235,15 @@ std::vector<k8s::Event> PlanEvents(const forklift::Plan& plan, const std::string
     // unchanged: every validation of a changed spec restamps them all.
     std::string told = c.message();
     if (!IsValidationCondition(c)) absl::StrAppend(&told, "\n", c.last_transition_time());
-    events.push_back(EventFor(plan.metadata(), kPlanKind,
-                              absl::StrCat(NamePart(c.type()), "-", Hash8(told)), TypeOf(c),
-                              c.type(), c.message(), c.last_transition_time(), component,
-                              instance));
+    events.push_back(
+        EventFor(plan.metadata(), kPlanKind, absl::StrCat(NamePart(c.type()), "-", Hash8(told)),
+                 TypeOf(c), c.type(), c.message(), c.last_transition_time(), component, instance));
   }
   SortByTime(events);
   return events;
 }
 
-std::vector<std::string> LunEventsReconciler::Kinds() const {
-  return {kMigrationKind, kPlanKind};
-}
+std::vector<std::string> LunEventsReconciler::Kinds() const { return {kMigrationKind, kPlanKind}; }
 
 void LunEventsReconciler::Wake(const runtime::Change& change, const runtime::Cache& cache,
                                std::vector<runtime::Key>& keys) const {
@@ -264,20 +251,12 @@ void LunEventsReconciler::Wake(const runtime::Change& change, const runtime::Cac
   if (options_.source_provider.empty() || change.kind != kPlanKind) return;
   for (const auto& [key, object] : cache.informer(kMigrationKind).objects()) {
     auto m = ports::As<forklift::Migration>(object);
-    if (m != nullptr && key != change.key && PlanKeyOf(*m) == change.key) keys.push_back(key);
+    if (m != nullptr && key != change.key && PlanOf(*m) == change.key) keys.push_back(key);
   }
 }
 
-bool LunEventsReconciler::Told(const forklift::Plan& plan) const {
-  if (options_.source_provider.empty()) return true;
-  const k8s::ObjectReference& source = plan.spec().provider().source();
-  const std::string& ns =
-      source.namespace_().empty() ? plan.metadata().namespace_() : source.namespace_();
-  return absl::StrCat(ns, "/", source.name()) == options_.source_provider;
-}
-
-runtime::Result LunEventsReconciler::Reconcile(const runtime::Key& key,
-                                               const runtime::Cache& cache, absl::Time) {
+runtime::Result LunEventsReconciler::Reconcile(const runtime::Key& key, const runtime::Cache& cache,
+                                               absl::Time) {
   runtime::Result result;
   auto m = cache.GetAs<forklift::Migration>(kMigrationKind, key);
   auto p = cache.GetAs<forklift::Plan>(kPlanKind, key);
@@ -289,12 +268,13 @@ runtime::Result LunEventsReconciler::Reconcile(const runtime::Key& key,
   if (m != nullptr) {
     // Whose run it is shows on its Plan: a run whose Plan is not in the
     // cache yet is told once it is (Wake).
-    auto plan = cache.GetAs<forklift::Plan>(kPlanKind, PlanKeyOf(*m));
-    if (options_.source_provider.empty() || (plan != nullptr && Told(*plan))) {
+    auto plan = cache.GetAs<forklift::Plan>(kPlanKind, PlanOf(*m));
+    if (options_.source_provider.empty() ||
+        (plan != nullptr && FromSourceProvider(*plan, options_.source_provider))) {
       events = MigrationEvents(*m, options_.component, options_.instance);
     }
   }
-  if (p != nullptr && Told(*p)) {
+  if (p != nullptr && FromSourceProvider(*p, options_.source_provider)) {
     for (k8s::Event& e : PlanEvents(*p, options_.component, options_.instance)) {
       events.push_back(std::move(e));
     }

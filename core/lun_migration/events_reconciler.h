@@ -17,8 +17,6 @@
 #ifndef FERRY_CORE_LUN_MIGRATION_EVENTS_RECONCILER_H_
 #define FERRY_CORE_LUN_MIGRATION_EVENTS_RECONCILER_H_
 
-#include <map>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -31,8 +29,7 @@
 namespace ferry::lun_migration {
 
 // The Events a Migration's status calls for, in the order it lived them.
-std::vector<k8s::Event> MigrationEvents(const forklift::Migration& m,
-                                        const std::string& component,
+std::vector<k8s::Event> MigrationEvents(const forklift::Migration& m, const std::string& component,
                                         const std::string& instance);
 
 // The Events a Plan's status calls for: one per condition with status True.
@@ -43,7 +40,7 @@ class LunEventsReconciler : public runtime::Reconciler {
  public:
   struct Options {
     std::string component = "ferry-lun-controller";  // source.component
-    std::string instance;                             // reportingInstance: the process
+    std::string instance;                            // reportingInstance: the process
     // What happened before this is not told (the API server keeps Events
     // an hour: production passes its start less 55 minutes).
     absl::Time not_before = absl::InfinitePast();
@@ -68,8 +65,6 @@ class LunEventsReconciler : public runtime::Reconciler {
                     const absl::Status& status) override;
 
  private:
-  bool Told(const forklift::Plan& plan) const;
-
   const Options options_;
   runtime::EventLedger ledger_;
 };

@@ -47,13 +47,6 @@ std::string KeyOf(const k8s::ObjectMeta& meta) {
   return absl::StrCat(NsOf(meta), "/", meta.name());
 }
 
-// The plan a Migration runs, "namespace/name".
-std::string PlanKeyOf(const forklift::Migration& m) {
-  const std::string ns =
-      m.spec().plan().namespace_().empty() ? NsOf(m.metadata()) : m.spec().plan().namespace_();
-  return absl::StrCat(ns, "/", m.spec().plan().name());
-}
-
 // What the engine says of one VM: the VM and the single-disk reads of its
 // disks (attached now, or recorded as attached before the plan).
 struct EngineView {
@@ -202,7 +195,7 @@ class PlanReconcile {
     std::set<std::string> running_plans;
     for (const auto& m : sorted) {
       if (!m->status().completed().empty()) continue;
-      const std::string plan_key = PlanKeyOf(*m);
+      const std::string plan_key = runtime::ToString(PlanOf(*m));
       const size_t slash = plan_key.find('/');
       auto plan = cache_.GetAs<forklift::Plan>(
           kPlanKind, {plan_key.substr(0, slash), plan_key.substr(slash + 1)});
@@ -1193,32 +1186,28 @@ void LunPlanReconciler::AddIndexes(runtime::Cache& cache) const {
   });
 }
 
-bool LunPlanReconciler::Mine(const forklift::Plan& plan) const {
-  if (options_.source_provider.empty()) return true;
-  const k8s::ObjectReference& source = plan.spec().provider().source();
-  const std::string& ns =
-      source.namespace_().empty() ? plan.metadata().namespace_() : source.namespace_();
-  return absl::StrCat(ns, "/", source.name()) == options_.source_provider;
-}
-
 void LunPlanReconciler::Wake(const runtime::Change& /*change*/, const runtime::Cache& cache,
                              std::vector<runtime::Key>& keys) const {
   std::set<std::string> running;
   for (const auto& [key, object] : cache.informer(kMigrationKind).objects()) {
     auto m = ports::As<forklift::Migration>(object);
-    if (m != nullptr && m->status().completed().empty()) running.insert(PlanKeyOf(*m));
+    if (m != nullptr && m->status().completed().empty()) {
+      running.insert(runtime::ToString(PlanOf(*m)));
+    }
   }
   for (const auto& [key, object] : cache.informer(kPlanKind).objects()) {
     auto plan = ports::As<forklift::Plan>(object);
-    if (plan == nullptr || !Mine(*plan)) continue;
+    if (plan == nullptr || !FromSourceProvider(*plan, options_.source_provider)) continue;
     if (!Validated(*plan) || running.count(KeyOf(plan->metadata())) > 0) keys.push_back(key);
   }
 }
 
 runtime::Result LunPlanReconciler::Reconcile(const runtime::Key& plan, const runtime::Cache& cache,
                                              absl::Time now) {
-  if (auto p = ports::As<forklift::Plan>(cache.Get(kPlanKind, plan)); p != nullptr && !Mine(*p)) {
-    return {};
+  // Another controller's plan (the simulator runs one engine: never).
+  if (!options_.source_provider.empty()) {
+    auto p = ports::As<forklift::Plan>(cache.Get(kPlanKind, plan));
+    if (p != nullptr && !FromSourceProvider(*p, options_.source_provider)) return {};
   }
   std::vector<Failure>& failures = failed_[plan];
   std::map<std::string, Counted>& counted = counted_[plan];

@@ -72,10 +72,6 @@ class LunPlanReconciler : public runtime::Reconciler {
   // decision contradicted, one line each (none, or the memo is wrong).
   const std::vector<std::string>& stale_waits() const { return stale_waits_; }
 
-  // Whether `plan` names the source provider this controller drives
-  // (LunPlanOptions::source_provider).
-  bool Mine(const forklift::Plan& plan) const;
-
   // An engine call of a pipeline step in flight: where its failure counts.
   struct Counted {
     std::string vm_id;

@@ -9,6 +9,7 @@
 #include "core/lun_migration/lun.h"
 #include "core/lun_migration/lun_objects.h"
 #include "core/lun_migration/target_objects.h"
+#include "api/names.h"
 #include "api/timestamp.h"
 
 namespace ferry::lun_migration {
@@ -628,6 +629,20 @@ std::string TargetVmName(const std::string& source_name) { return ToDnsLabel(sou
 bool VmEnded(const forklift::VMStatus& status) {
   return status.phase() == kCompleted || status.phase() == kFailed ||
          status.phase() == kCanceled;
+}
+
+runtime::Key PlanOf(const forklift::Migration& m) {
+  const std::string& ns = m.spec().plan().namespace_().empty() ? m.metadata().namespace_()
+                                                               : m.spec().plan().namespace_();
+  return {std::string(api::NamespaceOrDefault(ns)), m.spec().plan().name()};
+}
+
+bool FromSourceProvider(const forklift::Plan& plan, const std::string& source_provider) {
+  if (source_provider.empty()) return true;
+  const k8s::ObjectReference& source = plan.spec().provider().source();
+  const std::string& ns =
+      source.namespace_().empty() ? plan.metadata().namespace_() : source.namespace_();
+  return absl::StrCat(api::NamespaceOrDefault(ns), "/", source.name()) == source_provider;
 }
 
 }  // namespace ferry::lun_migration

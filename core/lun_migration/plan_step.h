@@ -35,6 +35,7 @@
 #include "core/lun_migration/lun_objects.h"
 #include "core/lun_migration/validation.h"
 #include "core/ports/kube_api.h"
+#include "core/runtime/key.h"
 #include "google/protobuf/message.h"
 
 namespace ferry::lun_migration {
@@ -170,6 +171,15 @@ std::string TargetVmName(const std::string& source_name);
 
 // True when the VM's part of the plan has ended (Completed, Failed, Canceled).
 bool VmEnded(const forklift::VMStatus& status);
+
+// The plan a Migration runs (spec.plan; its namespace, when it names none,
+// the Migration's, or "default").
+runtime::Key PlanOf(const forklift::Migration& m);
+
+// Whether `plan`'s source provider is `source_provider` ("namespace/name",
+// a source without a namespace in the plan's); "" matches every plan
+// (LunPlanOptions::source_provider).
+bool FromSourceProvider(const forklift::Plan& plan, const std::string& source_provider);
 
 }  // namespace ferry::lun_migration
 

@@ -7,8 +7,8 @@
 namespace ferry::runtime {
 
 k8s::Event MakeEvent(const EventObject& object, absl::string_view what, const std::string& type,
-                     const std::string& reason, const std::string& message,
-                     const std::string& at, const EventSource& source) {
+                     const std::string& reason, const std::string& message, const std::string& at,
+                     const EventSource& source) {
   const k8s::ObjectMeta& meta = object.metadata;
   k8s::Event e;
   e.set_api_version("v1");

@@ -41,8 +41,8 @@ struct EventSource {
 // Normal or Warning, first and last timestamp `at`, count 1, action the
 // reason.
 k8s::Event MakeEvent(const EventObject& object, absl::string_view what, const std::string& type,
-                     const std::string& reason, const std::string& message,
-                     const std::string& at, const EventSource& source);
+                     const std::string& reason, const std::string& message, const std::string& at,
+                     const EventSource& source);
 
 class EventLedger {
  public:

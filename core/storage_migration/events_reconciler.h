@@ -15,8 +15,6 @@
 #ifndef FERRY_CORE_STORAGE_MIGRATION_EVENTS_RECONCILER_H_
 #define FERRY_CORE_STORAGE_MIGRATION_EVENTS_RECONCILER_H_
 
-#include <map>
-#include <set>
 #include <string>
 #include <vector>
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "api/ovirt_version.h"
@@ -16,6 +17,21 @@ std::string Bool(bool b) { return b ? "true" : "false"; }
 absl::Status Refused(absl::string_view detail) {
   return absl::FailedPreconditionError(
       absl::StrCat("Operation Failed: [", detail, "]"));
+}
+
+// A disk as a read shows it: never a LUN's transport (the engine does not
+// store it: a logical unit with an address is iSCSI), and a LUN's address,
+// port and target only with `connection`. An image disk has no lun_storage.
+ovirt::Disk AsRead(ovirt::Disk disk, bool connection) {
+  if (!disk.has_lun_storage()) return disk;
+  disk.mutable_lun_storage()->clear_type();
+  if (connection) return disk;
+  for (auto& lu : *disk.mutable_lun_storage()->mutable_logical_units()->mutable_logical_unit()) {
+    lu.clear_address();
+    lu.clear_port();
+    lu.clear_target();
+  }
+  return disk;
 }
 
 }  // namespace
@@ -179,21 +195,12 @@ absl::StatusOr<ovirt::Disk> FakeEngine::GetDisk(absl::string_view disk_id) {
     return absl::NotFoundError(
         absl::StrCat("Resource not found: [Entity not found: Disk ", disk_id, "]"));
   }
-  ovirt::Disk disk = it->second;
-  // The engine does not store a LUN's transport and never sends it (a
-  // logical unit with an address is iSCSI).
-  disk.mutable_lun_storage()->clear_type();
   // Engine PR #559 added the connection details, in 4.5.2.1.
-  if (absl::StatusOr<api::OvirtVersion> v = api::ParseOvirtVersion(VersionForTest());
-      !v.ok() || *v < api::kLunDetailsSince) {
-    for (auto& lu : *disk.mutable_lun_storage()->mutable_logical_units()->mutable_logical_unit()) {
-      lu.clear_address();
-      lu.clear_port();
-      lu.clear_target();
-    }
-  }
-  return disk;
+  const absl::StatusOr<api::OvirtVersion> v = api::ParseOvirtVersion(VersionForTest());
+  return AsRead(it->second, /*connection=*/v.ok() && *v >= api::kLunDetailsSince);
 }
+
+ovirt::Disk ListedDisk(ovirt::Disk disk) { return AsRead(std::move(disk), false); }
 
 absl::Status FakeEngine::Transition(absl::string_view verb, absl::string_view vm_id,
                                     absl::string_view from, absl::string_view via,

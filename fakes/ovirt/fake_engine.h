@@ -43,6 +43,10 @@ ovirt::Disk IscsiLun(const std::string& disk_id, const std::string& address,
                      const std::string& iqn, int lun_mapping, int64_t size_bytes);
 ovirt::Disk FcLun(const std::string& disk_id, const std::string& wwid, int64_t size_bytes);
 
+// `disk` as the list read GET /disks shows it: as the single-disk read
+// does, less a LUN's address, port and target.
+ovirt::Disk ListedDisk(ovirt::Disk disk);
+
 class FakeEngine : public ports::Ovirt {
  public:
   struct Options {

@@ -112,7 +112,8 @@ TEST(HttpOvirt, SkippingVerificationWorksAndWarnsOnce) {
   config.ca_pem.clear();
   config.insecure_skip_verify = true;
   std::vector<std::string> warnings;
-  adapters::HttpOvirt engine(config, {.warn = [&](const std::string& w) { warnings.push_back(w); }});
+  adapters::HttpOvirt engine(config,
+                             {.warn = [&](const std::string& w) { warnings.push_back(w); }});
   ASSERT_TRUE(engine.GetVm("vm-1").ok());
   ASSERT_TRUE(engine.GetVm("vm-1").ok());
   ASSERT_EQ(warnings.size(), 1u);
@@ -124,14 +125,16 @@ TEST(HttpOvirt, SkippingVerificationWorksAndWarnsOnce) {
 class FlakyEngine {
  public:
   explicit FlakyEngine(int failures) : failures_(failures) {
-    server_.Post("/ovirt-engine/sso/oauth/token", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content(R"({"access_token":"t","token_type":"bearer","exp":"99999999999999"})",
-                      "application/json");
-    });
+    server_.Post(
+        "/ovirt-engine/sso/oauth/token", [](const httplib::Request&, httplib::Response& res) {
+          res.set_content(R"({"access_token":"t","token_type":"bearer","exp":"99999999999999"})",
+                          "application/json");
+        });
     auto api = [this](const httplib::Request&, httplib::Response& res) {
       if (++requests_ <= failures_) {
         res.status = 503;
-        res.set_content(R"({"reason":"Service Unavailable","detail":"[proxy]"})", "application/json");
+        res.set_content(R"({"reason":"Service Unavailable","detail":"[proxy]"})",
+                        "application/json");
         return;
       }
       res.set_content(R"({"id":"vm-1","name":"db","status":"up"})", "application/json");
@@ -188,10 +191,9 @@ TEST(HttpOvirt, AWriteIsNotTriedAgain) {
 }
 
 TEST(HttpOvirt, AnEngineThatDoesNotAnswerIsUnavailableNamingTheUrl) {
-  adapters::HttpOvirt engine({.url = "https://127.0.0.1:1/ovirt-engine/api",
-                              .user = "admin@internal",
-                              .password = "p"},
-                             {.timeout = absl::Seconds(2)});
+  adapters::HttpOvirt engine(
+      {.url = "https://127.0.0.1:1/ovirt-engine/api", .user = "admin@internal", .password = "p"},
+      {.timeout = absl::Seconds(2)});
   const absl::Status s = engine.ListVms().status();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(s.message(), HasSubstr("127.0.0.1:1/ovirt-engine/sso/oauth/token"));

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "api/ovirt_json.h"
+#include "google/protobuf/util/message_differencer.h"
 #include "nlohmann/json.hpp"
 
 namespace ferry::serve {
@@ -27,25 +28,13 @@ HttpResponse Fault(const absl::Status& status) {
 }
 
 HttpResponse NoSuchPath(const HttpRequest& request) {
-  return Fault(absl::NotFoundError(
-      absl::StrCat("Resource not found: [", request.method, " ", request.path,
-                   " is not a resource of this engine]")));
+  return Fault(
+      absl::NotFoundError(absl::StrCat("Resource not found: [", request.method, " ", request.path,
+                                       " is not a resource of this engine]")));
 }
 
 bool SameSecret(const std::string& a, const std::string& b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
-// A LUN's connection details, which only the single-disk read carries.
-ovirt::Disk WithoutConnection(ovirt::Disk disk) {
-  if (!disk.has_lun_storage()) return disk;  // an image disk: no empty lun_storage
-  disk.mutable_lun_storage()->clear_type();  // never sent (fakes/ovirt/fake_engine.h)
-  for (auto& lu : *disk.mutable_lun_storage()->mutable_logical_units()->mutable_logical_unit()) {
-    lu.clear_address();
-    lu.clear_port();
-    lu.clear_target();
-  }
-  return disk;
 }
 
 ovirt::Vm Followed(ovirt::Vm vm, const HttpRequest& request) {
@@ -99,7 +88,8 @@ HttpResponse OvirtHandler::Sso(const HttpRequest& request) {
     return refuse(400, "invalid_scope", "scope must include ovirt-app-api");
   }
   const std::string user = request.Query("username");
-  if (!SameSecret(user, options_.user) || !SameSecret(request.Query("password"), options_.password)) {
+  if (!SameSecret(user, options_.user) ||
+      !SameSecret(request.Query("password"), options_.password)) {
     return refuse(400, "access_denied",
                   absl::StrCat("Cannot authenticate user '", user,
                                "': The username or password is incorrect."));
@@ -132,7 +122,7 @@ HttpResponse OvirtHandler::Api(const HttpRequest& request, absl::string_view pat
     if (n == 1) {
       ovirt::Disks disks;
       for (const auto& [id, disk] : engine_.disks_for_test()) {
-        *disks.add_disk() = WithoutConnection(disk);
+        *disks.add_disk() = fakes::ListedDisk(disk);
       }
       return Json(disks);
     }
@@ -168,8 +158,8 @@ HttpResponse OvirtHandler::Api(const HttpRequest& request, absl::string_view pat
     absl::StatusOr<ovirt::DiskAttachment> request_body =
         api::ParseOvirt<ovirt::DiskAttachment>(request.body);
     if (!request_body.ok()) {
-      return Fault(absl::InvalidArgumentError(
-          absl::StrCat("Request syntactically incorrect.: [", request_body.status().message(), "]")));
+      return Fault(absl::InvalidArgumentError(absl::StrCat("Request syntactically incorrect.: [",
+                                                           request_body.status().message(), "]")));
     }
     absl::StatusOr<ovirt::DiskAttachment> attached = engine_.AttachDisk(vm_id, *request_body);
     return attached.ok() ? Json(*attached, 201) : Fault(attached.status());
@@ -203,7 +193,8 @@ HttpResponse OvirtHandler::Api(const HttpRequest& request, absl::string_view pat
         api::ParseOvirt<ovirt::DiskAttachment>(request.body);
     ovirt::DiskAttachment only_inactive;
     only_inactive.set_active("false");
-    if (!change.ok() || change->SerializeAsString() != only_inactive.SerializeAsString()) {
+    if (!change.ok() ||
+        !google::protobuf::util::MessageDifferencer::Equals(*change, only_inactive)) {
       return Fault(absl::InvalidArgumentError(
           "Request syntactically incorrect.: [Ferry's engine updates a disk attachment only to "
           "{\"active\": \"false\"}]"));

@@ -47,7 +47,8 @@ class OvirtHandlerTest : public ::testing::Test {
                            .token_lifetime = absl::Hours(1),
                            .new_token = [this] { return absl::StrCat("tok-", ++tokens_issued_); },
                            .now = [this] { return clock_.Now(); }}) {
-    engine_.AddDisk(fakes::IscsiLun("lun-1", "10.0.0.5", "iqn.2024-01.com.example:t1", 3, 10 * kGiB));
+    engine_.AddDisk(
+        fakes::IscsiLun("lun-1", "10.0.0.5", "iqn.2024-01.com.example:t1", 3, 10 * kGiB));
     engine_.AddDisk(fakes::FcLun("fc-1", "3600a0980383146", 20 * kGiB));
     engine_.AddVm({.id = kVmUp, .name = "db", .status = "up"});
     engine_.AddVm({.id = kVmDown, .name = "spare", .status = "down"});
@@ -56,8 +57,9 @@ class OvirtHandlerTest : public ::testing::Test {
 
   // The SSO's answer to a password grant with these fields.
   HttpResponse Sso(Query form, std::string method = "POST") {
-    return handler_.Handle(
-        {.method = std::move(method), .path = "/ovirt-engine/sso/oauth/token", .query = std::move(form)});
+    return handler_.Handle({.method = std::move(method),
+                            .path = "/ovirt-engine/sso/oauth/token",
+                            .query = std::move(form)});
   }
   static Query Grant(std::string user, std::string password) {
     return {{"grant_type", "password"},
@@ -314,7 +316,8 @@ TEST_F(OvirtHandlerTest, AnUnknownVmIsNotFound) {
 }
 
 TEST_F(OvirtHandlerTest, AttachmentsAreReadAsACollectionAndOneByOne) {
-  const ovirt::DiskAttachments all = Parsed<ovirt::DiskAttachments>(Get("/vms/vm-up/diskattachments"));
+  const ovirt::DiskAttachments all =
+      Parsed<ovirt::DiskAttachments>(Get("/vms/vm-up/diskattachments"));
   ASSERT_EQ(all.disk_attachment_size(), 1);
   EXPECT_EQ(all.disk_attachment(0).id(), "lun-1");
 
@@ -472,8 +475,9 @@ TEST_F(OvirtHandlerTest, DeactivatingIsTheOnlyUpdate) {
 
 TEST_F(OvirtHandlerTest, AnyOtherUpdateIsRefusedAndChangesNothing) {
   const ovirt::DiskAttachment before = AttachmentOf(kVmUp, "lun-1");
-  for (const std::string body : {R"({"bootable":"true"})", R"({"active":"false","bootable":"true"})",
-                                 R"({"active":"true"})", "not json"}) {
+  for (const std::string body :
+       {R"({"bootable":"true"})", R"({"active":"false","bootable":"true"})", R"({"active":"true"})",
+        "not json"}) {
     const HttpResponse r = Call("PUT", "/vms/vm-up/diskattachments/lun-1", body);
     EXPECT_EQ(r.status, 400) << body;
     EXPECT_THAT(FaultOf(r).detail(), HasSubstr("active")) << body;

@@ -18,12 +18,14 @@ ServedEngine::ServedEngine(const std::string& version, absl::Duration token_life
   password_ = *password;
   server_ = std::make_unique<OvirtServer>(
       engine_, mu_, identity_,
-      OvirtServer::Options{.handler = {.password = password_,
-                                       .token_lifetime = token_lifetime,
-                                       // Called under mu_.
-                                       .new_token = [this] { return absl::StrCat("token-", ++tokens_); },
-                                       .now = [this] { return clock_.Now(); }}});
-  if (absl::Status s = server_->Start(); !s.ok()) ADD_FAILURE() << "the engine did not start: " << s;
+      OvirtServer::Options{
+          .handler = {.password = password_,
+                      .token_lifetime = token_lifetime,
+                      // Called under mu_.
+                      .new_token = [this] { return absl::StrCat("token-", ++tokens_); },
+                      .now = [this] { return clock_.Now(); }}});
+  if (absl::Status s = server_->Start(); !s.ok())
+    ADD_FAILURE() << "the engine did not start: " << s;
 }
 
 ServedEngine::~ServedEngine() {
