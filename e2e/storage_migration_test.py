@@ -41,14 +41,19 @@ def main():
         check(code == 503 and "not leading" in body, f"the standby's /readyz: {code} {body}")
         check(http_get(standby.health_port, "/healthz")[0] == 200, "the standby is not healthy")
 
-        h.step("kubectl get vmim -w, then kubectl apply -f examples/storage-migration/")
+        h.step("kubectl get vmim -w; kubectl apply the migration, then examples/storage-migration/")
         watch = subprocess.Popen(
             [ferry_e2e.KUBECTL, "--kubeconfig", h.kubeconfig, "get", "vmim", "-w"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
+            # The migration alone first: whether the controller sees it before its VMI
+            # exists is a race when all three go at once, so its wait is made certain here.
+            h.kubectl("apply", "-f", "examples/storage-migration/migration.yaml")
+            h.wait_for("the migration's WaitingForVMI Event", lambda: "WaitingForVMI" in [
+                e["reason"] for e in h.get_json("events")["items"]], timeout=20)
             applied = h.kubectl("apply", "-f", "examples/storage-migration/").stdout
             for line in ("persistentvolumeclaim/pvc-dest created",
-                         "virtualmachineinstancemigration.kubevirt.io/migration-local-storage created",
+                         "virtualmachineinstancemigration.kubevirt.io/migration-local-storage unchanged",
                          "virtualmachine.kubevirt.io/vm-alpine-datavolume created"):
                 check(line in applied, f"kubectl apply said:\n{applied}")
 
