@@ -4,9 +4,13 @@
 #include <libvirt/virterror.h>
 
 #include <algorithm>
+#include <map>
 #include <mutex>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "adapters/libvirt/destination_xml.h"
+#include "base/status_macros.h"
 
 namespace ferry::adapters {
 namespace {
@@ -74,6 +78,51 @@ absl::StatusOr<DomainInfo> Describe(virDomainPtr domain) {
 
 void NoOp(int, void*) {}
 
+// libvirt's job statistics (typed parameters, by libvirt's field names).
+ports::JobStats ReadStats(virTypedParameterPtr params, int count) {
+  ports::JobStats stats;
+  auto read = [&](const char* field, int64_t* out) {
+    unsigned long long v = 0;
+    if (virTypedParamsGetULLong(params, count, field, &v) == 1) *out = static_cast<int64_t>(v);
+  };
+  read(VIR_DOMAIN_JOB_TIME_ELAPSED, &stats.time_elapsed);
+  read(VIR_DOMAIN_JOB_DATA_TOTAL, &stats.data_total);
+  read(VIR_DOMAIN_JOB_DATA_PROCESSED, &stats.data_processed);
+  read(VIR_DOMAIN_JOB_DATA_REMAINING, &stats.data_remaining);
+  read(VIR_DOMAIN_JOB_MEMORY_TOTAL, &stats.memory_total);
+  read(VIR_DOMAIN_JOB_MEMORY_PROCESSED, &stats.memory_processed);
+  read(VIR_DOMAIN_JOB_MEMORY_REMAINING, &stats.memory_remaining);
+  read(VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &stats.memory_dirty_rate);
+  read(VIR_DOMAIN_JOB_MEMORY_ITERATION, &stats.memory_iteration);
+  read(VIR_DOMAIN_JOB_DISK_TOTAL, &stats.disk_total);
+  read(VIR_DOMAIN_JOB_DISK_PROCESSED, &stats.disk_processed);
+  read(VIR_DOMAIN_JOB_DISK_REMAINING, &stats.disk_remaining);
+  read(VIR_DOMAIN_JOB_DISK_BPS, &stats.disk_bps);
+  read(VIR_DOMAIN_JOB_DOWNTIME, &stats.downtime);
+  read(VIR_DOMAIN_JOB_SETUP_TIME, &stats.setup_time);
+  const char* errmsg = nullptr;
+  if (virTypedParamsGetString(params, count, VIR_DOMAIN_JOB_ERRMSG, &errmsg) == 1 &&
+      errmsg != nullptr) {
+    stats.errmsg = errmsg;
+  }
+  return stats;
+}
+
+// virDomainGetJobStats with `flags`; type NONE when libvirt has no such job.
+absl::StatusOr<ports::JobStats> JobStatsOf(virDomainPtr domain, unsigned int flags,
+                                           absl::string_view name) {
+  int type = 0, count = 0;
+  virTypedParameterPtr params = nullptr;
+  if (virDomainGetJobStats(domain, &type, &params, &count, flags) != 0) {
+    return LastError(absl::StrCat("job stats of ", name));
+  }
+  ports::JobStats stats = ReadStats(params, count);
+  virTypedParamsFree(params, count);
+  stats.type = static_cast<ports::JobType>(type);
+  stats.active = type == VIR_DOMAIN_JOB_BOUNDED || type == VIR_DOMAIN_JOB_UNBOUNDED;
+  return stats;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<LibvirtHypervisor>> LibvirtHypervisor::Open(
@@ -86,22 +135,76 @@ absl::StatusOr<std::unique_ptr<LibvirtHypervisor>> LibvirtHypervisor::Open(
     // print each one to stderr.
     virSetErrorFunc(nullptr, [](void*, virErrorPtr) {});
   });
-  virConnectPtr connection = virConnectOpen(std::string(uri).c_str());
-  if (connection == nullptr) {
-    absl::Status status = LastError(absl::StrCat("cannot connect to ", uri));
-    return absl::UnavailableError(status.message());
-  }
-  std::unique_ptr<LibvirtHypervisor> self(new LibvirtHypervisor(connection));
-  self->callback_id_ = virConnectDomainEventRegisterAny(
-      connection, nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-      VIR_DOMAIN_EVENT_CALLBACK(&LibvirtHypervisor::OnLifecycle), self.get(), nullptr);
-  if (self->callback_id_ < 0) return LastError("cannot watch domain events");
+  std::unique_ptr<LibvirtHypervisor> self(new LibvirtHypervisor(std::string(uri)));
+  RETURN_IF_ERROR(self->Connect());
   return self;
 }
 
-LibvirtHypervisor::~LibvirtHypervisor() {
+absl::Status LibvirtHypervisor::Connect() {
+  virConnectPtr connection = virConnectOpen(uri_.c_str());
+  if (connection == nullptr) {
+    absl::Status status = LastError(absl::StrCat("cannot connect to ", uri_));
+    return absl::UnavailableError(status.message());
+  }
+  connection_ = connection;
+  callback_id_ = virConnectDomainEventRegisterAny(
+      connection, nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+      VIR_DOMAIN_EVENT_CALLBACK(&LibvirtHypervisor::OnLifecycle), this, nullptr);
+  if (callback_id_ < 0) return LastError("cannot watch domain events");
+  job_callback_id_ = virConnectDomainEventRegisterAny(
+      connection, nullptr, VIR_DOMAIN_EVENT_ID_JOB_COMPLETED,
+      VIR_DOMAIN_EVENT_CALLBACK(&LibvirtHypervisor::OnJobCompleted), this, nullptr);
+  if (job_callback_id_ < 0) {
+    // libvirt's test driver has no jobs to report on; only its migrations
+    // (which it cannot do either) would need the final stats.
+    virResetLastError();
+  }
+  return absl::OkStatus();
+}
+
+void LibvirtHypervisor::Disconnect() {
+  if (connection_ == nullptr) return;
+  if (job_callback_id_ >= 0) virConnectDomainEventDeregisterAny(connection_, job_callback_id_);
   if (callback_id_ >= 0) virConnectDomainEventDeregisterAny(connection_, callback_id_);
+  virResetLastError();
   virConnectClose(connection_);
+  connection_ = nullptr;
+  callback_id_ = job_callback_id_ = -1;
+}
+
+virDomainPtr LibvirtHypervisor::Find(absl::string_view name, absl::Status* error) {
+  virDomainPtr domain = virDomainLookupByName(connection_, std::string(name).c_str());
+  if (domain != nullptr) return domain;
+  *error = LastError(absl::StrCat("domain ", name));  // before any other call clears it
+  // The daemon went away under the connection (a restart): once more on a new one.
+  if (error->code() != absl::StatusCode::kNotFound && virConnectIsAlive(connection_) != 1 &&
+      EnsureConnected().ok()) {
+    domain = virDomainLookupByName(connection_, std::string(name).c_str());
+    if (domain == nullptr) *error = LastError(absl::StrCat("domain ", name));
+  }
+  return domain;
+}
+
+// A restarted daemon closed the old connection: open a new one. Events in
+// between are lost (libvirt does not replay them); callers read state anew.
+absl::Status LibvirtHypervisor::EnsureConnected() {
+  if (connection_ != nullptr && virConnectIsAlive(connection_) == 1) return absl::OkStatus();
+  Disconnect();
+  return Connect();
+}
+
+LibvirtHypervisor::~LibvirtHypervisor() {
+  for (std::thread& worker : workers_) {
+    if (worker.joinable()) worker.detach();  // it owns what it uses (see the header)
+  }
+  Disconnect();
+}
+
+void LibvirtHypervisor::OnJobCompleted(virConnectPtr, virDomainPtr domain,
+                                       virTypedParameterPtr params, int count, void* self) {
+  ports::JobStats stats = ReadStats(params, count);
+  stats.type = ports::JobType::kCompleted;
+  static_cast<LibvirtHypervisor*>(self)->completed_[virDomainGetName(domain)] = std::move(stats);
 }
 
 int LibvirtHypervisor::OnLifecycle(virConnectPtr, virDomainPtr domain, int event,
@@ -112,15 +215,23 @@ int LibvirtHypervisor::OnLifecycle(virConnectPtr, virDomainPtr domain, int event
 }
 
 absl::StatusOr<DomainInfo> LibvirtHypervisor::LookupDomain(absl::string_view name) {
-  DomainRef domain{virDomainLookupByName(connection_, std::string(name).c_str())};
-  if (domain.ptr == nullptr) return LastError(absl::StrCat("domain ", name));
+  RETURN_IF_ERROR(EnsureConnected());
+  absl::Status missing;
+  DomainRef domain{Find(name, &missing)};
+  if (domain.ptr == nullptr) return missing;
   return Describe(domain.ptr);
 }
 
 absl::StatusOr<std::vector<DomainInfo>> LibvirtHypervisor::ListDomains() {
+  RETURN_IF_ERROR(EnsureConnected());
   virDomainPtr* domains = nullptr;
-  const int count = virConnectListAllDomains(connection_, &domains, 0);
-  if (count < 0) return LastError("list domains");
+  int count = virConnectListAllDomains(connection_, &domains, 0);
+  if (count < 0) {
+    absl::Status failed = LastError("list domains");
+    if (virConnectIsAlive(connection_) == 1 || !EnsureConnected().ok()) return failed;
+    count = virConnectListAllDomains(connection_, &domains, 0);
+    if (count < 0) return LastError("list domains");
+  }
   std::vector<DomainInfo> out;
   absl::Status status;
   for (int i = 0; i < count; ++i) {
@@ -140,14 +251,17 @@ absl::StatusOr<std::vector<DomainInfo>> LibvirtHypervisor::ListDomains() {
 }
 
 absl::StatusOr<DomainInfo> LibvirtHypervisor::DefineDomain(absl::string_view xml) {
+  RETURN_IF_ERROR(EnsureConnected());
   DomainRef domain{virDomainDefineXML(connection_, std::string(xml).c_str())};
   if (domain.ptr == nullptr) return LastError("define domain");
   return Describe(domain.ptr);
 }
 
 absl::StatusOr<std::string> LibvirtHypervisor::DomainXml(absl::string_view name) {
-  DomainRef domain{virDomainLookupByName(connection_, std::string(name).c_str())};
-  if (domain.ptr == nullptr) return LastError(absl::StrCat("domain ", name));
+  RETURN_IF_ERROR(EnsureConnected());
+  absl::Status missing;
+  DomainRef domain{Find(name, &missing)};
+  if (domain.ptr == nullptr) return missing;
   char* xml = virDomainGetXMLDesc(domain.ptr, 0);
   if (xml == nullptr) return LastError(absl::StrCat("XML of ", name));
   std::string out(xml);
@@ -157,8 +271,10 @@ absl::StatusOr<std::string> LibvirtHypervisor::DomainXml(absl::string_view name)
 
 absl::Status LibvirtHypervisor::OnDomain(absl::string_view name, int (*call)(virDomainPtr),
                                          absl::string_view what) {
-  DomainRef domain{virDomainLookupByName(connection_, std::string(name).c_str())};
-  if (domain.ptr == nullptr) return LastError(absl::StrCat("domain ", name));
+  RETURN_IF_ERROR(EnsureConnected());
+  absl::Status missing;
+  DomainRef domain{Find(name, &missing)};
+  if (domain.ptr == nullptr) return missing;
   if (call(domain.ptr) != 0) return LastError(absl::StrCat(what, " ", name));
   return absl::OkStatus();
 }
@@ -212,71 +328,162 @@ absl::Status LibvirtHypervisor::AbortJob(absl::string_view name) {
 }
 
 absl::Status LibvirtHypervisor::StartMigration(const ports::MigrationRequest& request) {
-  DomainRef domain{virDomainLookupByName(connection_, request.domain.c_str())};
-  if (domain.ptr == nullptr) return LastError(absl::StrCat("domain ", request.domain));
-  virTypedParameterPtr params = nullptr;
-  int count = 0, capacity = 0;
-  bool ok = true;
+  RETURN_IF_ERROR(EnsureConnected());
+  absl::Status missing;
+  DomainRef domain{Find(request.domain, &missing)};
+  if (domain.ptr == nullptr) return missing;
+  const std::string what = absl::StrCat("migrate ", request.domain);
+  if (request.disks.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(what, ": no disks to copy"));
+  }
+  if (auto m = migrations_.find(request.domain); m != migrations_.end()) {
+    std::lock_guard<std::mutex> lock(m->second->mu);
+    if (m->second->running) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          what, ": Requested operation is not valid: another migration job is already running"));
+    }
+  }
+  RETURN_IF_ERROR(InState("migrate", request.domain, {DomainState::kRunning},
+                          "domain is not running"));
+  // What the destination gets: the migratable XML with the copied disks
+  // pointed at their volumes, each sliced to its source's size.
+  char* migratable = virDomainGetXMLDesc(domain.ptr, VIR_DOMAIN_XML_MIGRATABLE);
+  if (migratable == nullptr) return LastError(absl::StrCat(what, ": migratable XML"));
+  const std::string source_xml(migratable);
+  free(migratable);
+  std::map<std::string, int64_t> capacity;
   for (const ports::DiskCopy& disk : request.disks) {
-    ok = ok && virTypedParamsAddString(&params, &count, &capacity,
-                                       VIR_MIGRATE_PARAM_MIGRATE_DISKS,
-                                       disk.target_dev.c_str()) == 0;
+    virDomainBlockInfo info{};
+    if (virDomainGetBlockInfo(domain.ptr, disk.target_dev.c_str(), &info, 0) != 0) {
+      absl::Status status = LastError(absl::StrCat(what, ": disk ", disk.target_dev));
+      return status.code() == absl::StatusCode::kInternal
+                 ? absl::InvalidArgumentError(status.message())
+                 : status;
+    }
+    capacity[disk.target_dev] = static_cast<int64_t>(info.capacity);
   }
-  if (request.bandwidth_mib_per_s > 0) {
-    ok = ok && virTypedParamsAddULLong(&params, &count, &capacity,
-                                       VIR_MIGRATE_PARAM_BANDWIDTH,
-                                       request.bandwidth_mib_per_s) == 0;
+  absl::StatusOr<std::string> destination_xml =
+      DestinationXml(source_xml, request.disks, capacity);
+  if (!destination_xml.ok()) {
+    return absl::Status(destination_xml.status().code(),
+                        absl::StrCat(what, ": ", destination_xml.status().message()));
   }
+
   unsigned int flags = VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER | VIR_MIGRATE_PERSIST_DEST |
+                       VIR_MIGRATE_UNDEFINE_SOURCE |
                        (request.incremental ? VIR_MIGRATE_NON_SHARED_INC
                                             : VIR_MIGRATE_NON_SHARED_DISK);
   if (request.synchronous_writes) flags |= VIR_MIGRATE_NON_SHARED_SYNCHRONOUS_WRITES;
   if (request.leave_paused) flags |= VIR_MIGRATE_PAUSED;
-  absl::Status status;
-  if (!ok) {
-    status = LastError("migration parameters");
-  } else if (virDomainMigrateToURI3(domain.ptr, request.destination_uri.c_str(), params,
-                                    count, flags) != 0) {
-    status = LastError(absl::StrCat("migrate ", request.domain));
-  }
-  virTypedParamsFree(params, count);
-  return status;
+
+  auto migration = std::make_shared<Migration>();
+  migrations_[request.domain] = migration;
+  completed_.erase(request.domain);
+  // The worker owns copies of everything it reads: the adapter may be gone
+  // before the call returns.
+  workers_.emplace_back([uri = uri_, request, xml = *std::move(destination_xml), flags,
+                         migration] {
+    auto finish = [&](std::string error, bool cancelled) {
+      std::lock_guard<std::mutex> lock(migration->mu);
+      migration->running = false;
+      migration->error = std::move(error);
+      migration->cancelled = cancelled;
+    };
+    const std::string what = absl::StrCat("migrate ", request.domain);
+    virConnectPtr connection = virConnectOpen(uri.c_str());
+    if (connection == nullptr) {
+      finish(std::string(LastError(absl::StrCat(what, ": cannot connect to ", uri)).message()),
+             false);
+      return;
+    }
+    virTypedParameterPtr params = nullptr;
+    int count = 0, room = 0;
+    bool ok = true;
+    for (const ports::DiskCopy& disk : request.disks) {
+      ok = ok && virTypedParamsAddString(&params, &count, &room, VIR_MIGRATE_PARAM_MIGRATE_DISKS,
+                                         disk.target_dev.c_str()) == 0;
+    }
+    ok = ok && virTypedParamsAddString(&params, &count, &room, VIR_MIGRATE_PARAM_DEST_XML,
+                                       xml.c_str()) == 0;
+    ok = ok && virTypedParamsAddString(&params, &count, &room, VIR_MIGRATE_PARAM_PERSIST_XML,
+                                       xml.c_str()) == 0;
+    if (request.bandwidth_mib_per_s > 0) {
+      ok = ok && virTypedParamsAddULLong(&params, &count, &room, VIR_MIGRATE_PARAM_BANDWIDTH,
+                                         request.bandwidth_mib_per_s) == 0;
+    }
+    std::string error;
+    bool cancelled = false;
+    virDomainPtr domain = virDomainLookupByName(connection, request.domain.c_str());
+    if (!ok) {
+      error = std::string(LastError(absl::StrCat(what, ": parameters")).message());
+    } else if (domain == nullptr) {
+      error = std::string(LastError(absl::StrCat("domain ", request.domain)).message());
+    } else if (virDomainMigrateToURI3(domain, request.destination_uri.c_str(), params, count,
+                                      flags) != 0) {
+      const virError* e = virGetLastError();
+      cancelled = e != nullptr && e->code == VIR_ERR_OPERATION_ABORTED;
+      error = std::string(LastError(what).message());
+    }
+    if (domain != nullptr) virDomainFree(domain);
+    virTypedParamsFree(params, count);
+    virConnectClose(connection);
+    finish(std::move(error), cancelled);
+  });
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ports::JobStats> LibvirtHypervisor::GetJobStats(absl::string_view name) {
-  DomainRef domain{virDomainLookupByName(connection_, std::string(name).c_str())};
-  if (domain.ptr == nullptr) return LastError(absl::StrCat("domain ", name));
-  int type = 0, count = 0;
-  virTypedParameterPtr params = nullptr;
-  if (virDomainGetJobStats(domain.ptr, &type, &params, &count, 0) != 0) {
-    return LastError(absl::StrCat("job stats of ", name));
+  RETURN_IF_ERROR(PumpEvents());  // a job-completed event may be waiting
+  // What this adapter's worker knows of the domain's last migration.
+  std::shared_ptr<Migration> migration;
+  if (auto m = migrations_.find(std::string(name)); m != migrations_.end()) migration = m->second;
+  bool running = false, cancelled = false;
+  std::string error;
+  if (migration != nullptr) {
+    std::lock_guard<std::mutex> lock(migration->mu);
+    running = migration->running;
+    cancelled = migration->cancelled;
+    error = migration->error;
   }
-  ports::JobStats stats;
-  stats.active = type != VIR_DOMAIN_JOB_NONE;
-  auto read = [&](const char* field, int64_t* out) {
-    unsigned long long v = 0;
-    if (virTypedParamsGetULLong(params, count, field, &v) == 1) *out = static_cast<int64_t>(v);
-  };
-  read(VIR_DOMAIN_JOB_TIME_ELAPSED, &stats.time_elapsed);
-  read(VIR_DOMAIN_JOB_DATA_TOTAL, &stats.data_total);
-  read(VIR_DOMAIN_JOB_DATA_PROCESSED, &stats.data_processed);
-  read(VIR_DOMAIN_JOB_DATA_REMAINING, &stats.data_remaining);
-  read(VIR_DOMAIN_JOB_MEMORY_TOTAL, &stats.memory_total);
-  read(VIR_DOMAIN_JOB_MEMORY_PROCESSED, &stats.memory_processed);
-  read(VIR_DOMAIN_JOB_MEMORY_REMAINING, &stats.memory_remaining);
-  read(VIR_DOMAIN_JOB_MEMORY_DIRTY_RATE, &stats.memory_dirty_rate);
-  read(VIR_DOMAIN_JOB_MEMORY_ITERATION, &stats.memory_iteration);
-  read(VIR_DOMAIN_JOB_DISK_TOTAL, &stats.disk_total);
-  read(VIR_DOMAIN_JOB_DISK_PROCESSED, &stats.disk_processed);
-  read(VIR_DOMAIN_JOB_DISK_REMAINING, &stats.disk_remaining);
-  read(VIR_DOMAIN_JOB_DISK_BPS, &stats.disk_bps);
-  read(VIR_DOMAIN_JOB_DOWNTIME, &stats.downtime);
-  read(VIR_DOMAIN_JOB_SETUP_TIME, &stats.setup_time);
-  virTypedParamsFree(params, count);
-  return stats;
+  ports::JobStats starting;  // the worker's call, before libvirt's job begins
+  starting.active = true;
+  starting.type = ports::JobType::kUnbounded;
+
+  absl::Status missing;
+  DomainRef domain{Find(name, &missing)};
+  if (domain.ptr == nullptr) {
+    if (missing.code() != absl::StatusCode::kNotFound || migration == nullptr) return missing;
+    if (running) return starting;  // the domain leaves as the call returns
+    if (!error.empty()) return missing;
+    // It migrated away: its job completed, with the event's final stats when
+    // the event has arrived.
+    ports::JobStats done;
+    if (auto c = completed_.find(std::string(name)); c != completed_.end()) done = c->second;
+    done.active = false;
+    done.type = ports::JobType::kCompleted;
+    return done;
+  }
+  if (virDomainIsActive(domain.ptr) == 1) {
+    ASSIGN_OR_RETURN(ports::JobStats now, JobStatsOf(domain.ptr, 0, name));
+    if (now.active) return now;
+  }
+  if (running) return starting;
+  ASSIGN_OR_RETURN(ports::JobStats last,
+                   JobStatsOf(domain.ptr, VIR_DOMAIN_JOB_STATS_COMPLETED, name));
+  if (last.type == ports::JobType::kNone) {
+    if (auto c = completed_.find(std::string(name)); c != completed_.end()) last = c->second;
+  }
+  if (migration != nullptr && !error.empty()) {
+    // The worker saw the call fail; libvirt may keep no record of it.
+    last.active = false;
+    last.type = cancelled ? ports::JobType::kCancelled : ports::JobType::kFailed;
+    if (last.errmsg.empty()) last.errmsg = error;
+  }
+  return last;
 }
 
-absl::StatusOr<std::vector<ports::DomainEvent>> LibvirtHypervisor::PollEvents() {
+absl::Status LibvirtHypervisor::PumpEvents() {
+  RETURN_IF_ERROR(EnsureConnected());
   // A zero timeout makes each loop iteration return at once instead of
   // waiting for the next event; two iterations let libvirt flush events it
   // queued in the first.
@@ -287,6 +494,11 @@ absl::StatusOr<std::vector<ports::DomainEvent>> LibvirtHypervisor::PollEvents() 
     virEventRemoveTimeout(timer);
     if (rc != 0) return LastError("libvirt event loop");
   }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<ports::DomainEvent>> LibvirtHypervisor::PollEvents() {
+  RETURN_IF_ERROR(PumpEvents());
   std::vector<ports::DomainEvent> out;
   out.swap(events_);
   return out;

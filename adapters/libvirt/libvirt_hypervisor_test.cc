@@ -14,7 +14,6 @@ namespace ferry::adapters {
 namespace {
 
 using ports::HypervisorConformance;
-using ports::HypervisorFactory;
 
 // test:///<absolute path of an empty node file>: a fresh test driver.
 std::string EmptyTestDriverUri() {
@@ -30,8 +29,46 @@ std::unique_ptr<ports::Hypervisor> OpenOrDie() {
   return h.ok() ? std::move(*h) : nullptr;
 }
 
-INSTANTIATE_TEST_SUITE_P(LibvirtTestDriver, HypervisorConformance,
-                         testing::Values(HypervisorFactory(&OpenOrDie)));
+// One test driver instance is both hosts; it has no migration, volumes or
+// daemon (declared: no capabilities).
+class TestDriverTestbed : public ports::HypervisorTestbed {
+ public:
+  TestDriverTestbed() : hypervisor_(OpenOrDie()) {}
+  ports::Hypervisor& source() override { return *hypervisor_; }
+  ports::Hypervisor& destination() override { return *hypervisor_; }
+  std::string destination_uri() override { return "test:///default"; }
+  std::string DomainXml(const std::string& name, const std::string& uuid,
+                        const std::vector<ports::VolumeSource>&) override {
+    return "<domain type='test'><name>" + name + "</name>" +
+           (uuid.empty() ? "" : "<uuid>" + uuid + "</uuid>") +
+           "<memory unit='KiB'>131072</memory><vcpu>1</vcpu>"
+           "<os><type arch='x86_64'>hvm</type></os></domain>";
+  }
+  absl::StatusOr<ports::VolumeSource> CreateVolume(const std::string&, int64_t, bool, bool,
+                                                   int64_t, uint64_t) override {
+    return absl::UnimplementedError("the test driver has no volumes here");
+  }
+  absl::StatusOr<std::string> Digest(const ports::VolumeSource&, int64_t) override {
+    return absl::UnimplementedError("the test driver has no volumes here");
+  }
+  void Wait(absl::Duration) override {}
+  absl::Status KillDestinationEmulator(const std::string&) override {
+    return absl::UnimplementedError("the test driver runs no emulator");
+  }
+  absl::Status RestartSourceDaemon() override {
+    return absl::UnimplementedError("the test driver has no daemon");
+  }
+
+ private:
+  std::unique_ptr<ports::Hypervisor> hypervisor_;
+};
+
+INSTANTIATE_TEST_SUITE_P(
+    Libvirt, HypervisorConformance,
+    testing::Values(ports::HypervisorTestbedFactory{
+        "TestDriver", ports::HypervisorCapabilities{},
+        [] { return std::make_unique<TestDriverTestbed>(); }}),
+    ports::TestbedName);
 
 constexpr char kXml[] =
     "<domain type='test'><name>vm-1</name><memory unit='KiB'>131072</memory>"
@@ -45,9 +82,11 @@ TEST(LibvirtHypervisor, TestDriverHasNoMigrationAndSaysSo) {
   ports::MigrationRequest request;
   request.domain = "vm-1";
   request.destination_uri = "test:///default";
-  request.disks.push_back({"vda", "/var/lib/ferry/vda.img"});
+  request.disks.push_back({"vda", {.volume = "pv-1", .path = "/var/lib/ferry/vda.img"}});
+  // Checked before any migration call: the domain has no disk vda.
   const absl::Status migrate = h->StartMigration(request);
-  EXPECT_EQ(migrate.code(), absl::StatusCode::kUnimplemented) << migrate;
+  EXPECT_EQ(migrate.code(), absl::StatusCode::kInvalidArgument) << migrate;
+  EXPECT_THAT(migrate.message(), testing::HasSubstr("vda"));
   EXPECT_EQ(h->GetJobStats("vm-1").status().code(), absl::StatusCode::kUnimplemented);
   EXPECT_EQ(h->AbortJob("vm-1").code(), absl::StatusCode::kUnimplemented);
 }

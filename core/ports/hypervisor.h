@@ -55,11 +55,33 @@ inline constexpr int kPausedUser = 1;       // VIR_DOMAIN_PAUSED_USER
 inline constexpr int kPausedMigration = 2;  // VIR_DOMAIN_PAUSED_MIGRATION
 inline constexpr int kRunningMigrated = 2;  // VIR_DOMAIN_RUNNING_MIGRATED
 
-// One disk to copy: the domain's target device ("vda") and where its copy
-// goes on the destination host.
+// Where a PersistentVolume's data lives on a node, as the claim bound to it
+// says: what the hypervisor opens as a disk's source.
+struct VolumeSource {
+  std::string claim = "";   // "namespace/name" of the PersistentVolumeClaim
+  std::string volume = "";  // the PersistentVolume's name
+  // Kubernetes' volumeMode: a Block volume is a device the guest gets whole; a
+  // Filesystem volume holds the disk as the file "disk.img" (KubeVirt's
+  // convention) in the directory the PV names.
+  bool block = false;
+  int64_t capacity_bytes = 0;  // the PV's capacity
+  // The device (Block) or disk image file (Filesystem) on the node; empty
+  // when the PV names no node-local place (a CSI volume: only the fakes,
+  // which keep their volumes by PV name, can copy onto it).
+  std::string path = "";
+
+  friend bool operator==(const VolumeSource&, const VolumeSource&) = default;
+};
+
+// One disk to copy: the domain's target device ("vda") and the volume its copy
+// goes to on the destination host. The adapter points the destination
+// domain's disk at `destination` (file or block; a storage slice of the
+// source's size when the destination is larger) and changes nothing else.
 struct DiskCopy {
-  std::string target_dev;
-  std::string destination_path;
+  std::string target_dev = "";
+  VolumeSource destination = {};
+
+  friend bool operator==(const DiskCopy&, const DiskCopy&) = default;
 };
 
 // A live migration copying the named non-shared disks (libvirt's
@@ -150,7 +172,11 @@ class Hypervisor {
   virtual absl::Status Suspend(absl::string_view name) = 0;
   virtual absl::Status Resume(absl::string_view name) = 0;
 
+  // Starts the copy and returns; the job runs on (follow it with GetJobStats).
   virtual absl::Status StartMigration(const MigrationRequest& request) = 0;
+  // The domain's active job, else its last one. A domain that left this host
+  // by a migration from here still has that job (kCompleted); NotFound for a
+  // domain this host never knew or that left otherwise.
   virtual absl::StatusOr<JobStats> GetJobStats(absl::string_view name) = 0;
   virtual absl::Status AbortJob(absl::string_view name) = 0;
 

@@ -44,13 +44,8 @@ struct Same {
   }
   bool operator()(const HypervisorCall& a, const HypervisorCall& b) const {
     const ports::MigrationRequest &x = a.request, &y = b.request;
-    auto disks = [](const ports::MigrationRequest& r) {
-      std::vector<std::string> out;
-      for (const auto& d : r.disks) out.push_back(absl::StrCat(d.target_dev, "=", d.destination_path));
-      return out;
-    };
     return a.op == b.op && a.domain == b.domain && x.domain == y.domain &&
-           x.destination_uri == y.destination_uri && disks(x) == disks(y) &&
+           x.destination_uri == y.destination_uri && x.disks == y.disks &&
            x.incremental == y.incremental && x.synchronous_writes == y.synchronous_writes &&
            x.leave_paused == y.leave_paused && x.bandwidth_mib_per_s == y.bandwidth_mib_per_s;
   }
@@ -78,7 +73,13 @@ struct Text {
   std::string operator()(const HypervisorCall& c) const {
     switch (c.op) {
       case HypervisorCall::Op::kStartMigration:
-        return absl::StrCat("migrate domain ", c.request.domain, " to ", c.request.destination_uri);
+        return absl::StrCat(
+            "migrate domain ", c.request.domain, " to ", c.request.destination_uri, " (",
+            absl::StrJoin(c.request.disks, ", ",
+                          [](std::string* out, const ports::DiskCopy& d) {
+                            absl::StrAppend(out, d.target_dev, " -> ", d.destination.claim);
+                          }),
+            ")");
       case HypervisorCall::Op::kAbortJob: return absl::StrCat("abort job of domain ", c.domain);
       case HypervisorCall::Op::kDestroy: return absl::StrCat("destroy domain ", c.domain);
       case HypervisorCall::Op::kResume: return absl::StrCat("resume domain ", c.domain);

@@ -138,7 +138,7 @@ TEST_F(ExecutorTest, HypervisorCallsReachTheHypervisorAsAsked) {
   ports::MigrationRequest request;
   request.domain = "ns_vm";
   request.destination_uri = "qemu+tcp://node-b/system";
-  request.disks.push_back({.target_dev = "vda", .destination_path = "/dst/vda"});
+  request.disks.push_back({.target_dev = "vda", .destination = {.volume = "pv-dst"}});
   EXPECT_CALL(hypervisor_, StartMigration(::testing::Field(
                                &ports::MigrationRequest::destination_uri, "qemu+tcp://node-b/system")))
       .WillOnce(Return(absl::OkStatus()));

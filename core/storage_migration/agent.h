@@ -12,6 +12,7 @@
 #ifndef FERRY_CORE_STORAGE_MIGRATION_AGENT_H_
 #define FERRY_CORE_STORAGE_MIGRATION_AGENT_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,10 +61,11 @@ std::vector<AgentAction> PlanAgent(const AgentView& view);
 std::string DiskTargetDev(const kubevirt::VirtualMachineInstanceSpec& spec,
                           absl::string_view volume);
 
-// Where a claim's data lives for libvirt: the name of the PV bound to it
-// ("" while unbound). Fakes address volumes by PV name; a real adapter maps
-// it to the launcher's mount.
-std::string VolumePath(const ClusterView& view, absl::string_view ns, absl::string_view claim);
+// Where a claim's data lives on its node: the bound PV's name, mode, capacity
+// and node-local path (a `local` or `hostPath` PV's device, or "disk.img" in
+// its directory). nullopt while the claim is not bound to a PV.
+std::optional<ports::VolumeSource> VolumeSourceOf(const ClusterView& view, absl::string_view ns,
+                                                  absl::string_view claim);
 
 }  // namespace ferry::storage_migration
 

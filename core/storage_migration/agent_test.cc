@@ -47,6 +47,25 @@ spec: {accessModes: [ReadWriteOnce], volumeName: pv-data-dest, resources: {reque
 status: {phase: Bound}
 ---
 apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv-root-dest}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  local: {path: /mnt/disks/root-dest/}
+status: {phase: Bound}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv-data-dest}
+spec:
+  capacity: {storage: 2Gi}
+  accessModes: [ReadWriteOnce]
+  volumeMode: Block
+  local: {path: /dev/loop7}
+status: {phase: Bound}
+---
+apiVersion: v1
 kind: Pod
 metadata: {name: virt-launcher-vm-mig-target, namespace: ns}
 spec: {nodeName: node-b}
@@ -184,10 +203,14 @@ TEST(StorageMigrationAgent, SourceRecordsStartingBeforeItStartsTheCopy) {
   EXPECT_TRUE(r.leave_paused);
   std::vector<std::string> disks;
   for (const ports::DiskCopy& d : r.disks) {
-    disks.push_back(absl::StrCat(d.target_dev, "->", d.destination_path));
+    disks.push_back(absl::StrCat(d.target_dev, "->", d.destination.claim, "=", d.destination.volume,
+                                 d.destination.block ? " block " : " file ",
+                                 d.destination.capacity_bytes, " ", d.destination.path));
   }
-  // The destination path is the PV bound to the destination claim.
-  EXPECT_THAT(disks, ElementsAre("vda->pv-root-dest", "vdb->pv-data-dest"));
+  // The destination is the PV bound to the destination claim, as the PV says.
+  EXPECT_THAT(disks,
+              ElementsAre("vda->ns/root-dest=pv-root-dest file 1073741824 /mnt/disks/root-dest/disk.img",
+                          "vdb->ns/data-dest=pv-data-dest block 2147483648 /dev/loop7"));
 }
 
 TEST(StorageMigrationAgent, SourceDoesNotStartBeforeTheDestinationIsBound) {

@@ -297,7 +297,10 @@ absl::Status FakeFabric::StartMigration(const std::string& source_host,
     return absl::InvalidArgumentError(absl::StrCat(
         "migrate ", request.domain, ": the destination host is the source host"));
   }
-  if (target->domains_.count(request.domain)) {
+  // An inactive definition of the domain on the target is replaced, as libvirt
+  // does; a running or paused one is refused.
+  if (auto there = target->domains_.find(request.domain);
+      there != target->domains_.end() && there->second.state != DomainState::kShutoff) {
     return absl::AlreadyExistsError(absl::StrCat("migrate ", request.domain, ": domain '",
                                                  request.domain, "' already exists on ",
                                                  target_name));
@@ -324,37 +327,41 @@ absl::Status FakeFabric::StartMigration(const std::string& source_host,
                                                      copy.target_dev, "'"));
     }
     const Volume* src = volumes_.count(d->second) ? &volumes_.at(d->second) : nullptr;
-    const Volume* dst = volumes_.count(copy.destination_path)
-                            ? &volumes_.at(copy.destination_path)
-                            : nullptr;
+    // The fake keeps its volumes by PV name (what a PV's path or device is
+    // on a real node); the rest of the VolumeSource is checked against it.
+    const std::string& destination = copy.destination.volume;
+    const Volume* dst = volumes_.count(destination) ? &volumes_.at(destination) : nullptr;
     if (src == nullptr || dst == nullptr) {
       return absl::NotFoundError(absl::StrCat(
           "migrate ", request.domain, ": Cannot access storage file '",
-          src == nullptr ? d->second : copy.destination_path, "': No such file or directory"));
+          src == nullptr ? d->second : destination, "': No such file or directory"));
     }
     if (dst->size_bytes < src->size_bytes) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "migrate ", request.domain, ": destination ", copy.destination_path, " (",
+          "migrate ", request.domain, ": destination ", destination, " (",
           dst->size_bytes, " bytes) is smaller than ", d->second, " (", src->size_bytes,
           " bytes)"));
     }
     DiskJob disk_job;
     disk_job.dev = copy.target_dev;
     disk_job.source = d->second;
-    disk_job.destination = copy.destination_path;
+    disk_job.destination = destination;
     job.disks.push_back(std::move(disk_job));
     job.disk_total = SaturatingAdd(job.disk_total, src->size_bytes);
     target_xml = absl::StrReplaceAll(target_xml, {{absl::StrCat("'", d->second, "'"),
-                                                   absl::StrCat("'", copy.destination_path, "'")}});
-    target_disks[copy.target_dev] = copy.destination_path;
+                                                   absl::StrCat("'", destination, "'")}});
+    target_disks[copy.target_dev] = destination;
   }
   const Guest* guest = guests_.count(request.domain) ? &guests_.at(request.domain) : nullptr;
-  job.memory_total = guest != nullptr ? guest->options.memory_bytes : kGiB;
+  job.memory_total = guest != nullptr               ? guest->options.memory_bytes
+                     : dom->second.memory_bytes > 0 ? dom->second.memory_bytes
+                                                    : kGiB;
   job.memory_remaining = job.memory_total;
 
   // The incoming side: a transient domain, paused for the incoming migration.
   FakeHypervisor::Domain incoming;
   incoming.uuid = dom->second.uuid;
+  incoming.memory_bytes = dom->second.memory_bytes;
   incoming.xml = target_xml;
   incoming.state = DomainState::kPaused;
   incoming.reason = ports::kPausedMigration;
@@ -397,6 +404,7 @@ void FakeFabric::Progress(Job& job, absl::Duration dt) {
   int64_t budget = SaturatingCast<int64_t>(job.carry_bytes);
   job.carry_bytes -= static_cast<double>(budget);
   const int64_t start_budget = budget;
+  int64_t carried = 0;
   for (DiskJob& disk : job.disks) {
     Volume& src = volumes_.at(disk.source);
     auto dst_it = volumes_.find(disk.destination);
@@ -423,7 +431,13 @@ void FakeFabric::Progress(Job& job, absl::Duration dt) {
       job.disk_processed = SaturatingAdd(job.disk_processed, kBlockSize);
     }
   }
-  if (AllDisksSynced(job)) {
+  if (!AllDisksSynced(job)) {
+    // Less than a block is left: it carries over (a link slower than a block
+    // per step still copies), as a byte stream would.
+    job.carry_bytes += static_cast<double>(budget);
+    carried = budget;
+    budget = 0;
+  } else {
     job.phase = JobPhase::kMemory;
     const Guest* guest = guests_.count(job.domain) ? &guests_.at(job.domain) : nullptr;
     const int64_t sent = std::min(budget, job.memory_remaining);
@@ -454,7 +468,7 @@ void FakeFabric::Progress(Job& job, absl::Duration dt) {
       job.phase = JobPhase::kHandover;
     }
   }
-  job.disk_bps = SaturatingCast<int64_t>(static_cast<double>(start_budget - budget) /
+  job.disk_bps = SaturatingCast<int64_t>(static_cast<double>(start_budget - budget - carried) /
                                          std::max(1e-9, absl::ToDoubleSeconds(dt)));
 }
 
@@ -477,6 +491,7 @@ void FakeFabric::Complete(Job& job) {
   source->domains_.erase(job.domain);
   source->Emit(job.domain, DomainEventType::kStopped);
   auto& incoming = target->domains_.at(job.domain);
+  incoming.persistent = true;  // VIR_MIGRATE_PERSIST_DEST
   if (job.request.leave_paused) {
     incoming.state = DomainState::kPaused;
     incoming.reason = ports::kPausedUser;
@@ -556,6 +571,12 @@ absl::StatusOr<ports::JobStats> FakeFabric::JobStatsOf(const std::string& host_n
   auto last = last_jobs_.find({host_name, std::string(domain)});
   if (last != last_jobs_.end()) return last->second;
   return ports::JobStats{};
+}
+
+const ports::JobStats* FakeFabric::LastJob(const std::string& host,
+                                          absl::string_view domain) const {
+  auto last = last_jobs_.find({host, std::string(domain)});
+  return last == last_jobs_.end() ? nullptr : &last->second;
 }
 
 absl::Status FakeFabric::AbortJob(const std::string& host_name, absl::string_view domain) {

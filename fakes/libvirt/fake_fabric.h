@@ -141,6 +141,9 @@ class FakeFabric {
   absl::Status StartMigration(const std::string& source_host,
                               const ports::MigrationRequest& request);
   absl::StatusOr<ports::JobStats> JobStatsOf(const std::string& host, absl::string_view domain);
+  // The last job of `domain` that involved `host` (nullptr: none since the
+  // domain's last migration started).
+  const ports::JobStats* LastJob(const std::string& host, absl::string_view domain) const;
   absl::Status AbortJob(const std::string& host, absl::string_view domain);
   void DomainDestroyed(const std::string& host, absl::string_view domain);
 

@@ -45,7 +45,7 @@ class FakeFabricTest : public ::testing::Test {
     ports::MigrationRequest request;
     request.domain = "vm";
     request.destination_uri = "qemu+tcp://node-b/system";
-    request.disks = {{"vda", "dst-a"}, {"vdb", "dst-b"}};
+    request.disks = {{"vda", {.volume = "dst-a"}}, {"vdb", {.volume = "dst-b"}}};
     return request;
   }
 
@@ -118,7 +118,7 @@ TEST_F(FakeFabricTest, OpenDisksFollowTheDomainFromItsXmlToItsDestinations) {
 
   // Only vdb is copied: the incoming domain keeps vda where it was.
   ports::MigrationRequest request = Request();
-  request.disks = {{"vdb", "dst-b"}};
+  request.disks = {{"vdb", {.volume = "dst-b"}}};
   ASSERT_TRUE(a_->StartMigration(request).ok());
   ASSERT_NE(fabric_.OpenDisks("node-b", "vm"), nullptr);
   EXPECT_EQ(*fabric_.OpenDisks("node-b", "vm"), (Disks{{"vda", "src-a"}, {"vdb", "dst-b"}}));
@@ -289,10 +289,10 @@ TEST_F(FakeFabricTest, RefusesBadRequestsClearly) {
   request.destination_uri = "qemu+tcp://node-z/system";
   EXPECT_EQ(a_->StartMigration(request).code(), absl::StatusCode::kUnavailable);
   request = Request();
-  request.disks = {{"vdz", "dst-a"}};
+  request.disks = {{"vdz", {.volume = "dst-a"}}};
   EXPECT_EQ(a_->StartMigration(request).code(), absl::StatusCode::kInvalidArgument);
   request = Request();
-  request.disks = {{"vda", "dst-b"}};  // 2 GiB for a 10 GiB disk
+  request.disks = {{"vda", {.volume = "dst-b"}}};  // 2 GiB for a 10 GiB disk
   EXPECT_EQ(a_->StartMigration(request).code(), absl::StatusCode::kFailedPrecondition);
   ASSERT_TRUE(a_->StartMigration(Request()).ok());
   EXPECT_EQ(a_->StartMigration(Request()).code(), absl::StatusCode::kFailedPrecondition);
@@ -348,7 +348,7 @@ TEST(FakeFabricLimitsTest, PetabyteDisksOverAnUnlimitedLinkKeepTheirCountsPositi
   ports::MigrationRequest request;
   request.domain = "vm";
   request.destination_uri = "qemu+tcp://node-b/system";
-  request.disks = {{"vda", "dst-a"}, {"vdb", "dst-b"}};
+  request.disks = {{"vda", {.volume = "dst-a"}}, {"vdb", {.volume = "dst-b"}}};
   ASSERT_TRUE(a->StartMigration(request).ok());
   absl::StatusOr<ports::JobStats> stats = a->GetJobStats("vm");
   ASSERT_TRUE(stats.ok());

@@ -2,6 +2,7 @@
 
 #include "fakes/libvirt/fake_fabric.h"
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/status_macros.h"
@@ -43,6 +44,24 @@ absl::string_view Tag(absl::string_view xml, absl::string_view tag) {
   if (start == absl::string_view::npos) return "";
   const size_t end = xml.find('>', start);
   return end == absl::string_view::npos ? "" : xml.substr(start, end - start);
+}
+
+// <memory unit=...>N</memory> in bytes (libvirt's default unit is KiB); 0
+// when the XML has none or it does not parse.
+int64_t MemoryBytes(absl::string_view xml) {
+  const size_t at = xml.find("<memory");
+  if (at == absl::string_view::npos) return 0;
+  const size_t open_end = xml.find('>', at);
+  const size_t close = xml.find("</memory>", at);
+  if (open_end == absl::string_view::npos || close == absl::string_view::npos) return 0;
+  int64_t n = 0;
+  if (!absl::SimpleAtoi(xml.substr(open_end + 1, close - open_end - 1), &n) || n < 0) return 0;
+  const std::string unit = Attribute(xml.substr(at, open_end - at), "unit");
+  int shift = 10;
+  if (unit == "b" || unit == "bytes") shift = 0;
+  if (unit == "M" || unit == "MiB") shift = 20;
+  if (unit == "G" || unit == "GiB") shift = 30;
+  return n > (INT64_MAX >> shift) ? 0 : n << shift;
 }
 
 // target dev -> source path of every <disk> (file= or dev=).
@@ -132,6 +151,7 @@ absl::StatusOr<ports::DomainInfo> FakeHypervisor::DefineDomain(absl::string_view
     }
     it->second.xml = std::string(xml);
     it->second.disks = Disks(xml);
+    it->second.memory_bytes = MemoryBytes(xml);
     it->second.persistent = true;
     Emit(name, DomainEventType::kDefined);
     return Describe(name, it->second);
@@ -152,6 +172,7 @@ absl::StatusOr<ports::DomainInfo> FakeHypervisor::DefineDomain(absl::string_view
   domain.uuid = uuid;
   domain.xml = std::string(xml);
   domain.disks = Disks(xml);
+  domain.memory_bytes = MemoryBytes(xml);
   Emit(name, DomainEventType::kDefined);
   return Describe(name, domain);
 }
@@ -238,7 +259,14 @@ absl::Status FakeHypervisor::StartMigration(const ports::MigrationRequest& reque
 }
 
 absl::StatusOr<ports::JobStats> FakeHypervisor::GetJobStats(absl::string_view name) {
-  RETURN_IF_ERROR(Find("job_stats", name).status());
+  if (absl::Status found = Find("job_stats", name).status(); !found.ok()) {
+    // A domain that migrated away keeps its completed job here.
+    const ports::JobStats* last = fabric_ == nullptr || found.code() != absl::StatusCode::kNotFound
+                                      ? nullptr
+                                      : fabric_->LastJob(host_, name);
+    if (last != nullptr && last->type == ports::JobType::kCompleted) return *last;
+    return found;
+  }
   if (fabric_ != nullptr) return fabric_->JobStatsOf(host_, name);
   return absl::UnimplementedError(absl::StrCat(
       "job stats of ", name, ": this function is not supported by the connection driver"));

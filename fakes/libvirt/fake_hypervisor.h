@@ -78,6 +78,7 @@ class FakeHypervisor : public ports::Hypervisor {
     int reason = 0;
     bool persistent = true;  // false: created by an incoming migration
     std::map<std::string, std::string> disks;  // target dev -> source path
+    int64_t memory_bytes = 0;                   // <memory>; 0: none given
   };
 
   absl::Status Reachable(absl::string_view verb, absl::string_view name);
