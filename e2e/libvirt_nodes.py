@@ -112,7 +112,7 @@ class Node:
 
     def start(self, hosts_file):
         b = self.base
-        for d in ("etc", "run", "lib", "log", "cache"):
+        for d in ("etc", "run", "lib", "log", "log/qemu", "cache"):
             os.makedirs(os.path.join(b, d), exist_ok=True)
         # A realistic UUID per node: libvirt refuses repeated digits, and two
         # equal ones are "the same host".

@@ -198,13 +198,21 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
           std::optional<std::string> claim = api::ClaimOf(vol);
           if (claim && *claim == p.source_pvc()) dev = DiskTargetDev(vmi->spec(), vol.name());
         }
-        std::optional<ports::VolumeSource> destination =
-            VolumeSourceOf(*v.cluster, ns, p.destination_pvc());
-        if (dev.empty() || !destination) {
+        // Where the controller recorded the destination's data on the target.
+        const kubevirt::DestinationVolume* destination = nullptr;
+        for (const auto& d : st.destination_volumes()) {
+          if (d.claim() == p.destination_pvc()) destination = &d;
+        }
+        if (dev.empty() || destination == nullptr) {
           ready = false;
           break;
         }
-        r.disks.push_back({dev, *std::move(destination)});
+        r.disks.push_back({dev,
+                           {.claim = absl::StrCat(ns, "/", destination->claim()),
+                            .volume = destination->volume(),
+                            .block = destination->volume_mode() == "Block",
+                            .capacity_bytes = destination->capacity_bytes(),
+                            .path = destination->path()}});
       }
       if (ready) {
         start = true;

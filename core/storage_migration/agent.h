@@ -63,7 +63,9 @@ std::string DiskTargetDev(const kubevirt::VirtualMachineInstanceSpec& spec,
 
 // Where a claim's data lives on its node: the bound PV's name, mode, capacity
 // and node-local path (a `local` or `hostPath` PV's device, or "disk.img" in
-// its directory). nullopt while the claim is not bound to a PV.
+// its directory). nullopt while the claim is not bound to a PV. The
+// controller records it in the migration's status.destinationVolumes when the
+// target is ready; the source agent copies onto what is recorded there.
 std::optional<ports::VolumeSource> VolumeSourceOf(const ClusterView& view, absl::string_view ns,
                                                   absl::string_view claim);
 

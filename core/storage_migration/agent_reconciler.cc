@@ -16,7 +16,7 @@ using VMIM = kubevirt::VirtualMachineInstanceMigration;
 constexpr char kMigration[] = "VirtualMachineInstanceMigration";
 
 // The objects PlanAgent reads for `m`, looked up by key: its VMI, its
-// claims and the destinations' PVs, its target pod, its two nodes. (The whole cache as a view was
+// claims, its target pod, its two nodes. (The whole cache as a view was
 // rebuilt whenever anything in the cluster changed: each agent walked
 // every object at each reconcile.)
 // What PlanAgent reads of the cluster for `m`, looked up by key; the
@@ -32,13 +32,6 @@ ClusterView ViewFor(const VMIM& m, const runtime::Cache& cache,
   for (const auto& p : m.spec().local_storage_migration().migrate_non_shared_disks()) {
     for (const std::string& claim : {p.source_pvc(), p.destination_pvc()}) {
       if (auto pvc = cache.GetAs<k8s::PersistentVolumeClaim>("PersistentVolumeClaim", {ns, claim})) {
-        // The destination's PV says where its data lives on the node.
-        if (claim == p.destination_pvc() && !pvc->spec().volume_name().empty()) {
-          if (auto pv = cache.GetAs<k8s::PersistentVolume>("PersistentVolume",
-                                                           {"", pvc->spec().volume_name()})) {
-            view.pvs.push_back(std::move(pv));
-          }
-        }
         view.pvcs.push_back(std::move(pvc));
       }
     }
@@ -53,7 +46,7 @@ ClusterView ViewFor(const VMIM& m, const runtime::Cache& cache,
 }  // namespace
 
 std::vector<std::string> AgentReconciler::Kinds() const {
-  return {kMigration, "VirtualMachineInstance", "PersistentVolumeClaim", "PersistentVolume", "Pod"};
+  return {kMigration, "VirtualMachineInstance", "PersistentVolumeClaim", "Pod"};
 }
 
 ports::Selector AgentReconciler::SelectorFor(absl::string_view kind) const {

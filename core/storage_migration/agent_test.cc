@@ -88,6 +88,11 @@ spec:
 status:
   phase: )", phase, R"(
   migrationState: {sourceNode: node-a, targetNode: node-b}
+  destinationVolumes:
+  - {claim: root-dest, volume: pv-root-dest, volumeMode: Filesystem, capacityBytes: 1073741824,
+     path: /mnt/disks/root-dest/disk.img}
+  - {claim: data-dest, volume: pv-data-dest, volumeMode: Block, capacityBytes: 2147483648,
+     path: /dev/loop7}
 )", more);
 }
 
@@ -207,22 +212,42 @@ TEST(StorageMigrationAgent, SourceRecordsStartingBeforeItStartsTheCopy) {
                                  d.destination.block ? " block " : " file ",
                                  d.destination.capacity_bytes, " ", d.destination.path));
   }
-  // The destination is the PV bound to the destination claim, as the PV says.
+  // The destination is what the controller recorded for the destination claim.
   EXPECT_THAT(disks,
               ElementsAre("vda->ns/root-dest=pv-root-dest file 1073741824 /mnt/disks/root-dest/disk.img",
                           "vdb->ns/data-dest=pv-data-dest block 2147483648 /dev/loop7"));
 }
 
-TEST(StorageMigrationAgent, SourceDoesNotStartBeforeTheDestinationIsBound) {
-  const std::string world = absl::StrReplaceAll(
+TEST(StorageMigrationAgent, SourceCopiesOnlyOntoRecordedDestinations) {
+  // The controller records each destination's place with TargetReady; one
+  // missing (an older controller's migration) and the source waits.
+  std::string migration =
+      Migration("TargetReady", absl::StrCat("  domainReports:\n", kTargetWaiting));
+  migration = absl::StrReplaceAll(migration, {{"  - {claim: data-dest", "  - {claim: other"}});
+  const std::vector<AgentAction> actions = Plan("node-a", migration, Running());
+  EXPECT_THAT(Describe(actions), ElementsAre("Write: Source report: domain Running, job None"));
+}
+
+TEST(StorageMigrationAgent, VolumeSourceOfReadsTheBoundPv) {
+  const LoadedView loaded = LoadView(kWorld, Migration("TargetReady"));
+  const ClusterView* view = &loaded.view;
+  std::optional<ports::VolumeSource> root = VolumeSourceOf(*view, "ns", "root-dest");
+  ASSERT_TRUE(root.has_value());
+  EXPECT_EQ(*root, (ports::VolumeSource{.claim = "ns/root-dest", .volume = "pv-root-dest",
+                                        .block = false, .capacity_bytes = int64_t{1} << 30,
+                                        .path = "/mnt/disks/root-dest/disk.img"}));
+  std::optional<ports::VolumeSource> data = VolumeSourceOf(*view, "ns", "data-dest");
+  ASSERT_TRUE(data.has_value());
+  EXPECT_TRUE(data->block);
+  EXPECT_EQ(data->path, "/dev/loop7");
+  const std::string unbound = absl::StrReplaceAll(
       kWorld, {{"volumeName: pv-data-dest, resources: {requests: {storage: 2Gi}}}\n"
                 "status: {phase: Bound}",
                 "resources: {requests: {storage: 2Gi}}}\nstatus: {phase: Pending}"}});
-  ASSERT_NE(world, kWorld);
-  const std::vector<AgentAction> actions = Plan(
-      "node-a", Migration("TargetReady", absl::StrCat("  domainReports:\n", kTargetWaiting)),
-      Running(), world);
-  EXPECT_THAT(Describe(actions), ElementsAre("Write: Source report: domain Running, job None"));
+  ASSERT_NE(unbound, kWorld);
+  const LoadedView pending = LoadView(unbound, Migration("TargetReady"));
+  EXPECT_FALSE(VolumeSourceOf(pending.view, "ns", "data-dest").has_value());
+  EXPECT_FALSE(VolumeSourceOf(*view, "ns", "no-such-claim").has_value());
 }
 
 TEST(StorageMigrationAgent, SourceStartsARefusedCopyAgain) {

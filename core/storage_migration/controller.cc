@@ -10,6 +10,7 @@
 #include "api/quantity.h"
 #include "api/volumes.h"
 #include "core/bugs/bugs.h"
+#include "core/storage_migration/agent.h"
 #include "core/storage_migration/admission.h"
 #include "core/storage_migration/switchover.h"
 #include "core/storage_migration/volume_switch.h"
@@ -336,6 +337,20 @@ class Reconciler {
     }
     const kubevirt::DomainReport* target = FindReport(m_.status(), "Target");
     if (phase == "PreparingTarget" && target != nullptr && target->ready()) {
+      // Where each destination's data lives on the target, from its bound PV:
+      // the source copies onto exactly what is recorded here.
+      google::protobuf::RepeatedPtrField<kubevirt::DestinationVolume> volumes;
+      for (const auto& p : m_.spec().local_storage_migration().migrate_non_shared_disks()) {
+        std::optional<ports::VolumeSource> v = VolumeSourceOf(view_, ns_, p.destination_pvc());
+        if (!v) return;  // not bound yet: the target waits
+        kubevirt::DestinationVolume* d = volumes.Add();
+        d->set_claim(p.destination_pvc());
+        d->set_volume(v->volume);
+        d->set_volume_mode(v->block ? "Block" : "Filesystem");
+        d->set_capacity_bytes(v->capacity_bytes);
+        d->set_path(v->path);
+      }
+      *status()->mutable_destination_volumes() = std::move(volumes);
       SetPhase(status(), "TargetReady", now_);
       WriteStatus("target agent ready: phase TargetReady");
     }

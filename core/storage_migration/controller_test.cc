@@ -429,6 +429,49 @@ TEST(StorageMigrationController, SourceNodeNotReadyBeforeTheCopyFails) {
   EXPECT_EQ(m.status().switchover().side(), "Source");
 }
 
+constexpr char kDestinationPvs[] = R"(
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv-root-dest}
+spec: {capacity: {storage: 1Gi}, accessModes: [ReadWriteOnce], local: {path: /mnt/root-dest}}
+status: {phase: Bound}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv-data-dest}
+spec: {capacity: {storage: 2Gi}, accessModes: [ReadWriteOnce], volumeMode: Block,
+       hostPath: {path: /dev/sdz}}
+status: {phase: Bound}
+)";
+
+TEST(StorageMigrationController, TargetReadyRecordsWhereEachDestinationLives) {
+  const std::string migration =
+      absl::StrCat(Preparing("PreparingTarget", "node-b"), "  domainReports:\n  - ",
+                   kTargetWaiting, "\n");
+  const std::string world =
+      Docs({kReadyNodes, kVm, kVmi, kSources, kDestinations, kDestinationPvs, kTargetPod});
+  const std::vector<KubeAction> actions = Reconcile(world, migration);
+  ASSERT_THAT(Describe(actions),
+              ElementsAre("UpdateStatus VirtualMachineInstanceMigration mig: target agent "
+                          "ready: phase TargetReady"));
+  const VMIM& m = Written<VMIM>(actions[0]);
+  ASSERT_EQ(m.status().destination_volumes_size(), 2);
+  const kubevirt::DestinationVolume& root = m.status().destination_volumes(0);
+  EXPECT_EQ(root.claim(), "root-dest");
+  EXPECT_EQ(root.volume(), "pv-root-dest");
+  EXPECT_EQ(root.volume_mode(), "Filesystem");
+  EXPECT_EQ(root.capacity_bytes(), int64_t{1} << 30);
+  EXPECT_EQ(root.path(), "/mnt/root-dest/disk.img");
+  const kubevirt::DestinationVolume& data = m.status().destination_volumes(1);
+  EXPECT_EQ(data.volume_mode(), "Block");
+  EXPECT_EQ(data.path(), "/dev/sdz");
+
+  // Without the destination's PV (not bound yet, as far as the cache
+  // knows) the target is not ready: nothing is written.
+  const std::string no_pv = Docs({kReadyNodes, kVm, kVmi, kSources, kDestinations, kTargetPod});
+  EXPECT_THAT(Describe(Reconcile(no_pv, migration)), IsEmpty());
+}
+
 // ---------------------------------------------------------------- copying
 
 TEST(StorageMigrationController, EntersRunningWhenTheSourceReportsAnActiveJob) {

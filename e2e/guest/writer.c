@@ -1,0 +1,55 @@
+/* The e2e guest's only program: writes numbered 4 KiB records to a disk with
+ * O_DIRECT|O_DSYNC and prints "ACK n" on the console once the disk has
+ * acknowledged record n, so that "no acknowledged write lost" can be checked
+ * on whatever volume holds the disk afterwards.
+ *
+ *   writer /dev/vda [slots]
+ *
+ * Record n goes to slot n % slots (slot k at byte k * 4096, slots default to
+ * 8192: the first 32 MiB); it begins with "FERRYREC", then n as 8 bytes
+ * little-endian, then n again in the record's last 8 bytes. A checker reads
+ * each slot: for every acknowledged n it expects a record m >= n with
+ * m % slots == n % slots (a later write may have replaced it).
+ *
+ * Built static by e2e/guest.py (gcc -static -O2); runs as the initramfs's
+ * /init's last command. */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { kRecord = 4096 };
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: writer DEVICE [SLOTS]\n");
+    return 2;
+  }
+  const uint64_t slots = argc > 2 ? strtoull(argv[2], NULL, 10) : 8192;
+  const int fd = open(argv[1], O_RDWR | O_DIRECT | O_DSYNC);
+  if (fd < 0) {
+    perror(argv[1]);
+    return 1;
+  }
+  void* buf = NULL;
+  if (posix_memalign(&buf, kRecord, kRecord) != 0) return 1;
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  printf("WRITER START %s slots %llu\n", argv[1], (unsigned long long)slots);
+  for (uint64_t n = 1;; ++n) {
+    memset(buf, 0, kRecord);
+    memcpy(buf, "FERRYREC", 8);
+    memcpy((char*)buf + 8, &n, 8);
+    memcpy((char*)buf + kRecord - 8, &n, 8);
+    const off_t at = (off_t)((n % slots) * kRecord);
+    if (pwrite(fd, buf, kRecord, at) != kRecord) {
+      printf("WRITER ERROR at record %llu\n", (unsigned long long)n);
+      sleep(1);
+      --n;
+      continue;
+    }
+    printf("ACK %llu\n", (unsigned long long)n);
+  }
+}
