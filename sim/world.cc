@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/strip.h"
 #include "api/kubevirt.pb.h"
 #include "api/manifest/kinds.h"
 #include "api/names.h"
@@ -218,11 +219,16 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
   const std::map<std::string, std::string> devices = KubevirtDevices(vmi_spec);
   const std::string domain = DomainNameOf(ns, spec.name());
   std::map<std::string, std::string> disks;  // volume -> device
+  RealVm real;
+  real.node = spec.node();
+  real.domain = domain;
   std::string xml = absl::StrCat("<domain type='kvm'><name>", domain, "</name><devices>");
   for (const auto& v : vmi_spec.volumes()) {
     std::optional<std::string> claim = api::ClaimOf(v);
     if (!claim) continue;
-    const std::string path = ClaimVolume(ns, *claim);
+    const bool real_node = options_.real_nodes.contains(spec.node());
+    // A real node's PV may come from kubectl, not the model: the claim says.
+    const std::string path = real_node ? BoundPv(ns, *claim) : ClaimVolume(ns, *claim);
     if (path.empty()) {
       if (const std::string* why = cluster_.ProvisioningFailure(ns, *claim)) {
         return absl::InvalidArgumentError(absl::StrCat(where, ": claim ", *claim, " of volume ",
@@ -238,18 +244,33 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
     disks[v.name()] = dev->second;
     absl::StrAppend(&xml, "<disk type='file' device='disk'><source file='", path,
                     "'/><target dev='", dev->second, "'/></disk>");
+    if (real_node) {
+      ASSIGN_OR_RETURN(RealDisk disk, RealDiskOf(where, path));
+      disk.dev = dev->second;
+      real.disks.push_back(std::move(disk));
+    }
   }
   absl::StrAppend(&xml, "</devices></domain>");
-  fakes::FakeHypervisor* host = fabric_.host(spec.node());
-  RETURN_IF_ERROR(host->DefineDomain(xml).status());
-  RETURN_IF_ERROR(host->Start(domain));
-
   int64_t memory = MibBytes(spec.memory_mib());
   if (memory <= 0) {
     auto it = vmi_spec.domain().resources().requests().find("memory");
     if (it != vmi_spec.domain().resources().requests().end()) memory = QuantityBytes(it->second);
   }
   if (memory <= 0) memory = fakes::kGiB;
+  if (options_.real_nodes.contains(spec.node())) {
+    // A real node's domain: the fabric has no guest for it.
+    if (options_.start_real_vm == nullptr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(where, ": node ", spec.node(), " is real but nothing starts its VMs"));
+    }
+    real.memory_bytes = memory;
+    RETURN_IF_ERROR(options_.start_real_vm(real));
+    return absl::OkStatus();
+  }
+  fakes::FakeHypervisor* host = fabric_.host(spec.node());
+  RETURN_IF_ERROR(host->DefineDomain(xml).status());
+  RETURN_IF_ERROR(host->Start(domain));
+
   const double write = spec.write_mib_per_s();
   RETURN_IF_ERROR(fabric_.AddGuest(fakes::FakeFabric::GuestOptions{
       .domain = domain,
@@ -261,6 +282,36 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
   guests_[domain] = {ns, spec.name()};
   guest_disks_[domain] = std::move(disks);
   return absl::OkStatus();
+}
+
+std::string World::BoundPv(absl::string_view ns, absl::string_view claim) {
+  absl::StatusOr<ports::ObjectPtr> got =
+      api_.Get({"PersistentVolumeClaim", std::string(ns), std::string(claim)});
+  const auto* pvc =
+      got.ok() ? dynamic_cast<const k8s::PersistentVolumeClaim*>(got->get()) : nullptr;
+  if (pvc == nullptr || pvc->status().phase() != "Bound") return "";
+  return pvc->spec().volume_name();
+}
+
+absl::StatusOr<World::RealDisk> World::RealDiskOf(absl::string_view where,
+                                                  const std::string& pv_name) {
+  // From the PV as stored, not through the core's helpers: the world is an
+  // independent record of where a volume lives.
+  ASSIGN_OR_RETURN(ports::ObjectPtr object, api_.Get({"PersistentVolume", "", pv_name}));
+  const auto* pv = dynamic_cast<const k8s::PersistentVolume*>(object.get());
+  const std::string& dir = pv == nullptr                ? std::string()
+                           : pv->spec().has_local()     ? pv->spec().local().path()
+                           : pv->spec().has_host_path() ? pv->spec().host_path().path()
+                                                        : std::string();
+  if (dir.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        where, ": PersistentVolume ", pv_name,
+        " names no node-local path (local or hostPath); a real node cannot open it"));
+  }
+  RealDisk disk;
+  disk.block = pv->spec().volume_mode() == "Block";
+  disk.path = disk.block ? dir : absl::StrCat(absl::StripSuffix(dir, "/"), "/disk.img");
+  return disk;
 }
 
 std::string World::DomainNameOf(absl::string_view ns, absl::string_view vmi) {

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "core/lun_migration/plan_reconciler.h"
 #include "core/runtime/executor.h"
@@ -48,6 +49,21 @@ namespace ferry::sim {
 
 class World {
  public:
+  // A VM of a real node (`ferry up --libvirt`): what virt-launcher would
+  // define there. A disk is the PV's node-local file ("disk.img" in a
+  // Filesystem PV's directory) or device (Block).
+  struct RealDisk {
+    std::string dev;
+    std::string path;
+    bool block = false;
+  };
+  struct RealVm {
+    std::string node;
+    std::string domain;
+    int64_t memory_bytes = 0;
+    std::vector<RealDisk> disks;
+  };
+
   struct Options {
     uint64_t seed = 1;
     double link_mib_per_s = 1024;
@@ -72,6 +88,11 @@ class World {
     // the served API (`ferry up --outside controller`): "controller",
     // "lun-controller". The world does not run them.
     std::set<std::string> outside;
+    // Nodes whose VMs run as real QEMU domains: StartVm hands such a VM to
+    // start_real_vm instead of the fabric, which keeps no guest for it. Their
+    // agents run outside ("agent/NODE" in `outside`), on the real libvirtd.
+    std::set<std::string> real_nodes;
+    std::function<absl::Status(const RealVm&)> start_real_vm;
   };
 
   explicit World(Options options);
@@ -164,6 +185,10 @@ class World {
   std::string ClaimVolume(absl::string_view ns, absl::string_view claim);
 
  private:
+  // The PV claim ns/claim is Bound to, as the claim says ("" while unbound).
+  std::string BoundPv(absl::string_view ns, absl::string_view claim);
+  // The file or device behind PV `pv_name` on its node, for a real node's VM.
+  absl::StatusOr<RealDisk> RealDiskOf(absl::string_view where, const std::string& pv_name);
   // Every process runs on the reconcile runtime: `start` (re)starts its
   // manager, which schedules its own calls.
   struct Process {

@@ -2,7 +2,10 @@
 
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -11,6 +14,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "cmd/ferry/real_vms.h"
 #include "cmd/ferry/served_api.h"
 #include "cmd/ferry/served_ovirt.h"
 #include "sim/live_world.h"
@@ -67,6 +71,9 @@ struct Args {
   double guest_write_mib_per_s = 10;
   double link_mib_per_s = 0;  // 0: the world's
   bool trace = false;
+  // --libvirt NODE=URI: real nodes, their VMs booting this guest.
+  std::map<std::string, std::string> libvirt;
+  std::string guest_kernel, guest_initrd;
 };
 
 bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
@@ -79,7 +86,8 @@ bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
       continue;
     }
     static const auto* kValued = new std::set<std::string>{
-        "--world", "--outside", "--speed", "--guest-write-mib-per-s", "--link-mib-per-s"};
+        "--world",           "--outside",   "--speed",        "--guest-write-mib-per-s",
+        "--link-mib-per-s", "--libvirt",   "--guest-kernel", "--guest-initrd"};
     if (!kValued->contains(arg)) {
       *error = absl::StrCat("unknown option \"", arg, "\"");
       return false;
@@ -109,6 +117,19 @@ bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
         }
         a->outside.insert(std::string(p));
       }
+    } else if (arg == "--libvirt") {
+      const std::vector<std::string> kv = absl::StrSplit(v, absl::MaxSplits('=', 1));
+      if (kv.size() != 2 || kv[0].empty() || kv[1].empty()) {
+        *error = absl::StrCat("--libvirt: \"", v, "\" is not NODE=URI (e.g. node-a=qemu:///system)");
+        return false;
+      }
+      a->libvirt[kv[0]] = kv[1];
+    } else if (arg == "--guest-kernel" || arg == "--guest-initrd") {
+      if (access(v.c_str(), R_OK) != 0) {
+        *error = absl::StrCat(arg, ": cannot read \"", v, "\" (build one with e2e/guest.py)");
+        return false;
+      }
+      (arg == "--guest-kernel" ? a->guest_kernel : a->guest_initrd) = v;
     } else if (arg == "--speed") {
       if (!number(&a->speed, 0.01, 1000, " (virtual seconds per wall second)")) return false;
     } else if (arg == "--guest-write-mib-per-s") {
@@ -116,6 +137,14 @@ bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
     } else if (arg == "--link-mib-per-s") {
       if (!number(&a->link_mib_per_s, 0.001, 1e6, " MiB/s")) return false;
     }
+  }
+  if (!a->libvirt.empty() && (a->guest_kernel.empty() || a->guest_initrd.empty())) {
+    *error = "--libvirt needs --guest-kernel and --guest-initrd (the guest its VMs boot)";
+    return false;
+  }
+  if (a->libvirt.empty() && !(a->guest_kernel.empty() && a->guest_initrd.empty())) {
+    *error = "--guest-kernel and --guest-initrd are for real nodes: give --libvirt NODE=URI";
+    return false;
   }
   return true;
 }
@@ -148,6 +177,21 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   options.start = wall_start;
   options.api.first_resource_version = 1;
   options.outside = a.outside;
+  // Real nodes: their VMs are real domains, their agents real processes.
+  RealVms real_vms(a.libvirt, a.guest_kernel, a.guest_initrd);
+  for (const auto& [node, uri] : a.libvirt) {
+    if (std::find(s.world().node().begin(), s.world().node().end(), node) ==
+        s.world().node().end()) {
+      err << "ferry up: --libvirt: the world has no node \"" << node << "\" (its nodes: "
+          << absl::StrJoin(s.world().node(), ", ") << ")\n";
+      return 2;
+    }
+    options.real_nodes.insert(node);
+    options.outside.insert(absl::StrCat("agent/", node));
+  }
+  options.start_real_vm = [&real_vms](const sim::World::RealVm& vm) {
+    return real_vms.Start(vm);
+  };
   options.record_trace = a.trace;
   if (a.link_mib_per_s > 0) options.link_mib_per_s = a.link_mib_per_s;
   sim::World world(options);
@@ -195,7 +239,10 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     }
     providers = *std::move(pointed);
   }
-  std::vector<std::string> inside = {"agents (one per node)"};
+  std::vector<std::string> inside;
+  if (a.libvirt.size() < static_cast<size_t>(s.world().node_size())) {
+    inside.push_back(a.libvirt.empty() ? "agents (one per node)" : "agents of simulated nodes");
+  }
   if (!a.outside.contains("controller")) inside.insert(inside.begin(), "controller");
   if (world.lun_world() && !a.outside.contains("lun-controller")) {
     inside.push_back("lun-controller");
@@ -205,10 +252,14 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
       << (a.speed != 1 ? absl::StrCat(" x", a.speed) : "") << "\nAPI: " << (*served)->url()
       << " (Ferry's fake store, not a kube-apiserver)\nkubeconfig: " << a.serve.kubeconfig
       << "   (export KUBECONFIG=" << a.serve.kubeconfig << ")\nFerry's processes inside: "
-      << absl::StrJoin(inside, ", ");
-  if (!a.outside.empty()) {
+      << (inside.empty() ? "none" : absl::StrJoin(inside, ", "));
+  if (!options.outside.empty()) {
     out << "; outside (start them yourself with --kubeconfig " << a.serve.kubeconfig
-        << "): " << absl::StrJoin(a.outside, ", ");
+        << "): " << absl::StrJoin(options.outside, ", ");
+  }
+  for (const auto& [node, uri] : a.libvirt) {
+    out << "\nreal node " << node << ": libvirt " << uri << " (ferry agent --node " << node
+        << " --libvirt '" << uri << "')";
   }
   if (engine != nullptr) {
     out << "\noVirt engine: " << engine->url() << " (Ferry's fake engine; Providers pointed at it: "
