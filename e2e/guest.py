@@ -12,6 +12,7 @@ Facts (shared/reference/real-systems-here.md): TCG only (no KVM here), q35,
 the modules loaded with insmod in dependency order (no modules.dep).
 """
 
+import fcntl
 import glob
 import os
 import re
@@ -57,7 +58,15 @@ def kernel_package():
 
 
 def build_guest(cache_dir):
-    """(kernel path, initrd path), built once per kernel package into cache_dir."""
+    """(kernel path, initrd path), built once per kernel package into cache_dir.
+    Tests running at once take turns (a lock file): one builds, the others wait."""
+    os.makedirs(cache_dir, exist_ok=True)
+    with open(os.path.join(cache_dir, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _build_guest(cache_dir)
+
+
+def _build_guest(cache_dir):
     package = kernel_package()
     out = os.path.join(cache_dir, package)
     kernel, initrd = os.path.join(out, "vmlinuz"), os.path.join(out, "initrd.gz")

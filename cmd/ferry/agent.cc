@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "adapters/libvirt/libvirt_hypervisor.h"
 #include "api/names.h"
@@ -13,18 +14,27 @@ namespace ferry::cli {
 int RunAgentCommand(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   ProcessFlags flags;
   flags.leader_elect = false;  // one agent per node
-  std::string node, uri = "qemu:///system", error;
+  std::string node, uri = "qemu:///system", bandwidth = "0", error;
+  int64_t bandwidth_mib_per_s = 0;
   for (size_t i = 0; i < args.size(); ++i) {
     if (ParseProcessFlag(args, &i, &flags, &error)) continue;
-    if (error.empty() && (args[i] == "--node" || args[i] == "--libvirt") && i + 1 < args.size()) {
-      (args[i] == "--node" ? node : uri) = args[i + 1];
+    const bool valued = args[i] == "--node" || args[i] == "--libvirt" ||
+                        args[i] == "--bandwidth-mib-per-s";
+    if (error.empty() && valued && i + 1 < args.size()) {
+      (args[i] == "--node" ? node : args[i] == "--libvirt" ? uri : bandwidth) = args[i + 1];
       ++i;
-      continue;
+      if (args[i - 1] == "--bandwidth-mib-per-s" &&
+          !(absl::SimpleAtoi(bandwidth, &bandwidth_mib_per_s) && bandwidth_mib_per_s >= 0 &&
+            bandwidth_mib_per_s <= 1'000'000)) {
+        error = absl::StrCat("--bandwidth-mib-per-s: \"", bandwidth,
+                             "\" is not a whole number of MiB/s from 0 (unlimited) to 1000000");
+      } else {
+        continue;
+      }
     }
     if (error.empty()) {
-      error = args[i] == "--node" || args[i] == "--libvirt"
-                  ? absl::StrCat(args[i], " needs a value")
-                  : absl::StrCat("unknown option \"", args[i], "\"");
+      error = valued ? absl::StrCat(args[i], " needs a value")
+                     : absl::StrCat("unknown option \"", args[i], "\"");
     }
     err << "ferry agent: " << error << "\n(see: ferry help)\n";
     return 2;
@@ -48,9 +58,10 @@ int RunAgentCommand(const std::vector<std::string>& args, std::ostream& out, std
   }
   ProcessSpec spec;
   spec.name = absl::StrCat("agent/", node);
-  spec.reconcilers = [node](const std::string&) {
+  spec.reconcilers = [node, bandwidth_mib_per_s](const std::string&) {
     std::vector<std::unique_ptr<runtime::Reconciler>> r;
-    r.push_back(std::make_unique<storage_migration::AgentReconciler>(node));
+    r.push_back(std::make_unique<storage_migration::AgentReconciler>(node, absl::Seconds(1),
+                                                                     bandwidth_mib_per_s));
     return r;
   };
   spec.manager.watch_period = absl::Seconds(1);

@@ -82,10 +82,11 @@ Commands:
                            controller`): one leader by Lease, /healthz /readyz /metrics
                            (default 127.0.0.1:8081), JSON logs on stderr, Events. Stops
                            cleanly on SIGTERM. See docs/deploy.md.
-  agent --node NAME [--libvirt URI] [controller's options]
+  agent --node NAME [--libvirt URI] [--bandwidth-mib-per-s N] [controller's options]
                            The storage-migration agent of one node (a DaemonSet) over
                            the node's libvirt (default qemu:///system); no leader
-                           election. See docs/deploy.md.
+                           election. Each copy it starts is capped at N MiB/s (default
+                           0: unlimited). See docs/deploy.md.
   lun-controller --provider NS/NAME [controller's options]
                            The direct-LUN plan controller as a production process:
                            one leader by Lease, driving the oVirt engine of that

@@ -189,6 +189,7 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
       r.incremental = true;
       r.synchronous_writes = true;
       r.leave_paused = true;
+      r.bandwidth_mib_per_s = v.bandwidth_mib_per_s;
       const kubevirt::VirtualMachineInstance* vmi = v.cluster->FindVmi(ns, m.spec().vmi_name());
       bool ready = vmi != nullptr;
       for (const auto& p : m.spec().local_storage_migration().migrate_non_shared_disks()) {

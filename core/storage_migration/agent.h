@@ -38,6 +38,7 @@ struct AgentView {
   const kubevirt::VirtualMachineInstanceMigration* migration = nullptr;
   const ClusterView* cluster = nullptr;
   LocalDomain domain;
+  int64_t bandwidth_mib_per_s = 0;  // for the copies this node starts; 0: unlimited
 };
 
 struct AgentAction {

@@ -137,6 +137,7 @@ runtime::Result AgentReconciler::Reconcile(const runtime::Key& key, const runtim
   AgentView view;
   view.node = node_;
   view.now = now;
+  view.bandwidth_mib_per_s = bandwidth_mib_per_s_;
   view.migration = migration.get();
   const ClusterView cluster = ViewFor(*migration, cache, std::move(source_node));
   view.cluster = &cluster;

@@ -31,8 +31,11 @@ namespace ferry::storage_migration {
 
 class AgentReconciler : public runtime::Reconciler {
  public:
-  explicit AgentReconciler(std::string node, absl::Duration period = absl::Seconds(1))
-      : node_(std::move(node)), period_(period) {}
+  // `bandwidth_mib_per_s` caps each copy this node starts (0: unlimited),
+  // as KubeVirt's bandwidthPerMigration does.
+  explicit AgentReconciler(std::string node, absl::Duration period = absl::Seconds(1),
+                           int64_t bandwidth_mib_per_s = 0)
+      : node_(std::move(node)), period_(period), bandwidth_mib_per_s_(bandwidth_mib_per_s) {}
 
   // What PlanAgent reads: migrations, VMIs, claims (their volume names),
   // the pods on this node; and, by ObjectRead, one node (SourceNodeRead).
@@ -56,6 +59,7 @@ class AgentReconciler : public runtime::Reconciler {
  private:
   std::string node_;
   absl::Duration period_;
+  int64_t bandwidth_mib_per_s_ = 0;
 };
 
 // An agent's action as an effect (the same write or libvirt call).

@@ -126,9 +126,11 @@ ports::JobStats ActiveCopy() {
 }
 
 std::vector<AgentAction> Plan(absl::string_view node, absl::string_view migration,
-                              const LocalDomain& domain, absl::string_view world = kWorld) {
+                              const LocalDomain& domain, absl::string_view world = kWorld,
+                              int64_t bandwidth_mib_per_s = 0) {
   const LoadedView w = LoadView(world, migration);
   AgentView v;
+  v.bandwidth_mib_per_s = bandwidth_mib_per_s;
   v.node = std::string(node);
   v.now = kNow;
   v.migration = &w.migration;
@@ -216,6 +218,15 @@ TEST(StorageMigrationAgent, SourceRecordsStartingBeforeItStartsTheCopy) {
   EXPECT_THAT(disks,
               ElementsAre("vda->ns/root-dest=pv-root-dest file 1073741824 /mnt/disks/root-dest/disk.img",
                           "vdb->ns/data-dest=pv-data-dest block 2147483648 /dev/loop7"));
+}
+
+TEST(StorageMigrationAgent, SourceCapsTheCopyAtTheNodesBandwidth) {
+  const std::string migration =
+      Migration("TargetReady", absl::StrCat("  domainReports:\n", kTargetWaiting));
+  const std::vector<AgentAction> capped = Plan("node-a", migration, Running(), kWorld, 40);
+  ASSERT_EQ(capped.size(), 2u);
+  EXPECT_EQ(capped[1].request.bandwidth_mib_per_s, 40);
+  EXPECT_EQ(Plan("node-a", migration, Running())[1].request.bandwidth_mib_per_s, 0);
 }
 
 TEST(StorageMigrationAgent, SourceCopiesOnlyOntoRecordedDestinations) {
