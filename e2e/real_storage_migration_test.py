@@ -271,19 +271,24 @@ def story_two_disks(w):
           "the data disk on the Block volume differs from its source")
 
 
-def story_cancel(w):
-    # Data to copy, and a slow link: the copy is caught under way.
+def slow_copy_under_way(w):
+    """The seed's VM on node-a with 256 MiB of data on its disk, agents that
+    copy at 16 MiB/s, the seed's migration applied and its copy under way.
+    (source, destination) PV directories."""
     src = w.file_volume("node-a", "pv-a", fill=256 << 20)
     dst = w.file_volume("node-b", "pv-b")
     w.domain = "default_vm-alpine-datavolume"
     w.start(agent_args=("--bandwidth-mib-per-s", "16"))
     w.apply(local_pv("pv-a", "node-a", src), local_pv("pv-b", "node-b", dst))
-    w.h.kubectl("apply", "-f", "examples/storage-migration/vm.yaml",
-                "-f", "examples/storage-migration/destination-pvc.yaml")
+    w.h.kubectl("apply", "-f", "examples/storage-migration/")
     w.wait_writing("node-a")
-    w.h.step("kubectl apply the migration; delete it mid-copy")
-    w.h.kubectl("apply", "-f", "examples/storage-migration/migration.yaml")
     w.copying()
+    return src, dst
+
+
+def story_cancel(w):
+    src, _ = slow_copy_under_way(w)
+    w.h.step("delete the migration mid-copy")
     w.h.kubectl("delete", VMIM, "--timeout=60s")
     w.h.step("the guest goes on on node-a, on its own disk; node-b has no domain")
     w.h.wait_for("no domain on node-b", lambda: w.domain not in w.domains("node-b"), timeout=30)
@@ -297,14 +302,7 @@ def story_cancel(w):
 
 
 def story_kill_agent(w):
-    src = w.file_volume("node-a", "pv-a", fill=256 << 20)
-    dst = w.file_volume("node-b", "pv-b")
-    w.domain = "default_vm-alpine-datavolume"
-    w.start(agent_args=("--bandwidth-mib-per-s", "16"))
-    w.apply(local_pv("pv-a", "node-a", src), local_pv("pv-b", "node-b", dst))
-    w.h.kubectl("apply", "-f", "examples/storage-migration/")
-    w.wait_writing("node-a")
-    w.copying()
+    _, dst = slow_copy_under_way(w)
     w.h.step("SIGKILL the source agent mid-copy; start it again")
     w.agents["node-a"].stop(signal.SIGKILL)
     time.sleep(1)
@@ -318,14 +316,7 @@ def story_kill_agent(w):
 
 
 def story_kill_qemu(w):
-    src = w.file_volume("node-a", "pv-a", fill=256 << 20)
-    dst = w.file_volume("node-b", "pv-b")
-    w.domain = "default_vm-alpine-datavolume"
-    w.start(agent_args=("--bandwidth-mib-per-s", "16"))
-    w.apply(local_pv("pv-a", "node-a", src), local_pv("pv-b", "node-b", dst))
-    w.h.kubectl("apply", "-f", "examples/storage-migration/")
-    w.wait_writing("node-a")
-    w.copying()
+    src, _ = slow_copy_under_way(w)
     w.h.step("SIGKILL the destination's QEMU mid-copy")
     pid = w.nodes["node-b"].kill_qemu(w.domain)
     print(f"  killed QEMU {pid} on node-b", flush=True)

@@ -310,19 +310,32 @@ TEST_P(HypervisorConformance, SmallerDestinationIsRefusedUpFront) {
   EXPECT_EQ(hypervisor_->LookupDomain(kVm)->state, DomainState::kRunning);
 }
 
-TEST_P(HypervisorConformance, FileToBlockAndBack) {
-  REQUIRE(migration);
-  REQUIRE(block_volumes);
-  Migrating m(*testbed_, *hypervisor_);
-  ASSERT_TRUE(m.Run().ok());
-  absl::StatusOr<VolumeSource> dst = testbed_->CreateVolume("conf-blk", kDisk, true, true, 0, 0);
+// A disk moves between a file (a Filesystem volume's disk.img) and a device
+// (a Block volume), both ways.
+void CopyAcrossModes(HypervisorTestbed& testbed, Hypervisor& source, bool from_block) {
+  Migrating m(testbed, source);
+  ASSERT_TRUE(m.Run(/*source_block=*/from_block).ok());
+  absl::StatusOr<VolumeSource> dst =
+      testbed.CreateVolume("conf-other-mode", kDisk, !from_block, true, 0, 0);
   ASSERT_TRUE(dst.ok()) << dst.status();
-  ASSERT_TRUE(dst->block);
-  ASSERT_TRUE(hypervisor_->StartMigration(m.Request(*dst)).ok());
+  ASSERT_EQ(dst->block, !from_block);
+  ASSERT_TRUE(source.StartMigration(m.Request(*dst)).ok());
   const JobStats last = m.WaitForEnd(absl::Seconds(60));
   EXPECT_EQ(last.type, JobType::kCompleted) << last.errmsg;
-  ExpectHandedOver(*testbed_);
-  EXPECT_EQ(*testbed_->Digest(*dst, kDisk), *testbed_->Digest(m.source_volume, kDisk));
+  ExpectHandedOver(testbed);
+  EXPECT_EQ(*testbed.Digest(*dst, kDisk), *testbed.Digest(m.source_volume, kDisk));
+}
+
+TEST_P(HypervisorConformance, FileToBlock) {
+  REQUIRE(migration);
+  REQUIRE(block_volumes);
+  CopyAcrossModes(*testbed_, *hypervisor_, /*from_block=*/false);
+}
+
+TEST_P(HypervisorConformance, BlockToFile) {
+  REQUIRE(migration);
+  REQUIRE(block_volumes);
+  CopyAcrossModes(*testbed_, *hypervisor_, /*from_block=*/true);
 }
 
 TEST_P(HypervisorConformance, AbortLeavesTheSourceRunningOnItsOwnDisk) {
