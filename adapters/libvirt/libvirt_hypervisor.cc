@@ -324,7 +324,21 @@ absl::Status LibvirtHypervisor::Resume(absl::string_view name) {
 }
 
 absl::Status LibvirtHypervisor::AbortJob(absl::string_view name) {
-  return OnDomain(name, &virDomainAbortJob, "abort the job of");
+  // One abort per migration: the job stays active while libvirt cancels it,
+  // and a second virDomainAbortJob in that window took the source's QEMU down
+  // with it here (QEMU 7.2, libvirt 9.0: "Unable to read from monitor").
+  std::shared_ptr<Migration> migration;
+  if (auto m = migrations_.find(std::string(name)); m != migrations_.end()) migration = m->second;
+  if (migration != nullptr) {
+    std::lock_guard<std::mutex> lock(migration->mu);
+    if (migration->running && migration->abort_requested) return absl::OkStatus();
+  }
+  RETURN_IF_ERROR(OnDomain(name, &virDomainAbortJob, "abort the job of"));
+  if (migration != nullptr) {
+    std::lock_guard<std::mutex> lock(migration->mu);
+    migration->abort_requested = true;
+  }
+  return absl::OkStatus();
 }
 
 absl::Status LibvirtHypervisor::StartMigration(const ports::MigrationRequest& request) {

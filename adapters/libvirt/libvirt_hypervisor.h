@@ -67,6 +67,7 @@ class LibvirtHypervisor : public ports::Hypervisor {
     std::mutex mu;
     bool running = true;
     bool cancelled = false;  // libvirt's VIR_ERR_OPERATION_ABORTED
+    bool abort_requested = false;  // AbortJob called it off; not again
     std::string error;       // empty on success
   };
 

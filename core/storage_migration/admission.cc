@@ -247,9 +247,15 @@ class Checker {
     const k8s::PersistentVolumeClaim* source = view_.FindPvc(ns_, pair.source_pvc());
     const k8s::PersistentVolumeClaim* destination =
         view_.FindPvc(ns_, pair.destination_pvc());
+    // The VMI runs on this claim, so it exists: one this reader has not seen
+    // yet is a cache behind the VMI's (watches of two kinds are not ordered),
+    // not a reason to refuse the migration for good.
     if (volume != nullptr && source == nullptr) {
-      Reject(source_path, absl::StrCat("PersistentVolumeClaim ", ns_, "/",
-                                       pair.source_pvc(), " not found"));
+      Wait(source_path,
+           absl::StrCat("waiting for PersistentVolumeClaim ", ns_, "/", pair.source_pvc(),
+                        " (a volume of the VirtualMachineInstance) to be seen"),
+           kWaitingForSource);
+      return;
     }
     if (destination == nullptr) {
       Wait(destination_path, absl::StrCat("waiting for PersistentVolumeClaim ", ns_, "/",

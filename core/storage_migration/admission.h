@@ -29,11 +29,14 @@ struct Admission {
   // kReject: every broken rule; kWait: what is awaited. "field path: message".
   std::vector<std::string> reasons;
   // kWait: the condition reason of the first thing awaited,
-  // kWaitingForVmi, "WaitingForDestination" or "WaitingForPreviousMigration".
+  // kWaitingForVmi, kWaitingForSource, "WaitingForDestination" or
+  // "WaitingForPreviousMigration".
   std::string wait_reason;
 };
 
 inline constexpr char kWaitingForVmi[] = "WaitingForVMI";
+// A source claim the VMI runs on, not in the reader's cache yet.
+inline constexpr char kWaitingForSource[] = "WaitingForSource";
 
 // KubeVirt's default filesystemOverhead: a Filesystem destination of a Block
 // source must hold the disk image plus this fraction.

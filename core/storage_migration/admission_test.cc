@@ -65,6 +65,20 @@ TEST(Admission, AdmitsAValidMigration) {
   EXPECT_THAT(a.reasons, IsEmpty());
 }
 
+TEST(Admission, WaitsForASourceClaimTheCacheHasNotSeenYet) {
+  // The VMI runs on data-pvc; a reader whose claims lag its VMIs waits.
+  const std::string world = absl::StrReplaceAll(
+      kWorld, {{"metadata: {name: data-pvc, namespace: ns}", "metadata: {name: elsewhere, namespace: ns}"}});
+  ASSERT_NE(world, kWorld);
+  const Admission a = AdmitText(world);
+  EXPECT_EQ(a.verdict, Verdict::kWait);
+  EXPECT_EQ(a.wait_reason, kWaitingForSource);
+  EXPECT_THAT(a.reasons,
+              ElementsAre("spec.localStorageMigration.migrateNonSharedDisks[1].sourcePvc: waiting "
+                          "for PersistentVolumeClaim ns/data-pvc (a volume of the "
+                          "VirtualMachineInstance) to be seen"));
+}
+
 TEST(Admission, WaitsForAVmiThatDoesNotExistYet) {
   const Admission a = AdmitText(kWorld, Edit(kMigration, "vmiName: vm", "vmiName: vm-2"));
   EXPECT_EQ(a.verdict, Verdict::kWait);
