@@ -276,11 +276,16 @@ class Reconciler {
       if (now_ - created >= options_.destination_wait_timeout) {
         const bool destination = admission.wait_reason == "WaitingForDestination";
         const bool vmi = admission.wait_reason == kWaitingForVmi;
+        const bool source = admission.wait_reason == kWaitingForSource;
         const std::string message = absl::StrCat(
-            destination ? "destination not ready" : vmi ? "VMI not running" : "still waiting",
+            destination ? "destination not ready"
+            : vmi       ? "VMI not running"
+            : source    ? "source claim not found"
+                        : "still waiting",
             " after ", absl::FormatDuration(options_.destination_wait_timeout), ": ", why);
         MarkFailed(destination ? "DestinationNotReady"
                    : vmi       ? "VMINotRunning"
+                   : source    ? "SourceNotFound"
                                : "PreviousMigrationNotFinished",
                    message);
         WriteStatus("fail: waited too long");

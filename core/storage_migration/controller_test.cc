@@ -365,6 +365,23 @@ TEST(StorageMigrationController, FailsWhenTheDestinationDoesNotAppearInTime) {
                                HasSubstr("ns/root-dest"))));
 }
 
+TEST(StorageMigrationController, FailsWhenASourceClaimIsNeverSeen) {
+  // The VMI runs on data-pvc, but no such claim reaches the controller.
+  const std::string world = Docs({kReadyNodes, kVm, kVmi, kDestinations,
+                                  Edit(kSources, "name: data-pvc", "name: other-claim")});
+  const std::string migration = Created();
+  ControllerOptions options;
+  options.destination_wait_timeout = absl::Minutes(5);
+  EXPECT_THAT(Describe(Reconcile(world, migration, kT0Time + absl::Minutes(4), options)),
+              ElementsAre(HasSubstr(": wait: ")));
+  const std::vector<KubeAction> actions =
+      Reconcile(world, migration, kT0Time + absl::Minutes(5), options);
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_THAT(Written<VMIM>(actions[0]),
+              FailedWith("SourceNotFound", AllOf(HasSubstr("source claim not found after 5m"),
+                                                 HasSubstr("ns/data-pvc"))));
+}
+
 // ---------------------------------------------------------------- before the copy
 
 TEST(StorageMigrationController, SchedulingCreatesTheTargetPodOnTheDestinationClaims) {
