@@ -194,7 +194,7 @@ absl::Status LibvirtHypervisor::EnsureConnected() {
 }
 
 LibvirtHypervisor::~LibvirtHypervisor() {
-  for (std::thread& worker : workers_) {
+  for (auto& [migration, worker] : workers_) {
     if (worker.joinable()) worker.detach();  // it owns what it uses (see the header)
   }
   Disconnect();
@@ -393,9 +393,20 @@ absl::Status LibvirtHypervisor::StartMigration(const ports::MigrationRequest& re
   auto migration = std::make_shared<Migration>();
   migrations_[request.domain] = migration;
   completed_.erase(request.domain);
+  // Workers whose call has returned are joined (a long-lived agent keeps no
+  // more threads than copies in flight).
+  std::erase_if(workers_, [](auto& worker) {
+    bool running = true;
+    {
+      std::lock_guard<std::mutex> lock(worker.first->mu);
+      running = worker.first->running;
+    }
+    if (!running) worker.second.join();  // its call has returned: the thread is exiting
+    return !running;
+  });
   // The worker owns copies of everything it reads: the adapter may be gone
   // before the call returns.
-  workers_.emplace_back([uri = uri_, request, xml = *std::move(destination_xml), flags,
+  workers_.emplace_back(migration, [uri = uri_, request, xml = *std::move(destination_xml), flags,
                          migration] {
     auto finish = [&](std::string error, bool cancelled) {
       std::lock_guard<std::mutex> lock(migration->mu);

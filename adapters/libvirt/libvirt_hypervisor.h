@@ -29,6 +29,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "core/ports/hypervisor.h"
@@ -102,7 +103,8 @@ class LibvirtHypervisor : public ports::Hypervisor {
   // of the last job the job-completed event reported.
   std::map<std::string, std::shared_ptr<Migration>> migrations_;
   std::map<std::string, ports::JobStats> completed_;
-  std::vector<std::thread> workers_;
+  // Each worker with its migration; finished ones are joined at the next start.
+  std::vector<std::pair<std::shared_ptr<Migration>, std::thread>> workers_;
 };
 
 }  // namespace ferry::adapters
