@@ -16,16 +16,12 @@ random data at its start; the guest writes records while it is copied.
 
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
-import guest
-from ferry_e2e import Harness, check
-from libvirt_nodes import LibvirtNodes
-from real_storage_migration_test import GUEST_CACHE, VMIM, RealWorld, allocated, local_pv
+from ferry_e2e import check
+from real_storage_migration_test import VMIM, allocated, local_pv, real_world
 
 
 def convert_seconds(src, work):
@@ -62,19 +58,8 @@ def job_stats(watcher):
 
 def main():
     data_mib = int(sys.argv[2]) if len(sys.argv) > 2 else 512
-    kernel, initrd = guest.build_guest(GUEST_CACHE)
-    work = tempfile.mkdtemp(prefix="ferry-lv-", dir="/tmp")
-    try:
-        with LibvirtNodes(["node-a", "node-b"], work) as nodes, Harness("bench") as h:
-            w = RealWorld(h, nodes, work, kernel, initrd)
-            try:
-                run(w, work, data_mib)
-            finally:
-                for p in reversed(h.processes):
-                    p.stop()
-                w.close()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    with real_world("bench") as w:
+        run(w, w.work, data_mib)
 
 
 def run(w, work, data_mib):

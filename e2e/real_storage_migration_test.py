@@ -24,6 +24,7 @@ Stories (one Bazel target each, e2e/BUILD):
              (Failed, the guest on its source disk) and loses nothing
 """
 
+import contextlib
 import hashlib
 import json
 import os
@@ -341,25 +342,33 @@ STORIES = {"seed": story_seed, "two-disks": story_two_disks, "cancel": story_can
            "kill-agent": story_kill_agent, "kill-qemu": story_kill_qemu}
 
 
-def main():
-    story = sys.argv[2] if len(sys.argv) > 2 else "seed"
-    check(story in STORIES, f"no story {story!r}; stories: {', '.join(STORIES)}")
-    started = time.time()
+@contextlib.contextmanager
+def real_world(name):
+    """Two fresh libvirt nodes, a Harness and the RealWorld over them; on the
+    way out Ferry's processes stop first, then loop devices, nodes and the
+    folder go, also when the block fails."""
     kernel, initrd = guest.build_guest(GUEST_CACHE)
     # Short: each node's Unix socket lives under it (at most 107 bytes).
     work = tempfile.mkdtemp(prefix="ferry-lv-", dir="/tmp")
     try:
-        with LibvirtNodes(["node-a", "node-b"], work) as nodes, \
-                Harness(f"real-{story}") as h:
+        with LibvirtNodes(["node-a", "node-b"], work) as nodes, Harness(name) as h:
             w = RealWorld(h, nodes, work, kernel, initrd)
             try:
-                STORIES[story](w)
+                yield w
             finally:
                 for p in reversed(h.processes):
                     p.stop()
                 w.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    story = sys.argv[2] if len(sys.argv) > 2 else "seed"
+    check(story in STORIES, f"no story {story!r}; stories: {', '.join(STORIES)}")
+    started = time.time()
+    with real_world(f"real-{story}") as w:
+        STORIES[story](w)
     print(f"e2e real-{story}: passed in {time.time() - started:.0f} s", flush=True)
 
 

@@ -323,20 +323,25 @@ absl::Status LibvirtHypervisor::Resume(absl::string_view name) {
   return OnDomain(name, &virDomainResume, "resume");
 }
 
+std::shared_ptr<LibvirtHypervisor::Migration> LibvirtHypervisor::MigrationOf(
+    absl::string_view name) const {
+  auto m = migrations_.find(std::string(name));
+  return m == migrations_.end() ? nullptr : m->second;
+}
+
 absl::Status LibvirtHypervisor::AbortJob(absl::string_view name) {
   // One abort per migration: the job stays active while libvirt cancels it,
   // and a second virDomainAbortJob in that window took the source's QEMU down
   // with it here (QEMU 7.2, libvirt 9.0: "Unable to read from monitor").
-  std::shared_ptr<Migration> migration;
-  if (auto m = migrations_.find(std::string(name)); m != migrations_.end()) migration = m->second;
+  const std::shared_ptr<Migration> migration = MigrationOf(name);
   if (migration != nullptr) {
-    std::lock_guard<std::mutex> lock(migration->mu);
-    if (migration->running && migration->abort_requested) return absl::OkStatus();
+    const Outcome now = migration->Read();
+    if (now.running && now.abort_requested) return absl::OkStatus();
   }
   RETURN_IF_ERROR(OnDomain(name, &virDomainAbortJob, "abort the job of"));
   if (migration != nullptr) {
     std::lock_guard<std::mutex> lock(migration->mu);
-    migration->abort_requested = true;
+    migration->outcome.abort_requested = true;
   }
   return absl::OkStatus();
 }
@@ -350,12 +355,10 @@ absl::Status LibvirtHypervisor::StartMigration(const ports::MigrationRequest& re
   if (request.disks.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(what, ": no disks to copy"));
   }
-  if (auto m = migrations_.find(request.domain); m != migrations_.end()) {
-    std::lock_guard<std::mutex> lock(m->second->mu);
-    if (m->second->running) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          what, ": Requested operation is not valid: another migration job is already running"));
-    }
+  if (const std::shared_ptr<Migration> last = MigrationOf(request.domain);
+      last != nullptr && last->Read().running) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        what, ": Requested operation is not valid: another migration job is already running"));
   }
   RETURN_IF_ERROR(InState("migrate", request.domain, {DomainState::kRunning},
                           "domain is not running"));
@@ -396,13 +399,9 @@ absl::Status LibvirtHypervisor::StartMigration(const ports::MigrationRequest& re
   // Workers whose call has returned are joined (a long-lived agent keeps no
   // more threads than copies in flight).
   std::erase_if(workers_, [](auto& worker) {
-    bool running = true;
-    {
-      std::lock_guard<std::mutex> lock(worker.first->mu);
-      running = worker.first->running;
-    }
-    if (!running) worker.second.join();  // its call has returned: the thread is exiting
-    return !running;
+    if (worker.first->Read().running) return false;
+    worker.second.join();  // its call has returned: the thread is exiting
+    return true;
   });
   // The worker owns copies of everything it reads: the adapter may be gone
   // before the call returns.
@@ -410,9 +409,9 @@ absl::Status LibvirtHypervisor::StartMigration(const ports::MigrationRequest& re
                          migration] {
     auto finish = [&](std::string error, bool cancelled) {
       std::lock_guard<std::mutex> lock(migration->mu);
-      migration->running = false;
-      migration->error = std::move(error);
-      migration->cancelled = cancelled;
+      migration->outcome.running = false;
+      migration->outcome.error = std::move(error);
+      migration->outcome.cancelled = cancelled;
     };
     const std::string what = absl::StrCat("migrate ", request.domain);
     virConnectPtr connection = virConnectOpen(uri.c_str());
@@ -460,16 +459,10 @@ absl::Status LibvirtHypervisor::StartMigration(const ports::MigrationRequest& re
 absl::StatusOr<ports::JobStats> LibvirtHypervisor::GetJobStats(absl::string_view name) {
   RETURN_IF_ERROR(PumpEvents());  // a job-completed event may be waiting
   // What this adapter's worker knows of the domain's last migration.
-  std::shared_ptr<Migration> migration;
-  if (auto m = migrations_.find(std::string(name)); m != migrations_.end()) migration = m->second;
-  bool running = false, cancelled = false;
-  std::string error;
-  if (migration != nullptr) {
-    std::lock_guard<std::mutex> lock(migration->mu);
-    running = migration->running;
-    cancelled = migration->cancelled;
-    error = migration->error;
-  }
+  const std::shared_ptr<Migration> migration = MigrationOf(name);
+  const Outcome outcome = migration != nullptr ? migration->Read() : Outcome{.running = false};
+  const bool running = outcome.running;
+  const std::string& error = outcome.error;
   ports::JobStats starting;  // the worker's call, before libvirt's job begins
   starting.active = true;
   starting.type = ports::JobType::kUnbounded;
@@ -501,7 +494,7 @@ absl::StatusOr<ports::JobStats> LibvirtHypervisor::GetJobStats(absl::string_view
   if (migration != nullptr && !error.empty()) {
     // The worker saw the call fail; libvirt may keep no record of it.
     last.active = false;
-    last.type = cancelled ? ports::JobType::kCancelled : ports::JobType::kFailed;
+    last.type = outcome.cancelled ? ports::JobType::kCancelled : ports::JobType::kFailed;
     if (last.errmsg.empty()) last.errmsg = error;
   }
   return last;

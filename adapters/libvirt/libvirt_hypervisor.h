@@ -64,13 +64,22 @@ class LibvirtHypervisor : public ports::Hypervisor {
  private:
   // What one worker's virDomainMigrateToURI3 call came to; shared by the
   // worker and the adapter, which may be gone before the worker ends.
+  struct Outcome {
+    bool running = true;
+    bool cancelled = false;        // libvirt's VIR_ERR_OPERATION_ABORTED
+    bool abort_requested = false;  // AbortJob called it off; not again
+    std::string error = "";        // empty on success
+  };
   struct Migration {
     std::mutex mu;
-    bool running = true;
-    bool cancelled = false;  // libvirt's VIR_ERR_OPERATION_ABORTED
-    bool abort_requested = false;  // AbortJob called it off; not again
-    std::string error;       // empty on success
+    Outcome outcome;  // guarded by mu
+    Outcome Read() {
+      std::lock_guard<std::mutex> lock(mu);
+      return outcome;
+    }
   };
+  // The domain's last migration from this adapter, or nullptr.
+  std::shared_ptr<Migration> MigrationOf(absl::string_view name) const;
 
   explicit LibvirtHypervisor(std::string uri) : uri_(std::move(uri)) {}
   // Opens the connection and watches its events; Disconnect undoes it.

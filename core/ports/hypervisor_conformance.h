@@ -4,9 +4,12 @@
 // cannot do is a declared capability: a test that needs it is skipped with
 // the capability's name in the message, never silently.
 //
-//   INSTANTIATE_TEST_SUITE_P(Fake, HypervisorConformance,
-//                            testing::Values(HypervisorTestbedFactory{
-//                                "fake", kFakeCapabilities, [] { return MakeFakeTestbed(); }}));
+//   INSTANTIATE_TEST_SUITE_P(
+//       Fake, HypervisorConformance,
+//       testing::Values(HypervisorTestbedFactory{
+//           "Fabric", {.migration = true, .block_volumes = true},
+//           [] { return std::make_unique<FakeTestbed>(true); }}),
+//       TestbedName);
 #ifndef FERRY_CORE_PORTS_HYPERVISOR_CONFORMANCE_H_
 #define FERRY_CORE_PORTS_HYPERVISOR_CONFORMANCE_H_
 

@@ -12,7 +12,6 @@
 #ifndef FERRY_CORE_STORAGE_MIGRATION_AGENT_H_
 #define FERRY_CORE_STORAGE_MIGRATION_AGENT_H_
 
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,14 +60,6 @@ std::vector<AgentAction> PlanAgent(const AgentView& view);
 // spec order ("" for a volume with no disk).
 std::string DiskTargetDev(const kubevirt::VirtualMachineInstanceSpec& spec,
                           absl::string_view volume);
-
-// Where a claim's data lives on its node: the bound PV's name, mode, capacity
-// and node-local path (a `local` or `hostPath` PV's device, or "disk.img" in
-// its directory). nullopt while the claim is not bound to a PV. The
-// controller records it in the migration's status.destinationVolumes when the
-// target is ready; the source agent copies onto what is recorded there.
-std::optional<ports::VolumeSource> VolumeSourceOf(const ClusterView& view, absl::string_view ns,
-                                                  absl::string_view claim);
 
 }  // namespace ferry::storage_migration
 

@@ -6,11 +6,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
 #include "api/names.h"
 #include "api/quantity.h"
 #include "api/volumes.h"
 #include "core/bugs/bugs.h"
-#include "core/storage_migration/agent.h"
 #include "core/storage_migration/admission.h"
 #include "core/storage_migration/switchover.h"
 #include "core/storage_migration/volume_switch.h"
@@ -711,6 +711,28 @@ const kubevirt::DomainReport* FindReport(const Status& status, absl::string_view
     if (r.role() == role) return &r;
   }
   return nullptr;
+}
+
+std::optional<ports::VolumeSource> VolumeSourceOf(const ClusterView& view, absl::string_view ns,
+                                                  absl::string_view claim) {
+  const k8s::PersistentVolumeClaim* pvc = view.FindPvc(ns, claim);
+  if (pvc == nullptr || pvc->status().phase() != "Bound" || pvc->spec().volume_name().empty()) {
+    return std::nullopt;
+  }
+  ports::VolumeSource out;
+  out.claim = absl::StrCat(ns, "/", claim);
+  out.volume = pvc->spec().volume_name();
+  const k8s::PersistentVolume* pv = view.FindPv(out.volume);
+  if (pv == nullptr) return std::nullopt;
+  out.block = pv->spec().volume_mode() == "Block";
+  if (std::optional<api::Quantity> size = api::StorageSize(pv->spec().capacity())) {
+    out.capacity_bytes = size->Value();
+  }
+  const std::string& dir = pv->spec().has_local()       ? pv->spec().local().path()
+                           : pv->spec().has_host_path() ? pv->spec().host_path().path()
+                                                        : std::string();
+  if (!dir.empty()) out.path = out.block ? dir : absl::StrCat(absl::StripSuffix(dir, "/"), "/disk.img");
+  return out;
 }
 
 bool NodeReady(const ClusterView& view, absl::string_view node) {

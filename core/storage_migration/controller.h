@@ -11,12 +11,14 @@
 #ifndef FERRY_CORE_STORAGE_MIGRATION_CONTROLLER_H_
 #define FERRY_CORE_STORAGE_MIGRATION_CONTROLLER_H_
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "api/kubevirt.pb.h"
+#include "core/ports/hypervisor.h"
 #include "core/storage_migration/cluster_view.h"
 #include "core/storage_migration/kube_action.h"
 
@@ -50,6 +52,14 @@ std::string DomainName(absl::string_view ns, absl::string_view vmi);
 const kubevirt::DomainReport* FindReport(
     const kubevirt::VirtualMachineInstanceMigrationStatus& status, absl::string_view role);
 bool NodeReady(const ClusterView& view, absl::string_view node);
+
+// Where a claim's data lives on its node: the bound PV's name, mode, capacity
+// and node-local path (a `local` or `hostPath` PV's device, or "disk.img" in
+// its directory). nullopt while the claim is not bound to a PV. The
+// controller records it in the migration's status.destinationVolumes when the
+// target is ready; the source agent copies onto what is recorded there.
+std::optional<ports::VolumeSource> VolumeSourceOf(const ClusterView& view, absl::string_view ns,
+                                                  absl::string_view claim);
 
 }  // namespace ferry::storage_migration
 

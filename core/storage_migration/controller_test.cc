@@ -347,16 +347,21 @@ TEST(StorageMigrationController, WaitsForAMissingDestination) {
   EXPECT_THAT(ReconcileMigration(waiting, again.view, kNow + absl::Seconds(10), {}), IsEmpty());
 }
 
-TEST(StorageMigrationController, FailsWhenTheDestinationDoesNotAppearInTime) {
-  const std::string world = Docs({kReadyNodes, kVm, kVmi, kSources,
-                                  Edit(kDestinations, "name: root-dest", "name: other-claim")});
+// A new migration in `world` waits at 4 minutes (checked here) and, with a
+// 5-minute wait allowed, is reconciled again at 5: those actions.
+std::vector<KubeAction> ReconcileAfterTheWait(const std::string& world) {
   const std::string migration = Created();
   ControllerOptions options;
   options.destination_wait_timeout = absl::Minutes(5);
   EXPECT_THAT(Describe(Reconcile(world, migration, kT0Time + absl::Minutes(4), options)),
               ElementsAre(HasSubstr(": wait: ")));
-  const std::vector<KubeAction> actions =
-      Reconcile(world, migration, kT0Time + absl::Minutes(5), options);
+  return Reconcile(world, migration, kT0Time + absl::Minutes(5), options);
+}
+
+TEST(StorageMigrationController, FailsWhenTheDestinationDoesNotAppearInTime) {
+  const std::string world = Docs({kReadyNodes, kVm, kVmi, kSources,
+                                  Edit(kDestinations, "name: root-dest", "name: other-claim")});
+  const std::vector<KubeAction> actions = ReconcileAfterTheWait(world);
   ASSERT_THAT(Describe(actions),
               ElementsAre(StartsWith("UpdateStatus VirtualMachineInstanceMigration mig: fail: ")));
   EXPECT_THAT(Written<VMIM>(actions[0]),
@@ -369,13 +374,7 @@ TEST(StorageMigrationController, FailsWhenASourceClaimIsNeverSeen) {
   // The VMI runs on data-pvc, but no such claim reaches the controller.
   const std::string world = Docs({kReadyNodes, kVm, kVmi, kDestinations,
                                   Edit(kSources, "name: data-pvc", "name: other-claim")});
-  const std::string migration = Created();
-  ControllerOptions options;
-  options.destination_wait_timeout = absl::Minutes(5);
-  EXPECT_THAT(Describe(Reconcile(world, migration, kT0Time + absl::Minutes(4), options)),
-              ElementsAre(HasSubstr(": wait: ")));
-  const std::vector<KubeAction> actions =
-      Reconcile(world, migration, kT0Time + absl::Minutes(5), options);
+  const std::vector<KubeAction> actions = ReconcileAfterTheWait(world);
   ASSERT_EQ(actions.size(), 1u);
   EXPECT_THAT(Written<VMIM>(actions[0]),
               FailedWith("SourceNotFound", AllOf(HasSubstr("source claim not found after 5m"),
