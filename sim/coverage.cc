@@ -65,6 +65,9 @@ const std::vector<CoverageGoal>& CoverageGoals() {
        "a migration succeeded although injected API faults hit the processes", true, false},
       {"storage.sources-reclaimed", "reclaimPolicySourcePvc: Delete removed the source claims",
        true, false},
+      {"storage.succeeded-with-synchronous-writes",
+       "a copy that did not converge started again with synchronous writes and succeeded", true,
+       false},
       {"lun.completed-after-controller-crash",
        "a plan VM completed after the LUN controller crashed while the plan ran", false, true},
       {"lun.rollback-reattached",
@@ -150,6 +153,9 @@ std::vector<std::string> Coverage::Reached() const {
         reached.insert("storage.switchover-recovered-from-durable-state");
       }
       if (faults_hit_.contains("api")) reached.insert("storage.succeeded-through-api-faults");
+      if (m->status().copy_mode() == "WriteBlocking") {
+        reached.insert("storage.succeeded-with-synchronous-writes");
+      }
       if (m->spec().local_storage_migration().reclaim_policy_source_pvc() == "Delete") {
         bool gone = true;
         for (const auto& pair : m->spec().local_storage_migration().migrate_non_shared_disks()) {

@@ -46,6 +46,7 @@ const std::vector<FieldRange>& Ranges() {
       {"Tuning.target_start_timeout_s", 0, kWeek, "s"},
       {"Tuning.controller_period_s", 0.01, 3600, "s", /*zero_is_default=*/true},
       {"Tuning.agent_period_s", 0.01, 3600, "s", /*zero_is_default=*/true},
+      {"Tuning.progress_timeout_s", 1, kWeek, "s", /*zero_is_default=*/true},
       {"Action.at_seconds", 0, kWeek, "s"},
       {"Action.delay_seconds", 0, kWeek, "s"},
       {"Partition.seconds", 0, kWeek, "s"},

@@ -121,6 +121,7 @@ class Shrinker {
       Try(candidate);
     };
     for (size_t i = 0; i < best_.storage_vms.size(); ++i) {
+      attempt([i](Recipe& r) { return std::exchange(r.storage_vms[i].hot, false); });
       attempt([i](Recipe& r) { return std::exchange(r.storage_vms[i].write_mib_per_s, 0) != 0; });
       attempt([i](Recipe& r) { return std::exchange(r.storage_vms[i].destination_delay, 0) != 0; });
       attempt([i](Recipe& r) { return std::exchange(r.storage_vms[i].reclaim_delete, false); });

@@ -58,6 +58,10 @@ struct StorageVm {
   std::string node;
   std::vector<Disk> disks;
   double write_mib_per_s = 0;
+  // A hot guest writes faster than the link over more than a link-second of
+  // its disks (each at least 4 GiB): its background copy cannot converge, the controller starts it
+  // again with synchronous writes. Its memory converges (10 MiB/s dirty).
+  bool hot = false;
   double migrate_at = 0;              // the VMIM is created then
   double destination_delay = 0;       // the destination claims come this much later
   bool reclaim_delete = false;

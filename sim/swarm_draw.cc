@@ -81,6 +81,19 @@ class Drawer {
     std::stable_sort(r_.faults.begin(), r_.faults.end(), [](const Action& a, const Action& b) {
       return a.at_seconds() < b.at_seconds();
     });
+    // Drawn last, so that every other draw of a seed stays what it was.
+    if (options_.faults) {
+      for (StorageVm& vm : r_.storage_vms) {
+        if (!dice_.Chance(0.3)) continue;
+        vm.hot = true;
+        vm.write_mib_per_s = Round(dice_.Real(1500, 3000));
+        // More than a few link-seconds of disk to dirty (the link is 1 GiB/s).
+        for (StorageVm::Disk& d : vm.disks) {
+          d.destination_gib = std::max(d.destination_gib, d.destination_gib / d.size_gib * 4);
+          d.size_gib = std::max(d.size_gib, 4);
+        }
+      }
+    }
     return r_;
   }
 

@@ -175,9 +175,14 @@ std::string Describe(const Recipe& r) {
   }
   std::string what;
   if (!r.storage_vms.empty()) {
-    size_t disks = 0;
-    for (const StorageVm& vm : r.storage_vms) disks += vm.disks.size();
-    absl::StrAppend(&what, r.storage_vms.size(), " storage migrations (", disks, " disks)");
+    size_t disks = 0, hot = 0;
+    for (const StorageVm& vm : r.storage_vms) {
+      disks += vm.disks.size();
+      hot += vm.hot ? 1 : 0;
+    }
+    absl::StrAppend(&what, r.storage_vms.size(), " storage migrations (", disks, " disks",
+                    hot > 0 ? absl::StrCat(", ", hot, " of a guest outrunning the link") : "",
+                    ")");
   }
   if (!r.lun_vms.empty()) {
     size_t luns = 0;
@@ -205,6 +210,12 @@ scenario::Scenario RenderRecipe(const Recipe& r) {
     running->set_name(vm.name);
     running->set_node(vm.node);
     running->set_write_mib_per_s(vm.write_mib_per_s);
+    if (vm.hot) {
+      int gib = 0;
+      for (const StorageVm::Disk& d : vm.disks) gib += d.size_gib;
+      running->set_working_set_mib(1024.0 * gib);
+      running->set_memory_dirty_mib_per_s(10);
+    }
     const std::string destinations = DestinationYaml(vm);
     if (vm.destination_delay > 0) {
       Action* mig = s.add_action();

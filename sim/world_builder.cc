@@ -23,6 +23,9 @@ World::Options WorldOptionsOf(const scenario::Scenario& s) {
   if (t.target_start_timeout_s() > 0) {
     w.controller.target_start_timeout = absl::Seconds(t.target_start_timeout_s());
   }
+  if (t.progress_timeout_s() > 0) {
+    w.controller.progress_timeout = absl::Seconds(t.progress_timeout_s());
+  }
   if (t.controller_period_s() > 0) w.controller_period = absl::Seconds(t.controller_period_s());
   if (t.agent_period_s() > 0) w.agent_period = absl::Seconds(t.agent_period_s());
   if (s.world().has_ovirt()) {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "api/kubevirt.pb.h"
 #include "cmd/ferry/runtime_process.h"
 #include "core/storage_migration/controller_reconciler.h"
@@ -54,9 +55,24 @@ void PublishMigrations(const std::vector<const runtime::Manager*>& managers,
 int RunControllerCommand(const std::vector<std::string>& args, std::ostream& out,
                          std::ostream& err) {
   ProcessFlags flags;
+  storage_migration::ControllerOptions options;
   std::string error;
   for (size_t i = 0; i < args.size(); ++i) {
     if (ParseProcessFlag(args, &i, &flags, &error)) continue;
+    if (error.empty() && args[i] == "--progress-timeout") {
+      absl::Duration d;
+      if (i + 1 >= args.size()) {
+        error = "--progress-timeout needs a value";
+      } else if (!absl::ParseDuration(args[i + 1], &d) || d < absl::Seconds(1) ||
+                 d > absl::Hours(24 * 7)) {
+        error = absl::StrCat("--progress-timeout: \"", args[i + 1],
+                             "\" is not a duration from 1s to 168h (e.g. 150s, 2m30s)");
+      } else {
+        options.progress_timeout = d;
+        ++i;
+        continue;
+      }
+    }
     if (error.empty()) error = absl::StrCat("unknown option \"", args[i], "\"");
     err << "ferry controller: " << error << "\n(see: ferry help)\n";
     return 2;
@@ -64,10 +80,9 @@ int RunControllerCommand(const std::vector<std::string>& args, std::ostream& out
   ProcessSpec spec;
   spec.name = "controller";
   spec.default_lease = "ferry-controller";
-  spec.reconcilers = [](const std::string& identity) {
+  spec.reconcilers = [options](const std::string& identity) {
     std::vector<std::unique_ptr<runtime::Reconciler>> r;
-    r.push_back(std::make_unique<storage_migration::ControllerReconciler>(
-        storage_migration::ControllerOptions{}));
+    r.push_back(std::make_unique<storage_migration::ControllerReconciler>(options));
     r.push_back(std::make_unique<storage_migration::MigrationEventsReconciler>(
         storage_migration::MigrationEventsReconciler::Options{
             .component = "ferry-controller",

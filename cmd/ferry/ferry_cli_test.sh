@@ -93,6 +93,10 @@ tmp="${TEST_TMPDIR:-/tmp}/converted.yaml"
 check convert-output-lints 0 "2 objects in 1 file, 0 errors" -- "$ferry" lint -f "$tmp"
 # The oVirt side's commands refuse bad input before they start anything.
 check lun-controller-needs-provider 2 "--provider NAMESPACE/NAME is required" -- "$ferry" lun-controller
+check controller-bad-progress-timeout 2 '--progress-timeout: "0.5s" is not a duration from 1s to 168h' -- \
+  "$ferry" controller --progress-timeout 0.5s
+check controller-progress-timeout-needs-value 2 '--progress-timeout needs a value' -- \
+  "$ferry" controller --progress-timeout
 check lun-controller-bad-provider 2 '"ovirt" is not one' -- "$ferry" lun-controller --provider ovirt
 check ovirt-serve-bad-port 2 '--port: "http" is not a port' -- "$ferry" ovirt-serve --port http
 check ovirt-serve-bad-provider 2 '--provider: "a/b/c" is not NAMESPACE/NAME' -- "$ferry" ovirt-serve --provider a/b/c

@@ -77,11 +77,15 @@ Commands:
   controller [--kubeconfig PATH] [--context NAME] [--insecure-skip-tls-verify]
       [--health-address ADDR] [--health-port N] [--leader-elect true|false]
       [--lease-namespace NS] [--lease-name NAME] [--identity ID] [--log-format json|text]
+      [--progress-timeout DURATION]
                            The storage-migration controller as a production process
                            against a Kubernetes API (a cluster, or `ferry up --outside
                            controller`): one leader by Lease, /healthz /readyz /metrics
                            (default 127.0.0.1:8081), JSON logs on stderr, Events. Stops
-                           cleanly on SIGTERM. See docs/deploy.md.
+                           cleanly on SIGTERM. A copy whose disks come no closer to in
+                           sync for the progress timeout (default 150s; this option is
+                           the controller's alone) starts again with synchronous
+                           writes. See docs/deploy.md.
   agent --node NAME [--libvirt URI] [--bandwidth-mib-per-s N] [controller's options]
                            The storage-migration agent of one node (a DaemonSet) over
                            the node's libvirt (default qemu:///system); no leader

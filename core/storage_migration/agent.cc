@@ -36,10 +36,27 @@ std::string Observe(const std::string& role, const LocalDomain& d) {
   }
 }
 
+// A finished job as its stats describe it: what a restart records of the
+// copy it replaces (DomainReport.superseded_job).
+std::string JobFingerprint(const ports::JobStats& stats) {
+  if (stats.active || stats.type == ports::JobType::kNone) return "";
+  return absl::StrCat("type ", static_cast<int>(stats.type), " elapsed ", stats.time_elapsed,
+                      "ms disk ", stats.disk_processed, " memory ", stats.memory_processed);
+}
+
+// No job of this attempt has run yet: none at all, or only the end of the
+// copy this attempt replaces.
+bool NoJobYet(const kubevirt::DomainReport& report, const ports::JobStats& stats) {
+  if (stats.active) return false;
+  return stats.type == ports::JobType::kNone ||
+         (!report.superseded_job().empty() && JobFingerprint(stats) == report.superseded_job());
+}
+
 std::string JobState(const kubevirt::DomainReport* previous, const ports::JobStats& stats) {
   const std::string prev = previous == nullptr ? "" : previous->job();
   if (prev.empty() || prev == "None") return "None";
   if (stats.active) return "Active";
+  if (prev == "Starting" && NoJobYet(*previous, stats)) return "Starting";
   switch (stats.type) {
     case ports::JobType::kCompleted: return "Completed";
     case ports::JobType::kFailed: return "Failed";
@@ -51,10 +68,17 @@ std::string JobState(const kubevirt::DomainReport* previous, const ports::JobSta
 bool SameReport(const kubevirt::DomainReport& a, const kubevirt::DomainReport& b) {
   return a.role() == b.role() && a.node() == b.node() && a.domain() == b.domain() &&
          a.job() == b.job() && a.error() == b.error() && a.ready() == b.ready() &&
-         a.start_attempts() == b.start_attempts();
+         a.start_attempts() == b.start_attempts() && a.copy_mode() == b.copy_mode() &&
+         a.superseded_job() == b.superseded_job();
 }
 
 }  // namespace
+
+int64_t NewestReportSequence(const kubevirt::VirtualMachineInstanceMigrationStatus& status) {
+  int64_t newest = status.reports_requested();
+  for (const auto& r : status.domain_reports()) newest = std::max(newest, r.sequence());
+  return newest;
+}
 
 std::string RoleOf(const VMIM& m, absl::string_view node) {
   const auto& ms = m.status().migration_state();
@@ -110,7 +134,11 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
   report.set_role(role);
   report.set_node(v.node);
   report.set_domain(Observe(role, v.domain));
-  if (previous != nullptr) report.set_start_attempts(previous->start_attempts());
+  if (previous != nullptr) {
+    report.set_start_attempts(previous->start_attempts());
+    report.set_copy_mode(previous->copy_mode());
+    report.set_superseded_job(previous->superseded_job());
+  }
   if (role == "Source") {
     report.set_job(JobState(previous, v.domain.job));
     // libvirt's reason when it gives one; else the reason already
@@ -123,8 +151,7 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
     // Every attempt to start the copy was refused: the domain still runs
     // here with no job, not even a finished one.
     if (report.job() == "Starting" && report.start_attempts() >= kMaxStartAttempts &&
-        report.domain() == "Running" && !v.domain.job.active &&
-        v.domain.job.type == ports::JobType::kNone) {
+        report.domain() == "Running" && NoJobYet(report, v.domain.job)) {
       report.set_job("Failed");
       report.set_error(absl::StrCat("libvirt on ", v.node, " refused to start the copy ",
                                     kMaxStartAttempts,
@@ -134,7 +161,7 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
     // failed, or was decided for the source): no copy runs and none will
     // start, so nothing is in flight; "Starting" would hold its finalizer.
     if (report.job() == "Starting" && (st.phase() == "Failed" || side == "Source") &&
-        !v.domain.job.active && v.domain.job.type == ports::JobType::kNone) {
+        NoJobYet(report, v.domain.job)) {
       report.set_job("None");
     }
   } else {
@@ -145,11 +172,18 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
 
   AgentAction act;
   act.domain = domain;
-  bool start = false;
+  bool start = false, restart = false;
   if (role == "Source") {
+    // The copy is to start again with another copy mode (only ever from
+    // Background to WriteBlocking: the controller found it not converging).
+    const bool superseded = report.copy_mode() != st.copy_mode();
     if (side == "Source" && v.domain.job.active) {
       act.kind = AgentAction::Kind::kAbortJob;
       act.what = "abort the copy (the migration was decided for the source)";
+    } else if (side.empty() && superseded && v.domain.job.active && report.job() == "Active") {
+      act.kind = AgentAction::Kind::kAbortJob;
+      act.what = absl::StrCat("abort the copy to start it again with copy mode ",
+                              st.copy_mode(), " (it was not converging)");
     } else if (side == "Destination" && v.domain.present) {
       act.kind = AgentAction::Kind::kDestroy;
       act.what = "destroy the source domain (the migration was decided for the destination)";
@@ -157,13 +191,14 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
                (st.phase() == "TargetReady" || st.phase() == "Running") &&
                report.domain() == "Running" && !v.domain.job.active &&
                (report.job() == "None" ||
-                (report.job() == "Starting" && v.domain.job.type == ports::JobType::kNone &&
-                 report.start_attempts() < kMaxStartAttempts))) {
+                (report.job() == "Starting" && NoJobYet(report, v.domain.job) &&
+                 report.start_attempts() < kMaxStartAttempts) ||
+                (superseded && (report.job() == "Cancelled" || report.job() == "Failed")))) {
       ports::MigrationRequest& r = act.request;
       r.domain = domain;
       r.destination_uri = absl::StrCat("qemu+tcp://", st.migration_state().target_node(), "/system");
       r.incremental = true;
-      r.synchronous_writes = true;
+      r.synchronous_writes = st.copy_mode() == kWriteBlocking;
       r.leave_paused = true;
       r.bandwidth_mib_per_s = v.bandwidth_mib_per_s;
       const kubevirt::VirtualMachineInstance* vmi = v.cluster->FindVmi(ns, m.spec().vmi_name());
@@ -195,6 +230,13 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
         start = true;
         act.kind = AgentAction::Kind::kStartMigration;
         act.what = absl::StrCat("start the copy to ", st.migration_state().target_node());
+        if (superseded) {  // a new copy: its own attempts, no error of the last
+          restart = true;
+          report.set_superseded_job(JobFingerprint(v.domain.job));
+          report.set_copy_mode(st.copy_mode());
+          report.set_start_attempts(0);
+          report.set_error("");
+        }
         report.set_job("Starting");
         report.set_start_attempts(report.start_attempts() + 1);
       }
@@ -223,22 +265,37 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
       ParseTimestamp(st.progress().updated_timestamp()) + kProgressEvery <= v.now;
   if (changed || progress) {
     VMIM next = m;
-    report.set_observed_timestamp(Timestamp(v.now));
-    int64_t newest = st.reports_requested();
-    for (const auto& r : st.domain_reports()) newest = std::max(newest, r.sequence());
-    report.set_sequence(newest + 1);
-    auto* reports = next.mutable_status()->mutable_domain_reports();
-    bool replaced = false;
-    for (auto& r : *reports) {
-      if (r.role() == role) {
-        r = report;
-        replaced = true;
+    // A report's sequence orders what the two agents observed (rule 4), so
+    // only a new observation takes one: progress alone leaves the report
+    // as it was. (Re-stamping an unchanged "Running, job Active" made from
+    // a poll just before the handover, after the target had reported the
+    // copy complete, read as "libvirt resumed the source", and the
+    // controller failed a migration whose VM had moved: real QEMU, e2e
+    // story outrun.)
+    if (changed) {
+      report.set_observed_timestamp(Timestamp(v.now));
+      report.set_sequence(NewestReportSequence(st) + 1);
+      auto* reports = next.mutable_status()->mutable_domain_reports();
+      bool replaced = false;
+      for (auto& r : *reports) {
+        if (r.role() == role) {
+          r = report;
+          replaced = true;
+        }
       }
+      if (!replaced) *reports->Add() = report;
     }
-    if (!replaced) *reports->Add() = report;
+    // A new copy's progress starts afresh (its watermark too).
+    if (restart) next.mutable_status()->clear_progress();
     if (progress) {
       const ports::JobStats& j = v.domain.job;
       auto* p = next.mutable_status()->mutable_progress();
+      // libvirt reports no disk bytes (remaining 0) until the mirrors begin.
+      if (j.disk_total > 0 && (p->lowest_disk_remaining_timestamp().empty() ||
+                               j.disk_remaining < p->lowest_disk_remaining())) {
+        p->set_lowest_disk_remaining(j.disk_remaining);
+        p->set_lowest_disk_remaining_timestamp(Timestamp(v.now));
+      }
       p->set_disk_total(j.disk_total);
       p->set_disk_processed(j.disk_processed);
       p->set_disk_remaining(j.disk_remaining);
@@ -248,9 +305,12 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
     }
     AgentAction write;
     write.kind = AgentAction::Kind::kWrite;
-    write.write = UpdateStatus(next, absl::StrCat(role, " report: domain ", report.domain(),
-                                                  role == "Source" ? ", job " : "",
-                                                  role == "Source" ? report.job() : ""));
+    write.write = UpdateStatus(
+        next, changed ? absl::StrCat(role, " report: domain ", report.domain(),
+                                     role == "Source" ? ", job " : "",
+                                     role == "Source" ? report.job() : "")
+                      : absl::StrCat(role, " progress: ", v.domain.job.disk_remaining, " of ",
+                                     v.domain.job.disk_total, " disk bytes left"));
     write.what = write.write.what;
     actions.push_back(std::move(write));
   }

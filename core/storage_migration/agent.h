@@ -49,6 +49,10 @@ struct AgentAction {
   std::string what;
 };
 
+// The largest report sequence in `status` (reportsRequested included): a
+// new report takes this plus one.
+int64_t NewestReportSequence(const kubevirt::VirtualMachineInstanceMigrationStatus& status);
+
 // "Source", "Target" or "" (this node has no part in the migration).
 std::string RoleOf(const kubevirt::VirtualMachineInstanceMigration& migration,
                    absl::string_view node);

@@ -107,21 +107,17 @@ runtime::Result AgentReconciler::Reconcile(const runtime::Key& key, const runtim
   if (seen == nullptr || !seen->status.ok() || seen->As<runtime::DomainSeen>() == nullptr) {
     return result;
   }
-  // A report the controller asked for must rest on a read of the domain
-  // made after the asking (rule 4): a result from before it (polls are a
-  // period apart) reported a target still awaiting the copy after the
-  // handover, and the controller failed a migration whose copy had
-  // completed (BM_StorageScale/200 on the runtime).
+  // A new report (a new sequence) must rest on a read of the domain made
+  // after the newest report in the migration, the controller's asking
+  // included (rule 4): sequences order observations, and a poll is up to a
+  // period old. A result from before the asking reported a target still
+  // awaiting the copy after the handover (BM_StorageScale/200 on the
+  // runtime); one from before the target's report reported a source still
+  // copying after the target had the VM (e2e story outrun). Either way the
+  // controller failed a migration whose copy had completed.
   const std::string role = RoleOf(*migration, node_);
-  const kubevirt::DomainReport* last = FindReport(migration->status(), role);
-  if (last == nullptr || last->sequence() <= migration->status().reports_requested()) {
-    const std::string tag =
-        absl::StrCat("report after ", migration->status().reports_requested());
-    if (seen->tag != tag) {
-      result.refresh = tag;
-      return result;
-    }
-  }
+  const std::string fresh =
+      absl::StrCat("report after ", NewestReportSequence(migration->status()));
   // After the handover a target resumes when the source's node is gone
   // (PlanAgent): it reads that one node while it may need it, rather than
   // holding every node of the cluster for it.
@@ -144,7 +140,19 @@ runtime::Result AgentReconciler::Reconcile(const runtime::Key& key, const runtim
   view.domain.present = domain.present;
   view.domain.info = domain.info;
   view.domain.job = domain.job;
-  for (const AgentAction& action : PlanAgent(view)) result.effects.push_back(ToEffect(action));
+  const std::vector<AgentAction> actions = PlanAgent(view);
+  for (const AgentAction& action : actions) {
+    if (action.kind != AgentAction::Kind::kWrite || seen->tag == fresh) continue;
+    const auto* next = dynamic_cast<const VMIM*>(action.write.object.get());
+    const kubevirt::DomainReport* report =
+        next == nullptr ? nullptr : FindReport(next->status(), role);
+    if (report != nullptr &&
+        report->sequence() > NewestReportSequence(migration->status())) {
+      result.refresh = fresh;  // nothing acted on: the fresh read decides
+      return result;
+    }
+  }
+  for (const AgentAction& action : actions) result.effects.push_back(ToEffect(action));
   return result;
 }
 

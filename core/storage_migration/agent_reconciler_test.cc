@@ -130,6 +130,46 @@ TEST_F(AgentReconcilerTest, AsksForItsDomainAndDecidesOnlyOnceItIsObserved) {
   EXPECT_EQ(second.requeue_after, absl::Seconds(1));
 }
 
+TEST_F(AgentReconcilerTest, ANewReportRestsOnAReadAfterTheNewestReport) {
+  // Its own report (sequence 1) says Running; the target then reported
+  // (sequence 2). A read showing something new must be made after that
+  // report to be ordered after it: one from before would claim a later
+  // sequence for an earlier observation.
+  const Key key{"ns", "here"};
+  auto stored = cache_.GetAs<VMIM>("VirtualMachineInstanceMigration", key);
+  ASSERT_NE(stored, nullptr);
+  VMIM m = *stored;
+  auto* source = m.mutable_status()->add_domain_reports();
+  source->set_role("Source");
+  source->set_node("node-a");
+  source->set_domain("Running");
+  source->set_job("None");
+  source->set_sequence(1);
+  auto* target = m.mutable_status()->add_domain_reports();
+  target->set_role("Target");
+  target->set_node("node-b");
+  target->set_domain("PausedCopyComplete");
+  target->set_sequence(2);
+  ASSERT_TRUE(api_.UpdateStatus(m).ok());
+  ASSERT_TRUE(cache_.Sync().ok());
+
+  runtime::Result first = reconciler_.Reconcile(key, cache_, clock_.Now());
+  runtime::DomainSeen gone;  // the domain left by the handover: a new observation
+  runtime::Observation seen;
+  seen.value = gone;
+  cache_.observer().Want(key, first.observe, clock_.Now());
+  cache_.observer().Record(first.observe[0], seen, clock_.Now());
+  runtime::Result stale = reconciler_.Reconcile(key, cache_, clock_.Now());
+  EXPECT_THAT(stale.effects, IsEmpty());
+  EXPECT_EQ(stale.refresh, "report after 2");
+  cache_.observer().Invalidate(key, clock_.Now(), stale.refresh);
+  cache_.observer().Record(first.observe[0], seen, clock_.Now());
+  runtime::Result fresh = reconciler_.Reconcile(key, cache_, clock_.Now());
+  EXPECT_TRUE(fresh.refresh.empty());
+  ASSERT_FALSE(fresh.effects.empty());
+  EXPECT_THAT(runtime::Describe(fresh.effects[0]), ::testing::HasSubstr("Source report: domain Absent"));
+}
+
 TEST(AgentReconciler, HoldsOnlyThePodsOnItsNodeAndNoNodes) {
   AgentReconciler agent("node-a");
   EXPECT_THAT(agent.Kinds(), ::testing::Not(::testing::Contains("Node")));

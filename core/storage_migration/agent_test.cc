@@ -10,6 +10,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "api/kubevirt.pb.h"
+#include "api/timestamp.h"
 #include "core/ports/hypervisor.h"
 #include "core/storage_migration/controller.h"
 #include "core/storage_migration/view_loader_testing.h"
@@ -206,7 +207,10 @@ TEST(StorageMigrationAgent, SourceRecordsStartingBeforeItStartsTheCopy) {
   EXPECT_EQ(r.domain, "ns_vm");
   EXPECT_EQ(r.destination_uri, "qemu+tcp://node-b/system");
   EXPECT_TRUE(r.incremental);
-  EXPECT_TRUE(r.synchronous_writes);
+  // QEMU's background mirror first: the guest is not slowed down unless the
+  // copy does not converge (status.copyMode).
+  EXPECT_FALSE(r.synchronous_writes);
+  EXPECT_EQ(report.copy_mode(), "");
   EXPECT_TRUE(r.leave_paused);
   std::vector<std::string> disks;
   for (const ports::DiskCopy& d : r.disks) {
@@ -296,11 +300,14 @@ TEST(StorageMigrationAgent, SourceAbortsTheCopyOnceTheSourceIsDecided) {
                                        "  - {role: Source, node: node-a, domain: Running, "
                                        "job: Active, startAttempts: 1, sequence: 3}\n")),
       Running(ActiveCopy()));
-  // The progress write comes first, then the abort; never a start.
+  // The progress write comes first, then the abort; never a start. The
+  // report is unchanged, so it keeps its sequence: progress is not a new
+  // observation.
   ASSERT_THAT(Describe(actions),
-              ElementsAre("Write: Source report: domain Running, job Active",
+              ElementsAre("Write: Source progress: 0 of 3145728 disk bytes left",
                           StartsWith("AbortJob ns_vm: ")));
   EXPECT_EQ(actions[1].domain, "ns_vm");
+  EXPECT_EQ(ReportIn(actions[0], "Source").sequence(), 3);
 }
 
 TEST(StorageMigrationAgent, SourceDestroysItsDomainOnceTheDestinationIsDecided) {
@@ -312,6 +319,132 @@ TEST(StorageMigrationAgent, SourceDestroysItsDomainOnceTheDestinationIsDecided) 
                                         "PausedInHandover, job: Active, sequence: 3}\n")),
       Paused(ports::kPausedMigration));
   EXPECT_THAT(Describe(actions), ElementsAre(StartsWith("Destroy ns_vm: ")));
+}
+
+// ---------------------------------------------------- copy mode (restart)
+
+// A background copy under way while the controller asks for WriteBlocking.
+std::string WriteBlockingAsked(absl::string_view source_report, absl::string_view more = "") {
+  return Migration("Running", absl::StrCat("  copyMode: WriteBlocking\n"
+                                           "  copyModeTimestamp: \"2024-05-01T10:00:30Z\"\n",
+                                           more, "  domainReports:\n", kTargetWaiting,
+                                           source_report));
+}
+
+ports::JobStats CancelledCopy(int64_t elapsed_ms) {
+  ports::JobStats job;
+  job.type = ports::JobType::kCancelled;
+  job.time_elapsed = elapsed_ms;
+  job.disk_processed = 5 << 20;
+  return job;
+}
+
+TEST(StorageMigrationAgent, SourceAbortsABackgroundCopyWhenWriteBlockingIsAsked) {
+  const std::vector<AgentAction> actions = Plan(
+      "node-a",
+      WriteBlockingAsked("  - {role: Source, node: node-a, domain: Running, job: Active, "
+                         "startAttempts: 1, sequence: 3}\n"),
+      Running(ActiveCopy()));
+  ASSERT_THAT(Describe(actions),
+              Contains(StartsWith("AbortJob ns_vm: abort the copy to start it again with copy "
+                                  "mode WriteBlocking")));
+  EXPECT_THAT(Describe(actions), Not(Contains(StartsWith("StartMigration"))));
+}
+
+TEST(StorageMigrationAgent, SourceDoesNotAbortACopyAlreadyWriteBlocking) {
+  const std::vector<AgentAction> actions = Plan(
+      "node-a",
+      WriteBlockingAsked("  - {role: Source, node: node-a, domain: Running, job: Active, "
+                         "copyMode: WriteBlocking, startAttempts: 1, sequence: 3}\n"),
+      Running(ActiveCopy()));
+  EXPECT_THAT(Describe(actions), Not(Contains(StartsWith("AbortJob"))));
+}
+
+TEST(StorageMigrationAgent, SourceStartsTheCopyAgainWithSynchronousWritesAfterTheAbort) {
+  const std::vector<AgentAction> actions = Plan(
+      "node-a",
+      WriteBlockingAsked("  - {role: Source, node: node-a, domain: Running, job: Active, "
+                         "startAttempts: 2, error: \"old\", sequence: 3}\n",
+                         "  progress: {diskTotal: 100, diskRemaining: 40, lowestDiskRemaining: "
+                         "30, lowestDiskRemainingTimestamp: \"2024-05-01T10:00:00Z\", "
+                         "updatedTimestamp: \"2024-05-01T10:00:55Z\"}\n"),
+      Running(CancelledCopy(61000)));
+  ASSERT_THAT(Describe(actions),
+              ElementsAre("Write: Source report: domain Running, job Starting",
+                          "StartMigration ns_vm: start the copy to node-b"));
+  const kubevirt::DomainReport report = ReportIn(actions[0], "Source");
+  EXPECT_EQ(report.copy_mode(), "WriteBlocking");
+  EXPECT_EQ(report.start_attempts(), 1);  // the new copy's own attempts
+  EXPECT_EQ(report.error(), "");
+  EXPECT_THAT(report.superseded_job(), HasSubstr("elapsed 61000ms"));
+  // The new copy's progress (and watermark) starts afresh.
+  EXPECT_FALSE(Written(actions[0]).status().has_progress());
+  EXPECT_TRUE(actions[1].request.synchronous_writes);
+}
+
+TEST(StorageMigrationAgent, SourceTakesTheReplacedCopysEndForNoCopyYet) {
+  // Crashed between recording the restart and making it: the domain's last
+  // job is still the replaced copy's, which must not read as this one's end.
+  const std::string fingerprint = [] {
+    const std::vector<AgentAction> a = Plan(
+        "node-a",
+        WriteBlockingAsked("  - {role: Source, node: node-a, domain: Running, job: Cancelled, "
+                           "sequence: 3}\n"),
+        Running(CancelledCopy(61000)));
+    return a.empty() ? std::string() : ReportIn(a[0], "Source").superseded_job();
+  }();
+  ASSERT_FALSE(fingerprint.empty());
+  const std::string restarting = absl::StrCat(
+      "  - {role: Source, node: node-a, domain: Running, job: Starting, copyMode: WriteBlocking, "
+      "startAttempts: 1, supersededJob: \"", fingerprint, "\", sequence: 4}\n");
+  const std::vector<AgentAction> again =
+      Plan("node-a", WriteBlockingAsked(restarting), Running(CancelledCopy(61000)));
+  ASSERT_THAT(Describe(again),
+              ElementsAre("Write: Source report: domain Running, job Starting",
+                          "StartMigration ns_vm: start the copy to node-b"));
+  EXPECT_EQ(ReportIn(again[0], "Source").start_attempts(), 2);
+  // A cancelled job that is not the replaced one is this copy's end.
+  const std::vector<AgentAction> ended =
+      Plan("node-a", WriteBlockingAsked(restarting), Running(CancelledCopy(4000)));
+  ASSERT_THAT(Describe(ended), ElementsAre("Write: Source report: domain Running, job Cancelled"));
+}
+
+TEST(StorageMigrationAgent, SourceProgressKeepsTheLowestDiskRemainingAndWhen) {
+  ports::JobStats job = ActiveCopy();
+  job.disk_remaining = 50;
+  const std::string report =
+      "  - {role: Source, node: node-a, domain: Running, job: Active, startAttempts: 1, "
+      "sequence: 3}\n";
+  auto progress_after = [&](absl::string_view lowest) {
+    const std::vector<AgentAction> a = Plan(
+        "node-a",
+        Migration("Running", absl::StrCat("  progress: {diskRemaining: 60, ", lowest,
+                                          "updatedTimestamp: \"2024-05-01T10:00:00Z\"}\n"
+                                          "  domainReports:\n", kTargetWaiting, report)),
+        Running(job));
+    return a.empty() ? kubevirt::MigrationProgress() : Written(a[0]).status().progress();
+  };
+  // Closer than ever: the watermark moves, now.
+  kubevirt::MigrationProgress p = progress_after(
+      "lowestDiskRemaining: 70, lowestDiskRemainingTimestamp: \"2024-05-01T09:59:00Z\", ");
+  EXPECT_EQ(p.disk_remaining(), 50);
+  EXPECT_EQ(p.lowest_disk_remaining(), 50);
+  EXPECT_EQ(p.lowest_disk_remaining_timestamp(), Timestamp(kNow));
+  // Not closer: the watermark and its time stay.
+  p = progress_after(
+      "lowestDiskRemaining: 20, lowestDiskRemainingTimestamp: \"2024-05-01T09:59:00Z\", ");
+  EXPECT_EQ(p.lowest_disk_remaining(), 20);
+  EXPECT_EQ(p.lowest_disk_remaining_timestamp(), "2024-05-01T09:59:00Z");
+  EXPECT_EQ(p.updated_timestamp(), Timestamp(kNow));
+  // The first progress of a copy sets it.
+  p = progress_after("");
+  EXPECT_EQ(p.lowest_disk_remaining(), 50);
+  EXPECT_EQ(p.lowest_disk_remaining_timestamp(), Timestamp(kNow));
+  // Not before the mirrors report (libvirt: no disk bytes, 0 remaining).
+  job.disk_total = 0;
+  job.disk_remaining = 0;
+  p = progress_after("");
+  EXPECT_EQ(p.lowest_disk_remaining_timestamp(), "");
 }
 
 // ---------------------------------------------------------------- target

@@ -384,14 +384,23 @@ class Reconciler {
     o.target = NodeReady(view_, target_node) && target != nullptr
                    ? ParseObservation(target->domain())
                    : DomainObservation::kAbsent;
-    const std::string job = source == nullptr ? "" : source->job();
+    std::string job = source == nullptr ? "" : source->job();
+    // The end of a copy started in the copy mode before this one: the agent
+    // starts the next, as after a start it has recorded but not yet made.
+    if ((job == "Cancelled" || job == "Failed") && source->copy_mode() != st.copy_mode()) {
+      job = "Starting";
+    }
     // The target agent may not have reported the incoming domain yet.
     if ((job == "Starting" || job == "Active") && o.target == DomainObservation::kAbsent &&
         NodeReady(view_, target_node)) {
       o.target = DomainObservation::kPausedAwaitingCopy;
     }
     o.cancel_requested = !m_.metadata().deletion_timestamp().empty();
-    const absl::Time ready = PhaseTime(st, "TargetReady");
+    // A copy started again with synchronous writes gets the whole budget.
+    const absl::Time ready = std::max(PhaseTime(st, "TargetReady"),
+                                      st.copy_mode_timestamp().empty()
+                                          ? absl::InfinitePast()
+                                          : ParseTimestamp(st.copy_mode_timestamp()));
     const absl::Duration limit = options_.completion_timeout_per_gib * SizeGiB(m_, view_, vmi);
     o.timed_out = now_ - ready > limit;
     o.specs_switched = st.switchover().specs_switched();
@@ -410,6 +419,13 @@ class Reconciler {
         o.target == DomainObservation::kPausedAwaitingCopy && job == "Active") {
       o.source = DomainObservation::kPausedInHandover;  // broken variant: neither is so
       o.target = DomainObservation::kPausedCopyComplete;
+    }
+    if (o.recorded == Side::kUndecided && !o.cancel_requested && !o.timed_out &&
+        o.source == DomainObservation::kRunning &&
+        o.target == DomainObservation::kPausedAwaitingCopy && job == "Active" &&
+        st.copy_mode().empty() && NotConverging(st.progress())) {
+      RestartWithSynchronousWrites();
+      return;
     }
     SwitchoverPlan plan = PlanSwitchover(o);
     // A failed or cancelled job says why better than the table.
@@ -508,6 +524,41 @@ class Reconciler {
       }
     }
     if (write) WriteStatus("copy started: phase Running");
+  }
+
+  // The disks are still being copied (no memory pass yet: libvirt starts
+  // those once every mirror is in sync) and have not come closer to in sync
+  // for the progress timeout, by the source agent's clock (a silent agent is
+  // not a stalled copy). A real mirror the guest keeps busy may show nothing
+  // left at the moments it is sampled and still never get in sync: a lowest
+  // of 0 long ago in the disk phase is no progress either (KubeVirt's
+  // watermark works the same way).
+  bool NotConverging(const kubevirt::MigrationProgress& p) const {
+    if (p.iteration() != 0 || p.lowest_disk_remaining_timestamp().empty() ||
+        p.updated_timestamp().empty()) {
+      return false;
+    }
+    return ParseTimestamp(p.updated_timestamp()) -
+               ParseTimestamp(p.lowest_disk_remaining_timestamp()) >=
+           options_.progress_timeout;
+  }
+
+  void RestartWithSynchronousWrites() {
+    const kubevirt::MigrationProgress& p = m_.status().progress();
+    status()->set_copy_mode(kWriteBlocking);
+    status()->set_copy_mode_timestamp(Timestamp(now_));
+    SetCondition(
+        status(), kSynchronousWrites, "True", "CopyNotConverging",
+        absl::StrCat("the copy came no closer to in sync for ",
+                     absl::FormatDuration(options_.progress_timeout), " (", p.disk_remaining(),
+                     " bytes left, ", p.lowest_disk_remaining(), " at best since ",
+                     p.lowest_disk_remaining_timestamp(),
+                     "): the guest writes faster than the link. The copy starts again with "
+                     "synchronous writes: each guest write completes once both sides hold it, "
+                     "so the copy converges, and the guest writes at the link's pace until the "
+                     "switchover"),
+        now_);
+    WriteStatus("the copy is not converging: start it again with synchronous writes");
   }
 
   // Rule 4's wait, surfaced as condition AwaitingReport (True while a fresh

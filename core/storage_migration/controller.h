@@ -26,6 +26,10 @@ namespace ferry::storage_migration {
 
 inline constexpr char kMigrationLabel[] = "ferry.io/migration";
 inline constexpr char kRoleLabel[] = "ferry.io/role";
+// status.copyMode once the copy mirrors the guest's writes synchronously, and
+// the condition that says why (api/kubevirt.proto).
+inline constexpr char kWriteBlocking[] = "WriteBlocking";
+inline constexpr char kSynchronousWrites[] = "SynchronousWrites";
 
 struct ControllerOptions {
   // KubeVirt's completionTimeoutPerGiB: the copy (disks and memory) must end
@@ -39,6 +43,11 @@ struct ControllerOptions {
   // before condition AwaitingReport says AgentNotReporting. The switchover
   // stays undecided past it (docs/storage-migration.md, rule 4).
   absl::Duration report_wait_timeout = absl::Minutes(1);
+  // KubeVirt's progressTimeout: a copy whose disks have not come closer to
+  // in sync (a new lowest diskRemaining) for this long is not converging (the
+  // guest writes faster than the link). KubeVirt fails it; Ferry starts it
+  // again with synchronous writes (status.copyMode WriteBlocking), once.
+  absl::Duration progress_timeout = absl::Seconds(150);
 };
 
 std::vector<KubeAction> ReconcileMigration(

@@ -10,6 +10,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "api/kubevirt.pb.h"
+#include "api/timestamp.h"
 #include "core/ports/kube_api.h"
 #include "core/storage_migration/view_loader_testing.h"
 #include "gmock/gmock.h"
@@ -790,6 +791,109 @@ TEST(StorageMigrationController, CompletionTimeoutFailsTheCopy) {
   EXPECT_THAT(m, FailedWith("CopyFailed",
                             "the copy did not complete within 40s (10s per GiB)"));
   EXPECT_EQ(m.status().switchover().side(), "Source");
+}
+
+// ------------------------------------------------- copy not converging
+
+// Progress as the source agent reports it: `remaining` bytes left, its
+// lowest ever `lowest_at` seconds after T0, last written `updated_at`.
+std::string Progress(int64_t remaining, int lowest_at, int updated_at, int iteration = 0) {
+  auto at = [](int s) { return Timestamp(kT0Time + absl::Seconds(s)); };
+  return absl::StrCat("  progress: {diskTotal: 1000, diskRemaining: ", remaining,
+                      ", iteration: ", iteration, ", lowestDiskRemaining: 100, "
+                      "lowestDiskRemainingTimestamp: \"", at(lowest_at),
+                      "\", updatedTimestamp: \"", at(updated_at), "\"}\n");
+}
+
+TEST(StorageMigrationController, CopyNotConvergingStartsAgainWithSynchronousWrites) {
+  ControllerOptions options;
+  options.progress_timeout = absl::Seconds(30);
+  const std::vector<KubeAction> actions =
+      Reconcile(World(), Copying(kSourceCopying, kTargetWaiting, Progress(400, 5, 35)),
+                kT0Time + absl::Seconds(36), options);
+  ASSERT_THAT(Describe(actions),
+              ElementsAre("UpdateStatus VirtualMachineInstanceMigration mig: the copy is not "
+                          "converging: start it again with synchronous writes"));
+  const VMIM& m = Written<VMIM>(actions[0]);
+  EXPECT_EQ(m.status().copy_mode(), "WriteBlocking");
+  EXPECT_EQ(m.status().copy_mode_timestamp(), Timestamp(kT0Time + absl::Seconds(36)));
+  EXPECT_EQ(m.status().phase(), "Running");
+  EXPECT_FALSE(m.status().has_switchover());
+  const k8s::Condition* c = FindCondition(m, "SynchronousWrites");
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->status(), "True");
+  EXPECT_EQ(c->reason(), "CopyNotConverging");
+  EXPECT_THAT(c->message(), HasSubstr("no closer to in sync for 30s (400 bytes left, 100 at best"));
+}
+
+TEST(StorageMigrationController, CopyConvergingOrAlreadyRestartedIsLeftAlone) {
+  ControllerOptions options;
+  options.progress_timeout = absl::Seconds(30);
+  const absl::Time now = kT0Time + absl::Seconds(60);
+  // A new low within the window.
+  EXPECT_THAT(Describe(Reconcile(World(), Copying(kSourceCopying, kTargetWaiting,
+                                                  Progress(400, 10, 39)), now, options)),
+              IsEmpty());
+  // The disks were in sync once: the memory passes run (iteration 1).
+  EXPECT_THAT(Describe(Reconcile(World(), Copying(kSourceCopying, kTargetWaiting,
+                                                  Progress(400, 5, 55, 1)), now, options)),
+              IsEmpty());
+  // A silent agent: its last report was within the window of its lowest.
+  EXPECT_THAT(Describe(Reconcile(World(), Copying(kSourceCopying, kTargetWaiting,
+                                                  Progress(400, 5, 20)), now, options)),
+              IsEmpty());
+  // Nothing left at each sample, yet never in sync (a real mirror the
+  // guest keeps busy): no progress either.
+  const std::vector<KubeAction> busy = Reconcile(
+      World(), Copying(kSourceCopying, kTargetWaiting,
+                       Edit(Edit(Progress(0, 5, 55), "diskRemaining: 0,", "diskRemaining: 0,"),
+                            "lowestDiskRemaining: 100", "lowestDiskRemaining: 0")),
+      now, options);
+  EXPECT_THAT(Describe(busy), ElementsAre(HasSubstr("start it again with synchronous writes")));
+  // Already writing synchronously: once only.
+  EXPECT_THAT(
+      Describe(Reconcile(World(),
+                         Copying(kSourceCopying, kTargetWaiting,
+                                 absl::StrCat("  copyMode: WriteBlocking\n",
+                                              Progress(400, 5, 55))),
+                         now, options)),
+      IsEmpty());
+}
+
+TEST(StorageMigrationController, TheReplacedCopysEndIsNotTheMigrations) {
+  // The background copy was aborted to start again: its Cancelled end is
+  // the agent's to follow with the next copy, not a failed migration.
+  const std::string migration = Copying(
+      "{role: Source, node: node-a, domain: Running, job: Cancelled, startAttempts: 1, "
+      "sequence: 7}",
+      "{role: Target, node: node-b, domain: Absent, ready: true, sequence: 6}",
+      absl::StrCat("  copyMode: WriteBlocking\n  copyModeTimestamp: \"",
+                   Timestamp(kT0Time + absl::Seconds(30)), "\"\n"));
+  EXPECT_THAT(Describe(Reconcile(World(), migration, kT0Time + absl::Seconds(31))), IsEmpty());
+  // The next copy's own end is: it fails the migration as ever.
+  const std::string failed = Edit(migration, "job: Cancelled, startAttempts: 1,",
+                                  "job: Failed, copyMode: WriteBlocking, startAttempts: 1,");
+  const std::vector<KubeAction> actions = Reconcile(World(), failed, kT0Time + absl::Seconds(31));
+  ASSERT_EQ(actions.size(), 1u) << ::testing::PrintToString(Describe(actions));
+  EXPECT_THAT(Written<VMIM>(actions[0]), FailedWith("CopyFailed", HasSubstr("Failed")));
+}
+
+TEST(StorageMigrationController, TheCopyStartedAgainGetsTheWholeCompletionBudget) {
+  ControllerOptions options;
+  options.completion_timeout_per_gib = absl::Seconds(10);  // 40s, as above
+  const std::string migration =
+      Copying("{role: Source, node: node-a, domain: Running, job: Active, "
+              "copyMode: WriteBlocking, startAttempts: 1, sequence: 5}",
+              kTargetWaiting,
+              absl::StrCat("  copyMode: WriteBlocking\n  copyModeTimestamp: \"",
+                           Timestamp(kT0Time + absl::Seconds(30)), "\"\n"));
+  EXPECT_THAT(Describe(Reconcile(World(), migration, kT0Time + absl::Seconds(70), options)),
+              IsEmpty());
+  const std::vector<KubeAction> late =
+      Reconcile(World(), migration, kT0Time + absl::Seconds(71), options);
+  ASSERT_EQ(late.size(), 1u);
+  EXPECT_THAT(Written<VMIM>(late[0]),
+              FailedWith("CopyFailed", "the copy did not complete within 40s (10s per GiB)"));
 }
 
 // ---------------------------------------------------------------- reclaim

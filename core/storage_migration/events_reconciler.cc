@@ -62,6 +62,13 @@ std::vector<k8s::Event> MigrationEvents(const kubevirt::VirtualMachineInstanceMi
                               absl::StrCat("VMI ", vmi, ": ", c->message()),
                               c->last_transition_time(), component, instance));
   }
+  if (const k8s::Condition* c = FindCondition(m, "SynchronousWrites");
+      c != nullptr && c->status() == "True") {
+    events.push_back(EventFor(m, "synchronous-writes", "Warning",
+                              "CopyRestartedWithSynchronousWrites",
+                              absl::StrCat("VMI ", vmi, ": ", c->message()),
+                              c->last_transition_time(), component, instance));
+  }
   return events;
 }
 

@@ -5,7 +5,9 @@
 // told too), KubeVirt's reasons where it has one (SuccessfulMigration,
 // FailedMigration) and "Migration<Phase>" otherwise, and a Warning for
 // each reason admission gave for holding it back or refusing it
-// (MigrationRejected for a refusal). Each Event's name is derived from the
+// (MigrationRejected for a refusal), and a Warning
+// CopyRestartedWithSynchronousWrites when the copy was not converging and
+// starts again with synchronous writes. Each Event's name is derived from the
 // migration's uid and what it tells, and it is created exists_ok: a repeat
 // after a crash or a second reconcile never duplicates one. It decides
 // from the cache alone and writes nothing but Events.

@@ -75,6 +75,26 @@ TEST(MigrationEventsTest, ARefusalIsAWarningNamingWhy) {
   EXPECT_EQ(events[0].metadata().name(), "m1.u.admission-rejected");
 }
 
+TEST(MigrationEventsTest, ACopyStartedAgainWithSynchronousWritesIsAWarning) {
+  auto m = Migration();
+  m.mutable_metadata()->set_uid("u");
+  auto* c = m.mutable_status()->add_conditions();
+  c->set_type("SynchronousWrites");
+  c->set_status("True");
+  c->set_reason("CopyNotConverging");
+  c->set_message("the copy came no closer to in sync for 2m30s");
+  c->set_last_transition_time("2023-08-17T08:03:00Z");
+  const std::vector<k8s::Event> events = MigrationEvents(m, "ferry-controller", "h");
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type(), "Warning");
+  EXPECT_EQ(events[0].reason(), "CopyRestartedWithSynchronousWrites");
+  EXPECT_EQ(events[0].message(),
+            "VMI default/vm-1: the copy came no closer to in sync for 2m30s");
+  EXPECT_EQ(events[0].metadata().name(), "m1.u.synchronous-writes");
+  c->set_status("False");
+  EXPECT_TRUE(MigrationEvents(m, "ferry-controller", "h").empty());
+}
+
 TEST(MigrationEventsTest, ALongMigrationNameIsCutToAValidName) {
   auto m = Migration();
   m.mutable_metadata()->set_name(std::string(250, 'm'));

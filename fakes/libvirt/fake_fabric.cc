@@ -253,9 +253,11 @@ void FakeFabric::GuestWrites(Guest& guest, absl::Duration dt) {
         if (disk.dev != dev) continue;
         if (block >= disk.cursor) break;  // the bulk pass will copy it
         auto dst = volumes_.find(disk.destination);
-        const bool synced = disk.cursor >= vol->second.image.blocks() && disk.dirty.empty();
-        if (job->request.synchronous_writes && synced && dst != volumes_.end()) {
-          dst->second.image.CopyBlock(vol->second.image, block);  // active mirror
+        // QEMU's write-blocking mirror writes the block to the target too
+        // and it is clean; background mode leaves it to be copied again.
+        if (job->request.synchronous_writes && dst != volumes_.end() && !dst->second.full) {
+          dst->second.image.CopyBlock(vol->second.image, block);
+          disk.dirty.erase(block);
           Touch(dst->second);
         } else {
           disk.dirty.insert(block);
@@ -552,8 +554,10 @@ ports::JobStats FakeFabric::StatsOf(const Job& job) const {
   stats.memory_remaining = job.memory_remaining;
   const Guest* guest = guests_.count(job.domain) ? &guests_.at(job.domain) : nullptr;
   stats.memory_dirty_rate = guest != nullptr ? guest->options.memory_dirty_bytes_per_s : 0;
-  stats.memory_iteration =
-      job.memory_total > 0 ? 1 + job.memory_processed / job.memory_total : 0;
+  // libvirt starts the memory passes once every disk is in sync.
+  stats.memory_iteration = job.phase == JobPhase::kDisks || job.memory_total <= 0
+                               ? 0
+                               : 1 + job.memory_processed / job.memory_total;
   stats.data_total = SaturatingAdd(stats.disk_total, stats.memory_total);
   stats.data_processed = SaturatingAdd(stats.disk_processed, stats.memory_processed);
   stats.data_remaining = SaturatingAdd(stats.disk_remaining, stats.memory_remaining);

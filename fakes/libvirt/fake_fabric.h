@@ -8,8 +8,9 @@
 // so a checker can ask whether a disk holds every acknowledged write. A
 // migration (MigrationRequest through a host's Hypervisor port) behaves like
 // QEMU's drive-mirror plus pre-copy: a bulk pass over each disk at the link
-// bandwidth, re-copy of blocks written behind the cursor (or mirrored
-// synchronously once in sync), memory iterations until the remainder fits the
+// bandwidth, re-copy of blocks written behind the cursor (or, with
+// synchronous writes, QEMU's write-blocking mode: written to the target as
+// well; the guest is not slowed down for it here), memory iterations until the remainder fits the
 // maximum downtime, then the handover: the source pauses (kPausedMigration),
 // the last dirty blocks and pages cross, the target is left paused
 // (VIR_MIGRATE_PAUSED) and the source domain goes away.
