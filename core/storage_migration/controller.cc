@@ -550,10 +550,11 @@ class Reconciler {
     SetCondition(
         status(), kSynchronousWrites, "True", "CopyNotConverging",
         absl::StrCat("the copy came no closer to in sync for ",
-                     absl::FormatDuration(options_.progress_timeout), " (", p.disk_remaining(),
-                     " bytes left, ", p.lowest_disk_remaining(), " at best since ",
-                     p.lowest_disk_remaining_timestamp(),
-                     "): the guest writes faster than the link. The copy starts again with "
+                     absl::FormatDuration(options_.progress_timeout), ": ", p.disk_remaining(),
+                     " of ", p.disk_total(), " disk bytes left at the last sample, at best ",
+                     p.lowest_disk_remaining(), " (", p.lowest_disk_remaining_timestamp(),
+                     "), and no memory pass yet: the guest writes faster than the link. The "
+                     "copy starts again with "
                      "synchronous writes: each guest write completes once both sides hold it, "
                      "so the copy converges, and the guest writes at the link's pace until the "
                      "switchover"),

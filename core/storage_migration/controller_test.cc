@@ -823,7 +823,8 @@ TEST(StorageMigrationController, CopyNotConvergingStartsAgainWithSynchronousWrit
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->status(), "True");
   EXPECT_EQ(c->reason(), "CopyNotConverging");
-  EXPECT_THAT(c->message(), HasSubstr("no closer to in sync for 30s (400 bytes left, 100 at best"));
+  EXPECT_THAT(c->message(), HasSubstr("no closer to in sync for 30s: 400 of 1000 disk bytes left "
+                                      "at the last sample, at best 100 ("));
 }
 
 TEST(StorageMigrationController, CopyConvergingOrAlreadyRestartedIsLeftAlone) {
