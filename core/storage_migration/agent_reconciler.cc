@@ -116,8 +116,8 @@ runtime::Result AgentReconciler::Reconcile(const runtime::Key& key, const runtim
   // copying after the target had the VM (e2e story outrun). Either way the
   // controller failed a migration whose copy had completed.
   const std::string role = RoleOf(*migration, node_);
-  const std::string fresh =
-      absl::StrCat("report after ", NewestReportSequence(migration->status()));
+  const int64_t newest = NewestReportSequence(migration->status());
+  const std::string fresh = absl::StrCat("report after ", newest);
   // After the handover a target resumes when the source's node is gone
   // (PlanAgent): it reads that one node while it may need it, rather than
   // holding every node of the cluster for it.
@@ -146,8 +146,7 @@ runtime::Result AgentReconciler::Reconcile(const runtime::Key& key, const runtim
     const auto* next = dynamic_cast<const VMIM*>(action.write.object.get());
     const kubevirt::DomainReport* report =
         next == nullptr ? nullptr : FindReport(next->status(), role);
-    if (report != nullptr &&
-        report->sequence() > NewestReportSequence(migration->status())) {
+    if (report != nullptr && report->sequence() > newest) {
       result.refresh = fresh;  // nothing acted on: the fresh read decides
       return result;
     }

@@ -554,10 +554,9 @@ class Reconciler {
                      " of ", p.disk_total(), " disk bytes left at the last sample, at best ",
                      p.lowest_disk_remaining(), " (", p.lowest_disk_remaining_timestamp(),
                      "), and no memory pass yet: the guest writes faster than the link. The "
-                     "copy starts again with "
-                     "synchronous writes: each guest write completes once both sides hold it, "
-                     "so the copy converges, and the guest writes at the link's pace until the "
-                     "switchover"),
+                     "copy starts again with synchronous writes: each guest write completes "
+                     "once both sides hold it, so the copy converges, and the guest writes at "
+                     "the link's pace until the switchover"),
         now_);
     WriteStatus("the copy is not converging: start it again with synchronous writes");
   }
