@@ -1,46 +1,175 @@
 """The live copy's figures on this machine, side by side in one run
 (bin/bench-migration runs it; root, as the e2e tests):
 
-- throughput of Ferry's live migration against `qemu-img convert` of the
-  same image on the same machine (goal: >= 0.9x);
+- the copy's throughput against `qemu-img convert` of the same image on the
+  same machine (goal: >= 0.9x): the disk phase alone (libvirt's job stats
+  sampled while the mirror copies the image's data), and the whole job
+  (destination start, disk, memory, switchover);
+- the same migration with QEMU's glibc malloc left at its defaults
+  (`ferry up --qemu-default-malloc`), to show what the tuning buys;
 - the destination's allocated size against the source's;
-- the switchover downtime (libvirt's completed job on the destination);
+- the switchover downtime (libvirt's completed job);
 - the time from the migration's creation to Succeeded, and where it goes:
   admission, target start, copy, switchover and spec update.
 
-    bench_real_migration.py FERRY [DATA_MIB]
+    bench_real_migration.py FERRY [DATA_MIB [RUNS]]
 
-The source is the seed's 1 GiB volume with DATA_MIB (default 512) MiB of
+The source is the seed's 1 GiB volume with DATA_MIB (default 768) MiB of
 random data at its start; the guest writes records while it is copied.
+RUNS (default 3) worlds of each kind, interleaved; the figures are medians
+with their range (this machine is shared and noisy).
 """
 
+import json
 import os
 import re
 import subprocess
 import sys
+import threading
 import time
 
-from ferry_e2e import check
+from ferry_e2e import KUBECTL, check
 from real_storage_migration_test import VMIM, allocated, local_pv, real_world
 
+DOMAIN = "default_vm-alpine-datavolume"
 
-def convert_seconds(src, work):
-    """qemu-img convert of the same image, raw to raw, sparse, O_DIRECT
-    writes (as the mirror's cache=none): the machine's copy speed."""
+
+def convert_mib_s(src, work, data_mib, cold):
+    """qemu-img convert of the same image, raw to raw, sparse, O_DIRECT both
+    ways (the mirror's cache=none); `cold` drops the page cache first."""
     out = os.path.join(work, "convert.img")
+    if cold:
+        subprocess.run(["sync"], check=True)
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
     start = time.monotonic()
-    subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "raw", "-t", "none", src, out],
-                   check=True)
+    subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "raw", "-T", "none", "-t", "none",
+                    src, out], check=True)
     took = time.monotonic() - start
     size = allocated(out)
     os.unlink(out)
-    return took, size
+    return data_mib / took, size
 
 
-def watch_job_completed(node, domain):
+def cpu_ticks():
+    """{pid: (command, user + system clock ticks)} of every process now."""
+    out = {}
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            stat = open(f"/proc/{pid}/stat").read()
+        except OSError:
+            continue
+        comm = stat[stat.index("(") + 1:stat.rindex(")")]
+        if comm == "ferry":  # which of Ferry's processes: `ferry up`, `ferry agent`...
+            try:
+                argv = open(f"/proc/{pid}/cmdline").read().split("\0")
+                comm = f"ferry {argv[1]}" if len(argv) > 1 else comm
+            except OSError:
+                pass
+        fields = stat[stat.rindex(")") + 2:].split()
+        out[int(pid)] = (comm, int(fields[11]) + int(fields[12]))
+    return out
+
+
+class JobSampler:
+    """`virsh domjobinfo --rawstats` on the source every 0.1 s while the
+    migration runs: (libvirt's elapsed ms, disk bytes processed); and each
+    process's CPU time over the same window (a process gone before the end,
+    as the source QEMU, counts until its last sample)."""
+
+    def __init__(self, node):
+        self.node, self.samples, self.done = node, [], False
+        self.first, self.last = cpu_ticks(), {}
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def cpu_seconds(self):
+        """CPU seconds over the window by command name, highest first."""
+        by = {}
+        for pid, (comm, ticks) in self.last.items():
+            start = self.first.get(pid, (comm, 0))[1]
+            by[comm] = by.get(comm, 0) + (ticks - start) / os.sysconf("SC_CLK_TCK")
+        return sorted(by.items(), key=lambda kv: -kv[1])
+
+    def run(self):
+        while not self.done:
+            self.last.update(cpu_ticks())
+            r = subprocess.run(["virsh", "-c", self.node.uri, "domjobinfo", DOMAIN, "--rawstats"],
+                               capture_output=True, text=True)
+            stats = dict(re.findall(r"^\s*(\w+)\s*:\s*(\d+)\s*$", r.stdout, re.M))
+            if "time_elapsed" in stats and "disk_processed" in stats:
+                self.samples.append((int(stats["time_elapsed"]), int(stats["disk_processed"])))
+            time.sleep(0.1)
+
+    def stop(self):
+        self.done = True
+        self.thread.join()
+
+    def data_mib_s(self, data_bytes):
+        """The mirror's rate over the image's data (at its start: the mirror
+        copies in order), from the first sample with bytes copied to the last
+        still inside the data: None with fewer than two such samples."""
+        inside = [(t, b) for t, b in self.samples if 0 < b < data_bytes]
+        if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
+            return None
+        (t0, b0), (t1, b1) = inside[0], inside[-1]
+        return (b1 - b0) / (1 << 20) / ((t1 - t0) / 1000), len(inside)
+
+
+class PhaseWatch:
+    """`kubectl get vmim -w -o json` (one stream, not a poll: a kubectl run
+    every few milliseconds would take a core from the copy it measures):
+    when each phase, and the switchover's decision, was first seen."""
+
+    def __init__(self, h):
+        name = VMIM.split("/", 1)[1]
+        self.proc = subprocess.Popen(
+            [KUBECTL, "--kubeconfig", h.kubeconfig, "get", "vmim", "-w", "-o", "json",
+             "--field-selector", f"metadata.name={name}"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.events, self.cond = [], threading.Condition()
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        decoder, buf = json.JSONDecoder(), ""
+        for line in self.proc.stdout:
+            buf += line
+            try:
+                obj, end = decoder.raw_decode(buf.lstrip())
+            except ValueError:
+                continue
+            buf = buf.lstrip()[end:]
+            with self.cond:
+                self.events.append((time.monotonic(), obj.get("status", {})))
+                self.cond.notify_all()
+
+    def wait(self, created, timeout):
+        seen, i = {}, 0
+        try:
+            with self.cond:
+                while time.monotonic() - created < timeout:
+                    while i < len(self.events):
+                        at, st = self.events[i]
+                        i += 1
+                        now = max(0.0, at - created)
+                        seen.setdefault(st.get("phase", "Pending"), now)
+                        if st.get("switchover", {}).get("side"):
+                            seen.setdefault("Decided", now)
+                        if st.get("phase") in ("Succeeded", "Failed"):
+                            return seen
+                    self.cond.wait(1)
+            return seen
+        finally:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def watch_job_completed(node):
     """`virsh event --event job-completed` on the source: the migration's
     final stats arrive with that event (the source domain is gone after)."""
-    return subprocess.Popen(["virsh", "-c", node.uri, "event", "--domain", domain, "--event",
+    return subprocess.Popen(["virsh", "-c", node.uri, "event", "--domain", DOMAIN, "--event",
                              "job-completed", "--timeout", "300"],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
@@ -56,66 +185,122 @@ def job_stats(watcher):
     return stats
 
 
-def main():
-    data_mib = int(sys.argv[2]) if len(sys.argv) > 2 else 512
-    with real_world("bench") as w:
-        run(w, w.work, data_mib)
-
-
-def run(w, work, data_mib):
+def migrate(w, data_mib, up_args):
+    """One world: the seed's VM on node-a with DATA_MIB of data, migrated by
+    Ferry to node-b. Its figures as a dict."""
     h = w.h
     src = w.file_volume("node-a", "pv-a", fill=data_mib << 20)
     dst = w.file_volume("node-b", "pv-b")
     src_img, dst_img = os.path.join(src, "disk.img"), os.path.join(dst, "disk.img")
-    h.step(f"qemu-img convert of the source ({data_mib} MiB of data in 1 GiB)")
-    convert_s, convert_alloc = convert_seconds(src_img, work)
-    w.domain = "default_vm-alpine-datavolume"
-    h.step("ferry up, the controller and two agents; the seed's VM booting on node-a")
-    w.start()
+    f = {"src_alloc": allocated(src_img)}
+    f["convert_hot"], f["convert_alloc"] = convert_mib_s(src_img, w.work, data_mib, cold=False)
+    f["convert_cold"], _ = convert_mib_s(src_img, w.work, data_mib, cold=True)
+    w.domain = DOMAIN
+    h.step("ferry up " + " ".join(up_args) + ", the controller and two agents; the VM on node-a")
+    w.start(up_args=up_args)
     w.apply(local_pv("pv-a", "node-a", src), local_pv("pv-b", "node-b", dst))
     h.kubectl("apply", "-f", "examples/storage-migration/vm.yaml",
               "-f", "examples/storage-migration/destination-pvc.yaml")
     w.wait_writing("node-a")
     h.step("kubectl apply the migration; timing its phases")
-    seen = {}
-    watcher = watch_job_completed(w.nodes["node-a"], w.domain)
-    time.sleep(0.5)  # virsh event registers before the migration exists
+    watcher = watch_job_completed(w.nodes["node-a"])
+    phases = PhaseWatch(h)
+    time.sleep(0.5)  # virsh event and the watch register before the migration exists
+    sampler = JobSampler(w.nodes["node-a"])
     created = time.monotonic()
     h.kubectl("apply", "-f", "examples/storage-migration/migration.yaml")
-    while time.monotonic() - created < 300:
-        st = h.get_json(VMIM).get("status", {})
-        now = time.monotonic() - created
-        seen.setdefault(st.get("phase", "Pending"), now)
-        if st.get("switchover", {}).get("side"):
-            seen.setdefault("Decided", now)
-        if st.get("phase") in ("Succeeded", "Failed"):
-            break
-        time.sleep(0.05)
+    seen = phases.wait(created, timeout=300)
+    sampler.stop()
     check(seen.get("Succeeded") is not None, f"the migration did not succeed: {seen}")
     job = job_stats(watcher)
-    disk_bytes = job.get("disk_processed", 0)
-    elapsed_s = job.get("time_elapsed", 0) / 1000
-    downtime_ms = job.get("downtime", 0)
-    copy_s = seen["Decided"] - seen.get("Running", seen["Decided"])
-    live_mib_s = disk_bytes / (1 << 20) / elapsed_s if elapsed_s else 0
-    convert_mib_s = (data_mib) / convert_s
-    live_data_mib_s = data_mib / elapsed_s if elapsed_s else 0
-    print("\nbench: live copy vs qemu-img convert (same image, same machine)")
-    print(f"  {'':34} {'live migration':>16} {'qemu-img convert':>18}")
-    print(f"  {'seconds':34} {elapsed_s:16.2f} {convert_s:18.2f}")
-    print(f"  {'data MiB/s (source data / time)':34} {live_data_mib_s:16.1f} {convert_mib_s:18.1f}"
-          f"   ratio {live_data_mib_s / convert_mib_s:.2f}x (goal >= 0.9x)")
-    print(f"  {'disk bytes libvirt copied, MiB/s':34} {live_mib_s:16.1f}")
-    print(f"  {'allocated MiB (source ' + str(allocated(src_img) >> 20) + ')':34} "
-          f"{allocated(dst_img) >> 20:16d} {convert_alloc >> 20:18d}")
-    print(f"  {'switchover downtime ms':34} {downtime_ms:16.0f}")
-    print(f"  (libvirt's job-completed event: {disk_bytes >> 20} MiB of disk and "
-          f"{job.get('memory_processed', 0) >> 20} MiB of memory in {elapsed_s:.2f} s, "
-          f"synchronous mirror writes as Ferry's agent asks)")
+    f["seen"] = seen
+    f["elapsed_s"] = job.get("time_elapsed", 0) / 1000
+    f["downtime_ms"] = job.get("downtime", 0)
+    f["disk_mib"] = job.get("disk_processed", 0) >> 20
+    f["memory_mib"] = job.get("memory_processed", 0) >> 20
+    f["job_mib_s"] = data_mib / f["elapsed_s"] if f["elapsed_s"] else 0
+    f["copy"] = sampler.data_mib_s(data_mib << 20)
+    f["dst_alloc"] = allocated(dst_img)
+    f["cpu"] = sampler.cpu_seconds()
+    f["window_s"] = time.monotonic() - created
+    w.no_record_lost(dst_img)
+    return f
+
+
+def main():
+    data_mib = int(sys.argv[2]) if len(sys.argv) > 2 else 768
+    repeat = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+    check(64 <= data_mib <= 1000, f"DATA_MIB {data_mib}: give 64 to 1000 (the volume is 1 GiB)")
+    check(1 <= repeat <= 20, f"RUNS {repeat}: give 1 to 20")
+    runs = {"tuned": [], "default": []}
+    # Interleaved, so that the machine's noise falls on both alike.
+    for i in range(repeat):
+        for name, up_args in (("tuned", ()), ("default", ("--qemu-default-malloc",))):
+            with real_world(f"bench-{name}-{i + 1}") as w:
+                runs[name].append(migrate(w, data_mib, up_args))
+    report(runs, data_mib)
+
+
+def spread(values, fmt):
+    """The median, and the range when there is more than one value."""
+    v = sorted(values)
+    mid = v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+    return fmt(mid) if len(v) == 1 else f"{fmt(mid)} [{fmt(v[0])}-{fmt(v[-1])}]"
+
+
+def report(runs, data_mib):
+    t, d = runs["tuned"], runs["default"]
+    n = len(t)
+    for r in t + d:
+        r["convert"] = max(r["convert_hot"], r["convert_cold"])
+    print(f"\nbench: {data_mib} MiB of data in a 1 GiB volume, live migration vs "
+          f"qemu-img convert -T none -t none (same image, same machine); {n} run(s) of each, "
+          f"median [min-max]")
+    print(f"  qemu-img convert before each run, the faster of page cache warm and cold: "
+          f"{spread([r['convert'] for r in t + d], lambda x: f'{x:.0f}')} MiB/s; each run's "
+          f"ratio is against its own")
+    print(f"  {'':40} {'ferry up (tuned)':>22} {'glibc default':>22}")
+
+    def row(label, key, fmt):
+        cells = []
+        for rs in (t, d):
+            vals = [key(r) for r in rs if key(r) is not None]
+            cells.append(spread(vals, fmt) if vals else "-")
+        print(f"  {label:40} {cells[0]:>22} {cells[1]:>22}")
+
+    def copy(r):
+        return r["copy"][0] if r["copy"] else None
+
+    row("disk phase: data MiB/s", copy, lambda x: f"{x:.0f}")
+    row("  / qemu-img convert (goal >= 0.9x)",
+        lambda r: copy(r) / r["convert"] if copy(r) else None, lambda x: f"{x:.2f}x")
+    row("whole job: data MiB/s", lambda r: r["job_mib_s"], lambda x: f"{x:.0f}")
+    row("  / qemu-img convert", lambda r: r["job_mib_s"] / r["convert"], lambda x: f"{x:.2f}x")
+    row("libvirt's job seconds", lambda r: r["elapsed_s"], lambda x: f"{x:.2f}")
+    row("disk MiB the job moved", lambda r: r["disk_mib"], lambda x: f"{x:.0f}")
+    row("memory MiB the job moved", lambda r: r["memory_mib"], lambda x: f"{x:.0f}")
+    row(f"allocated MiB (source {t[0]['src_alloc'] >> 20}, convert "
+        f"{t[0]['convert_alloc'] >> 20})", lambda r: r["dst_alloc"] >> 20, lambda x: f"{x:.0f}")
+    row("switchover downtime ms", lambda r: r["downtime_ms"], lambda x: f"{x:.0f}")
+    row("creation to Succeeded s", lambda r: r["seen"]["Succeeded"], lambda x: f"{x:.2f}")
+    print("  (disk phase: `virsh domjobinfo` sampled every 0.1 s while the mirror copied the "
+          "data, first to last sample inside it; whole job: the data over libvirt's elapsed "
+          "time, which includes starting the destination QEMU and moving the memory)")
+    for name, rs in runs.items():
+        cpu = {}
+        for r in rs:
+            for c, v in r["cpu"]:
+                cpu[c] = cpu.get(c, 0) + v / len(rs)
+        top = ", ".join(f"{c} {v:.1f}" for c, v in sorted(cpu.items(), key=lambda kv: -kv[1])[:6]
+                        if v >= 0.05)
+        window = sum(r["window_s"] for r in rs) / len(rs)
+        print(f"  CPU seconds from creation to Succeeded ({name}, mean of {window:.1f} s on 2 "
+              f"cores): {top}")
+    seen = sorted(t, key=lambda r: r["seen"]["Succeeded"])[n // 2]["seen"]
     order = ["Pending", "Scheduling", "Scheduled", "PreparingTarget", "TargetReady", "Running",
              "Decided", "Succeeded"]
-    marks = [(p, seen[p]) for p in order if p in seen]
-    print(f"\nbench: creation to Succeeded {seen['Succeeded']:.2f} s")
+    print(f"\nbench: creation to Succeeded {seen['Succeeded']:.2f} s (the tuned run of median "
+          f"time)")
     spans = {"admission (created -> Scheduling)": ("Pending", "Scheduling"),
              "target start (Scheduling -> TargetReady)": ("Scheduling", "TargetReady"),
              "copy (TargetReady -> switchover decided)": ("TargetReady", "Decided"),
@@ -123,9 +308,9 @@ def run(w, work, data_mib):
     for name, (a, b) in spans.items():
         if a in seen and b in seen:
             print(f"  {name:44} {seen[b] - seen[a]:6.2f} s")
-    print("  phases first seen at: " + ", ".join(f"{p} {t:.2f}" for p, t in marks))
-    print(f"  (polled every 0.05 s with kubectl; libvirt's job: {elapsed_s:.2f} s, "
-          f"copy window seen {copy_s:.2f} s)")
+    marks = [(p, seen[p]) for p in order if p in seen]
+    print("  phases first seen at: " + ", ".join(f"{p} {v:.2f}" for p, v in marks))
+    print("  (as `kubectl get vmim -w` delivered each change)")
 
 
 if __name__ == "__main__":

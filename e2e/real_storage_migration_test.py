@@ -125,11 +125,11 @@ class RealWorld:
         for dev in self.loops:
             subprocess.run(["losetup", "-d", dev], capture_output=True)
 
-    def start(self, agent_args=(), controller_args=()):
+    def start(self, agent_args=(), controller_args=(), up_args=()):
         self.up = self.h.ferry_up(
             "--outside", "controller",
             "--libvirt", f"node-a={self.uris['node-a']}", "--libvirt", f"node-b={self.uris['node-b']}",
-            "--guest-kernel", self.kernel, "--guest-initrd", self.initrd)
+            "--guest-kernel", self.kernel, "--guest-initrd", self.initrd, *up_args)
         self.h.start_controller("controller", *controller_args)
         for n in ("node-a", "node-b"):
             self.start_agent(n, *agent_args)

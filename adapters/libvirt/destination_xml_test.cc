@@ -94,6 +94,25 @@ TEST(DestinationXml, FilesystemToBlockAndBlockToFilesystem) {
   EXPECT_THAT(got, HasSubstr("<source path='/var/log/ferry/default_vm.log'/>"));
 }
 
+TEST(DestinationXml, KeepsTheSourcesQemuCommandlineNamespace) {
+  // The QEMU environment the source was defined with (ferry up's malloc
+  // thresholds) reaches the destination QEMU, whose NBD server needs it.
+  const std::string source = absl::StrReplaceAll(
+      kSource, {{"<domain type='qemu'>",
+                 "<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>"},
+                {"  </devices>\n",
+                 "  </devices>\n  <qemu:commandline>\n    <qemu:env name='MALLOC_TRIM_THRESHOLD_' "
+                 "value='33554432'/>\n  </qemu:commandline>\n"}});
+  ASSERT_THAT(source, HasSubstr("<qemu:env"));
+  absl::StatusOr<std::string> xml = DestinationXml(
+      source, {Copy("vda", "/srv/node-b/pv-dst/disk.img", kGiB)}, {{"vda", kGiB}});
+  ASSERT_TRUE(xml.ok()) << xml.status();
+  const std::string got = absl::StrReplaceAll(*xml, {{"\"", "'"}});
+  EXPECT_THAT(got, HasSubstr("xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'"));
+  EXPECT_THAT(got, HasSubstr("<qemu:commandline>\n    <qemu:env name='MALLOC_TRIM_THRESHOLD_' "
+                             "value='33554432'/>\n  </qemu:commandline>"));
+}
+
 TEST(DestinationXml, RefusesWhatCannotBeCopied) {
   EXPECT_EQ(DestinationXml(kSource, {Copy("vdz", "/x/disk.img", kGiB)}, {}).status().code(),
             absl::StatusCode::kInvalidArgument);

@@ -104,6 +104,8 @@ check up-outside-lun-controller-needs-an-engine 2 "the world has no oVirt engine
   "$ferry" up --outside lun-controller --kubeconfig "$(mktemp -u)"
 check up-outside-agents 2 '"agent" cannot run outside; only: controller, lun-controller' -- \
   "$ferry" up --outside agent
+check up-qemu-malloc-needs-real-nodes 2 "--qemu-default-malloc is for real nodes: give --libvirt NODE=URI" -- \
+  "$ferry" up --qemu-default-malloc
 
 again="$("$ferry" convert -f "$tmp")"
 total=$((total + 1))

@@ -62,7 +62,7 @@ Commands:
                            docs/serve.md.
   up [--world FILE] [--outside controller,lun-controller] [--speed X] [--trace]
      [--guest-write-mib-per-s N] [--link-mib-per-s N] [serve's options]
-     [--libvirt NODE=URI ... --guest-kernel PATH --guest-initrd PATH]
+     [--libvirt NODE=URI ... --guest-kernel PATH --guest-initrd PATH [--qemu-default-malloc]]
                            The simulated world in real time behind that API: nodes
                            (default node-a, node-b; or a scenario file's world),
                            simulated libvirt hosts, an oVirt engine if the world
@@ -73,7 +73,10 @@ Commands:
                            points its Providers there, and leaves the plans to `ferry
                            lun-controller`. --libvirt makes NODE real: its VMs
                            boot the guest as QEMU domains on that libvirtd, its
-                           agent is `ferry agent --libvirt URI`. See docs/serve.md.
+                           agent is `ferry agent --libvirt URI`. Their QEMUs get
+                           glibc malloc thresholds that keep a copy's NBD buffers
+                           in the heap (about twice the copy speed here);
+                           --qemu-default-malloc leaves glibc's. See docs/serve.md.
   controller [--kubeconfig PATH] [--context NAME] [--insecure-skip-tls-verify]
       [--health-address ADDR] [--health-port N] [--leader-elect true|false]
       [--lease-namespace NS] [--lease-name NAME] [--identity ID] [--log-format json|text]

@@ -74,6 +74,9 @@ struct Args {
   // --libvirt NODE=URI: real nodes, their VMs booting this guest.
   std::map<std::string, std::string> libvirt;
   std::string guest_kernel, guest_initrd;
+  // --qemu-default-malloc: the real VMs' QEMUs with glibc's own malloc
+  // thresholds (RealVms), to measure what the tuning buys.
+  bool qemu_default_malloc = false;
 };
 
 bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
@@ -83,6 +86,10 @@ bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
     const std::string& arg = args[i];
     if (arg == "--trace") {
       a->trace = true;
+      continue;
+    }
+    if (arg == "--qemu-default-malloc") {
+      a->qemu_default_malloc = true;
       continue;
     }
     static const auto* kValued = new std::set<std::string>{
@@ -146,6 +153,10 @@ bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
     *error = "--guest-kernel and --guest-initrd are for real nodes: give --libvirt NODE=URI";
     return false;
   }
+  if (a->libvirt.empty() && a->qemu_default_malloc) {
+    *error = "--qemu-default-malloc is for real nodes: give --libvirt NODE=URI";
+    return false;
+  }
   return true;
 }
 
@@ -178,7 +189,7 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   options.api.first_resource_version = 1;
   options.outside = a.outside;
   // Real nodes: their VMs are real domains, their agents real processes.
-  RealVms real_vms(a.libvirt, a.guest_kernel, a.guest_initrd);
+  RealVms real_vms(a.libvirt, a.guest_kernel, a.guest_initrd, !a.qemu_default_malloc);
   for (const auto& [node, uri] : a.libvirt) {
     if (std::find(s.world().node().begin(), s.world().node().end(), node) ==
         s.world().node().end()) {
