@@ -98,11 +98,14 @@ class RealWorld:
         self.agents = {}
         self.domain = None
 
-    def file_volume(self, node, name, size=GiB, fill=0):
+    def file_volume(self, node, name, size=GiB, fill=0, image=True):
         """A Filesystem PV's directory with a sparse disk.img; `fill` bytes of
-        a pattern at its start."""
+        a pattern at its start. image=False: the directory alone, as a
+        provisioner leaves it (ferry up creates disk.img, as virt-launcher)."""
         d = os.path.join(self.work, "pv", node, name)
         os.makedirs(d)
+        if not image:
+            return d
         img = os.path.join(d, "disk.img")
         with open(img, "wb") as f:
             if fill:
@@ -192,8 +195,9 @@ class RealWorld:
 
 
 def story_seed(w):
-    src = w.file_volume("node-a", "pv-a")
-    dst = w.file_volume("node-b", "pv-b")
+    # Empty directories: the pods' "launchers" (ferry up) create disk.img.
+    src = w.file_volume("node-a", "pv-a", image=False)
+    dst = w.file_volume("node-b", "pv-b", image=False)
     w.domain = "default_vm-alpine-datavolume"
     w.h.step("ferry up with both nodes real; the controller and the agents outside")
     w.start()
@@ -229,6 +233,13 @@ def story_seed(w):
     print(f"  destination {b >> 20} MiB allocated of {GiB >> 20} MiB (source {a >> 20} MiB)",
           flush=True)
     check(b <= a + (64 << 20), f"the destination is not sparse: {b} bytes allocated, source {a}")
+    w.h.step("ferry up created both disk images, sparse, the PVs' 1Gi")
+    for node, d in (("node-a", src), ("node-b", dst)):
+        img = os.path.join(d, "disk.img")
+        check(os.path.getsize(img) == GiB, f"{img} is {os.path.getsize(img)} bytes, not 1Gi")
+        said = w.up.out() + w.up.err()
+        check(f"ferry up: {node}: created {img} ({GiB} bytes, sparse)" in said,
+              f"ferry up did not say it created {img}:\n{said[-3000:]}")
 
 
 def two_disk_vm(name):

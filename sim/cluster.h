@@ -62,6 +62,12 @@ class Cluster {
   // the pod Pending with a FailedMount event (sim/cluster_kubelet.h).
   void set_san(fakes::FakeSan* san) { kubelet_.set_san(san); }
 
+  // Each PV a pod mounts goes to `prepare` with the pod's node before the
+  // kubelet starts the pod; a refusal is a FailedMount (sim/cluster_kubelet.h).
+  void set_prepare_volume(internal::Kubelet::PrepareVolume prepare) {
+    kubelet_.set_prepare_volume(std::move(prepare));
+  }
+
   // The kubelet's own record of what each pod it started mounted, by
   // "namespace/name", for as long as the pod runs.
   using Mounted = internal::Kubelet::Mounted;

@@ -130,6 +130,13 @@ absl::StatusOr<Kubelet::Mounted> Kubelet::Mount(const k8s::Pod& pod, absl::strin
     const k8s::PersistentVolume* pv = s.Pv(volume);
     if (pv == nullptr) continue;
     m.volumes.insert(volume);
+    if (prepare_ != nullptr) {
+      if (absl::Status ready = prepare_(m.node, *pv); !ready.ok()) {
+        for (const std::string& lun : m.luns) san_->Close(lun, opener);
+        return absl::FailedPreconditionError(absl::StrCat(
+            "MountVolume.SetUp failed for volume \"", volume, "\" : ", ready.message()));
+      }
+    }
     if (san_ == nullptr || (!pv->spec().has_iscsi() && !pv->spec().has_fc())) continue;
     if (absl::Status in = LogIn(*pv, ns, opener, &m); !in.ok()) {
       for (const std::string& lun : m.luns) san_->Close(lun, opener);

@@ -14,7 +14,10 @@
 // FailedMount event, as kubelet's MountVolume.SetUp failing does. The
 // kubelet records what each pod it started mounted (mounted()) for as long
 // as the pod runs; the logins end when the pod stops (deleted, failed,
-// replaced under its name, or its node lost).
+// replaced under its name, or its node lost). With set_prepare_volume
+// (`ferry up`'s real nodes), each PV a pod mounts is first handed to that
+// hook, as virt-launcher creates a Filesystem claim's disk image on its node;
+// its refusal is a FailedMount too.
 //
 //   internal::Kubelet kubelet(api, clock, reader);
 //   kubelet.set_san(&san);  // LUN worlds
@@ -22,6 +25,7 @@
 #ifndef FERRY_SIM_CLUSTER_KUBELET_H_
 #define FERRY_SIM_CLUSTER_KUBELET_H_
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -56,6 +60,11 @@ class Kubelet {
 
   // The SAN the LUN PVs live on; none (nullptr) outside LUN worlds.
   void set_san(fakes::FakeSan* san) { san_ = san; }
+  // Called for each PV a pod mounts, with the pod's node, before the pod
+  // starts; none by default.
+  using PrepareVolume =
+      std::function<absl::Status(const std::string& node, const k8s::PersistentVolume& pv)>;
+  void set_prepare_volume(PrepareVolume prepare) { prepare_ = std::move(prepare); }
   // What each running pod it started mounted, by "namespace/name".
   const std::map<std::string, Mounted>& mounted() const { return mounted_; }
 
@@ -81,6 +90,7 @@ class Kubelet {
   const ports::Clock& clock_;
   ClusterReader& reader_;
   fakes::FakeSan* san_ = nullptr;
+  PrepareVolume prepare_;
   std::map<std::string, Mounted> mounted_;
   std::map<std::string, std::string> failed_mount_;  // pod -> the last FailedMount reported
 };

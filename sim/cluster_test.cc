@@ -21,6 +21,17 @@ using ::testing::IsEmpty;
 
 constexpr char kSecure[] = "iqn.2024-01.com.example:secure";
 
+// Parses `yaml` (no findings) and applies each object to `world`.
+void ApplyYaml(World& world, const std::string& yaml) {
+  absl::StatusOr<manifest::ManifestSet> set = manifest::ParseManifests("test", yaml);
+  ASSERT_TRUE(set.ok()) << set.status();
+  ASSERT_THAT(set->findings, IsEmpty());
+  for (const manifest::Object& o : set->objects) {
+    absl::Status applied = world.Apply(*o.message);
+    ASSERT_TRUE(applied.ok()) << applied;
+  }
+}
+
 World::Options LunWorld() {
   World::Options options;
   options.lun_controller = true;
@@ -39,15 +50,7 @@ class Kubelet : public ::testing::Test {
     EXPECT_TRUE(world_.san().AddLun({.id = "3600a0980383146", .fibre_channel = true}).ok());
   }
 
-  void Apply(const std::string& yaml) {
-    absl::StatusOr<manifest::ManifestSet> set = manifest::ParseManifests("test", yaml);
-    ASSERT_TRUE(set.ok()) << set.status();
-    ASSERT_THAT(set->findings, IsEmpty());
-    for (const manifest::Object& o : set->objects) {
-      absl::Status applied = world_.Apply(*o.message);
-      ASSERT_TRUE(applied.ok()) << applied;
-    }
-  }
+  void Apply(const std::string& yaml) { ApplyYaml(world_, yaml); }
   // A PV with this volume source, its claim, and pod `name` of namespace
   // `ns` mounting it.
   void PodOnLun(const std::string& source, const std::string& ns = "default",
@@ -213,6 +216,83 @@ INSTANTIATE_TEST_SUITE_P(
                 "has no LUN 7"},
         Refusal{"no_such_wwid", "", "fc: {wwids: ['3600a0000000000']}", "fc: no fc disk found"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// `ferry up --libvirt`: the kubelet of a real node hands each local PV a pod
+// mounts to the world's prepare_real_disk (virt-launcher's disk image).
+class RealNodeKubelet : public ::testing::Test {
+ protected:
+  RealNodeKubelet() : world_(Options()) {
+    EXPECT_TRUE(world_.AddNode("node-a").ok());
+    EXPECT_TRUE(world_.AddNode("node-b").ok());
+  }
+  World::Options Options() {
+    World::Options options;
+    options.real_nodes = {"node-a"};
+    options.outside = {"agent/node-a"};
+    options.prepare_real_disk = [this](const std::string& node, const World::RealDisk& disk) {
+      prepared_.push_back(absl::StrCat(node, " ", disk.path, " ", disk.capacity_bytes,
+                                       disk.block ? " block" : " file"));
+      return refusal_.empty() ? absl::OkStatus() : absl::PermissionDeniedError(refusal_);
+    };
+    return options;
+  }
+  // A local PV on `node` (Filesystem or Block), its claim, and pod `name` there.
+  void Pod(const std::string& name, const std::string& node, bool block = false) {
+    const std::string mode = block ? "Block" : "Filesystem";
+    const std::string yaml = absl::StrCat(
+        "apiVersion: v1\nkind: PersistentVolume\nmetadata: {name: pv-", name, "}\nspec:\n"
+        "  capacity: {storage: 2Gi}\n  accessModes: [ReadWriteOnce]\n  volumeMode: ", mode,
+        "\n  storageClassName: local\n  claimRef: {namespace: default, name: ", name, "}\n"
+        "  local: {path: /srv/", node, "/", name, "}\n  nodeAffinity: {required: "
+        "{nodeSelectorTerms: [{matchExpressions: [{key: kubernetes.io/hostname, operator: In, "
+        "values: [", node, "]}]}]}}\n---\napiVersion: v1\nkind: PersistentVolumeClaim\n"
+        "metadata: {name: ", name, ", namespace: default}\nspec: {accessModes: [ReadWriteOnce], "
+        "volumeMode: ", mode, ", storageClassName: local, volumeName: pv-", name,
+        ", resources: {requests: {storage: 2Gi}}}\n---\napiVersion: v1\nkind: Pod\n"
+        "metadata: {name: ", name, ", namespace: default}\nspec:\n  nodeName: ", node, "\n"
+        "  containers: [{name: c, image: c}]\n"
+        "  volumes: [{name: data, persistentVolumeClaim: {claimName: ", name, "}}]\n");
+    ApplyYaml(world_, yaml);
+  }
+  std::string Phase(const std::string& name) {
+    absl::StatusOr<ports::ObjectPtr> pod = world_.api().Get({"Pod", "default", name});
+    return pod.ok() ? ports::As<k8s::Pod>(*pod)->status().phase() : "(none)";
+  }
+  void Settle() {
+    for (int i = 0; i < 5; ++i) world_.cluster().Step();
+  }
+
+  std::vector<std::string> prepared_;
+  std::string refusal_;
+  World world_;
+};
+
+TEST_F(RealNodeKubelet, PreparesEachLocalVolumeOfARealNodesPodBeforeStartingIt) {
+  Pod("fs", "node-a");
+  Pod("dev", "node-a", /*block=*/true);
+  Pod("sim", "node-b");  // a simulated node: nothing real to prepare
+  Settle();
+  EXPECT_THAT(prepared_, ElementsAre("node-a /srv/node-a/dev 2147483648 block",
+                                     "node-a /srv/node-a/fs/disk.img 2147483648 file"));
+  EXPECT_EQ(Phase("fs"), "Running");
+  EXPECT_EQ(Phase("dev"), "Running");
+  EXPECT_EQ(Phase("sim"), "Running");
+}
+
+TEST_F(RealNodeKubelet, ARefusalKeepsThePodPendingWithFailedMountUntilItSucceeds) {
+  refusal_ = "disk image /srv/node-a/fs/disk.img: open the directory /srv/node-a/fs: no such file";
+  Pod("fs", "node-a");
+  Settle();
+  EXPECT_NE(Phase("fs"), "Running");
+  absl::StatusOr<ports::ObjectPtr> e = world_.api().Get({"Event", "default", "fs.failed-mount"});
+  ASSERT_TRUE(e.ok()) << e.status();
+  EXPECT_EQ(ports::As<k8s::Event>(*e)->message(),
+            "MountVolume.SetUp failed for volume \"pv-fs\" : disk image "
+            "/srv/node-a/fs/disk.img: open the directory /srv/node-a/fs: no such file");
+  refusal_.clear();
+  Settle();
+  EXPECT_EQ(Phase("fs"), "Running");
+}
 
 }  // namespace
 }  // namespace ferry::sim

@@ -76,6 +76,15 @@ World::World(Options options)
       cluster_(api_, fabric_, sim_.clock()),
       engine_(sim_.clock(), options.engine) {
   sim_.set_record_trace(options.record_trace);
+  if (!options_.real_nodes.empty() && options_.prepare_real_disk != nullptr) {
+    cluster_.set_prepare_volume([this](const std::string& node, const k8s::PersistentVolume& pv) {
+      if (!options_.real_nodes.contains(node)) return absl::OkStatus();
+      std::optional<RealDisk> disk = RealDiskFromPv(pv);
+      // A volume a real node cannot open: StartVm says so for its VM.
+      if (!disk.has_value()) return absl::OkStatus();
+      return options_.prepare_real_disk(node, *disk);
+    });
+  }
   AddRuntimeProcess("controller", nullptr, nullptr,
                     [this]() -> std::unique_ptr<runtime::Reconciler> {
                       return std::make_unique<storage_migration::ControllerReconciler>(
@@ -295,22 +304,29 @@ std::string World::BoundPv(absl::string_view ns, absl::string_view claim) {
 
 absl::StatusOr<World::RealDisk> World::RealDiskOf(absl::string_view where,
                                                   const std::string& pv_name) {
-  // From the PV as stored, not through the core's helpers: the world is an
-  // independent record of where a volume lives.
   ASSIGN_OR_RETURN(ports::ObjectPtr object, api_.Get({"PersistentVolume", "", pv_name}));
   const auto* pv = dynamic_cast<const k8s::PersistentVolume*>(object.get());
-  const std::string& dir = pv == nullptr                ? std::string()
-                           : pv->spec().has_local()     ? pv->spec().local().path()
-                           : pv->spec().has_host_path() ? pv->spec().host_path().path()
-                                                        : std::string();
-  if (dir.empty()) {
+  std::optional<RealDisk> disk = pv == nullptr ? std::nullopt : RealDiskFromPv(*pv);
+  if (!disk.has_value()) {
     return absl::FailedPreconditionError(absl::StrCat(
         where, ": PersistentVolume ", pv_name,
         " names no node-local path (local or hostPath); a real node cannot open it"));
   }
+  return *disk;
+}
+
+std::optional<World::RealDisk> World::RealDiskFromPv(const k8s::PersistentVolume& pv) {
+  // From the PV as stored, not through the core's helpers: the world is an
+  // independent record of where a volume lives.
+  const std::string& dir = pv.spec().has_local()       ? pv.spec().local().path()
+                           : pv.spec().has_host_path() ? pv.spec().host_path().path()
+                                                       : std::string();
+  if (dir.empty()) return std::nullopt;
   RealDisk disk;
-  disk.block = pv->spec().volume_mode() == "Block";
+  disk.block = pv.spec().volume_mode() == "Block";
   disk.path = disk.block ? dir : absl::StrCat(absl::StripSuffix(dir, "/"), "/disk.img");
+  auto it = pv.spec().capacity().find("storage");
+  disk.capacity_bytes = it == pv.spec().capacity().end() ? 0 : QuantityBytes(it->second);
   return disk;
 }
 

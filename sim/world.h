@@ -16,6 +16,7 @@
 #define FERRY_SIM_WORLD_H_
 
 #include <functional>
+#include <optional>
 #include <map>
 #include <memory>
 #include <set>
@@ -25,6 +26,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "api/core.pb.h"
 #include "core/lun_migration/plan_reconciler.h"
 #include "core/runtime/executor.h"
 #include "core/runtime/manager.h"
@@ -56,6 +58,7 @@ class World {
     std::string dev;
     std::string path;
     bool block = false;
+    int64_t capacity_bytes = 0;  // the PV's capacity
   };
   struct RealVm {
     std::string node;
@@ -93,6 +96,11 @@ class World {
     // agents run outside ("agent/NODE" in `outside`), on the real libvirtd.
     std::set<std::string> real_nodes;
     std::function<absl::Status(const RealVm&)> start_real_vm;
+    // Before a pod on a real node starts, each local or hostPath PV it
+    // mounts (the disk as RealDiskOf finds it; no `dev`), as virt-launcher
+    // would create a Filesystem volume's disk image there. Its refusal keeps
+    // the pod Pending with a FailedMount event.
+    std::function<absl::Status(const std::string& node, const RealDisk&)> prepare_real_disk;
   };
 
   explicit World(Options options);
@@ -189,6 +197,8 @@ class World {
   std::string BoundPv(absl::string_view ns, absl::string_view claim);
   // The file or device behind PV `pv_name` on its node, for a real node's VM.
   absl::StatusOr<RealDisk> RealDiskOf(absl::string_view where, const std::string& pv_name);
+  // Where a local or hostPath PV keeps its disk; nullopt for other PVs.
+  static std::optional<RealDisk> RealDiskFromPv(const k8s::PersistentVolume& pv);
   // Every process runs on the reconcile runtime: `start` (re)starts its
   // manager, which schedules its own calls.
   struct Process {

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "adapters/libvirt/destination_xml.h"
+#include "adapters/libvirt/disk_image.h"
 #include "base/status_macros.h"
 
 namespace ferry::adapters {
@@ -255,6 +256,12 @@ absl::StatusOr<DomainInfo> LibvirtHypervisor::DefineDomain(absl::string_view xml
   DomainRef domain{virDomainDefineXML(connection_, std::string(xml).c_str())};
   if (domain.ptr == nullptr) return LastError("define domain");
   return Describe(domain.ptr);
+}
+
+absl::StatusOr<bool> LibvirtHypervisor::EnsureDiskImage(absl::string_view path,
+                                                        int64_t capacity_bytes) {
+  RETURN_IF_ERROR(EnsureConnected());
+  return adapters::EnsureDiskImage(connection_, path, capacity_bytes);
 }
 
 absl::StatusOr<std::string> LibvirtHypervisor::DomainXml(absl::string_view name) {

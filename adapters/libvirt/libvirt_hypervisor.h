@@ -61,6 +61,10 @@ class LibvirtHypervisor : public ports::Hypervisor {
   absl::Status AbortJob(absl::string_view name) override;
   absl::StatusOr<std::vector<ports::DomainEvent>> PollEvents() override;
 
+  // Not the port's: what virt-launcher does on its node before QEMU opens a
+  // Filesystem volume (disk_image.h). True when it created the image.
+  absl::StatusOr<bool> EnsureDiskImage(absl::string_view path, int64_t capacity_bytes);
+
  private:
   // What one worker's virDomainMigrateToURI3 call came to; shared by the
   // worker and the adapter, which may be gone before the worker ends.

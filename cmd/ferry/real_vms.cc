@@ -39,17 +39,41 @@ std::string RealVms::DomainXml(const sim::World::RealVm& vm) const {
   return xml;
 }
 
-absl::Status RealVms::Start(const sim::World::RealVm& vm) {
-  auto uri = uris_.find(vm.node);
+absl::StatusOr<adapters::LibvirtHypervisor*> RealVms::Node(const std::string& node) {
+  auto uri = uris_.find(node);
   if (uri == uris_.end()) {
-    return absl::InvalidArgumentError(absl::StrCat("node ", vm.node, " has no --libvirt URI"));
+    return absl::InvalidArgumentError(absl::StrCat("node ", node, " has no --libvirt URI"));
   }
-  std::unique_ptr<adapters::LibvirtHypervisor>& h = open_[vm.node];
+  std::unique_ptr<adapters::LibvirtHypervisor>& h = open_[node];
   if (h == nullptr) {
     ASSIGN_OR_RETURN(h, adapters::LibvirtHypervisor::Open(uri->second));
   }
+  return h.get();
+}
+
+absl::Status RealVms::Start(const sim::World::RealVm& vm) {
+  ASSIGN_OR_RETURN(adapters::LibvirtHypervisor * h, Node(vm.node));
+  // The launcher pod's mount may not have run yet (its claim still being
+  // populated): the domain needs its images either way.
+  for (const sim::World::RealDisk& d : vm.disks) RETURN_IF_ERROR(PrepareDisk(vm.node, d).status());
   RETURN_IF_ERROR(h->DefineDomain(DomainXml(vm)).status());
   return h->Start(vm.domain);
+}
+
+absl::StatusOr<bool> RealVms::PrepareDisk(const std::string& node,
+                                          const sim::World::RealDisk& disk) {
+  if (disk.block) return false;
+  if (disk.capacity_bytes <= 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cannot create ", disk.path, ": its PersistentVolume gives no spec.capacity.storage"));
+  }
+  ASSIGN_OR_RETURN(adapters::LibvirtHypervisor * h, Node(node));
+  ASSIGN_OR_RETURN(bool created, h->EnsureDiskImage(disk.path, disk.capacity_bytes));
+  if (created && log_ != nullptr) {
+    log_(absl::StrCat(node, ": created ", disk.path, " (", disk.capacity_bytes,
+                      " bytes, sparse), as virt-launcher would for a Filesystem claim"));
+  }
+  return created;
 }
 
 }  // namespace ferry::cli

@@ -20,6 +20,7 @@
 #ifndef FERRY_CMD_FERRY_REAL_VMS_H_
 #define FERRY_CMD_FERRY_REAL_VMS_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -32,15 +33,25 @@ namespace ferry::cli {
 
 class RealVms {
  public:
+  // `log` gets a line for each disk image created.
   RealVms(std::map<std::string, std::string> uris, std::string kernel, std::string initrd,
-          bool tune_malloc = true)
+          bool tune_malloc = true, std::function<void(const std::string&)> log = nullptr)
       : uris_(std::move(uris)),
         kernel_(std::move(kernel)),
         initrd_(std::move(initrd)),
-        tune_malloc_(tune_malloc) {}
+        tune_malloc_(tune_malloc),
+        log_(std::move(log)) {}
 
-  // Defines and starts `vm` on its node's libvirtd.
+  // Defines and starts `vm` on its node's libvirtd, its Filesystem disks'
+  // images prepared first (PrepareDisk).
   absl::Status Start(const sim::World::RealVm& vm);
+
+  // Before a pod on `node` mounts the volume: a Filesystem volume's disk
+  // image is created on the node, sparse, the PV's capacity, when missing
+  // (as virt-launcher does; the node's libvirtd creates it,
+  // adapters/libvirt/disk_image.h). A Block volume's device must be there
+  // already. True when it created the image.
+  absl::StatusOr<bool> PrepareDisk(const std::string& node, const sim::World::RealDisk& disk);
 
   // The domain XML Start defines (exposed for tests).
   std::string DomainXml(const sim::World::RealVm& vm) const;
@@ -49,6 +60,10 @@ class RealVms {
   const std::map<std::string, std::string> uris_;
   const std::string kernel_, initrd_;
   const bool tune_malloc_;
+  const std::function<void(const std::string&)> log_;
+  // The node's connection, opened at first use.
+  absl::StatusOr<adapters::LibvirtHypervisor*> Node(const std::string& node);
+
   std::map<std::string, std::unique_ptr<adapters::LibvirtHypervisor>> open_;
 };
 

@@ -189,7 +189,8 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   options.api.first_resource_version = 1;
   options.outside = a.outside;
   // Real nodes: their VMs are real domains, their agents real processes.
-  RealVms real_vms(a.libvirt, a.guest_kernel, a.guest_initrd, !a.qemu_default_malloc);
+  RealVms real_vms(a.libvirt, a.guest_kernel, a.guest_initrd, !a.qemu_default_malloc,
+                   [&err](const std::string& line) { err << "ferry up: " << line << "\n"; });
   for (const auto& [node, uri] : a.libvirt) {
     if (std::find(s.world().node().begin(), s.world().node().end(), node) ==
         s.world().node().end()) {
@@ -202,6 +203,10 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   }
   options.start_real_vm = [&real_vms](const sim::World::RealVm& vm) {
     return real_vms.Start(vm);
+  };
+  options.prepare_real_disk = [&real_vms](const std::string& node,
+                                          const sim::World::RealDisk& disk) {
+    return real_vms.PrepareDisk(node, disk).status();
   };
   options.record_trace = a.trace;
   if (a.link_mib_per_s > 0) options.link_mib_per_s = a.link_mib_per_s;
