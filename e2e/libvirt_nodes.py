@@ -26,6 +26,8 @@ import subprocess
 import time
 import uuid
 
+from managed import Managed
+
 LIBVIRTD = "/usr/sbin/libvirtd"
 PREFIX = "ferrye2e"  # namespace and veth names: ferrye2e<pid>n<i>, ferrye2e<pid>v<i>
 
@@ -189,7 +191,7 @@ class Node:
                 pass
 
 
-class LibvirtNodes:
+class LibvirtNodes(Managed):
     def __init__(self, names, workdir):
         self.workdir = workdir
         self.nodes = {}
@@ -200,17 +202,6 @@ class LibvirtNodes:
 
     def __getitem__(self, name):
         return self.nodes[name]
-
-    def __enter__(self):
-        try:
-            self._start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def _start(self):
         if os.geteuid() != 0:
