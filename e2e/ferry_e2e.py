@@ -27,6 +27,14 @@ class Failure(Exception):
     """A check failed: the message says what was expected and what came."""
 
 
+def run_main(main, what):
+    """Runs a test's main(); a Failure ends the process with its message."""
+    try:
+        main()
+    except Failure as e:
+        sys.exit(f"{what}: FAILED: {e}")
+
+
 def check(condition, message):
     if not condition:
         raise Failure(message)

@@ -2,6 +2,7 @@
 // e2e/iscsi_initiator_test.py starts: target 1 behind CHAP, target 2 behind
 // an initiator ACL, each serving a 64 MiB LUN 1. Who is logged in is read
 // from tgt itself (tgtadm), not from the adapter.
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 
@@ -146,6 +147,21 @@ TEST(QemuInitiator, AProcessKilledFromOutsideEndsItsSession) {
   for (int i = 0; i < 100 && (*s)->Running(); ++i) absl::SleepFor(absl::Milliseconds(20));
   EXPECT_FALSE((*s)->Running());
   EXPECT_THAT(SessionsSettled(1, 0), IsEmpty());
+}
+
+TEST(QemuInitiator, StopsPromptlyWhenItsCallerBlocksSigterm) {
+  // ferry up blocks SIGTERM to sigwait for it; QEMU must not inherit that.
+  sigset_t term, old;
+  sigemptyset(&term);
+  sigaddset(&term, SIGTERM);
+  ASSERT_EQ(pthread_sigmask(SIG_BLOCK, &term, &old), 0);
+  absl::StatusOr<std::unique_ptr<QemuInitiator>> s = QemuInitiator::Start(Chap());
+  pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  ASSERT_TRUE(s.ok()) << s.status();
+  const pid_t pid = (*s)->pid();
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  for (int i = 0; i < 100 && (*s)->Running(); ++i) absl::SleepFor(absl::Milliseconds(20));
+  EXPECT_FALSE((*s)->Running()) << "QEMU " << pid << " ignored SIGTERM for 2 s";
 }
 
 TEST(QemuInitiator, RefusesOptionsMissingAFieldWithoutStartingAnything) {

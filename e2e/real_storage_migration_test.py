@@ -474,7 +474,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except ferry_e2e.Failure as e:
-        sys.exit(f"e2e real storage: FAILED: {e}")
+    ferry_e2e.run_main(main, "e2e real storage")

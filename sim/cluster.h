@@ -64,8 +64,9 @@ class Cluster {
 
   // Each PV a pod mounts goes to `prepare` with the pod's node before the
   // kubelet starts the pod; a refusal is a FailedMount (sim/cluster_kubelet.h).
-  void set_prepare_volume(internal::Kubelet::PrepareVolume prepare) {
-    kubelet_.set_prepare_volume(std::move(prepare));
+  void set_prepare_volume(internal::Kubelet::PrepareVolume prepare,
+                          internal::Kubelet::ReleaseVolumes release = nullptr) {
+    kubelet_.set_prepare_volume(std::move(prepare), std::move(release));
   }
 
   // The kubelet's own record of what each pod it started mounted, by

@@ -130,24 +130,34 @@ absl::StatusOr<Kubelet::Mounted> Kubelet::Mount(const k8s::Pod& pod, absl::strin
     const k8s::PersistentVolume* pv = s.Pv(volume);
     if (pv == nullptr) continue;
     m.volumes.insert(volume);
-    if (prepare_ != nullptr) {
-      if (absl::Status ready = prepare_(m.node, *pv); !ready.ok()) {
+    const std::string pod_key = absl::StrCat(ns, "/", pod.metadata().name());
+    auto fail = [&](absl::string_view why) {
+      if (san_ != nullptr) {
         for (const std::string& lun : m.luns) san_->Close(lun, opener);
-        return absl::FailedPreconditionError(absl::StrCat(
-            "MountVolume.SetUp failed for volume \"", volume, "\" : ", ready.message()));
       }
+      if (release_ != nullptr) release_(pod_key);
+      return absl::FailedPreconditionError(
+          absl::StrCat("MountVolume.SetUp failed for volume \"", volume, "\" : ", why));
+    };
+    std::optional<fakes::FakeSan::Chap> chap;
+    if (pv->spec().has_iscsi() && (san_ != nullptr || prepare_ != nullptr)) {
+      absl::StatusOr<std::optional<fakes::FakeSan::Chap>> got = ChapOf(*pv, ns);
+      if (!got.ok()) return fail(got.status().message());
+      chap = *std::move(got);
+    }
+    if (prepare_ != nullptr) {
+      absl::Status ready =
+          prepare_({.pod = pod_key, .node = m.node, .pv = pv, .chap = chap});
+      if (!ready.ok()) return fail(ready.message());
     }
     if (san_ == nullptr || (!pv->spec().has_iscsi() && !pv->spec().has_fc())) continue;
-    if (absl::Status in = LogIn(*pv, ns, opener, &m); !in.ok()) {
-      for (const std::string& lun : m.luns) san_->Close(lun, opener);
-      return absl::FailedPreconditionError(absl::StrCat(
-          "MountVolume.SetUp failed for volume \"", volume, "\" : ", in.message()));
-    }
+    if (absl::Status in = LogIn(*pv, chap, opener, &m); !in.ok()) return fail(in.message());
   }
   return m;
 }
 
-absl::Status Kubelet::LogIn(const k8s::PersistentVolume& pv, absl::string_view ns,
+absl::Status Kubelet::LogIn(const k8s::PersistentVolume& pv,
+                            const std::optional<fakes::FakeSan::Chap>& chap,
                             const fakes::FakeSan::Opener& opener, Mounted* mounted) {
   if (pv.spec().has_fc()) {
     const auto& wwids = pv.spec().fc().wwids();
@@ -157,6 +167,16 @@ absl::Status Kubelet::LogIn(const k8s::PersistentVolume& pv, absl::string_view n
     mounted->luns.insert(*lun);
     return absl::OkStatus();
   }
+  const k8s::ISCSIPersistentVolumeSource& iscsi = pv.spec().iscsi();
+  absl::StatusOr<std::string> lun =
+      san_->LoginIscsi(opener, iscsi.target_portal(), iscsi.iqn(), iscsi.lun(), chap);
+  if (!lun.ok()) return lun.status();
+  mounted->luns.insert(*lun);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<fakes::FakeSan::Chap>> Kubelet::ChapOf(
+    const k8s::PersistentVolume& pv, absl::string_view ns) {
   const k8s::ISCSIPersistentVolumeSource& iscsi = pv.spec().iscsi();
   std::optional<fakes::FakeSan::Chap> chap;
   if (iscsi.chap_auth_session()) {
@@ -187,11 +207,7 @@ absl::Status Kubelet::LogIn(const k8s::PersistentVolume& pv, absl::string_view n
       }
     }
   }
-  absl::StatusOr<std::string> lun =
-      san_->LoginIscsi(opener, iscsi.target_portal(), iscsi.iqn(), iscsi.lun(), chap);
-  if (!lun.ok()) return lun.status();
-  mounted->luns.insert(*lun);
-  return absl::OkStatus();
+  return chap;
 }
 
 void Kubelet::ReportFailedMount(const k8s::Pod& pod, const std::string& message,
@@ -245,6 +261,7 @@ void Kubelet::Unmount(const std::string& pod) {
   auto it = mounted_.find(pod);
   if (it == mounted_.end()) return;
   if (san_ != nullptr) san_->Close(fakes::FakeSan::Pod(pod, it->second.node));
+  if (release_ != nullptr) release_(pod);
   mounted_.erase(it);
 }
 

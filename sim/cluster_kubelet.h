@@ -27,6 +27,7 @@
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -60,11 +61,22 @@ class Kubelet {
 
   // The SAN the LUN PVs live on; none (nullptr) outside LUN worlds.
   void set_san(fakes::FakeSan* san) { san_ = san; }
-  // Called for each PV a pod mounts, with the pod's node, before the pod
-  // starts; none by default.
-  using PrepareVolume =
-      std::function<absl::Status(const std::string& node, const k8s::PersistentVolume& pv)>;
-  void set_prepare_volume(PrepareVolume prepare) { prepare_ = std::move(prepare); }
+  // Called for each PV a pod mounts before the pod starts (none by
+  // default): the pod ("namespace/name"), its node, the PV, and for an
+  // iSCSI PV with chapAuthSession the credentials its Secret holds. Then
+  // `release` with the pod once it stops, or once a mount of it failed.
+  struct VolumeUse {
+    std::string pod;
+    std::string node;
+    const k8s::PersistentVolume* pv = nullptr;
+    std::optional<fakes::FakeSan::Chap> chap;
+  };
+  using PrepareVolume = std::function<absl::Status(const VolumeUse&)>;
+  using ReleaseVolumes = std::function<void(const std::string& pod)>;
+  void set_prepare_volume(PrepareVolume prepare, ReleaseVolumes release = nullptr) {
+    prepare_ = std::move(prepare);
+    release_ = std::move(release);
+  }
   // What each running pod it started mounted, by "namespace/name".
   const std::map<std::string, Mounted>& mounted() const { return mounted_; }
 
@@ -77,8 +89,13 @@ class Kubelet {
   // FailedMount message.
   absl::StatusOr<Mounted> Mount(const k8s::Pod& pod, absl::string_view ns,
                                 const ClusterState& state);
-  absl::Status LogIn(const k8s::PersistentVolume& pv, absl::string_view ns,
+  absl::Status LogIn(const k8s::PersistentVolume& pv,
+                     const std::optional<fakes::FakeSan::Chap>& chap,
                      const fakes::FakeSan::Opener& opener, Mounted* mounted);
+  // The CHAP credentials of an iSCSI PV with chapAuthSession, from its
+  // Secret (the ref's namespace, else the pod's `ns`); nullopt without CHAP.
+  absl::StatusOr<std::optional<fakes::FakeSan::Chap>> ChapOf(const k8s::PersistentVolume& pv,
+                                                             absl::string_view ns);
   // The pod goes (back) to Pending with one FailedMount event carrying the
   // latest message; a message already reported is not reported again.
   void ReportFailedMount(const k8s::Pod& pod, const std::string& message,
@@ -91,6 +108,7 @@ class Kubelet {
   ClusterReader& reader_;
   fakes::FakeSan* san_ = nullptr;
   PrepareVolume prepare_;
+  ReleaseVolumes release_;
   std::map<std::string, Mounted> mounted_;
   std::map<std::string, std::string> failed_mount_;  // pod -> the last FailedMount reported
 };

@@ -34,6 +34,9 @@ ovirt::Disk DiskOf(const scenario::OvirtDisk& d) {
   disk.set_shareable(d.shareable() ? "true" : "false");
   auto* units = disk.mutable_lun_storage()->mutable_logical_units();
   if (!d.chap_username().empty()) units->mutable_logical_unit(0)->set_username(d.chap_username());
+  if (d.port() > 0 && !d.address().empty()) {
+    units->mutable_logical_unit(0)->set_port(absl::StrCat(d.port()));
+  }
   const int want = d.logical_units() > 0 ? d.logical_units() : 1;
   for (int i = 1; i < want; ++i) {
     auto* extra = units->add_logical_unit();

@@ -37,6 +37,7 @@ const std::vector<FieldRange>& Ranges() {
       {"OvirtDisk.lun_mapping", 0, 16383, ""},
       {"OvirtDisk.size_gib", 0, 1048576, "GiB"},
       {"OvirtDisk.logical_units", 1, 64, "", /*zero_is_default=*/true},
+      {"OvirtDisk.port", 1, 65535, "", /*zero_is_default=*/true},
       {"RunningVm.memory_mib", 1, 16777216, "MiB", /*zero_is_default=*/true},
       {"RunningVm.write_mib_per_s", 0, 10000, "MiB/s"},
       {"RunningVm.working_set_mib", 1, 1048576, "MiB", /*zero_is_default=*/true},

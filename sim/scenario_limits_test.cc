@@ -104,6 +104,7 @@ TEST(ScenarioLimits, EachRangeHoldsItsBoundsAndRefusesJustPastThemNanAndInfinity
     const bool integer = range.field.find("count") != absl::string_view::npos ||
                          range.field == "OvirtDisk.lun_mapping" ||
                          range.field == "OvirtDisk.logical_units" ||
+                         range.field == "OvirtDisk.port" ||
                          range.field == "Expect.min_acknowledged_writes";
     SCOPED_TRACE(range.field);
     EXPECT_TRUE(CheckMessageLimits(*With(range, range.lo), "x").ok());

@@ -76,14 +76,24 @@ World::World(Options options)
       cluster_(api_, fabric_, sim_.clock()),
       engine_(sim_.clock(), options.engine) {
   sim_.set_record_trace(options.record_trace);
-  if (!options_.real_nodes.empty() && options_.prepare_real_disk != nullptr) {
-    cluster_.set_prepare_volume([this](const std::string& node, const k8s::PersistentVolume& pv) {
-      if (!options_.real_nodes.contains(node)) return absl::OkStatus();
-      std::optional<RealDisk> disk = RealDiskFromPv(pv);
-      // A volume a real node cannot open: StartVm says so for its VM.
-      if (!disk.has_value()) return absl::OkStatus();
-      return options_.prepare_real_disk(node, *disk);
-    });
+  if ((!options_.real_nodes.empty() && options_.prepare_real_disk != nullptr) ||
+      options_.login_real_lun != nullptr) {
+    cluster_.set_prepare_volume(
+        [this](const internal::Kubelet::VolumeUse& use) {
+          if (use.pv->spec().has_iscsi() && options_.login_real_lun != nullptr) {
+            return options_.login_real_lun(use.pod, use.node, *use.pv, use.chap);
+          }
+          if (!options_.real_nodes.contains(use.node) || options_.prepare_real_disk == nullptr) {
+            return absl::OkStatus();
+          }
+          std::optional<RealDisk> disk = RealDiskFromPv(*use.pv);
+          // A volume a real node cannot open: StartVm says so for its VM.
+          if (!disk.has_value()) return absl::OkStatus();
+          return options_.prepare_real_disk(use.node, *disk);
+        },
+        [this](const std::string& pod) {
+          if (options_.logout_real_luns != nullptr) options_.logout_real_luns(pod);
+        });
   }
   AddRuntimeProcess("controller", nullptr, nullptr,
                     [this]() -> std::unique_ptr<runtime::Reconciler> {

@@ -101,6 +101,16 @@ class World {
     // would create a Filesystem volume's disk image there. Its refusal keeps
     // the pod Pending with a FailedMount event.
     std::function<absl::Status(const std::string& node, const RealDisk&)> prepare_real_disk;
+    // A real SAN (`ferry up --real-iscsi`): before a pod starts, each iSCSI
+    // PV it mounts is logged in to for real (the pod "namespace/name", its
+    // node, the PV, the CHAP credentials of its Secret); a refusal keeps the
+    // pod Pending with a FailedMount event. logout_real_luns ends a pod's
+    // logins once it stops. Fibre Channel stays simulated.
+    std::function<absl::Status(const std::string& pod, const std::string& node,
+                               const k8s::PersistentVolume& pv,
+                               const std::optional<fakes::FakeSan::Chap>& chap)>
+        login_real_lun;
+    std::function<void(const std::string& pod)> logout_real_luns;
   };
 
   explicit World(Options options);

@@ -178,8 +178,22 @@ absl::StatusOr<std::unique_ptr<QemuInitiator>> QemuInitiator::Start(const Option
   std::vector<char*> argv;
   for (std::string& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
+  // QEMU starts with no signal blocked and default dispositions: a caller
+  // that blocks SIGTERM to sigwait for it (ferry up) must not pass that on,
+  // or QEMU would ignore the SIGTERM that stops it.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t none, defaults;
+  sigemptyset(&none);
+  sigfillset(&defaults);
+  sigdelset(&defaults, SIGKILL);
+  sigdelset(&defaults, SIGSTOP);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &defaults);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   pid_t pid = 0;
-  const int spawned = posix_spawn(&pid, o.qemu.c_str(), &actions, nullptr, argv.data(), environ);
+  const int spawned = posix_spawn(&pid, o.qemu.c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawnattr_destroy(&attr);
   posix_spawn_file_actions_destroy(&actions);
   if (spawned != 0) {
     RemoveFolder(dir);

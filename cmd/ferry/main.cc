@@ -63,6 +63,7 @@ Commands:
   up [--world FILE] [--outside controller,lun-controller] [--speed X] [--trace]
      [--guest-write-mib-per-s N] [--link-mib-per-s N] [serve's options]
      [--libvirt NODE=URI ... --guest-kernel PATH --guest-initrd PATH [--qemu-default-malloc]]
+     [--real-iscsi DIR]
                            The simulated world in real time behind that API: nodes
                            (default node-a, node-b; or a scenario file's world),
                            simulated libvirt hosts, an oVirt engine if the world
@@ -76,7 +77,10 @@ Commands:
                            agent is `ferry agent --libvirt URI`. Their QEMUs get
                            glibc malloc thresholds that keep a copy's NBD buffers
                            in the heap (about twice the copy speed here);
-                           --qemu-default-malloc leaves glibc's. See docs/serve.md.
+                           --qemu-default-malloc leaves glibc's. --real-iscsi logs
+                           pods and oVirt VMs (not down) in to their iSCSI LUNs for
+                           real, each with a QEMU initiator (files under DIR), so
+                           a real target sees and refuses them. See docs/serve.md.
   controller [--kubeconfig PATH] [--context NAME] [--insecure-skip-tls-verify]
       [--health-address ADDR] [--health-port N] [--leader-elect true|false]
       [--lease-namespace NS] [--lease-name NAME] [--identity ID] [--log-format json|text]

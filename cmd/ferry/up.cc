@@ -1,6 +1,7 @@
 #include "cmd/ferry/up.h"
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
+#include "cmd/ferry/real_luns.h"
 #include "cmd/ferry/real_vms.h"
 #include "cmd/ferry/served_api.h"
 #include "cmd/ferry/served_ovirt.h"
@@ -77,6 +79,9 @@ struct Args {
   // --qemu-default-malloc: the real VMs' QEMUs with glibc's own malloc
   // thresholds (RealVms), to measure what the tuning buys.
   bool qemu_default_malloc = false;
+  // --real-iscsi DIR: pods and oVirt VMs log in to their iSCSI LUNs for real
+  // (RealLuns), their QEMU initiators' files under DIR.
+  std::string real_iscsi;
 };
 
 bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
@@ -94,7 +99,8 @@ bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
     }
     static const auto* kValued = new std::set<std::string>{
         "--world",           "--outside",   "--speed",        "--guest-write-mib-per-s",
-        "--link-mib-per-s", "--libvirt",   "--guest-kernel", "--guest-initrd"};
+        "--link-mib-per-s", "--libvirt",   "--guest-kernel", "--guest-initrd",
+        "--real-iscsi"};
     if (!kValued->contains(arg)) {
       *error = absl::StrCat("unknown option \"", arg, "\"");
       return false;
@@ -137,6 +143,19 @@ bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
         return false;
       }
       (arg == "--guest-kernel" ? a->guest_kernel : a->guest_initrd) = v;
+    } else if (arg == "--real-iscsi") {
+      struct stat st;
+      if (stat(v.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || access(v.c_str(), W_OK) != 0) {
+        *error = absl::StrCat("--real-iscsi: \"", v, "\" is not a folder this process can write");
+        return false;
+      }
+      // Each initiator's monitor socket lives two levels under it.
+      if (v.size() > 64) {
+        *error = absl::StrCat("--real-iscsi: \"", v, "\" is longer than 64 characters (a Unix "
+                              "socket's path under it must fit in 107 bytes); use a folder in /tmp");
+        return false;
+      }
+      a->real_iscsi = v;
     } else if (arg == "--speed") {
       if (!number(&a->speed, 0.01, 1000, " (virtual seconds per wall second)")) return false;
     } else if (arg == "--guest-write-mib-per-s") {
@@ -208,12 +227,30 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
                                           const sim::World::RealDisk& disk) {
     return real_vms.PrepareDisk(node, disk).status();
   };
+  std::unique_ptr<RealLuns> real_luns;
+  if (!a.real_iscsi.empty()) {
+    real_luns = std::make_unique<RealLuns>(
+        a.real_iscsi, [&out](const std::string& line) { out << "ferry up: " << line << std::endl; });
+    options.login_real_lun = [&real_luns](const std::string& pod, const std::string& node,
+                                          const k8s::PersistentVolume& pv,
+                                          const std::optional<fakes::FakeSan::Chap>& chap) {
+      return real_luns->LoginPod(pod, node, pv, chap);
+    };
+    options.logout_real_luns = [&real_luns](const std::string& pod) {
+      real_luns->LogoutPod(pod);
+    };
+  }
   options.record_trace = a.trace;
   if (a.link_mib_per_s > 0) options.link_mib_per_s = a.link_mib_per_s;
   sim::World world(options);
   if (absl::Status st = sim::BuildWorld(s, loaded->files, world); !st.ok()) {
     err << "ferry up: world: " << st.message() << "\n(fix the world file and start again)\n";
     return 1;
+  }
+  if (real_luns != nullptr && !world.lun_world()) {
+    err << "ferry up: --real-iscsi: the world has no oVirt engine nor SAN (give --world with a "
+           "world.ovirt block, e.g. e2e/worlds/lun-cold.textproto)\n";
+    return 2;
   }
   if (a.outside.contains("lun-controller") && !world.lun_world()) {
     err << "ferry up: --outside lun-controller: the world has no oVirt engine (give --world "
@@ -293,6 +330,10 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   int signal_number = -1;
   while (signal_number < 0) {
     live.Advance(absl::Now());
+    if (real_luns != nullptr) {
+      absl::MutexLock lock(&mu);
+      real_luns->SyncEngine(world.engine(), world.san());
+    }
     (*served)->Notify();  // the world's own writes reach watches at once
     signal_number = sigtimedwait(&stop, nullptr, &tick);
   }

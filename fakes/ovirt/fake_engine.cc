@@ -340,6 +340,12 @@ void FakeEngine::Hold(const std::string& vm_id, const std::string& disk_id, bool
   }
 }
 
+std::vector<std::string> FakeEngine::VmIdsForTest() const {
+  std::vector<std::string> ids;
+  for (const auto& [id, vm] : vms_) ids.push_back(id);
+  return ids;
+}
+
 std::optional<ovirt::Vm> FakeEngine::VmForTest(const std::string& vm_id) const {
   auto it = vms_.find(vm_id);
   if (it == vms_.end()) return std::nullopt;

@@ -121,6 +121,8 @@ class FakeEngine : public ports::Ovirt {
   // one VM as GetVm would return it (nullopt when there is none).
   const std::map<std::string, ovirt::Disk>& disks_for_test() const { return disks_; }
   std::optional<ovirt::Vm> VmForTest(const std::string& vm_id) const;
+  // Every VM's id, in order.
+  std::vector<std::string> VmIdsForTest() const;
   // product_info.version as EngineVersion() reports it, without a call.
   ovirt::Version VersionForTest() const;
   // For checkers: a count of the changes to the engine's state so far,

@@ -1,0 +1,199 @@
+"""Direct LUN migration with a real SAN: tgt serves the LUNs on loopback
+(e2e/tgt.py); `ferry up --real-iscsi` backs every LUN user with a real QEMU
+initiator (cmd/ferry/real_luns.h): the oVirt VMs that are up, and the pods
+of the VMs Ferry creates, logging in with the PV's portal, IQN, LUN and CHAP
+Secret; `ferry lun-controller` runs as a process over the served engine's
+REST API; kubectl applies the Migration. Throughout, a watcher polls tgt's
+session list and fails the test the moment one LUN has two initiators.
+
+    e2e/real_lun_plan_test.py FERRY_BINARY STORY   (from the runfiles root)
+
+Stories: cold (a plan of two VMs, one LUN behind CHAP, one behind an
+initiator ACL). Each stops what it started by PID, also when it fails.
+"""
+
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import ferry_e2e
+from ferry_e2e import Harness, check
+from tgt import Failure as TgtFailure
+from tgt import Tgt
+
+HOST = "iqn.2026-12.io.ferry:ovirt-host"  # the oVirt host's initiator (real_luns.h)
+NODE = "iqn.2026-12.io.ferry:node-a"      # node-a's, for the pods
+LUNS = {  # tid: (disk id, VM id, VM name, IQN, pattern byte)
+    1: ("lun-db", "vm-1", "db", "iqn.2026-12.io.ferry:db", 0xab),
+    2: ("lun-logs", "vm-2", "logs", "iqn.2026-12.io.ferry:logs", 0xcd),
+}
+MiB = 1 << 20
+
+
+def world(work, tgt, password):
+    """The world file and its manifests in `work`: node-a, the storage class
+    and Provider of the LUN scenarios, the plan of both VMs naming the CHAP
+    Secret, and an engine whose disks are tgt's LUNs."""
+    shutil.copy("scenarios/lun/world/cluster.yaml", os.path.join(work, "cluster.yaml"))
+    with open(os.path.join(work, "plan.yaml"), "w") as f:
+        f.write(f"""apiVersion: v1
+kind: Secret
+metadata: {{name: lun-chap}}
+stringData:
+  node.session.auth.username: ferry
+  node.session.auth.password: "{password}"
+---
+apiVersion: forklift.konveyor.io/v1beta1
+kind: Plan
+metadata:
+  name: two-plan
+  annotations: {{ferry.io/chap-secret: lun-chap}}
+spec:
+  provider:
+    source: {{name: ovirt-engine, namespace: default}}
+    destination: {{name: host, namespace: default}}
+  targetNamespace: default
+  vms:
+  - id: vm-1
+  - id: vm-2
+""")
+    port = tgt.port
+    db, logs = LUNS[1], LUNS[2]
+    path = os.path.join(work, "world.textproto")
+    with open(path, "w") as f:
+        f.write(f"""description: "two VMs with direct LUNs on a real tgt"
+seed: 1
+world {{
+  node: "node-a"
+  manifest_file: "cluster.yaml"
+  manifest_file: "plan.yaml"
+  ovirt {{
+    disk {{ id: "{db[0]}" address: "127.0.0.1" port: {port} iqn: "{db[3]}" lun_mapping: 1
+           size_gib: 0.0625 chap_username: "ferry" chap_password: "{password}" }}
+    disk {{ id: "{logs[0]}" address: "127.0.0.1" port: {port} iqn: "{logs[3]}" lun_mapping: 1
+           size_gib: 0.0625 }}
+    vm {{ id: "{db[1]}" name: "{db[2]}" attachment {{ disk: "{db[0]}" bootable: true }} }}
+    vm {{ id: "{logs[1]}" name: "{logs[2]}" attachment {{ disk: "{logs[0]}" bootable: true }} }}
+  }}
+}}
+""")
+    return path
+
+
+def sessions_become(h, tgt, want, what):
+    """Waits until each target's sessions are [want[tid]] (None: none)."""
+    def settled():
+        return all(tgt.sessions(tid) == ([name] if name else []) for tid, name in want.items())
+    h.wait_for(what, settled, timeout=30, interval=0.1)
+    print("  " + ", ".join(f"target {tid}: {tgt.sessions(tid)}" for tid in want), flush=True)
+
+
+def read_back(tgt, pv, password, pattern, work):
+    """qemu-io logged in with the PV's portal, IQN and LUN (CHAP when the PV
+    says so) as node-a: the source's data is there."""
+    iscsi = pv["spec"]["iscsi"]
+    portal = iscsi["targetPortal"]
+    opts = (f"driver=raw,file.driver=iscsi,file.transport=tcp,file.portal={portal},"
+            f"file.target={iscsi['iqn']},file.lun={iscsi['lun']},file.initiator-name={NODE}")
+    argv = ["qemu-io", "--image-opts"]
+    if iscsi.get("chapAuthSession"):
+        secret = os.path.join(work, "chap-read")
+        with open(os.open(secret, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as f:
+            f.write(password)
+        argv += ["--object", f"secret,id=chap0,file={secret}"]
+        opts += ",file.user=ferry,file.password-secret=chap0"
+    r = subprocess.run(argv + [opts, "-c", f"read -P {pattern:#x} 0 1M"], capture_output=True,
+                       text=True, timeout=60)
+    out = r.stdout + r.stderr
+    check(r.returncode == 0 and "verification failed" not in out and "read 1048576/1048576" in out,
+          f"reading {iscsi['iqn']} LUN {iscsi['lun']} at {portal} as the PV says: {out.strip()}")
+
+
+def story_cold(h, tgt, work, password):
+    h.step("ferry up --real-iscsi: the engine's two VMs are up and hold their LUNs for real")
+    up = h.ferry_up("--world", world(work, tgt, password), "--outside", "lun-controller",
+                    "--real-iscsi", work)
+    sessions_become(h, tgt, {1: HOST, 2: HOST}, "the oVirt host logged in to both LUNs")
+
+    h.step("ferry lun-controller, outside; kubectl apply the Migration of the plan")
+    lun = h.start("lun-controller", "lun-controller", "--provider", "default/ovirt-engine",
+                  "--kubeconfig", h.kubeconfig, "--health-port", "0", "--log-format", "json")
+    lun.wait_for_output(r"health and metrics at")
+    h.run_lun_plan("run-1", "two-plan", timeout="120s")
+
+    h.step("both VMs run on node-a; each LUN is held by node-a's pod alone")
+    for tid, (disk, _, name, iqn, _) in LUNS.items():
+        def running(name=name):
+            r = h.kubectl("get", f"vmi/{name}", "-o", "jsonpath={.status.phase}", check_ok=False)
+            return r.returncode == 0 and r.stdout == "Running"
+        h.wait_for(f"the VMI {name} Running", running, timeout=60, interval=0.2)
+    sessions_become(h, tgt, {1: NODE, 2: NODE}, "node-a's pods hold both LUNs")
+    pvs = {}
+    for tid, (disk, _, name, iqn, _) in LUNS.items():
+        pv = h.get_json(f"pv/ferry-lun-{disk}")
+        iscsi = pv["spec"]["iscsi"]
+        check(iscsi["targetPortal"] == tgt.portal and iscsi["iqn"] == iqn and iscsi["lun"] == 1,
+              f"the PV of {disk} names {iscsi}, not tgt's {tgt.portal} {iqn} LUN 1")
+        check(bool(iscsi.get("chapAuthSession")) and iscsi["secretRef"]["name"] == "lun-chap",
+              f"the PV of {disk} does not name the plan's CHAP Secret: {iscsi}")
+        pvs[tid] = pv
+    check("iSCSI login: pod default/" in up.out(), f"ferry up logged no pod login:\n{up.out()}")
+
+    h.step("stop ferry up: every session ends; the source's data is on each LUN as the PV says")
+    up.stop()
+    sessions_become(h, tgt, {1: None, 2: None}, "no session left")
+    for tid in LUNS:
+        read_back(tgt, pvs[tid], password, LUNS[tid][4], work)
+        print(f"  {LUNS[tid][3]}: the source's 1 MiB of {LUNS[tid][4]:#x} read back", flush=True)
+
+
+STORIES = {"cold": story_cold}
+
+
+def kill_initiators(work):
+    """QEMUs that name `work` on their command line (ferry up died before
+    stopping them): stopped by PID."""
+    for pid in (int(d) for d in os.listdir("/proc") if d.isdigit()):
+        try:
+            argv = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace").split("\0")
+        except OSError:
+            continue
+        if argv and argv[0].endswith("qemu-system-x86_64") and any(work in a for a in argv):
+            print(f"e2e real-lun: stopping QEMU {pid} left under {work}", flush=True)
+            os.kill(pid, 9)
+
+
+def main():
+    story = sys.argv[2] if len(sys.argv) > 2 else "cold"
+    check(story in STORIES, f"no story {story!r}; stories: {', '.join(STORIES)}")
+    started = time.time()
+    # Short: each initiator's monitor socket lives under it (at most 107 bytes).
+    work = tempfile.mkdtemp(prefix="ferry-lun-", dir="/tmp")
+    try:
+        with Tgt() as tgt, Harness(f"real-lun-{story}") as h:
+            password = secrets.token_hex(12)
+            for tid, (disk, _, _, iqn, pattern) in LUNS.items():
+                backing = os.path.join(work, f"{disk}.img")
+                with open(backing, "wb") as f:
+                    f.write(bytes([pattern]) * MiB)  # what the source VM wrote
+                    f.truncate(64 * MiB)
+                tgt.target(tid, iqn, backing, chap=("ferry", password) if tid == 1 else None,
+                           initiators=[HOST, NODE] if tid == 2 else None)
+            with tgt.watch() as watcher:
+                STORIES[story](h, tgt, work, password)
+                print(f"  the watcher polled tgt {watcher.polls} times: never two initiators",
+                      flush=True)
+    except TgtFailure as e:
+        sys.exit(f"e2e real-lun {story}: FAILED: {e}")
+    finally:
+        kill_initiators(work)
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"e2e real-lun-{story}: passed in {time.time() - started:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    ferry_e2e.run_main(main, "e2e real-lun")
