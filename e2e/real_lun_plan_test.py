@@ -9,9 +9,13 @@ session list and fails the test the moment one LUN has two initiators.
     e2e/real_lun_plan_test.py FERRY_BINARY STORY   (from the runfiles root)
 
 Stories: cold (a plan of two VMs, one LUN behind CHAP, one behind an
-initiator ACL). Each stops what it started by PID, also when it fails.
+initiator ACL); warm (the same plan warm: the sources keep their LUNs until
+the cutover, then shut down, then are detached); acl-refuses-node (target
+2's ACL lets only the oVirt host in: the plan completes, and tgt refuses
+node-a's pod, which shows FailedMount with tgt's reason). Each stops what it started by PID, also when it fails.
 """
 
+import json
 import os
 import secrets
 import shutil
@@ -34,7 +38,7 @@ LUNS = {  # tid: (disk id, VM id, VM name, IQN, pattern byte)
 MiB = 1 << 20
 
 
-def world(work, tgt, password):
+def world(work, tgt, password, warm=False):
     """The world file and its manifests in `work`: node-a, the storage class
     and Provider of the LUN scenarios, the plan of both VMs naming the CHAP
     Secret, and an engine whose disks are tgt's LUNs."""
@@ -57,6 +61,7 @@ spec:
     source: {{name: ovirt-engine, namespace: default}}
     destination: {{name: host, namespace: default}}
   targetNamespace: default
+  warm: {"true" if warm else "false"}
   vms:
   - id: vm-1
   - id: vm-2
@@ -113,18 +118,81 @@ def read_back(tgt, pv, password, pattern, work):
           f"reading {iscsi['iqn']} LUN {iscsi['lun']} at {portal} as the PV says: {out.strip()}")
 
 
-def story_cold(h, tgt, work, password):
+def start(h, tgt, work, password, warm=False):
+    """ferry up over the real SAN, the source VMs holding their LUNs, and the
+    lun-controller outside; returns ferry up's process."""
     h.step("ferry up --real-iscsi: the engine's two VMs are up and hold their LUNs for real")
-    up = h.ferry_up("--world", world(work, tgt, password), "--outside", "lun-controller",
+    up = h.ferry_up("--world", world(work, tgt, password, warm), "--outside", "lun-controller",
                     "--real-iscsi", work)
     sessions_become(h, tgt, {1: HOST, 2: HOST}, "the oVirt host logged in to both LUNs")
-
-    h.step("ferry lun-controller, outside; kubectl apply the Migration of the plan")
+    h.step("ferry lun-controller, outside")
     lun = h.start("lun-controller", "lun-controller", "--provider", "default/ovirt-engine",
                   "--kubeconfig", h.kubeconfig, "--health-port", "0", "--log-format", "json")
     lun.wait_for_output(r"health and metrics at")
-    h.run_lun_plan("run-1", "two-plan", timeout="120s")
+    return up
 
+
+def story_cold(h, tgt, work, password):
+    up = start(h, tgt, work, password)
+    h.step("kubectl apply the Migration of the plan; wait for it to succeed")
+    h.run_lun_plan("run-1", "two-plan", timeout="120s")
+    after_plan(h, tgt, work, password, up)
+
+
+def story_warm(h, tgt, work, password):
+    up = start(h, tgt, work, password, warm=True)
+    h.step("kubectl apply the Migration, its cutover 15 s away: the sources run and hold on")
+    cutover = time.time() + 15
+    h.kubectl("apply", "-f", "-", input=json.dumps({
+        "apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Migration",
+        "metadata": {"name": "run-1"},
+        "spec": {"plan": {"name": "two-plan", "namespace": "default"},
+                 "cutover": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(cutover))}}))
+    def waiting():
+        m = h.get_json("migrations.forklift.konveyor.io/run-1")
+        steps = [s.get("name") for v in m.get("status", {}).get("vms", [])
+                 for s in v.get("pipeline", []) if s.get("phase") == "Running"]
+        return "WaitForCutover" in steps and steps
+    h.wait_for("the plan waiting for its cutover", waiting, timeout=12, interval=0.2)
+    check(time.time() < cutover, "the cutover came before the plan was seen waiting for it")
+    for margin in (cutover - time.time(), 2):  # as soon as it waits, and just before
+        time.sleep(max(0, cutover - margin - time.time()))
+        check(tgt.sessions(1) == [HOST] and tgt.sessions(2) == [HOST],
+              f"before the cutover: target 1 {tgt.sessions(1)}, target 2 {tgt.sessions(2)}")
+        print(f"  {cutover - time.time():.1f} s before the cutover the oVirt host still holds "
+              f"both", flush=True)
+    h.step("the cutover: the sources shut down, then their LUNs are detached and handed over")
+    h.kubectl("wait", "migrations.forklift.konveyor.io/run-1",
+              "--for=jsonpath={.status.conditions[0].type}=Succeeded", "--timeout=120s")
+    check(time.time() >= cutover, "the plan succeeded before its cutover")
+    after_plan(h, tgt, work, password, up)
+
+
+def story_acl_refuses_node(h, tgt, work, password):
+    """Target 2's ACL lets the oVirt host in, not node-a (main sets it up):
+    the plan completes, and the pod of VM logs is refused by tgt itself."""
+    start(h, tgt, work, password)
+    h.step("kubectl apply the Migration; the plan completes")
+    h.run_lun_plan("run-1", "two-plan", timeout="120s")
+    h.step("node-a's pod of logs is refused by the target's ACL, for real: FailedMount")
+
+    def refused():
+        r = h.kubectl("get", "events", "-o", "json", check_ok=False)
+        if r.returncode != 0:
+            return None
+        for e in json.loads(r.stdout).get("items", []):
+            if (e.get("reason") == "FailedMount" and
+                    e["involvedObject"]["name"].startswith("virt-launcher-logs-")):
+                return e["message"]
+        return None
+    message = h.wait_for("a FailedMount event of the logs VM's pod", refused, timeout=60)
+    check("Target not found" in message and "iqn.2026-12.io.ferry:logs" in message
+          and f"as {NODE}" in message, f"the FailedMount event says: {message}")
+    print(f"  FailedMount: {message}", flush=True)
+    sessions_become(h, tgt, {1: NODE, 2: None}, "db's pod on its LUN; no one on logs'")
+
+
+def after_plan(h, tgt, work, password, up):
     h.step("both VMs run on node-a; each LUN is held by node-a's pod alone")
     for tid, (disk, _, name, iqn, _) in LUNS.items():
         def running(name=name):
@@ -151,7 +219,7 @@ def story_cold(h, tgt, work, password):
         print(f"  {LUNS[tid][3]}: the source's 1 MiB of {LUNS[tid][4]:#x} read back", flush=True)
 
 
-STORIES = {"cold": story_cold}
+STORIES = {"cold": story_cold, "warm": story_warm, "acl-refuses-node": story_acl_refuses_node}
 
 
 def kill_initiators(work):
@@ -181,8 +249,9 @@ def main():
                 with open(backing, "wb") as f:
                     f.write(bytes([pattern]) * MiB)  # what the source VM wrote
                     f.truncate(64 * MiB)
+                acl = [HOST] if story == "acl-refuses-node" else [HOST, NODE]
                 tgt.target(tid, iqn, backing, chap=("ferry", password) if tid == 1 else None,
-                           initiators=[HOST, NODE] if tid == 2 else None)
+                           initiators=acl if tid == 2 else None)
             with tgt.watch() as watcher:
                 STORIES[story](h, tgt, work, password)
                 print(f"  the watcher polled tgt {watcher.polls} times: never two initiators",
