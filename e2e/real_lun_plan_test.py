@@ -12,13 +12,15 @@ Stories: cold (a plan of two VMs, one LUN behind CHAP, one behind an
 initiator ACL); warm (the same plan warm: the sources keep their LUNs until
 the cutover, then shut down, then are detached); acl-refuses-node (target
 2's ACL lets only the oVirt host in: the plan completes, and tgt refuses
-node-a's pod, which shows FailedMount with tgt's reason). Each stops what it started by PID, also when it fails.
+node-a's pod, which shows FailedMount with tgt's reason); kill-lun-controller
+(SIGKILL at each new step of the plan, a new one started each time). Each stops what it started by PID, also when it fails.
 """
 
 import json
 import os
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -118,6 +120,14 @@ def read_back(tgt, pv, password, pattern, work):
           f"reading {iscsi['iqn']} LUN {iscsi['lun']} at {portal} as the PV says: {out.strip()}")
 
 
+def lun_controller(h):
+    lun = h.start(f"lun-controller-{len(h.processes)}", "lun-controller", "--provider",
+                  "default/ovirt-engine", "--kubeconfig", h.kubeconfig, "--health-port", "0",
+                  "--log-format", "json")
+    lun.wait_for_output(r"health and metrics at")
+    return lun
+
+
 def start(h, tgt, work, password, warm=False):
     """ferry up over the real SAN, the source VMs holding their LUNs, and the
     lun-controller outside; returns ferry up's process."""
@@ -126,10 +136,46 @@ def start(h, tgt, work, password, warm=False):
                     "--real-iscsi", work)
     sessions_become(h, tgt, {1: HOST, 2: HOST}, "the oVirt host logged in to both LUNs")
     h.step("ferry lun-controller, outside")
-    lun = h.start("lun-controller", "lun-controller", "--provider", "default/ovirt-engine",
-                  "--kubeconfig", h.kubeconfig, "--health-port", "0", "--log-format", "json")
-    lun.wait_for_output(r"health and metrics at")
+    lun_controller(h)
     return up
+
+
+def story_kill_lun_controller(h, tgt, work, password):
+    """SIGKILL of the lun-controller as each step of the plan is first seen
+    running, and a new one started: the plan converges, one PV and one claim
+    per LUN, never two initiators on a LUN."""
+    up = start(h, tgt, work, password)
+    lun = h.processes[-1]
+    h.step("kubectl apply the Migration; kill -9 the lun-controller at each new step")
+    h.kubectl("apply", "-f", "-", input=json.dumps({
+        "apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Migration",
+        "metadata": {"name": "run-1"},
+        "spec": {"plan": {"name": "two-plan", "namespace": "default"}}}))
+    killed, end = [], time.time() + 180
+    while time.time() < end:
+        m = h.get_json("migrations.forklift.konveyor.io/run-1")
+        if any(c.get("type") == "Succeeded" for c in m.get("status", {}).get("conditions", [])):
+            break
+        running = {s.get("name") for v in m.get("status", {}).get("vms", [])
+                   for s in v.get("pipeline", []) if s.get("phase") == "Running"}
+        new = sorted(running - set(killed))
+        if new:
+            lun.stop(signal.SIGKILL)
+            killed.extend(new)
+            print(f"  SIGKILL of the lun-controller during {', '.join(new)}", flush=True)
+            lun = lun_controller(h)
+        time.sleep(0.1)
+    check(len(killed) >= 3, f"the lun-controller was killed at only {killed}")
+    h.kubectl("wait", "migrations.forklift.konveyor.io/run-1",
+              "--for=jsonpath={.status.conditions[0].type}=Succeeded", "--timeout=120s")
+    h.step("one PV and one claim per LUN; the plan's VMs both completed")
+    pvs = [p["metadata"]["name"] for p in h.get_json("pv")["items"]]
+    claims = [c["metadata"]["name"] for c in h.get_json("pvc")["items"]]
+    check(sorted(pvs) == ["ferry-lun-lun-db", "ferry-lun-lun-logs"], f"PVs: {pvs}")
+    check(sorted(claims) == ["ferry-lun-lun-db", "ferry-lun-lun-logs"], f"claims: {claims}")
+    vms = h.get_json("migrations.forklift.konveyor.io/run-1")["status"]["vms"]
+    check([v["phase"] for v in vms] == ["Completed", "Completed"], f"the VMs: {vms}")
+    after_plan(h, tgt, work, password, up)
 
 
 def story_cold(h, tgt, work, password):
@@ -219,7 +265,8 @@ def after_plan(h, tgt, work, password, up):
         print(f"  {LUNS[tid][3]}: the source's 1 MiB of {LUNS[tid][4]:#x} read back", flush=True)
 
 
-STORIES = {"cold": story_cold, "warm": story_warm, "acl-refuses-node": story_acl_refuses_node}
+STORIES = {"cold": story_cold, "warm": story_warm, "acl-refuses-node": story_acl_refuses_node,
+           "kill-lun-controller": story_kill_lun_controller}
 
 
 def kill_initiators(work):
