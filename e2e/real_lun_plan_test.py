@@ -13,7 +13,8 @@ initiator ACL); warm (the same plan warm: the sources keep their LUNs until
 the cutover, then shut down, then are detached); acl-refuses-node (target
 2's ACL lets only the oVirt host in: the plan completes, and tgt refuses
 node-a's pod, which shows FailedMount with tgt's reason); kill-lun-controller
-(SIGKILL at each new step of the plan, a new one started each time). Each stops what it started by PID, also when it fails.
+(SIGKILL at each new step of the plan, a new one started each time);
+old-engine (4.4, no LUN details: refused at Initialize, nothing touched). Each stops what it started by PID, also when it fails.
 """
 
 import json
@@ -40,7 +41,7 @@ LUNS = {  # tid: (disk id, VM id, VM name, IQN, pattern byte)
 MiB = 1 << 20
 
 
-def world(work, tgt, password, warm=False):
+def world(work, tgt, password, warm=False, version=""):
     """The world file and its manifests in `work`: node-a, the storage class
     and Provider of the LUN scenarios, the plan of both VMs naming the CHAP
     Secret, and an engine whose disks are tgt's LUNs."""
@@ -79,6 +80,7 @@ world {{
   manifest_file: "cluster.yaml"
   manifest_file: "plan.yaml"
   ovirt {{
+    {f'version: "{version}"' if version else ""}
     disk {{ id: "{db[0]}" address: "127.0.0.1" port: {port} iqn: "{db[3]}" lun_mapping: 1
            size_gib: 0.0625 chap_username: "ferry" chap_password: "{password}" }}
     disk {{ id: "{logs[0]}" address: "127.0.0.1" port: {port} iqn: "{logs[3]}" lun_mapping: 1
@@ -128,12 +130,12 @@ def lun_controller(h):
     return lun
 
 
-def start(h, tgt, work, password, warm=False):
+def start(h, tgt, work, password, warm=False, version=""):
     """ferry up over the real SAN, the source VMs holding their LUNs, and the
     lun-controller outside; returns ferry up's process."""
     h.step("ferry up --real-iscsi: the engine's two VMs are up and hold their LUNs for real")
-    up = h.ferry_up("--world", world(work, tgt, password, warm), "--outside", "lun-controller",
-                    "--real-iscsi", work)
+    up = h.ferry_up("--world", world(work, tgt, password, warm, version), "--outside",
+                    "lun-controller", "--real-iscsi", work)
     sessions_become(h, tgt, {1: HOST, 2: HOST}, "the oVirt host logged in to both LUNs")
     h.step("ferry lun-controller, outside")
     lun_controller(h)
@@ -238,6 +240,33 @@ def story_acl_refuses_node(h, tgt, work, password):
     sessions_become(h, tgt, {1: NODE, 2: None}, "db's pod on its LUN; no one on logs'")
 
 
+def story_old_engine(h, tgt, work, password):
+    """An engine (4.4) that reports no LUN details: the plan is refused at
+    Initialize and nothing is touched, the sources keep their LUNs."""
+    start(h, tgt, work, password, version="4.4.10.7-1.el8")
+    h.step("kubectl apply the Migration: both VMs fail validation, nothing touched")
+    h.kubectl("apply", "-f", "-", input=json.dumps({
+        "apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Migration",
+        "metadata": {"name": "run-1"},
+        "spec": {"plan": {"name": "two-plan", "namespace": "default"}}}))
+
+    def failed():
+        vms = h.get_json("migrations.forklift.konveyor.io/run-1").get("status", {}).get("vms", [])
+        return len(vms) == 2 and all(v.get("phase") == "Failed" for v in vms) and vms
+    vms = h.wait_for("both VMs Failed", failed, timeout=60, interval=0.2)
+    for v in vms:
+        reasons = v.get("error", {}).get("reasons", [])
+        check(any("lun.details_missing" in r and "upgrade the engine" in r for r in reasons),
+              f"VM {v.get('name')}: {reasons}")
+    print(f"  {vms[0]['error']['reasons'][0]}", flush=True)
+    pvs = h.get_json("pv")["items"]
+    check(not pvs, f"PVs were made: {[p['metadata']['name'] for p in pvs]}")
+    time.sleep(2)  # a late step would show here
+    check(tgt.sessions(1) == [HOST] and tgt.sessions(2) == [HOST],
+          f"the sources lost their LUNs: target 1 {tgt.sessions(1)}, target 2 {tgt.sessions(2)}")
+    print("  the oVirt host still holds both LUNs; no PV made", flush=True)
+
+
 def after_plan(h, tgt, work, password, up):
     h.step("both VMs run on node-a; each LUN is held by node-a's pod alone")
     for tid, (disk, _, name, iqn, _) in LUNS.items():
@@ -266,7 +295,7 @@ def after_plan(h, tgt, work, password, up):
 
 
 STORIES = {"cold": story_cold, "warm": story_warm, "acl-refuses-node": story_acl_refuses_node,
-           "kill-lun-controller": story_kill_lun_controller}
+           "kill-lun-controller": story_kill_lun_controller, "old-engine": story_old_engine}
 
 
 def kill_initiators(work):
