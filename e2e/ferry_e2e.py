@@ -14,6 +14,7 @@ test ends, also when it fails or Bazel's timeout sends SIGTERM.
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -108,6 +109,9 @@ class Harness:
                 print(f"--- {p.name} stdout (last 3000 chars) ---\n{p.out()[-3000:]}", file=sys.stderr)
                 print(f"--- {p.name} stderr (last 3000 chars) ---\n{p.err()[-3000:]}", file=sys.stderr)
             print(f"e2e {self.name}: logs in {self.dir}", file=sys.stderr)
+        elif not os.environ.get("TEST_TMPDIR"):
+            # Outside Bazel (bin/bench-migration): nobody else removes it.
+            shutil.rmtree(self.dir, ignore_errors=True)
         return False
 
     def step(self, what):
