@@ -110,7 +110,8 @@ class JobSampler:
     def data_mib_s(self, data_bytes):
         """The mirror's rate over the image's data (at its start: the mirror
         copies in order), from the first sample with bytes copied to the last
-        still inside the data: None with fewer than two such samples."""
+        still inside the data, with the number of those samples: (MiB/s,
+        samples), or None with fewer than two."""
         inside = [(t, b) for t, b in self.samples if 0 < b < data_bytes]
         if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
             return None

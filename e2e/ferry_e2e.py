@@ -143,13 +143,20 @@ class Harness:
                   f"kubectl {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")
         return r
 
+    def apply_lun_migration(self, run, plan, cutover=None):
+        """kubectl applies Migration `run` of Plan `plan` (namespace default);
+        `cutover`, a Unix time, for a warm plan."""
+        spec = {"plan": {"name": plan, "namespace": "default"}}
+        if cutover is not None:
+            spec["cutover"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(cutover))
+        self.kubectl("apply", "-f", "-", input=json.dumps({
+            "apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Migration",
+            "metadata": {"name": run}, "spec": spec}))
+
     def run_lun_plan(self, run, plan, timeout="90s"):
         """kubectl applies Migration `run` of Plan `plan` (namespace default),
         waits for it to succeed, checks its VM completed; returns it."""
-        self.kubectl("apply", "-f", "-", input=json.dumps({
-            "apiVersion": "forklift.konveyor.io/v1beta1", "kind": "Migration",
-            "metadata": {"name": run},
-            "spec": {"plan": {"name": plan, "namespace": "default"}}}))
+        self.apply_lun_migration(run, plan)
         self.kubectl("wait", f"migrations.forklift.konveyor.io/{run}",
                      "--for=jsonpath={.status.conditions[0].type}=Succeeded", f"--timeout={timeout}")
         migration = self.get_json(f"migrations.forklift.konveyor.io/{run}")

@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 
+from managed import stop_qemus_naming
 from tgt import Failure, Tgt
 
 CHAP_IQN = "iqn.2026-12.io.ferry:chap-lun"
@@ -82,17 +83,7 @@ def main():
         for p in procs:
             p.kill()
             p.wait()
-        # A QEMU the suite left behind (it died mid-test) names its folder
-        # under `work` on its command line: stopped by that PID.
-        for pid in (int(d) for d in os.listdir("/proc") if d.isdigit()):
-            try:
-                cmdline = open(f"/proc/{pid}/cmdline", "rb").read().decode(errors="replace")
-            except OSError:
-                continue
-            if cmdline.startswith("qemu-system") or "/qemu-system" in cmdline.split("\0")[0]:
-                if work in cmdline:
-                    print(f"iscsi: stopping QEMU {pid} the suite left", flush=True)
-                    os.kill(pid, 9)
+        stop_qemus_naming(work, "iscsi")
         shutil.rmtree(work, ignore_errors=True)
     print(f"iscsi: passed in {time.time() - started:.1f} s", flush=True)
 

@@ -119,8 +119,18 @@ absl::StatusOr<Kubelet::Mounted> Kubelet::Mount(const k8s::Pod& pod, absl::strin
   Mounted m;
   m.uid = pod.metadata().uid();
   m.node = pod.spec().node_name();
-  const fakes::FakeSan::Opener opener =
-      fakes::FakeSan::Pod(absl::StrCat(ns, "/", pod.metadata().name()), m.node);
+  const std::string pod_key = absl::StrCat(ns, "/", pod.metadata().name());
+  const fakes::FakeSan::Opener opener = fakes::FakeSan::Pod(pod_key, m.node);
+  // Undoes what this mount did so far (the SAN's logins, the hook's) and
+  // says why it failed.
+  auto fail = [&](absl::string_view volume, absl::string_view why) {
+    if (san_ != nullptr) {
+      for (const std::string& lun : m.luns) san_->Close(lun, opener);
+    }
+    if (release_ != nullptr) release_(pod_key);
+    return absl::FailedPreconditionError(
+        absl::StrCat("MountVolume.SetUp failed for volume \"", volume, "\" : ", why));
+  };
   for (const auto& v : pod.spec().volumes()) {
     if (!v.has_persistent_volume_claim()) continue;
     m.claims.insert(absl::StrCat(ns, "/", v.persistent_volume_claim().claim_name()));
@@ -130,28 +140,19 @@ absl::StatusOr<Kubelet::Mounted> Kubelet::Mount(const k8s::Pod& pod, absl::strin
     const k8s::PersistentVolume* pv = s.Pv(volume);
     if (pv == nullptr) continue;
     m.volumes.insert(volume);
-    const std::string pod_key = absl::StrCat(ns, "/", pod.metadata().name());
-    auto fail = [&](absl::string_view why) {
-      if (san_ != nullptr) {
-        for (const std::string& lun : m.luns) san_->Close(lun, opener);
-      }
-      if (release_ != nullptr) release_(pod_key);
-      return absl::FailedPreconditionError(
-          absl::StrCat("MountVolume.SetUp failed for volume \"", volume, "\" : ", why));
-    };
     std::optional<fakes::FakeSan::Chap> chap;
     if (pv->spec().has_iscsi() && (san_ != nullptr || prepare_ != nullptr)) {
       absl::StatusOr<std::optional<fakes::FakeSan::Chap>> got = ChapOf(*pv, ns);
-      if (!got.ok()) return fail(got.status().message());
+      if (!got.ok()) return fail(volume, got.status().message());
       chap = *std::move(got);
     }
     if (prepare_ != nullptr) {
       absl::Status ready =
           prepare_({.pod = pod_key, .node = m.node, .pv = pv, .chap = chap});
-      if (!ready.ok()) return fail(ready.message());
+      if (!ready.ok()) return fail(volume, ready.message());
     }
     if (san_ == nullptr || (!pv->spec().has_iscsi() && !pv->spec().has_fc())) continue;
-    if (absl::Status in = LogIn(*pv, chap, opener, &m); !in.ok()) return fail(in.message());
+    if (absl::Status in = LogIn(*pv, chap, opener, &m); !in.ok()) return fail(volume, in.message());
   }
   return m;
 }

@@ -15,9 +15,10 @@
 // kubelet records what each pod it started mounted (mounted()) for as long
 // as the pod runs; the logins end when the pod stops (deleted, failed,
 // replaced under its name, or its node lost). With set_prepare_volume
-// (`ferry up`'s real nodes), each PV a pod mounts is first handed to that
-// hook, as virt-launcher creates a Filesystem claim's disk image on its node;
-// its refusal is a FailedMount too.
+// (`ferry up`'s real nodes and real SAN), each PV a pod mounts is first
+// handed to that hook: virt-launcher creating a Filesystem claim's disk
+// image on its node, or a real iSCSI login; its refusal is a FailedMount
+// too, and the hook's release undoes it when the pod stops.
 //
 //   internal::Kubelet kubelet(api, clock, reader);
 //   kubelet.set_san(&san);  // LUN worlds

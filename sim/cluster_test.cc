@@ -41,7 +41,8 @@ World::Options LunWorld() {
 // A LUN world without a plan: a CHAP target (LUN 0) and an FC LUN.
 class Kubelet : public ::testing::Test {
  protected:
-  Kubelet() : world_(LunWorld()) {
+  Kubelet() : Kubelet(LunWorld()) {}
+  explicit Kubelet(World::Options options) : world_(std::move(options)) {
     EXPECT_TRUE(world_.AddNode("node-a").ok());
     EXPECT_TRUE(world_.san()
                     .AddLun({.id = "36001405a", .portal = "10.0.0.5:3260", .iqn = kSecure, .lun = 0,
@@ -216,6 +217,57 @@ INSTANTIATE_TEST_SUITE_P(
                 "has no LUN 7"},
         Refusal{"no_such_wwid", "", "fc: {wwids: ['3600a0000000000']}", "fc: no fc disk found"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+// `ferry up --real-iscsi`: the kubelet hands each iSCSI PV a pod mounts,
+// with its Secret's CHAP, to login_real_lun before the simulated SAN's
+// login, and the pod to logout_real_luns once it stops or its mount failed.
+class RealSanKubelet : public Kubelet {
+ protected:
+  RealSanKubelet() : Kubelet(Options()) {}
+  World::Options Options() {
+    World::Options options = LunWorld();
+    options.login_real_lun = [this](const std::string& pod, const std::string& node,
+                                    const k8s::PersistentVolume& pv,
+                                    const std::optional<fakes::FakeSan::Chap>& chap) {
+      calls_.push_back(absl::StrCat("login ", pod, " ", node, " ", pv.metadata().name(), " ",
+                                    chap ? chap->username + "/" + chap->password : "no-chap"));
+      return refusal_.empty() ? absl::OkStatus() : absl::PermissionDeniedError(refusal_);
+    };
+    options.logout_real_luns = [this](const std::string& pod) {
+      calls_.push_back(absl::StrCat("logout ", pod));
+    };
+    return options;
+  }
+
+  std::vector<std::string> calls_;
+  std::string refusal_;
+};
+
+TEST_F(RealSanKubelet, LogsInWithTheSecretsChapBeforeStartingAndOutWhenThePodGoes) {
+  Secret("default", kRightKeys);
+  PodOnLun(kChapLun);
+  Settle();
+  EXPECT_EQ(Phase(), "Running");
+  EXPECT_THAT(calls_, ElementsAre("login default/db node-a db-lun ferry/s3cret"));
+  ASSERT_TRUE(world_.api().Delete({"Pod", "default", "db"}).ok());
+  world_.cluster().Step();
+  EXPECT_THAT(calls_, ElementsAre("login default/db node-a db-lun ferry/s3cret",
+                                  "logout default/db"));
+}
+
+TEST_F(RealSanKubelet, ARealRefusalIsTheFailedMountAndIsUndone) {
+  Secret("default", kRightKeys);
+  refusal_ = "iSCSI login to iqn.2024-01.com.example:secure LUN 0 failed: Target not found(515)";
+  PodOnLun(kChapLun);
+  Settle();
+  EXPECT_NE(Phase(), "Running");
+  EXPECT_EQ(FailedMount(), absl::StrCat("MountVolume.SetUp failed for volume \"db-lun\" : ",
+                                        refusal_));
+  ASSERT_GE(calls_.size(), 2u);
+  EXPECT_EQ(calls_[1], "logout default/db");
+  // The simulated SAN was never logged in to.
+  EXPECT_THAT(world_.san().OpenersOf("36001405a"), IsEmpty());
+}
 
 // `ferry up --libvirt`: the kubelet of a real node hands each local PV a pod
 // mounts to the world's prepare_real_disk (virt-launcher's disk image).

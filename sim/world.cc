@@ -34,6 +34,12 @@ int64_t QuantityBytes(const std::string& text) {
   return q.ok() ? q->Value() : 0;
 }
 
+// A PV's spec.capacity.storage in bytes; 0 when it gives none.
+int64_t CapacityBytes(const k8s::PersistentVolume& pv) {
+  auto it = pv.spec().capacity().find("storage");
+  return it == pv.spec().capacity().end() ? 0 : QuantityBytes(it->second);
+}
+
 // MiB (from a scenario or a generator; any double) as bytes: never UB.
 int64_t MibBytes(double mib) { return SaturatingCast<int64_t>(mib * fakes::kMiB); }
 
@@ -134,9 +140,8 @@ absl::Status World::Apply(const google::protobuf::Message& object) {
   copy->CopyFrom(object);
   ports::MutableMetadataOf(copy.get())->set_namespace_(key.namespace_);
   if (key.kind == "PersistentVolume") {
-    const auto* pv = dynamic_cast<const k8s::PersistentVolume*>(&object);
-    auto it = pv->spec().capacity().find("storage");
-    const int64_t bytes = it == pv->spec().capacity().end() ? 0 : QuantityBytes(it->second);
+    const int64_t bytes =
+        CapacityBytes(*dynamic_cast<const k8s::PersistentVolume*>(&object));
     if (fabric_.volume(key.name) == nullptr) {
       RETURN_IF_ERROR(fabric_.CreateVolume(key.name, std::max<int64_t>(bytes, 1), 0));
     }
@@ -335,8 +340,7 @@ std::optional<World::RealDisk> World::RealDiskFromPv(const k8s::PersistentVolume
   RealDisk disk;
   disk.block = pv.spec().volume_mode() == "Block";
   disk.path = disk.block ? dir : absl::StrCat(absl::StripSuffix(dir, "/"), "/disk.img");
-  auto it = pv.spec().capacity().find("storage");
-  disk.capacity_bytes = it == pv.spec().capacity().end() ? 0 : QuantityBytes(it->second);
+  disk.capacity_bytes = CapacityBytes(pv);
   return disk;
 }
 

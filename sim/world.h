@@ -16,9 +16,9 @@
 #define FERRY_SIM_WORLD_H_
 
 #include <functional>
-#include <optional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>

@@ -13,8 +13,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -23,6 +21,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
+#include "base/read_file.h"
 #include "nlohmann/json.hpp"
 
 extern char** environ;
@@ -33,12 +32,8 @@ namespace {
 // A value inside one of QEMU's comma-separated options: commas doubled.
 std::string OptionValue(const std::string& s) { return absl::StrReplaceAll(s, {{",", ",,"}}); }
 
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
+// QEMU's log (its stdout and stderr); "" when it cannot be read.
+std::string ReadLog(const std::string& path) { return ReadFileBounded(path).value_or(""); }
 
 // libiscsi's reason from QEMU's log: the last line, without QEMU's
 // "qemu-system-x86_64: -drive file=...: " prefix.
@@ -205,7 +200,7 @@ absl::StatusOr<std::unique_ptr<QemuInitiator>> QemuInitiator::Start(const Option
   while (absl::Now() < deadline) {
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
-      const std::string reason = Reason(ReadAll(log));
+      const std::string reason = Reason(ReadLog(log));
       RemoveFolder(dir);
       return absl::FailedPreconditionError(absl::StrCat(what, " failed: ", reason));
     }
@@ -221,7 +216,7 @@ absl::StatusOr<std::unique_ptr<QemuInitiator>> QemuInitiator::Start(const Option
         greeting.ok() ? Qmp(fd, {{"execute", "qmp_capabilities"}}, deadline) : greeting.status();
     if (ok.ok()) return started;
     // The monitor went away: QEMU exited (the login failed) or is stuck.
-    const std::string reason = Reason(ReadAll(log));
+    const std::string reason = Reason(ReadLog(log));
     started.reset();
     return absl::FailedPreconditionError(absl::StrCat(what, " failed: ", reason));
   }
@@ -243,12 +238,12 @@ absl::StatusOr<std::string> QemuInitiator::Hmp(const std::string& command) {
   // qemu-io prints to QEMU's stdout (the log), line by line, before the
   // monitor answers: what the log gained is part of the command's output.
   const std::string log = absl::StrCat(dir_, "/qemu.log");
-  const size_t before = ReadAll(log).size();
+  const size_t before = ReadLog(log).size();
   absl::StatusOr<nlohmann::json> out =
       Qmp(qmp_, {{"execute", "human-monitor-command"}, {"arguments", {{"command-line", command}}}},
           absl::Now() + absl::Seconds(30));
   if (!out.ok()) return out.status();
-  const std::string printed = ReadAll(log);
+  const std::string printed = ReadLog(log);
   return absl::StrCat(out->is_string() ? out->get<std::string>() : out->dump(),
                       printed.size() > before ? printed.substr(before) : "");
 }

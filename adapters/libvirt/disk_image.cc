@@ -3,46 +3,52 @@
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
 #include <cstdlib>
+#include <cstring>
 #include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/strip.h"
+#include "adapters/libvirt/libvirt_error.h"
 #include "base/fnv.h"
 #include "base/status_macros.h"
 
 namespace ferry::adapters {
 namespace {
 
-absl::Status Failed(absl::string_view what) {
-  const virError* error = virGetLastError();
-  std::string message = absl::StrCat(
-      what, ": ", error != nullptr && error->message != nullptr ? error->message : "unknown error");
-  virResetLastError();
-  return absl::FailedPreconditionError(message);
+// `s` as XML text (element content).
+std::string XmlText(const std::string& s) {
+  xmlChar* encoded = xmlEncodeSpecialChars(nullptr, reinterpret_cast<const xmlChar*>(s.c_str()));
+  std::string out(reinterpret_cast<const char*>(encoded));
+  xmlFree(encoded);
+  return out;
 }
 
-std::string XmlText(absl::string_view s) {
-  return absl::StrReplaceAll(
-      s, {{"&", "&amp;"}, {"<", "&lt;"}, {">", "&gt;"}, {"'", "&apos;"}, {"\"", "&quot;"}});
-}
-
-// The target path of a pool's XML (libvirt writes <target><path>DIR</path>).
+// The directory of a pool: its XML's <pool><target><path>; "" when none.
 std::string TargetPath(virStoragePoolPtr pool) {
   char* xml = virStoragePoolGetXMLDesc(pool, 0);
   if (xml == nullptr) return "";
-  const std::string text(xml);
+  xmlDoc* doc = xmlReadMemory(xml, static_cast<int>(strlen(xml)), "pool.xml", nullptr,
+                              XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
   free(xml);
-  const size_t target = text.find("<target>");
-  const size_t open = text.find("<path>", target == std::string::npos ? text.size() : target);
-  const size_t close = text.find("</path>", open == std::string::npos ? text.size() : open);
-  if (close == std::string::npos) return "";
-  return absl::StrReplaceAll(text.substr(open + 6, close - open - 6),
-                             {{"&lt;", "<"}, {"&gt;", ">"}, {"&apos;", "'"}, {"&quot;", "\""},
-                              {"&amp;", "&"}});
+  std::string path;
+  xmlNode* root = doc == nullptr ? nullptr : xmlDocGetRootElement(doc);
+  for (xmlNode* t = root == nullptr ? nullptr : root->children; t != nullptr; t = t->next) {
+    if (t->type != XML_ELEMENT_NODE || !xmlStrEqual(t->name, BAD_CAST "target")) continue;
+    for (xmlNode* p = t->children; p != nullptr; p = p->next) {
+      if (p->type != XML_ELEMENT_NODE || !xmlStrEqual(p->name, BAD_CAST "path")) continue;
+      xmlChar* text = xmlNodeGetContent(p);
+      path = reinterpret_cast<const char*>(text);
+      xmlFree(text);
+    }
+  }
+  xmlFreeDoc(doc);
+  return path;
 }
 
 // The pool, running or not, whose directory is `dir`; nullptr when none is.
@@ -50,7 +56,7 @@ std::string TargetPath(virStoragePoolPtr pool) {
 absl::StatusOr<virStoragePoolPtr> PoolOver(virConnectPtr connection, const std::string& dir) {
   virStoragePoolPtr* pools = nullptr;
   const int count = virConnectListAllStoragePools(connection, &pools, 0);
-  if (count < 0) return Failed("list the storage pools");
+  if (count < 0) return LastError("list the storage pools");
   virStoragePoolPtr found = nullptr;
   for (int i = 0; i < count; ++i) {
     if (found == nullptr && absl::StripSuffix(TargetPath(pools[i]), "/") == dir) {
@@ -78,7 +84,7 @@ class DirPool {
     ASSIGN_OR_RETURN(pool_, PoolOver(connection, dir));
     if (pool_ != nullptr) {
       if (virStoragePoolIsActive(pool_) == 1) return absl::OkStatus();
-      if (virStoragePoolCreate(pool_, 0) != 0) return Failed(absl::StrCat("start the pool of ", dir));
+      if (virStoragePoolCreate(pool_, 0) != 0) return LastError(absl::StrCat("start the pool of ", dir));
       stop_ = true;
       return absl::OkStatus();
     }
@@ -86,7 +92,7 @@ class DirPool {
         "<pool type='dir'><name>ferry-", absl::StrFormat("%016x", Fnv1a64(dir)),
         "</name><target><path>", XmlText(dir), "</path></target></pool>");
     pool_ = virStoragePoolCreateXML(connection, xml.c_str(), 0);
-    if (pool_ == nullptr) return Failed(absl::StrCat("open the directory ", dir));
+    if (pool_ == nullptr) return LastError(absl::StrCat("open the directory ", dir));
     stop_ = true;
     return absl::OkStatus();
   }
@@ -119,7 +125,7 @@ absl::StatusOr<bool> EnsureDiskImage(virConnectPtr connection, absl::string_view
   }
   // A pool started earlier may not list a file made since.
   if (virStoragePoolRefresh(pool.get(), 0) != 0) {
-    return Failed(absl::StrCat("disk image ", path, ": list ", dir));
+    return LastError(absl::StrCat("disk image ", path, ": list ", dir));
   }
   if (virStorageVolPtr vol = virStorageVolLookupByName(pool.get(), name.c_str()); vol != nullptr) {
     virStorageVolFree(vol);
@@ -131,7 +137,7 @@ absl::StatusOr<bool> EnsureDiskImage(virConnectPtr connection, absl::string_view
       "</capacity><allocation unit='bytes'>0</allocation><target><format type='raw'/>"
       "</target></volume>");
   virStorageVolPtr vol = virStorageVolCreateXML(pool.get(), xml.c_str(), 0);
-  if (vol == nullptr) return Failed(absl::StrCat("disk image ", path, ": create"));
+  if (vol == nullptr) return LastError(absl::StrCat("disk image ", path, ": create"));
   virStorageVolFree(vol);
   return true;
 }

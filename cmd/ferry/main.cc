@@ -76,7 +76,7 @@ Commands:
                            boot the guest as QEMU domains on that libvirtd, its
                            agent is `ferry agent --libvirt URI`. Their QEMUs get
                            glibc malloc thresholds that keep a copy's NBD buffers
-                           in the heap (about twice the copy speed here);
+                           in the heap (about 1.5x the copy speed here);
                            --qemu-default-malloc leaves glibc's. --real-iscsi logs
                            pods and oVirt VMs (not down) in to their iSCSI LUNs for
                            real, each with a QEMU initiator (files under DIR), so

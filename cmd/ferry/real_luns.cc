@@ -51,7 +51,11 @@ void RealLuns::LogoutPod(const std::string& pod) {
   pods_.erase(it);
 }
 
-void RealLuns::SyncEngine(const fakes::FakeEngine& engine, const fakes::FakeSan& san) {
+void RealLuns::SyncEngine(const fakes::FakeEngine& engine, const fakes::FakeSan& san,
+                          absl::Time now) {
+  if (synced_changes_ == engine.changes() && now < next_sync_) return;
+  synced_changes_ = engine.changes();
+  next_sync_ = now + absl::Seconds(1);
   // What should be logged in now: key -> options.
   std::map<std::string, adapters::QemuInitiator::Options> want;
   std::map<std::string, std::string> what;
@@ -109,15 +113,6 @@ void RealLuns::SyncEngine(const fakes::FakeEngine& engine, const fakes::FakeSan&
     log_(absl::StrCat("iSCSI login: ", what[key], " (QEMU ", (*started)->pid(), ")"));
     vms_[key] = {what[key], *std::move(started)};
   }
-}
-
-std::map<std::string, int> RealLuns::SessionsForTest() const {
-  std::map<std::string, int> out;
-  for (const auto& [pod, sessions] : pods_) {
-    for (const Session& s : sessions) out[absl::StrCat("pod ", pod)] = s.initiator->pid();
-  }
-  for (const auto& [key, s] : vms_) out[absl::StrCat("vm ", key)] = s.initiator->pid();
-  return out;
 }
 
 }  // namespace ferry::cli

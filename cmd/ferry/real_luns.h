@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 #include "adapters/iscsi/qemu_initiator.h"
 #include "api/core.pb.h"
 #include "fakes/ovirt/fake_engine.h"
@@ -45,13 +46,11 @@ class RealLuns {
                         const k8s::PersistentVolume& pv,
                         const std::optional<fakes::FakeSan::Chap>& chap);
   void LogoutPod(const std::string& pod);
-  // Opens and closes the engine VMs' sessions to match the engine now. A
-  // login the target refuses is logged and tried again at the next call.
-  void SyncEngine(const fakes::FakeEngine& engine, const fakes::FakeSan& san);
-
-  // What is logged in, for tests: "pod default/db" or "vm VM_ID/DISK_ID",
-  // each with its initiator's PID.
-  std::map<std::string, int> SessionsForTest() const;
+  // Opens and closes the engine VMs' sessions to match the engine. `ferry
+  // up` calls it at every tick; it looks at the engine only when the engine
+  // changed, and once a second (`now`) to retry a refused login and to
+  // replace an initiator that died.
+  void SyncEngine(const fakes::FakeEngine& engine, const fakes::FakeSan& san, absl::Time now);
 
  private:
   struct Session {
@@ -64,6 +63,8 @@ class RealLuns {
   std::map<std::string, std::vector<Session>> pods_;  // by "namespace/name"
   std::map<std::string, Session> vms_;                // by "VM_ID/DISK_ID/INDEX"
   std::map<std::string, std::string> refused_;        // the last refusal logged, by key
+  std::optional<uint64_t> synced_changes_;  // engine.changes() at the last sync
+  absl::Time next_sync_ = absl::InfinitePast();
 };
 
 }  // namespace ferry::cli

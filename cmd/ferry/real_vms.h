@@ -9,9 +9,9 @@
 // `tune_malloc` is false): QEMU's NBD server takes a fresh 1 MiB buffer for
 // each write the source's mirror sends, and with glibc's defaults each is
 // mmap'd or trimmed back to the kernel when freed, so every request faults
-// its pages in again. On this machine that held a storage migration's copy
-// at about 200-300 MiB/s; with the thresholds below it ran at about
-// 500 MiB/s (docs/storage-migration.md, "How fast the copy is"). The
+// its pages in again. On this machine that held a storage migration's disk
+// phase at a median 199 MiB/s; with the thresholds below it ran at 311 MiB/s
+// (bin/bench-migration; docs/storage-migration.md, "How fast the copy is"). The
 // migratable XML carries the setting to the destination, where the NBD
 // server runs.
 //

@@ -149,7 +149,7 @@ bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
         *error = absl::StrCat("--real-iscsi: \"", v, "\" is not a folder this process can write");
         return false;
       }
-      // Each initiator's monitor socket lives two levels under it.
+      // Each initiator's monitor socket is DIR/initiator-XXXXXX/qmp.sock.
       if (v.size() > 64) {
         *error = absl::StrCat("--real-iscsi: \"", v, "\" is longer than 64 characters (a Unix "
                               "socket's path under it must fit in 107 bytes); use a folder in /tmp");
@@ -208,8 +208,12 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   options.api.first_resource_version = 1;
   options.outside = a.outside;
   // Real nodes: their VMs are real domains, their agents real processes.
-  RealVms real_vms(a.libvirt, a.guest_kernel, a.guest_initrd, !a.qemu_default_malloc,
-                   [&err](const std::string& line) { err << "ferry up: " << line << "\n"; });
+  // What ferry up does to real nodes and targets: a line each on stdout,
+  // flushed (a test reads it while ferry up runs).
+  const auto log_real = [&out](const std::string& line) {
+    out << "ferry up: " << line << std::endl;
+  };
+  RealVms real_vms(a.libvirt, a.guest_kernel, a.guest_initrd, !a.qemu_default_malloc, log_real);
   for (const auto& [node, uri] : a.libvirt) {
     if (std::find(s.world().node().begin(), s.world().node().end(), node) ==
         s.world().node().end()) {
@@ -229,8 +233,7 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   };
   std::unique_ptr<RealLuns> real_luns;
   if (!a.real_iscsi.empty()) {
-    real_luns = std::make_unique<RealLuns>(
-        a.real_iscsi, [&out](const std::string& line) { out << "ferry up: " << line << std::endl; });
+    real_luns = std::make_unique<RealLuns>(a.real_iscsi, log_real);
     options.login_real_lun = [&real_luns](const std::string& pod, const std::string& node,
                                           const k8s::PersistentVolume& pv,
                                           const std::optional<fakes::FakeSan::Chap>& chap) {
@@ -332,7 +335,7 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     live.Advance(absl::Now());
     if (real_luns != nullptr) {
       absl::MutexLock lock(&mu);
-      real_luns->SyncEngine(world.engine(), world.san());
+      real_luns->SyncEngine(world.engine(), world.san(), absl::Now());
     }
     (*served)->Notify();  // the world's own writes reach watches at once
     signal_number = sigtimedwait(&stop, nullptr, &tick);
