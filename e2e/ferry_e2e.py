@@ -11,15 +11,19 @@ test ends, also when it fails or Bazel's timeout sends SIGTERM.
         h.kubectl("apply", "-f", "examples/storage-migration/")
 """
 
+import base64
 import json
 import os
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.parse
+import urllib.request
 
 KUBECTL = "/usr/bin/kubectl"
 
@@ -182,6 +186,37 @@ class Harness:
                     return last
             time.sleep(interval)
         raise Failure(f"{what}: not within {timeout} s (last: {last})")
+
+
+class Engine:
+    """oVirt's REST API as a client reaches it: SSO token, then Bearer calls,
+    with the credentials and CA of a Provider's Secret (as kubectl reads it).
+
+        engine = Engine(url, h.get_json("secret/ovirt-credentials"))
+        engine.vm("vm-1")["status"]
+    """
+
+    def __init__(self, url, secret):
+        data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
+        self.api = url
+        self.context = ssl.create_default_context(cadata=data["cacert"])  # verified
+        form = urllib.parse.urlencode({"grant_type": "password", "scope": "ovirt-app-api",
+                                       "username": data["user"], "password": data["password"]})
+        sso = url.replace("/ovirt-engine/api", "/ovirt-engine/sso/oauth/token")
+        token = self.call(sso, data=form.encode(), auth=False)
+        check(token.get("token_type") == "bearer", f"the engine's SSO answered {token}")
+        self.token = token["access_token"]
+
+    def call(self, url, data=None, auth=True):
+        request = urllib.request.Request(url, data=data, headers={"Accept": "application/json"})
+        if auth:
+            request.add_header("Authorization", f"Bearer {self.token}")
+            request.add_header("Version", "4")
+        with urllib.request.urlopen(request, context=self.context, timeout=10) as r:
+            return json.loads(r.read().decode())
+
+    def vm(self, vm_id):
+        return self.call(f"{self.api}/vms/{vm_id}?follow=disk_attachments")
 
 
 def http_get(port, path):

@@ -11,41 +11,10 @@ Events and metrics from the process.
     e2e/lun_controller_process_test.py FERRY_BINARY   (from the runfiles root)
 """
 
-import base64
-import json
 import re
-import ssl
 import sys
-import urllib.parse
-import urllib.request
 
-from ferry_e2e import Failure, Harness, check, http_get
-
-
-class Engine:
-    """oVirt's REST API as a client reaches it: SSO token, then Bearer calls."""
-
-    def __init__(self, url, secret):
-        data = {k: base64.b64decode(v).decode() for k, v in secret["data"].items()}
-        self.api = url
-        self.context = ssl.create_default_context(cadata=data["cacert"])  # verified
-        form = urllib.parse.urlencode({"grant_type": "password", "scope": "ovirt-app-api",
-                                       "username": data["user"], "password": data["password"]})
-        sso = url.replace("/ovirt-engine/api", "/ovirt-engine/sso/oauth/token")
-        token = self.call(sso, data=form.encode(), auth=False)
-        check(token.get("token_type") == "bearer", f"the engine's SSO answered {token}")
-        self.token = token["access_token"]
-
-    def call(self, url, data=None, auth=True):
-        request = urllib.request.Request(url, data=data, headers={"Accept": "application/json"})
-        if auth:
-            request.add_header("Authorization", f"Bearer {self.token}")
-            request.add_header("Version", "4")
-        with urllib.request.urlopen(request, context=self.context, timeout=10) as r:
-            return json.loads(r.read().decode())
-
-    def vm(self, vm_id):
-        return self.call(f"{self.api}/vms/{vm_id}?follow=disk_attachments")
+from ferry_e2e import Engine, Failure, Harness, check, http_get
 
 
 def main():

@@ -14,11 +14,15 @@ the cutover, then shut down, then are detached); acl-refuses-node (target
 2's ACL lets only the oVirt host in: the plan completes, and tgt refuses
 node-a's pod, which shows FailedMount with tgt's reason); kill-lun-controller
 (SIGKILL at each new step of the plan, a new one started each time);
-old-engine (4.4, no LUN details: refused at Initialize, nothing touched). Each stops what it started by PID, also when it fails.
+old-engine (4.4, no LUN details: refused at Initialize, nothing touched);
+rollback (the claims never bind: PV and claim gone, the LUNs back on the
+running sources, the data intact). Each stops what it started by PID, also
+when it fails.
 """
 
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -28,7 +32,7 @@ import tempfile
 import time
 
 import ferry_e2e
-from ferry_e2e import Harness, check
+from ferry_e2e import Engine, Harness, check
 from managed import stop_qemus_naming
 from tgt import Failure as TgtFailure
 from tgt import Tgt
@@ -42,10 +46,12 @@ LUNS = {  # tid: (disk id, VM id, VM name, IQN, pattern byte)
 MiB = 1 << 20
 
 
-def world(work, tgt, password, warm=False, version=""):
+def world(work, tgt, password, warm=False, version="", unbindable=False):
     """The world file and its manifests in `work`: node-a, the storage class
     and Provider of the LUN scenarios, the plan of both VMs naming the CHAP
-    Secret, and an engine whose disks are tgt's LUNs."""
+    Secret, and an engine whose disks are tgt's LUNs. `unbindable`: the
+    cluster's PV controller fails every PV update (an api_fault action for
+    the cluster model, which ferry up runs), so no claim ever binds."""
     shutil.copy("scenarios/lun/world/cluster.yaml", os.path.join(work, "cluster.yaml"))
     with open(os.path.join(work, "plan.yaml"), "w") as f:
         f.write(f"""apiVersion: v1
@@ -91,6 +97,9 @@ world {{
   }}
 }}
 """)
+        if unbindable:
+            f.write('action { at_seconds: 0 api_fault { verb: "update" kind: "PersistentVolume" '
+                    'code: "Internal" count: 1000000 cluster: true } }\n')
     return path
 
 
@@ -102,13 +111,13 @@ def sessions_become(h, tgt, want, what):
     print("  " + ", ".join(f"target {tid}: {tgt.sessions(tid)}" for tid in want), flush=True)
 
 
-def read_back(tgt, pv, password, pattern, work):
+def read_back(tgt, pv, password, pattern, work, initiator=NODE):
     """qemu-io logged in with the PV's portal, IQN and LUN (CHAP when the PV
-    says so) as node-a: the source's data is there."""
+    says so) as `initiator`: the source's data is there."""
     iscsi = pv["spec"]["iscsi"]
     portal = iscsi["targetPortal"]
     opts = (f"driver=raw,file.driver=iscsi,file.transport=tcp,file.portal={portal},"
-            f"file.target={iscsi['iqn']},file.lun={iscsi['lun']},file.initiator-name={NODE}")
+            f"file.target={iscsi['iqn']},file.lun={iscsi['lun']},file.initiator-name={initiator}")
     argv = ["qemu-io", "--image-opts"]
     if iscsi.get("chapAuthSession"):
         secret = os.path.join(work, "chap-read")
@@ -123,23 +132,31 @@ def read_back(tgt, pv, password, pattern, work):
           f"reading {iscsi['iqn']} LUN {iscsi['lun']} at {portal} as the PV says: {out.strip()}")
 
 
-def lun_controller(h):
+def both_failed(h, timeout):
+    """Waits until both VMs of Migration run-1 are Failed; returns them."""
+    def failed():
+        vms = h.get_json("migrations.forklift.konveyor.io/run-1").get("status", {}).get("vms", [])
+        return len(vms) == 2 and all(v.get("phase") == "Failed" for v in vms) and vms
+    return h.wait_for("both VMs Failed", failed, timeout=timeout, interval=0.2)
+
+
+def lun_controller(h, *args):
     lun = h.start(f"lun-controller-{len(h.processes)}", "lun-controller", "--provider",
                   "default/ovirt-engine", "--kubeconfig", h.kubeconfig, "--health-port", "0",
-                  "--log-format", "json")
+                  "--log-format", "json", *args)
     lun.wait_for_output(r"health and metrics at")
     return lun
 
 
-def start(h, tgt, work, password, warm=False, version=""):
+def start(h, tgt, work, password, warm=False, version="", unbindable=False, lun_args=()):
     """ferry up over the real SAN, the source VMs holding their LUNs, and the
-    lun-controller outside; returns ferry up's process."""
+    lun-controller outside (with `lun_args`); returns ferry up's process."""
     h.step("ferry up --real-iscsi: the engine's two VMs are up and hold their LUNs for real")
-    up = h.ferry_up("--world", world(work, tgt, password, warm, version), "--outside",
-                    "lun-controller", "--real-iscsi", work)
+    up = h.ferry_up("--world", world(work, tgt, password, warm, version, unbindable),
+                    "--outside", "lun-controller", "--real-iscsi", work)
     sessions_become(h, tgt, {1: HOST, 2: HOST}, "the oVirt host logged in to both LUNs")
     h.step("ferry lun-controller, outside")
-    lun_controller(h)
+    lun_controller(h, *lun_args)
     return up
 
 
@@ -245,11 +262,7 @@ def story_old_engine(h, tgt, work, password):
     start(h, tgt, work, password, version="4.4.10.7-1.el8")
     h.step("kubectl apply the Migration: both VMs fail validation, nothing touched")
     h.apply_lun_migration("run-1", "two-plan")
-
-    def failed():
-        vms = h.get_json("migrations.forklift.konveyor.io/run-1").get("status", {}).get("vms", [])
-        return len(vms) == 2 and all(v.get("phase") == "Failed" for v in vms) and vms
-    vms = h.wait_for("both VMs Failed", failed, timeout=60, interval=0.2)
+    vms = both_failed(h, timeout=60)
     for v in vms:
         reasons = v.get("error", {}).get("reasons", [])
         check(any("lun.details_missing" in r and "upgrade the engine" in r for r in reasons),
@@ -261,6 +274,63 @@ def story_old_engine(h, tgt, work, password):
     check(tgt.sessions(1) == [HOST] and tgt.sessions(2) == [HOST],
           f"the sources lost their LUNs: target 1 {tgt.sessions(1)}, target 2 {tgt.sessions(2)}")
     print("  the oVirt host still holds both LUNs; no PV made", flush=True)
+
+
+def story_rollback(h, tgt, work, password):
+    """The claims never bind (the cluster's PV controller fails every PV
+    update) and the lun-controller gives up after its 10 s bind timeout:
+    each VM rolls back. Its PV and claim are deleted, its LUN attached to
+    the source again and the source started, so the oVirt host logs in
+    again (it does only for a VM that is up with the LUN attached); node-a
+    never logged in; the data is intact."""
+    up = start(h, tgt, work, password, unbindable=True, lun_args=("--bind-timeout", "10s"))
+    check("the cluster model's next 1000000 update call(s) of PersistentVolume fail (Internal)"
+          in up.out(), f"ferry up did not say it armed the world's fault:\n{up.out()}")
+    h.step("kubectl apply the Migration: the sources stop and give up their LUNs; the claims "
+           "never bind; after 10 s both VMs roll back")
+    h.apply_lun_migration("run-1", "two-plan")
+    vms = both_failed(h, timeout=90)
+    for v in vms:
+        error = v.get("error", {})
+        disk = "lun-db" if v.get("id") == "vm-1" else "lun-logs"
+        check(error.get("phase") == "WaitForBinding" and error.get("reasons") ==
+              [f"claim(s) ferry-lun-{disk} did not bind within 10s"],
+              f"VM {v.get('id')} failed otherwise: {error}")
+    print(f"  {vms[0]['id']}: {vms[0]['error']['reasons'][0]}", flush=True)
+
+    h.step("no PV nor claim left; the oVirt host holds both LUNs again; node-a never did")
+    pvs = [p["metadata"]["name"] for p in h.get_json("pv")["items"]]
+    claims = [c["metadata"]["name"] for c in h.get_json("pvc")["items"]]
+    check(not pvs and not claims, f"left after the rollback: PVs {pvs}, claims {claims}")
+    sessions_become(h, tgt, {1: HOST, 2: HOST}, "the oVirt host logged in to both LUNs again")
+    for tid in LUNS:
+        seen = tgt.watcher.history.get(tid)
+        # Nobody before ferry up; the host; nobody from the detach to the
+        # rollback's attach; the host again.
+        check(seen == [(), (HOST,), (), (HOST,)],
+              f"target {tid}'s initiators over time: {seen}, not nobody's, the host's, "
+              f"nobody's, the host's")
+    print(f"  target 1's initiators over time: {tgt.watcher.history[1]}", flush=True)
+    logins = up.out().count("iSCSI login: oVirt VM")
+    check(logins == 4, f"ferry up logged {logins} oVirt host logins, not 2 + 2:\n{up.out()}")
+    url = re.search(r"oVirt engine: (https://127\.0\.0\.1:\d+/ovirt-engine/api)", up.out()).group(1)
+    engine = Engine(url, h.get_json("secret/ovirt-credentials"))
+    for tid, (disk, vm_id, _, _, _) in LUNS.items():
+        vm = engine.vm(vm_id)
+        attached = [(a["disk"]["id"], a.get("active")) for a in
+                    vm.get("disk_attachments", {}).get("disk_attachment", [])]
+        check(vm["status"] == "up" and attached == [(disk, "true")],
+              f"the engine's {vm_id} after the rollback: {vm['status']}, attachments {attached}")
+    print("  the engine: both source VMs up, each with its LUN attached and active", flush=True)
+
+    h.step("stop ferry up: the source's data is on each LUN, read as the oVirt host")
+    up.stop()
+    sessions_become(h, tgt, {1: None, 2: None}, "no session left")
+    for tid, (_, _, _, iqn, pattern) in LUNS.items():
+        pv = {"spec": {"iscsi": {"targetPortal": tgt.portal, "iqn": iqn, "lun": 1,
+                                 "chapAuthSession": tid == 1}}}
+        read_back(tgt, pv, password, pattern, work, initiator=HOST)
+        print(f"  {iqn}: the source's 1 MiB of {pattern:#x} read back", flush=True)
 
 
 def after_plan(h, tgt, work, password, up):
@@ -291,7 +361,8 @@ def after_plan(h, tgt, work, password, up):
 
 
 STORIES = {"cold": story_cold, "warm": story_warm, "acl-refuses-node": story_acl_refuses_node,
-           "kill-lun-controller": story_kill_lun_controller, "old-engine": story_old_engine}
+           "kill-lun-controller": story_kill_lun_controller, "old-engine": story_old_engine,
+           "rollback": story_rollback}
 
 
 def main():

@@ -74,6 +74,7 @@ class Failure(Exception):
 class Tgt(Managed):
     def __init__(self):
         self.proc, self.tids, self.shareable, self.accounts = None, [], set(), set()
+        self.watcher = None
         self.dir = f"/tmp/ferry-tgt-{os.getpid()}"
 
     def _start(self):
@@ -141,7 +142,9 @@ class Tgt(Managed):
         return re.findall(r"^\s*Initiator:\s*(\S+)", out, re.M)
 
     def watch(self, interval=0.1):
-        return Watcher(self, interval)
+        """A Watcher of every target, also kept as `self.watcher`."""
+        self.watcher = Watcher(self, interval)
+        return self.watcher
 
     def close(self):
         if self.proc is None or self.proc.poll() is not None:
@@ -162,11 +165,14 @@ class Tgt(Managed):
 
 class Watcher:
     """Polls every target's sessions; `violation` holds the first moment a
-    target that is not shareable had two sessions at once."""
+    target that is not shareable had two sessions at once, and
+    `history[tid]` each distinct list of initiators the target had, in
+    the order seen (an empty tuple: nobody)."""
 
     def __init__(self, tgt, interval):
         self.tgt, self.interval = tgt, interval
         self.violation, self.polls, self.done = None, 0, False
+        self.history = {}
         self.thread = threading.Thread(target=self.run, daemon=True)
 
     def __enter__(self):
@@ -182,9 +188,12 @@ class Watcher:
     def run(self):
         while not self.done and self.violation is None:
             for tid in list(self.tgt.tids):
+                s = self.tgt.sessions(tid)
+                seen = self.history.setdefault(tid, [])
+                if not seen or seen[-1] != tuple(s):
+                    seen.append(tuple(s))
                 if tid in self.tgt.shareable:
                     continue
-                s = self.tgt.sessions(tid)
                 if len(s) > 1:
                     self.violation = (f"target {tid} had {len(s)} sessions at once "
                                       f"({', '.join(s)}) at {time.strftime('%H:%M:%S')}")

@@ -59,19 +59,9 @@ int RunControllerCommand(const std::vector<std::string>& args, std::ostream& out
   std::string error;
   for (size_t i = 0; i < args.size(); ++i) {
     if (ParseProcessFlag(args, &i, &flags, &error)) continue;
-    if (error.empty() && args[i] == "--progress-timeout") {
-      absl::Duration d;
-      if (i + 1 >= args.size()) {
-        error = "--progress-timeout needs a value";
-      } else if (!absl::ParseDuration(args[i + 1], &d) || d < absl::Seconds(1) ||
-                 d > absl::Hours(24 * 7)) {
-        error = absl::StrCat("--progress-timeout: \"", args[i + 1],
-                             "\" is not a duration from 1s to 168h (e.g. 150s, 2m30s)");
-      } else {
-        options.progress_timeout = d;
-        ++i;
-        continue;
-      }
+    if (error.empty() &&
+        ParseDurationFlag(args, &i, "--progress-timeout", &options.progress_timeout, &error)) {
+      continue;
     }
     if (error.empty()) error = absl::StrCat("unknown option \"", args[i], "\"");
     err << "ferry controller: " << error << "\n(see: ferry help)\n";

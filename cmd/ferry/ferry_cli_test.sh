@@ -98,10 +98,19 @@ check controller-bad-progress-timeout 2 '--progress-timeout: "0.5s" is not a dur
 check controller-progress-timeout-needs-value 2 '--progress-timeout needs a value' -- \
   "$ferry" controller --progress-timeout
 check lun-controller-bad-provider 2 '"ovirt" is not one' -- "$ferry" lun-controller --provider ovirt
+check lun-controller-bad-bind-timeout 2 '--bind-timeout: "soon" is not a duration from 1s to 168h' -- \
+  "$ferry" lun-controller --provider default/ovirt --bind-timeout soon
+check lun-controller-copy-timeout-needs-value 2 '--copy-timeout needs a value' -- \
+  "$ferry" lun-controller --provider default/ovirt --copy-timeout
+check lun-controller-long-power-off-timeout 2 '--power-off-timeout: "200h" is not a duration' -- \
+  "$ferry" lun-controller --power-off-timeout 200h --provider default/ovirt
 check ovirt-serve-bad-port 2 '--port: "http" is not a port' -- "$ferry" ovirt-serve --port http
 check ovirt-serve-bad-provider 2 '--provider: "a/b/c" is not NAMESPACE/NAME' -- "$ferry" ovirt-serve --provider a/b/c
 check up-outside-lun-controller-needs-an-engine 2 "the world has no oVirt engine" -- \
   "$ferry" up --outside lun-controller --kubeconfig "$(mktemp -u)"
+printf 'world { node: "node-a" }\naction { at_seconds: 1 delete: "Pod/default/x" }\n' > "$work/up.textproto"
+check up-names-what-it-does-not-run 2 'up.textproto: action[0] is not run: ferry up runs only api_fault actions with cluster: true' -- \
+  "$ferry" up --world "$work/up.textproto" --outside lun-controller --kubeconfig "$(mktemp -u)"
 check up-outside-agents 2 '"agent" cannot run outside; only: controller, lun-controller' -- \
   "$ferry" up --outside agent
 check up-qemu-malloc-needs-real-nodes 2 "--qemu-default-malloc is for real nodes: give --libvirt NODE=URI" -- \

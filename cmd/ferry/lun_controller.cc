@@ -2,6 +2,7 @@
 
 #include <map>
 #include <memory>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
@@ -81,12 +82,20 @@ int RunLunControllerCommand(const std::vector<std::string>& args, std::ostream& 
                             std::ostream& err) {
   ProcessFlags flags;
   std::string provider, error;
+  lun_migration::LunPlanOptions plan;
   for (size_t i = 0; i < args.size(); ++i) {
     if (ParseProcessFlag(args, &i, &flags, &error)) continue;
     if (error.empty() && args[i] == "--provider" && i + 1 < args.size()) {
       provider = args[++i];
       continue;
     }
+    bool timeout = false;
+    for (const auto& [name, d] : {std::pair{"--power-off-timeout", &plan.power_off_timeout},
+                                  std::pair{"--bind-timeout", &plan.bind_timeout},
+                                  std::pair{"--copy-timeout", &plan.copy_timeout}}) {
+      if (error.empty()) timeout = timeout || ParseDurationFlag(args, &i, name, d, &error);
+    }
+    if (timeout) continue;
     if (error.empty()) {
       error = args[i] == "--provider" ? "--provider needs a value"
                                       : absl::StrCat("unknown option \"", args[i], "\"");
@@ -109,11 +118,11 @@ int RunLunControllerCommand(const std::vector<std::string>& args, std::ostream& 
   spec.ovirt = [key](ports::KubeApi& api, std::function<void(const std::string&)> warn) {
     return EngineOf(key, api, std::move(warn));
   };
-  spec.reconcilers = [key](const std::string& identity) {
-    const std::string source = absl::StrCat(key.namespace_, "/", key.name);
+  plan.source_provider = absl::StrCat(key.namespace_, "/", key.name);
+  spec.reconcilers = [key, plan](const std::string& identity) {
+    const std::string source = plan.source_provider;
     std::vector<std::unique_ptr<runtime::Reconciler>> r;
-    r.push_back(std::make_unique<lun_migration::LunPlanReconciler>(
-        lun_migration::LunPlanOptions{.source_provider = source}));
+    r.push_back(std::make_unique<lun_migration::LunPlanReconciler>(plan));
     lun_migration::LunEventsReconciler::Options events{
         .component = "ferry-lun-controller",
         .instance = identity,

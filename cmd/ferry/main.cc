@@ -65,7 +65,8 @@ Commands:
      [--libvirt NODE=URI ... --guest-kernel PATH --guest-initrd PATH [--qemu-default-malloc]]
      [--real-iscsi DIR]
                            The simulated world in real time behind that API: nodes
-                           (default node-a, node-b; or a scenario file's world),
+                           (default node-a, node-b; or a scenario file's world and
+                           its api_fault actions with cluster: true),
                            simulated libvirt hosts, an oVirt engine if the world
                            has one, Ferry's processes. kubectl apply a VM and a
                            migration and watch it happen. --outside controller
@@ -98,11 +99,16 @@ Commands:
                            the node's libvirt (default qemu:///system); no leader
                            election. Each copy it starts is capped at N MiB/s (default
                            0: unlimited). See docs/deploy.md.
-  lun-controller --provider NS/NAME [controller's options]
+  lun-controller --provider NS/NAME [controller's options] [--power-off-timeout DURATION]
+      [--bind-timeout DURATION] [--copy-timeout DURATION]
                            The direct-LUN plan controller as a production process:
                            one leader by Lease, driving the oVirt engine of that
                            Forklift Provider (its spec.url; user, password, cacert
-                           from its Secret) over the REST API. See docs/deploy.md.
+                           from its Secret) over the REST API. A VM whose source
+                           does not stop within the power-off timeout (default
+                           10m), whose LUN claims do not bind within the bind
+                           timeout (5m) or whose disks are not copied within the
+                           copy timeout (2h) is rolled back. See docs/deploy.md.
   help                     Show this text.
 
 FILE may be "-" for standard input; -f may be repeated or followed by several files.

@@ -57,6 +57,25 @@ absl::StatusOr<adapters::KubeClientConfig> FindConfig(const ProcessFlags& flags)
 
 }  // namespace
 
+bool ParseDurationFlag(const std::vector<std::string>& args, size_t* i, absl::string_view name,
+                       absl::Duration* d, std::string* error) {
+  error->clear();
+  if (args[*i] != name) return false;
+  absl::Duration parsed;
+  if (*i + 1 >= args.size()) {
+    *error = absl::StrCat(name, " needs a value");
+  } else if (!absl::ParseDuration(args[*i + 1], &parsed) || parsed < absl::Seconds(1) ||
+             parsed > absl::Hours(24 * 7)) {
+    *error = absl::StrCat(name, ": \"", args[*i + 1],
+                          "\" is not a duration from 1s to 168h (e.g. 150s, 2m30s)");
+  } else {
+    *d = parsed;
+    ++*i;
+    return true;
+  }
+  return false;
+}
+
 bool ParseProcessFlag(const std::vector<std::string>& args, size_t* i, ProcessFlags* flags,
                       std::string* error) {
   error->clear();

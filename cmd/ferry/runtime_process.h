@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "adapters/runtime/metrics.h"
 #include "core/ports/hypervisor.h"
@@ -50,6 +51,14 @@ struct ProcessFlags {
 // not one of them (*error empty) or its value is bad (*error says why).
 bool ParseProcessFlag(const std::vector<std::string>& args, size_t* i, ProcessFlags* flags,
                       std::string* error);
+
+// Parses args[*i] when it is `name` (moving *i past its value) into *d: a
+// duration from 1s to 168h. False when it is another flag (*error empty)
+// or its value is bad (*error says why).
+//
+//   if (ParseDurationFlag(args, &i, "--bind-timeout", &options.bind_timeout, &error)) continue;
+bool ParseDurationFlag(const std::vector<std::string>& args, size_t* i, absl::string_view name,
+                       absl::Duration* d, std::string* error);
 
 struct ProcessSpec {
   std::string name;           // "controller": the logger and the metrics' process label

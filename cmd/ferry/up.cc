@@ -19,6 +19,7 @@
 #include "cmd/ferry/real_vms.h"
 #include "cmd/ferry/served_api.h"
 #include "cmd/ferry/served_ovirt.h"
+#include "cmd/ferry/up_faults.h"
 #include "sim/live_world.h"
 #include "sim/scenario_loader.h"
 #include "sim/world.h"
@@ -197,9 +198,8 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     return 1;
   }
   const scenario::Scenario& s = loaded->scenario;
-  if (!a.world.empty() && (s.action_size() > 0 || s.has_expect() || s.has_liveness())) {
-    err << "ferry up: " << a.world
-        << ": only its world is built; its actions and expectations are not run\n";
+  for (const std::string& line : UpFaults::NotRun(s)) {
+    err << "ferry up: " << a.world << ": " << line << "\n";
   }
   sim::World::Options options = sim::WorldOptionsOf(s);
   // Whole seconds: the API's timestamps have no fraction.
@@ -208,7 +208,8 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
   options.api.first_resource_version = 1;
   options.outside = a.outside;
   // Real nodes: their VMs are real domains, their agents real processes.
-  // What ferry up does to real nodes and targets: a line each on stdout,
+  // What ferry up does to real nodes and targets, and each fault it arms
+  // (UpFaults): a line each on stdout,
   // flushed (a test reads it while ferry up runs).
   const auto log_real = [&out](const std::string& line) {
     out << "ferry up: " << line << std::endl;
@@ -250,6 +251,7 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     err << "ferry up: world: " << st.message() << "\n(fix the world file and start again)\n";
     return 1;
   }
+  UpFaults faults(world, s, log_real);
   if (real_luns != nullptr && !world.lun_world()) {
     err << "ferry up: --real-iscsi: the world has no oVirt engine nor SAN (give --world with a "
            "world.ovirt block, e.g. e2e/worlds/lun-cold.textproto)\n";

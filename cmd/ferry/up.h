@@ -5,8 +5,9 @@
 // its API served as `ferry serve` serves it (cmd/ferry/served_api.h), until
 // SIGINT or SIGTERM. Without --world it is two nodes, node-a and node-b,
 // with the storage classes of the storage scenarios (`local`, the default,
-// `fast` and `manual`); with it, the world block of a scenario file (its
-// actions and expectations are not run). A VirtualMachine applied with
+// `fast` and `manual`); with it, the world block of a scenario file and
+// its api_fault actions meant for the cluster model (up_faults.h; the rest
+// of its actions and its expectations are not run). A VirtualMachine applied with
 // kubectl starts on the node running the fewest VMs (sim/live_world.h).
 // `--outside controller` leaves the storage-migration controller to a real
 // `ferry controller` process over the served API.
