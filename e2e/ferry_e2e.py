@@ -139,9 +139,9 @@ class Harness:
         c.health_port = port
         return c
 
-    def kubectl(self, *args, check_ok=True, input=None):
+    def kubectl(self, *args, check_ok=True, input=None, timeout=120):
         r = subprocess.run([KUBECTL, "--kubeconfig", self.kubeconfig, *args], capture_output=True,
-                           text=True, input=input, timeout=120)
+                           text=True, input=input, timeout=timeout)
         if check_ok:
             check(r.returncode == 0,
                   f"kubectl {' '.join(args)} failed ({r.returncode}):\n{r.stdout}\n{r.stderr}")

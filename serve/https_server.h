@@ -2,7 +2,8 @@
 // ovirt-serve`): a cpp-httplib SSLServer with the TLS identity, tuned the
 // same way (a pool of 256 threads, since watches hold one each; keep-alive
 // for 100,000 requests; TCP_NODELAY, without which a kept-alive answer
-// waits out the client's delayed ACK), its requests as HttpRequest.
+// waits out the client's delayed ACK; no compression, whatever the client
+// accepts), its requests as HttpRequest.
 //
 //   ASSIGN_OR_RETURN(std::unique_ptr<httplib::SSLServer> server, NewHttpsServer(identity));
 //   server->Get(".*", handle);

@@ -62,9 +62,9 @@ absl::Status KubeServer::Start() {
           auto watch = std::make_shared<WatchRequest>(*std::move(parsed));
           const absl::Time end = absl::Now() + watch->timeout;
           res.status = 200;
-          // Not "application/json": cpp-httplib compresses that for a
-          // client accepting gzip or br, and its compressor holds the
-          // events back until the stream ends.
+          // Not "application/json", kube-apiserver's type for a watch: were
+          // compression on (NewHttpsServer turns it off), cpp-httplib's
+          // compressor would hold the events back until the stream ends.
           res.set_chunked_content_provider(
               "application/json;stream=watch", [this, watch, end](size_t, httplib::DataSink& sink) {
                 uint64_t seen;

@@ -17,6 +17,7 @@
 #include "fakes/kube/fake_kube_api.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "httplib.h"
 #include "nlohmann/json.hpp"
 #include "serve/kubeconfig.h"
 
@@ -178,6 +179,24 @@ TEST_F(KubeServerTest, AWrongTokenIsUnauthorizedAndTheTokenIsNotEchoed) {
   EXPECT_THAT(r.output, HasSubstr("the server has asked for the client to provide credentials"))
       << "kubectl's words for a 401";
   EXPECT_THAT(r.output, ::testing::Not(HasSubstr(token_)));
+}
+
+TEST_F(KubeServerTest, AnswersAreNeverCompressedWhateverTheClientAccepts) {
+  // cpp-httplib on its own answers a client accepting br (libcurl's
+  // default) with brotli at its slowest quality.
+  httplib::SSLClient client("127.0.0.1", server_->port());
+  client.enable_server_certificate_verification(false);  // kubectl's tests verify the CA
+  client.set_bearer_token_auth(token_);
+  client.set_decompress(false);
+  for (const char* accept : {"br", "gzip", "deflate, gzip, br, zstd"}) {
+    httplib::Result res = client.Get("/api/v1/namespaces/default/persistentvolumeclaims",
+                                     {{"Accept-Encoding", accept}});
+    ASSERT_TRUE(res) << accept << ": " << httplib::to_string(res.error());
+    EXPECT_EQ(res->status, 200) << accept;
+    EXPECT_FALSE(res->has_header("Content-Encoding"))
+        << accept << ": " << res->get_header_value("Content-Encoding");
+    EXPECT_THAT(res->body, HasSubstr("PersistentVolumeClaimList")) << accept;
+  }
 }
 
 }  // namespace
