@@ -66,6 +66,8 @@ class YamlNode {
 
  private:
   friend class YamlTreeBuilder;  // YamlStream's, in yaml_stream.cc
+  friend class JsonTreeBuilder;  // ReadJsonDocument's, in json_document.cc
+  friend class OpenNodes;
 
   Type type_ = Type::kNull;
   YAML::Mark mark_;
@@ -92,10 +94,51 @@ class YamlDocument {
 
  private:
   friend class YamlTreeBuilder;
+  friend class JsonTreeBuilder;
+  friend class OpenNodes;
 
   std::deque<YamlNode> nodes_;
   const YamlNode* root_ = nullptr;
   YamlNode empty_;
+};
+
+// The containers of a document being built that are still open, as the
+// tree builders (YamlStream's, ReadJsonDocument's) share them: a finished
+// node goes into the innermost one (its next item; in a map a key, then
+// that key's value), or becomes the document's root. The builders charge
+// their own limits and pass their running counts of values and bytes.
+class OpenNodes {
+ public:
+  struct Open {
+    YamlNode* node;
+    int64_t values_before;  // the builder's count before this node
+    int64_t bytes_before;
+    const YamlNode* key = nullptr;  // a map's key still waiting for its value
+  };
+
+  explicit OpenNodes(YamlDocument* doc) : doc_(doc) {}
+
+  const std::vector<Open>& all() const { return open_; }
+  size_t size() const { return open_.size(); }
+  // Whether the next node is the key of an entry of the innermost map.
+  bool NextIsKey() const {
+    return !open_.empty() && open_.back().node->IsMap() && open_.back().key == nullptr;
+  }
+  // `node` (a map or a sequence) is open; the builder had counted `values`
+  // and `bytes` before it.
+  void Push(YamlNode* node, int64_t values_before, int64_t bytes_before) {
+    open_.push_back(Open{node, values_before, bytes_before});
+  }
+  // The innermost container is finished, the builder's counts now at
+  // `values` and `bytes`: its expanded size and depth are set, and it is
+  // attached. A key left without a value gets a null one.
+  void Close(int64_t values, int64_t bytes);
+  // A finished node, into the innermost container or as the root.
+  void Attach(const YamlNode* node);
+
+ private:
+  YamlDocument* doc_;
+  std::vector<Open> open_;
 };
 
 }  // namespace ferry::manifest

@@ -144,7 +144,7 @@ class YamlTreeBuilder : public YAML::EventHandler {
   };
 
   YamlTreeBuilder(absl::string_view text, Budget budget, ChunkedText* input, YamlDocument* doc)
-      : text_(text), budget_(budget), input_(input), doc_(doc) {}
+      : text_(text), budget_(budget), input_(input), doc_(doc), open_(doc) {}
 
   int64_t values() const { return values_; }
   int64_t bytes() const { return bytes_; }
@@ -198,8 +198,9 @@ class YamlTreeBuilder : public YAML::EventHandler {
                               " levels once YAML aliases are expanded")};
     }
     const bool leaf = target->IsScalar() || target->IsNull();
-    Charge(leaf && NextIsKey() ? 0 : target->expanded_values_, target->expanded_bytes_, mark);
-    Attach(target);
+    Charge(leaf && open_.NextIsKey() ? 0 : target->expanded_values_, target->expanded_bytes_,
+           mark);
+    open_.Attach(target);
   }
 
   void OnSequenceStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
@@ -208,7 +209,7 @@ class YamlTreeBuilder : public YAML::EventHandler {
   }
   void OnSequenceEnd() override {
     input_->OnEvent();
-    Close();
+    open_.Close(values_, bytes_);
   }
 
   void OnMapStart(const YAML::Mark& mark, const std::string& tag, YAML::anchor_t anchor,
@@ -217,26 +218,19 @@ class YamlTreeBuilder : public YAML::EventHandler {
   }
   void OnMapEnd() override {
     input_->OnEvent();
-    Close();
+    open_.Close(values_, bytes_);
   }
 
   void OnAnchor(const YAML::Mark&, const std::string& name) override { anchor_name_ = name; }
 
  private:
-  struct OpenNode {
-    YamlNode* node;
-    int64_t values_before;  // the builder's count before this node
-    int64_t bytes_before;
-    const YamlNode* key = nullptr;  // a map's key still waiting for its value
-  };
-
   // A node is charged one value when it is created, unless it is a scalar
   // key: a field name is not a value (its bytes still count).
   YamlNode* NewNode(YamlNode::Type type, const YAML::Mark& mark, const std::string& tag,
                     YAML::anchor_t anchor) {
     input_->OnEvent();
     const bool leaf = type == YamlNode::Type::kScalar || type == YamlNode::Type::kNull;
-    Charge(leaf && NextIsKey() ? 0 : 1, 0, mark);
+    Charge(leaf && open_.NextIsKey() ? 0 : 1, 0, mark);
     YamlNode& node = doc_->nodes_.emplace_back();
     node.type_ = type;
     node.mark_ = mark;
@@ -260,7 +254,7 @@ class YamlTreeBuilder : public YAML::EventHandler {
   // nesting is too deep, where it would be a hundred levels long.
   std::string Path() const {
     std::string path;
-    for (const OpenNode& open : open_) {
+    for (const OpenNodes::Open& open : open_.all()) {
       if (open.node->IsSequence()) {
         absl::StrAppend(&path, "[", open.node->items_.size(), "]");
       } else if (open.key == nullptr) {
@@ -271,11 +265,6 @@ class YamlTreeBuilder : public YAML::EventHandler {
       }
     }
     return path;
-  }
-
-  // Whether the next node is the key of an entry of the open mapping.
-  bool NextIsKey() const {
-    return !open_.empty() && open_.back().node->IsMap() && open_.back().key == nullptr;
   }
 
   void Charge(int64_t values, int64_t bytes, const YAML::Mark& mark) {
@@ -302,60 +291,19 @@ class YamlTreeBuilder : public YAML::EventHandler {
       throw Stop{absl::StatusCode::kFailedPrecondition, node->mark_,
                  absl::StrCat("nesting deeper than ", budget_.limits.max_depth, " levels")};
     }
-    open_.push_back(OpenNode{node, values_ - 1, bytes_});
-  }
-
-  void Close() {
-    OpenNode top = open_.back();
-    open_.pop_back();
-    if (top.key != nullptr) {  // a key without a value: yaml-cpp sends a null, but be sure
-      top.node->entries_.push_back({top.key, &NullNode()});
-    }
-    YamlNode* node = top.node;
-    node->expanded_values_ = values_ - top.values_before;
-    node->expanded_bytes_ = bytes_ - top.bytes_before;
-    int deepest = 0;
-    for (const YamlNode* item : node->items_) deepest = std::max(deepest, item->expanded_depth_);
-    for (const YamlNode::Entry& e : node->entries_) {
-      deepest = std::max({deepest, e.key->expanded_depth_, e.value->expanded_depth_});
-    }
-    node->expanded_depth_ = deepest + 1;
-    Complete(node);
+    open_.Push(node, values_ - 1, bytes_);
   }
 
   void Complete(YamlNode* node) {
     node->complete_ = true;
-    Attach(node);
-  }
-
-  // Puts a finished node in its parent: the next item, key or value.
-  void Attach(const YamlNode* node) {
-    if (open_.empty()) {
-      doc_->root_ = node;
-      return;
-    }
-    OpenNode& parent = open_.back();
-    if (parent.node->IsSequence()) {
-      parent.node->items_.push_back(node);
-    } else if (parent.key == nullptr) {
-      parent.key = node;
-    } else {
-      parent.node->entries_.push_back({parent.key, node});
-      parent.key = nullptr;
-    }
-  }
-
-  const YamlNode& NullNode() {
-    YamlNode& node = doc_->nodes_.emplace_back();
-    node.complete_ = true;
-    return node;
+    open_.Attach(node);
   }
 
   absl::string_view text_;
   Budget budget_;
   ChunkedText* input_;
   YamlDocument* doc_;
-  std::vector<OpenNode> open_;
+  OpenNodes open_;
   std::vector<const YamlNode*> anchors_;  // by anchor number - 1
   std::vector<std::string> anchor_names_;
   std::string anchor_name_;  // OnAnchor comes just before its node
