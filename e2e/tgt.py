@@ -45,10 +45,13 @@ def _comm(pid):
 def clean_leftovers():
     """Kills the tgtd of each earlier run whose owner is gone; removes its folder."""
     for d in glob.glob("/tmp/ferry-tgt-*"):
+        # The folder is named after its owner, who writes tgtd's PID only
+        # once tgtd runs: a run starting now is not a leftover.
+        owner = int(d.rsplit("-", 1)[1]) if d.rsplit("-", 1)[1].isdigit() else 0
         try:
-            owner, tgtd = (int(x) for x in open(os.path.join(d, "pids")).read().split())
-        except (OSError, ValueError):
-            owner, tgtd = 0, 0
+            tgtd = int(open(os.path.join(d, "pids")).read().split()[1])
+        except (OSError, ValueError, IndexError):
+            tgtd = 0
         if owner and pid_alive(owner):
             continue
         if tgtd and _comm(tgtd) == "tgtd":

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "api/kube_status.h"
 #include "api/manifest/api_object.h"
+#include "api/manifest/encoder.h"
 #include "api/manifest/reader.h"
 #include "base/status_macros.h"
 #include "nlohmann/json.hpp"
@@ -127,6 +128,21 @@ absl::StatusOr<ports::Selector> SelectorOf(const HttpRequest& request, const Kin
   return selector;
 }
 
+// Accept: application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1
+// (or ...List): the objects' metadata alone, as client-go's metadata
+// client asks for it.
+bool WantsMetadataOnly(const HttpRequest& request) {
+  const std::string accept = request.Header("Accept");
+  return absl::StrContains(accept, "as=PartialObjectMetadata") &&
+         absl::StrContains(accept, "g=meta.k8s.io") && absl::StrContains(accept, "v=v1");
+}
+
+Json PartialMetadata(const google::protobuf::Message& object) {
+  return Json{{"kind", "PartialObjectMetadata"},
+              {"apiVersion", "meta.k8s.io/v1"},
+              {"metadata", manifest::Encode(ports::MetadataOf(object))}};
+}
+
 }  // namespace
 
 bool KubeHandler::IsWatch(const HttpRequest& request) {
@@ -168,6 +184,9 @@ absl::StatusOr<HttpResponse> KubeHandler::Serve(const HttpRequest& request) {
   }
   if (request.method == "GET") {
     ASSIGN_OR_RETURN(ports::ObjectPtr object, api_.Get(key));
+    if (WantsMetadataOnly(request)) {
+      return HttpResponse{.status = 200, .body = PartialMetadata(*object).dump()};
+    }
     return ObjectAnswer(request, object, kind);
   }
   if (request.method == "PUT") return Replace(request, key, kind, status);
@@ -189,6 +208,15 @@ absl::StatusOr<HttpResponse> KubeHandler::List(const HttpRequest& request, const
                         .body = TableOf(kind, objects, list.resource_version,
                                         IncludeObjectOf(request), now_())
                                     .dump()};
+  }
+  if (WantsMetadataOnly(request)) {
+    Json items = Json::array();
+    for (const ports::ObjectPtr& item : list.items) items.push_back(PartialMetadata(*item));
+    Json body = {{"apiVersion", "meta.k8s.io/v1"},
+                 {"kind", "PartialObjectMetadataList"},
+                 {"metadata", {{"resourceVersion", list.resource_version}}},
+                 {"items", std::move(items)}};
+    return HttpResponse{.status = 200, .body = body.dump()};
   }
   Json items = Json::array();
   for (const ports::ObjectPtr& item : list.items) items.push_back(manifest::ApiObjectJson(*item, kind));

@@ -70,6 +70,35 @@ TEST_F(KubeHandlerTest, CreateGetAndListAnswerAsTheApiServerDoes) {
   EXPECT_EQ(Parse(Call("POST", kClaims, Claim("data")))["reason"], "AlreadyExists");
 }
 
+TEST_F(KubeHandlerTest, MetadataAloneWhenTheClientAsksForPartialObjectMetadata) {
+  ASSERT_EQ(Call("POST", kClaims, Claim("data", R"(,"labels":{"app":"db"})")).status, 201);
+  HttpRequest get{.method = "GET", .path = std::string(kClaims) + "/data"};
+  get.headers["accept"] = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+  const HttpResponse one = handler_.Handle(get);
+  ASSERT_EQ(one.status, 200) << one.body;
+  const Json meta = Parse(one);
+  EXPECT_EQ(meta["kind"], "PartialObjectMetadata");
+  EXPECT_EQ(meta["apiVersion"], "meta.k8s.io/v1");
+  EXPECT_EQ(meta["metadata"]["name"], "data");
+  EXPECT_EQ(meta["metadata"]["labels"]["app"], "db");
+  EXPECT_FALSE(meta["metadata"]["resourceVersion"].get<std::string>().empty());
+  EXPECT_FALSE(meta.contains("spec"));
+  EXPECT_EQ(one.body.find("ReadWriteOnce"), std::string::npos) << one.body;
+
+  HttpRequest list{.method = "GET", .path = kClaims};
+  list.headers["accept"] = "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1";
+  const HttpResponse all = handler_.Handle(list);
+  ASSERT_EQ(all.status, 200) << all.body;
+  EXPECT_EQ(Parse(all)["kind"], "PartialObjectMetadataList");
+  ASSERT_EQ(Parse(all)["items"].size(), 1u);
+  EXPECT_EQ(Parse(all)["items"][0]["metadata"]["name"], "data");
+  EXPECT_FALSE(Parse(all)["items"][0].contains("spec"));
+
+  HttpRequest missing{.method = "GET", .path = std::string(kClaims) + "/nothing"};
+  missing.headers["accept"] = get.headers["accept"];
+  EXPECT_EQ(handler_.Handle(missing).status, 404);
+}
+
 TEST_F(KubeHandlerTest, BadRequestsAreRefusedNamingWhatIsWrongAndChangeNothing) {
   const int64_t before = api_.resource_version();
   HttpResponse r = Call("GET", kClaims, "", {{"labelSelector", "a in ("}});

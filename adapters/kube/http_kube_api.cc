@@ -34,6 +34,10 @@ std::string QueryOf(const ports::Selector& selector) {
   return q;
 }
 
+// What client-go's metadata client asks for: the object's metadata alone.
+constexpr char kPartialObjectMetadata[] =
+    "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1";
+
 // An object of `kind` from the server's JSON.
 absl::StatusOr<ports::ObjectPtr> Decode(const KindInfo& kind, const std::string& json) {
   std::unique_ptr<google::protobuf::Message> object(kind.prototype->New());
@@ -93,7 +97,8 @@ HttpKubeApi::HttpKubeApi(KubeClientConfig config, Options options)
 absl::StatusOr<HttpsClient::Answer> HttpKubeApi::Call(
     const std::string& method, const std::string& path_and_query, const std::string& body,
     const std::string& content_type, absl::Duration timeout,
-    std::function<bool(absl::string_view)> on_data, const std::atomic<bool>* cancel) {
+    std::function<bool(absl::string_view)> on_data, const std::atomic<bool>* cancel,
+    const std::string& accept) {
   HttpsClient::Request request{.method = method,
                                .path = path_and_query,
                                .body = body,
@@ -104,7 +109,38 @@ absl::StatusOr<HttpsClient::Answer> HttpKubeApi::Call(
   if (!config_.token.empty()) {
     request.headers.push_back(absl::StrCat("Authorization: Bearer ", config_.token));
   }
+  if (!accept.empty()) request.headers.push_back(absl::StrCat("Accept: ", accept));
   return client_.Call(request);
+}
+
+absl::Status HttpKubeApi::Fence(const google::protobuf::Message& read) {
+  ASSIGN_OR_RETURN(const ports::ObjectKey key, ports::KeyOf(read));
+  ASSIGN_OR_RETURN(const KindInfo* kind, KindOf(key.kind));
+  ASSIGN_OR_RETURN(HttpsClient::Answer a,
+                   Call("GET", manifest::ApiPath(*kind, key.namespace_, key.name), "", "",
+                        options_.timeout, nullptr, nullptr, kPartialObjectMetadata));
+  if (a.code != 200) return api::StatusFromHttp(static_cast<int>(a.code), a.body);
+  const Json meta = Json::parse(a.body, nullptr, /*allow_exceptions=*/false);
+  const Json* version = nullptr;
+  if (meta.is_object() && meta.value("kind", "") == "PartialObjectMetadata" &&
+      meta.contains("metadata") && meta["metadata"].is_object() &&
+      meta["metadata"].contains("resourceVersion") && meta["metadata"]["resourceVersion"].is_string()) {
+    version = &meta["metadata"]["resourceVersion"];
+  }
+  if (version == nullptr) {
+    return absl::InternalError(absl::StrCat("the server answered ", kind->kind, " ", key.name,
+                                            "'s metadata without a PartialObjectMetadata and its "
+                                            "resourceVersion"));
+  }
+  const std::string& expected = ports::MetadataOf(read).resource_version();
+  if (version->get_ref<const std::string&>() != expected) {
+    // The API server's words for a stale write.
+    return absl::AbortedError(absl::StrCat(
+        "Operation cannot be fulfilled on ", kind->plural, " \"", key.name,
+        "\": the object has been modified; please apply your changes to the latest version "
+        "and try again (read at ", expected, ", now ", version->get_ref<const std::string&>(), ")"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<ports::ObjectPtr> HttpKubeApi::Get(const ports::ObjectKey& key) {

@@ -73,6 +73,7 @@ class StreamingKubeApi : public ports::KubeApi {
   absl::StatusOr<ports::ObjectPtr> UpdateStatus(const google::protobuf::Message& object) override {
     return http_.UpdateStatus(object);
   }
+  absl::Status Fence(const google::protobuf::Message& read) override { return http_.Fence(read); }
   absl::Status Delete(const ports::ObjectKey& key, absl::string_view resource_version = "") override {
     return http_.Delete(key, resource_version);
   }

@@ -43,6 +43,9 @@ class InstrumentedKubeApi : public ports::KubeApi {
   absl::StatusOr<ports::ObjectPtr> UpdateStatus(const google::protobuf::Message& o) override {
     return Timed("update_status", KindOf(o), [&] { return api_.UpdateStatus(o); });
   }
+  absl::Status Fence(const google::protobuf::Message& read) override {
+    return Timed("fence", KindOf(read), [&] { return api_.Fence(read); });
+  }
   absl::Status Delete(const ports::ObjectKey& key, absl::string_view rv = "") override {
     return Timed("delete", key.kind, [&] { return api_.Delete(key, rv); });
   }

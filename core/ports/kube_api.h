@@ -87,6 +87,16 @@ class KubeApi {
   // Replaces status only. metadata.resourceVersion must match.
   virtual absl::StatusOr<ObjectPtr> UpdateStatus(const google::protobuf::Message& object) = 0;
 
+  // OK when the object stored under `read`'s key still has `read`'s
+  // metadata.resourceVersion: a read the caller decided from is current.
+  // Aborted when it has another (a Conflict), NotFound when it is gone;
+  // changes nothing. By default a no-op UpdateStatus of `read` (the fake
+  // keeps its version: nothing changed); the HTTP adapter asks for the
+  // object's metadata alone rather than sending it whole.
+  virtual absl::Status Fence(const google::protobuf::Message& read) {
+    return UpdateStatus(read).status();
+  }
+
   // With finalizers, sets deletionTimestamp and keeps the object until an
   // Update removes the last finalizer. `resource_version` non-empty is a
   // precondition (Aborted when it does not match).

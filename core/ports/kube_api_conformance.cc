@@ -121,6 +121,24 @@ TEST_P(KubeApiConformance, UpdateKeepsStatusAndUpdateStatusKeepsSpec) {
   EXPECT_EQ(Copy(updated).spec().volume_name(), "pv-1");
 }
 
+TEST_P(KubeApiConformance, AFenceHoldsWhileTheObjectIsAsReadAndChangesNothing) {
+  const ObjectPtr created = *api_->Create(TestPvc("a"));
+  EXPECT_TRUE(api_->Fence(*created).ok());
+  EXPECT_TRUE(api_->Fence(*created).ok()) << "a fence is no write: it holds again";
+  EXPECT_EQ(Version(*api_->Get(kKey)), Version(created));
+
+  k8s::PersistentVolumeClaim labelled = Copy(created);
+  labelled.mutable_metadata()->mutable_labels()->insert({"x", "1"});
+  const ObjectPtr changed = *api_->Update(labelled);
+  const absl::Status stale = api_->Fence(*created);
+  EXPECT_EQ(stale.code(), absl::StatusCode::kAborted) << stale;
+  EXPECT_TRUE(api_->Fence(*changed).ok());
+  EXPECT_EQ(Copy(*api_->Get(kKey)).metadata().labels().at("x"), "1");
+
+  ASSERT_TRUE(api_->Delete(kKey).ok());
+  EXPECT_EQ(api_->Fence(*changed).code(), absl::StatusCode::kNotFound);
+}
+
 TEST_P(KubeApiConformance, ResourceVersionsIncreaseAcrossObjectsAndKinds) {
   const ObjectPtr a = *api_->Create(TestPvc("a"));
   k8s::PersistentVolume pv;

@@ -62,16 +62,15 @@ absl::Status Executor::Fence(const Effect& effect) {
         ports::MutableMetadataOf(own.get())->set_resource_version(it->second);
       }
     }
-    absl::StatusOr<ports::ObjectPtr> written =
-        ports_.kube->UpdateStatus(own != nullptr ? *own : *read);
-    if (written.ok()) continue;
-    if (written.status().code() == absl::StatusCode::kAborted) {
+    const absl::Status fenced = ports_.kube->Fence(own != nullptr ? *own : *read);
+    if (fenced.ok()) continue;
+    if (fenced.code() == absl::StatusCode::kAborted) {
       const k8s::ObjectMeta& meta = ports::MetadataOf(*read);
       return Fenced(absl::AbortedError(absl::StrCat(
           "not taken, ", meta.namespace_(), "/", meta.name(), " changed since it was read at ",
           meta.resource_version(), ": ", Describe(effect))));
     }
-    return Fenced(written.status());
+    return Fenced(fenced);
   }
   return absl::OkStatus();
 }
