@@ -6,6 +6,7 @@
 #include "api/core.pb.h"
 #include "api/kubevirt.pb.h"
 #include "api/ovirt.pb.h"
+#include "api/manifest/encoder.h"
 #include "api/manifest/reader.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -61,6 +62,31 @@ TEST(Decoder, HonoursCustomJsonNames) {
               IsEmpty());
   EXPECT_THAT(pv.spec().fc().target_wwns(), ElementsAre("500a0981891b8dc5"));
   EXPECT_EQ(pv.spec().fc().lun(), 2);
+}
+
+TEST(Decoder, ReadsKubeVirtsMigratedVolumesAsItWritesThem) {
+  // status.migratedVolumes of a VMI whose VM was updated with
+  // updateVolumesStrategy: Migration, in KubeVirt's own field names.
+  kubevirt::VirtualMachineInstance vmi;
+  EXPECT_THAT(DecodeInto(R"({"status": {"migratedVolumes": [{"volumeName": "disk0",
+      "sourcePVCInfo": {"claimName": "src", "accessModes": ["ReadWriteOnce"],
+                        "volumeMode": "Filesystem", "capacity": {"storage": "10Gi"},
+                        "requests": {"storage": "10Gi"}},
+      "destinationPVCInfo": {"claimName": "dst", "volumeMode": "Block",
+                             "capacity": {"storage": "20Gi"}}}]}})",
+                         &vmi, {.strict = true}),
+              IsEmpty());
+  ASSERT_EQ(vmi.status().migrated_volumes_size(), 1);
+  const kubevirt::StorageMigratedVolumeInfo& moved = vmi.status().migrated_volumes(0);
+  EXPECT_EQ(moved.volume_name(), "disk0");
+  EXPECT_EQ(moved.source_pvc_info().claim_name(), "src");
+  EXPECT_THAT(moved.source_pvc_info().access_modes(), ElementsAre("ReadWriteOnce"));
+  EXPECT_EQ(moved.source_pvc_info().requests().at("storage"), "10Gi");
+  EXPECT_EQ(moved.destination_pvc_info().volume_mode(), "Block");
+  EXPECT_EQ(moved.destination_pvc_info().capacity().at("storage"), "20Gi");
+  const nlohmann::ordered_json written = Encode(vmi);
+  EXPECT_EQ(written["status"]["migratedVolumes"][0]["sourcePVCInfo"]["claimName"], "src");
+  EXPECT_EQ(written["status"]["migratedVolumes"][0]["destinationPVCInfo"]["claimName"], "dst");
 }
 
 TEST(Decoder, NullLeavesAFieldUnsetAndEmptyMappingSetsPresence) {
