@@ -2,7 +2,6 @@
 
 #include <cstdint>
 #include <string>
-#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "nlohmann/json.hpp"

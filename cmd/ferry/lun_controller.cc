@@ -119,8 +119,7 @@ int RunLunControllerCommand(const std::vector<std::string>& args, std::ostream& 
     return EngineOf(key, api, std::move(warn));
   };
   plan.source_provider = absl::StrCat(key.namespace_, "/", key.name);
-  spec.reconcilers = [key, plan](const std::string& identity) {
-    const std::string source = plan.source_provider;
+  spec.reconcilers = [plan](const std::string& identity) {
     std::vector<std::unique_ptr<runtime::Reconciler>> r;
     r.push_back(std::make_unique<lun_migration::LunPlanReconciler>(plan));
     lun_migration::LunEventsReconciler::Options events{
@@ -128,7 +127,7 @@ int RunLunControllerCommand(const std::vector<std::string>& args, std::ostream& 
         .instance = identity,
         // The API server keeps Events an hour: older ones were told.
         .not_before = absl::Now() - absl::Minutes(55)};
-    events.source_provider = source;
+    events.source_provider = plan.source_provider;
     r.push_back(std::make_unique<lun_migration::LunEventsReconciler>(events));
     return r;
   };
