@@ -11,7 +11,6 @@ that hands the Lease over.
 
 import json
 import signal
-import subprocess
 import sys
 import time
 
@@ -42,9 +41,10 @@ def main():
         check(http_get(standby.health_port, "/healthz")[0] == 200, "the standby is not healthy")
 
         h.step("kubectl get vmim -w; kubectl apply the migration, then examples/storage-migration/")
-        watch = subprocess.Popen(
-            [ferry_e2e.KUBECTL, "--kubeconfig", h.kubeconfig, "get", "vmim", "-w"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        watch = ferry_e2e.Process(
+            "kubectl-get-vmim-w", [ferry_e2e.KUBECTL, "--kubeconfig", h.kubeconfig, "get", "vmim", "-w"],
+            h.dir)
+        h.processes.append(watch)
         try:
             # The migration alone first: whether the controller sees it before its VMI
             # exists is a race when all three go at once, so its wait is made certain here.
@@ -77,9 +77,12 @@ def main():
 
             h.step("kubectl wait for Succeeded")
             h.kubectl("wait", VMIM, "--for=jsonpath={.status.phase}=Succeeded", "--timeout=120s")
+            # kubectl wait and the watch read the same event on two streams: the watch
+            # may print it a moment later.
+            watch.wait_for_output(r"migration-local-storage\s+Succeeded", timeout=20)
         finally:
-            watch.send_signal(signal.SIGTERM)
-            watched = watch.communicate(timeout=10)[0]
+            watch.stop()
+            watched = watch.out()
 
         h.step("the VMI and VM equal the seed's (examples/storage-migration/expected/)")
         live = {i["kind"]: i for i in h.get_json("vmi,vm")["items"]}
