@@ -26,6 +26,11 @@ Stories (one Bazel target each, e2e/BUILD):
              copy at: the background copy cannot converge; the controller
              starts it again with synchronous writes (condition, Event) and
              it succeeds, nothing acknowledged lost
+  volume-update  KubeVirt's API: `kubectl patch` of the seed's VM onto the
+             destination claim with updateVolumesStrategy: Migration; Ferry
+             makes the labelled migration, the VMI reports migratedVolumes
+             and VolumesChange and names the source until the copy is done;
+             the guest moves, nothing acknowledged lost, the source kept
 """
 
 import contextlib
@@ -174,10 +179,10 @@ class RealWorld:
     def domains(self, node):
         return self.nodes[node].virsh("list", "--all", "--name").stdout.split()
 
-    def copying(self):
-        """Waits until the copy is under way (some, not all, bytes copied)."""
+    def copying(self, vmim=VMIM):
+        """Waits until the copy of `vmim` is under way (some, not all, bytes copied)."""
         def under_way():
-            m = self.h.get_json(VMIM)
+            m = self.h.get_json(vmim)
             p = m.get("status", {}).get("progress", {})
             total, left = int(p.get("diskTotal", 0)), int(p.get("diskRemaining", 0))
             check(m.get("status", {}).get("phase") not in ("Succeeded", "Failed"),
@@ -435,9 +440,72 @@ def story_outrun(w):
     w.no_record_lost(os.path.join(dst, "disk.img"))
 
 
+def story_volume_update(w):
+    src = w.file_volume("node-a", "pv-a", fill=256 << 20)
+    dst = w.file_volume("node-b", "pv-b")
+    w.domain = "default_vm-alpine-datavolume"
+    w.h.step("the seed's VM and destination claim on node-a; agents copying at 32 MiB/s")
+    w.start(agent_args=SLOW)
+    w.apply(local_pv("pv-a", "node-a", src), local_pv("pv-b", "node-b", dst))
+    w.h.kubectl("apply", "-f", "examples/storage-migration/vm.yaml",
+                "-f", "examples/storage-migration/destination-pvc.yaml")
+    w.wait_writing("node-a")
+    w.h.step("KubeVirt's API: kubectl patch the VM's volume onto pvc-dest, "
+             "updateVolumesStrategy: Migration")
+    patch = {"spec": {"updateVolumesStrategy": "Migration", "dataVolumeTemplates": None,
+                      "template": {"spec": {"volumes": [{
+                          "name": "datavolumedisk1",
+                          "persistentVolumeClaim": {"claimName": "pvc-dest"}}]}}}}
+    w.h.kubectl("patch", "vm", "vm-alpine-datavolume", "--type", "merge", "-p", json.dumps(patch))
+    w.h.step("Ferry makes the migration, labelled as KubeVirt labels its own; "
+             "the VMI says what moves and still names the source")
+    selector = "kubevirt.io/volume-update-migration=vm-alpine-datavolume"
+    made = w.h.wait_for("the volume update's migration",
+                        lambda: w.h.get_json("vmim", "-l", selector)["items"], timeout=30)
+    check(len(made) == 1, f"{len(made)} migrations labelled {selector}")
+    m = made[0]
+    name = m["metadata"]["name"]
+    check(name.startswith("kubevirt-workload-update-vm-alpine-datavolume-"), f"named {name}")
+    check("kubevirt.io/workloadUpdateMigration" in m["metadata"].get("annotations", {}),
+          f"annotations: {m['metadata'].get('annotations')}")
+    pairs = m["spec"]["localStorageMigration"]["migrateNonSharedDisks"]
+    check(pairs == [{"sourcePvc": "alpine-dv", "destinationPvc": "pvc-dest"}], f"pairs: {pairs}")
+    w.copying(f"vmim/{name}")
+    vmi = w.h.get_json("vmi", "vm-alpine-datavolume")
+    moving = vmi["status"].get("migratedVolumes", [])
+    check(len(moving) == 1 and moving[0]["volumeName"] == "datavolumedisk1"
+          and moving[0]["sourcePVCInfo"]["claimName"] == "alpine-dv"
+          and moving[0]["destinationPVCInfo"]["claimName"] == "pvc-dest"
+          and moving[0]["destinationPVCInfo"]["accessModes"] == ["ReadWriteOnce"],
+          f"migratedVolumes mid-copy: {moving}")
+    change = [c for c in vmi["status"].get("conditions", []) if c["type"] == "VolumesChange"]
+    check(change and change[0]["status"] == "True", f"VolumesChange mid-copy: {change}")
+    check([v.get("dataVolume", {}).get("name") for v in vmi["spec"]["volumes"]] == ["alpine-dv"],
+          f"the VMI's volumes mid-copy (KubeVirt would have switched them): {vmi['spec']['volumes']}")
+    w.h.step("wait for Succeeded; the guest runs on node-b")
+    w.h.kubectl("wait", f"vmim/{name}", "--for=jsonpath={.status.phase}=Succeeded", "--timeout=180s")
+    w.wait_writing("node-b")
+    check(w.domain not in w.domains("node-a"), "node-a still has the domain")
+    w.h.step("the VMI names pvc-dest; VolumesChange is gone, migratedVolumes stays; "
+             "the source claim is kept")
+    vmi = w.h.wait_for("VolumesChange gone", lambda: (lambda o: o if not any(
+        c["type"] == "VolumesChange" for c in o["status"].get("conditions", [])) else None)(
+            w.h.get_json("vmi", "vm-alpine-datavolume")), timeout=30)
+    claims = [v.get("persistentVolumeClaim", {}).get("claimName") for v in vmi["spec"]["volumes"]]
+    check(claims == ["pvc-dest"], f"the VMI's volumes: {vmi['spec']['volumes']}")
+    check(vmi["status"]["nodeName"] == "node-b", f"the VMI's node: {vmi['status']['nodeName']}")
+    check(len(vmi["status"].get("migratedVolumes", [])) == 1,
+          f"migratedVolumes: {vmi['status'].get('migratedVolumes')}")
+    check("alpine-dv" in [c["metadata"]["name"] for c in w.h.get_json("pvc")["items"]],
+          "the source claim alpine-dv is gone (KubeVirt's volume update keeps it)")
+    w.h.step("stop the guest; every acknowledged record is on the destination")
+    w.nodes["node-b"].virsh("destroy", w.domain)
+    w.no_record_lost(os.path.join(dst, "disk.img"))
+
+
 STORIES = {"seed": story_seed, "two-disks": story_two_disks, "cancel": story_cancel,
            "kill-agent": story_kill_agent, "kill-qemu": story_kill_qemu,
-           "outrun": story_outrun}
+           "outrun": story_outrun, "volume-update": story_volume_update}
 # The guest's writer layout (slots, stride) where a story needs its own.
 LAYOUTS = {"outrun": OUTRUN_LAYOUT}
 

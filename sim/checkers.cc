@@ -151,7 +151,19 @@ void Checkers::Baseline() {
   if (!Refresh().ok()) return;
   for (const auto& [key, vmi] : objects_.vmis) {
     SetBaseline(absl::StrCat("VMI ", KeyOf(*vmi)), Bytes(vmi->spec()));
+    baseline_uid_[absl::StrCat("VMI ", KeyOf(*vmi))] = vmi->metadata().uid();
   }
+  for (const auto& [key, vm] : objects_.vm) SetBaseline(absl::StrCat("VM ", key), Bytes(vm->spec()));
+}
+
+bool Checkers::SameObject(const std::string& key,
+                          const kubevirt::VirtualMachineInstance& vmi) const {
+  auto it = baseline_uid_.find(key);
+  return it == baseline_uid_.end() || it->second == vmi.metadata().uid();
+}
+
+void Checkers::RebaselineVms() {
+  if (!Refresh().ok()) return;
   for (const auto& [key, vm] : objects_.vm) SetBaseline(absl::StrCat("VM ", key), Bytes(vm->spec()));
 }
 
@@ -417,6 +429,7 @@ std::optional<Violation> Checkers::Judge(const Scope& scope) {
     }
     if (destination_recorded) return std::nullopt;
     const std::string vmi_baseline = absl::StrCat("VMI ", ns, "/", name);
+    if (!SameObject(vmi_baseline, *vmi)) return std::nullopt;
     if (baseline_.contains(vmi_baseline) && !SameAsBaseline(vmi_baseline, vmi, vmi->spec())) {
       return Violation{"source-untouched",
                        absl::StrCat("VMI ", ns, "/", name,
@@ -539,11 +552,22 @@ std::optional<Violation> Checkers::CheckGuest(const std::string& domain, const s
     return std::nullopt;
   };
   const kubevirt::VirtualMachineInstance* vmi = Find(objects_.vmi, Key(ns, name));
-  if (vmi == nullptr) return std::nullopt;
+  if (vmi == nullptr || !SameObject(absl::StrCat("VMI ", ns, "/", name), *vmi)) return std::nullopt;
   if (auto v = check_spec(absl::StrCat("VMI ", ns, "/", name), vmi->spec())) return v;
   const std::string vm_name = OwnerVm(*vmi);
   if (const auto* vm = Find(objects_.vm, Key(ns, vm_name))) {
-    return check_spec(absl::StrCat("VM ", ns, "/", vm_name), vm->spec().template_().spec());
+    // A volume the user moved to another claim (updateVolumesStrategy:
+    // Migration) names where its data is to go, not where it is: until the
+    // VMI is switched, it is judged on the claim the VMI runs it on.
+    kubevirt::VirtualMachineInstanceSpec tmpl = vm->spec().template_().spec();
+    if (vm->spec().update_volumes_strategy() == "Migration") {
+      for (kubevirt::Volume& v : *tmpl.mutable_volumes()) {
+        for (const kubevirt::Volume& running : vmi->spec().volumes()) {
+          if (running.name() == v.name() && api::ClaimOf(running) && api::ClaimOf(v)) v = running;
+        }
+      }
+    }
+    return check_spec(absl::StrCat("VM ", ns, "/", vm_name), tmpl);
   }
   return std::nullopt;
 }

@@ -8,9 +8,12 @@
 //   running-disks-complete     the disks the guest runs on hold every write
 //                              it was acknowledged
 //   spec-disks-complete        every disk the VMI and the VM name holds every
-//                              acknowledged write (so a restart loses none)
+//                              acknowledged write (so a restart loses none);
+//                              a volume a user moved with a volume update is
+//                              judged on the VMI's claim until it switches
 //   source-untouched           the VMI and VM specs change only after a
 //                              switchover to the destination was recorded
+//                              (the VM's as a user last applied it)
 //   terminal-has-reason        a Failed or Succeeded migration says why
 //
 // and, in worlds with an oVirt engine, the LUN checkers (sim/lun_checkers.h).
@@ -62,6 +65,10 @@ class Checkers {
   explicit Checkers(World& world) : world_(world), lun_(world) {}
 
   void Baseline();
+  // A user applied objects: the VMs' specs as they are now are the user's
+  // (a volume update edits them), the baseline source-untouched judges
+  // Ferry's later changes against. Every earlier change was judged already.
+  void RebaselineVms();
   std::optional<Violation> Check();
 
   static const std::vector<std::string>& Names();
@@ -148,6 +155,8 @@ class Checkers {
                       const std::shared_ptr<const google::protobuf::Message>& object,
                       const google::protobuf::Message& spec);
   void SetBaseline(const std::string& key, std::string spec);
+  // Whether `vmi` is the object baselined as `key` (by uid; true without one).
+  bool SameObject(const std::string& key, const kubevirt::VirtualMachineInstance& vmi) const;
 
   World& world_;
   LunCheckers lun_;
@@ -155,6 +164,10 @@ class Checkers {
   Stamp clean_;  // as of the last check that found nothing
   std::map<std::string, std::shared_ptr<const google::protobuf::Message>> same_as_baseline_;
   std::map<std::string, std::string> baseline_;   // "VMI ns/name" -> spec bytes
+  // "VMI ns/name" -> the uid of the VMI the guest was started as: a VMI of
+  // that name with another uid (a user deleted the VM and made a new one)
+  // is another object, not this guest's.
+  std::map<std::string, std::string> baseline_uid_;
   std::set<std::string> rebaselined_;             // baseline keys set since the last judgement
   std::map<std::string, Tracked> migrations_;     // "ns/name" -> what it moves
   Objects objects_;                               // as of objects_rv_

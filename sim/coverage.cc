@@ -68,6 +68,12 @@ const std::vector<CoverageGoal>& CoverageGoals() {
       {"storage.succeeded-with-synchronous-writes",
        "a copy that did not converge started again with synchronous writes and succeeded", true,
        false},
+      {"storage.volume-update-succeeded",
+       "a VM's volumes edited with updateVolumesStrategy: Migration moved to the new claims", true,
+       false},
+      {"storage.volume-update-cancelled-by-revert",
+       "a volume update reverted before its switchover was cancelled and its migration gone",
+       true, false},
       {"lun.completed-after-controller-crash",
        "a plan VM completed after the LUN controller crashed while the plan ran", false, true},
       {"lun.rollback-reattached",
@@ -107,6 +113,15 @@ void Coverage::BeforeAction(const scenario::Action& a) {
       const auto& state = m->status().migration_state();
       if (!Terminal(*m) && (state.source_node() == a.node_down() || state.target_node() == a.node_down())) {
         node_lost_.insert(Ref(m->metadata()));
+      }
+    }
+  }
+  if (a.what_case() == scenario::Action::kApply) {
+    // A revert of a VM's volumes comes as an apply of the VM.
+    for (const auto& m : Migrations(world_)) {
+      if (!Terminal(*m) && m->status().switchover().side().empty() &&
+          m->metadata().labels().contains("kubevirt.io/volume-update-migration")) {
+        reverted_in_flight_.insert(Ref(m->metadata()));
       }
     }
   }
@@ -153,6 +168,9 @@ std::vector<std::string> Coverage::Reached() const {
         reached.insert("storage.switchover-recovered-from-durable-state");
       }
       if (faults_hit_.contains("api")) reached.insert("storage.succeeded-through-api-faults");
+      if (m->metadata().labels().contains("kubevirt.io/volume-update-migration")) {
+        reached.insert("storage.volume-update-succeeded");
+      }
       if (m->status().copy_mode() == "WriteBlocking") {
         reached.insert("storage.succeeded-with-synchronous-writes");
       }
@@ -176,6 +194,9 @@ std::vector<std::string> Coverage::Reached() const {
   }
   for (const std::string& ref : cancelled_mid_copy_) {
     if (!present.contains(ref)) reached.insert("storage.cancelled-mid-copy");
+  }
+  for (const std::string& ref : reverted_in_flight_) {
+    if (!present.contains(ref)) reached.insert("storage.volume-update-cancelled-by-revert");
   }
   for (const auto& run : PlanRuns(world_)) {
     for (const forklift::VMStatus& vm : run->status().vms()) {

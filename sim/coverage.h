@@ -58,6 +58,8 @@ class Coverage {
   std::set<std::string> crash_after_destination_;
   std::set<std::string> node_lost_;
   std::set<std::string> cancelled_mid_copy_;
+  // Volume updates' migrations in flight, undecided, when the user applied.
+  std::set<std::string> reverted_in_flight_;
   std::set<std::string> lun_crash_;                   // Forklift Migrations
   bool reattached_ = false;
 };

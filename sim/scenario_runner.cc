@@ -141,6 +141,9 @@ class Run {
       coverage_.BeforeAction(a);
       st = actions_.Perform(a, where);
     }
+    if (st.ok() && (a.what_case() == Action::kApply || a.what_case() == Action::kApplyFile)) {
+      checkers_.RebaselineVms();  // the user's VM specs, as applied
+    }
     if (!a.expect_error().empty()) {
       if (st.ok()) {
         result_.failures.push_back(absl::StrCat(where, ": succeeded, expected an error containing \"",

@@ -61,9 +61,11 @@ TEST(ScenarioRunnerTest, TheRuntimeReplaysAndAsksLittle) {
     // Every list, watch opened, get and write of the controller and both
     // agents for one VM's migration (a pass listing every kind each second
     // asked 408). Issue 17's goal is 60; this guards against drifting away
-    // from it.
+    // from it. The controller's volume-update front-end adds a list and a
+    // watch of each of its 4 kinds at its start, once per process (its own
+    // informers: the runtime shares no cache between a process's managers).
     if (absl::StrContains(file, "seed-example")) {
-      EXPECT_LE(a.ferry_api_calls, 60) << file;
+      EXPECT_LE(a.ferry_api_calls, 60 + 8) << file;
     }
     ::testing::Test::RecordProperty(absl::StrCat(file, " ferry_api_calls"), a.ferry_api_calls);
     std::string verbs;

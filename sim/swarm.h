@@ -62,7 +62,13 @@ struct StorageVm {
   // its disks (each at least 4 GiB): its background copy cannot converge, the controller starts it
   // again with synchronous writes. Its memory converges (10 MiB/s dirty).
   bool hot = false;
-  double migrate_at = 0;              // the VMIM is created then
+  // KubeVirt's volume update instead of a VMIM: at migrate_at the user
+  // applies the VM with updateVolumesStrategy: Migration and its volumes on
+  // the destination claims; Ferry creates the migration. A drawn cancel of
+  // its migration is a revert of the VM's volumes; a drawn crash "when its
+  // migration ..." keys on its VMI instead (the migration's name is Ferry's).
+  bool volume_update = false;
+  double migrate_at = 0;              // the VMIM is created (the VM edited) then
   double destination_delay = 0;       // the destination claims come this much later
   bool reclaim_delete = false;
 };

@@ -94,6 +94,13 @@ class Drawer {
         }
       }
     }
+    // After those, for the same reason: a VM moved by KubeVirt's volume
+    // update, which has no reclaim policy (the source is kept).
+    for (StorageVm& vm : r_.storage_vms) {
+      if (!dice_.Chance(0.3)) continue;
+      vm.volume_update = true;
+      vm.reclaim_delete = false;
+    }
     return r_;
   }
 

@@ -1,5 +1,7 @@
 // RenderRecipe: a recipe as a self-contained scenario (sim/swarm.h).
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -63,21 +65,29 @@ spec:
 
 std::string SourceName(const StorageVm& vm, size_t d) { return absl::StrCat(vm.name, "-disk-", d); }
 
-std::string StorageVmYaml(const StorageVm& vm) {
+// The VM with its claims; `edited`: as a user edits it for a volume update
+// (updateVolumesStrategy: Migration; `moved`: its volumes on the destination
+// claims, else back on its sources), without the claims.
+std::string StorageVmYaml(const StorageVm& vm, bool edited = false, bool moved = false) {
   std::string disks, volumes, templates, claims;
   for (size_t d = 0; d < vm.disks.size(); ++d) {
     const StorageVm::Disk& disk = vm.disks[d];
     const std::string source = SourceName(vm, d);
     absl::StrAppend(&disks, "          - {name: d", d, ", disk: {bus: virtio}}\n");
-    if (disk.data_volume) {
-      absl::StrAppend(&volumes, "      - {name: d", d, ", dataVolume: {name: ", source, "}}\n");
+    absl::StrAppend(&volumes, "      - {name: d", d, ", ",
+                    moved ? absl::StrCat("persistentVolumeClaim: {claimName: ", vm.name, "-dest-", d)
+                    : disk.data_volume ? absl::StrCat("dataVolume: {name: ", source)
+                                       : absl::StrCat("persistentVolumeClaim: {claimName: ", source),
+                    "}}\n");
+    // A template no volume uses is refused: a move drops it with its volume
+    // (the DataVolume stays, as KubeVirt leaves it).
+    if (disk.data_volume && !moved) {
       absl::StrAppend(&templates, "  - metadata: {name: ", source,
                       "}\n    spec:\n      pvc: {accessModes: [ReadWriteOnce], storageClassName: "
                       "local, resources: {requests: {storage: ", disk.size_gib,
                       "Gi}}}\n      source: {blank: {}}\n");
-    } else {
-      absl::StrAppend(&volumes, "      - {name: d", d, ", persistentVolumeClaim: {claimName: ",
-                      source, "}}\n");
+    }
+    if (!disk.data_volume && !edited) {
       absl::StrAppend(&claims, "---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: ",
                       source, "}\nspec: {accessModes: [ReadWriteOnce], volumeMode: Filesystem, "
                       "storageClassName: local, resources: {requests: {storage: ",
@@ -86,6 +96,7 @@ std::string StorageVmYaml(const StorageVm& vm) {
   }
   return absl::StrCat("apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: ", vm.name,
                       "}\nspec:\n  runStrategy: Always\n",
+                      edited ? "  updateVolumesStrategy: Migration\n" : "",
                       templates.empty() ? "" : absl::StrCat("  dataVolumeTemplates:\n", templates),
                       "  template:\n    metadata: {labels: {kubevirt.io/vm: ", vm.name,
                       "}}\n    spec:\n      domain:\n        devices:\n          disks:\n", disks,
@@ -116,6 +127,48 @@ std::string MigrationYaml(const StorageVm& vm) {
                       ", localStorageMigration: {migrateNonSharedDisks: [",
                       absl::StrJoin(pairs, ", "), "]",
                       vm.reclaim_delete ? ", reclaimPolicySourcePvc: Delete" : "", "}}}\n");
+}
+
+// A drawn fault about a VM's migration, for a VM moved by a volume update:
+// its cancel is a revert of the VM's volumes; a crash when its migration is
+// Running is one when its VMI says VolumesChange (the condition Ferry sets
+// once it created the migration), one when the migration recorded the
+// switchover is one when the VMI names its first destination.
+Action ForVolumeUpdates(const Recipe& r, const Action& a) {
+  for (const StorageVm& vm : r.storage_vms) {
+    if (!vm.volume_update) continue;
+    const std::string migration = absl::StrCat("VirtualMachineInstanceMigration/default/mig-", vm.name);
+    Action out = a;
+    if (a.delete_() == migration) {
+      out.set_apply(StorageVmYaml(vm, /*edited=*/true, /*moved=*/false));
+      // Four in five (by the drawn time's last tenth) land a moment after
+      // Ferry made the migration rather than at the drawn time: a revert is a
+      // cancel only while the migration copies (one at the drawn time comes
+      // before the edit, a no-op, or after the move, a move back).
+      if (std::llround(a.at_seconds() * 10) % 5 != 0) {
+        out.set_at_seconds(0);
+        auto* when = out.mutable_when();
+        when->set_object(absl::StrCat("VirtualMachineInstance/default/", vm.name));
+        when->set_path("/status/conditions/0/type");
+        when->set_equals("VolumesChange");
+        out.set_delay_seconds(std::round(std::fmod(a.at_seconds(), 20.0) * 10) / 10);
+      }
+      return out;
+    }
+    if (a.has_when() && a.when().object() == migration) {
+      auto* when = out.mutable_when();
+      when->set_object(absl::StrCat("VirtualMachineInstance/default/", vm.name));
+      if (a.when().path() == "/status/switchover/side") {
+        when->set_path("/spec/volumes/0/persistentVolumeClaim/claimName");
+        when->set_equals(absl::StrCat(vm.name, "-dest-0"));
+      } else {
+        when->set_path("/status/conditions/0/type");
+        when->set_equals("VolumesChange");
+      }
+      return out;
+    }
+  }
+  return a;
 }
 
 std::string PlanYaml(const Recipe& r) {
@@ -175,14 +228,15 @@ std::string Describe(const Recipe& r) {
   }
   std::string what;
   if (!r.storage_vms.empty()) {
-    size_t disks = 0, hot = 0;
+    size_t disks = 0, hot = 0, updates = 0;
     for (const StorageVm& vm : r.storage_vms) {
       disks += vm.disks.size();
       hot += vm.hot ? 1 : 0;
+      updates += vm.volume_update ? 1 : 0;
     }
     absl::StrAppend(&what, r.storage_vms.size(), " storage migrations (", disks, " disks",
                     hot > 0 ? absl::StrCat(", ", hot, " of a guest outrunning the link") : "",
-                    ")");
+                    updates > 0 ? absl::StrCat(", ", updates, " by volume update") : "", ")");
   }
   if (!r.lun_vms.empty()) {
     size_t luns = 0;
@@ -217,17 +271,19 @@ scenario::Scenario RenderRecipe(const Recipe& r) {
       running->set_memory_dirty_mib_per_s(10);
     }
     const std::string destinations = DestinationYaml(vm);
+    const std::string request =
+        vm.volume_update ? StorageVmYaml(vm, /*edited=*/true, /*moved=*/true) : MigrationYaml(vm);
     if (vm.destination_delay > 0) {
       Action* mig = s.add_action();
       mig->set_at_seconds(vm.migrate_at);
-      mig->set_apply(MigrationYaml(vm));
+      mig->set_apply(request);
       Action* dest = s.add_action();
       dest->set_at_seconds(vm.migrate_at + vm.destination_delay);
       dest->set_apply(destinations);
     } else {
       Action* both = s.add_action();
       both->set_at_seconds(vm.migrate_at);
-      both->set_apply(absl::StrCat(destinations, "---\n", MigrationYaml(vm)));
+      both->set_apply(absl::StrCat(destinations, "---\n", request));
     }
   }
   if (!r.lun_vms.empty()) {
@@ -241,7 +297,7 @@ scenario::Scenario RenderRecipe(const Recipe& r) {
   for (const StorageVm& vm : r.storage_vms) {
     if (vm.hot) s.mutable_tuning()->set_progress_timeout_s(30);
   }
-  for (const Action& a : r.faults) *s.add_action() = a;
+  for (const Action& a : r.faults) *s.add_action() = ForVolumeUpdates(r, a);
   s.mutable_liveness()->set_heal_at_seconds(r.heal_at);
   s.mutable_liveness()->set_bound_seconds(r.liveness_bound);
   return s;

@@ -15,6 +15,7 @@
 #include "base/status_macros.h"
 #include "core/storage_migration/agent_reconciler.h"
 #include "core/storage_migration/controller_reconciler.h"
+#include "core/storage_migration/volume_update_reconciler.h"
 #include "sim/scenario_limits.h"
 
 namespace ferry::sim {
@@ -26,6 +27,13 @@ constexpr absl::Duration kStepGap = absl::Milliseconds(1);
 constexpr int kEnginePollBackoff = 16;
 
 absl::string_view Ns(absl::string_view ns) { return api::NamespaceOrDefault(ns); }
+
+template <typename... R>
+std::vector<std::unique_ptr<runtime::Reconciler>> Reconcilers(std::unique_ptr<R>... each) {
+  std::vector<std::unique_ptr<runtime::Reconciler>> out;
+  (out.push_back(std::move(each)), ...);
+  return out;
+}
 
 // Value() saturates at INT64_MAX (a claim of 8Ei); the fabric refuses a
 // volume that large rather than wrapping its size.
@@ -101,18 +109,19 @@ World::World(Options options)
           if (options_.logout_real_luns != nullptr) options_.logout_real_luns(pod);
         });
   }
-  AddRuntimeProcess("controller", nullptr, nullptr,
-                    [this]() -> std::unique_ptr<runtime::Reconciler> {
-                      return std::make_unique<storage_migration::ControllerReconciler>(
-                          options_.controller, options_.controller_period);
-                    });
+  AddRuntimeProcess("controller", nullptr, nullptr, [this] {
+    return Reconcilers(
+        std::make_unique<storage_migration::ControllerReconciler>(options_.controller,
+                                                                  options_.controller_period),
+        std::make_unique<storage_migration::VolumeUpdateReconciler>(options_.controller_period));
+  });
   if (options_.lun_controller) {
     // The engine is polled per VM in flight, backing off while its answer
     // stays the same (issue 17: never every VM of a plan every second).
     AddRuntimeProcess("lun-controller", nullptr, &engine_,
-                      [this]() -> std::unique_ptr<runtime::Reconciler> {
-                        return std::make_unique<lun_migration::LunPlanReconciler>(
-                            options_.lun, options_.controller_period);
+                      [this] {
+                        return Reconcilers(std::make_unique<lun_migration::LunPlanReconciler>(
+                            options_.lun, options_.controller_period));
                       });
     cluster_.set_run_vms(true);
     cluster_.set_san(&san_);
@@ -125,9 +134,9 @@ absl::Status World::AddNode(const std::string& name) {
   fakes::FakeHypervisor* host = fabric_.AddHost(name);
   const std::string process = absl::StrCat("agent/", name);
   AddRuntimeProcess(process, host, nullptr,
-                    [this, name]() -> std::unique_ptr<runtime::Reconciler> {
-                      return std::make_unique<storage_migration::AgentReconciler>(
-                          name, options_.agent_period);
+                    [this, name] {
+                      return Reconcilers(std::make_unique<storage_migration::AgentReconciler>(
+                          name, options_.agent_period));
                     });
   return absl::OkStatus();
 }
@@ -387,14 +396,14 @@ void World::Tick() {
 
 void World::AddRuntimeProcess(
     const std::string& name, ports::Hypervisor* hypervisor, ports::Ovirt* ovirt,
-    std::function<std::unique_ptr<runtime::Reconciler>()> make_reconciler) {
+    std::function<std::vector<std::unique_ptr<runtime::Reconciler>>()> make_reconcilers) {
   if (options_.outside.contains(name)) return;
   RuntimeProcess& rt = runtime_processes_[name];
   rt.scheduler = std::make_unique<ProcessScheduler>(
       sim_, name, [this, name] { return TakeLatency(name); }, kStepGap);
   rt.hypervisor = hypervisor;
   rt.ovirt = ovirt;
-  rt.make_reconciler = std::move(make_reconciler);
+  rt.make_reconcilers = std::move(make_reconcilers);
   const absl::Duration period =
       absl::StartsWith(name, "agent/") ? options_.agent_period : options_.controller_period;
   rt.options.watch_period = period;
@@ -420,13 +429,14 @@ void World::StartRuntime(const std::string& name) {
   options.effect_done = [this, name](const runtime::Effect& effect, const absl::Status& status) {
     StepDone(name, effect.what, status);
   };
-  if (rt.manager != nullptr) reconciles_before_restarts_ += rt.manager->stats().reconciles;
-  if (auto* lun = dynamic_cast<lun_migration::LunPlanReconciler*>(rt.reconciler.get())) {
-    for (const std::string& line : lun->stale_waits()) stale_waits_before_restarts_.push_back(line);
+  for (const auto& manager : rt.managers) reconciles_before_restarts_ += manager->stats().reconciles;
+  for (const auto& reconciler : rt.reconcilers) {
+    if (auto* lun = dynamic_cast<lun_migration::LunPlanReconciler*>(reconciler.get())) {
+      for (const std::string& line : lun->stale_waits()) stale_waits_before_restarts_.push_back(line);
+    }
   }
-  rt.manager.reset();
+  rt.managers.clear();
   rt.faulty_api = std::make_unique<FaultyKubeApi>(api_, &faults_.api);
-  rt.api = std::make_unique<CountingKubeApi>(*rt.faulty_api, &ferry_tally_);
   rt.host = nullptr;
   if (rt.hypervisor != nullptr) {
     const std::string node = absl::StartsWith(name, "agent/") ? name.substr(6) : name;
@@ -438,18 +448,24 @@ void World::StartRuntime(const std::string& name) {
     rt.faulty_engine = std::make_unique<FaultyOvirt>(*rt.ovirt, &faults_.ovirt);
     rt.engine = std::make_unique<CountingOvirt>(*rt.faulty_engine, &engine_tally_);
   }
-  rt.executor = std::make_unique<runtime::Executor>(runtime::Executor::Ports{
-      .kube = rt.api.get(), .hypervisor = rt.host.get(), .ovirt = rt.engine.get()});
-  rt.reconciler = rt.make_reconciler();
-  rt.manager = std::make_unique<runtime::Manager>(*rt.reconciler, *rt.api, *rt.executor,
-                                                  *rt.scheduler, options);
-  rt.manager->Start();
+  rt.reconcilers = rt.make_reconcilers();
+  rt.executors.clear();
+  rt.apis.clear();
+  for (const auto& reconciler : rt.reconcilers) {
+    // Each manager its own client, as in `ferry controller`: its own streams.
+    rt.apis.push_back(std::make_unique<CountingKubeApi>(*rt.faulty_api, &ferry_tally_));
+    rt.executors.push_back(std::make_unique<runtime::Executor>(runtime::Executor::Ports{
+        .kube = rt.apis.back().get(), .hypervisor = rt.host.get(), .ovirt = rt.engine.get()}));
+    rt.managers.push_back(std::make_unique<runtime::Manager>(
+        *reconciler, *rt.apis.back(), *rt.executors.back(), *rt.scheduler, options));
+  }
+  for (const auto& manager : rt.managers) manager->Start();
 }
 
 int64_t World::reconciles() const {
   int64_t n = reconciles_before_restarts_;
   for (const auto& [name, rt] : runtime_processes_) {
-    if (rt.manager != nullptr) n += rt.manager->stats().reconciles;
+    for (const auto& manager : rt.managers) n += manager->stats().reconciles;
   }
   return n;
 }
@@ -457,8 +473,10 @@ int64_t World::reconciles() const {
 std::vector<std::string> World::stale_waits() const {
   std::vector<std::string> lines = stale_waits_before_restarts_;
   for (const auto& [name, rt] : runtime_processes_) {
-    if (auto* lun = dynamic_cast<lun_migration::LunPlanReconciler*>(rt.reconciler.get())) {
-      for (const std::string& line : lun->stale_waits()) lines.push_back(line);
+    for (const auto& reconciler : rt.reconcilers) {
+      if (auto* lun = dynamic_cast<lun_migration::LunPlanReconciler*>(reconciler.get())) {
+        for (const std::string& line : lun->stale_waits()) lines.push_back(line);
+      }
     }
   }
   return lines;

@@ -222,25 +222,27 @@ class World {
     std::unique_ptr<ProcessScheduler> scheduler;
     ports::Hypervisor* hypervisor = nullptr;
     ports::Ovirt* ovirt = nullptr;
-    std::function<std::unique_ptr<runtime::Reconciler>()> make_reconciler;
+    // A process may run several reconcilers (the controller: migrations and
+    // volume updates), each on its own manager, over the same ports.
+    std::function<std::vector<std::unique_ptr<runtime::Reconciler>>()> make_reconcilers;
     runtime::Manager::Options options;
     // Made anew at each start, as a restarted process connects, lists and
     // watches afresh: nothing derived from the last run outlives it.
     // Counting over Faulty over the fakes: a faulted call is counted.
     std::unique_ptr<FaultyKubeApi> faulty_api;
-    std::unique_ptr<CountingKubeApi> api;
+    std::vector<std::unique_ptr<CountingKubeApi>> apis;  // one per manager
     std::unique_ptr<FaultyHypervisor> host;   // over `hypervisor`, when it has one
     std::unique_ptr<FaultyOvirt> faulty_engine;  // over `ovirt`, when it has one
     std::unique_ptr<CountingOvirt> engine;
-    std::unique_ptr<runtime::Executor> executor;
-    std::unique_ptr<runtime::Reconciler> reconciler;
-    std::unique_ptr<runtime::Manager> manager;
+    std::vector<std::unique_ptr<runtime::Executor>> executors;  // one per manager
+    std::vector<std::unique_ptr<runtime::Reconciler>> reconcilers;
+    std::vector<std::unique_ptr<runtime::Manager>> managers;
   };
   // A process on the runtime: its scheduler and executor (with `hypervisor`
   // or `ovirt` when it has one), started by StartRuntime.
-  void AddRuntimeProcess(const std::string& name, ports::Hypervisor* hypervisor,
-                         ports::Ovirt* ovirt,
-                         std::function<std::unique_ptr<runtime::Reconciler>()> make_reconciler);
+  void AddRuntimeProcess(
+      const std::string& name, ports::Hypervisor* hypervisor, ports::Ovirt* ovirt,
+      std::function<std::vector<std::unique_ptr<runtime::Reconciler>>()> make_reconcilers);
   void StartRuntime(const std::string& name);
   // A step or effect of process `name` ran: noted on the timeline, and kept
   // in refused_as_invalid() when the server refused it as invalid.

@@ -1,9 +1,12 @@
 #include "api/validation/cross_references.h"
 
+#include <algorithm>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
@@ -162,6 +165,87 @@ void CheckMigration(const Object& o, absl::Span<const Object* const> objects,
   }
 }
 
+// A VM's volume update checked against its running VMI, when the set holds
+// both (`kubectl get vm,vmi,pvc -o yaml` plus the edited VM): the volumes in
+// both whose claim differs are what would move; KubeVirt's rules on them.
+void CheckVolumeUpdate(const Object& o, const ObjectIndex& index, Sink& sink) {
+  const auto* vm = o.As<kubevirt::VirtualMachine>();
+  const std::string ns = NamespaceOf(o);
+  const Object* vmi_object = index.Find("VirtualMachineInstance", ns, o.metadata().name());
+  if (vmi_object == nullptr) return;
+  const auto& running = vmi_object->As<kubevirt::VirtualMachineInstance>()->spec();
+  const auto& wanted = vm->spec().template_().spec();
+  std::map<std::string, std::string> running_claims;
+  for (const kubevirt::Volume& v : running.volumes()) {
+    if (std::optional<std::string> claim = ClaimOf(v)) running_claims[v.name()] = *claim;
+  }
+  std::set<std::string> moved;
+  std::vector<std::pair<int, std::string>> changes;  // template volume index, source claim
+  for (int i = 0; i < wanted.volumes_size(); ++i) {
+    const std::optional<std::string> claim = ClaimOf(wanted.volumes(i));
+    auto it = running_claims.find(wanted.volumes(i).name());
+    if (!claim || it == running_claims.end() || it->second == *claim) continue;
+    moved.insert(wanted.volumes(i).name());
+    changes.emplace_back(i, it->second);
+  }
+  if (changes.empty()) return;
+  FieldErrors errors = sink.For(o);
+  const std::string volumes = "spec.template.spec.volumes";
+  if (vm->spec().update_volumes_strategy() != "Migration") {
+    errors.Warning("spec.updateVolumesStrategy",
+                   absl::StrCat("the volumes of ", absl::StrJoin(moved, ", "), " differ from ",
+                                vmi_object->Describe(), " (", Where(*vmi_object),
+                                "), which keeps running on the old claims: set "
+                                "updateVolumesStrategy: Migration to move them live"));
+    return;
+  }
+  for (const auto& [i, source] : changes) {
+    const kubevirt::Volume& v = wanted.volumes(i);
+    const std::string at = Index(volumes, static_cast<size_t>(i));
+    const std::string destination = *ClaimOf(v);
+    for (const kubevirt::Disk& disk : running.domain().devices().disks()) {
+      if (disk.name() != v.name()) continue;
+      if (disk.has_lun()) {
+        errors.Invalid(at, absl::StrCat("volume \"", v.name(),
+                                        "\" is a LUN disk: a volume update cannot move it "
+                                        "(a LUN is passed through, not copied)"));
+      }
+      if (disk.has_shareable() && disk.shareable()) {
+        errors.Invalid(at, absl::StrCat("volume \"", v.name(),
+                                        "\" is shareable: a volume update cannot move it (another "
+                                        "writer could change it during the copy)"));
+      }
+    }
+    for (const kubevirt::Filesystem& fs : running.domain().devices().filesystems()) {
+      if (fs.name() == v.name()) {
+        errors.Invalid(at, absl::StrCat("volume \"", v.name(),
+                                        "\" is a virtiofs filesystem: a volume update moves "
+                                        "disks only"));
+      }
+    }
+    const std::optional<api::Quantity> from = ClaimSize(index, ns, source, vmi_object);
+    const std::optional<api::Quantity> to = ClaimSize(index, ns, destination, nullptr);
+    if (from && to && *to < *from) {
+      errors.Invalid(at, absl::StrCat("\"", destination, "\" (", to->ToString(),
+                                      ") is smaller than \"", source, "\" (", from->ToString(),
+                                      "), which volume \"", v.name(), "\" runs on"));
+    }
+  }
+  // Every RWO volume of the VM moves in the same update (KubeVirt's rule).
+  for (const auto& [name, claim] : running_claims) {
+    if (moved.contains(name)) continue;
+    const Object* pvc = index.Find("PersistentVolumeClaim", ns, claim);
+    if (pvc == nullptr) continue;
+    const auto& modes = pvc->As<k8s::PersistentVolumeClaim>()->spec().access_modes();
+    const bool many = std::find(modes.begin(), modes.end(), "ReadWriteMany") != modes.end();
+    if (!many) {
+      errors.Invalid(volumes, absl::StrCat("volume \"", name, "\" (claim \"", claim,
+                                           "\") is not ReadWriteMany and not moved: every such "
+                                           "volume moves in the same volume update"));
+    }
+  }
+}
+
 void CheckBinding(absl::Span<const Object* const> objects, const ObjectIndex& index,
                   Sink& sink) {
   std::map<std::pair<std::string, std::string>, const Object*> claimed;
@@ -216,6 +300,7 @@ std::vector<std::vector<manifest::Finding>> ValidateCrossReferences(
     if (o->As<kubevirt::VirtualMachineInstanceMigration>() != nullptr) {
       CheckMigration(*o, objects, index, sink);
     }
+    if (o->As<kubevirt::VirtualMachine>() != nullptr) CheckVolumeUpdate(*o, index, sink);
   }
   CheckBinding(objects, index, sink);
   return std::move(sink.findings);

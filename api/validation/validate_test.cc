@@ -201,6 +201,77 @@ TEST(Validate, AStorageMigrationNamingNoDiskIsAWarning) {
               IsEmpty());
 }
 
+// A VM's volume update linted against its running VMI (kubectl get vm,vmi,pvc
+// plus the edit): KubeVirt's rules on the volumes that would move.
+constexpr char kUpdateVmi[] = R"(apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstance
+metadata: {name: vm}
+spec:
+  domain:
+    devices:
+      disks:
+      - {name: root, disk: {bus: virtio}}
+      - {name: lun, lun: {}}
+      - {name: data, disk: {bus: virtio}}
+  volumes:
+  - {name: root, persistentVolumeClaim: {claimName: root}}
+  - {name: lun, persistentVolumeClaim: {claimName: lun}}
+  - {name: data, persistentVolumeClaim: {claimName: data}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: root}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 10Gi}}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data}
+spec: {accessModes: [ReadWriteMany], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: root-new}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 20Gi}}}
+)";
+
+std::string UpdateVm(const std::string& strategy, const std::string& root,
+                     const std::string& lun = "lun", const std::string& data = "data") {
+  return absl::StrCat("---\napiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: vm}\n"
+                      "spec:\n", strategy.empty() ? "" : absl::StrCat("  updateVolumesStrategy: ", strategy, "\n"),
+                      "  template:\n    spec:\n      domain:\n        devices:\n          disks:\n"
+                      "          - {name: root, disk: {bus: virtio}}\n          - {name: lun, lun: {}}\n"
+                      "          - {name: data, disk: {bus: virtio}}\n      volumes:\n"
+                      "      - {name: root, persistentVolumeClaim: {claimName: ", root, "}}\n"
+                      "      - {name: lun, persistentVolumeClaim: {claimName: ", lun, "}}\n"
+                      "      - {name: data, persistentVolumeClaim: {claimName: ", data, "}}\n");
+}
+
+TEST(Validate, AVolumeUpdateIsCheckedAgainstItsRunningVmi) {
+  // The root volume to a larger claim: clean.
+  EXPECT_THAT(Lint(absl::StrCat(kUpdateVmi, UpdateVm("Migration", "root-new"))), IsEmpty());
+  // Nothing moves: nothing to say, whatever the strategy.
+  EXPECT_THAT(Lint(absl::StrCat(kUpdateVmi, UpdateVm("", "root"))), IsEmpty());
+  // A LUN cannot move.
+  EXPECT_THAT(Lint(absl::StrCat(kUpdateVmi, UpdateVm("Migration", "root-new", "lun-new"))),
+              Contains(HasSubstr("error: spec.template.spec.volumes[1]: volume \"lun\" is a LUN "
+                                 "disk: a volume update cannot move it")));
+  // Onto a smaller claim.
+  const std::string smaller =
+      absl::StrCat(kUpdateVmi, UpdateVm("Migration", "small"),
+                   "---\n{apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: small}, "
+                   "spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 5Gi}}}}\n");
+  EXPECT_THAT(Lint(smaller), Contains(HasSubstr("spec.template.spec.volumes[0]: \"small\" (5Gi) is "
+                                                "smaller than \"root\" (10Gi)")));
+  // An RWO volume left behind: moving only the RWX one.
+  EXPECT_THAT(Lint(absl::StrCat(kUpdateVmi, UpdateVm("Migration", "root", "lun", "data-new"))),
+              Contains(HasSubstr("error: spec.template.spec.volumes: volume \"root\" (claim "
+                                 "\"root\") is not ReadWriteMany and not moved")));
+  // The strategy missing: a warning that says what to set.
+  EXPECT_THAT(Lint(absl::StrCat(kUpdateVmi, UpdateVm("", "root-new"))),
+              Contains(AllOf(HasSubstr("warning: spec.updateVolumesStrategy:"),
+                             HasSubstr("set updateVolumesStrategy: Migration"))));
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Table, Rule,
     testing::Values(

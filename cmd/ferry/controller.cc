@@ -8,6 +8,7 @@
 #include "api/kubevirt.pb.h"
 #include "cmd/ferry/runtime_process.h"
 #include "core/storage_migration/controller_reconciler.h"
+#include "core/storage_migration/volume_update_reconciler.h"
 #include "core/storage_migration/events_reconciler.h"
 
 namespace ferry::cli {
@@ -73,6 +74,7 @@ int RunControllerCommand(const std::vector<std::string>& args, std::ostream& out
   spec.reconcilers = [options](const std::string& identity) {
     std::vector<std::unique_ptr<runtime::Reconciler>> r;
     r.push_back(std::make_unique<storage_migration::ControllerReconciler>(options));
+    r.push_back(std::make_unique<storage_migration::VolumeUpdateReconciler>());
     r.push_back(std::make_unique<storage_migration::MigrationEventsReconciler>(
         storage_migration::MigrationEventsReconciler::Options{
             .component = "ferry-controller",

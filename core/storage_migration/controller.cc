@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "api/conditions.h"
 #include "api/names.h"
 #include "api/quantity.h"
 #include "api/volumes.h"
@@ -45,22 +46,7 @@ absl::Time PhaseTime(const Status& status, absl::string_view phase) {
 // Sets condition `type`; returns whether anything changed.
 bool SetCondition(Status* status, const std::string& type, const std::string& value,
                   const std::string& reason, const std::string& message, absl::Time now) {
-  for (auto& c : *status->mutable_conditions()) {
-    if (c.type() != type) continue;
-    if (c.status() == value && c.reason() == reason && c.message() == message) return false;
-    if (c.status() != value) c.set_last_transition_time(Timestamp(now));
-    c.set_status(value);
-    c.set_reason(reason);
-    c.set_message(message);
-    return true;
-  }
-  auto* c = status->add_conditions();
-  c->set_type(type);
-  c->set_status(value);
-  c->set_reason(reason);
-  c->set_message(message);
-  c->set_last_transition_time(Timestamp(now));
-  return true;
+  return api::SetCondition(status->mutable_conditions(), type, value, reason, message, now);
 }
 
 bool HasFinalizer(const k8s::ObjectMeta& meta) {

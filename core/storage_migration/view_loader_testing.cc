@@ -40,15 +40,21 @@ std::vector<manifest::Object> Parse(absl::string_view file, absl::string_view te
 
 }  // namespace
 
-LoadedView LoadView(absl::string_view world, absl::string_view migration) {
-  LoadedView loaded;
-  ClusterView& v = loaded.view;
+ClusterView LoadWorld(absl::string_view world) {
+  ClusterView v;
   for (const manifest::Object& o : Parse("world.yaml", world)) {
     const bool held = Collect(o, v.vmis) || Collect(o, v.vms) || Collect(o, v.migrations) ||
                       Collect(o, v.pvcs) || Collect(o, v.pvs) || Collect(o, v.data_volumes) ||
                       Collect(o, v.pods) || Collect(o, v.nodes);
     if (!held) ADD_FAILURE() << "world.yaml: a ClusterView holds no " << o.Describe();
   }
+  return v;
+}
+
+LoadedView LoadView(absl::string_view world, absl::string_view migration) {
+  LoadedView loaded;
+  loaded.view = LoadWorld(world);
+  ClusterView& v = loaded.view;
   std::vector<manifest::Object> objects = Parse("migration.yaml", migration);
   std::vector<Ptr<kubevirt::VirtualMachineInstanceMigration>> under_test;
   for (const manifest::Object& o : objects) {

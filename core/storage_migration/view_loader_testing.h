@@ -35,6 +35,9 @@ struct LoadedView {
 };
 
 LoadedView LoadView(absl::string_view world, absl::string_view migration);
+// The world alone (its migrations, if any, included), for decisions keyed
+// by another object than a migration.
+ClusterView LoadWorld(absl::string_view world);
 
 // Every object of every kind a ClusterView holds, listed from `api`: the
 // whole cluster as one read, to compare a reconciler's keyed lookups with.

@@ -1,0 +1,250 @@
+#include "core/storage_migration/volume_update.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "api/conditions.h"
+#include "api/names.h"
+#include "api/volumes.h"
+#include "base/fnv.h"
+
+namespace ferry::storage_migration {
+namespace {
+
+using VMIM = kubevirt::VirtualMachineInstanceMigration;
+
+bool Terminal(absl::string_view phase) { return phase == "Succeeded" || phase == "Failed"; }
+
+std::vector<VolumeChange> PairsOf(const VMIM& m) {
+  std::vector<VolumeChange> out;
+  for (const auto& p : m.spec().local_storage_migration().migrate_non_shared_disks()) {
+    out.push_back({"", p.source_pvc(), p.destination_pvc()});
+  }
+  return out;
+}
+
+// The same claims moved, whatever the volumes' names.
+bool SamePairs(const std::vector<VolumeChange>& a, const std::vector<VolumeChange>& b) {
+  auto key = [](const std::vector<VolumeChange>& v) {
+    std::set<std::pair<std::string, std::string>> s;
+    for (const VolumeChange& c : v) s.emplace(c.source, c.destination);
+    return s;
+  };
+  return a.size() == b.size() && key(a) == key(b);
+}
+
+kubevirt::PersistentVolumeClaimInfo ClaimInfo(const ClusterView& view, absl::string_view ns,
+                                              const std::string& claim) {
+  kubevirt::PersistentVolumeClaimInfo info;
+  info.set_claim_name(claim);
+  const k8s::PersistentVolumeClaim* pvc = view.FindPvc(ns, claim);
+  if (pvc == nullptr) return info;
+  *info.mutable_access_modes() = pvc->spec().access_modes();
+  info.set_volume_mode(pvc->spec().has_volume_mode() ? pvc->spec().volume_mode() : "Filesystem");
+  for (const auto& [k, v] : pvc->status().capacity()) (*info.mutable_capacity())[k] = v;
+  for (const auto& [k, v] : pvc->spec().resources().requests()) (*info.mutable_requests())[k] = v;
+  return info;
+}
+
+std::string Describe(const std::vector<VolumeChange>& changes) {
+  return absl::StrJoin(changes, ", ", [](std::string* out, const VolumeChange& c) {
+    absl::StrAppend(out, c.volume, " (", c.source, " -> ", c.destination, ")");
+  });
+}
+
+class Decision {
+ public:
+  Decision(const kubevirt::VirtualMachine& vm, const kubevirt::VirtualMachineInstance& vmi,
+           const ClusterView& view, absl::Time now)
+      : vm_(vm), vmi_(vmi), view_(view), now_(now),
+        ns_(api::NamespaceOrDefault(vm.metadata().namespace_())), status_(vmi.status()) {}
+
+  std::vector<KubeAction> Run() {
+    const std::vector<VolumeChange> changes =
+        ChangedVolumes(vmi_.spec(), vm_.spec().template_().spec());
+    const std::string label = VolumeUpdateLabelValue(vmi_);
+    std::vector<const VMIM*> mine;
+    for (const auto& m : view_.migrations) {
+      if (api::NamespaceOrDefault(m->metadata().namespace_()) != ns_) continue;
+      auto it = m->metadata().labels().find(kVolumeUpdateLabel);
+      if (it != m->metadata().labels().end() && it->second == label) mine.push_back(m.get());
+    }
+    const VMIM* active = nullptr;
+    for (const VMIM* m : mine) {
+      if (!Terminal(m->status().phase()) && m->metadata().deletion_timestamp().empty()) active = m;
+    }
+    if (active != nullptr) {
+      InFlight(*active, changes);
+    } else if (!changes.empty()) {
+      Start(mine, changes);
+    } else if (const k8s::Condition* c = api::FindCondition(status_.conditions(), kVolumesChange);
+               c != nullptr && c->status() == "True") {
+      // Nothing is changing any more: the VMI runs on what the VM names.
+      api::RemoveCondition(status_.mutable_conditions(), kVolumesChange);
+    }
+    if (status_.SerializeAsString() != vmi_.status().SerializeAsString()) {
+      kubevirt::VirtualMachineInstance vmi = vmi_;
+      *vmi.mutable_status() = status_;
+      actions_.push_back(UpdateStatus(vmi, absl::StrCat("volume update: ", what_)));
+    }
+    return std::move(actions_);
+  }
+
+ private:
+  void InFlight(const VMIM& m, const std::vector<VolumeChange>& changes) {
+    const std::vector<VolumeChange> pairs = PairsOf(m);
+    const std::string name = m.metadata().name();
+    if (m.status().switchover().side() == "Destination") {
+      // A recorded decision is carried out, never reversed.
+      Set("True", "", absl::StrCat("migration ", name,
+                                   " recorded the switchover to the destinations: the VM moves "
+                                   "to them; a change of its volumes since is a new change "
+                                   "once it completes"),
+          "switchover recorded");
+      return;
+    }
+    if (SamePairs(changes, pairs)) {
+      SetMigrated(changes);
+      Set("True", "", absl::StrCat("migrating ", Describe(changes), " with migration ", name),
+          "migrating");
+      return;
+    }
+    if (changes.empty()) {  // every volume names the claim the VMI runs on: reverted
+      actions_.push_back(Delete({"VirtualMachineInstanceMigration", ns_, name},
+                                absl::StrCat("volume update reverted: cancel ", name)));
+      status_.clear_migrated_volumes();
+      Set("False", kVolumesChangeCancellation,
+          absl::StrCat("the VM's volumes were reverted: migration ", name, " cancelled"),
+          "cancelled");
+      return;
+    }
+    Set("True", "",
+        absl::StrCat("migrating with migration ", name,
+                     "; refused: the VM's volumes changed again (", Describe(changes),
+                     "): during a volume migration they can only be reverted to the previous "
+                     "claims, all of them"),
+        "refused a new target set");
+  }
+
+  void Start(const std::vector<const VMIM*>& mine, const std::vector<VolumeChange>& changes) {
+    const std::string name = VolumeUpdateMigrationName(vmi_, changes);
+    for (const VMIM* m : mine) {
+      if (m->metadata().name() != name) continue;
+      if (!m->metadata().deletion_timestamp().empty()) return;  // gone soon: then again
+      if (m->status().phase() == "Failed") {
+        SetMigrated(changes);
+        std::string why = m->status().migration_state().failure_reason();
+        for (const k8s::Condition& c : m->status().conditions()) {
+          if (c.type() == "Failed" && c.status() == "True") {
+            why = absl::StrCat(c.reason(), ": ", c.message());
+          }
+        }
+        Set("False", kVolumesChangeFailed,
+            absl::StrCat("migration ", name, " failed (", why,
+                         "); revert the VM's volumes, or delete ", name, " to try again"),
+            "failed");
+      }
+      return;
+    }
+    if (vmi_.status().phase() != "Running" || vmi_.status().node_name().empty() ||
+        !vmi_.metadata().deletion_timestamp().empty()) {
+      return;  // a VMI not running takes the template when it starts
+    }
+    VMIM m;
+    m.set_api_version("kubevirt.io/v1");
+    m.set_kind("VirtualMachineInstanceMigration");
+    m.mutable_metadata()->set_name(name);
+    m.mutable_metadata()->set_namespace_(ns_);
+    (*m.mutable_metadata()->mutable_labels())[kVolumeUpdateLabel] = VolumeUpdateLabelValue(vmi_);
+    (*m.mutable_metadata()->mutable_annotations())[kWorkloadUpdateAnnotation] = "";
+    m.mutable_spec()->set_vmi_name(vmi_.metadata().name());
+    for (const VolumeChange& c : changes) {
+      auto* pair = m.mutable_spec()->mutable_local_storage_migration()->add_migrate_non_shared_disks();
+      pair->set_source_pvc(c.source);
+      pair->set_destination_pvc(c.destination);
+    }
+    actions_.push_back(Create(m, absl::StrCat("volume update: migrate ", Describe(changes))));
+    SetMigrated(changes);
+    Set("True", "", absl::StrCat("migrating ", Describe(changes), " with migration ", name),
+        "migrating");
+  }
+
+  void SetMigrated(const std::vector<VolumeChange>& changes) {
+    status_.clear_migrated_volumes();
+    for (const VolumeChange& c : changes) {
+      kubevirt::StorageMigratedVolumeInfo* info = status_.add_migrated_volumes();
+      info->set_volume_name(c.volume);
+      *info->mutable_source_pvc_info() = ClaimInfo(view_, ns_, c.source);
+      *info->mutable_destination_pvc_info() = ClaimInfo(view_, ns_, c.destination);
+    }
+  }
+
+  void Set(const std::string& value, const std::string& reason, const std::string& message,
+           const std::string& what) {
+    api::SetCondition(status_.mutable_conditions(), kVolumesChange, value, reason, message, now_);
+    what_ = what;
+  }
+
+  const kubevirt::VirtualMachine& vm_;
+  const kubevirt::VirtualMachineInstance& vmi_;
+  const ClusterView& view_;
+  const absl::Time now_;
+  const std::string ns_;
+  kubevirt::VirtualMachineInstanceStatus status_;
+  std::vector<KubeAction> actions_;
+  std::string what_ = "settled";
+};
+
+}  // namespace
+
+std::vector<VolumeChange> ChangedVolumes(const kubevirt::VirtualMachineInstanceSpec& running,
+                                         const kubevirt::VirtualMachineInstanceSpec& wanted) {
+  std::map<std::string, std::string> wanted_claims;
+  for (const kubevirt::Volume& v : wanted.volumes()) {
+    if (std::optional<std::string> claim = api::ClaimOf(v)) wanted_claims[v.name()] = *claim;
+  }
+  std::vector<VolumeChange> out;
+  for (const kubevirt::Volume& v : running.volumes()) {
+    std::optional<std::string> claim = api::ClaimOf(v);
+    if (!claim) continue;
+    auto it = wanted_claims.find(v.name());
+    if (it != wanted_claims.end() && it->second != *claim) out.push_back({v.name(), *claim, it->second});
+  }
+  return out;
+}
+
+std::string VolumeUpdateLabelValue(const kubevirt::VirtualMachineInstance& vmi) {
+  const std::string& name = vmi.metadata().name();
+  return name.size() > 63 ? vmi.metadata().uid() : name;
+}
+
+std::string VolumeUpdateMigrationName(const kubevirt::VirtualMachineInstance& vmi,
+                                      const std::vector<VolumeChange>& changes) {
+  uint64_t h = Fnv1a64(vmi.metadata().uid());
+  for (const VolumeChange& c : changes) {
+    h = Fnv1a64(absl::StrCat("|", c.volume, ":", c.source, ">", c.destination), h);
+  }
+  const std::string suffix = absl::StrFormat("%08x", static_cast<uint32_t>(h ^ (h >> 32)));
+  std::string name = absl::StrCat(kVolumeUpdatePrefix, vmi.metadata().name(), "-", suffix);
+  // A DNS label where it fits (a pod's name is derived from it).
+  if (name.size() > 63) name = absl::StrCat(kVolumeUpdatePrefix, suffix);
+  return name;
+}
+
+std::vector<KubeAction> ReconcileVolumeUpdate(const kubevirt::VirtualMachine& vm,
+                                              const ClusterView& view, absl::Time now) {
+  if (!vm.spec().has_update_volumes_strategy() ||
+      vm.spec().update_volumes_strategy() != kUpdateVolumesMigration) {
+    return {};
+  }
+  const kubevirt::VirtualMachineInstance* vmi =
+      view.FindVmi(vm.metadata().namespace_(), vm.metadata().name());
+  if (vmi == nullptr) return {};  // a stopped VM takes its template when it starts
+  return Decision(vm, *vmi, view, now).Run();
+}
+
+}  // namespace ferry::storage_migration

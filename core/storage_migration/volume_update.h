@@ -1,0 +1,87 @@
+// The volume-update front-end: KubeVirt's shipped entry point to storage
+// migration (a VM with spec.updateVolumesStrategy: Migration whose
+// template's claim volumes the user edits) on the same core as the
+// proposal's VirtualMachineInstanceMigration. A pure function from one VM
+// and an observed ClusterView to the writes to make now; like
+// ReconcileMigration it reads no clock and keeps nothing between calls.
+//
+// A change of the template's claims (KubeVirt's updatedVolumesMapping: the
+// volumes in both the VMI and the template whose claim differs) becomes a
+// VirtualMachineInstanceMigration of exactly those pairs, labelled and
+// annotated as KubeVirt's workload updater labels its own. The migration
+// controller admits, copies and switches it as any other: the VMI's spec
+// changes only after the switchover to the destinations is recorded (KubeVirt
+// switches it before the copy). The VMI's status tells the story in
+// KubeVirt's shapes: `migratedVolumes[]` and the `VolumesChange` condition.
+//
+//   - in flight: VolumesChange True, migratedVolumes the pairs;
+//   - reverted (every changed volume names its source again) before the
+//     switchover is recorded: the migration is deleted (a cancel), VolumesChange
+//     False with reason VolumesChangeCancellation, migratedVolumes emptied;
+//   - changed again to other targets, or partly reverted: refused (the
+//     condition's message says so), the migration goes on; once it ends the
+//     remaining difference is a new change;
+//   - a revert after the switchover is recorded comes too late: the decision
+//     is carried out and the VM names the destinations;
+//   - the migration failed (admission refused it: a RWO volume left out, a
+//     LUN, shareable or virtiofs volume, a smaller destination; or the copy
+//     failed): VolumesChange False, reason VolumesChangeFailed, with the
+//     migration's reason. It is not retried in a loop (KubeVirt's is):
+//     revert the volumes, or delete the failed migration to try again;
+//   - succeeded: the condition goes (as KubeVirt unsets it), migratedVolumes
+//     stays.
+//
+// docs/storage-migration.md ("Three entry points") compares the paths.
+//
+//   std::vector<KubeAction> actions = ReconcileVolumeUpdate(vm, view, now);
+#ifndef FERRY_CORE_STORAGE_MIGRATION_VOLUME_UPDATE_H_
+#define FERRY_CORE_STORAGE_MIGRATION_VOLUME_UPDATE_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "api/kubevirt.pb.h"
+#include "core/storage_migration/cluster_view.h"
+#include "core/storage_migration/kube_action.h"
+
+namespace ferry::storage_migration {
+
+// KubeVirt's names (staging/src/kubevirt.io/api/core/v1).
+inline constexpr char kVolumeUpdateLabel[] = "kubevirt.io/volume-update-migration";
+inline constexpr char kWorkloadUpdateAnnotation[] = "kubevirt.io/workloadUpdateMigration";
+inline constexpr char kVolumeUpdatePrefix[] = "kubevirt-workload-update-";
+inline constexpr char kUpdateVolumesMigration[] = "Migration";
+inline constexpr char kVolumesChange[] = "VolumesChange";
+inline constexpr char kVolumesChangeCancellation[] = "VolumesChangeCancellation";
+// Ferry's: KubeVirt retries a failed volume migration in a loop instead.
+inline constexpr char kVolumesChangeFailed[] = "VolumesChangeFailed";
+
+struct VolumeChange {
+  std::string volume;       // the volume's name: the disk the guest knows
+  std::string source;       // the claim the VMI runs on (a PVC or DataVolume)
+  std::string destination;  // the claim the VM's template names now
+  friend bool operator==(const VolumeChange&, const VolumeChange&) = default;
+};
+
+// The volumes of `running` (the VMI's spec) that the template `wanted` also
+// has, on another claim; in the VMI's volume order.
+std::vector<VolumeChange> ChangedVolumes(const kubevirt::VirtualMachineInstanceSpec& running,
+                                         const kubevirt::VirtualMachineInstanceSpec& wanted);
+
+// The label's value: the VMI's name, or its uid when the name is longer
+// than a label value may be (63), as KubeVirt does.
+std::string VolumeUpdateLabelValue(const kubevirt::VirtualMachineInstance& vmi);
+
+// The migration `changes` of `vmi` become: the same for the same VMI (by
+// uid) and changes, so a restarted front-end finds what it created; another
+// for other changes or a restarted VMI.
+std::string VolumeUpdateMigrationName(const kubevirt::VirtualMachineInstance& vmi,
+                                      const std::vector<VolumeChange>& changes);
+
+std::vector<KubeAction> ReconcileVolumeUpdate(const kubevirt::VirtualMachine& vm,
+                                              const ClusterView& view, absl::Time now);
+
+}  // namespace ferry::storage_migration
+
+#endif  // FERRY_CORE_STORAGE_MIGRATION_VOLUME_UPDATE_H_
