@@ -116,7 +116,7 @@ void Coverage::BeforeAction(const scenario::Action& a) {
       }
     }
   }
-  if (a.what_case() == scenario::Action::kApply) {
+  if (a.what_case() == scenario::Action::kApply || a.what_case() == scenario::Action::kApplyFile) {
     // A revert of a VM's volumes comes as an apply of the VM.
     for (const auto& m : Migrations(world_)) {
       if (!Terminal(*m) && m->status().switchover().side().empty() &&

@@ -156,9 +156,10 @@ runtime::Effect ToEffect(const KubeAction& action) {
     case KubeAction::Verb::kUpdate: return runtime::Effect::Update(*action.object, action.what);
     case KubeAction::Verb::kUpdateStatus:
       return runtime::Effect::UpdateStatus(*action.object, action.what);
-    case KubeAction::Verb::kDelete: return runtime::Effect::Delete(action.key, action.what);
+    case KubeAction::Verb::kDelete:
+      return runtime::Effect::Delete(action.key, action.what, action.resource_version);
   }
-  return runtime::Effect::Delete(action.key, action.what);
+  return runtime::Effect::Delete(action.key, action.what, action.resource_version);
 }
 
 }  // namespace ferry::storage_migration

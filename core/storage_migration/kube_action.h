@@ -24,12 +24,14 @@ struct KubeAction {
   std::shared_ptr<google::protobuf::Message> object;  // create, update, update status
   ports::ObjectKey key;                               // delete
   std::string what;  // for traces: "record switchover Destination"
+  // Delete only while the object is at this version ("": any).
+  std::string resource_version;
 };
 
 KubeAction Create(const google::protobuf::Message& object, std::string what);
 KubeAction Update(const google::protobuf::Message& object, std::string what);
 KubeAction UpdateStatus(const google::protobuf::Message& object, std::string what);
-KubeAction Delete(ports::ObjectKey key, std::string what);
+KubeAction Delete(ports::ObjectKey key, std::string what, std::string resource_version = "");
 
 // The API's timestamps (api/timestamp.h), by their short names here.
 using api::ParseTimestamp;

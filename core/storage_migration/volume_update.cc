@@ -1,7 +1,9 @@
 #include "core/storage_migration/volume_update.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -82,16 +84,24 @@ class Decision {
     } else if (!changes.empty()) {
       Start(mine, changes);
     } else if (const k8s::Condition* c = api::FindCondition(status_.conditions(), kVolumesChange);
-               c != nullptr && c->status() == "True") {
-      // Nothing is changing any more: the VMI runs on what the VM names.
+               c != nullptr && (c->status() == "True" || c->reason() == kVolumesChangeFailed)) {
+      // Nothing is changing any more: the VMI runs on what the VM names (a
+      // move completed, or the user reverted after a failure).
+      if (c->reason() == kVolumesChangeFailed) status_.clear_migrated_volumes();
       api::RemoveCondition(status_.mutable_conditions(), kVolumesChange);
+      what_ = "settled";
     }
+    std::vector<KubeAction> out;
     if (status_.SerializeAsString() != vmi_.status().SerializeAsString()) {
       kubevirt::VirtualMachineInstance vmi = vmi_;
       *vmi.mutable_status() = status_;
-      actions_.push_back(UpdateStatus(vmi, absl::StrCat("volume update: ", what_)));
+      out.push_back(UpdateStatus(vmi, absl::StrCat("volume update: ", what_)));
     }
-    return std::move(actions_);
+    // A create goes before the status that reports it (a restart finds the
+    // migration by its name); a cancel's status before the delete (a restart
+    // finds the migration still there and deletes it again).
+    out.insert(status_first_ ? out.end() : out.begin(), actions_.begin(), actions_.end());
+    return out;
   }
 
  private:
@@ -99,7 +109,9 @@ class Decision {
     const std::vector<VolumeChange> pairs = PairsOf(m);
     const std::string name = m.metadata().name();
     if (m.status().switchover().side() == "Destination") {
-      // A recorded decision is carried out, never reversed.
+      // A recorded decision is carried out, never reversed (a revert that
+      // lost the race with it has its delete refused: reported again here).
+      SetMigrated(Moving(pairs));
       Set("True", "", absl::StrCat("migration ", name,
                                    " recorded the switchover to the destinations: the VM moves "
                                    "to them; a change of its volumes since is a new change "
@@ -114,8 +126,11 @@ class Decision {
       return;
     }
     if (changes.empty()) {  // every volume names the claim the VMI runs on: reverted
+      // Only as read: a switchover recorded since refuses the delete.
       actions_.push_back(Delete({"VirtualMachineInstanceMigration", ns_, name},
-                                absl::StrCat("volume update reverted: cancel ", name)));
+                                absl::StrCat("volume update reverted: cancel ", name),
+                                m.metadata().resource_version()));
+      status_first_ = true;
       status_.clear_migrated_volumes();
       Set("False", kVolumesChangeCancellation,
           absl::StrCat("the VM's volumes were reverted: migration ", name, " cancelled"),
@@ -131,7 +146,13 @@ class Decision {
   }
 
   void Start(const std::vector<const VMIM*>& mine, const std::vector<VolumeChange>& changes) {
-    const std::string name = VolumeUpdateMigrationName(vmi_, changes);
+    const std::string name =
+        VolumeUpdateMigrationName(vmi_, changes, vm_.metadata().generation());
+    for (const VMIM* m : mine) {
+      // A cancelled one still stopping its copy: admission would refuse a
+      // second migration of the VMI now, and a refusal is never retried.
+      if (!m->metadata().deletion_timestamp().empty() && !Terminal(m->status().phase())) return;
+    }
     for (const VMIM* m : mine) {
       if (m->metadata().name() != name) continue;
       if (!m->metadata().deletion_timestamp().empty()) return;  // gone soon: then again
@@ -173,6 +194,22 @@ class Decision {
         "migrating");
   }
 
+  // `pairs` with the names of the VMI's volumes standing on their source or
+  // (switched) destination.
+  std::vector<VolumeChange> Moving(const std::vector<VolumeChange>& pairs) const {
+    std::vector<VolumeChange> out;
+    for (const VolumeChange& p : pairs) {
+      for (const kubevirt::Volume& v : vmi_.spec().volumes()) {
+        const std::optional<std::string> claim = api::ClaimOf(v);
+        if (claim == p.source || claim == p.destination) {
+          out.push_back({v.name(), p.source, p.destination});
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
   void SetMigrated(const std::vector<VolumeChange>& changes) {
     status_.clear_migrated_volumes();
     for (const VolumeChange& c : changes) {
@@ -196,6 +233,7 @@ class Decision {
   const std::string ns_;
   kubevirt::VirtualMachineInstanceStatus status_;
   std::vector<KubeAction> actions_;
+  bool status_first_ = false;
   std::string what_ = "settled";
 };
 
@@ -223,8 +261,9 @@ std::string VolumeUpdateLabelValue(const kubevirt::VirtualMachineInstance& vmi) 
 }
 
 std::string VolumeUpdateMigrationName(const kubevirt::VirtualMachineInstance& vmi,
-                                      const std::vector<VolumeChange>& changes) {
-  uint64_t h = Fnv1a64(vmi.metadata().uid());
+                                      const std::vector<VolumeChange>& changes,
+                                      int64_t vm_generation) {
+  uint64_t h = Fnv1a64(absl::StrCat(vmi.metadata().uid(), "@", vm_generation));
   for (const VolumeChange& c : changes) {
     h = Fnv1a64(absl::StrCat("|", c.volume, ":", c.source, ">", c.destination), h);
   }

@@ -22,12 +22,15 @@
 //     condition's message says so), the migration goes on; once it ends the
 //     remaining difference is a new change;
 //   - a revert after the switchover is recorded comes too late: the decision
-//     is carried out and the VM names the destinations;
+//     is carried out and the VM names the destinations (the delete is made
+//     only at the version read, so one racing the decision is refused);
 //   - the migration failed (admission refused it: a RWO volume left out, a
 //     LUN, shareable or virtiofs volume, a smaller destination; or the copy
 //     failed): VolumesChange False, reason VolumesChangeFailed, with the
-//     migration's reason. It is not retried in a loop (KubeVirt's is):
-//     revert the volumes, or delete the failed migration to try again;
+//     migration's reason. It is not retried in a loop (KubeVirt's is): a
+//     revert settles it (the condition goes), a new edit of the VM or
+//     deleting the failed migration tries again;
+//   - a new change waits while a cancelled migration still stops its copy;
 //   - succeeded: the condition goes (as KubeVirt unsets it), migratedVolumes
 //     stays.
 //
@@ -37,6 +40,7 @@
 #ifndef FERRY_CORE_STORAGE_MIGRATION_VOLUME_UPDATE_H_
 #define FERRY_CORE_STORAGE_MIGRATION_VOLUME_UPDATE_H_
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -74,10 +78,13 @@ std::vector<VolumeChange> ChangedVolumes(const kubevirt::VirtualMachineInstanceS
 std::string VolumeUpdateLabelValue(const kubevirt::VirtualMachineInstance& vmi);
 
 // The migration `changes` of `vmi` become: the same for the same VMI (by
-// uid) and changes, so a restarted front-end finds what it created; another
-// for other changes or a restarted VMI.
+// uid), VM spec (its generation) and changes, so a restarted front-end finds
+// what it created and a failure is not retried by itself; another for other
+// changes, a new edit of the VM (a move back to claims left before, a retry
+// after a revert) or a restarted VMI.
 std::string VolumeUpdateMigrationName(const kubevirt::VirtualMachineInstance& vmi,
-                                      const std::vector<VolumeChange>& changes);
+                                      const std::vector<VolumeChange>& changes,
+                                      int64_t vm_generation);
 
 std::vector<KubeAction> ReconcileVolumeUpdate(const kubevirt::VirtualMachine& vm,
                                               const ClusterView& view, absl::Time now);

@@ -178,23 +178,35 @@ TEST(VolumeUpdate, OnlyTheMigrationStrategyAndARunningVmiAreActedOn) {
 
 TEST(VolumeUpdate, RevertingBeforeTheSwitchoverCancels) {
   const ClusterView started = LoadWorld(World());
-  const std::string running = Created(started, "{phase: Running}");
+  const std::string running =
+      Created(started, "{phase: Running}", ", resourceVersion: \"41\"");
   // The user puts the source back.
   const ClusterView view = LoadWorld(Docs(
       {Edit(kVm, "{claimName: root-dst}", "{claimName: root-dv}"), kVmi, kClaims, running}));
   const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
   ASSERT_THAT(actions, SizeIs(2));
-  EXPECT_EQ(actions[0].verb, KubeAction::Verb::kDelete);
-  EXPECT_EQ(actions[0].key.kind, "VirtualMachineInstanceMigration");
-  EXPECT_EQ(actions[0].key.name, Object<VMIM>(ReconcileVolumeUpdate(VmOf(started), started, kNow)[0])
-                                     .metadata()
-                                     .name());
-  const k8s::Condition* c = VolumesChangeOf(actions[1]);
+  // The status first: a restart between the two finds the migration and
+  // deletes it again, the status already saying why.
+  const k8s::Condition* c = VolumesChangeOf(actions[0]);
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->status(), "False");
   EXPECT_EQ(c->reason(), "VolumesChangeCancellation");
-  EXPECT_THAT(Object<kubevirt::VirtualMachineInstance>(actions[1]).status().migrated_volumes(),
+  EXPECT_THAT(Object<kubevirt::VirtualMachineInstance>(actions[0]).status().migrated_volumes(),
               IsEmpty());
+  EXPECT_EQ(actions[1].verb, KubeAction::Verb::kDelete);
+  EXPECT_EQ(actions[1].key.kind, "VirtualMachineInstanceMigration");
+  EXPECT_EQ(actions[1].key.name, Object<VMIM>(ReconcileVolumeUpdate(VmOf(started), started, kNow)[0])
+                                     .metadata()
+                                     .name());
+  // Only at the version read: a switchover recorded since refuses it.
+  EXPECT_EQ(actions[1].resource_version, "41");
+  // Restarted after the status only: the delete again, nothing else.
+  kubevirt::VirtualMachineInstance said = Object<kubevirt::VirtualMachineInstance>(actions[0]);
+  ClusterView again = view;
+  again.vmis = {std::make_shared<const kubevirt::VirtualMachineInstance>(said)};
+  const std::vector<KubeAction> retry = ReconcileVolumeUpdate(VmOf(again), again, kNow);
+  ASSERT_THAT(retry, SizeIs(1));
+  EXPECT_EQ(retry[0].verb, KubeAction::Verb::kDelete);
 }
 
 TEST(VolumeUpdate, ARevertAfterTheSwitchoverIsRecordedComesTooLate) {
@@ -207,6 +219,11 @@ TEST(VolumeUpdate, ARevertAfterTheSwitchoverIsRecordedComesTooLate) {
   for (const KubeAction& a : actions) EXPECT_NE(a.verb, KubeAction::Verb::kDelete) << a.what;
   ASSERT_THAT(actions, SizeIs(1));
   EXPECT_THAT(VolumesChangeOf(actions[0])->message(), HasSubstr("recorded the switchover"));
+  // What moves, named again (a cancel that lost the race had emptied it).
+  const auto& moving = Object<kubevirt::VirtualMachineInstance>(actions[0]).status().migrated_volumes();
+  ASSERT_THAT(moving, SizeIs(1));
+  EXPECT_EQ(moving[0].volume_name(), "root");
+  EXPECT_EQ(moving[0].destination_pvc_info().claim_name(), "root-dst");
 }
 
 TEST(VolumeUpdate, AnotherTargetMidMigrationIsRefusedAndTheMigrationGoesOn) {
@@ -296,17 +313,62 @@ TEST(VolumeUpdate, NamesAreStableAndDistinct) {
   vmi.mutable_metadata()->set_uid("uid-1");
   const std::vector<VolumeChange> a = {{"root", "s", "d"}};
   const std::vector<VolumeChange> b = {{"root", "s", "e"}};
-  EXPECT_EQ(VolumeUpdateMigrationName(vmi, a), VolumeUpdateMigrationName(vmi, a));
-  EXPECT_NE(VolumeUpdateMigrationName(vmi, a), VolumeUpdateMigrationName(vmi, b));
+  EXPECT_EQ(VolumeUpdateMigrationName(vmi, a, 2), VolumeUpdateMigrationName(vmi, a, 2));
+  EXPECT_NE(VolumeUpdateMigrationName(vmi, a, 2), VolumeUpdateMigrationName(vmi, b, 2));
+  // The same change edited in again (a move back, a retry after a revert).
+  EXPECT_NE(VolumeUpdateMigrationName(vmi, a, 2), VolumeUpdateMigrationName(vmi, a, 4));
   kubevirt::VirtualMachineInstance again = vmi;
   again.mutable_metadata()->set_uid("uid-2");  // the VM restarted
-  EXPECT_NE(VolumeUpdateMigrationName(vmi, a), VolumeUpdateMigrationName(again, a));
+  EXPECT_NE(VolumeUpdateMigrationName(vmi, a, 2), VolumeUpdateMigrationName(again, a, 2));
   EXPECT_EQ(VolumeUpdateLabelValue(vmi), "vm");
   kubevirt::VirtualMachineInstance longer = vmi;
   longer.mutable_metadata()->set_name(std::string(70, 'v'));
   EXPECT_EQ(VolumeUpdateLabelValue(longer), "uid-1");
-  EXPECT_LE(VolumeUpdateMigrationName(longer, a).size(), 63u);
-  EXPECT_THAT(VolumeUpdateMigrationName(longer, a), ::testing::StartsWith("kubevirt-workload-update-"));
+  EXPECT_LE(VolumeUpdateMigrationName(longer, a, 2).size(), 63u);
+  EXPECT_THAT(VolumeUpdateMigrationName(longer, a, 2),
+              ::testing::StartsWith("kubevirt-workload-update-"));
+}
+
+TEST(VolumeUpdate, AMoveBackAndForthMakesANewMigrationEachTime) {
+  // A succeeded move root-dv -> root-dst of the VM's generation 1 exists;
+  // the VM, edited twice since (generation 3), asks for it again.
+  const ClusterView first = LoadWorld(World());
+  const std::string done = Created(first, "{phase: Succeeded}");
+  const ClusterView view = LoadWorld(
+      Docs({Edit(kVm, "metadata: {name: vm, namespace: ns, uid: vm-uid}",
+                 "metadata: {name: vm, namespace: ns, uid: vm-uid, generation: 3}"),
+            kVmi, kClaims, done}));
+  const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  ASSERT_THAT(actions, SizeIs(2));
+  EXPECT_EQ(actions[0].verb, KubeAction::Verb::kCreate);
+  EXPECT_NE(Object<VMIM>(actions[0]).metadata().name(),
+            view.migrations.front()->metadata().name());
+}
+
+TEST(VolumeUpdate, ANewChangeWaitsWhileACancelledMigrationStillStops) {
+  const ClusterView started = LoadWorld(World());
+  const std::string stopping = Edit(
+      Created(started, "{phase: Running}", ", deletionTimestamp: \"2024-05-01T10:00:30Z\""),
+      "destinationPvc: root-dst", "destinationPvc: root-old");
+  const ClusterView view = LoadWorld(Docs({kVm, kVmi, kClaims, stopping}));
+  EXPECT_THAT(ReconcileVolumeUpdate(VmOf(view), view, kNow), IsEmpty());
+}
+
+TEST(VolumeUpdate, ARevertAfterAFailureSettles) {
+  ClusterView started = LoadWorld(World());
+  const std::vector<KubeAction> first = ReconcileVolumeUpdate(VmOf(started), started, kNow);
+  ASSERT_THAT(first, SizeIs(2));
+  kubevirt::VirtualMachineInstance vmi = Object<kubevirt::VirtualMachineInstance>(first[1]);
+  api::SetCondition(vmi.mutable_status()->mutable_conditions(), kVolumesChange, "False",
+                    kVolumesChangeFailed, "migration failed", kNow);
+  ClusterView view = LoadWorld(Docs({Edit(kVm, "{claimName: root-dst}", "{claimName: root-dv}"),
+                                     kClaims, Created(started, "{phase: Failed}")}));
+  view.vmis = {std::make_shared<const kubevirt::VirtualMachineInstance>(vmi)};
+  const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  ASSERT_THAT(actions, SizeIs(1));
+  const auto& settled = Object<kubevirt::VirtualMachineInstance>(actions[0]);
+  EXPECT_EQ(api::FindCondition(settled.status().conditions(), kVolumesChange), nullptr);
+  EXPECT_THAT(settled.status().migrated_volumes(), IsEmpty());
 }
 
 }  // namespace
