@@ -488,9 +488,11 @@ def story_volume_update(w):
     check(w.domain not in w.domains("node-a"), "node-a still has the domain")
     w.h.step("the VMI names pvc-dest; VolumesChange is gone, migratedVolumes stays; "
              "the source claim is kept")
-    vmi = w.h.wait_for("VolumesChange gone", lambda: (lambda o: o if not any(
-        c["type"] == "VolumesChange" for c in o["status"].get("conditions", [])) else None)(
-            w.h.get_json("vmi", "vm-alpine-datavolume")), timeout=30)
+    def settled():
+        o = w.h.get_json("vmi", "vm-alpine-datavolume")
+        changing = any(c["type"] == "VolumesChange" for c in o["status"].get("conditions", []))
+        return None if changing else o
+    vmi = w.h.wait_for("VolumesChange gone", settled, timeout=30)
     claims = [v.get("persistentVolumeClaim", {}).get("claimName") for v in vmi["spec"]["volumes"]]
     check(claims == ["pvc-dest"], f"the VMI's volumes: {vmi['spec']['volumes']}")
     check(vmi["status"]["nodeName"] == "node-b", f"the VMI's node: {vmi['status']['nodeName']}")
