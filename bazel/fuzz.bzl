@@ -20,7 +20,7 @@ Regression inputs live in regressions/<name>/ (bin/fuzz writes new findings
 there); they are replayed like the corpus.
 """
 
-load("@rules_cc//cc:defs.bzl", "cc_binary", "cc_library", "cc_test")
+load("//bazel:cc.bzl", "cc_binary", "cc_library", "cc_test")
 
 def ferry_fuzz_target(name, srcs, deps, corpus, dict = None, size = "small", timeout = None):
     regressions = native.glob(["regressions/%s/**" % name])

@@ -16,7 +16,7 @@ C++ code then includes "api/kubevirt.pb.h" and depends on ":kubevirt_proto".
 Imports are written from the workspace root (import "api/meta.proto";).
 """
 
-load("@rules_cc//cc:defs.bzl", "cc_library")
+load("//bazel:cc.bzl", "cc_library")
 
 def ferry_cc_proto(name, srcs, deps = [], visibility = None):
     # Every .proto the generator may need to read: these and, transitively, the deps'.

@@ -20,7 +20,6 @@ RUNS (default 3) worlds of each kind, interleaved; the figures are medians
 with their range (this machine is shared and noisy).
 """
 
-import json
 import os
 import re
 import subprocess
@@ -28,7 +27,8 @@ import sys
 import threading
 import time
 
-from ferry_e2e import KUBECTL, check
+import ferry_e2e
+from ferry_e2e import check
 from real_storage_migration_test import VMIM, allocated, local_pv, real_world
 
 DOMAIN = "default_vm-alpine-datavolume"
@@ -126,45 +126,25 @@ class PhaseWatch:
 
     def __init__(self, h):
         name = VMIM.split("/", 1)[1]
-        self.proc = subprocess.Popen(
-            [KUBECTL, "--kubeconfig", h.kubeconfig, "get", "vmim", "-w", "-o", "json",
-             "--field-selector", f"metadata.name={name}"],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        self.events, self.cond = [], threading.Condition()
-        threading.Thread(target=self.read, daemon=True).start()
-
-    def read(self):
-        decoder, buf = json.JSONDecoder(), ""
-        for line in self.proc.stdout:
-            buf += line
-            try:
-                obj, end = decoder.raw_decode(buf.lstrip())
-            except ValueError:
-                continue
-            buf = buf.lstrip()[end:]
-            with self.cond:
-                self.events.append((time.monotonic(), obj.get("status", {})))
-                self.cond.notify_all()
+        self.watch = ferry_e2e.ObjectWatch(h, "vmim", "--field-selector", f"metadata.name={name}")
 
     def wait(self, created, timeout):
-        seen, i = {}, 0
+        seen = {}
         try:
-            with self.cond:
-                while time.monotonic() - created < timeout:
-                    while i < len(self.events):
-                        at, st = self.events[i]
-                        i += 1
-                        now = max(0.0, at - created)
-                        seen.setdefault(st.get("phase", "Pending"), now)
-                        if st.get("switchover", {}).get("side"):
-                            seen.setdefault("Decided", now)
-                        if st.get("phase") in ("Succeeded", "Failed"):
-                            return seen
-                    self.cond.wait(1)
+            while time.monotonic() - created < timeout:
+                event = self.watch.next(timeout=1)
+                if event is None:
+                    continue
+                at, st = event[0], event[1].get("status", {})
+                now = max(0.0, at - created)
+                seen.setdefault(st.get("phase", "Pending"), now)
+                if st.get("switchover", {}).get("side"):
+                    seen.setdefault("Decided", now)
+                if st.get("phase") in ("Succeeded", "Failed"):
+                    return seen
             return seen
         finally:
-            self.proc.kill()
-            self.proc.wait()
+            self.watch.stop()
 
 
 def watch_job_completed(node):

@@ -21,6 +21,7 @@ import ssl
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -86,6 +87,52 @@ class Process:
                 self.proc.kill()
                 self.proc.wait()
         return self.proc.returncode
+
+
+class ObjectWatch:
+    """`kubectl get ARGS -w -o json`, parsed as it streams (one stream, not a
+    poll: a poll a few hundred ms apart misses states that last less, and a
+    kubectl run every few ms takes a core): each version of the objects, in
+    order, with the monotonic time it was read."""
+
+    def __init__(self, h, *args):
+        self.proc = subprocess.Popen(
+            [KUBECTL, "--kubeconfig", h.kubeconfig, "get", *args, "-w", "-o", "json"],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.events, self.cond, self.taken = [], threading.Condition(), 0
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        decoder, buf = json.JSONDecoder(), ""
+        for line in self.proc.stdout:
+            buf += line
+            try:
+                obj, end = decoder.raw_decode(buf.lstrip())
+            except ValueError:
+                continue
+            buf = buf.lstrip()[end:]
+            with self.cond:
+                self.events.append((time.monotonic(), obj))
+                self.cond.notify_all()
+
+    def next(self, timeout):
+        """(time read, object) of the next version not taken yet; None when
+        none came within `timeout` s."""
+        end = time.monotonic() + timeout
+        with self.cond:
+            while self.taken >= len(self.events):
+                left = end - time.monotonic()
+                if left <= 0:
+                    return None
+                self.cond.wait(left)
+            self.taken += 1
+            return self.events[self.taken - 1]
+
+    def stop(self):
+        """Stops kubectl by PID."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
 
 
 class Harness:

@@ -167,24 +167,34 @@ def story_kill_lun_controller(h, tgt, work, password):
     up = start(h, tgt, work, password)
     lun = h.processes[-1]
     h.step("kubectl apply the Migration; kill -9 the lun-controller at each new step")
+    # Every version of the Migration as the API serves it (a watch, not a
+    # poll: the steps after the detach may last only milliseconds).
+    watch = ferry_e2e.ObjectWatch(h, "migrations.forklift.konveyor.io",
+                                  "--field-selector", "metadata.name=run-1")
     h.apply_lun_migration("run-1", "two-plan")
     killed, end = [], time.time() + 180
-    while time.time() < end:
-        m = h.get_json("migrations.forklift.konveyor.io/run-1")
-        if any(c.get("type") == "Succeeded" for c in m.get("status", {}).get("conditions", [])):
-            break
-        running = {s.get("name") for v in m.get("status", {}).get("vms", [])
-                   for s in v.get("pipeline", []) if s.get("phase") == "Running"}
-        new = sorted(running - set(killed))
-        if new:
-            lun.stop(signal.SIGKILL)
-            killed.extend(new)
-            print(f"  SIGKILL of the lun-controller during {', '.join(new)}", flush=True)
-            lun = lun_controller(h)
-        time.sleep(0.1)
-    # PowerOff lasts the engine's 5 s stop: always caught. The steps after the
-    # detach last from milliseconds (DetachLuns) to a bind tick
-    # (WaitForBinding): at least one of them is caught, which of them varies.
+    try:
+        while time.time() < end:
+            event = watch.next(timeout=1)
+            if event is None:
+                continue
+            m = event[1]
+            if any(c.get("type") == "Succeeded"
+                   for c in m.get("status", {}).get("conditions", [])):
+                break
+            running = {s.get("name") for v in m.get("status", {}).get("vms", [])
+                       for s in v.get("pipeline", []) if s.get("phase") == "Running"}
+            new = sorted(running - set(killed))
+            if new:
+                lun.stop(signal.SIGKILL)
+                killed.extend(new)
+                print(f"  SIGKILL of the lun-controller during {', '.join(new)}", flush=True)
+                lun = lun_controller(h)
+    finally:
+        watch.stop()
+    # PowerOff lasts the engine's 5 s stop: always caught. Each step after
+    # the detach that the status shows Running is caught as it is written
+    # (which ones are written Running varies: DetachLuns, WaitForBinding...).
     after_detach = {"DetachLuns", "CreateVolumes", "WaitForBinding", "CopyDisks", "CreateVm"}
     check("PowerOff" in killed and after_detach & set(killed),
           f"the lun-controller was killed at {killed}: not during PowerOff and after the detach")
