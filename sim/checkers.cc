@@ -99,6 +99,19 @@ void Checkers::Put(const ports::ObjectKey& key, const ports::ObjectPtr& object) 
       const std::string vm = Key(key.namespace_, OwnerVm(*vmi));
       vm_of_vmi_[k] = vm;
       vmis_by_vm_[vm].insert(k);
+      // A VM the world shut down and KubeVirt started again: its new VMI is
+      // the same guest's (its disks still judged on every write it made),
+      // and the VM as it was started from is the new baseline.
+      const std::string vmi_baseline = absl::StrCat("VMI ", k);
+      auto uid = baseline_uid_.find(vmi_baseline);
+      if (uid != baseline_uid_.end() && uid->second != vmi->metadata().uid() &&
+          world_.StartedVmiUid(key.namespace_, key.name) == vmi->metadata().uid()) {
+        uid->second = vmi->metadata().uid();
+        SetBaseline(vmi_baseline, Bytes(vmi->spec()));
+        if (const auto* owner = Find(objects_.vm, vm)) {
+          SetBaseline(absl::StrCat("VM ", vm), Bytes(owner->spec()));
+        }
+      }
       objects_.vmi[k] = vmi;
       objects_.vmis[ordered] = std::move(vmi);
     } else {
@@ -297,14 +310,14 @@ void Checkers::IndexGuest(const std::string& domain) {
   deps = GuestDeps();
   guests_by_vmi_[Key(ns, name)].insert(domain);
   const kubevirt::VirtualMachineInstance* vmi = Find(objects_.vmi, Key(ns, name));
-  if (vmi == nullptr) return;
   auto claims = [&](const google::protobuf::RepeatedPtrField<kubevirt::Volume>& volumes) {
     for (const auto& v : volumes) {
       if (std::optional<std::string> claim = api::ClaimOf(v)) deps.claims.insert(Key(ns, *claim));
     }
   };
-  claims(vmi->spec().volumes());
-  deps.vm = Key(ns, OwnerVm(*vmi));
+  if (vmi != nullptr) claims(vmi->spec().volumes());
+  // Without a VMI (shut down), the VM of its name: it starts from it.
+  deps.vm = Key(ns, vmi != nullptr ? OwnerVm(*vmi) : name);
   if (const auto* vm = Find(objects_.vm, deps.vm)) claims(vm->spec().template_().spec().volumes());
   guests_by_vm_[deps.vm].insert(domain);
   for (const std::string& claim : deps.claims) guests_by_pvc_[claim].insert(domain);
@@ -552,7 +565,23 @@ std::optional<Violation> Checkers::CheckGuest(const std::string& domain, const s
     return std::nullopt;
   };
   const kubevirt::VirtualMachineInstance* vmi = Find(objects_.vmi, Key(ns, name));
-  if (vmi == nullptr || !SameObject(absl::StrCat("VMI ", ns, "/", name), *vmi)) return std::nullopt;
+  if (vmi == nullptr) {
+    // Shut down (by the world): KubeVirt starts the VM from its template whenever its
+    // status does not record volumes moving (then it waits, as for a manual
+    // recovery). A template it may start from names disks with every write.
+    const auto* vm = Find(objects_.vm, Key(ns, name));
+    auto restart = world_.restarting().find(Key(ns, name));
+    if (vm == nullptr || restart == world_.restarting().end() ||
+        restart->second.vm_uid != vm->metadata().uid()) {
+      return std::nullopt;  // not this guest's VM to start again
+    }
+    const kubevirt::VolumeMigrationState& state =
+        vm->status().volume_update_state().volume_migration_state();
+    if (!state.migrated_volumes().empty() || state.manual_recovery_required()) return std::nullopt;
+    return check_spec(absl::StrCat("VM ", ns, "/", name, " (to start from, its VMI gone)"),
+                      vm->spec().template_().spec());
+  }
+  if (!SameObject(absl::StrCat("VMI ", ns, "/", name), *vmi)) return std::nullopt;
   if (auto v = check_spec(absl::StrCat("VMI ", ns, "/", name), vmi->spec())) return v;
   const std::string vm_name = OwnerVm(*vmi);
   if (const auto* vm = Find(objects_.vm, Key(ns, vm_name))) {

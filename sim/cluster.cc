@@ -9,7 +9,7 @@ Cluster::Cluster(fakes::FakeKubeApi& api, fakes::FakeFabric& fabric, const ports
     : api_(api),
       reader_(api),
       cdi_(api, fabric, reader_),
-      virt_controller_(api, reader_),
+      virt_controller_(api, reader_, clock),
       scheduler_(api, reader_),
       binder_(api, fabric, clock, reader_,
               [this](const std::string& pv, const std::string& path) { RecordVolume(pv, path); }),

@@ -55,6 +55,12 @@ class Cluster {
   // a VM that should run gets a VMI and a launcher pod mounting its claims;
   // the VMI is Running once the pod runs; a VM deleted or stopped loses both.
   void set_run_vms(bool on) { run_vms_ = on; }
+  // VMs whose VMIs another model starts (the world's running VMs): the
+  // virt-controller never starts them.
+  void set_vms_started_elsewhere(
+      std::function<bool(const std::string& ns, const std::string& name)> f) {
+    virt_controller_.set_started_elsewhere(std::move(f));
+  }
 
   // The storage iSCSI and Fibre Channel PVs live on (LUN worlds): the
   // kubelet logs a pod's node in to the LUN of each such PV the pod mounts

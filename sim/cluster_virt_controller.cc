@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "api/conditions.h"
 #include "api/core.pb.h"
 #include "api/kubevirt.pb.h"
 #include "api/names.h"
@@ -25,6 +26,30 @@ constexpr std::initializer_list<const char*> kKinds = {
     "PersistentVolumeClaim", "Pod", "Node"};
 
 }  // namespace
+
+bool HeldForVolumeRecovery(fakes::FakeKubeApi& api, const kubevirt::VirtualMachine& vm,
+                           absl::Time now, std::vector<std::string>* did) {
+  const kubevirt::VolumeMigrationState& state =
+      vm.status().volume_update_state().volume_migration_state();
+  if (state.migrated_volumes().empty() && !state.manual_recovery_required()) return false;
+  if (state.manual_recovery_required()) return true;
+  kubevirt::VirtualMachine held = vm;
+  held.mutable_status()
+      ->mutable_volume_update_state()
+      ->mutable_volume_migration_state()
+      ->set_manual_recovery_required(true);
+  api::SetCondition(held.mutable_status()->mutable_conditions(), "ManualRecoveryRequired", "True",
+                    "VMIWasDeletedDuringVolumeMigration",
+                    "the VMI was deleted during a volume migration: the VM is not started until "
+                    "its volumes are recovered",
+                    now);
+  if (api.UpdateStatus(held).ok()) {
+    did->push_back(absl::StrCat("virt-controller: VM ",
+                                NamespaceOrDefault(vm.metadata().namespace_()), "/",
+                                vm.metadata().name(), " ManualRecoveryRequired (volumes were moving)"));
+  }
+  return true;
+}
 
 void VirtController::RunVms(std::vector<std::string>* did) {
   const Reading read = reader_.Read(kKinds);
@@ -68,6 +93,8 @@ void VirtController::RunVms(std::vector<std::string>* did) {
     const kubevirt::VirtualMachineInstance* vmi =
         found == s.vmis().end() ? nullptr : found->second.get();
     if (vmi == nullptr) {
+      if (started_elsewhere_ != nullptr && started_elsewhere_(ns, name)) continue;
+      if (HeldForVolumeRecovery(api_, *vm, clock_.Now(), did)) continue;
       kubevirt::VirtualMachineInstance next;
       next.set_api_version("kubevirt.io/v1");
       next.set_kind("VirtualMachineInstance");

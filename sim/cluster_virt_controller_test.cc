@@ -34,7 +34,7 @@ std::string Vm(bool running) {
 
 class VirtControllerTest : public ::testing::Test {
  protected:
-  VirtControllerTest() : api_(clock_), reader_(api_), virt_controller_(api_, reader_) {}
+  VirtControllerTest() : api_(clock_), reader_(api_), virt_controller_(api_, reader_, clock_) {}
 
   std::vector<std::string> RunVms() {
     std::vector<std::string> did;
@@ -54,6 +54,33 @@ class VirtControllerTest : public ::testing::Test {
   ClusterReader reader_;
   VirtController virt_controller_;
 };
+
+TEST_F(VirtControllerTest, AVmWhoseVolumesWereMovingIsHeldForRecoveryAsKubevirtDoes) {
+  ApplyForTest(api_, absl::StrCat(Vm(true), "status:\n  volumeUpdateState:\n"
+                                            "    volumeMigrationState:\n"
+                                            "      migratedVolumes: [{volumeName: disk}]\n"));
+  EXPECT_THAT(RunVms(), ElementsAre("virt-controller: VM default/vm1 ManualRecoveryRequired "
+                                    "(volumes were moving)"));
+  EXPECT_THAT(RunVms(), IsEmpty());  // said once, and still held
+  const auto vm = GetForTest<kubevirt::VirtualMachine>(api_, {"VirtualMachine", "default", "vm1"});
+  ASSERT_NE(vm, nullptr);
+  EXPECT_TRUE(vm->status().volume_update_state().volume_migration_state().manual_recovery_required());
+  ASSERT_EQ(vm->status().conditions_size(), 1);
+  EXPECT_EQ(vm->status().conditions(0).type(), "ManualRecoveryRequired");
+  EXPECT_FALSE(api_.Get({"VirtualMachineInstance", "default", "vm1"}).ok());
+  // Its record cleared (the volumes recovered): it starts.
+  kubevirt::VirtualMachine cleared = *vm;
+  cleared.mutable_status()->clear_volume_update_state();
+  ASSERT_TRUE(api_.UpdateStatus(cleared).ok());
+  EXPECT_THAT(RunVms(), ElementsAre(StartsWith("virt-controller: VM default/vm1 starting")));
+}
+
+TEST_F(VirtControllerTest, AVmStartedElsewhereIsLeftAlone) {
+  ApplyForTest(api_, Vm(true));
+  virt_controller_.set_started_elsewhere(
+      [](const std::string& ns, const std::string& name) { return ns == "default" && name == "vm1"; });
+  EXPECT_THAT(RunVms(), IsEmpty());
+}
 
 TEST_F(VirtControllerTest, StartsAVmWithAVmiAndALauncherPodMountingItsClaims) {
   ApplyForTest(api_, Vm(true));

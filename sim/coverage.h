@@ -60,6 +60,7 @@ class Coverage {
   std::set<std::string> cancelled_mid_copy_;
   // Volume updates' migrations in flight, undecided, when the user applied.
   std::set<std::string> reverted_in_flight_;
+  std::set<std::string> restarted_mid_move_;  // "namespace/name" of VMs
   std::set<std::string> lun_crash_;                   // Forklift Migrations
   bool reattached_ = false;
 };

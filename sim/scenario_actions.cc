@@ -64,6 +64,8 @@ absl::Status ScenarioActions::Perform(const Action& a, const std::string& where)
           absl::Seconds(a.crash().down_seconds() > 0 ? a.crash().down_seconds() : 5));
     case Action::kNodeDown:
       return world_.NodeDown(a.node_down());
+    case Action::kRestartVm:
+      return world_.RestartVm(a.restart_vm());
     case Action::kNodeUp:
       return world_.NodeUp(a.node_up());
     case Action::kCutStreams:

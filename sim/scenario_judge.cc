@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "api/forklift.pb.h"
 #include "api/kubevirt.pb.h"
+#include "api/names.h"
 #include "api/volumes.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "sim/scenario_objects.h"
@@ -72,7 +73,22 @@ std::vector<std::string> OpenVolumeUpdates(World& world) {
     if (vm->spec().update_volumes_strategy() != "Migration") continue;
     absl::StatusOr<ports::ObjectPtr> got = world.api().Get(
         {"VirtualMachineInstance", vm->metadata().namespace_(), vm->metadata().name()});
-    if (!got.ok()) continue;  // stopped: the template applies at its start
+    if (!got.ok()) {
+      // Shut down: its template applies at its start, unless KubeVirt holds
+      // that start (volumes were moving when its VMI went).
+      if (world.restarting().contains(
+              absl::StrCat(api::NamespaceOrDefault(vm->metadata().namespace_()), "/",
+                           vm->metadata().name()))) {
+        const auto& state = vm->status().volume_update_state().volume_migration_state();
+        open.push_back(absl::StrCat(
+            "VirtualMachine ", vm->metadata().namespace_(), "/", vm->metadata().name(),
+            " shut down and not started again",
+            state.manual_recovery_required() ? " (ManualRecoveryRequired)"
+            : state.migrated_volumes().empty() ? ""
+                                               : " (its volume update record still set)"));
+      }
+      continue;
+    }
     const auto vmi = ports::As<kubevirt::VirtualMachineInstance>(*got);
     std::string changing;
     for (const auto& c : vmi->status().conditions()) {

@@ -101,6 +101,23 @@ class Drawer {
       vm.volume_update = true;
       vm.reclaim_delete = false;
     }
+    // After those: two in five VMs moved by a volume update are shut down
+    // (and started again by KubeVirt) 0..30 s after Ferry made its
+    // migration: mid-copy, after the switchover, or once it moved.
+    if (options_.faults) {
+      for (const StorageVm& vm : r_.storage_vms) {
+        if (!vm.volume_update || !dice_.Chance(0.4)) continue;
+        Action a;
+        auto* when = a.mutable_when();
+        when->set_object(absl::StrCat("VirtualMachineInstance/default/", vm.name));
+        when->set_path("/status/conditions/0/type");
+        when->set_equals("VolumesChange");
+        a.set_delay_seconds(Round(dice_.Real(0, 30)));
+        a.set_restart_vm(absl::StrCat("default/", vm.name));
+        a.set_may_fail(true);
+        r_.faults.push_back(a);
+      }
+    }
     return r_;
   }
 

@@ -16,6 +16,7 @@
 #include "core/storage_migration/agent_reconciler.h"
 #include "core/storage_migration/controller_reconciler.h"
 #include "core/storage_migration/volume_update_reconciler.h"
+#include "sim/cluster_volume_binding.h"
 #include "sim/scenario_limits.h"
 
 namespace ferry::sim {
@@ -124,6 +125,11 @@ World::World(Options options)
                             options_.lun, options_.controller_period));
                       });
     cluster_.set_run_vms(true);
+    // The VMs StartVm runs (with their guests) are the world's to start
+    // again (RestartVm), not the virt-controller's.
+    cluster_.set_vms_started_elsewhere([this](const std::string& ns, const std::string& name) {
+      return running_.contains(DomainNameOf(ns, name));
+    });
     cluster_.set_san(&san_);
     engine_.ConnectSan(&san_);
   }
@@ -301,20 +307,144 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
     return absl::OkStatus();
   }
   fakes::FakeHypervisor* host = fabric_.host(spec.node());
+  // A domain left defined by the guest's last run is defined anew.
+  if (host->LookupDomain(domain).ok()) RETURN_IF_ERROR(host->UndefineDomain(domain));
   RETURN_IF_ERROR(host->DefineDomain(xml).status());
   RETURN_IF_ERROR(host->Start(domain));
 
   const double write = spec.write_mib_per_s();
-  RETURN_IF_ERROR(fabric_.AddGuest(fakes::FakeFabric::GuestOptions{
+  const fakes::FakeFabric::GuestOptions guest{
       .domain = domain,
       .memory_bytes = memory,
       .write_bytes_per_s = MibBytes(write),
       .working_set_bytes = MibBytes(spec.working_set_mib() > 0 ? spec.working_set_mib() : 1024),
       .memory_dirty_bytes_per_s = MibBytes(
-          spec.memory_dirty_mib_per_s() > 0 ? spec.memory_dirty_mib_per_s() : write)}));
+          spec.memory_dirty_mib_per_s() > 0 ? spec.memory_dirty_mib_per_s() : write)};
+  RETURN_IF_ERROR(running_.contains(domain) ? fabric_.RebootGuest(guest) : fabric_.AddGuest(guest));
   guests_[domain] = {ns, spec.name()};
   guest_disks_[domain] = std::move(disks);
+  running_[domain] = spec;
+  absl::StatusOr<ports::ObjectPtr> started = api_.Get({"VirtualMachineInstance", ns, spec.name()});
+  if (started.ok()) started_vmi_uids_[domain] = ports::MetadataOf(**started).uid();
   return absl::OkStatus();
+}
+
+std::string World::StartedVmiUid(absl::string_view ns, absl::string_view name) const {
+  auto it = started_vmi_uids_.find(DomainNameOf(ns, name));
+  return it == started_vmi_uids_.end() ? "" : it->second;
+}
+
+absl::Status World::RestartVm(const std::string& ns_name) {
+  const size_t slash = ns_name.find('/');
+  if (slash == std::string::npos) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("restart_vm: \"", ns_name, "\" is not \"namespace/name\""));
+  }
+  const std::string ns(Ns(ns_name.substr(0, slash)));
+  const std::string name = ns_name.substr(slash + 1);
+  const std::string domain = DomainNameOf(ns, name);
+  auto spec = running_.find(domain);
+  if (spec == running_.end() || options_.real_nodes.contains(spec->second.node())) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "restart_vm: ", ns, "/", name, " is not a VM the world started (world.running_vm) on a "
+        "simulated node"));
+  }
+  if (restarting_.contains(absl::StrCat(ns, "/", name))) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("restart_vm: ", ns, "/", name, " is restarting already"));
+  }
+  // The guest shuts down: its domain goes wherever it runs (a migration of
+  // it fails), KubeVirt deletes its VMI and the VMI's launcher pods.
+  // Its launcher pods' libvirt goes with them: the domain is undefined too.
+  for (const std::string& h : fabric_.HostsRunning(domain)) {
+    (void)fabric_.host(h)->Destroy(domain);
+    (void)fabric_.host(h)->UndefineDomain(domain);
+  }
+  // KubeVirt starts it again where its VMI last ran (after a switchover,
+  // the destination's node: the node-local volumes it names are there).
+  scenario::RunningVm again = spec->second;
+  if (absl::StatusOr<ports::ObjectPtr> vmi = api_.Get({"VirtualMachineInstance", ns, name}); vmi.ok()) {
+    const std::string& node = ports::As<kubevirt::VirtualMachineInstance>(*vmi)->status().node_name();
+    if (!node.empty() && fabric_.host(node) != nullptr) again.set_node(node);
+  }
+  (void)api_.Delete({"VirtualMachineInstance", ns, name});
+  absl::StatusOr<ports::ObjectList> pods = api_.List("Pod", ns, k8s::LabelSelector());
+  if (pods.ok()) {
+    const std::string prefix = absl::StrCat("virt-launcher-", name, "-");
+    for (const ports::ObjectPtr& p : pods->items) {
+      const auto pod = ports::As<k8s::Pod>(p);
+      auto label = pod->metadata().labels().find("kubevirt.io");
+      if (label == pod->metadata().labels().end() || label->second != "virt-launcher" ||
+          !absl::StartsWith(pod->metadata().name(), prefix)) {
+        continue;
+      }
+      (void)api_.Delete({"Pod", ns, pod->metadata().name()});
+    }
+  }
+  absl::StatusOr<ports::ObjectPtr> vm = api_.Get({"VirtualMachine", ns, name});
+  if (!vm.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("restart_vm: ", ns, "/", name, ": no VirtualMachine to start again"));
+  }
+  restarting_[absl::StrCat(ns, "/", name)] = {again, ports::MetadataOf(**vm).uid()};
+  Note("world", absl::StrCat("VM ", ns, "/", name, " SHUT DOWN (its guest stops; KubeVirt "
+                             "starts it again)"));
+  return absl::OkStatus();
+}
+
+void World::StartRestartedVms() {
+  const std::map<std::string, Restart> restarting = restarting_;
+  for (const auto& [key, restart] : restarting) {
+    const scenario::RunningVm& spec = restart.vm;
+    const std::string ns(Ns(spec.namespace_()));
+    absl::StatusOr<ports::ObjectPtr> got = api_.Get({"VirtualMachine", ns, spec.name()});
+    if (!got.ok() || ports::MetadataOf(**got).uid() != restart.vm_uid) {
+      restarting_.erase(key);  // the VM was deleted (maybe created anew): not this guest's
+      continue;
+    }
+    if (api_.Get({"VirtualMachineInstance", ns, spec.name()}).ok()) continue;  // still going
+    bool pods_left = false;
+    if (absl::StatusOr<ports::ObjectList> pods = api_.List("Pod", ns, k8s::LabelSelector());
+        pods.ok()) {
+      for (const ports::ObjectPtr& p : pods->items) {
+        pods_left |= absl::StartsWith(ports::MetadataOf(*p).name(),
+                                      absl::StrCat("virt-launcher-", spec.name(), "-"));
+      }
+    }
+    if (pods_left) continue;  // its launcher pods still stopping
+    // KubeVirt's VM controller: the VMI disappeared while volumes were
+    // moving; the template names claims the copy may not have completed.
+    auto vm = ports::As<kubevirt::VirtualMachine>(*got);
+    std::vector<std::string> held;
+    const bool hold = internal::HeldForVolumeRecovery(api_, *vm, sim_.now(), &held);
+    for (const std::string& line : held) Note("cluster", line);
+    if (hold) continue;
+    restarting_.erase(key);
+    // The scheduler places it where every node-local volume its template
+    // names is: its VMI's last node when that will do, else the first.
+    scenario::RunningVm where = spec;
+    std::vector<std::string> nodes = {spec.node()};
+    if (absl::StatusOr<ports::ObjectList> all = api_.List("Node", "", k8s::LabelSelector()); all.ok()) {
+      for (const ports::ObjectPtr& n : all->items) nodes.push_back(ports::MetadataOf(*n).name());
+    }
+    for (const std::string& node : nodes) {
+      bool fits = fabric_.host(node) != nullptr && !down_nodes_.contains(node);
+      for (const kubevirt::Volume& v : vm->spec().template_().spec().volumes()) {
+        std::optional<std::string> claim = api::ClaimOf(v);
+        const std::string pv = claim ? BoundPv(ns, *claim) : "";
+        if (pv.empty()) continue;
+        absl::StatusOr<ports::ObjectPtr> got_pv = api_.Get({"PersistentVolume", "", pv});
+        if (got_pv.ok()) fits = fits && internal::NodeAllowed(*ports::As<k8s::PersistentVolume>(*got_pv), node);
+      }
+      if (fits) {
+        where.set_node(node);
+        break;
+      }
+    }
+    const absl::Status started = StartVm(where);
+    Note("cluster", absl::StrCat("virt-controller: VM ", key, " started again",
+                                 started.ok() ? "" : absl::StrCat(": ", started.ToString())));
+  }
 }
 
 std::string World::BoundPv(absl::string_view ns, absl::string_view claim) {
@@ -391,6 +521,7 @@ void World::Tick() {
   const std::vector<std::string> did = cluster_.Step();
   in_cluster_step_ = false;
   for (const std::string& line : did) Note("cluster", line);
+  if (!restarting_.empty()) StartRestartedVms();
   sim_.After(options_.tick, "world", "tick", [this] { Tick(); });
 }
 

@@ -167,8 +167,29 @@ class World {
   // Creates the object, or replaces spec and metadata (and status, when it
   // has one) of an existing one. A PersistentVolume also gets its volume.
   absl::Status Apply(const google::protobuf::Message& object);
-  // Brings a VirtualMachine of the API up on a node, already settled.
+  // Brings a VirtualMachine of the API up on a node, already settled. A VM
+  // whose guest ran before (RestartVm) boots again: it keeps every write it
+  // acknowledged, and its disks are judged on them.
   absl::Status StartVm(const scenario::RunningVm& vm);
+  // "namespace/name": the VM's guest shuts down: its domain is destroyed
+  // wherever it runs (a migration of it fails), its VMI and launcher pods
+  // are deleted. KubeVirt's VM controller, as each tick models it, starts
+  // the VM again from its template where its VMI last ran once it is gone,
+  // unless status.volumeUpdateState records volumes moving: then it sets
+  // manualRecoveryRequired and the ManualRecoveryRequired condition, as
+  // KubeVirt does, and waits for the record to be cleared.
+  absl::Status RestartVm(const std::string& ns_name);
+  // The VMs RestartVm shut down and KubeVirt has not started again, by
+  // "namespace/name": where it starts, and the uid of the VM object (one
+  // deleted and created again meanwhile is another VM, not restarted).
+  struct Restart {
+    scenario::RunningVm vm;
+    std::string vm_uid;
+  };
+  const std::map<std::string, Restart>& restarting() const { return restarting_; }
+  // The uid of the VMI StartVm last started for VMI ns/name ("" if none):
+  // a restarted VM's new VMI is the same guest's.
+  std::string StartedVmiUid(absl::string_view ns, absl::string_view name) const;
   // Schedules the processes' first passes.
   void Start();
 
@@ -250,6 +271,8 @@ class World {
 
   void StartProcess(const std::string& name, absl::Duration delay);
   void Tick();
+  // KubeVirt's VM controller for the VMs RestartVm shut down (one pass).
+  void StartRestartedVms();
   // Latency the process's calls incurred (through its fault decorators,
   // and the platform model's API delays) since the last take: events are
   // single calls, so it is all its own.
@@ -272,6 +295,9 @@ class World {
   std::map<std::string, RuntimeProcess> runtime_processes_;
   std::map<std::string, std::pair<std::string, std::string>> guests_;
   std::map<std::string, std::map<std::string, std::string>> guest_disks_;
+  std::map<std::string, scenario::RunningVm> running_;     // by domain: as StartVm was asked
+  std::map<std::string, std::string> started_vmi_uids_;    // by domain
+  std::map<std::string, Restart> restarting_;              // by "namespace/name"
   std::vector<std::string> timeline_;
   std::set<std::string> down_nodes_;
   bool in_cluster_step_ = false;

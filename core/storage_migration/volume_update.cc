@@ -66,8 +66,8 @@ class Decision {
         ns_(api::NamespaceOrDefault(vm.metadata().namespace_())), status_(vmi.status()) {}
 
   std::vector<KubeAction> Run() {
-    const std::vector<VolumeChange> changes =
-        ChangedVolumes(vmi_.spec(), vm_.spec().template_().spec());
+    changes_ = ChangedVolumes(vmi_.spec(), vm_.spec().template_().spec());
+    const std::vector<VolumeChange>& changes = changes_;
     const std::string label = VolumeUpdateLabelValue(vmi_);
     std::vector<const VMIM*> mine;
     for (const auto& m : view_.migrations) {
@@ -101,6 +101,10 @@ class Decision {
     // migration by its name); a cancel's status before the delete (a restart
     // finds the migration still there and deletes it again).
     out.insert(status_first_ ? out.end() : out.begin(), actions_.begin(), actions_.end());
+    // The VM's record before all: armed before a copy can begin, so a VMI
+    // that disappears from then on is never restarted from a template
+    // naming claims without the guest's data.
+    if (std::optional<KubeAction> record = Record(changes)) out.insert(out.begin(), *record);
     return out;
   }
 
@@ -194,6 +198,35 @@ class Decision {
         "migrating");
   }
 
+  // KubeVirt's status.volumeUpdateState on the VM: what moves while the
+  // VolumesChange condition is True, else the volumes whose template claim
+  // the VMI does not run on (a failed move, one not started yet); none once
+  // the VMI runs on what the template names.
+  std::optional<KubeAction> Record(const std::vector<VolumeChange>& changes) const {
+    kubevirt::VirtualMachineStatus status = vm_.status();
+    status.clear_volume_update_state();
+    const k8s::Condition* c = api::FindCondition(status_.conditions(), kVolumesChange);
+    kubevirt::VolumeMigrationState* state =
+        status.mutable_volume_update_state()->mutable_volume_migration_state();
+    if (c != nullptr && c->status() == "True") {
+      *state->mutable_migrated_volumes() = status_.migrated_volumes();
+    } else {
+      for (const VolumeChange& change : changes) {
+        kubevirt::StorageMigratedVolumeInfo* info = state->add_migrated_volumes();
+        info->set_volume_name(change.volume);
+        *info->mutable_source_pvc_info() = ClaimInfo(view_, ns_, change.source);
+        *info->mutable_destination_pvc_info() = ClaimInfo(view_, ns_, change.destination);
+      }
+    }
+    if (state->migrated_volumes().empty()) status.clear_volume_update_state();
+    if (status.SerializeAsString() == vm_.status().SerializeAsString()) return std::nullopt;
+    kubevirt::VirtualMachine vm = vm_;
+    *vm.mutable_status() = status;
+    return UpdateStatus(vm, status.has_volume_update_state()
+                                ? "volume update: record what moves on the VM"
+                                : "volume update: the VMI runs on what the VM names");
+  }
+
   // `pairs` with the names of the VMI's volumes standing on their source or
   // (switched) destination.
   std::vector<VolumeChange> Moving(const std::vector<VolumeChange>& pairs) const {
@@ -233,8 +266,136 @@ class Decision {
   const std::string ns_;
   kubevirt::VirtualMachineInstanceStatus status_;
   std::vector<KubeAction> actions_;
+  std::vector<VolumeChange> changes_;
   bool status_first_ = false;
   std::string what_ = "settled";
+};
+
+// The VMI is gone while the VM's record says volumes were moving: KubeVirt
+// would require manual recovery. The migration's own record says where the
+// guest's data is: on the destinations once the switchover to them was
+// recorded, else still on the sources. The template is made to name that
+// (one write), then the record is cleared (a second pass), and the VM
+// starts on complete disks.
+class Recovery {
+ public:
+  Recovery(const kubevirt::VirtualMachine& vm, const ClusterView& view, absl::Time now)
+      : vm_(vm), view_(view), now_(now), ns_(api::NamespaceOrDefault(vm.metadata().namespace_())) {}
+
+  std::vector<KubeAction> Run() {
+    const kubevirt::VolumeMigrationState& state =
+        vm_.status().volume_update_state().volume_migration_state();
+    kubevirt::VirtualMachine vm = vm_;
+    std::vector<std::string> rolled_back, kept;
+    for (const kubevirt::StorageMigratedVolumeInfo& info : state.migrated_volumes()) {
+      const std::string& source = info.source_pvc_info().claim_name();
+      const std::string& destination = info.destination_pvc_info().claim_name();
+      std::string why;
+      const VMIM* m = Newest(source, destination, &why);
+      if (m == nullptr) return ManualRecovery(absl::StrCat("volume ", info.volume_name(), ": ", why));
+      const bool moved = m->status().switchover().side() == "Destination";
+      (moved ? kept : rolled_back).push_back(info.volume_name());
+      Name(vm, info.volume_name(), moved ? destination : source);
+    }
+    if (vm.spec().SerializeAsString() != vm_.spec().SerializeAsString()) {
+      return {Update(vm, absl::StrCat("volume update: the VMI stopped before the copy of ",
+                                      absl::StrJoin(rolled_back, ", "),
+                                      " completed; the VM names its sources again (apply the "
+                                      "change again once it runs)"))};
+    }
+    kubevirt::VirtualMachine cleared = vm_;
+    cleared.mutable_status()->clear_volume_update_state();
+    api::RemoveCondition(cleared.mutable_status()->mutable_conditions(), kManualRecoveryRequired);
+    if (cleared.status().SerializeAsString() == vm_.status().SerializeAsString()) return {};
+    return {UpdateStatus(
+        cleared, absl::StrCat("volume update: the VMI stopped mid-move; the VM starts on ",
+                              kept.empty() ? "its sources" : "its destinations",
+                              rolled_back.empty() || kept.empty() ? "" : " and sources",
+                              ", which hold every write"))};
+  }
+
+ private:
+  // The newest volume-update migration of this VM moving `source` to
+  // `destination`; nullptr (with why) when there is none or two are
+  // equally new.
+  const VMIM* Newest(const std::string& source, const std::string& destination,
+                     std::string* why) const {
+    const VMIM* newest = nullptr;
+    bool tie = false;
+    for (const auto& m : view_.migrations) {
+      if (api::NamespaceOrDefault(m->metadata().namespace_()) != ns_ ||
+          !m->metadata().labels().contains(kVolumeUpdateLabel) ||
+          m->spec().vmi_name() != vm_.metadata().name()) {
+        continue;
+      }
+      bool moves = false;
+      for (const VolumeChange& p : PairsOf(*m)) moves |= p.source == source && p.destination == destination;
+      if (!moves) continue;
+      // RFC 3339 in UTC: the string order is the time order.
+      const std::string& at = m->metadata().creation_timestamp();
+      if (newest == nullptr || at > newest->metadata().creation_timestamp()) {
+        newest = m.get();
+        tie = false;
+      } else if (at == newest->metadata().creation_timestamp()) {
+        tie = true;
+      }
+    }
+    if (newest == nullptr) {
+      *why = absl::StrCat("no migration of ", source, " to ", destination,
+                          " is left to say whether its copy completed");
+      return nullptr;
+    }
+    if (tie) {
+      *why = absl::StrCat("two migrations of ", source, " to ", destination,
+                          " were created in the same second; which one ran last is unknown");
+      return nullptr;
+    }
+    return newest;
+  }
+
+  // The template's volume `volume` names `claim` (a DataVolume's when one
+  // of that name exists, as KubeVirt's dataVolume volumes do).
+  void Name(kubevirt::VirtualMachine& vm, const std::string& volume, const std::string& claim) const {
+    for (kubevirt::Volume& v : *vm.mutable_spec()->mutable_template_()->mutable_spec()->mutable_volumes()) {
+      if (v.name() != volume || api::ClaimOf(v) == claim) continue;
+      const std::string name = v.name();
+      const bool hotpluggable = v.has_persistent_volume_claim()
+                                    ? v.persistent_volume_claim().hotpluggable()
+                                    : v.data_volume().hotpluggable();
+      v.Clear();
+      v.set_name(name);
+      if (view_.FindDataVolume(ns_, claim) != nullptr) {
+        v.mutable_data_volume()->set_name(claim);
+        if (hotpluggable) v.mutable_data_volume()->set_hotpluggable(true);
+      } else {
+        v.mutable_persistent_volume_claim()->set_claim_name(claim);
+        if (hotpluggable) v.mutable_persistent_volume_claim()->set_hotpluggable(true);
+      }
+    }
+  }
+
+  // What KubeVirt does every time: the VM is not started until the user
+  // reverts or confirms its volumes.
+  std::vector<KubeAction> ManualRecovery(const std::string& why) const {
+    kubevirt::VirtualMachine vm = vm_;
+    vm.mutable_status()
+        ->mutable_volume_update_state()
+        ->mutable_volume_migration_state()
+        ->set_manual_recovery_required(true);
+    api::SetCondition(vm.mutable_status()->mutable_conditions(), kManualRecoveryRequired, "True",
+                      "VolumeMigrationUnknown",
+                      absl::StrCat("the VMI stopped during a volume migration and ", why,
+                                   ": check the data, set the VM's volumes to the claims that "
+                                   "hold it and clear status.volumeUpdateState"),
+                      now_);
+    if (vm.status().SerializeAsString() == vm_.status().SerializeAsString()) return {};
+    return {UpdateStatus(vm, "volume update: manual recovery required")};
+  }
+
+  const kubevirt::VirtualMachine& vm_;
+  const ClusterView& view_;
+  const absl::Time now_;
+  const std::string ns_;
 };
 
 }  // namespace
@@ -282,7 +443,12 @@ std::vector<KubeAction> ReconcileVolumeUpdate(const kubevirt::VirtualMachine& vm
   }
   const kubevirt::VirtualMachineInstance* vmi =
       view.FindVmi(vm.metadata().namespace_(), vm.metadata().name());
-  if (vmi == nullptr) return {};  // a stopped VM takes its template when it starts
+  if (vmi == nullptr) {
+    // A stopped VM takes its template when it starts: unless volumes were
+    // moving when its VMI went.
+    if (!vm.status().volume_update_state().has_volume_migration_state()) return {};
+    return Recovery(vm, view, now).Run();
+  }
   return Decision(vm, *vmi, view, now).Run();
 }
 

@@ -34,6 +34,20 @@
 //   - succeeded: the condition goes (as KubeVirt unsets it), migratedVolumes
 //     stays.
 //
+// The VM records what moves in status.volumeUpdateState (KubeVirt's shape),
+// written before the migration is created, and cleared once the VMI runs
+// on what the template names. The template names claims the guest's data
+// is not on yet, so a VMI that disappears meanwhile (shut down, deleted)
+// must not be restarted from it: KubeVirt's VM controller then refuses to
+// start the VM and requires a manual recovery. Ferry recovers by itself:
+// the newest migration of each recorded pair says whether the switchover
+// to the destination was recorded; the template is made to name the
+// destination if so, else the source (the user's change is undone: it is
+// applied again once the VM runs), and the record is cleared so the VM
+// starts on disks holding every write. Only when no migration is left to
+// say (or two are equally new) is it KubeVirt's ManualRecoveryRequired,
+// with the reason.
+//
 // docs/storage-migration.md ("Three entry points") compares the paths.
 //
 //   std::vector<KubeAction> actions = ReconcileVolumeUpdate(vm, view, now);
@@ -60,6 +74,8 @@ inline constexpr char kVolumesChange[] = "VolumesChange";
 inline constexpr char kVolumesChangeCancellation[] = "VolumesChangeCancellation";
 // Ferry's: KubeVirt retries a failed volume migration in a loop instead.
 inline constexpr char kVolumesChangeFailed[] = "VolumesChangeFailed";
+// The VM's condition while it may not start (KubeVirt's).
+inline constexpr char kManualRecoveryRequired[] = "ManualRecoveryRequired";
 
 struct VolumeChange {
   std::string volume;       // the volume's name: the disk the guest knows

@@ -84,6 +84,21 @@ std::string World(std::initializer_list<absl::string_view> more = {}) {
 
 kubevirt::VirtualMachine VmOf(const ClusterView& view) { return *view.vms.front(); }
 
+const kubevirt::VirtualMachine* VmWritten(const KubeAction& a) {
+  return dynamic_cast<const kubevirt::VirtualMachine*>(a.object.get());
+}
+
+// The writes but the VM's record (tested on its own below).
+std::vector<KubeAction> Act(const kubevirt::VirtualMachine& vm, const ClusterView& view,
+                            absl::Time now) {
+  std::vector<KubeAction> out;
+  for (const KubeAction& a : ReconcileVolumeUpdate(vm, view, now)) {
+    if (a.verb == KubeAction::Verb::kUpdateStatus && VmWritten(a) != nullptr) continue;
+    out.push_back(a);
+  }
+  return out;
+}
+
 template <typename T>
 const T& Object(const KubeAction& a) {
   return static_cast<const T&>(*a.object);
@@ -98,7 +113,7 @@ const k8s::Condition* VolumesChangeOf(const KubeAction& a) {
 // `status` (YAML of its status) and `meta` (extra metadata fields).
 std::string Created(const ClusterView& view, absl::string_view status,
                     absl::string_view meta = "") {
-  const std::vector<KubeAction> first = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  const std::vector<KubeAction> first = Act(VmOf(view), view, kNow);
   EXPECT_THAT(first, SizeIs(2));
   const std::string name = Object<VMIM>(first.front()).metadata().name();
   return absl::StrCat(R"(
@@ -115,7 +130,7 @@ status: )", status);
 
 TEST(VolumeUpdate, AChangedClaimBecomesAMigrationOfExactlyThatVolumeLabelledAsKubevirtDoes) {
   const ClusterView view = LoadWorld(World());
-  const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  const std::vector<KubeAction> actions = Act(VmOf(view), view, kNow);
   ASSERT_THAT(actions, SizeIs(2));
   EXPECT_EQ(actions[0].verb, KubeAction::Verb::kCreate);
   const VMIM& m = Object<VMIM>(actions[0]);
@@ -155,25 +170,25 @@ TEST(VolumeUpdate, AChangedClaimBecomesAMigrationOfExactlyThatVolumeLabelledAsKu
 
 TEST(VolumeUpdate, ARestartedFrontEndFindsWhatItCreatedAndWritesNothing) {
   ClusterView view = LoadWorld(World());
-  const std::vector<KubeAction> first = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  const std::vector<KubeAction> first = Act(VmOf(view), view, kNow);
   ASSERT_THAT(first, SizeIs(2));
   view.migrations.push_back(std::make_shared<const VMIM>(Object<VMIM>(first[0])));
   view.vmis = {std::make_shared<const kubevirt::VirtualMachineInstance>(
       Object<kubevirt::VirtualMachineInstance>(first[1]))};
-  EXPECT_THAT(ReconcileVolumeUpdate(VmOf(view), view, kNow + absl::Minutes(1)), IsEmpty());
+  EXPECT_THAT(Act(VmOf(view), view, kNow + absl::Minutes(1)), IsEmpty());
 }
 
 TEST(VolumeUpdate, OnlyTheMigrationStrategyAndARunningVmiAreActedOn) {
-  EXPECT_THAT(ReconcileVolumeUpdate(VmOf(LoadWorld(World())), LoadWorld(World()), kNow), SizeIs(2));
+  EXPECT_THAT(Act(VmOf(LoadWorld(World())), LoadWorld(World()), kNow), SizeIs(2));
   for (const std::string& world :
        {Edit(World(), "  updateVolumesStrategy: Migration\n", ""),
         Edit(World(), "updateVolumesStrategy: Migration", "updateVolumesStrategy: ReplacementOnly"),
         Edit(World(), "status: {phase: Running, nodeName: node-a}", "status: {phase: Scheduling}")}) {
     const ClusterView view = LoadWorld(world);
-    EXPECT_THAT(ReconcileVolumeUpdate(VmOf(view), view, kNow), IsEmpty()) << world;
+    EXPECT_THAT(Act(VmOf(view), view, kNow), IsEmpty()) << world;
   }
   const ClusterView no_vmi = LoadWorld(Docs({kVm, kClaims}));
-  EXPECT_THAT(ReconcileVolumeUpdate(VmOf(no_vmi), no_vmi, kNow), IsEmpty());
+  EXPECT_THAT(Act(VmOf(no_vmi), no_vmi, kNow), IsEmpty());
 }
 
 TEST(VolumeUpdate, RevertingBeforeTheSwitchoverCancels) {
@@ -183,7 +198,7 @@ TEST(VolumeUpdate, RevertingBeforeTheSwitchoverCancels) {
   // The user puts the source back.
   const ClusterView view = LoadWorld(Docs(
       {Edit(kVm, "{claimName: root-dst}", "{claimName: root-dv}"), kVmi, kClaims, running}));
-  const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  const std::vector<KubeAction> actions = Act(VmOf(view), view, kNow);
   ASSERT_THAT(actions, SizeIs(2));
   // The status first: a restart between the two finds the migration and
   // deletes it again, the status already saying why.
@@ -195,7 +210,7 @@ TEST(VolumeUpdate, RevertingBeforeTheSwitchoverCancels) {
               IsEmpty());
   EXPECT_EQ(actions[1].verb, KubeAction::Verb::kDelete);
   EXPECT_EQ(actions[1].key.kind, "VirtualMachineInstanceMigration");
-  EXPECT_EQ(actions[1].key.name, Object<VMIM>(ReconcileVolumeUpdate(VmOf(started), started, kNow)[0])
+  EXPECT_EQ(actions[1].key.name, Object<VMIM>(Act(VmOf(started), started, kNow)[0])
                                      .metadata()
                                      .name());
   // Only at the version read: a switchover recorded since refuses it.
@@ -204,7 +219,7 @@ TEST(VolumeUpdate, RevertingBeforeTheSwitchoverCancels) {
   kubevirt::VirtualMachineInstance said = Object<kubevirt::VirtualMachineInstance>(actions[0]);
   ClusterView again = view;
   again.vmis = {std::make_shared<const kubevirt::VirtualMachineInstance>(said)};
-  const std::vector<KubeAction> retry = ReconcileVolumeUpdate(VmOf(again), again, kNow);
+  const std::vector<KubeAction> retry = Act(VmOf(again), again, kNow);
   ASSERT_THAT(retry, SizeIs(1));
   EXPECT_EQ(retry[0].verb, KubeAction::Verb::kDelete);
 }
@@ -215,7 +230,7 @@ TEST(VolumeUpdate, ARevertAfterTheSwitchoverIsRecordedComesTooLate) {
       Created(started, "{phase: Running, switchover: {side: Destination}}");
   const ClusterView view = LoadWorld(Docs(
       {Edit(kVm, "{claimName: root-dst}", "{claimName: root-dv}"), kVmi, kClaims, decided}));
-  const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  const std::vector<KubeAction> actions = Act(VmOf(view), view, kNow);
   for (const KubeAction& a : actions) EXPECT_NE(a.verb, KubeAction::Verb::kDelete) << a.what;
   ASSERT_THAT(actions, SizeIs(1));
   EXPECT_THAT(VolumesChangeOf(actions[0])->message(), HasSubstr("recorded the switchover"));
@@ -234,7 +249,7 @@ TEST(VolumeUpdate, AnotherTargetMidMigrationIsRefusedAndTheMigrationGoesOn) {
         // A second volume changed too: not a revert, not the same set.
         Edit(kVm, "{claimName: shared}", "{claimName: shared-2}")}) {
     const ClusterView view = LoadWorld(Docs({vm, kVmi, kClaims, running}));
-    const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+    const std::vector<KubeAction> actions = Act(VmOf(view), view, kNow);
     ASSERT_THAT(actions, SizeIs(1)) << vm;
     EXPECT_EQ(actions[0].verb, KubeAction::Verb::kUpdateStatus);
     const k8s::Condition* c = VolumesChangeOf(actions[0]);
@@ -250,7 +265,7 @@ TEST(VolumeUpdate, AFailedMigrationIsReportedAndNotRetriedInALoop) {
       started, R"({phase: Failed, conditions: [{type: Failed, status: "True", reason: Rejected,
                   message: "spec.localStorageMigration: volume \"data\" is shareable"}]})");
   const ClusterView view = LoadWorld(Docs({kVm, kVmi, kClaims, failed}));
-  const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  const std::vector<KubeAction> actions = Act(VmOf(view), view, kNow);
   ASSERT_THAT(actions, SizeIs(1));
   EXPECT_EQ(actions[0].verb, KubeAction::Verb::kUpdateStatus);
   const k8s::Condition* c = VolumesChangeOf(actions[0]);
@@ -262,12 +277,12 @@ TEST(VolumeUpdate, AFailedMigrationIsReportedAndNotRetriedInALoop) {
   const ClusterView deleting = LoadWorld(Docs(
       {kVm, kVmi, kClaims,
        Created(started, "{phase: Failed}", ", deletionTimestamp: \"2024-05-01T10:00:30Z\"")}));
-  EXPECT_THAT(ReconcileVolumeUpdate(VmOf(deleting), deleting, kNow), IsEmpty());
+  EXPECT_THAT(Act(VmOf(deleting), deleting, kNow), IsEmpty());
 }
 
 TEST(VolumeUpdate, SuccessClearsTheConditionAndKeepsMigratedVolumes) {
   const ClusterView started = LoadWorld(World());
-  const std::vector<KubeAction> first = ReconcileVolumeUpdate(VmOf(started), started, kNow);
+  const std::vector<KubeAction> first = Act(VmOf(started), started, kNow);
   ASSERT_THAT(first, SizeIs(2));
   kubevirt::VirtualMachineInstance vmi = Object<kubevirt::VirtualMachineInstance>(first[1]);
   // The controller switched the VMI at the end.
@@ -275,7 +290,7 @@ TEST(VolumeUpdate, SuccessClearsTheConditionAndKeepsMigratedVolumes) {
   vmi.mutable_spec()->mutable_volumes(0)->mutable_persistent_volume_claim()->set_claim_name("root-dst");
   ClusterView view = LoadWorld(Docs({kVm, kClaims, Created(started, "{phase: Succeeded}")}));
   view.vmis = {std::make_shared<const kubevirt::VirtualMachineInstance>(vmi)};
-  const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  const std::vector<KubeAction> actions = Act(VmOf(view), view, kNow);
   ASSERT_THAT(actions, SizeIs(1));
   const auto& settled = Object<kubevirt::VirtualMachineInstance>(actions[0]);
   EXPECT_EQ(api::FindCondition(settled.status().conditions(), kVolumesChange), nullptr);
@@ -338,7 +353,7 @@ TEST(VolumeUpdate, AMoveBackAndForthMakesANewMigrationEachTime) {
       Docs({Edit(kVm, "metadata: {name: vm, namespace: ns, uid: vm-uid}",
                  "metadata: {name: vm, namespace: ns, uid: vm-uid, generation: 3}"),
             kVmi, kClaims, done}));
-  const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  const std::vector<KubeAction> actions = Act(VmOf(view), view, kNow);
   ASSERT_THAT(actions, SizeIs(2));
   EXPECT_EQ(actions[0].verb, KubeAction::Verb::kCreate);
   EXPECT_NE(Object<VMIM>(actions[0]).metadata().name(),
@@ -351,12 +366,12 @@ TEST(VolumeUpdate, ANewChangeWaitsWhileACancelledMigrationStillStops) {
       Created(started, "{phase: Running}", ", deletionTimestamp: \"2024-05-01T10:00:30Z\""),
       "destinationPvc: root-dst", "destinationPvc: root-old");
   const ClusterView view = LoadWorld(Docs({kVm, kVmi, kClaims, stopping}));
-  EXPECT_THAT(ReconcileVolumeUpdate(VmOf(view), view, kNow), IsEmpty());
+  EXPECT_THAT(Act(VmOf(view), view, kNow), IsEmpty());
 }
 
 TEST(VolumeUpdate, ARevertAfterAFailureSettles) {
   ClusterView started = LoadWorld(World());
-  const std::vector<KubeAction> first = ReconcileVolumeUpdate(VmOf(started), started, kNow);
+  const std::vector<KubeAction> first = Act(VmOf(started), started, kNow);
   ASSERT_THAT(first, SizeIs(2));
   kubevirt::VirtualMachineInstance vmi = Object<kubevirt::VirtualMachineInstance>(first[1]);
   api::SetCondition(vmi.mutable_status()->mutable_conditions(), kVolumesChange, "False",
@@ -364,11 +379,165 @@ TEST(VolumeUpdate, ARevertAfterAFailureSettles) {
   ClusterView view = LoadWorld(Docs({Edit(kVm, "{claimName: root-dst}", "{claimName: root-dv}"),
                                      kClaims, Created(started, "{phase: Failed}")}));
   view.vmis = {std::make_shared<const kubevirt::VirtualMachineInstance>(vmi)};
-  const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  const std::vector<KubeAction> actions = Act(VmOf(view), view, kNow);
   ASSERT_THAT(actions, SizeIs(1));
   const auto& settled = Object<kubevirt::VirtualMachineInstance>(actions[0]);
   EXPECT_EQ(api::FindCondition(settled.status().conditions(), kVolumesChange), nullptr);
   EXPECT_THAT(settled.status().migrated_volumes(), IsEmpty());
+}
+
+// ------------------------------------------------------------- the VM's record
+
+const kubevirt::VolumeMigrationState& RecordOf(const kubevirt::VirtualMachine& vm) {
+  return vm.status().volume_update_state().volume_migration_state();
+}
+
+// The VM as written by the first of `actions`, which must be its record.
+kubevirt::VirtualMachine RecordWritten(const std::vector<KubeAction>& actions) {
+  EXPECT_FALSE(actions.empty());
+  if (actions.empty() || VmWritten(actions[0]) == nullptr) {
+    ADD_FAILURE() << "the first write is not the VM's";
+    return {};
+  }
+  EXPECT_EQ(actions[0].verb, KubeAction::Verb::kUpdateStatus);
+  return *VmWritten(actions[0]);
+}
+
+TEST(VolumeUpdateRecord, TheVmRecordsWhatMovesBeforeTheMigrationIsCreated) {
+  const ClusterView view = LoadWorld(World());
+  const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  ASSERT_THAT(actions, SizeIs(3));
+  const kubevirt::VirtualMachine vm = RecordWritten(actions);
+  ASSERT_THAT(RecordOf(vm).migrated_volumes(), SizeIs(1));
+  EXPECT_EQ(RecordOf(vm).migrated_volumes(0).volume_name(), "root");
+  EXPECT_EQ(RecordOf(vm).migrated_volumes(0).source_pvc_info().claim_name(), "root-dv");
+  EXPECT_EQ(RecordOf(vm).migrated_volumes(0).destination_pvc_info().claim_name(), "root-dst");
+  EXPECT_FALSE(RecordOf(vm).has_manual_recovery_required());
+  EXPECT_EQ(actions[1].verb, KubeAction::Verb::kCreate);
+  // The spec is the user's: only the status is written.
+  EXPECT_EQ(vm.spec().SerializeAsString(), VmOf(view).spec().SerializeAsString());
+}
+
+TEST(VolumeUpdateRecord, ArmedWhileTheTemplateNamesClaimsTheVmiDoesNotRunOn) {
+  // A VMI not running yet, a failed move: nothing moves, the record stays.
+  const ClusterView scheduling = LoadWorld(
+      Edit(World(), "status: {phase: Running, nodeName: node-a}", "status: {phase: Scheduling}"));
+  std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(scheduling), scheduling, kNow);
+  ASSERT_THAT(actions, SizeIs(1));
+  EXPECT_THAT(RecordOf(RecordWritten(actions)).migrated_volumes(), SizeIs(1));
+  // Reverted: the VMI runs on what the template names; a record is cleared.
+  kubevirt::VirtualMachine armed = RecordWritten(actions);
+  ClusterView reverted =
+      LoadWorld(Docs({Edit(kVm, "{claimName: root-dst}", "{claimName: root-dv}"), kVmi, kClaims}));
+  armed.mutable_spec()->CopyFrom(VmOf(reverted).spec());
+  actions = ReconcileVolumeUpdate(armed, reverted, kNow);
+  ASSERT_THAT(actions, SizeIs(1));
+  EXPECT_FALSE(RecordWritten(actions).status().has_volume_update_state());
+  // Unarmed and nothing differs: nothing to write.
+  EXPECT_THAT(ReconcileVolumeUpdate(VmOf(reverted), reverted, kNow), IsEmpty());
+}
+
+// The VM with its record armed for root (root-dv -> root-dst), its VMI gone.
+ClusterView Stopped(std::initializer_list<absl::string_view> migrations) {
+  const ClusterView started = LoadWorld(World());
+  const kubevirt::VirtualMachine armed =
+      RecordWritten(ReconcileVolumeUpdate(VmOf(started), started, kNow));
+  std::string world = Docs({kVm, kClaims});
+  for (absl::string_view m : migrations) world = Docs({world, m});
+  ClusterView view = LoadWorld(world);
+  view.vms = {std::make_shared<const kubevirt::VirtualMachine>(armed)};
+  return view;
+}
+
+TEST(VolumeUpdateRecovery, AVmiGoneBeforeTheSwitchoverPutsTheSourcesBackThenClearsTheRecord) {
+  const ClusterView started = LoadWorld(World());
+  ClusterView view = Stopped({Created(started, "{phase: Failed}",
+                                      ", creationTimestamp: \"2024-05-01T10:00:00Z\"")});
+  std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  ASSERT_THAT(actions, SizeIs(1));
+  EXPECT_EQ(actions[0].verb, KubeAction::Verb::kUpdate);
+  EXPECT_THAT(actions[0].what, HasSubstr("names its sources again"));
+  const kubevirt::VirtualMachine& rolled_back = *VmWritten(actions[0]);
+  EXPECT_EQ(rolled_back.spec().template_().spec().volumes(0).persistent_volume_claim().claim_name(),
+            "root-dv");
+  // The record stays until the template is right: still armed as written.
+  EXPECT_THAT(RecordOf(rolled_back).migrated_volumes(), SizeIs(1));
+  // The next pass (or a restarted one) clears it: the VM may start.
+  view.vms = {std::make_shared<const kubevirt::VirtualMachine>(rolled_back)};
+  actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  ASSERT_THAT(actions, SizeIs(1));
+  EXPECT_EQ(actions[0].verb, KubeAction::Verb::kUpdateStatus);
+  EXPECT_FALSE(VmWritten(actions[0])->status().has_volume_update_state());
+  view.vms = {std::make_shared<const kubevirt::VirtualMachine>(*VmWritten(actions[0]))};
+  EXPECT_THAT(ReconcileVolumeUpdate(VmOf(view), view, kNow), IsEmpty());
+}
+
+TEST(VolumeUpdateRecovery, ASourceDataVolumeIsNamedAsADataVolumeAgain) {
+  const ClusterView started = LoadWorld(World());
+  const ClusterView view =
+      Stopped({Created(started, "{phase: Running}"),
+               "apiVersion: cdi.kubevirt.io/v1beta1\nkind: DataVolume\n"
+               "metadata: {name: root-dv, namespace: ns}\nspec: {}\n"});
+  const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  ASSERT_THAT(actions, SizeIs(1));
+  EXPECT_EQ(VmWritten(actions[0])->spec().template_().spec().volumes(0).data_volume().name(),
+            "root-dv");
+}
+
+TEST(VolumeUpdateRecovery, AfterARecordedSwitchoverTheVmKeepsItsDestinations) {
+  const ClusterView started = LoadWorld(World());
+  const ClusterView view = Stopped({Created(started, "{phase: Running, switchover: {side: Destination}}")});
+  const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  ASSERT_THAT(actions, SizeIs(1));
+  EXPECT_EQ(actions[0].verb, KubeAction::Verb::kUpdateStatus);
+  EXPECT_THAT(actions[0].what, HasSubstr("starts on its destinations"));
+  const kubevirt::VirtualMachine& vm = *VmWritten(actions[0]);
+  EXPECT_FALSE(vm.status().has_volume_update_state());
+  EXPECT_EQ(vm.spec().template_().spec().volumes(0).persistent_volume_claim().claim_name(), "root-dst");
+}
+
+TEST(VolumeUpdateRecovery, TheNewestMigrationOfThePairDecides) {
+  // An old move of the same pair that switched (then moved back since) and
+  // the one in flight, created later, that did not.
+  const ClusterView started = LoadWorld(World());
+  const std::string old = Edit(
+      Created(started, "{phase: Succeeded, switchover: {side: Destination}}",
+              ", creationTimestamp: \"2024-05-01T09:00:00Z\""),
+      "name: kubevirt-workload-update-vm-", "name: kubevirt-workload-update-vm-old-");
+  const std::string current =
+      Created(started, "{phase: Failed}", ", creationTimestamp: \"2024-05-01T10:00:00Z\"");
+  ClusterView view = Stopped({old, current});
+  std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  ASSERT_THAT(actions, SizeIs(1));
+  EXPECT_EQ(VmWritten(actions[0])->spec().template_().spec().volumes(0).persistent_volume_claim().claim_name(),
+            "root-dv");
+  // Created in the same second: which ran last is unknown.
+  view = Stopped({Edit(old, "09:00:00Z", "10:00:00Z"), current});
+  actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  ASSERT_THAT(actions, SizeIs(1));
+  const kubevirt::VirtualMachine& vm = *VmWritten(actions[0]);
+  EXPECT_EQ(actions[0].verb, KubeAction::Verb::kUpdateStatus);
+  EXPECT_TRUE(RecordOf(vm).manual_recovery_required());
+  const k8s::Condition* c = api::FindCondition(vm.status().conditions(), kManualRecoveryRequired);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->status(), "True");
+  EXPECT_THAT(c->message(), HasSubstr("same second"));
+}
+
+TEST(VolumeUpdateRecovery, NoMigrationLeftToSayIsKubevirtsManualRecovery) {
+  const ClusterView view = Stopped({});
+  const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  ASSERT_THAT(actions, SizeIs(1));
+  const kubevirt::VirtualMachine& vm = *VmWritten(actions[0]);
+  EXPECT_TRUE(RecordOf(vm).manual_recovery_required());
+  EXPECT_EQ(vm.spec().SerializeAsString(), VmOf(view).spec().SerializeAsString());
+  const k8s::Condition* c = api::FindCondition(vm.status().conditions(), kManualRecoveryRequired);
+  ASSERT_NE(c, nullptr);
+  EXPECT_THAT(c->message(), HasSubstr("no migration of root-dv to root-dst"));
+  // Said once.
+  ClusterView again = view;
+  again.vms = {std::make_shared<const kubevirt::VirtualMachine>(vm)};
+  EXPECT_THAT(ReconcileVolumeUpdate(VmOf(again), again, kNow + absl::Minutes(1)), IsEmpty());
 }
 
 }  // namespace

@@ -130,6 +130,25 @@ absl::Status FakeFabric::AddGuest(const GuestOptions& options) {
   return absl::OkStatus();
 }
 
+absl::Status FakeFabric::RebootGuest(const GuestOptions& options) {
+  Guest* guest = FindGuest(options.domain);
+  if (guest == nullptr) {
+    return absl::NotFoundError(absl::StrCat("guest ", options.domain, " never ran"));
+  }
+  const Guest before = *guest;
+  guests_.erase(options.domain);
+  if (absl::Status added = AddGuest(options); !added.ok()) {
+    guests_.emplace(options.domain, before);
+    return added;
+  }
+  Guest& rebooted = guests_.at(options.domain);
+  rebooted.tracks = before.tracks;
+  rebooted.acked = before.acked;
+  rebooted.writes = before.writes;
+  rebooted.rng = before.rng;
+  return absl::OkStatus();
+}
+
 FakeFabric::Guest* FakeFabric::FindGuest(absl::string_view domain) {
   auto it = guests_.find(std::string(domain));
   return it == guests_.end() ? nullptr : &it->second;

@@ -88,6 +88,12 @@ class FakeFabric {
   // InvalidArgument when an option is out of its range (kMaxGuestMemoryBytes,
   // kMaxGuestWriteBytesPerS; no negative rate or working set).
   absl::Status AddGuest(const GuestOptions& options);
+  // The guest of `options.domain` boots again (its VM was shut down and
+  // started anew, its domain defined and started again): it keeps every
+  // write it acknowledged before (a reboot loses none, and the disks it
+  // boots on must hold them) and writes at the new options' rates.
+  // NotFound without such a guest.
+  absl::Status RebootGuest(const GuestOptions& options);
   // Acknowledged writes of a guest's disk `dev`: block -> latest version.
   const std::map<int64_t, uint64_t>* AckedWrites(absl::string_view domain,
                                                  absl::string_view dev) const;

@@ -367,6 +367,42 @@ TEST(FakeFabricLimitsTest, PetabyteDisksOverAnUnlimitedLinkKeepTheirCountsPositi
   EXPECT_EQ(stats->type, JobType::kCompleted);
 }
 
+TEST_F(FakeFabricTest, ARebootedGuestKeepsWhatItAcknowledgedAndItsDisksAreJudgedOnIt) {
+  AddGuest(8 * kMiB);
+  fabric_.Advance(absl::Seconds(2));
+  const int64_t before = fabric_.acknowledged_writes("vm");
+  ASSERT_GT(before, 0);
+  ASSERT_TRUE(a_->Destroy("vm").ok());
+  fabric_.Advance(absl::Seconds(2));  // down: no writes
+  EXPECT_EQ(fabric_.acknowledged_writes("vm"), before);
+  // Started again on a disk without those writes: it lacks them.
+  ASSERT_TRUE(a_->UndefineDomain("vm").ok());
+  ASSERT_TRUE(a_->DefineDomain(absl::StrCat(
+                        "<domain type='kvm'><name>vm</name><devices>",
+                        "<disk type='file'><source file='dst-a'/><target dev='vda'/></disk>",
+                        "</devices></domain>"))
+                  .ok());
+  ASSERT_TRUE(a_->Start("vm").ok());
+  ASSERT_TRUE(fabric_
+                  .RebootGuest({.domain = "vm",
+                                .memory_bytes = kGiB,
+                                .write_bytes_per_s = 8 * kMiB,
+                                .working_set_bytes = kGiB,
+                                .memory_dirty_bytes_per_s = 0})
+                  .ok());
+  EXPECT_GE(fabric_.acknowledged_writes("vm"), before);
+  EXPECT_TRUE(fabric_.MissingWrite("vm", "vda", "dst-a").has_value());
+  EXPECT_EQ(fabric_.MissingWrite("vm", "vda", "src-a"), std::nullopt);
+  fabric_.Advance(absl::Seconds(1));
+  EXPECT_GT(fabric_.acknowledged_writes("vm"), before);
+  // Only a guest that ran may reboot; options stay checked.
+  EXPECT_EQ(fabric_.RebootGuest({.domain = "other", .memory_bytes = kGiB}).code(),
+            absl::StatusCode::kNotFound);
+  EXPECT_EQ(fabric_.RebootGuest({.domain = "vm", .memory_bytes = -1}).code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_TRUE(fabric_.MissingWrite("vm", "vda", "dst-a").has_value());  // unchanged by the refusal
+}
+
 TEST_F(FakeFabricTest, SameSeedSameWrites) {
   FakeFabric other;
   FakeHypervisor* h = other.AddHost("node-a");
