@@ -519,9 +519,11 @@ void World::Tick() {
   fabric_.Advance(options_.tick);
   in_cluster_step_ = true;
   const std::vector<std::string> did = cluster_.Step();
-  in_cluster_step_ = false;
   for (const std::string& line : did) Note("cluster", line);
+  // KubeVirt's VM controller is part of the platform: it reads the API as
+  // it is (a stale read of a VM would miss the record that holds it).
   if (!restarting_.empty()) StartRestartedVms();
+  in_cluster_step_ = false;
   sim_.After(options_.tick, "world", "tick", [this] { Tick(); });
 }
 
