@@ -329,6 +329,22 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
   return absl::OkStatus();
 }
 
+std::vector<std::string> World::LauncherPods(const std::string& ns, const std::string& vm) {
+  std::vector<std::string> names;
+  absl::StatusOr<ports::ObjectList> pods = api_.List("Pod", ns, k8s::LabelSelector());
+  if (!pods.ok()) return names;
+  const std::string prefix = absl::StrCat("virt-launcher-", vm, "-");
+  for (const ports::ObjectPtr& p : pods->items) {
+    const k8s::ObjectMeta& meta = ports::MetadataOf(*p);
+    auto label = meta.labels().find("kubevirt.io");
+    if (label != meta.labels().end() && label->second == "virt-launcher" &&
+        absl::StartsWith(meta.name(), prefix)) {
+      names.push_back(meta.name());
+    }
+  }
+  return names;
+}
+
 std::string World::StartedVmiUid(absl::string_view ns, absl::string_view name) const {
   auto it = started_vmi_uids_.find(DomainNameOf(ns, name));
   return it == started_vmi_uids_.end() ? "" : it->second;
@@ -353,6 +369,11 @@ absl::Status World::RestartVm(const std::string& ns_name) {
     return absl::FailedPreconditionError(
         absl::StrCat("restart_vm: ", ns, "/", name, " is restarting already"));
   }
+  absl::StatusOr<ports::ObjectPtr> vm = api_.Get({"VirtualMachine", ns, name});
+  if (!vm.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("restart_vm: ", ns, "/", name, ": no VirtualMachine to start again"));
+  }
   // The guest shuts down: its domain goes wherever it runs (a migration of
   // it fails), KubeVirt deletes its VMI and the VMI's launcher pods.
   // Its launcher pods' libvirt goes with them: the domain is undefined too.
@@ -360,32 +381,14 @@ absl::Status World::RestartVm(const std::string& ns_name) {
     (void)fabric_.host(h)->Destroy(domain);
     (void)fabric_.host(h)->UndefineDomain(domain);
   }
-  // KubeVirt starts it again where its VMI last ran (after a switchover,
-  // the destination's node: the node-local volumes it names are there).
+  // Its VMI's last node is the first the restart tries (StartRestartedVms).
   scenario::RunningVm again = spec->second;
   if (absl::StatusOr<ports::ObjectPtr> vmi = api_.Get({"VirtualMachineInstance", ns, name}); vmi.ok()) {
     const std::string& node = ports::As<kubevirt::VirtualMachineInstance>(*vmi)->status().node_name();
     if (!node.empty() && fabric_.host(node) != nullptr) again.set_node(node);
   }
   (void)api_.Delete({"VirtualMachineInstance", ns, name});
-  absl::StatusOr<ports::ObjectList> pods = api_.List("Pod", ns, k8s::LabelSelector());
-  if (pods.ok()) {
-    const std::string prefix = absl::StrCat("virt-launcher-", name, "-");
-    for (const ports::ObjectPtr& p : pods->items) {
-      const auto pod = ports::As<k8s::Pod>(p);
-      auto label = pod->metadata().labels().find("kubevirt.io");
-      if (label == pod->metadata().labels().end() || label->second != "virt-launcher" ||
-          !absl::StartsWith(pod->metadata().name(), prefix)) {
-        continue;
-      }
-      (void)api_.Delete({"Pod", ns, pod->metadata().name()});
-    }
-  }
-  absl::StatusOr<ports::ObjectPtr> vm = api_.Get({"VirtualMachine", ns, name});
-  if (!vm.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("restart_vm: ", ns, "/", name, ": no VirtualMachine to start again"));
-  }
+  for (const std::string& pod : LauncherPods(ns, name)) (void)api_.Delete({"Pod", ns, pod});
   restarting_[absl::StrCat(ns, "/", name)] = {again, ports::MetadataOf(**vm).uid()};
   Note("world", absl::StrCat("VM ", ns, "/", name, " SHUT DOWN (its guest stops; KubeVirt "
                              "starts it again)"));
@@ -403,15 +406,7 @@ void World::StartRestartedVms() {
       continue;
     }
     if (api_.Get({"VirtualMachineInstance", ns, spec.name()}).ok()) continue;  // still going
-    bool pods_left = false;
-    if (absl::StatusOr<ports::ObjectList> pods = api_.List("Pod", ns, k8s::LabelSelector());
-        pods.ok()) {
-      for (const ports::ObjectPtr& p : pods->items) {
-        pods_left |= absl::StartsWith(ports::MetadataOf(*p).name(),
-                                      absl::StrCat("virt-launcher-", spec.name(), "-"));
-      }
-    }
-    if (pods_left) continue;  // its launcher pods still stopping
+    if (!LauncherPods(ns, spec.name()).empty()) continue;  // still stopping
     // KubeVirt's VM controller: the VMI disappeared while volumes were
     // moving; the template names claims the copy may not have completed.
     auto vm = ports::As<kubevirt::VirtualMachine>(*got);
@@ -421,7 +416,8 @@ void World::StartRestartedVms() {
     if (hold) continue;
     restarting_.erase(key);
     // The scheduler places it where every node-local volume its template
-    // names is: its VMI's last node when that will do, else the first.
+    // names is: its VMI's last node when that will do, else the first node
+    // that will (after a switchover, the destinations' node).
     scenario::RunningVm where = spec;
     std::vector<std::string> nodes = {spec.node()};
     if (absl::StatusOr<ports::ObjectList> all = api_.List("Node", "", k8s::LabelSelector()); all.ok()) {

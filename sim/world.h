@@ -174,7 +174,8 @@ class World {
   // "namespace/name": the VM's guest shuts down: its domain is destroyed
   // wherever it runs (a migration of it fails), its VMI and launcher pods
   // are deleted. KubeVirt's VM controller, as each tick models it, starts
-  // the VM again from its template where its VMI last ran once it is gone,
+  // the VM again from its template once it is gone, on a node its local
+  // volumes allow (where its VMI last ran when they do),
   // unless status.volumeUpdateState records volumes moving: then it sets
   // manualRecoveryRequired and the ManualRecoveryRequired condition, as
   // KubeVirt does, and waits for the record to be cleared.
@@ -273,6 +274,9 @@ class World {
   void Tick();
   // KubeVirt's VM controller for the VMs RestartVm shut down (one pass).
   void StartRestartedVms();
+  // The names of VM `vm`'s launcher pods (labelled kubevirt.io:
+  // virt-launcher, named virt-launcher-<vm>-...), source and target.
+  std::vector<std::string> LauncherPods(const std::string& ns, const std::string& vm);
   // Latency the process's calls incurred (through its fault decorators,
   // and the platform model's API delays) since the last take: events are
   // single calls, so it is all its own.
