@@ -2,6 +2,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 
 namespace ferry::api {
 
@@ -11,6 +12,21 @@ std::optional<std::string> ClaimOf(const kubevirt::Volume& volume) {
   }
   if (volume.has_data_volume()) return volume.data_volume().name();
   return std::nullopt;
+}
+
+bool PairMoves(const kubevirt::MigrateNonSharedDisk& pair, const kubevirt::Volume& volume) {
+  if (!pair.source_volume().empty()) {
+    return volume.has_container_disk() && volume.name() == pair.source_volume();
+  }
+  const std::optional<std::string> claim = ClaimOf(volume);
+  return claim && !pair.source_pvc().empty() && *claim == pair.source_pvc();
+}
+
+std::string PairSourceName(const kubevirt::MigrateNonSharedDisk& pair) {
+  if (!pair.source_volume().empty()) {
+    return absl::StrCat("containerDisk volume \"", pair.source_volume(), "\"");
+  }
+  return absl::StrCat("claim \"", pair.source_pvc(), "\"");
 }
 
 std::optional<Quantity> StorageSize(

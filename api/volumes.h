@@ -29,6 +29,15 @@ bool IsValidIqn(absl::string_view iqn);
 // dataVolume's name (a DataVolume's PVC has the DataVolume's name).
 std::optional<std::string> ClaimOf(const kubevirt::Volume& volume);
 
+// Whether `pair` moves `volume` off its source: the volume stands on the
+// pair's sourcePvc, or it is the containerDisk volume the pair's
+// sourceVolume names. A volume already switched to the destination does not.
+bool PairMoves(const kubevirt::MigrateNonSharedDisk& pair, const kubevirt::Volume& volume);
+
+// The pair's source as a message names it: `claim "x"` or
+// `containerDisk volume "y"`.
+std::string PairSourceName(const kubevirt::MigrateNonSharedDisk& pair);
+
 // The "storage" entry of a requests/capacity map, when present and valid.
 std::optional<Quantity> StorageSize(
     const google::protobuf::Map<std::string, std::string>& resources);

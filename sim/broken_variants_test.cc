@@ -65,6 +65,7 @@ INSTANTIATE_TEST_SUITE_P(
         Variant{Bug::kSwitchBeforeCopyDone, Workload::kStorage, "spec-disks-complete", 30},
         Variant{Bug::kReclaimBeforeRepoint, Workload::kStorage, "reclaim-after-success", 30},
         Variant{Bug::kDiskDevsReversed, Workload::kStorage, "spec-disks-complete", 30},
+        Variant{Bug::kContainerDiskTopOnly, Workload::kStorage, "image-flattened", 30},
         Variant{Bug::kRollbackForgetsReattach, Workload::kLun, "lun-source-restored", 30},
         Variant{Bug::kDetachAfterTargetStarts, Workload::kLun, "lun-single-writer", 30},
         Variant{Bug::kCreateWithoutCheck, Workload::kLun, "lun-single-writer", 30}),

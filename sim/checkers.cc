@@ -47,7 +47,8 @@ const std::vector<std::string>& Checkers::Names() {
   static const auto* names = [] {
     auto* v = new std::vector<std::string>{
         "reclaim-after-success", "single-runner",    "running-disks-complete",
-        "spec-disks-complete",   "source-untouched", "terminal-has-reason"};
+        "spec-disks-complete",   "source-untouched", "terminal-has-reason",
+        "image-flattened"};
     for (const std::string& n : LunCheckers::Names()) v->push_back(n);
     return v;
   }();
@@ -514,12 +515,41 @@ std::optional<Violation> Checkers::CheckGuest(const std::string& domain, const s
   const std::map<std::string, std::string>& disks =
       recorded == world_.guest_disks().end() ? kNone : recorded->second;
 
+  // The guest's container disks, as the world set them up: VMI volume ->
+  // the overlay it wrote and the image under it.
+  static const std::map<std::string, World::ContainerDisk> kNoImages;
+  auto recorded_images = world_.container_disks().find(domain);
+  const std::map<std::string, World::ContainerDisk>& images =
+      recorded_images == world_.container_disks().end() ? kNoImages : recorded_images->second;
+  // image-flattened: a disk that left its container disk's overlay holds
+  // the image wherever the guest never wrote.
+  auto check_image = [&](const std::string& volume, const std::string& dev,
+                         const std::string& path,
+                         const std::string& what) -> std::optional<Violation> {
+    auto cd = images.find(volume);
+    if (cd == images.end() || path == cd->second.overlay) return std::nullopt;
+    if (auto missing = fabric.MissingImage(domain, dev, path, cd->second.image)) {
+      return Violation{"image-flattened",
+                       absl::StrCat(what, " container disk volume ", volume, " left its image ",
+                                    cd->second.image, " behind: ", *missing)};
+    }
+    return std::nullopt;
+  };
+
   // running-disks-complete: every device the guest wrote to is open in the
   // domain it runs in, on an image holding every acknowledged write.
   if (running_on.size() == 1) {
     const std::string& host = running_on[0];
     const std::map<std::string, std::string>* open = fabric.OpenDisks(host, domain);
     for (const auto& [volume, dev] : disks) {
+      if (open != nullptr && images.contains(volume)) {
+        if (auto image = open->find(dev); image != open->end()) {
+          if (auto v = check_image(volume, dev, image->second,
+                                   absl::StrCat(domain, " runs on ", host, " but its"))) {
+            return v;
+          }
+        }
+      }
       if (fabric.AckedWrites(domain, dev) == nullptr) continue;
       auto image = open == nullptr ? std::map<std::string, std::string>::const_iterator()
                                    : open->find(dev);
@@ -540,17 +570,27 @@ std::optional<Violation> Checkers::CheckGuest(const std::string& domain, const s
   auto check_spec = [&](const std::string& what,
                         const kubevirt::VirtualMachineInstanceSpec& spec) -> std::optional<Violation> {
     for (const auto& [volume, dev] : disks) {
-      if (fabric.AckedWrites(domain, dev) == nullptr) continue;
-      std::optional<std::string> claim;
+      const kubevirt::Volume* named = nullptr;
       for (const auto& v : spec.volumes()) {
-        if (v.name() == volume) claim = api::ClaimOf(v);
+        if (v.name() == volume) named = &v;
       }
+      // A container disk is ephemeral (KubeVirt starts it from its image
+      // again): while the spec names one, only the running guest's disk
+      // holds its writes, and running-disks-complete judges that.
+      if (named != nullptr && named->has_container_disk()) continue;
+      const bool acked = fabric.AckedWrites(domain, dev) != nullptr;
+      const bool from_image = images.contains(volume);
+      if (!acked && !from_image) continue;
+      std::optional<std::string> claim;
+      if (named != nullptr) claim = api::ClaimOf(*named);
+      if (!claim && !acked) continue;
       if (!claim) {
         return Violation{"spec-disks-complete",
                          absl::StrCat(what, " names no claim for volume ", volume,
                                       ", but the guest wrote to it (", dev, ")")};
       }
       const std::string path = ClaimVolume(ns, *claim);
+      if (path.empty() && !acked) continue;
       if (path.empty()) {
         return Violation{"spec-disks-complete",
                          absl::StrCat(what, " names claim ", *claim,
@@ -560,6 +600,9 @@ std::optional<Violation> Checkers::CheckGuest(const std::string& domain, const s
         return Violation{"spec-disks-complete",
                          absl::StrCat(what, " names claim ", *claim, " for volume ", volume, ": ",
                                       *missing)};
+      }
+      if (auto v = check_image(volume, dev, path, absl::StrCat(what, " names claim ", *claim, ": its"))) {
+        return v;
       }
     }
     return std::nullopt;

@@ -15,6 +15,11 @@
 //                              switchover to the destination was recorded
 //                              (the VM's as a user last applied it)
 //   terminal-has-reason        a Failed or Succeeded migration says why
+//   image-flattened            a container disk moved to a claim (the disk
+//                              the guest runs on, and the claim the VMI and
+//                              VM name) holds its image wherever the guest
+//                              never wrote: the chain was flattened, not
+//                              only its overlay copied
 //
 // and, in worlds with an oVirt engine, the LUN checkers (sim/lun_checkers.h).
 //
@@ -35,7 +40,9 @@
 //   - which fabric volume holds a claim's data: the claim's Bound phase and
 //     spec.volumeName, then the cluster model's record of the volume behind
 //     that PV (Cluster::VolumeOf);
-//   - what the guest was acknowledged, per device: the fabric's record.
+//   - what the guest was acknowledged, per device: the fabric's record;
+//   - which overlay and image a container disk volume started on: recorded
+//     by the world when it set the VM up (World::container_disks).
 //
 //   Checkers checkers(world);
 //   checkers.Baseline();                 // after the world is set up

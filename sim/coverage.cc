@@ -78,6 +78,8 @@ const std::vector<CoverageGoal>& CoverageGoals() {
        "a VM shut down while its volume update moved started again on its own (no manual "
        "recovery), running on disks with every write",
        true, false},
+      {"storage.container-disk-moved",
+       "a VM moved from its container disk to a claim, the image flattened onto it", true, false},
       {"lun.completed-after-controller-crash",
        "a plan VM completed after the LUN controller crashed while the plan ran", false, true},
       {"lun.rollback-reattached",
@@ -191,12 +193,16 @@ std::vector<std::string> Coverage::Reached() const {
       if (m->metadata().labels().contains("kubevirt.io/volume-update-migration")) {
         reached.insert("storage.volume-update-succeeded");
       }
+      for (const auto& pair : m->spec().local_storage_migration().migrate_non_shared_disks()) {
+        if (!pair.source_volume().empty()) reached.insert("storage.container-disk-moved");
+      }
       if (m->status().copy_mode() == "WriteBlocking") {
         reached.insert("storage.succeeded-with-synchronous-writes");
       }
       if (m->spec().local_storage_migration().reclaim_policy_source_pvc() == "Delete") {
         bool gone = true;
         for (const auto& pair : m->spec().local_storage_migration().migrate_non_shared_disks()) {
+          if (pair.source_pvc().empty()) continue;  // a container disk: no claim to reclaim
           gone = gone && !world_.api()
                               .Get({"PersistentVolumeClaim", m->metadata().namespace_(),
                                     pair.source_pvc()})

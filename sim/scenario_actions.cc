@@ -92,6 +92,13 @@ absl::Status ScenarioActions::Perform(const Action& a, const std::string& where)
       }
       return absl::OkStatus();
     }
+    case Action::kZeroLastBlock: {
+      ASSIGN_OR_RETURN(std::string pv, ClaimVolume(a.zero_last_block(), "zero_last_block"));
+      if (!world_.fabric().ZeroLastBlock(pv)) {
+        return absl::FailedPreconditionError(absl::StrCat("zero_last_block: no volume ", pv));
+      }
+      return absl::OkStatus();
+    }
     case Action::kReplaceStatus:
       return ReplaceStatus(where, a.replace_status());
     case Action::kDuplicateDomain:

@@ -33,6 +33,7 @@ const std::vector<FieldRange>& Ranges() {
       {"Liveness.heal_at_seconds", 0, kWeek, "s"},
       {"Liveness.bound_seconds", 0, kWeek, "s"},
       {"World.link_mib_per_s", 1, 1e6, "MiB/s", /*zero_is_default=*/true},
+      {"ContainerImage.size_gib", 0.001, 1048576, "GiB", /*zero_is_default=*/true},
       {"Ovirt.stop_seconds", 0, kWeek, "s"},
       {"OvirtDisk.lun_mapping", 0, 16383, ""},
       {"OvirtDisk.size_gib", 0, 1048576, "GiB"},
@@ -71,6 +72,7 @@ const std::vector<EntryLimit>& Entries() {
   static const auto* entries = new std::vector<EntryLimit>{
       {"Scenario.action", 10000},    {"World.node", 5000},         {"World.manifest", 10000},
       {"World.manifest_file", 1000}, {"World.running_vm", 1000},   {"Ovirt.disk", 10000},
+      {"World.container_image", 1000},
       {"Ovirt.vm", 10000},           {"OvirtVm.attachment", 1000}, {"Expect.migration", 10000},
       {"Expect.field", 10000},       {"Expect.same_spec", 1000},   {"Expect.absent", 10000},
       {"Expect.present", 10000},     {"Expect.ovirt_vm", 10000},   {"OvirtVmState.attached", 1000},

@@ -53,6 +53,9 @@ struct StorageVm {
     int destination_gib = 1;          // >= size_gib
     std::string destination_class;    // local or fast
     bool data_volume = false;         // the source is a DataVolume of the VM's templates
+    // The source is a containerDisk (an image of size_gib under the
+    // launcher's overlay), moved by a {sourceVolume, destinationPvc} pair.
+    bool container_disk = false;
   };
   std::string name;
   std::string node;

@@ -101,6 +101,16 @@ class Drawer {
       vm.volume_update = true;
       vm.reclaim_delete = false;
     }
+    // After those: one in four VMs moved by a VMIM boots from a container
+    // disk (its first disk), which the migration moves to a claim; the
+    // claim holds the image plus a Filesystem's overhead.
+    for (StorageVm& vm : r_.storage_vms) {
+      if (vm.volume_update || !dice_.Chance(0.25)) continue;
+      StorageVm::Disk& disk = vm.disks[0];
+      disk.container_disk = true;
+      disk.data_volume = false;
+      disk.destination_gib = std::max(disk.destination_gib, 2 * disk.size_gib);
+    }
     // After those: two in five VMs moved by a volume update are shut down
     // (and started again by KubeVirt) 0..30 s after Ferry made its
     // migration: mid-copy, after the switchover, or once it moved.

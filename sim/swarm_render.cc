@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <set>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -65,6 +66,11 @@ spec:
 
 std::string SourceName(const StorageVm& vm, size_t d) { return absl::StrCat(vm.name, "-disk-", d); }
 
+// A container disk's image: one per size (world.container_image gives it).
+std::string ImageName(const StorageVm::Disk& disk) {
+  return absl::StrCat("registry.example/disk-", disk.size_gib, "g:latest");
+}
+
 // The VM with its claims; `edited`: as a user edits it for a volume update
 // (updateVolumesStrategy: Migration; `moved`: its volumes on the destination
 // claims, else back on its sources), without the claims.
@@ -76,6 +82,7 @@ std::string StorageVmYaml(const StorageVm& vm, bool edited = false, bool moved =
     absl::StrAppend(&disks, "          - {name: d", d, ", disk: {bus: virtio}}\n");
     absl::StrAppend(&volumes, "      - {name: d", d, ", ",
                     moved ? absl::StrCat("persistentVolumeClaim: {claimName: ", vm.name, "-dest-", d)
+                    : disk.container_disk ? absl::StrCat("containerDisk: {image: \"", ImageName(disk), "\"")
                     : disk.data_volume ? absl::StrCat("dataVolume: {name: ", source)
                                        : absl::StrCat("persistentVolumeClaim: {claimName: ", source),
                     "}}\n");
@@ -87,7 +94,7 @@ std::string StorageVmYaml(const StorageVm& vm, bool edited = false, bool moved =
                       "local, resources: {requests: {storage: ", disk.size_gib,
                       "Gi}}}\n      source: {blank: {}}\n");
     }
-    if (!disk.data_volume && !edited) {
+    if (!disk.data_volume && !disk.container_disk && !edited) {
       absl::StrAppend(&claims, "---\napiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: ",
                       source, "}\nspec: {accessModes: [ReadWriteOnce], volumeMode: Filesystem, "
                       "storageClassName: local, resources: {requests: {storage: ",
@@ -119,8 +126,9 @@ std::string DestinationYaml(const StorageVm& vm) {
 std::string MigrationYaml(const StorageVm& vm) {
   std::vector<std::string> pairs;
   for (size_t d = 0; d < vm.disks.size(); ++d) {
-    pairs.push_back(absl::StrCat("{sourcePvc: ", SourceName(vm, d), ", destinationPvc: ", vm.name,
-                                 "-dest-", d, "}"));
+    pairs.push_back(absl::StrCat(vm.disks[d].container_disk ? "{sourceVolume: d" : "{sourcePvc: ",
+                                 vm.disks[d].container_disk ? absl::StrCat(d) : SourceName(vm, d),
+                                 ", destinationPvc: ", vm.name, "-dest-", d, "}"));
   }
   return absl::StrCat("{apiVersion: kubevirt.io/v1, kind: VirtualMachineInstanceMigration, "
                       "metadata: {name: mig-", vm.name, "}, spec: {vmiName: ", vm.name,
@@ -228,15 +236,17 @@ std::string Describe(const Recipe& r) {
   }
   std::string what;
   if (!r.storage_vms.empty()) {
-    size_t disks = 0, hot = 0, updates = 0;
+    size_t disks = 0, hot = 0, updates = 0, images = 0;
     for (const StorageVm& vm : r.storage_vms) {
       disks += vm.disks.size();
+      for (const StorageVm::Disk& d : vm.disks) images += d.container_disk ? 1 : 0;
       hot += vm.hot ? 1 : 0;
       updates += vm.volume_update ? 1 : 0;
     }
     absl::StrAppend(&what, r.storage_vms.size(), " storage migrations (", disks, " disks",
                     hot > 0 ? absl::StrCat(", ", hot, " of a guest outrunning the link") : "",
-                    updates > 0 ? absl::StrCat(", ", updates, " by volume update") : "", ")");
+                    updates > 0 ? absl::StrCat(", ", updates, " by volume update") : "",
+                    images > 0 ? absl::StrCat(", ", images, " from a container disk") : "", ")");
   }
   if (!r.lun_vms.empty()) {
     size_t luns = 0;
@@ -258,6 +268,15 @@ scenario::Scenario RenderRecipe(const Recipe& r) {
   s.set_seed(r.seed);
   for (const std::string& node : r.nodes) s.mutable_world()->add_node(node);
   s.mutable_world()->add_manifest(kClusterYaml);
+  std::set<std::string> images;
+  for (const StorageVm& vm : r.storage_vms) {
+    for (const StorageVm::Disk& d : vm.disks) {
+      if (!d.container_disk || !images.insert(ImageName(d)).second) continue;
+      scenario::ContainerImage* image = s.mutable_world()->add_container_image();
+      image->set_image(ImageName(d));
+      image->set_size_gib(d.size_gib);
+    }
+  }
   for (const StorageVm& vm : r.storage_vms) {
     s.mutable_world()->add_manifest(StorageVmYaml(vm));
     scenario::RunningVm* running = s.mutable_world()->add_running_vm();

@@ -111,6 +111,11 @@ class World {
                                const std::optional<fakes::FakeSan::Chap>& chap)>
         login_real_lun;
     std::function<void(const std::string& pod)> logout_real_luns;
+    // The virtual size of each container image a containerDisk volume names
+    // (scenario world.container_image); an image not listed has
+    // default_container_image_bytes.
+    std::map<std::string, int64_t> container_image_bytes;
+    int64_t default_container_image_bytes = int64_t{1} << 30;
   };
 
   explicit World(Options options);
@@ -218,6 +223,18 @@ class World {
   const std::map<std::string, std::map<std::string, std::string>>& guest_disks() const {
     return guest_disks_;
   }
+  // A guest's containerDisk volume as virt-launcher set it up: the overlay
+  // the guest writes (the domain's disk) over the image (read-only), by
+  // domain, then VMI volume name.
+  struct ContainerDisk {
+    std::string overlay;
+    std::string image;
+  };
+  const std::map<std::string, std::map<std::string, ContainerDisk>>& container_disks() const {
+    return container_disks_;
+  }
+  // The fabric volume of container image `image` ("image/<image>").
+  static std::string ImageVolumeOf(absl::string_view image);
   // KubeVirt's libvirt domain name for a VMI: "<namespace>_<name>".
   static std::string DomainNameOf(absl::string_view ns, absl::string_view vmi);
   // The fabric volume holding claim ns/claim: the cluster model's record of
@@ -299,6 +316,7 @@ class World {
   std::map<std::string, RuntimeProcess> runtime_processes_;
   std::map<std::string, std::pair<std::string, std::string>> guests_;
   std::map<std::string, std::map<std::string, std::string>> guest_disks_;
+  std::map<std::string, std::map<std::string, ContainerDisk>> container_disks_;
   std::map<std::string, scenario::RunningVm> running_;     // by domain: as StartVm was asked
   std::map<std::string, std::string> started_vmi_uids_;    // by domain
   std::map<std::string, Restart> restarting_;              // by "namespace/name"

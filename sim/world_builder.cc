@@ -28,6 +28,12 @@ World::Options WorldOptionsOf(const scenario::Scenario& s) {
   }
   if (t.controller_period_s() > 0) w.controller_period = absl::Seconds(t.controller_period_s());
   if (t.agent_period_s() > 0) w.agent_period = absl::Seconds(t.agent_period_s());
+  for (const scenario::ContainerImage& image : s.world().container_image()) {
+    if (image.size_gib() > 0) {
+      w.container_image_bytes[image.image()] =
+          static_cast<int64_t>(image.size_gib() * static_cast<double>(int64_t{1} << 30));
+    }
+  }
   if (s.world().has_ovirt()) {
     w.lun_controller = true;
     w.engine = EngineOptions(s.world().ovirt());

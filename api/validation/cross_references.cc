@@ -107,6 +107,49 @@ void CheckDuplicates(absl::Span<const Object* const> objects,
   }
 }
 
+// A pair's sourceVolume names a containerDisk volume of the VM (or VMI);
+// with a VMI that reports the image's virtual size (status.volumeStatus),
+// the destination must hold it.
+void CheckContainerDiskSource(const kubevirt::MigrateNonSharedDisk& pair, const Object& vm,
+                              const ObjectIndex& index, const std::string& ns,
+                              const std::string& at, FieldErrors& errors) {
+  const kubevirt::Volume* volume = nullptr;
+  std::vector<std::string> disks;
+  for (const kubevirt::Volume& v : InstanceSpec(vm)->volumes()) {
+    if (v.has_container_disk()) disks.push_back(v.name());
+    if (v.name() == pair.source_volume()) volume = &v;
+  }
+  const std::string path = Child(at, "sourceVolume");
+  if (volume == nullptr) {
+    errors.Invalid(path, absl::StrCat("\"", pair.source_volume(), "\" is not a volume of ",
+                                      vm.Describe(), " (", Where(vm), "); its containerDisk "
+                                      "volumes: ", disks.empty() ? "none" : absl::StrJoin(disks, ", ")));
+    return;
+  }
+  if (!volume->has_container_disk()) {
+    const std::optional<std::string> claim = ClaimOf(*volume);
+    errors.Invalid(path, claim ? absl::StrCat("volume \"", volume->name(), "\" stands on claim \"",
+                                              *claim, "\": name it with sourcePvc: ", *claim)
+                               : absl::StrCat("volume \"", volume->name(),
+                                              "\" is not a containerDisk: sourceVolume moves a "
+                                              "container disk to a claim, nothing else"));
+    return;
+  }
+  const Object* vmi = index.Find("VirtualMachineInstance", ns, vm.metadata().name());
+  if (vmi == nullptr || pair.destination_pvc().empty()) return;
+  for (const kubevirt::VolumeStatus& st : vmi->As<kubevirt::VirtualMachineInstance>()->status().volume_status()) {
+    if (st.name() != volume->name() || st.size() <= 0) continue;
+    const std::optional<api::Quantity> to = ClaimSize(index, ns, pair.destination_pvc(), nullptr);
+    if (to && to->Value() < st.size()) {
+      errors.Invalid(Child(at, "destinationPvc"),
+                     absl::StrCat("\"", pair.destination_pvc(), "\" (", to->ToString(),
+                                  ") is smaller than the virtual size of container disk \"",
+                                  volume->name(), "\" (", st.size(), " bytes, image ",
+                                  volume->container_disk().image(), ")"));
+    }
+  }
+}
+
 void CheckMigration(const Object& o, absl::Span<const Object* const> objects,
                     const ObjectIndex& index, Sink& sink) {
   const auto* migration = o.As<kubevirt::VirtualMachineInstanceMigration>();
@@ -122,7 +165,9 @@ void CheckMigration(const Object& o, absl::Span<const Object* const> objects,
   for (int i = 0; i < spec.local_storage_migration().migrate_non_shared_disks_size(); ++i) {
     const auto& pair = spec.local_storage_migration().migrate_non_shared_disks(i);
     const std::string at = Index(list, i);
-    if (vm != nullptr && !pair.source_pvc().empty()) {
+    if (vm != nullptr && !pair.source_volume().empty()) {
+      CheckContainerDiskSource(pair, *vm, index, ns, at, errors);
+    } else if (vm != nullptr && !pair.source_pvc().empty()) {
       std::vector<std::string> claims;
       for (const kubevirt::Volume& v : InstanceSpec(*vm)->volumes()) {
         if (std::optional<std::string> claim = ClaimOf(v)) claims.push_back(*claim);
@@ -137,16 +182,20 @@ void CheckMigration(const Object& o, absl::Span<const Object* const> objects,
       }
     }
     if (pair.destination_pvc().empty()) continue;
-    const std::optional<api::Quantity> source_size =
-        ClaimSize(index, ns, pair.source_pvc(), vm);
-    const std::optional<api::Quantity> destination_size =
-        ClaimSize(index, ns, pair.destination_pvc(), nullptr);
-    if (source_size && destination_size && *destination_size < *source_size) {
-      errors.Invalid(Child(at, "destinationPvc"),
-                     absl::StrCat("\"", pair.destination_pvc(), "\" (",
-                                  destination_size->ToString(),
-                                  ") is smaller than its source \"", pair.source_pvc(),
-                                  "\" (", source_size->ToString(), ")"));
+    if (pair.source_pvc().empty()) {
+      // A container disk's size is its image's: CheckContainerDiskSource.
+    } else {
+      const std::optional<api::Quantity> source_size =
+          ClaimSize(index, ns, pair.source_pvc(), vm);
+      const std::optional<api::Quantity> destination_size =
+          ClaimSize(index, ns, pair.destination_pvc(), nullptr);
+      if (source_size && destination_size && *destination_size < *source_size) {
+        errors.Invalid(Child(at, "destinationPvc"),
+                       absl::StrCat("\"", pair.destination_pvc(), "\" (",
+                                    destination_size->ToString(),
+                                    ") is smaller than its source \"", pair.source_pvc(),
+                                    "\" (", source_size->ToString(), ")"));
+      }
     }
     // In use by any VM or VMI, the migrated one included (a destination is a
     // fresh claim; copying onto another disk of the same VM destroys it).
@@ -178,6 +227,21 @@ void CheckVolumeUpdate(const Object& o, const ObjectIndex& index, Sink& sink) {
   std::map<std::string, std::string> running_claims;
   for (const kubevirt::Volume& v : running.volumes()) {
     if (std::optional<std::string> claim = ClaimOf(v)) running_claims[v.name()] = *claim;
+  }
+  // A container disk edited to a claim: the volume update moves claims only.
+  for (int i = 0; i < wanted.volumes_size(); ++i) {
+    const kubevirt::Volume& v = wanted.volumes(i);
+    const std::optional<std::string> claim = ClaimOf(v);
+    if (!claim) continue;
+    for (const kubevirt::Volume& r : running.volumes()) {
+      if (r.name() != v.name() || !r.has_container_disk()) continue;
+      sink.For(o).Invalid(
+          Index("spec.template.spec.volumes", static_cast<size_t>(i)),
+          absl::StrCat("volume \"", v.name(), "\" runs on a containerDisk (", vmi_object->Describe(),
+                       "): a volume update moves claims only, and would leave the VM to boot from "
+                       "an empty \"", *claim, "\"; move it with a VirtualMachineInstanceMigration "
+                       "pair {sourceVolume: ", v.name(), ", destinationPvc: ", *claim, "}"));
+    }
   }
   std::set<std::string> moved;
   std::vector<std::pair<int, std::string>> changes;  // template volume index, source claim

@@ -166,7 +166,9 @@ void ValidateMigrationState(const kubevirt::VirtualMachineInstanceMigrationState
   for (int i = 0; i < state.migration_local_disks_size(); ++i) {
     const kubevirt::MigrateNonSharedDisk& pair = state.migration_local_disks(i);
     const std::string at = Index(Child(path, "migrationLocalDisks"), i);
-    ValidateRequiredName(Child(at, "sourcePvc"), pair.source_pvc(), errors);
+    if (pair.source_volume().empty()) {
+      ValidateRequiredName(Child(at, "sourcePvc"), pair.source_pvc(), errors);
+    }
     ValidateRequiredName(Child(at, "destinationPvc"), pair.destination_pvc(), errors);
   }
   ValidateEnum(Child(path, "abortStatus"), state.abort_status(),
@@ -252,30 +254,45 @@ void ValidateVirtualMachineInstanceMigration(
   ValidateRequiredName("spec.vmiName", spec.vmi_name(), errors);
   const kubevirt::LocalStorageMigration& local = spec.local_storage_migration();
   const std::string list = "spec.localStorageMigration.migrateNonSharedDisks";
-  std::map<std::string, int> sources, destinations;
+  // Sources by claim and by containerDisk volume name: one destination each.
+  std::map<std::string, int> claims, volumes, destinations;
   for (int i = 0; i < local.migrate_non_shared_disks_size(); ++i) {
     const kubevirt::MigrateNonSharedDisk& pair = local.migrate_non_shared_disks(i);
     const std::string at = Index(list, i);
-    ValidateRequiredName(Child(at, "sourcePvc"), pair.source_pvc(), errors);
+    const bool by_volume = !pair.source_volume().empty();
+    if (by_volume && !pair.source_pvc().empty()) {
+      errors.Invalid(Child(at, "sourceVolume"),
+                     absl::StrCat("\"", pair.source_volume(), "\": set either sourcePvc (a claim) "
+                                  "or sourceVolume (a containerDisk volume of the VMI), not both"));
+      continue;
+    }
+    if (by_volume) {
+      ValidateLabel(Child(at, "sourceVolume"), pair.source_volume(), errors);
+    } else {
+      ValidateRequiredName(Child(at, "sourcePvc"), pair.source_pvc(), errors);
+    }
     ValidateRequiredName(Child(at, "destinationPvc"), pair.destination_pvc(), errors);
-    if (pair.source_pvc().empty() || pair.destination_pvc().empty()) continue;
-    if (pair.source_pvc() == pair.destination_pvc()) {
+    const std::string& source = by_volume ? pair.source_volume() : pair.source_pvc();
+    if (source.empty() || pair.destination_pvc().empty()) continue;
+    const std::string field = by_volume ? "sourceVolume" : "sourcePvc";
+    if (!by_volume && pair.source_pvc() == pair.destination_pvc()) {
       errors.Invalid(Child(at, "destinationPvc"),
                      absl::StrCat("\"", pair.destination_pvc(),
                                   "\": must differ from sourcePvc (a volume cannot be "
                                   "copied onto itself)"));
     }
-    auto [src, new_source] = sources.emplace(pair.source_pvc(), i);
+    std::map<std::string, int>& sources = by_volume ? volumes : claims;
+    auto [src, new_source] = sources.emplace(source, i);
     if (!new_source) {
       const kubevirt::MigrateNonSharedDisk& other =
           local.migrate_non_shared_disks(src->second);
-      errors.Invalid(Child(at, "sourcePvc"),
+      errors.Invalid(Child(at, field),
                      other.destination_pvc() == pair.destination_pvc()
-                         ? absl::StrCat("the disk pair ", pair.source_pvc(), " -> ",
+                         ? absl::StrCat("the disk pair ", source, " -> ",
                                         pair.destination_pvc(), " is named twice (also at ",
                                         Index(list, src->second), ")")
-                         : absl::StrCat("duplicate source PVC \"", pair.source_pvc(),
-                                        "\" (also at ", Index(list, src->second),
+                         : absl::StrCat("duplicate ", by_volume ? "source volume" : "source PVC",
+                                        " \"", source, "\" (also at ", Index(list, src->second),
                                         "): a volume can be copied to one destination only"));
     }
     auto [dst, new_destination] = destinations.emplace(pair.destination_pvc(), i);
@@ -288,8 +305,8 @@ void ValidateVirtualMachineInstanceMigration(
   }
   for (int i = 0; i < local.migrate_non_shared_disks_size(); ++i) {
     const kubevirt::MigrateNonSharedDisk& pair = local.migrate_non_shared_disks(i);
-    auto it = sources.find(pair.destination_pvc());
-    if (it != sources.end() && it->second != i) {
+    auto it = claims.find(pair.destination_pvc());
+    if (it != claims.end() && it->second != i) {
       errors.Invalid(Child(Index(list, i), "destinationPvc"),
                      absl::StrCat("\"", pair.destination_pvc(), "\" is also a source (at ",
                                   Index(list, it->second),

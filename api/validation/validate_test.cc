@@ -272,6 +272,75 @@ TEST(Validate, AVolumeUpdateIsCheckedAgainstItsRunningVmi) {
                              HasSubstr("set updateVolumesStrategy: Migration"))));
 }
 
+// A VM with a container disk and a claim, its running VMI reporting the
+// image's virtual size (2 GiB), and a migration of the container disk.
+constexpr char kContainerDiskVmi[] =
+    "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata: {name: vm}\n"
+    "spec:\n  domain: {devices: {disks: [{name: root, disk: {bus: virtio}}, "
+    "{name: data, disk: {bus: virtio}}]}}\n"
+    "  volumes: [{name: root, containerDisk: {image: quay.io/alpine}}, "
+    "{name: data, persistentVolumeClaim: {claimName: data}}]\n"
+    "status: {phase: Running, volumeStatus: [{name: root, size: 2147483648}]}\n---\n";
+std::string ContainerDiskMigration(const std::string& pair, const std::string& size = "") {
+  return absl::StrCat(
+      "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\nmetadata: {name: m}\n"
+      "spec:\n  vmiName: vm\n  localStorageMigration:\n    migrateNonSharedDisks: [",
+      pair, "]\n",
+      size.empty() ? ""
+                   : absl::StrCat("---\n{apiVersion: v1, kind: PersistentVolumeClaim, metadata: "
+                                  "{name: root-pvc}, spec: {accessModes: [ReadWriteOnce], "
+                                  "resources: {requests: {storage: ",
+                                  size, "}}}}\n"));
+}
+
+TEST(Validate, AContainerDiskPairNamesAContainerDiskLargeEnough) {
+  // The container disk onto a claim of its virtual size: clean.
+  EXPECT_THAT(Lint(absl::StrCat(kContainerDiskVmi, ContainerDiskMigration(
+                                                       "{sourceVolume: root, destinationPvc: root-pvc}",
+                                                       "2Gi"))),
+              IsEmpty());
+  EXPECT_THAT(Lint(absl::StrCat(kContainerDiskVmi, ContainerDiskMigration(
+                                                       "{sourceVolume: root, destinationPvc: root-pvc}",
+                                                       "1Gi"))),
+              Contains(HasSubstr("error: spec.localStorageMigration.migrateNonSharedDisks[0]."
+                                 "destinationPvc: \"root-pvc\" (1Gi) is smaller than the virtual "
+                                 "size of container disk \"root\" (2147483648 bytes, image "
+                                 "quay.io/alpine)")));
+  EXPECT_THAT(Lint(absl::StrCat(kContainerDiskVmi,
+                                ContainerDiskMigration("{sourceVolume: data, destinationPvc: d2}"))),
+              Contains(HasSubstr("sourceVolume: volume \"data\" stands on claim \"data\": name it "
+                                 "with sourcePvc: data")));
+  EXPECT_THAT(Lint(absl::StrCat(kContainerDiskVmi,
+                                ContainerDiskMigration("{sourceVolume: boot, destinationPvc: d2}"))),
+              Contains(HasSubstr("sourceVolume: \"boot\" is not a volume of "
+                                 "VirtualMachineInstance vm (t.yaml:1)")));
+  EXPECT_THAT(Lint(ContainerDiskMigration("{sourceVolume: root, sourcePvc: root, destinationPvc: d2}")),
+              Contains(HasSubstr("sourceVolume: \"root\": set either sourcePvc (a claim) or "
+                                 "sourceVolume (a containerDisk volume of the VMI), not both")));
+  EXPECT_THAT(Lint(ContainerDiskMigration("{sourceVolume: Root_1, destinationPvc: d2}")),
+              Contains(HasSubstr("migrateNonSharedDisks[0].sourceVolume: \"Root_1\"")));
+  EXPECT_THAT(Lint(ContainerDiskMigration("{sourceVolume: root, destinationPvc: a}, "
+                                          "{sourceVolume: root, destinationPvc: b}")),
+              Contains(HasSubstr("duplicate source volume \"root\"")));
+  // The same name as a claim and as a container disk volume are two sources.
+  EXPECT_THAT(Lint(ContainerDiskMigration("{sourceVolume: root, destinationPvc: a}, "
+                                          "{sourcePvc: root, destinationPvc: b}")),
+              IsEmpty());
+}
+
+TEST(Validate, AVolumeUpdateOfAContainerDiskPointsToTheMigrationPair) {
+  const std::string vm =
+      "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: vm}\n"
+      "spec:\n  updateVolumesStrategy: Migration\n  template:\n    spec:\n"
+      "      domain: {devices: {disks: [{name: root}, {name: data}]}}\n"
+      "      volumes: [{name: root, persistentVolumeClaim: {claimName: root-pvc}}, "
+      "{name: data, persistentVolumeClaim: {claimName: data}}]\n";
+  EXPECT_THAT(Lint(absl::StrCat(kContainerDiskVmi, vm)),
+              Contains(HasSubstr("error: spec.template.spec.volumes[0]: volume \"root\" runs on a "
+                                 "containerDisk (VirtualMachineInstance vm): a volume update "
+                                 "moves claims only")));
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Table, Rule,
     testing::Values(

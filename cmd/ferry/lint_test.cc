@@ -49,6 +49,14 @@ TEST(Lint, SeedExamplesAreClean) {
   EXPECT_THAT(run.err, HasSubstr("3 objects in 3 files, 0 errors, 0 warnings"));
 }
 
+TEST(Lint, ContainerDiskExampleIsClean) {
+  const LintRun run = Lint(Glob("examples/container-disk"));
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_THAT(run.out, HasSubstr(
+      "migration.yaml:1: VirtualMachineInstanceMigration migration-container-disk: ok"));
+  EXPECT_THAT(run.err, HasSubstr("3 objects in 3 files, 0 errors, 0 warnings"));
+}
+
 TEST(Lint, ExpectedResultsAreClean) {
   const LintRun run = Lint(Glob("examples/storage-migration/expected"));
   EXPECT_EQ(run.exit_code, 0) << run.out;

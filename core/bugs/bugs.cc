@@ -15,6 +15,7 @@ absl::string_view BugName(Bug bug) {
     case Bug::kSwitchBeforeCopyDone: return "switch-before-copy-done";
     case Bug::kReclaimBeforeRepoint: return "reclaim-before-repoint";
     case Bug::kDiskDevsReversed: return "disk-devs-reversed";
+    case Bug::kContainerDiskTopOnly: return "container-disk-top-only";
     case Bug::kRollbackForgetsReattach: return "rollback-forgets-reattach";
     case Bug::kDetachAfterTargetStarts: return "detach-after-target-starts";
     case Bug::kCreateWithoutCheck: return "create-without-check";

@@ -26,6 +26,11 @@ enum class Bug {
   // device is another disk's: the copy moves the wrong data to each
   // destination.
   kDiskDevsReversed,
+  // Storage: a container disk is copied with its top layer only
+  // (NON_SHARED_INC, as KubeVirt migrates container disks between two
+  // launchers that both have the image): the destination claim lacks the
+  // base image.
+  kContainerDiskTopOnly,
   // LUN: rollback forgets to re-attach the LUNs to the source VM.
   kRollbackForgetsReattach,
   // LUN: the LUNs are detached from the source only once the target VM

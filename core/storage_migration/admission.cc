@@ -86,8 +86,12 @@ class Checker {
       std::set<std::string> migrated;
       const auto& pairs = m_.spec().local_storage_migration().migrate_non_shared_disks();
       for (int i = 0; i < pairs.size(); ++i) {
-        CheckPair(*vmi, pairs.Get(i), absl::StrCat(kPairs, "[", i, "]"));
-        migrated.insert(pairs.Get(i).source_pvc());
+        if (pairs.Get(i).source_volume().empty()) {
+          CheckPair(*vmi, pairs.Get(i), absl::StrCat(kPairs, "[", i, "]"));
+          migrated.insert(pairs.Get(i).source_pvc());
+        } else {
+          CheckContainerDiskPair(*vmi, pairs.Get(i), absl::StrCat(kPairs, "[", i, "]"));
+        }
       }
       CheckVolumesLeftBehind(*vmi, migrated);
     }
@@ -211,38 +215,19 @@ class Checker {
                           "\" is not a persistentVolumeClaim or dataVolume volume of "
                           "VirtualMachineInstance ",
                           ns_, "/", vmi.metadata().name(), " (its claims: ",
-                          claims.empty() ? "none" : absl::StrJoin(claims, ", "), ")"));
+                          claims.empty() ? "none" : absl::StrJoin(claims, ", "), ")",
+                          absl::c_any_of(vmi.spec().volumes(),
+                                         [&](const kubevirt::Volume& v) {
+                                           return v.has_container_disk() &&
+                                                  v.name() == pair.source_pvc();
+                                         })
+                              ? "; a containerDisk volume is named with sourceVolume"
+                              : ""));
     } else {
       CheckCopyable(vmi, *volume, source_path);
     }
 
-    // The destination is not used by anyone else.
-    for (const auto& other : view_.vmis) {
-      if (Ns(other->metadata().namespace_()) != ns_) continue;
-      for (const kubevirt::Volume& v : other->spec().volumes()) {
-        if (ClaimOf(v) == pair.destination_pvc()) {
-          Reject(destination_path,
-                 absl::StrCat("\"", pair.destination_pvc(), "\" is in use by ",
-                              other->metadata().name() == vmi.metadata().name()
-                                  ? "this VirtualMachineInstance"
-                                  : "VirtualMachineInstance " + other->metadata().name(),
-                              " (volume \"", v.name(), "\")"));
-        }
-      }
-    }
-    for (const auto& vm : view_.vms) {
-      if (Ns(vm->metadata().namespace_()) != ns_ ||
-          vm->metadata().name() == vmi.metadata().name()) {
-        continue;
-      }
-      for (const kubevirt::Volume& v : vm->spec().template_().spec().volumes()) {
-        if (ClaimOf(v) == pair.destination_pvc()) {
-          Reject(destination_path, absl::StrCat("\"", pair.destination_pvc(),
-                                                "\" is in use by VirtualMachine ",
-                                                vm->metadata().name()));
-        }
-      }
-    }
+    CheckDestinationUnused(vmi, pair.destination_pvc(), destination_path);
 
     const k8s::PersistentVolumeClaim* source = view_.FindPvc(ns_, pair.source_pvc());
     const k8s::PersistentVolumeClaim* destination =
@@ -257,17 +242,131 @@ class Checker {
            kWaitingForSource);
       return;
     }
-    if (destination == nullptr) {
-      Wait(destination_path, absl::StrCat("waiting for PersistentVolumeClaim ", ns_, "/",
-                                          pair.destination_pvc(), " to be created"));
-      return;
-    }
-    if (const cdi::DataVolume* dv = view_.FindDataVolume(ns_, pair.destination_pvc());
-        dv != nullptr) {
-      CheckDestinationDataVolume(*dv, destination_path);
-    }
+    if (!DestinationExists(destination, pair.destination_pvc(), destination_path)) return;
     if (source == nullptr) return;
     CheckCapacity(*source, *destination, source_path, destination_path);
+  }
+
+  // Whether the destination claim exists (else the migration waits for it);
+  // a destination DataVolume must also be done with its import.
+  bool DestinationExists(const k8s::PersistentVolumeClaim* destination,
+                         const std::string& name, const std::string& destination_path) {
+    if (destination == nullptr) {
+      Wait(destination_path,
+           absl::StrCat("waiting for PersistentVolumeClaim ", ns_, "/", name, " to be created"));
+      return false;
+    }
+    if (const cdi::DataVolume* dv = view_.FindDataVolume(ns_, name); dv != nullptr) {
+      CheckDestinationDataVolume(*dv, destination_path);
+    }
+    return true;
+  }
+
+  // The destination is not used by anyone else.
+  void CheckDestinationUnused(const kubevirt::VirtualMachineInstance& vmi,
+                              const std::string& destination_pvc,
+                              const std::string& destination_path) {
+  for (const auto& other : view_.vmis) {
+    if (Ns(other->metadata().namespace_()) != ns_) continue;
+    for (const kubevirt::Volume& v : other->spec().volumes()) {
+      if (ClaimOf(v) == destination_pvc) {
+        Reject(destination_path,
+               absl::StrCat("\"", destination_pvc, "\" is in use by ",
+                            other->metadata().name() == vmi.metadata().name()
+                                ? "this VirtualMachineInstance"
+                                : "VirtualMachineInstance " + other->metadata().name(),
+                            " (volume \"", v.name(), "\")"));
+      }
+    }
+  }
+  for (const auto& vm : view_.vms) {
+    if (Ns(vm->metadata().namespace_()) != ns_ ||
+        vm->metadata().name() == vmi.metadata().name()) {
+      continue;
+    }
+    for (const kubevirt::Volume& v : vm->spec().template_().spec().volumes()) {
+      if (ClaimOf(v) == destination_pvc) {
+        Reject(destination_path, absl::StrCat("\"", destination_pvc,
+                                              "\" is in use by VirtualMachine ",
+                                              vm->metadata().name()));
+      }
+    }
+  }
+  }
+
+  // A containerDisk volume of the VMI copied (its image chain flattened)
+  // onto a claim: the destination must hold the image's virtual size, as
+  // the node reports it in the VMI's status.volumeStatus[].size.
+  void CheckContainerDiskPair(const kubevirt::VirtualMachineInstance& vmi,
+                              const kubevirt::MigrateNonSharedDisk& pair, const std::string& at) {
+    if (pair.destination_pvc().empty()) return;
+    const std::string source_path = absl::StrCat(at, ".sourceVolume");
+    const std::string destination_path = absl::StrCat(at, ".destinationPvc");
+    const kubevirt::Volume* volume = nullptr;
+    std::vector<std::string> disks;
+    for (const kubevirt::Volume& v : vmi.spec().volumes()) {
+      if (v.has_container_disk()) disks.push_back(v.name());
+      if (v.name() == pair.source_volume()) volume = &v;
+    }
+    const std::string vmi_name = absl::StrCat(ns_, "/", vmi.metadata().name());
+    if (volume == nullptr) {
+      Reject(source_path, absl::StrCat("\"", pair.source_volume(),
+                                       "\" is not a volume of VirtualMachineInstance ", vmi_name,
+                                       " (its containerDisk volumes: ",
+                                       disks.empty() ? "none" : absl::StrJoin(disks, ", "), ")"));
+    } else if (!volume->has_container_disk()) {
+      const std::optional<std::string> claim = ClaimOf(*volume);
+      Reject(source_path,
+             claim ? absl::StrCat("volume \"", volume->name(), "\" stands on claim \"", *claim,
+                                  "\": name it with sourcePvc")
+                   : absl::StrCat("volume \"", volume->name(),
+                                  "\" is not a containerDisk: sourceVolume moves a container "
+                                  "disk to a claim, nothing else"));
+      volume = nullptr;
+    } else {
+      CheckCopyable(vmi, *volume, source_path);
+    }
+    CheckDestinationUnused(vmi, pair.destination_pvc(), destination_path);
+    const k8s::PersistentVolumeClaim* destination = view_.FindPvc(ns_, pair.destination_pvc());
+    if (!DestinationExists(destination, pair.destination_pvc(), destination_path)) return;
+    if (volume == nullptr) return;
+    int64_t virtual_size = 0;
+    for (const kubevirt::VolumeStatus& st : vmi.status().volume_status()) {
+      if (st.name() == volume->name()) virtual_size = st.size();
+    }
+    if (virtual_size <= 0) {
+      Wait(source_path,
+           absl::StrCat("waiting for the node to report the virtual size of container disk \"",
+                        volume->name(), "\" (VirtualMachineInstance ", vmi_name,
+                        " status.volumeStatus[].size)"),
+           kWaitingForSource);
+      return;
+    }
+    const std::optional<api::Quantity> dst = SizeOf(*destination);
+    if (!dst) {
+      Reject(destination_path, absl::StrCat("PersistentVolumeClaim ", pair.destination_pvc(),
+                                            " has no storage size"));
+      return;
+    }
+    // The image lands as a disk image on a Filesystem destination, which
+    // needs room for the filesystem too (as CDI imports a container disk).
+    int64_t needed = virtual_size;
+    std::string why;
+    if (!IsBlock(*destination)) {
+      needed = static_cast<int64_t>(
+          std::ceil(static_cast<double>(virtual_size) / (1.0 - kFilesystemOverhead)));
+      why = absl::StrCat(" plus ", kFilesystemOverhead * 100,
+                         "% filesystem overhead (a Filesystem destination)");
+    }
+    if (dst->Value() < needed) {
+      Reject(destination_path,
+             absl::StrCat("\"", pair.destination_pvc(), "\" (", dst->ToString(),
+                          ") is smaller than the virtual size of container disk \"",
+                          volume->name(), "\" (",
+                          api::Quantity::FromInt64(virtual_size, api::Quantity::Format::kBinarySI)
+                              .ToString(),
+                          ", image ", volume->container_disk().image(), why, ")"));
+    }
   }
 
   // A destination DataVolume is ready when CDI is done with it, or when it is

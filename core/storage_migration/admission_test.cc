@@ -377,5 +377,104 @@ TEST(Admission, ReportsEveryBrokenRuleAtOnce) {
   EXPECT_GE(a.reasons.size(), 3u);  // stopped, unknown source, data left behind
 }
 
+// The VMI ns/vm with a container disk root (its image's virtual size 2Gi as
+// the node reports it) and a claim data disk on RWX storage.
+const std::string kContainerDiskWorld = Docs({R"(
+apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstance
+metadata: {name: vm, namespace: ns}
+spec:
+  domain:
+    devices:
+      disks:
+      - {name: root, disk: {bus: virtio}}
+      - {name: data, disk: {bus: virtio}}
+  volumes:
+  - {name: root, containerDisk: {image: quay.io/containerdisks/alpine}}
+  - {name: data, persistentVolumeClaim: {claimName: data-pvc}}
+status:
+  phase: Running
+  nodeName: node-a
+  volumeStatus: [{name: root, size: 2147483648}]
+)", R"(
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data-pvc, namespace: ns}
+spec: {accessModes: [ReadWriteMany], resources: {requests: {storage: 2Gi}}}
+)", R"(
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: root-pvc, namespace: ns}
+spec: {accessModes: [ReadWriteOnce], volumeMode: Block, resources: {requests: {storage: 2Gi}}}
+)"});
+
+constexpr char kContainerDiskMigration[] = R"(
+apiVersion: kubevirt.io/v1
+kind: VirtualMachineInstanceMigration
+metadata: {name: mig, namespace: ns, uid: u-1}
+spec:
+  vmiName: vm
+  localStorageMigration:
+    migrateNonSharedDisks:
+    - {sourceVolume: root, destinationPvc: root-pvc}
+)";
+
+TEST(Admission, AdmitsAContainerDiskOntoAClaimOfItsVirtualSize) {
+  const Admission a = AdmitText(kContainerDiskWorld, kContainerDiskMigration);
+  EXPECT_EQ(a.verdict, Verdict::kAdmit) << testing::PrintToString(a.reasons);
+}
+
+TEST(Admission, RejectsADestinationSmallerThanTheImagesVirtualSize) {
+  const Admission a = AdmitText(Edit(kContainerDiskWorld, "volumeMode: Block, resources: {requests: {storage: 2Gi}}",
+                                     "volumeMode: Block, resources: {requests: {storage: 1Gi}}"),
+                                kContainerDiskMigration);
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_THAT(a.reasons, ElementsAre(
+      "spec.localStorageMigration.migrateNonSharedDisks[0].destinationPvc: \"root-pvc\" (1Gi) "
+      "is smaller than the virtual size of container disk \"root\" (2Gi, image "
+      "quay.io/containerdisks/alpine)"));
+  // A Filesystem destination holds the image as a file: room for the
+  // filesystem too.
+  const std::string filesystem = Edit(kContainerDiskWorld, "volumeMode: Block, ", "");
+  EXPECT_THAT(AdmitText(filesystem, kContainerDiskMigration).reasons,
+              ElementsAre(HasSubstr("plus 5.5% filesystem overhead (a Filesystem destination)")));
+  EXPECT_EQ(AdmitText(Edit(filesystem, "{name: root-pvc, namespace: ns}\nspec: {accessModes: "
+                                       "[ReadWriteOnce], resources: {requests: {storage: 2Gi",
+                           "{name: root-pvc, namespace: ns}\nspec: {accessModes: "
+                           "[ReadWriteOnce], resources: {requests: {storage: 3Gi"),
+                      kContainerDiskMigration)
+                .verdict,
+            Verdict::kAdmit);
+}
+
+TEST(Admission, WaitsUntilTheNodeReportsTheImagesVirtualSize) {
+  const Admission a = AdmitText(
+      Edit(kContainerDiskWorld, "  volumeStatus: [{name: root, size: 2147483648}]\n", ""),
+      kContainerDiskMigration);
+  EXPECT_EQ(a.verdict, Verdict::kWait);
+  EXPECT_EQ(a.wait_reason, kWaitingForSource);
+  EXPECT_THAT(a.reasons, ElementsAre(HasSubstr(
+      "sourceVolume: waiting for the node to report the virtual size of container disk "
+      "\"root\"")));
+}
+
+TEST(Admission, RejectsASourceVolumeThatIsNoContainerDisk) {
+  const Admission claim = AdmitText(
+      kContainerDiskWorld, Edit(kContainerDiskMigration, "sourceVolume: root", "sourceVolume: data"));
+  EXPECT_EQ(claim.verdict, Verdict::kReject);
+  EXPECT_THAT(claim.reasons, Contains(HasSubstr(
+      "[0].sourceVolume: volume \"data\" stands on claim \"data-pvc\": name it with sourcePvc")));
+  const Admission missing = AdmitText(
+      kContainerDiskWorld, Edit(kContainerDiskMigration, "sourceVolume: root", "sourceVolume: boot"));
+  EXPECT_THAT(missing.reasons, Contains(HasSubstr(
+      "\"boot\" is not a volume of VirtualMachineInstance ns/vm (its containerDisk volumes: "
+      "root)")));
+  // A container disk named as a claim: the message says how to name it.
+  const Admission as_claim = AdmitText(
+      kContainerDiskWorld, Edit(kContainerDiskMigration, "sourceVolume: root", "sourcePvc: root"));
+  EXPECT_THAT(as_claim.reasons, Contains(HasSubstr(
+      "(its claims: data-pvc); a containerDisk volume is named with sourceVolume")));
+}
+
 }  // namespace
 }  // namespace ferry::storage_migration

@@ -197,7 +197,16 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
       ports::MigrationRequest& r = act.request;
       r.domain = domain;
       r.destination_uri = absl::StrCat("qemu+tcp://", st.migration_state().target_node(), "/system");
+      // A container disk is an image chain (its read-only base, the
+      // launcher's overlay): only a full copy flattens it onto the claim
+      // (NON_SHARED_DISK); the top layer alone would leave the base behind.
+      // For claims without a backing image the two copy the same.
       r.incremental = true;
+      for (const auto& p : m.spec().local_storage_migration().migrate_non_shared_disks()) {
+        if (!p.source_volume().empty() && !bugs::Enabled(bugs::Bug::kContainerDiskTopOnly)) {
+          r.incremental = false;
+        }
+      }
       r.synchronous_writes = st.copy_mode() == kWriteBlocking;
       r.leave_paused = true;
       r.bandwidth_mib_per_s = v.bandwidth_mib_per_s;
@@ -207,8 +216,7 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
         if (!ready) break;
         std::string dev;
         for (const auto& vol : vmi->spec().volumes()) {
-          std::optional<std::string> claim = api::ClaimOf(vol);
-          if (claim && *claim == p.source_pvc()) dev = DiskTargetDev(vmi->spec(), vol.name());
+          if (api::PairMoves(p, vol)) dev = DiskTargetDev(vmi->spec(), vol.name());
         }
         // Where the controller recorded the destination's data on the target.
         const kubevirt::DestinationVolume* destination = nullptr;

@@ -31,6 +31,7 @@ ClusterView ViewFor(const VMIM& m, const runtime::Cache& cache,
   }
   for (const auto& p : m.spec().local_storage_migration().migrate_non_shared_disks()) {
     for (const std::string& claim : {p.source_pvc(), p.destination_pvc()}) {
+      if (claim.empty()) continue;  // a container disk source has no claim
       if (auto pvc = cache.GetAs<k8s::PersistentVolumeClaim>("PersistentVolumeClaim", {ns, claim})) {
         view.pvcs.push_back(std::move(pvc));
       }

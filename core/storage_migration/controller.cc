@@ -54,19 +54,22 @@ bool HasFinalizer(const k8s::ObjectMeta& meta) {
          meta.finalizers().end();
 }
 
-std::set<std::string> Sources(const VMIM& m) {
+// The claims the migration copies from (a container disk source has none).
+std::set<std::string> SourceClaims(const VMIM& m) {
   std::set<std::string> out;
   for (const auto& p : m.spec().local_storage_migration().migrate_non_shared_disks()) {
-    out.insert(p.source_pvc());
+    if (!p.source_pvc().empty()) out.insert(p.source_pvc());
   }
   return out;
 }
 
+// Whether any of `volumes` still stands on a source of the migration.
 bool NamesAnySource(const google::protobuf::RepeatedPtrField<kubevirt::Volume>& volumes,
-                    const std::set<std::string>& sources) {
+                    const VMIM& m) {
   for (const auto& v : volumes) {
-    std::optional<std::string> claim = api::ClaimOf(v);
-    if (claim && sources.contains(*claim)) return true;
+    for (const auto& p : m.spec().local_storage_migration().migrate_non_shared_disks()) {
+      if (api::PairMoves(p, v)) return true;
+    }
   }
   return false;
 }
@@ -109,7 +112,7 @@ std::pair<std::string, std::string> EarlyFailure(const VMIM& m, const ClusterVie
 k8s::Pod BuildTargetPod(const VMIM& m, const kubevirt::VirtualMachineInstance& vmi) {
   std::map<std::string, std::string> destination;
   for (const auto& p : m.spec().local_storage_migration().migrate_non_shared_disks()) {
-    destination[p.source_pvc()] = p.destination_pvc();
+    if (!p.source_pvc().empty()) destination[p.source_pvc()] = p.destination_pvc();
   }
   k8s::Pod pod;
   pod.set_api_version("v1");
@@ -136,7 +139,16 @@ k8s::Pod BuildTargetPod(const VMIM& m, const kubevirt::VirtualMachineInstance& v
   container->set_image("quay.io/kubevirt/virt-launcher");
   for (const auto& v : vmi.spec().volumes()) {
     std::optional<std::string> claim = api::ClaimOf(v);
-    if (!claim) continue;
+    if (!claim) {
+      // A container disk the migration copies: the target mounts its claim.
+      for (const auto& p : m.spec().local_storage_migration().migrate_non_shared_disks()) {
+        if (!api::PairMoves(p, v) || p.source_volume().empty()) continue;
+        auto* pv = pod.mutable_spec()->add_volumes();
+        pv->set_name(v.name());
+        pv->mutable_persistent_volume_claim()->set_claim_name(p.destination_pvc());
+      }
+      continue;
+    }
     auto it = destination.find(*claim);
     auto* pv = pod.mutable_spec()->add_volumes();
     pv->set_name(v.name());
@@ -153,6 +165,11 @@ double SizeGiB(const VMIM& m, const ClusterView& view,
   double bytes = 0;
   const std::string ns(Ns(m.metadata().namespace_()));
   for (const auto& p : m.spec().local_storage_migration().migrate_non_shared_disks()) {
+    for (const auto& st : vmi.status().volume_status()) {  // a container disk's image
+      if (!p.source_volume().empty() && st.name() == p.source_volume()) {
+        bytes += static_cast<double>(st.size());
+      }
+    }
     const k8s::PersistentVolumeClaim* pvc = view.FindPvc(ns, p.source_pvc());
     if (pvc == nullptr) continue;
     std::optional<api::Quantity> q = api::StorageSize(pvc->status().capacity());
@@ -454,7 +471,7 @@ class Reconciler {
           WriteStatus("record switchover Destination");
           if (bugs::Enabled(bugs::Bug::kReclaimBeforeRepoint) &&
               m_.spec().local_storage_migration().reclaim_policy_source_pvc() == "Delete") {
-            for (const std::string& s : Sources(m_)) {  // broken variant: too early
+            for (const std::string& s : SourceClaims(m_)) {  // broken variant: too early
               actions_.push_back(Delete({"PersistentVolumeClaim", ns_, s}, "reclaim (early)"));
             }
           }
@@ -594,9 +611,8 @@ class Reconciler {
 
   void SwitchSpecs(const kubevirt::VirtualMachineInstance& vmi) {
     const auto& pairs = m_.spec().local_storage_migration().migrate_non_shared_disks();
-    const std::set<std::string> sources = Sources(m_);
     std::string problem;
-    if (NamesAnySource(vmi.spec().volumes(), sources)) {
+    if (NamesAnySource(vmi.spec().volumes(), m_)) {
       absl::StatusOr<kubevirt::VirtualMachineInstanceSpec> spec = SwitchVolumes(vmi.spec(), pairs);
       if (spec.ok()) {
         kubevirt::VirtualMachineInstance next = vmi;
@@ -607,7 +623,7 @@ class Reconciler {
       }
     }
     const kubevirt::VirtualMachine* vm = FindOwningVm(vmi);
-    if (vm != nullptr && NamesAnySource(vm->spec().template_().spec().volumes(), sources)) {
+    if (vm != nullptr && NamesAnySource(vm->spec().template_().spec().volumes(), m_)) {
       absl::StatusOr<kubevirt::VirtualMachine> next = SwitchVolumes(*vm, pairs);
       if (next.ok()) {
         actions_.push_back(Update(*next, "switch the VM's volumes to the destinations"));
@@ -691,12 +707,12 @@ class Reconciler {
   bool Reclaim() {
     if (m_.spec().local_storage_migration().reclaim_policy_source_pvc() != "Delete") return true;
     const kubevirt::VirtualMachineInstance* vmi = view_.FindVmi(ns_, m_.spec().vmi_name());
-    const std::set<std::string> sources = Sources(m_);
-    if (vmi != nullptr && NamesAnySource(vmi->spec().volumes(), sources)) return false;
+    const std::set<std::string> sources = SourceClaims(m_);
+    if (vmi != nullptr && NamesAnySource(vmi->spec().volumes(), m_)) return false;
     // A stopped VM has no VMI; its VM has the VMI's name.
     const kubevirt::VirtualMachine* vm =
         vmi != nullptr ? FindOwningVm(*vmi) : view_.FindVm(ns_, m_.spec().vmi_name());
-    if (vm != nullptr && NamesAnySource(vm->spec().template_().spec().volumes(), sources)) {
+    if (vm != nullptr && NamesAnySource(vm->spec().template_().spec().volumes(), m_)) {
       return false;
     }
     bool done = true;

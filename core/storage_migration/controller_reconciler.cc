@@ -59,7 +59,9 @@ void AddMigrationIndexes(runtime::Cache& cache) {
     const auto& vmim = static_cast<const VMIM&>(m);
     std::vector<std::string> claims;
     for (const auto& p : vmim.spec().local_storage_migration().migrate_non_shared_disks()) {
-      claims.push_back(NsName(vmim.metadata().namespace_(), p.source_pvc()));
+      if (!p.source_pvc().empty()) {
+        claims.push_back(NsName(vmim.metadata().namespace_(), p.source_pvc()));
+      }
       claims.push_back(NsName(vmim.metadata().namespace_(), p.destination_pvc()));
     }
     return claims;
@@ -92,7 +94,7 @@ void MigrationsWoken(const runtime::Change& change, const runtime::Cache& cache,
       if (m == nullptr) continue;
       add("vmi", NsName(m->metadata().namespace_(), m->spec().vmi_name()));
       for (const auto& p : m->spec().local_storage_migration().migrate_non_shared_disks()) {
-        add("claim", NsName(m->metadata().namespace_(), p.source_pvc()));
+        if (!p.source_pvc().empty()) add("claim", NsName(m->metadata().namespace_(), p.source_pvc()));
         add("claim", NsName(m->metadata().namespace_(), p.destination_pvc()));
       }
     }

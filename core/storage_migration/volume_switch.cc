@@ -5,6 +5,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "api/volumes.h"
 
 namespace ferry::storage_migration {
 
@@ -16,6 +17,19 @@ absl::StatusOr<kubevirt::VirtualMachineInstanceSpec> Switch(
   for (const kubevirt::MigrateNonSharedDisk& pair : pairs) {
     bool found = false;
     for (kubevirt::Volume& v : *out.mutable_volumes()) {
+      if (!pair.source_volume().empty()) {
+        // A container disk: the volume of that name, on its destination claim.
+        if (v.name() != pair.source_volume()) continue;
+        if (v.has_container_disk()) {
+          v.clear_container_disk();
+          v.mutable_persistent_volume_claim()->set_claim_name(pair.destination_pvc());
+          found = true;
+        } else if (v.has_persistent_volume_claim() &&
+                   v.persistent_volume_claim().claim_name() == pair.destination_pvc()) {
+          found = true;  // switched already
+        }
+        continue;
+      }
       const bool on_pvc = v.has_persistent_volume_claim() &&
                           v.persistent_volume_claim().claim_name() == pair.source_pvc();
       const bool on_dv = v.has_data_volume() && v.data_volume().name() == pair.source_pvc();
@@ -34,7 +48,7 @@ absl::StatusOr<kubevirt::VirtualMachineInstanceSpec> Switch(
     }
     if (!found && require_all) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "no volume stands on \"", pair.source_pvc(), "\" or on its destination \"",
+          "no volume stands on ", api::PairSourceName(pair), " or on its destination \"",
           pair.destination_pvc(), "\""));
     }
   }
@@ -56,7 +70,9 @@ absl::StatusOr<kubevirt::VirtualMachine> SwitchVolumes(const kubevirt::VirtualMa
   kubevirt::VirtualMachine out = vm;
   *out.mutable_spec()->mutable_template_()->mutable_spec() = *std::move(spec);
   std::set<std::string> replaced;
-  for (const kubevirt::MigrateNonSharedDisk& pair : pairs) replaced.insert(pair.source_pvc());
+  for (const kubevirt::MigrateNonSharedDisk& pair : pairs) {
+    if (!pair.source_pvc().empty()) replaced.insert(pair.source_pvc());
+  }
   auto* templates = out.mutable_spec()->mutable_data_volume_templates();
   templates->erase(std::remove_if(templates->begin(), templates->end(),
                                   [&](const kubevirt::DataVolumeTemplateSpec& t) {

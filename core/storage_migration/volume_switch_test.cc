@@ -94,5 +94,27 @@ TEST(VolumeSwitch, AVmTemplateWithoutThePairsVolumeIsLeftAsItIs) {
   EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(*switched, vm));
 }
 
+TEST(VolumeSwitch, PutsAContainerDiskOnItsDestinationClaim) {
+  const auto vm = Load<kubevirt::VirtualMachine>("examples/container-disk/vm.yaml");
+  const auto migration = Load<kubevirt::VirtualMachineInstanceMigration>(
+      "examples/container-disk/migration.yaml");
+  const auto expected = Load<kubevirt::VirtualMachine>("examples/container-disk/expected/vm.yaml");
+  const DiskPairs& pairs = migration.spec().local_storage_migration().migrate_non_shared_disks();
+  absl::StatusOr<kubevirt::VirtualMachine> switched = SwitchVolumes(vm, pairs);
+  ASSERT_TRUE(switched.ok()) << switched.status();
+  std::string diff;
+  google::protobuf::util::MessageDifferencer differ;
+  differ.ReportDifferencesToString(&diff);
+  EXPECT_TRUE(differ.Compare(expected, *switched)) << diff;
+  // Switched already: the same again; a VMI without the volume: refused.
+  absl::StatusOr<kubevirt::VirtualMachineInstanceSpec> again =
+      SwitchVolumes(switched->spec().template_().spec(), pairs);
+  ASSERT_TRUE(again.ok()) << again.status();
+  kubevirt::VirtualMachineInstanceSpec other = vm.spec().template_().spec();
+  other.mutable_volumes(0)->set_name("boot");
+  EXPECT_THAT(std::string(SwitchVolumes(other, pairs).status().message()),
+              HasSubstr("no volume stands on containerDisk volume \"containerdisk\""));
+}
+
 }  // namespace
 }  // namespace ferry::storage_migration

@@ -38,6 +38,41 @@ void DiskImage::CopyRange(const DiskImage& from, int64_t begin, int64_t end) {
   for (int64_t b = begin; b < end; ++b) CopyBlock(from, b);
 }
 
+void DiskImage::CopyWrittenRange(const DiskImage& from, int64_t begin, int64_t end) {
+  end = std::min(end, blocks_);
+  for (auto it = from.overrides_.lower_bound(begin); it != from.overrides_.end() && it->first < end;
+       ++it) {
+    overrides_[it->first] = it->second;
+  }
+}
+
+std::optional<int64_t> DiskImage::FirstBlockNotHolding(
+    uint64_t base, int64_t blocks, const std::map<int64_t, uint64_t>& skip) const {
+  blocks = std::min(blocks, blocks_);
+  // The first block of [lo, hi) that is neither written nor skipped: it
+  // holds what its region holds unwritten.
+  auto first_plain = [&](int64_t lo, int64_t hi) -> std::optional<int64_t> {
+    for (int64_t b = lo; b < hi; ++b) {
+      if (!overrides_.count(b) && !skip.count(b)) return b;
+    }
+    return std::nullopt;
+  };
+  std::optional<int64_t> first;
+  auto consider = [&](std::optional<int64_t> b) {
+    if (b && (!first || *b < *first)) first = b;
+  };
+  const int64_t prefix = std::min(prefix_, blocks);
+  if (base_ != base) consider(first_plain(0, prefix));   // unwritten: base_
+  if (base != 0) consider(first_plain(prefix, blocks));  // unwritten: zero
+  for (auto it = overrides_.begin(); it != overrides_.end() && it->first < blocks; ++it) {
+    if (!skip.count(it->first) && it->second != base) {
+      consider(it->first);
+      break;
+    }
+  }
+  return first;
+}
+
 bool DiskImage::ForgetOneWrite() {
   if (overrides_.empty()) return false;
   overrides_.erase(std::prev(overrides_.end()));

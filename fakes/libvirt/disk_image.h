@@ -50,9 +50,19 @@ class DiskImage {
   // upwards (a bulk copy) extends the base prefix instead of touching blocks.
   void CopyRange(const DiskImage& from, int64_t begin, int64_t end);
   void CopyBlock(const DiskImage& from, int64_t block);
+  // Makes the blocks of [begin, end) that `from` itself wrote equal to it,
+  // and leaves the rest: a copy of an overlay's own clusters only (QEMU's
+  // mirror with sync=top), not what it reads through from its base.
+  void CopyWrittenRange(const DiskImage& from, int64_t begin, int64_t end);
   // Forgets the latest write of the highest written block (test-only damage:
   // shows that the data checker is not vacuous). False when nothing was written.
   bool ForgetOneWrite();
+
+  // The first block below `blocks` (and below this image's size), not in
+  // `skip`, whose content is not `base`; nullopt when there is none. Costs
+  // the written blocks of this image and of `skip`, never the size.
+  std::optional<int64_t> FirstBlockNotHolding(uint64_t base, int64_t blocks,
+                                              const std::map<int64_t, uint64_t>& skip) const;
 
   // The first block (below min(blocks)) whose content differs, or nullopt.
   std::optional<int64_t> FirstDifference(const DiskImage& other) const;

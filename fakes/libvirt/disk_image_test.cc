@@ -60,5 +60,26 @@ TEST(DiskImageTest, DifferentBasesDiffer) {
   EXPECT_EQ(blank.FirstDifference(DiskImage(10, 0)), std::nullopt);
 }
 
+TEST(DiskImageTest, FirstBlockNotHoldingSkipsWrittenBlocksAndCostsNoSize) {
+  DiskImage image(DiskImage::BlocksFor(100 * kGiB), 9);
+  EXPECT_EQ(image.FirstBlockNotHolding(9, image.blocks(), {}), std::nullopt);
+  image.Write(70, 1);
+  EXPECT_EQ(image.FirstBlockNotHolding(9, image.blocks(), {}), 70);
+  EXPECT_EQ(image.FirstBlockNotHolding(9, image.blocks(), {{70, 1}}), std::nullopt);
+  // A blank disk holds the base nowhere; skipped blocks aside.
+  DiskImage blank(8, 0);
+  EXPECT_EQ(blank.FirstBlockNotHolding(9, 8, {{0, 1}, {1, 2}}), 2);
+  // Only the overlay's own writes: the base is not copied.
+  DiskImage top(8, 0);
+  top.CopyWrittenRange(image, 0, 8);
+  EXPECT_EQ(top.written_blocks(), 0);
+  DiskImage overlay(8, 9);
+  overlay.Write(3, 4);
+  top.CopyWrittenRange(overlay, 0, 8);
+  EXPECT_EQ(top.Content(3), 4u);
+  EXPECT_EQ(top.Content(2), 0u);
+  EXPECT_EQ(top.FirstBlockNotHolding(9, 8, {{3, 4}}), 0);
+}
+
 }  // namespace
 }  // namespace ferry::fakes

@@ -72,10 +72,68 @@ absl::Status FakeFabric::CreateVolume(const std::string& path, int64_t size_byte
                 .image = DiskImage(DiskImage::BlocksFor(size_bytes), base),
                 .full = false,
                 .foreign_gen = 0,
-                .last_writer = ""};
+                .last_writer = "",
+                .read_only = false,
+                .backing = "",
+                .content = 0};
   Touch(volume);
   volumes_.emplace(path, std::move(volume));
   return absl::OkStatus();
+}
+
+absl::Status FakeFabric::CreateImage(const std::string& path, int64_t size_bytes,
+                                     uint64_t content) {
+  if (content == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("image ", path, ": content must be non-zero"));
+  }
+  RETURN_IF_ERROR(CreateVolume(path, size_bytes, content));
+  Volume& v = volumes_.at(path);
+  v.read_only = true;
+  v.content = content;
+  return absl::OkStatus();
+}
+
+absl::Status FakeFabric::CreateOverlay(const std::string& path, const std::string& image) {
+  auto it = volumes_.find(image);
+  if (it == volumes_.end() || !it->second.read_only) {
+    return absl::NotFoundError(absl::StrCat("overlay ", path, ": no container image ", image));
+  }
+  RETURN_IF_ERROR(CreateVolume(path, it->second.size_bytes, it->second.content));
+  volumes_.at(path).backing = image;
+  return absl::OkStatus();
+}
+
+std::string FakeFabric::backing_of(absl::string_view path) const {
+  auto it = volumes_.find(std::string(path));
+  return it == volumes_.end() ? "" : it->second.backing;
+}
+
+void FakeFabric::ForgetWrites(absl::string_view domain, absl::string_view dev) {
+  ++changes_;
+  Guest* guest = FindGuest(domain);
+  if (guest == nullptr) return;
+  guest->acked.erase(std::string(dev));
+  guest->tracks.erase(std::string(dev));
+}
+
+std::optional<std::string> FakeFabric::MissingImage(absl::string_view domain,
+                                                    absl::string_view dev,
+                                                    absl::string_view path,
+                                                    absl::string_view image) const {
+  auto img = volumes_.find(std::string(image));
+  auto vol = volumes_.find(std::string(path));
+  if (img == volumes_.end() || vol == volumes_.end()) {
+    return absl::StrCat(img == volumes_.end() ? "image " : "volume ",
+                        img == volumes_.end() ? image : path, " is gone");
+  }
+  static const std::map<int64_t, uint64_t> kNone;
+  const auto* acked = AckedWrites(domain, dev);
+  const std::optional<int64_t> block = vol->second.image.FirstBlockNotHolding(
+      img->second.content, img->second.image.blocks(), acked == nullptr ? kNone : *acked);
+  if (!block) return std::nullopt;
+  return absl::StrCat("block ", *block, " of ", path, " holds version ",
+                      vol->second.image.Content(*block), ", not image ", image, "'s content ",
+                      img->second.content, " (", domain, "/", dev, " never wrote it)");
 }
 
 absl::Status FakeFabric::DeleteVolume(const std::string& path) {
@@ -250,7 +308,8 @@ void FakeFabric::GuestWrites(Guest& guest, absl::Duration dt) {
   for (int64_t i = 0; i < count; ++i) {
     const auto& [dev, path] = disks[static_cast<size_t>(guest.writes) % disks.size()];
     auto vol = volumes_.find(path);
-    if (vol == volumes_.end() || vol->second.full) continue;  // an I/O error: not acknowledged
+    // An I/O error: not acknowledged.
+    if (vol == volumes_.end() || vol->second.full || vol->second.read_only) continue;
     const int64_t span = std::max<int64_t>(
         1, std::min(vol->second.image.blocks(), DiskImage::BlocksFor(guest.options.working_set_bytes)));
     const int64_t block = static_cast<int64_t>(SplitMix(&guest.rng) % static_cast<uint64_t>(span));
@@ -440,7 +499,11 @@ void FakeFabric::Progress(Job& job, absl::Duration dt) {
     const int64_t blocks = src.image.blocks();
     if (disk.cursor < blocks && budget >= kBlockSize) {
       const int64_t n = std::min(blocks - disk.cursor, budget / kBlockSize);
-      dst.CopyRange(src.image, disk.cursor, disk.cursor + n);
+      if (job.request.incremental && !src.backing.empty()) {
+        dst.CopyWrittenRange(src.image, disk.cursor, disk.cursor + n);  // sync=top
+      } else {
+        dst.CopyRange(src.image, disk.cursor, disk.cursor + n);
+      }
       disk.cursor += n;
       budget -= n * kBlockSize;
       job.disk_processed = SaturatingAdd(job.disk_processed, n * kBlockSize);
@@ -705,6 +768,15 @@ void FakeFabric::NodeUp(absl::string_view host_name) {
   ++changes_;
   FakeHypervisor* h = host(host_name);
   if (h != nullptr) h->down_ = false;
+}
+
+bool FakeFabric::ZeroLastBlock(absl::string_view path) {
+  auto it = volumes_.find(std::string(path));
+  if (it == volumes_.end() || it->second.image.blocks() == 0) return false;
+  ++changes_;
+  it->second.image.Write(it->second.image.blocks() - 1, 0);
+  Touch(it->second);
+  return true;
 }
 
 bool FakeFabric::ForgetOneWrite(absl::string_view path) {

@@ -80,6 +80,28 @@ class FakeFabric {
   // [1, kMaxVolumeBytes] (a claim of 8Ei is refused, not wrapped).
   absl::Status CreateVolume(const std::string& path, int64_t size_bytes, uint64_t base);
   absl::Status DeleteVolume(const std::string& path);
+  // A container image's disk, as a node holds it once pulled: read-only,
+  // content `content` (non-zero) over `size_bytes` (its virtual size).
+  absl::Status CreateImage(const std::string& path, int64_t size_bytes, uint64_t content);
+  // The writable overlay virt-launcher puts over a container disk's image
+  // (a qcow2 file backed by it): reads what the image holds until the guest
+  // writes, and takes the writes. A full copy of it (NON_SHARED_DISK)
+  // flattens the chain; an incremental one (NON_SHARED_INC, sync=top)
+  // carries the overlay's own writes only. NotFound without the image.
+  absl::Status CreateOverlay(const std::string& path, const std::string& image);
+  // The image an overlay reads through to ("" for any other volume).
+  std::string backing_of(absl::string_view path) const;
+  // The guest's writes to `dev` are gone (its container disk started again
+  // from the image, which KubeVirt defines as ephemeral): nothing of it is
+  // acknowledged any more.
+  void ForgetWrites(absl::string_view domain, absl::string_view dev);
+  // The first block of volume `path` (below image `image`'s size) that the
+  // guest of `domain` never wrote through `dev` and that does not hold the
+  // image's content, described; nullopt when every such block does. A
+  // container disk flattened onto a claim holds its base image there.
+  std::optional<std::string> MissingImage(absl::string_view domain, absl::string_view dev,
+                                          absl::string_view path, absl::string_view image) const;
+
   // An importer wrote image `base` onto the whole volume.
   absl::Status ImportImage(const std::string& path, uint64_t base);
   const DiskImage* volume(absl::string_view path) const;  // nullptr when absent
@@ -143,6 +165,9 @@ class FakeFabric {
   void NodeUp(absl::string_view host);
   // Test-only damage: drops the newest write of the highest written block.
   bool ForgetOneWrite(absl::string_view path);
+  // Test-only damage: the last block of the volume is zeroed (false: no
+  // such volume).
+  bool ZeroLastBlock(absl::string_view path);
 
   // Called by FakeHypervisor.
   absl::Status StartMigration(const std::string& source_host,
@@ -166,6 +191,9 @@ class FakeFabric {
     // guest write from another (domain, dev) than the last one.
     uint64_t foreign_gen = 0;
     std::string last_writer;  // "domain/dev"
+    bool read_only = false;    // a container image
+    std::string backing;       // an overlay's image
+    uint64_t content = 0;      // an image's content id
   };
   // Where a guest disk's acknowledged writes went.
   struct AckTrack {

@@ -330,6 +330,74 @@ TEST_F(FakeFabricTest, RefusesGuestOptionsOutOfRange) {
 
 // Petabyte disks over an unlimited link: every byte count of the job stays
 // exact or saturates, never wraps negative.
+// A container disk: a read-only image under the overlay the guest writes.
+// A full copy flattens the chain onto the claim; the top layer alone leaves
+// the image behind, and MissingImage says where.
+TEST(FakeFabricImageTest, AFullCopyFlattensAnOverlayAndATopCopyDoesNot) {
+  for (const bool incremental : {false, true}) {
+    SCOPED_TRACE(incremental ? "NON_SHARED_INC" : "NON_SHARED_DISK");
+    FakeFabric fabric;
+    FakeHypervisor* a = fabric.AddHost("node-a");
+    FakeHypervisor* b = fabric.AddHost("node-b");
+    ASSERT_TRUE(fabric.CreateImage("image/alpine", 2 * kGiB, 77).ok());
+    ASSERT_TRUE(fabric.CreateOverlay("overlay/vm/root", "image/alpine").ok());
+    EXPECT_EQ(fabric.backing_of("overlay/vm/root"), "image/alpine");
+    EXPECT_EQ(fabric.volume_size("overlay/vm/root"), 2 * kGiB);
+    ASSERT_TRUE(fabric.CreateVolume("root-pvc", 3 * kGiB, 0).ok());
+    ASSERT_TRUE(a->DefineDomain("<domain type='kvm'><name>vm</name><devices><disk type='file'>"
+                                "<source file='overlay/vm/root'/><target dev='vda'/></disk>"
+                                "</devices></domain>")
+                    .ok());
+    ASSERT_TRUE(a->Start("vm").ok());
+    ASSERT_TRUE(fabric.AddGuest({.domain = "vm", .write_bytes_per_s = 20 * kMiB,
+                                 .working_set_bytes = 512 * kMiB})
+                    .ok());
+    fabric.Advance(absl::Seconds(2));
+    // The overlay reads the image where the guest has not written.
+    EXPECT_EQ(fabric.MissingImage("vm", "vda", "overlay/vm/root", "image/alpine"), std::nullopt);
+    EXPECT_EQ(fabric.volume("image/alpine")->written_blocks(), 0);  // never written
+    // An unwritten claim does not hold the image.
+    EXPECT_THAT(fabric.MissingImage("vm", "vda", "root-pvc", "image/alpine").value_or(""),
+                HasSubstr("block 0 of root-pvc holds version 0, not image image/alpine's content 77"));
+    ports::MigrationRequest request;
+    request.domain = "vm";
+    request.destination_uri = "qemu+tcp://node-b/system";
+    request.disks = {{"vda", {.volume = "root-pvc"}}};
+    request.incremental = incremental;
+    ASSERT_TRUE(a->StartMigration(request).ok());
+    for (int s = 0; s < 30 && !b->GetJobStats("vm").ok(); ++s) fabric.Advance(absl::Seconds(1));
+    for (int s = 0; s < 30; ++s) {
+      auto stats = b->GetJobStats("vm");
+      if (stats.ok() && !stats->active && stats->type == JobType::kCompleted) break;
+      fabric.Advance(absl::Seconds(1));
+    }
+    ASSERT_EQ(b->GetJobStats("vm")->type, JobType::kCompleted);
+    EXPECT_EQ(fabric.MissingWrite("vm", "vda", "root-pvc"), std::nullopt);
+    EXPECT_EQ(fabric.MissingImage("vm", "vda", "root-pvc", "image/alpine").has_value(),
+              incremental);
+  }
+}
+
+TEST(FakeFabricImageTest, AnImageIsReadOnlyAndAnOverlayNeedsOne) {
+  FakeFabric fabric;
+  EXPECT_EQ(fabric.CreateImage("image/x", kGiB, 0).code(), absl::StatusCode::kInvalidArgument);
+  ASSERT_TRUE(fabric.CreateVolume("plain", kGiB, 3).ok());
+  EXPECT_EQ(fabric.CreateOverlay("o", "plain").code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(fabric.CreateOverlay("o", "image/none").code(), absl::StatusCode::kNotFound);
+  // A guest whose disk is the image itself writes nothing it is acknowledged.
+  FakeHypervisor* a = fabric.AddHost("node-a");
+  ASSERT_TRUE(fabric.CreateImage("image/x", kGiB, 5).ok());
+  ASSERT_TRUE(a->DefineDomain("<domain type='kvm'><name>vm</name><devices><disk type='file'>"
+                              "<source file='image/x'/><target dev='vda'/></disk>"
+                              "</devices></domain>")
+                  .ok());
+  ASSERT_TRUE(a->Start("vm").ok());
+  ASSERT_TRUE(fabric.AddGuest({.domain = "vm", .write_bytes_per_s = 20 * kMiB}).ok());
+  fabric.Advance(absl::Seconds(2));
+  EXPECT_EQ(fabric.acknowledged_writes("vm"), 0);
+  EXPECT_EQ(fabric.volume("image/x")->written_blocks(), 0);
+}
+
 TEST(FakeFabricLimitsTest, PetabyteDisksOverAnUnlimitedLinkKeepTheirCountsPositive) {
   FakeFabric fabric({.link_bytes_per_s = INT64_MAX});
   FakeHypervisor* a = fabric.AddHost("node-a");
