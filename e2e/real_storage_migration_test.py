@@ -26,6 +26,13 @@ Stories (one Bazel target each, e2e/BUILD):
              copy at: the background copy cannot converge; the controller
              starts it again with synchronous writes (condition, Event) and
              it succeeds, nothing acknowledged lost
+  container-disk  the proposal's third user story: a VM booted from a
+             container disk (a qcow2 overlay over a 64 MiB raw image, as
+             virt-launcher makes it) moved onto a raw Filesystem claim on
+             node-b with a {sourceVolume, destinationPvc} pair: the chain is
+             flattened (past the guest's records the claim holds the image),
+             every acknowledged record is there, the VMI and VM name the claim,
+             the image is untouched
   volume-update  KubeVirt's API: `kubectl patch` of the seed's VM onto the
              destination claim with updateVolumesStrategy: Migration; Ferry
              makes the labelled migration, the VMI reports migratedVolumes
@@ -505,9 +512,91 @@ def story_volume_update(w):
     w.no_record_lost(os.path.join(dst, "disk.img"))
 
 
+def container_disk_vm(name, image):
+    return {
+        "apiVersion": "kubevirt.io/v1", "kind": "VirtualMachine", "metadata": {"name": name},
+        "spec": {"running": True, "template": {"spec": {
+            "domain": {"devices": {"disks": [{"name": "root", "disk": {"bus": "virtio"}}]},
+                       "resources": {"requests": {"memory": "256Mi"}}},
+            "volumes": [{"name": "root", "containerDisk": {"image": image}}]}}},
+    }
+
+
+IMAGE = "e2e.example/alpine:latest"
+IMAGE_BYTES = 64 << 20
+
+
+def story_container_disk(w):
+    images = os.path.join(w.work, "images")
+    os.makedirs(images)
+    base = os.path.join(images, "alpine.img")
+    with open(base, "wb") as f:
+        f.write(os.urandom(IMAGE_BYTES))
+    base_sum = sha256(base, IMAGE_BYTES)
+    dst = w.file_volume("node-b", "pv-b", image=False)
+    w.domain = "default_vm-cd"
+    w.h.step("ferry up with the image as the nodes' container image; the VM boots on node-a "
+             "from a qcow2 overlay over it and writes")
+    w.start(up_args=("--container-image", f"{IMAGE}={base}"))
+    w.apply(local_pv("pv-b", "node-b", dst, size="80Mi"), claim("root-pvc", size="80Mi"),
+            container_disk_vm("vm-cd", IMAGE))
+    w.wait_writing("node-a")
+    overlay = f"{base}.default_vm-cd.root.qcow2"
+    info = json.loads(subprocess.run(["qemu-img", "info", "-U", "--output=json", overlay],
+                                     capture_output=True, text=True, check=True).stdout)
+    check(info["format"] == "qcow2" and info.get("backing-filename") == base,
+          f"the overlay is not qcow2 over the image: {info}")
+    vmi = w.h.get_json("vmi", "vm-cd")
+    sizes = {v["name"]: int(v.get("size", 0)) for v in vmi["status"].get("volumeStatus", [])}
+    check(sizes.get("root") == IMAGE_BYTES, f"the VMI's volumeStatus: {vmi['status']}")
+    w.h.step("kubectl apply a migration of the container disk onto root-pvc (sourceVolume)")
+    w.apply({"apiVersion": "kubevirt.io/v1", "kind": "VirtualMachineInstanceMigration",
+             "metadata": {"name": "mig-cd"},
+             "spec": {"vmiName": "vm-cd", "localStorageMigration": {"migrateNonSharedDisks": [
+                 {"sourceVolume": "root", "destinationPvc": "root-pvc"}]}}})
+    w.h.kubectl("wait", "vmim/mig-cd", "--for=jsonpath={.status.phase}=Succeeded",
+                "--timeout=180s")
+    w.h.step("the guest runs on node-b on the claim and goes on writing; node-a has no domain")
+    w.wait_writing("node-b")
+    check(w.domain not in w.domains("node-a"), "node-a still has the domain")
+    xml = w.nodes["node-b"].virsh("dumpxml", w.domain).stdout
+    check("backingStore" not in xml.replace("<backingStore/>", "") and "qcow2" not in xml,
+          f"the domain on node-b is not on a raw disk:\n{xml}")
+    w.h.step("the VMI and VM name root-pvc; migrationLocalDisks lists the pair")
+    vmi = w.h.get_json("vmi", "vm-cd")
+    vm = w.h.get_json("vm", "vm-cd")
+    check([v.get("persistentVolumeClaim", {}).get("claimName") for v in vmi["spec"]["volumes"]]
+          == ["root-pvc"], f"the VMI's volumes: {vmi['spec']['volumes']}")
+    check([v.get("persistentVolumeClaim", {}).get("claimName")
+           for v in vm["spec"]["template"]["spec"]["volumes"]] == ["root-pvc"],
+          f"the VM's volumes: {vm['spec']['template']['spec']['volumes']}")
+    pairs = w.h.get_json("vmim/mig-cd")["status"]["migrationState"].get("migrationLocalDisks", [])
+    check(pairs == [{"sourceVolume": "root", "destinationPvc": "root-pvc"}],
+          f"migrationLocalDisks: {pairs}")
+    w.h.step("stop the guest; the claim holds every acknowledged record and, past them, "
+             "the image; the image is untouched")
+    w.nodes["node-b"].virsh("destroy", w.domain)
+    disk = os.path.join(dst, "disk.img")
+    w.no_record_lost(disk)
+    written = w.slots * w.stride
+    def tail_sum(path):
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            f.seek(written)
+            h.update(f.read(IMAGE_BYTES - written))
+        return h.hexdigest()
+    check(tail_sum(disk) == tail_sum(base),
+          f"bytes {written}..{IMAGE_BYTES} of {disk} are not the image's: the chain was not "
+          "flattened")
+    print(f"  the claim holds the image's {(IMAGE_BYTES - written) >> 20} MiB past the records",
+          flush=True)
+    check(sha256(base, IMAGE_BYTES) == base_sum, "the image changed")
+
+
 STORIES = {"seed": story_seed, "two-disks": story_two_disks, "cancel": story_cancel,
            "kill-agent": story_kill_agent, "kill-qemu": story_kill_qemu,
-           "outrun": story_outrun, "volume-update": story_volume_update}
+           "outrun": story_outrun, "volume-update": story_volume_update,
+           "container-disk": story_container_disk}
 # The guest's writer layout (slots, stride) where a story needs its own.
 LAYOUTS = {"outrun": OUTRUN_LAYOUT}
 

@@ -240,14 +240,25 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
   const std::string domain = DomainNameOf(ns, spec.name());
   std::map<std::string, ContainerDisk> container_disks;
   std::map<std::string, int64_t> image_bytes;  // by volume
+  const bool on_real_node = options_.real_nodes.contains(spec.node());
   for (const auto& v : vmi_spec.volumes()) {
     if (!v.has_container_disk()) continue;
-    if (options_.real_nodes.contains(spec.node())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": volume ", v.name(), " is a containerDisk, which a real node "
-                       "does not run yet"));
-    }
     const std::string& name = v.container_disk().image();
+    if (on_real_node) {
+      auto path = options_.container_image_paths.find(name);
+      if (path == options_.container_image_paths.end()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            where, ": volume ", v.name(), " boots from container image ", name,
+            ", which no --container-image IMAGE=PATH gives for real node ", spec.node()));
+      }
+      auto listed = options_.container_image_bytes.find(name);
+      image_bytes[v.name()] =
+          listed != options_.container_image_bytes.end() ? listed->second : 0;
+      container_disks[v.name()] = {
+          absl::StrCat(path->second, ".", DomainNameOf(ns, spec.name()), ".", v.name(), ".qcow2"),
+          path->second};
+      continue;
+    }
     auto listed = options_.container_image_bytes.find(name);
     const int64_t bytes = listed != options_.container_image_bytes.end()
                               ? listed->second
@@ -303,6 +314,14 @@ absl::Status World::StartVm(const scenario::RunningVm& spec) {
       auto dev = devices.find(v.name());
       if (dev == devices.end()) continue;
       disks[v.name()] = dev->second;
+      if (on_real_node) {
+        real.disks.push_back({.dev = dev->second,
+                              .path = cd->second.overlay,
+                              .block = false,
+                              .capacity_bytes = image_bytes[v.name()],
+                              .backing = cd->second.image});
+        continue;
+      }
       absl::StrAppend(&xml, "<disk type='file' device='disk'><driver type='qcow2'/><source file='",
                       cd->second.overlay, "'/><target dev='", dev->second, "'/></disk>");
       continue;

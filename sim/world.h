@@ -58,7 +58,10 @@ class World {
     std::string dev;
     std::string path;
     bool block = false;
-    int64_t capacity_bytes = 0;  // the PV's capacity
+    int64_t capacity_bytes = 0;  // the PV's capacity (a container disk: its image's)
+    // A container disk: `path` is the writable qcow2 overlay virt-launcher
+    // makes at each start over the raw image at `backing` (read-only).
+    std::string backing = "";
   };
   struct RealVm {
     std::string node;
@@ -116,6 +119,11 @@ class World {
     // default_container_image_bytes.
     std::map<std::string, int64_t> container_image_bytes;
     int64_t default_container_image_bytes = int64_t{1} << 30;
+    // Real nodes: the raw file each container image is on every node
+    // (`ferry up --container-image IMAGE=PATH`, as if the node had pulled
+    // it); the overlay of a VM's volume goes beside it, named
+    // "<image file>.<domain>.<volume>.qcow2".
+    std::map<std::string, std::string> container_image_paths;
   };
 
   explicit World(Options options);

@@ -93,6 +93,15 @@ absl::StatusOr<std::string> DestinationXml(absl::string_view migratable_xml,
     } else {
       xmlAddChild(disk, source);
     }
+    // A destination volume is raw: a source image chain (a container
+    // disk's qcow2 overlay over its image) lands flattened on it.
+    if (xmlNode* driver = Child(disk, "driver"); driver != nullptr) {
+      xmlSetProp(driver, X("type"), X("raw"));
+    }
+    while (xmlNode* backing = Child(disk, "backingStore")) {
+      xmlUnlinkNode(backing);
+      xmlFreeNode(backing);
+    }
   }
   xmlBuffer* buffer = xmlBufferCreate();
   xmlNodeDump(buffer, doc.get(), root, 0, 0);

@@ -12,7 +12,10 @@
 // Filesystem volume's disk.img) or a device (`<disk type='block'><source
 // dev=...>`), whatever the source was. A destination larger than its source
 // gets a storage slice of the source's size (libvirt refuses a copy between
-// images of different sizes); a smaller one is refused.
+// images of different sizes); a smaller one is refused. A destination is
+// raw: a source that is an image chain (a container disk's qcow2 overlay
+// over its image) loses its backingStore and its driver type becomes raw,
+// the copy (NON_SHARED_DISK) flattening the chain onto it.
 #ifndef FERRY_ADAPTERS_LIBVIRT_DESTINATION_XML_H_
 #define FERRY_ADAPTERS_LIBVIRT_DESTINATION_XML_H_
 

@@ -72,6 +72,26 @@ TEST(DestinationXml, LargerDestinationGetsAStorageSliceOfTheSourcesSize) {
                               "</source>"));
 }
 
+// A container disk: virt-launcher's qcow2 overlay over the image. The
+// destination is the raw claim the chain is flattened onto.
+TEST(DestinationXml, AnImageChainLandsAsARawDiskWithoutItsBackingStore) {
+  const std::string chain = absl::StrReplaceAll(
+      kSource,
+      {{"<driver name='qemu' type='raw' cache='none' io='native' discard='unmap'/>",
+        "<driver name='qemu' type='qcow2' cache='none' io='native' discard='unmap'/>"},
+       {"<source file='/srv/node-a/pv-src/disk.img'/>",
+        "<source file='/srv/images/alpine.qcow2'/><backingStore type='file'><format "
+        "type='raw'/><source file='/srv/images/alpine.img'/></backingStore>"}});
+  ASSERT_NE(chain, kSource);
+  absl::StatusOr<std::string> xml = DestinationXml(
+      chain, {Copy("vda", "/srv/node-b/pv-dst/disk.img", 2 * kGiB)}, {{"vda", kGiB}});
+  ASSERT_TRUE(xml.ok()) << xml.status();
+  EXPECT_THAT(*xml, HasSubstr("<driver name=\"qemu\" type=\"raw\" cache=\"none\""));
+  EXPECT_THAT(*xml, Not(HasSubstr("backingStore")));
+  EXPECT_THAT(*xml, Not(HasSubstr("alpine")));
+  EXPECT_THAT(*xml, HasSubstr("<source file=\"/srv/node-b/pv-dst/disk.img\"><slices>"));
+}
+
 TEST(DestinationXml, FilesystemToBlockAndBlockToFilesystem) {
   absl::StatusOr<std::string> xml = DestinationXml(
       kSource,

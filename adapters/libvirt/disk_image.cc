@@ -104,10 +104,10 @@ class DirPool {
   bool stop_ = false;
 };
 
-}  // namespace
-
-absl::StatusOr<bool> EnsureDiskImage(virConnectPtr connection, absl::string_view path,
-                                     int64_t capacity_bytes) {
+// The pool over `path`'s directory, refreshed (a pool started earlier may
+// not list a file made since), and the file's name in it.
+absl::Status OpenPoolOf(virConnectPtr connection, absl::string_view path, int64_t capacity_bytes,
+                        DirPool& pool, std::string* name) {
   const size_t slash = path.rfind('/');
   if (path.empty() || path[0] != '/' || slash == path.size() - 1) {
     return absl::InvalidArgumentError(
@@ -118,15 +118,23 @@ absl::StatusOr<bool> EnsureDiskImage(virConnectPtr connection, absl::string_view
         absl::StrCat("disk image ", path, ": capacity ", capacity_bytes, " is not positive"));
   }
   const std::string dir(slash == 0 ? "/" : path.substr(0, slash));
-  const std::string name(path.substr(slash + 1));
-  DirPool pool;
+  *name = std::string(path.substr(slash + 1));
   if (absl::Status open = pool.Open(connection, dir); !open.ok()) {
     return absl::Status(open.code(), absl::StrCat("disk image ", path, ": ", open.message()));
   }
-  // A pool started earlier may not list a file made since.
   if (virStoragePoolRefresh(pool.get(), 0) != 0) {
     return LastError(absl::StrCat("disk image ", path, ": list ", dir));
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<bool> EnsureDiskImage(virConnectPtr connection, absl::string_view path,
+                                     int64_t capacity_bytes) {
+  DirPool pool;
+  std::string name;
+  RETURN_IF_ERROR(OpenPoolOf(connection, path, capacity_bytes, pool, &name));
   if (virStorageVolPtr vol = virStorageVolLookupByName(pool.get(), name.c_str()); vol != nullptr) {
     virStorageVolFree(vol);
     return false;
@@ -140,6 +148,29 @@ absl::StatusOr<bool> EnsureDiskImage(virConnectPtr connection, absl::string_view
   if (vol == nullptr) return LastError(absl::StrCat("disk image ", path, ": create"));
   virStorageVolFree(vol);
   return true;
+}
+
+absl::Status CreateOverlay(virConnectPtr connection, absl::string_view overlay_path,
+                           absl::string_view image_path, int64_t capacity_bytes) {
+  DirPool pool;
+  std::string name;
+  RETURN_IF_ERROR(OpenPoolOf(connection, overlay_path, capacity_bytes, pool, &name));
+  if (virStorageVolPtr old = virStorageVolLookupByName(pool.get(), name.c_str()); old != nullptr) {
+    const int deleted = virStorageVolDelete(old, 0);
+    virStorageVolFree(old);
+    if (deleted != 0) return LastError(absl::StrCat("overlay ", overlay_path, ": delete the last one"));
+  }
+  virResetLastError();
+  const std::string xml = absl::StrCat(
+      "<volume><name>", XmlText(name), "</name><capacity unit='bytes'>", capacity_bytes,
+      "</capacity><target><format type='qcow2'/></target><backingStore><path>",
+      XmlText(std::string(image_path)), "</path><format type='raw'/></backingStore></volume>");
+  virStorageVolPtr vol = virStorageVolCreateXML(pool.get(), xml.c_str(), 0);
+  if (vol == nullptr) {
+    return LastError(absl::StrCat("overlay ", overlay_path, " over ", image_path, ": create"));
+  }
+  virStorageVolFree(vol);
+  return absl::OkStatus();
 }
 
 }  // namespace ferry::adapters

@@ -26,6 +26,14 @@ namespace ferry::adapters {
 absl::StatusOr<bool> EnsureDiskImage(virConnectPtr connection, absl::string_view path,
                                      int64_t capacity_bytes);
 
+// A container disk's writable overlay, as virt-launcher makes one at each
+// start: a qcow2 file at `overlay_path` over the raw image at `image_path`
+// (read-only), of the image's `capacity_bytes`. An existing overlay is
+// replaced: a container disk starts from its image (KubeVirt's ephemeral
+// container disk). Through libvirt's storage API, as EnsureDiskImage.
+absl::Status CreateOverlay(virConnectPtr connection, absl::string_view overlay_path,
+                           absl::string_view image_path, int64_t capacity_bytes);
+
 }  // namespace ferry::adapters
 
 #endif  // FERRY_ADAPTERS_LIBVIRT_DISK_IMAGE_H_

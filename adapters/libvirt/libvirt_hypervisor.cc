@@ -231,6 +231,13 @@ absl::StatusOr<bool> LibvirtHypervisor::EnsureDiskImage(absl::string_view path,
   return adapters::EnsureDiskImage(connection_, path, capacity_bytes);
 }
 
+absl::Status LibvirtHypervisor::CreateOverlay(absl::string_view overlay_path,
+                                              absl::string_view image_path,
+                                              int64_t capacity_bytes) {
+  RETURN_IF_ERROR(EnsureConnected());
+  return adapters::CreateOverlay(connection_, overlay_path, image_path, capacity_bytes);
+}
+
 absl::StatusOr<std::string> LibvirtHypervisor::DomainXml(absl::string_view name) {
   RETURN_IF_ERROR(EnsureConnected());
   absl::Status missing;

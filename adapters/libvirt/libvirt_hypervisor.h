@@ -64,6 +64,9 @@ class LibvirtHypervisor : public ports::Hypervisor {
   // Not the port's: what virt-launcher does on its node before QEMU opens a
   // Filesystem volume (disk_image.h). True when it created the image.
   absl::StatusOr<bool> EnsureDiskImage(absl::string_view path, int64_t capacity_bytes);
+  // A container disk's overlay over its image (disk_image.h, CreateOverlay).
+  absl::Status CreateOverlay(absl::string_view overlay_path, absl::string_view image_path,
+                             int64_t capacity_bytes);
 
  private:
   // What one worker's virDomainMigrateToURI3 call came to; shared by the

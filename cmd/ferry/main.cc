@@ -62,8 +62,8 @@ Commands:
                            docs/serve.md.
   up [--world FILE] [--outside controller,lun-controller] [--speed X] [--trace]
      [--guest-write-mib-per-s N] [--link-mib-per-s N] [serve's options]
-     [--libvirt NODE=URI ... --guest-kernel PATH --guest-initrd PATH [--qemu-default-malloc]]
-     [--real-iscsi DIR]
+     [--libvirt NODE=URI ... --guest-kernel PATH --guest-initrd PATH [--qemu-default-malloc]
+      [--container-image IMAGE=PATH ...]] [--real-iscsi DIR]
                            The simulated world in real time behind that API: nodes
                            (default node-a, node-b; or a scenario file's world and
                            its api_fault actions with cluster: true),
@@ -78,7 +78,9 @@ Commands:
                            agent is `ferry agent --libvirt URI`. Their QEMUs get
                            glibc malloc thresholds that keep a copy's NBD buffers
                            in the heap (about 1.5x the copy speed here);
-                           --qemu-default-malloc leaves glibc's. --real-iscsi logs
+                           --qemu-default-malloc leaves glibc's. A containerDisk
+                           of image IMAGE boots from a qcow2 overlay over PATH.
+                           --real-iscsi logs
                            pods and oVirt VMs (not down) in to their iSCSI LUNs for
                            real, each with a QEMU initiator (files under DIR), so
                            a real target sees and refuses them. See docs/serve.md.

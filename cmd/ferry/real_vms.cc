@@ -19,6 +19,16 @@ std::string RealVms::DomainXml(const sim::World::RealVm& vm) const {
       "</initrd><cmdline>console=ttyS0 quiet</cmdline></os><devices>"
       "<emulator>/usr/bin/qemu-system-x86_64</emulator>");
   for (const sim::World::RealDisk& d : vm.disks) {
+    if (!d.backing.empty()) {
+      // A container disk: virt-launcher's qcow2 overlay over the raw image.
+      absl::StrAppend(&xml,
+                      "<disk type='file' device='disk'><driver name='qemu' type='qcow2' "
+                      "cache='none' io='native' discard='unmap'/><source file='", d.path,
+                      "'/><backingStore type='file'><format type='raw'/><source file='",
+                      d.backing, "'/></backingStore><target dev='", d.dev,
+                      "' bus='virtio'/></disk>");
+      continue;
+    }
     absl::StrAppend(&xml, "<disk type='", d.block ? "block" : "file",
                     "' device='disk'><driver name='qemu' type='raw' cache='none' io='native' "
                     "discard='unmap'/><source ", d.block ? "dev" : "file", "='", d.path,
@@ -55,7 +65,18 @@ absl::Status RealVms::Start(const sim::World::RealVm& vm) {
   ASSIGN_OR_RETURN(adapters::LibvirtHypervisor * h, Node(vm.node));
   // The launcher pod's mount may not have run yet (its claim still being
   // populated): the domain needs its images either way.
-  for (const sim::World::RealDisk& d : vm.disks) RETURN_IF_ERROR(PrepareDisk(vm.node, d).status());
+  for (const sim::World::RealDisk& d : vm.disks) {
+    if (d.backing.empty()) {
+      RETURN_IF_ERROR(PrepareDisk(vm.node, d).status());
+      continue;
+    }
+    // A container disk starts from its image: a fresh overlay at each start.
+    RETURN_IF_ERROR(h->CreateOverlay(d.path, d.backing, d.capacity_bytes));
+    if (log_ != nullptr) {
+      log_(absl::StrCat(vm.node, ": created ", d.path, " (qcow2 over ", d.backing,
+                        "), as virt-launcher would for a containerDisk"));
+    }
+  }
   RETURN_IF_ERROR(h->DefineDomain(DomainXml(vm)).status());
   return h->Start(vm.domain);
 }

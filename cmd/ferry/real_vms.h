@@ -1,7 +1,8 @@
 // RealVms: `ferry up --libvirt NODE=URI` runs the VMs placed on NODE as real
 // QEMU domains on that node's libvirtd, booting a test guest (a kernel and an
 // initramfs, e.g. e2e/guest.py's writer), the way virt-launcher would define
-// them: a virtio disk per claim volume on the PV's node-local file or device,
+// them: a virtio disk per claim volume on the PV's node-local file or device
+// (a containerDisk volume: a fresh qcow2 overlay over its image's raw file),
 // the serial console logged to /var/log/libvirt/qemu/DOMAIN-serial.log on
 // that node.
 //

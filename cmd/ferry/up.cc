@@ -83,6 +83,9 @@ struct Args {
   // --real-iscsi DIR: pods and oVirt VMs log in to their iSCSI LUNs for real
   // (RealLuns), their QEMU initiators' files under DIR.
   std::string real_iscsi;
+  // --container-image IMAGE=PATH: the raw file a containerDisk image is on
+  // the real nodes.
+  std::map<std::string, std::string> container_images;
 };
 
 bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
@@ -101,7 +104,7 @@ bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
     static const auto* kValued = new std::set<std::string>{
         "--world",           "--outside",   "--speed",        "--guest-write-mib-per-s",
         "--link-mib-per-s", "--libvirt",   "--guest-kernel", "--guest-initrd",
-        "--real-iscsi"};
+        "--real-iscsi",      "--container-image"};
     if (!kValued->contains(arg)) {
       *error = absl::StrCat("unknown option \"", arg, "\"");
       return false;
@@ -138,6 +141,19 @@ bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
         return false;
       }
       a->libvirt[kv[0]] = kv[1];
+    } else if (arg == "--container-image") {
+      const std::vector<std::string> kv = absl::StrSplit(v, absl::MaxSplits('=', 1));
+      struct stat st;
+      if (kv.size() != 2 || kv[0].empty() || kv[1].empty() || kv[1][0] != '/') {
+        *error = absl::StrCat("--container-image: \"", v,
+                              "\" is not IMAGE=PATH (the raw image file's absolute path)");
+        return false;
+      }
+      if (stat(kv[1].c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+        *error = absl::StrCat("--container-image: \"", kv[1], "\" is not a non-empty file");
+        return false;
+      }
+      a->container_images[kv[0]] = kv[1];
     } else if (arg == "--guest-kernel" || arg == "--guest-initrd") {
       if (access(v.c_str(), R_OK) != 0) {
         *error = absl::StrCat(arg, ": cannot read \"", v, "\" (build one with e2e/guest.py)");
@@ -171,6 +187,10 @@ bool Parse(const std::vector<std::string>& args, Args* a, std::string* error) {
   }
   if (a->libvirt.empty() && !(a->guest_kernel.empty() && a->guest_initrd.empty())) {
     *error = "--guest-kernel and --guest-initrd are for real nodes: give --libvirt NODE=URI";
+    return false;
+  }
+  if (a->libvirt.empty() && !a->container_images.empty()) {
+    *error = "--container-image is for real nodes: give --libvirt NODE=URI";
     return false;
   }
   if (a->libvirt.empty() && a->qemu_default_malloc) {
@@ -224,6 +244,16 @@ int RunUpCommand(const std::vector<std::string>& args, std::ostream& out, std::o
     }
     options.real_nodes.insert(node);
     options.outside.insert(absl::StrCat("agent/", node));
+  }
+  for (const auto& [image, path] : a.container_images) {
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) {
+      err << "ferry up: --container-image: cannot read " << path << "\n";
+      return 2;
+    }
+    // A raw image: its virtual size is its length.
+    options.container_image_paths[image] = path;
+    options.container_image_bytes[image] = static_cast<int64_t>(st.st_size);
   }
   options.start_real_vm = [&real_vms](const sim::World::RealVm& vm) {
     return real_vms.Start(vm);
