@@ -635,7 +635,10 @@ std::optional<Violation> Checkers::CheckGuest(const std::string& domain, const s
     if (vm->spec().update_volumes_strategy() == "Migration") {
       for (kubevirt::Volume& v : *tmpl.mutable_volumes()) {
         for (const kubevirt::Volume& running : vmi->spec().volumes()) {
-          if (running.name() == v.name() && api::ClaimOf(running) && api::ClaimOf(v)) v = running;
+          if (running.name() == v.name() && (api::ClaimOf(running) || running.has_container_disk()) &&
+              api::ClaimOf(v)) {
+            v = running;
+          }
         }
       }
     }

@@ -79,8 +79,12 @@ class Decision {
     for (const VMIM* m : mine) {
       if (!Terminal(m->status().phase()) && m->metadata().deletion_timestamp().empty()) active = m;
     }
+    const std::vector<std::string> container_disks = ContainerDisksEdited();
     if (active != nullptr) {
       InFlight(*active, changes);
+    } else if (!container_disks.empty()) {
+      refused_ = true;
+      RefuseContainerDisks(container_disks);
     } else if (!changes.empty()) {
       Start(mine, changes);
     } else if (const k8s::Condition* c = api::FindCondition(status_.conditions(), kVolumesChange);
@@ -104,11 +108,42 @@ class Decision {
     // The VM's record before all: armed before a copy can begin, so a VMI
     // that disappears from then on is never restarted from a template
     // naming claims without the guest's data.
-    if (std::optional<KubeAction> record = Record(changes)) out.insert(out.begin(), *record);
+    if (std::optional<KubeAction> record = Record(refused_ ? std::vector<VolumeChange>{} : changes)) {
+      out.insert(out.begin(), *record);
+    }
     return out;
   }
 
  private:
+  // "volume (claim)" of the template's volumes standing on a claim where
+  // the VMI's volume of that name is a containerDisk.
+  std::vector<std::string> ContainerDisksEdited() const {
+    std::vector<std::string> out;
+    for (const kubevirt::Volume& v : vm_.spec().template_().spec().volumes()) {
+      const std::optional<std::string> claim = api::ClaimOf(v);
+      if (!claim) continue;
+      for (const kubevirt::Volume& running : vmi_.spec().volumes()) {
+        if (running.name() == v.name() && running.has_container_disk()) {
+          out.push_back(absl::StrCat("{sourceVolume: ", v.name(), ", destinationPvc: ", *claim, "}"));
+        }
+      }
+    }
+    return out;
+  }
+
+  // KubeVirt's volume update moves claims only; a container disk edited to
+  // a claim is refused as a whole, with the migration that does move it.
+  void RefuseContainerDisks(const std::vector<std::string>& pairs) {
+    Set("False", kVolumesChangeFailed,
+        absl::StrCat("refused: a volume update moves claims only, and the VMI runs on a "
+                     "containerDisk where the VM now names a claim; move it live with a "
+                     "VirtualMachineInstanceMigration naming ",
+                     absl::StrJoin(pairs, ", "),
+                     " (or revert the VM's volumes); until then a restart of the VM boots "
+                     "from the claim"),
+        "refused a containerDisk edited to a claim");
+  }
+
   void InFlight(const VMIM& m, const std::vector<VolumeChange>& changes) {
     const std::vector<VolumeChange> pairs = PairsOf(m);
     const std::string name = m.metadata().name();
@@ -267,6 +302,7 @@ class Decision {
   kubevirt::VirtualMachineInstanceStatus status_;
   std::vector<KubeAction> actions_;
   std::vector<VolumeChange> changes_;
+  bool refused_ = false;  // a containerDisk edited to a claim
   bool status_first_ = false;
   std::string what_ = "settled";
 };

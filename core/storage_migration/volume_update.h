@@ -30,6 +30,9 @@
 //     migration's reason. It is not retried in a loop (KubeVirt's is): a
 //     revert settles it (the condition goes), a new edit of the VM or
 //     deleting the failed migration tries again;
+//   - a containerDisk volume edited to a claim: the whole update is refused
+//     (VolumesChange False, VolumesChangeFailed), the message naming the
+//     {sourceVolume, destinationPvc} migration that moves it live;
 //   - a new change waits while a cancelled migration still stops its copy;
 //   - succeeded: the condition goes (as KubeVirt unsets it), migratedVolumes
 //     stays.

@@ -297,6 +297,22 @@ TEST(VolumeUpdate, SuccessClearsTheConditionAndKeepsMigratedVolumes) {
   EXPECT_THAT(settled.status().migrated_volumes(), SizeIs(1));
 }
 
+// KubeVirt's volume update moves claims only: a containerDisk edited to a
+// claim is refused as a whole, naming the migration that moves it, and
+// nothing is created or recorded.
+TEST(VolumeUpdate, AContainerDiskEditedToAClaimIsRefusedNamingTheMigrationPair) {
+  const ClusterView view = LoadWorld(Edit(World(), "  - {name: data, persistentVolumeClaim: {claimName: shared}}\n  - {name: cloudinit",
+                                          "  - {name: data, containerDisk: {image: quay.io/x}}\n  - {name: cloudinit"));
+  const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  ASSERT_THAT(actions, SizeIs(1));
+  EXPECT_EQ(actions[0].verb, KubeAction::Verb::kUpdateStatus);
+  const k8s::Condition* c = VolumesChangeOf(actions[0]);
+  ASSERT_NE(c, nullptr);
+  EXPECT_EQ(c->status(), "False");
+  EXPECT_EQ(c->reason(), kVolumesChangeFailed);
+  EXPECT_THAT(c->message(), HasSubstr("naming {sourceVolume: data, destinationPvc: shared}"));
+}
+
 TEST(VolumeUpdate, ChangedVolumesAreClaimVolumesInBothSpecs) {
   kubevirt::VirtualMachineInstanceSpec running, wanted;
   auto add = [](kubevirt::VirtualMachineInstanceSpec& s, const std::string& name,
