@@ -162,6 +162,22 @@ void CheckMigration(const Object& o, absl::Span<const Object* const> objects,
   const Object* vm = index.Find("VirtualMachineInstance", ns, spec.vmi_name());
   if (vm == nullptr) vm = index.Find("VirtualMachine", ns, spec.vmi_name());
   const std::string list = "spec.localStorageMigration.migrateNonSharedDisks";
+  if (vm != nullptr && spec.local_storage_migration().migrate_non_shared_disks_size() > 0) {
+    // A container disk's writes are in an overlay on the source node.
+    for (const kubevirt::Volume& v : InstanceSpec(*vm)->volumes()) {
+      if (!v.has_container_disk()) continue;
+      bool listed = false;
+      for (const auto& pair : spec.local_storage_migration().migrate_non_shared_disks()) {
+        listed = listed || pair.source_volume() == v.name();
+      }
+      if (!listed) {
+        errors.Invalid(list, absl::StrCat("volume \"", v.name(), "\" of ", vm->Describe(),
+                                          " is a containerDisk, which moves only onto a claim: "
+                                          "add {sourceVolume: ", v.name(),
+                                          ", destinationPvc: <a new claim>}"));
+      }
+    }
+  }
   for (int i = 0; i < spec.local_storage_migration().migrate_non_shared_disks_size(); ++i) {
     const auto& pair = spec.local_storage_migration().migrate_non_shared_disks(i);
     const std::string at = Index(list, i);

@@ -322,6 +322,12 @@ TEST(Validate, AContainerDiskPairNamesAContainerDiskLargeEnough) {
   EXPECT_THAT(Lint(ContainerDiskMigration("{sourceVolume: root, destinationPvc: a}, "
                                           "{sourceVolume: root, destinationPvc: b}")),
               Contains(HasSubstr("duplicate source volume \"root\"")));
+  // The container disk left out: it cannot move otherwise.
+  EXPECT_THAT(Lint(absl::StrCat(kContainerDiskVmi,
+                                ContainerDiskMigration("{sourcePvc: data, destinationPvc: d2}"))),
+              Contains(HasSubstr("error: spec.localStorageMigration.migrateNonSharedDisks: volume "
+                                 "\"root\" of VirtualMachineInstance vm is a containerDisk, which "
+                                 "moves only onto a claim")));
   // The same name as a claim and as a container disk volume are two sources.
   EXPECT_THAT(Lint(ContainerDiskMigration("{sourceVolume: root, destinationPvc: a}, "
                                           "{sourcePvc: root, destinationPvc: b}")),

@@ -91,6 +91,7 @@ class Checker {
           migrated.insert(pairs.Get(i).source_pvc());
         } else {
           CheckContainerDiskPair(*vmi, pairs.Get(i), absl::StrCat(kPairs, "[", i, "]"));
+          migrated_disks_.insert(pairs.Get(i).source_volume());
         }
       }
       CheckVolumesLeftBehind(*vmi, migrated);
@@ -449,6 +450,14 @@ class Checker {
   void CheckVolumesLeftBehind(const kubevirt::VirtualMachineInstance& vmi,
                               const std::set<std::string>& migrated) {
     for (const kubevirt::Volume& v : vmi.spec().volumes()) {
+      if (v.has_container_disk() && !migrated_disks_.contains(v.name())) {
+        Reject(kPairs, absl::StrCat("volume \"", v.name(),
+                                    "\" is a containerDisk: the guest's writes to it are in an "
+                                    "overlay on the source node, which Ferry moves only onto a "
+                                    "claim; add {sourceVolume: ", v.name(),
+                                    ", destinationPvc: <a new claim>}"));
+        continue;
+      }
       if (v.has_host_disk() && !(v.host_disk().has_shared() && v.host_disk().shared())) {
         Reject(kPairs, absl::StrCat("volume \"", v.name(),
                                     "\" is a hostDisk on the source node: the VM cannot "
@@ -474,6 +483,7 @@ class Checker {
   const kubevirt::VirtualMachineInstanceMigration& m_;
   const ClusterView& view_;
   const std::string ns_;
+  std::set<std::string> migrated_disks_;  // containerDisk volumes named by sourceVolume
   std::vector<std::string> rejects_;
   std::vector<std::string> waits_;
   std::string wait_reason_;

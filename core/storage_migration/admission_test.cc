@@ -447,6 +447,18 @@ TEST(Admission, RejectsADestinationSmallerThanTheImagesVirtualSize) {
             Verdict::kAdmit);
 }
 
+TEST(Admission, RejectsAContainerDiskLeftOutOfTheList) {
+  const Admission a = AdmitText(
+      kContainerDiskWorld,
+      Edit(kContainerDiskMigration, "{sourceVolume: root, destinationPvc: root-pvc}",
+           "{sourcePvc: data-pvc, destinationPvc: root-pvc}"));
+  EXPECT_EQ(a.verdict, Verdict::kReject);
+  EXPECT_THAT(a.reasons, Contains(HasSubstr(
+      "migrateNonSharedDisks: volume \"root\" is a containerDisk: the guest's writes to it are "
+      "in an overlay on the source node, which Ferry moves only onto a claim; add "
+      "{sourceVolume: root, destinationPvc: <a new claim>}")));
+}
+
 TEST(Admission, WaitsUntilTheNodeReportsTheImagesVirtualSize) {
   const Admission a = AdmitText(
       Edit(kContainerDiskWorld, "  volumeStatus: [{name: root, size: 2147483648}]\n", ""),
