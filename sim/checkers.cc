@@ -167,18 +167,23 @@ void Checkers::Baseline() {
     SetBaseline(absl::StrCat("VMI ", KeyOf(*vmi)), Bytes(vmi->spec()));
     baseline_uid_[absl::StrCat("VMI ", KeyOf(*vmi))] = vmi->metadata().uid();
   }
-  for (const auto& [key, vm] : objects_.vm) SetBaseline(absl::StrCat("VM ", key), Bytes(vm->spec()));
+  for (const auto& [key, vm] : objects_.vm) {
+    SetBaseline(absl::StrCat("VM ", key), Bytes(vm->spec()));
+    baseline_uid_[absl::StrCat("VM ", key)] = vm->metadata().uid();
+  }
 }
 
-bool Checkers::SameObject(const std::string& key,
-                          const kubevirt::VirtualMachineInstance& vmi) const {
+bool Checkers::SameObject(const std::string& key, const google::protobuf::Message& object) const {
   auto it = baseline_uid_.find(key);
-  return it == baseline_uid_.end() || it->second == vmi.metadata().uid();
+  return it == baseline_uid_.end() || it->second == ports::MetadataOf(object).uid();
 }
 
 void Checkers::RebaselineVms() {
   if (!Refresh().ok()) return;
-  for (const auto& [key, vm] : objects_.vm) SetBaseline(absl::StrCat("VM ", key), Bytes(vm->spec()));
+  for (const auto& [key, vm] : objects_.vm) {
+    SetBaseline(absl::StrCat("VM ", key), Bytes(vm->spec()));
+    baseline_uid_[absl::StrCat("VM ", key)] = vm->metadata().uid();
+  }
 }
 
 void Checkers::SetBaseline(const std::string& key, std::string spec) {
@@ -452,7 +457,10 @@ std::optional<Violation> Checkers::Judge(const Scope& scope) {
     const std::string vm_name = OwnerVm(*vmi);
     auto vm = api.vm.find(Key(ns, vm_name));
     const std::string vm_baseline = absl::StrCat("VM ", ns, "/", vm_name);
+    // A VM deleted and made again (by a user, or a LUN plan) is another
+    // object, not a changed spec.
     if (vm != api.vm.end() && baseline_.contains(vm_baseline) &&
+        SameObject(vm_baseline, *vm->second) &&
         !SameAsBaseline(vm_baseline, vm->second, vm->second->spec())) {
       return Violation{"source-untouched",
                        absl::StrCat("VM ", ns, "/", vm_name,

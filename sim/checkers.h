@@ -162,8 +162,8 @@ class Checkers {
                       const std::shared_ptr<const google::protobuf::Message>& object,
                       const google::protobuf::Message& spec);
   void SetBaseline(const std::string& key, std::string spec);
-  // Whether `vmi` is the object baselined as `key` (by uid; true without one).
-  bool SameObject(const std::string& key, const kubevirt::VirtualMachineInstance& vmi) const;
+  // Whether `object` is the one baselined as `key` (by uid; true without one).
+  bool SameObject(const std::string& key, const google::protobuf::Message& object) const;
 
   World& world_;
   LunCheckers lun_;

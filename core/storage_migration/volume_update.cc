@@ -323,6 +323,7 @@ class Recovery {
         vm_.status().volume_update_state().volume_migration_state();
     kubevirt::VirtualMachine vm = vm_;
     std::vector<std::string> rolled_back, kept;
+    std::set<std::string> left;  // destinations the VM no longer names
     for (const kubevirt::StorageMigratedVolumeInfo& info : state.migrated_volumes()) {
       const std::string& source = info.source_pvc_info().claim_name();
       const std::string& destination = info.destination_pvc_info().claim_name();
@@ -332,7 +333,22 @@ class Recovery {
       const bool moved = m->status().switchover().side() == "Destination";
       (moved ? kept : rolled_back).push_back(info.volume_name());
       Name(vm, info.volume_name(), moved ? destination : source);
+      if (!moved) left.insert(destination);
     }
+    // A destination's DataVolume template goes with the volume that named
+    // it (the API refuses a template no dataVolume volume uses); its
+    // DataVolume stays, as KubeVirt leaves one.
+    std::set<std::string> used;
+    for (const kubevirt::Volume& v : vm.spec().template_().spec().volumes()) {
+      if (v.has_data_volume()) used.insert(v.data_volume().name());
+    }
+    auto* templates = vm.mutable_spec()->mutable_data_volume_templates();
+    templates->erase(std::remove_if(templates->begin(), templates->end(),
+                                    [&](const kubevirt::DataVolumeTemplateSpec& t) {
+                                      return left.contains(t.metadata().name()) &&
+                                             !used.contains(t.metadata().name());
+                                    }),
+                     templates->end());
     if (vm.spec().SerializeAsString() != vm_.spec().SerializeAsString()) {
       return {Update(vm, absl::StrCat("volume update: the VMI stopped before the copy of ",
                                       absl::StrJoin(rolled_back, ", "),

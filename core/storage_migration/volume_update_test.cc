@@ -500,6 +500,29 @@ TEST(VolumeUpdateRecovery, ASourceDataVolumeIsNamedAsADataVolumeAgain) {
             "root-dv");
 }
 
+// A move onto a DataVolume of the VM's templates (sweep storage seed 5275:
+// a move back onto the VM's original DataVolume), rolled back: the template
+// goes with the volume, else the API refuses the VM and it never starts.
+TEST(VolumeUpdateRecovery, ADestinationsDataVolumeTemplateGoesWithItsVolume) {
+  const ClusterView started = LoadWorld(World());
+  ClusterView view = Stopped({Created(started, "{phase: Running}")});
+  kubevirt::VirtualMachine vm = VmOf(view);
+  kubevirt::Volume* root = vm.mutable_spec()->mutable_template_()->mutable_spec()->mutable_volumes(0);
+  root->Clear();
+  root->set_name("root");
+  root->mutable_data_volume()->set_name("root-dst");
+  vm.mutable_spec()->add_data_volume_templates()->mutable_metadata()->set_name("root-dst");
+  vm.mutable_spec()->add_data_volume_templates()->mutable_metadata()->set_name("other");
+  view.vms = {std::make_shared<const kubevirt::VirtualMachine>(vm)};
+  const std::vector<KubeAction> actions = ReconcileVolumeUpdate(VmOf(view), view, kNow);
+  ASSERT_THAT(actions, SizeIs(1));
+  const kubevirt::VirtualMachine& rolled_back = *VmWritten(actions[0]);
+  EXPECT_EQ(rolled_back.spec().template_().spec().volumes(0).persistent_volume_claim().claim_name(),
+            "root-dv");
+  ASSERT_THAT(rolled_back.spec().data_volume_templates(), SizeIs(1));
+  EXPECT_EQ(rolled_back.spec().data_volume_templates(0).metadata().name(), "other");
+}
+
 TEST(VolumeUpdateRecovery, AfterARecordedSwitchoverTheVmKeepsItsDestinations) {
   const ClusterView started = LoadWorld(World());
   const ClusterView view = Stopped({Created(started, "{phase: Running, switchover: {side: Destination}}")});
