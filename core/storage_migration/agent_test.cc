@@ -224,6 +224,26 @@ TEST(StorageMigrationAgent, SourceRecordsStartingBeforeItStartsTheCopy) {
                           "vdb->ns/data-dest=pv-data-dest block 2147483648 /dev/loop7"));
 }
 
+// A container disk (root, vda) moved onto root-dest: the whole chain is
+// copied (NON_SHARED_DISK), from the device of the volume the pair names.
+TEST(StorageMigrationAgent, SourceCopiesAContainerDiskWholeToFlattenItsChain) {
+  const std::string world =
+      Edit(kWorld, "  - {name: root, dataVolume: {name: root-dv}}",
+           "  - {name: root, containerDisk: {image: quay.io/containerdisks/alpine}}");
+  const std::string migration = Edit(
+      Migration("TargetReady", absl::StrCat("  domainReports:\n", kTargetWaiting)),
+      "{sourcePvc: root-dv, destinationPvc: root-dest}",
+      "{sourceVolume: root, destinationPvc: root-dest}");
+  const std::vector<AgentAction> actions = Plan("node-a", migration, Running(), world);
+  ASSERT_EQ(actions.size(), 2u);
+  const ports::MigrationRequest& r = actions[1].request;
+  EXPECT_FALSE(r.incremental);
+  ASSERT_EQ(r.disks.size(), 2u);
+  EXPECT_EQ(r.disks[0].target_dev, "vda");
+  EXPECT_EQ(r.disks[0].destination.claim, "ns/root-dest");
+  EXPECT_EQ(r.disks[1].target_dev, "vdb");
+}
+
 TEST(StorageMigrationAgent, SourceCapsTheCopyAtTheNodesBandwidth) {
   const std::string migration =
       Migration("TargetReady", absl::StrCat("  domainReports:\n", kTargetWaiting));

@@ -413,6 +413,23 @@ TEST(StorageMigrationController, SchedulingCreatesTheTargetPodOnTheDestinationCl
   EXPECT_THAT(terms[0].match_fields(0).values(), ElementsAre("node-a"));
 }
 
+// A container disk moved onto a claim: the target mounts the claim under
+// the volume's name, as it would the claim the volume stood on.
+TEST(StorageMigrationController, TheTargetPodMountsAContainerDisksDestinationUnderItsName) {
+  const std::string vmi = Edit(kVmi, "  - {name: root, dataVolume: {name: root-dv}}",
+                               "  - {name: root, containerDisk: {image: quay.io/x}}");
+  const std::string world = Docs({kReadyNodes, vmi, kSources, kDestinations});
+  const std::string migration = Edit(Preparing("Scheduling"), "sourcePvc: root-dv",
+                                     "sourceVolume: root");
+  const std::vector<KubeAction> actions = Reconcile(world, migration);
+  ASSERT_THAT(actions, testing::SizeIs(1));
+  std::vector<std::string> mounts;
+  for (const k8s::PodVolume& v : Written<k8s::Pod>(actions[0]).spec().volumes()) {
+    mounts.push_back(absl::StrCat(v.name(), "=", v.persistent_volume_claim().claim_name()));
+  }
+  EXPECT_THAT(mounts, ElementsAre("root=root-dest", "data=data-dest"));
+}
+
 TEST(StorageMigrationController, TargetPodFailureBeforeTheCopyFailsOnTheSource) {
   const std::string world =
       Docs({kReadyNodes, kVm, kVmi, kSources, kDestinations,
