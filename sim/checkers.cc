@@ -530,15 +530,16 @@ std::optional<Violation> Checkers::CheckGuest(const std::string& domain, const s
   const std::map<std::string, World::ContainerDisk>& images =
       recorded_images == world_.container_disks().end() ? kNoImages : recorded_images->second;
   // image-flattened: a disk that left its container disk's overlay holds
-  // the image wherever the guest never wrote.
+  // the image wherever the guest never wrote. Its message is built only
+  // for a violation: this runs after every event.
   auto check_image = [&](const std::string& volume, const std::string& dev,
                          const std::string& path,
-                         const std::string& what) -> std::optional<Violation> {
+                         const auto& what) -> std::optional<Violation> {
     auto cd = images.find(volume);
     if (cd == images.end() || path == cd->second.overlay) return std::nullopt;
     if (auto missing = fabric.MissingImage(domain, dev, path, cd->second.image)) {
       return Violation{"image-flattened",
-                       absl::StrCat(what, " container disk volume ", volume, " left its image ",
+                       absl::StrCat(what(), " container disk volume ", volume, " left its image ",
                                     cd->second.image, " behind: ", *missing)};
     }
     return std::nullopt;
@@ -552,8 +553,9 @@ std::optional<Violation> Checkers::CheckGuest(const std::string& domain, const s
     for (const auto& [volume, dev] : disks) {
       if (open != nullptr && images.contains(volume)) {
         if (auto image = open->find(dev); image != open->end()) {
-          if (auto v = check_image(volume, dev, image->second,
-                                   absl::StrCat(domain, " runs on ", host, " but its"))) {
+          if (auto v = check_image(volume, dev, image->second, [&] {
+                return absl::StrCat(domain, " runs on ", host, " but its");
+              })) {
             return v;
           }
         }
@@ -609,7 +611,8 @@ std::optional<Violation> Checkers::CheckGuest(const std::string& domain, const s
                          absl::StrCat(what, " names claim ", *claim, " for volume ", volume, ": ",
                                       *missing)};
       }
-      if (auto v = check_image(volume, dev, path, absl::StrCat(what, " names claim ", *claim, ": its"))) {
+      if (auto v = check_image(volume, dev, path,
+                               [&] { return absl::StrCat(what, " names claim ", *claim, ": its"); })) {
         return v;
       }
     }

@@ -237,6 +237,7 @@ class World {
   struct ContainerDisk {
     std::string overlay;
     std::string image;
+    int64_t bytes = 0;  // the image's virtual size
   };
   const std::map<std::string, std::map<std::string, ContainerDisk>>& container_disks() const {
     return container_disks_;
