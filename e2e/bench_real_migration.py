@@ -4,9 +4,17 @@
 - the copy's throughput against `qemu-img convert` of the same image on the
   same machine (goal: >= 0.9x): the disk phase alone (libvirt's job stats
   sampled while the mirror copies the image's data), and the whole job
-  (destination start, disk, memory, switchover);
-- the same migration with QEMU's glibc malloc left at its defaults
-  (`ferry up --qemu-default-malloc`), to show what the tuning buys;
+  (destination start, disk, memory, switchover). Each run measures
+  `qemu-img convert` twice: with nothing running, and right before the
+  migration with the guest doing what it does during the copy, so that the
+  copy is judged against a local copy under the same load; and QEMU's own
+  mirror over NBD between the same two nodes with no libvirt and no Ferry
+  (qemu_mirror.py), the ceiling of any libvirt storage migration here;
+- three kinds of run: the guest writing O_DSYNC records all along (the e2e
+  stories' guest), a quiet guest (it wrote its records and stopped before
+  the migration), and the writing guest with QEMU's glibc malloc left at
+  its defaults (`ferry up --qemu-default-malloc`), to show what the tuning
+  buys;
 - the destination's allocated size against the source's;
 - the switchover downtime (libvirt's completed job);
 - the time from the migration's creation to Succeeded, and where it goes:
@@ -15,9 +23,8 @@
     bench_real_migration.py FERRY [DATA_MIB [RUNS]]
 
 The source is the seed's 1 GiB volume with DATA_MIB (default 768) MiB of
-random data at its start; the guest writes records while it is copied.
-RUNS (default 3) worlds of each kind, interleaved; the figures are medians
-with their range (this machine is shared and noisy).
+random data at its start. RUNS (default 3) worlds of each kind, interleaved;
+the figures are medians with their range (this machine is shared and noisy).
 """
 
 import os
@@ -28,23 +35,33 @@ import threading
 import time
 
 import ferry_e2e
+import guest
+import qemu_mirror
 from ferry_e2e import check
 from real_storage_migration_test import VMIM, allocated, local_pv, real_world
 
 DOMAIN = "default_vm-alpine-datavolume"
+QUIET_RECORDS = 200  # the quiet guest's records, written before the migration
+
+# (name, the guest's record count (0: writes all along), ferry up's flags)
+KINDS = (("guest writing", 0, ()),
+         ("guest quiet", QUIET_RECORDS, ()),
+         ("writing, glibc malloc", 0, ("--qemu-default-malloc",)))
 
 
 def convert_mib_s(src, work, data_mib, cold):
     """qemu-img convert of the same image, raw to raw, sparse, O_DIRECT both
-    ways (the mirror's cache=none); `cold` drops the page cache first."""
+    ways (the mirror's cache=none); `cold` drops the page cache first. It
+    shares the image (-U) with the guest's QEMU, which writes on while it is
+    read, as while the mirror reads it."""
     out = os.path.join(work, "convert.img")
     if cold:
         subprocess.run(["sync"], check=True)
         with open("/proc/sys/vm/drop_caches", "w") as f:
             f.write("3\n")
     start = time.monotonic()
-    subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", "raw", "-T", "none", "-t", "none",
-                    src, out], check=True)
+    subprocess.run(["qemu-img", "convert", "-U", "-f", "raw", "-O", "raw", "-T", "none",
+                    "-t", "none", src, out], check=True)
     took = time.monotonic() - start
     size = allocated(out)
     os.unlink(out)
@@ -166,23 +183,41 @@ def job_stats(watcher):
     return stats
 
 
-def migrate(w, data_mib, up_args):
-    """One world: the seed's VM on node-a with DATA_MIB of data, migrated by
-    Ferry to node-b. Its figures as a dict."""
+def best_convert(src_img, work, data_mib):
+    """The faster of qemu-img convert with the page cache warm and cold, and
+    the allocated size of its output."""
+    hot, size = convert_mib_s(src_img, work, data_mib, cold=False)
+    cold, _ = convert_mib_s(src_img, work, data_mib, cold=True)
+    return max(hot, cold), size
+
+
+def migrate(w, data_mib, records, up_args):
+    """One world: the seed's VM on node-a with DATA_MIB of data, its guest
+    writing `records` records (0: all along), migrated by Ferry to node-b.
+    Its figures as a dict."""
     h = w.h
     src = w.file_volume("node-a", "pv-a", fill=data_mib << 20)
     dst = w.file_volume("node-b", "pv-b")
     src_img, dst_img = os.path.join(src, "disk.img"), os.path.join(dst, "disk.img")
     f = {"src_alloc": allocated(src_img)}
-    f["convert_hot"], f["convert_alloc"] = convert_mib_s(src_img, w.work, data_mib, cold=False)
-    f["convert_cold"], _ = convert_mib_s(src_img, w.work, data_mib, cold=True)
+    f["convert_idle"], f["convert_alloc"] = best_convert(src_img, w.work, data_mib)
     w.domain = DOMAIN
     h.step("ferry up " + " ".join(up_args) + ", the controller and two agents; the VM on node-a")
     w.start(up_args=up_args)
     w.apply(local_pv("pv-a", "node-a", src), local_pv("pv-b", "node-b", dst))
     h.kubectl("apply", "-f", "examples/storage-migration/vm.yaml",
               "-f", "examples/storage-migration/destination-pvc.yaml")
-    w.wait_writing("node-a")
+    w.wait_writing("node-a", more=min(100, records) if records else 100)
+    if records:
+        h.wait_for(f"the guest writing its {records} records and stopping",
+                   lambda: guest.done_writing(w.serial("node-a")), timeout=120)
+    h.step("qemu-img convert of the source image with the guest "
+           + ("quiet" if records else "writing"))
+    f["convert_load"], _ = best_convert(src_img, w.work, data_mib)
+    h.step("QEMU's mirror of the source image over NBD from node-a to node-b, alone")
+    f["qemu_mirror"] = qemu_mirror.mirror_mib_s(w.nodes["node-a"], w.nodes["node-b"], src_img,
+                                                w.work, data_mib << 20,
+                                                tuned_malloc="--qemu-default-malloc" not in up_args)
     h.step("kubectl apply the migration; timing its phases")
     watcher = watch_job_completed(w.nodes["node-a"])
     phases = PhaseWatch(h)
@@ -213,12 +248,14 @@ def main():
     repeat = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     check(64 <= data_mib <= 1000, f"DATA_MIB {data_mib}: give 64 to 1000 (the volume is 1 GiB)")
     check(1 <= repeat <= 20, f"RUNS {repeat}: give 1 to 20")
-    runs = {"tuned": [], "default": []}
-    # Interleaved, so that the machine's noise falls on both alike.
+    runs = {name: [] for name, _, _ in KINDS}
+    # Interleaved, so that the machine's noise falls on every kind alike.
     for i in range(repeat):
-        for name, up_args in (("tuned", ()), ("default", ("--qemu-default-malloc",))):
-            with real_world(f"bench-{name}-{i + 1}") as w:
-                runs[name].append(migrate(w, data_mib, up_args))
+        for name, records, up_args in KINDS:
+            tag = name.split(",")[0].replace(" ", "-")
+            with real_world(f"bench-{tag}{'-glibc' if up_args else ''}-{i + 1}",
+                            records=records) as w:
+                runs[name].append(migrate(w, data_mib, records, up_args))
     report(runs, data_mib)
 
 
@@ -230,45 +267,55 @@ def spread(values, fmt):
 
 
 def report(runs, data_mib):
-    t, d = runs["tuned"], runs["default"]
-    n = len(t)
-    for r in t + d:
-        r["convert"] = max(r["convert_hot"], r["convert_cold"])
+    kinds = [name for name, _, _ in KINDS]
+    every = [r for name in kinds for r in runs[name]]
+    n = len(runs[kinds[0]])
     print(f"\nbench: {data_mib} MiB of data in a 1 GiB volume, live migration vs "
           f"qemu-img convert -T none -t none (same image, same machine); {n} run(s) of each, "
-          f"median [min-max]")
-    print(f"  qemu-img convert before each run, the faster of page cache warm and cold: "
-          f"{spread([r['convert'] for r in t + d], lambda x: f'{x:.0f}')} MiB/s; each run's "
-          f"ratio is against its own")
-    print(f"  {'':40} {'ferry up (tuned)':>22} {'glibc default':>22}")
+          f"median [min-max]; each run's ratios are against its own qemu-img convert, the "
+          f"faster of page cache warm and cold")
+    print(f"  {'':44}" + "".join(f"{k:>24}" for k in kinds))
 
     def row(label, key, fmt):
         cells = []
-        for rs in (t, d):
-            vals = [key(r) for r in rs if key(r) is not None]
+        for name in kinds:
+            vals = [key(r) for r in runs[name] if key(r) is not None]
             cells.append(spread(vals, fmt) if vals else "-")
-        print(f"  {label:40} {cells[0]:>22} {cells[1]:>22}")
+        print(f"  {label:44}" + "".join(f"{c:>24}" for c in cells))
 
     def copy(r):
         return r["copy"][0] if r["copy"] else None
 
-    row("disk phase: data MiB/s", copy, lambda x: f"{x:.0f}")
-    row("  / qemu-img convert (goal >= 0.9x)",
-        lambda r: copy(r) / r["convert"] if copy(r) else None, lambda x: f"{x:.2f}x")
-    row("whole job: data MiB/s", lambda r: r["job_mib_s"], lambda x: f"{x:.0f}")
-    row("  / qemu-img convert", lambda r: r["job_mib_s"] / r["convert"], lambda x: f"{x:.2f}x")
+    mib_s, ratio = (lambda x: f"{x:.0f}"), (lambda x: f"{x:.2f}x")
+    row("qemu-img convert, nothing running MiB/s", lambda r: r["convert_idle"], mib_s)
+    row("qemu-img convert, the guest as in the copy", lambda r: r["convert_load"], mib_s)
+    row("QEMU's mirror over NBD alone MiB/s", lambda r: r["qemu_mirror"], mib_s)
+    row("  / convert under the same load",
+        lambda r: r["qemu_mirror"] / r["convert_load"] if r["qemu_mirror"] else None, ratio)
+    row("disk phase: data MiB/s", copy, mib_s)
+    row("  / convert under the same load (goal 0.9x)",
+        lambda r: copy(r) / r["convert_load"] if copy(r) else None, ratio)
+    row("  / convert with nothing running",
+        lambda r: copy(r) / r["convert_idle"] if copy(r) else None, ratio)
+    row("  / QEMU's mirror alone",
+        lambda r: copy(r) / r["qemu_mirror"] if copy(r) and r["qemu_mirror"] else None, ratio)
+    row("whole job: data MiB/s", lambda r: r["job_mib_s"], mib_s)
+    row("  / convert under the same load", lambda r: r["job_mib_s"] / r["convert_load"], ratio)
     row("libvirt's job seconds", lambda r: r["elapsed_s"], lambda x: f"{x:.2f}")
-    row("disk MiB the job moved", lambda r: r["disk_mib"], lambda x: f"{x:.0f}")
-    row("memory MiB the job moved", lambda r: r["memory_mib"], lambda x: f"{x:.0f}")
-    row(f"allocated MiB (source {t[0]['src_alloc'] >> 20}, convert "
-        f"{t[0]['convert_alloc'] >> 20})", lambda r: r["dst_alloc"] >> 20, lambda x: f"{x:.0f}")
-    row("switchover downtime ms", lambda r: r["downtime_ms"], lambda x: f"{x:.0f}")
+    row("disk MiB the job moved", lambda r: r["disk_mib"], mib_s)
+    row("memory MiB the job moved", lambda r: r["memory_mib"], mib_s)
+    row(f"allocated MiB (source {every[0]['src_alloc'] >> 20}, convert "
+        f"{every[0]['convert_alloc'] >> 20})", lambda r: r["dst_alloc"] >> 20, mib_s)
+    row("switchover downtime ms", lambda r: r["downtime_ms"], mib_s)
     row("creation to Succeeded s", lambda r: r["seen"]["Succeeded"], lambda x: f"{x:.2f}")
     print("  (disk phase: `virsh domjobinfo` sampled every 0.1 s while the mirror copied the "
           "data, first to last sample inside it; whole job: the data over libvirt's elapsed "
-          "time, which includes starting the destination QEMU and moving the memory)")
-    for name, rs in runs.items():
-        cpu = {}
+          "time, which includes starting the destination QEMU and moving the memory; the guest "
+          f"as in the copy: writing O_DSYNC records, or quiet after its {QUIET_RECORDS}; QEMU's "
+          "mirror alone: qemu-storage-daemon's blockdev-mirror into another's NBD export across "
+          "the same link, with the guest running, its offset sampled the same way)")
+    for name in kinds:
+        rs, cpu = runs[name], {}
         for r in rs:
             for c, v in r["cpu"]:
                 cpu[c] = cpu.get(c, 0) + v / len(rs)
@@ -277,11 +324,12 @@ def report(runs, data_mib):
         window = sum(r["window_s"] for r in rs) / len(rs)
         print(f"  CPU seconds from creation to Succeeded ({name}, mean of {window:.1f} s on 2 "
               f"cores): {top}")
+    t = runs[kinds[0]]
     seen = sorted(t, key=lambda r: r["seen"]["Succeeded"])[n // 2]["seen"]
     order = ["Pending", "Scheduling", "Scheduled", "PreparingTarget", "TargetReady", "Running",
              "Decided", "Succeeded"]
-    print(f"\nbench: creation to Succeeded {seen['Succeeded']:.2f} s (the tuned run of median "
-          f"time)")
+    print(f"\nbench: creation to Succeeded {seen['Succeeded']:.2f} s (the {kinds[0]} run of "
+          f"median time)")
     spans = {"admission (created -> Scheduling)": ("Pending", "Scheduling"),
              "target start (Scheduling -> TargetReady)": ("Scheduling", "TargetReady"),
              "copy (TargetReady -> switchover decided)": ("TargetReady", "Decided"),

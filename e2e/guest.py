@@ -10,7 +10,9 @@ disk acknowledged.
 
 A guest built with build_guest(cache_dir, slots=256, stride=64 << 10) writes
 each record into a 64 KiB chunk of its own (QEMU's mirror granularity): it
-dirties its disk 16 times faster, enough to outrun a slow copy.
+dirties its disk 16 times faster, enough to outrun a slow copy. One built
+with records=N stops after N records and prints "WRITER DONE N": a quiet
+guest (the benchmark's copy with nothing competing).
 
 Facts (shared/reference/real-systems-here.md): TCG only (no KVM here), q35,
 the modules loaded with insmod in dependency order (no modules.dep).
@@ -39,7 +41,7 @@ for m in %s; do insmod /lib/modules/$m.ko; done
 n=0
 while [ ! -b /dev/vda ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n+1)); done
 echo FERRY GUEST UP
-exec /writer /dev/vda {slots} {stride}
+exec /writer /dev/vda {slots} {stride} {records}
 """ % " ".join(MODULES)
 
 
@@ -61,24 +63,25 @@ def kernel_package():
     return names[-1]
 
 
-def build_guest(cache_dir, slots=SLOTS, stride=RECORD):
+def build_guest(cache_dir, slots=SLOTS, stride=RECORD, records=0):
     """(kernel path, initrd path), built once per kernel package (and writer
-    layout) into cache_dir. Tests running at once take turns (a lock file):
+    layout and record count, 0 for no end) into cache_dir. Tests running at once take turns (a lock file):
     one builds, the others wait."""
     os.makedirs(cache_dir, exist_ok=True)
     with open(os.path.join(cache_dir, ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        return _build_guest(cache_dir, slots, stride)
+        return _build_guest(cache_dir, slots, stride, records)
 
 
-def _build_guest(cache_dir, slots, stride):
+def _build_guest(cache_dir, slots, stride, records):
     package = kernel_package()
     layout = "" if (slots, stride) == (SLOTS, RECORD) else f"-{slots}x{stride}"
+    layout += f"-stop{records}" if records else ""
     out = os.path.join(cache_dir, package + layout)
     kernel, initrd = os.path.join(out, "vmlinuz"), os.path.join(out, "initrd.gz")
     writer_src = os.path.join(HERE, "guest", "writer.c")
     stamp = os.path.join(out, "stamp")
-    init = INIT.format(slots=slots, stride=stride)
+    init = INIT.format(slots=slots, stride=stride, records=records)
     want = f"{package} {os.path.getmtime(writer_src)} {init}"
     if os.path.exists(stamp) and open(stamp).read() == want:
         return kernel, initrd
@@ -125,6 +128,11 @@ def _build_guest(cache_dir, slots, stride):
 def acks(serial_text):
     """The record numbers the guest printed as acknowledged, in order."""
     return [int(n) for n in re.findall(r"^ACK (\d+)\s*$", serial_text, re.M)]
+
+
+def done_writing(serial_text):
+    """Whether a guest built with a record count wrote them all."""
+    return re.search(r"^WRITER DONE \d+\s*$", serial_text, re.M) is not None
 
 
 def missing_records(disk_path, acked, slots=SLOTS, stride=RECORD):

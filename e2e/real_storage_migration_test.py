@@ -602,12 +602,13 @@ LAYOUTS = {"outrun": OUTRUN_LAYOUT}
 
 
 @contextlib.contextmanager
-def real_world(name, layout=(guest.SLOTS, guest.RECORD)):
+def real_world(name, layout=(guest.SLOTS, guest.RECORD), records=0):
     """Two fresh libvirt nodes, a Harness and the RealWorld over them (the
-    guest's writer laid out as `layout`: slots, stride); on the way out
+    guest's writer laid out as `layout`: slots, stride; stopping after
+    `records`, 0 for never); on the way out
     Ferry's processes stop first, then loop devices, nodes and the folder go,
     also when the block fails."""
-    kernel, initrd = guest.build_guest(GUEST_CACHE, *layout)
+    kernel, initrd = guest.build_guest(GUEST_CACHE, *layout, records=records)
     # Short: each node's Unix socket lives under it (at most 107 bytes).
     work = tempfile.mkdtemp(prefix="ferry-lv-", dir="/tmp")
     try:
