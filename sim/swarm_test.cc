@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <limits>
@@ -132,6 +133,36 @@ TEST(SweepTest, AHugeRangeStreamsWithoutHoldingItsSeeds) {
   EXPECT_EQ(last_done, 3);
   EXPECT_EQ(last_total, 1'000'000'000'000);
   EXPECT_GT(s->events, 0);
+}
+
+// A long sweep hands on each failure as its run ends, before the progress
+// call that counts it: `ferry sim` names failing seeds at once, not only in
+// its summary at the end.
+TEST(SweepTest, EachFailureIsHandedOnAsItsRunEndsBeforeItsProgress) {
+  SweepOptions options;
+  options.workload = Workload::kLun;
+  options.first_seed = 1;
+  options.seeds = 4;
+  options.jobs = 2;
+  options.swarm.liveness_bound_seconds = 1;  // no plan settles a second after the heal
+  std::vector<uint64_t> named;
+  options.failure = [&](const SeedResult& r) {
+    EXPECT_NE(r.outcome, Outcome::kPassed);
+    EXPECT_FALSE(r.message.empty());
+    named.push_back(r.seed);
+  };
+  int64_t progress_calls = 0;
+  options.progress = [&](int64_t done, int64_t, int64_t failed) {
+    ++progress_calls;
+    EXPECT_EQ(failed, static_cast<int64_t>(named.size())) << "after " << done << " runs";
+  };
+  const SweepSummary s = Sweep(options).value();
+  ASSERT_FALSE(named.empty());
+  EXPECT_GT(progress_calls, 0);
+  std::vector<uint64_t> kept;
+  for (const SeedResult& f : s.failures) kept.push_back(f.seed);
+  std::sort(named.begin(), named.end());
+  EXPECT_EQ(named, kept);  // every failure once, and only failures
 }
 
 TEST(SweepTest, SeedsNeverWrapAroundPast2To64) {

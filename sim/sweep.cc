@@ -156,6 +156,7 @@ absl::StatusOr<SweepSummary> Sweep(const SweepOptions& options) {
   std::condition_variable cv;
   int64_t next = 0;     // the next seed to start, from first_seed
   int64_t done = 0, failed = 0;
+  std::vector<SeedResult> failed_unreported;  // for options.failure
   bool stopping = false;  // options.stop said so: no run starts any more
 
   auto work = [&] {
@@ -179,7 +180,10 @@ absl::StatusOr<SweepSummary> Sweep(const SweepOptions& options) {
         }
       }
       std::lock_guard<std::mutex> lock(mu);
-      if (r.outcome != Outcome::kPassed) ++failed;
+      if (r.outcome != Outcome::kPassed) {
+        ++failed;
+        if (options.failure) failed_unreported.push_back(r);
+      }
       tally.Add(std::move(r), checked);
       ++done;
       if (!stopping && options.stop && options.stop()) stopping = true;
@@ -196,12 +200,13 @@ absl::StatusOr<SweepSummary> Sweep(const SweepOptions& options) {
     while (reported < total && !(stopping && reported == next)) {
       cv.wait(lock, [&] { return done > reported; });
       reported = done;
-      if (options.progress) {
-        const int64_t f = failed;
-        lock.unlock();
-        options.progress(reported, total, f);
-        lock.lock();
-      }
+      std::vector<SeedResult> newly_failed;
+      newly_failed.swap(failed_unreported);
+      const int64_t f = failed;
+      lock.unlock();
+      for (const SeedResult& r : newly_failed) options.failure(r);
+      if (options.progress) options.progress(reported, total, f);
+      lock.lock();
     }
   }
   for (std::thread& t : workers) t.join();

@@ -75,6 +75,10 @@ struct SweepOptions {
   int64_t max_failures_kept = 1000;
   // Called on the calling thread after each finished run.
   std::function<void(int64_t done, int64_t total, int64_t failed)> progress;
+  // Called on the calling thread with each run that did not pass, as runs
+  // end (so in the order they end, which `jobs` changes), before the
+  // progress call that counts it: a long sweep names its failures at once.
+  std::function<void(const SeedResult&)> failure;
   // Asked after each finished run (on the worker thread that ran it, one
   // call at a time): once it says true, no further run starts, and the
   // summary covers the runs done (with one job, exactly those it saw).

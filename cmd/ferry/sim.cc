@@ -128,13 +128,22 @@ class ProgressBar {
     }
     err_ << absl::StrFormat("\r  [%s%s] %3d%%  %d/%d runs, %d failed", std::string(filled, '#'),
                             std::string(width - filled, '.'), percent, done, total, failed);
-    if (done == total) err_ << "\n";
+    drawn_ = done != total;
+    if (!drawn_) err_ << "\n";
+    err_.flush();
+  }
+  // A line of its own above the bar, which the next Show draws again.
+  void Line(const std::string& text) {
+    if (drawn_) err_ << "\n";
+    drawn_ = false;
+    err_ << text << "\n";
     err_.flush();
   }
 
  private:
   std::ostream& err_;
   bool tty_;
+  bool drawn_ = false;  // the bar is on the terminal's current line
   int last_ = -1;
 };
 
@@ -177,6 +186,10 @@ int RunSimCommand(const std::vector<std::string>& args, std::ostream& out, std::
   options.seeds = a.seeds;
   options.jobs = a.jobs;
   options.progress = [&](int64_t done, int64_t total, int64_t failed) { bar.Show(done, total, failed); };
+  options.failure = [&](const sim::SeedResult& r) {
+    bar.Line(absl::StrFormat("  FAIL seed %d: %s (replay: bin/ferry sim --workload %s --seed %d --trace)",
+                             r.seed, Failure(r), sim::WorkloadName(a.workload), r.seed));
+  };
   const absl::StatusOr<sim::SweepSummary> swept = sim::Sweep(options);
   if (!swept.ok()) {
     err << "ferry sim: " << swept.status().message() << "\n";
