@@ -590,6 +590,16 @@ def story_container_disk(w):
           "flattened")
     print(f"  the claim holds the image's {(IMAGE_BYTES - written) >> 20} MiB past the records",
           flush=True)
+    # The claim is larger than the image: what lies past the image was never
+    # written, and the copy keeps it a hole.
+    size, used = os.path.getsize(disk), allocated(disk)
+    check(size == 80 << 20 and used <= IMAGE_BYTES + (1 << 20),
+          f"{disk}: {used >> 20} MiB allocated of {size >> 20} MiB; the image is "
+          f"{IMAGE_BYTES >> 20} MiB: the destination is not sparse")
+    with open(disk, "rb") as f:
+        f.seek(IMAGE_BYTES)
+        check(not any(f.read()), f"{disk} has data past the image's {IMAGE_BYTES >> 20} MiB")
+    print(f"  the claim: {used >> 20} MiB allocated of {size >> 20} MiB", flush=True)
     check(sha256(base, IMAGE_BYTES) == base_sum, "the image changed")
 
 
