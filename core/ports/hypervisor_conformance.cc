@@ -123,6 +123,22 @@ TEST_P(HypervisorConformance, UndefineRemovesAStoppedDomain) {
             absl::StatusCode::kNotFound);
 }
 
+// What the agent relies on to remove a migration's leftover domain: a
+// persistent domain destroyed stays defined, shut off, and destroy refuses
+// it; undefine removes it.
+TEST_P(HypervisorConformance, ADestroyedPersistentDomainIsGoneOnlyOnceUndefined) {
+  ASSERT_TRUE(hypervisor_->DefineDomain(Xml("ferry-conf-1")).ok());
+  ASSERT_TRUE(hypervisor_->Start("ferry-conf-1").ok());
+  ASSERT_TRUE(hypervisor_->Destroy("ferry-conf-1").ok());
+  absl::StatusOr<DomainInfo> info = hypervisor_->LookupDomain("ferry-conf-1");
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->state, DomainState::kShutoff);
+  EXPECT_EQ(hypervisor_->Destroy("ferry-conf-1").code(), absl::StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(hypervisor_->UndefineDomain("ferry-conf-1").ok());
+  EXPECT_EQ(hypervisor_->LookupDomain("ferry-conf-1").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
 TEST_P(HypervisorConformance, ListIsOrderedByName) {
   for (const char* name : {"ferry-conf-b", "ferry-conf-a", "ferry-conf-c"}) {
     ASSERT_TRUE(hypervisor_->DefineDomain(Xml(name)).ok());

@@ -83,6 +83,7 @@ struct Text {
       case HypervisorCall::Op::kAbortJob: return absl::StrCat("abort job of domain ", c.domain);
       case HypervisorCall::Op::kDestroy: return absl::StrCat("destroy domain ", c.domain);
       case HypervisorCall::Op::kResume: return absl::StrCat("resume domain ", c.domain);
+      case HypervisorCall::Op::kUndefine: return absl::StrCat("undefine domain ", c.domain);
     }
     return "?";
   }

@@ -45,7 +45,7 @@ struct KubeWrite {
 };
 
 struct HypervisorCall {
-  enum class Op { kStartMigration, kAbortJob, kDestroy, kResume };
+  enum class Op { kStartMigration, kAbortJob, kDestroy, kResume, kUndefine };
   Op op = Op::kStartMigration;
   std::string domain = "";                // every op but kStartMigration
   ports::MigrationRequest request = {};   // kStartMigration

@@ -115,6 +115,7 @@ absl::Status Executor::Call(const HypervisorCall& call) {
     case HypervisorCall::Op::kAbortJob: return hv.AbortJob(call.domain);
     case HypervisorCall::Op::kDestroy: return hv.Destroy(call.domain);
     case HypervisorCall::Op::kResume: return hv.Resume(call.domain);
+    case HypervisorCall::Op::kUndefine: return hv.UndefineDomain(call.domain);
   }
   return absl::InternalError("unknown hypervisor call");
 }

@@ -65,6 +65,21 @@ std::string JobState(const kubevirt::DomainReport* previous, const ports::JobSta
   }
 }
 
+// Makes this node's domain of a migration that ended elsewhere go: destroy
+// while its QEMU runs; once it is only a definition (libvirt keeps one of a
+// persistent domain destroyed or whose QEMU died: the target is persistent
+// once its copy completed, VIR_MIGRATE_PERSIST_DEST) undefine it, as destroy
+// would be refused ("domain is not running") at every retry.
+void RemoveDomain(const LocalDomain& domain, absl::string_view role, absl::string_view why,
+                  AgentAction* act) {
+  const bool inactive = domain.info.state == ports::DomainState::kShutoff ||
+                        domain.info.state == ports::DomainState::kCrashed;
+  act->kind = inactive ? AgentAction::Kind::kUndefine : AgentAction::Kind::kDestroy;
+  act->what = inactive ? absl::StrCat("undefine the ", role, " domain, ",
+                                      ports::DomainStateName(domain.info.state), " (", why, ")")
+                       : absl::StrCat("destroy the ", role, " domain (", why, ")");
+}
+
 bool SameReport(const kubevirt::DomainReport& a, const kubevirt::DomainReport& b) {
   return a.role() == b.role() && a.node() == b.node() && a.domain() == b.domain() &&
          a.job() == b.job() && a.error() == b.error() && a.ready() == b.ready() &&
@@ -185,8 +200,7 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
       act.what = absl::StrCat("abort the copy to start it again with copy mode ",
                               st.copy_mode(), " (it was not converging)");
     } else if (side == "Destination" && v.domain.present) {
-      act.kind = AgentAction::Kind::kDestroy;
-      act.what = "destroy the source domain (the migration was decided for the destination)";
+      RemoveDomain(v.domain, "source", "the migration was decided for the destination", &act);
     } else if (side.empty() && m.metadata().deletion_timestamp().empty() &&
                (st.phase() == "TargetReady" || st.phase() == "Running") &&
                report.domain() == "Running" && !v.domain.job.active &&
@@ -251,8 +265,7 @@ std::vector<AgentAction> PlanAgent(const AgentView& v) {
     }
   } else {
     if ((side == "Source" || st.phase() == "Failed") && v.domain.present) {
-      act.kind = AgentAction::Kind::kDestroy;
-      act.what = "destroy the target domain (the migration ended on the source)";
+      RemoveDomain(v.domain, "target", "the migration ended on the source", &act);
     } else if (side == "Destination" && st.switchover().specs_switched() &&
                report.domain() == "PausedCopyComplete") {
       const kubevirt::DomainReport* source = FindReport(st, "Source");

@@ -41,11 +41,13 @@ struct AgentView {
 };
 
 struct AgentAction {
-  enum class Kind { kWrite, kStartMigration, kAbortJob, kDestroy, kResume };
+  // kUndefine: a domain that is only a definition (shut off or crashed:
+  // libvirt refuses to destroy it) is removed instead of destroyed.
+  enum class Kind { kWrite, kStartMigration, kAbortJob, kDestroy, kResume, kUndefine };
   Kind kind = Kind::kWrite;
   KubeAction write;                  // kWrite
   ports::MigrationRequest request;   // kStartMigration
-  std::string domain;                // kAbortJob, kDestroy, kResume
+  std::string domain;                // kAbortJob, kDestroy, kResume, kUndefine
   std::string what;
 };
 

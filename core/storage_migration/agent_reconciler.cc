@@ -163,9 +163,10 @@ runtime::Effect ToEffect(const AgentAction& action) {
     return runtime::Effect::Hypervisor({.op = Op::kStartMigration, .request = action.request},
                                        action.what);
   }
-  const Op op = action.kind == AgentAction::Kind::kAbortJob  ? Op::kAbortJob
-                : action.kind == AgentAction::Kind::kDestroy ? Op::kDestroy
-                                                             : Op::kResume;
+  const Op op = action.kind == AgentAction::Kind::kAbortJob   ? Op::kAbortJob
+                : action.kind == AgentAction::Kind::kDestroy  ? Op::kDestroy
+                : action.kind == AgentAction::Kind::kUndefine ? Op::kUndefine
+                                                              : Op::kResume;
   return runtime::Effect::Hypervisor({.op = op, .domain = action.domain}, action.what);
 }
 

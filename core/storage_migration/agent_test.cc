@@ -147,6 +147,7 @@ absl::string_view KindName(Kind kind) {
     case Kind::kAbortJob: return "AbortJob";
     case Kind::kDestroy: return "Destroy";
     case Kind::kResume: return "Resume";
+    case Kind::kUndefine: return "Undefine";
   }
   return "?";
 }
@@ -330,13 +331,18 @@ TEST(StorageMigrationAgent, SourceAbortsTheCopyOnceTheSourceIsDecided) {
   EXPECT_EQ(ReportIn(actions[0], "Source").sequence(), 3);
 }
 
+// Destination recorded while the source was paused in the handover.
+std::string DestinationDecidedInHandover() {
+  return Migration("Running", absl::StrCat("  switchover: {side: Destination, targetNode: node-b}\n"
+                                           "  domainReports:\n", kTargetWaiting,
+                                           "  - {role: Source, node: node-a, domain: "
+                                           "PausedInHandover, job: Active, sequence: 3}\n"));
+}
+
 TEST(StorageMigrationAgent, SourceDestroysItsDomainOnceTheDestinationIsDecided) {
   const std::vector<AgentAction> actions = Plan(
       "node-a",
-      Migration("Running", absl::StrCat("  switchover: {side: Destination, targetNode: node-b}\n"
-                                        "  domainReports:\n", kTargetWaiting,
-                                        "  - {role: Source, node: node-a, domain: "
-                                        "PausedInHandover, job: Active, sequence: 3}\n")),
+      DestinationDecidedInHandover(),
       Paused(ports::kPausedMigration));
   EXPECT_THAT(Describe(actions), ElementsAre(StartsWith("Destroy ns_vm: ")));
 }
@@ -507,6 +513,40 @@ TEST(StorageMigrationAgent, TargetDestroysItsDomainOnceTheSourceIsDecided) {
                                        "  domainReports:\n", kTargetWaiting)),
       Paused(ports::kPausedMigration));
   EXPECT_THAT(Describe(actions), ElementsAre(StartsWith("Destroy ns_vm: ")));
+}
+
+// A persistent target (libvirt made it so when the copy completed, with
+// VIR_MIGRATE_PERSIST_DEST) stays defined once destroyed, or once its QEMU
+// died: destroy would be refused ("domain is not running") at every retry.
+TEST(StorageMigrationAgent, TargetUndefinesItsDomainOnceItIsShutOff) {
+  for (ports::DomainState state : {ports::DomainState::kShutoff, ports::DomainState::kCrashed}) {
+    LocalDomain stopped = Running();
+    stopped.info.state = state;
+    const std::vector<AgentAction> actions = Plan(
+        "node-b",
+        Migration("Failed", absl::StrCat("  switchover: {side: Source, targetNode: node-b}\n"
+                                         "  domainReports:\n", kTargetWaiting)),
+        stopped);
+    // A domain that is only a definition reports Absent (no QEMU runs it).
+    EXPECT_THAT(Describe(actions),
+                ElementsAre(StartsWith("Write: Target report: domain Absent"),
+                            StartsWith("Undefine ns_vm: undefine the target domain")))
+        << ports::DomainStateName(state);
+  }
+}
+
+// The same for a source whose QEMU died after the destination was decided.
+TEST(StorageMigrationAgent, SourceUndefinesItsShutOffDomainOnceTheDestinationIsDecided) {
+  LocalDomain stopped = Running();
+  stopped.info.state = ports::DomainState::kShutoff;
+  const std::vector<AgentAction> actions = Plan(
+      "node-a",
+      DestinationDecidedInHandover(),
+      stopped);
+  EXPECT_THAT(Describe(actions),
+              ElementsAre(StartsWith("Write: Source report: domain Absent"),
+                          "Undefine ns_vm: undefine the source domain, shutoff (the migration "
+                          "was decided for the destination)"));
 }
 
 // ---------------------------------------------------------------- report sequence

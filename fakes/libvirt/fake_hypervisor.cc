@@ -180,7 +180,7 @@ absl::StatusOr<ports::DomainInfo> FakeHypervisor::DefineDomain(absl::string_view
 absl::Status FakeHypervisor::UndefineDomain(absl::string_view name) {
   ASSIGN_OR_RETURN(Domain * domain, Find("undefine", name));
   Changed();
-  if (domain->state != DomainState::kShutoff) {
+  if (domain->state != DomainState::kShutoff && domain->state != DomainState::kCrashed) {
     return absl::FailedPreconditionError(absl::StrCat(
         "undefine ", name, ": the fake keeps no transient domains: destroy it first"));
   }
