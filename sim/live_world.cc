@@ -32,10 +32,13 @@ void LiveWorld::StartNewVms() {
     auto vm = ports::As<kubevirt::VirtualMachine>(object);
     if (vm == nullptr || !internal::WantsToRun(*vm)) continue;
     const std::string& uid = vm->metadata().uid();
-    if (tried_.contains(uid)) continue;
     const std::string& ns = vm->metadata().namespace_();
     const std::string& name = vm->metadata().name();
     if (api.Get({"VirtualMachineInstance", ns, name}).ok()) continue;  // already running
+    if (tried_.contains(uid)) {
+      if (started_.contains(uid)) RestartDeleted(ns, name, uid);
+      continue;
+    }
     tried_.insert(uid);
     scenario::RunningVm running;
     running.set_name(name);
@@ -46,9 +49,25 @@ void LiveWorld::StartNewVms() {
       Log(absl::StrCat("VirtualMachine ", ns, "/", name, " cannot start: ", st.message(),
                        " (fix what it names, then delete the VM and apply it again)"));
     } else {
+      started_.insert(uid);
       Log(absl::StrCat("VirtualMachine ", ns, "/", name, " started on ", running.node()));
     }
   }
+}
+
+void LiveWorld::RestartDeleted(const std::string& ns, const std::string& name,
+                               const std::string& uid) {
+  const std::string key = absl::StrCat(ns, "/", name);
+  if (world_.restarting().contains(key)) return;  // stopping, or held for recovery
+  if (absl::Status st = world_.RestartVm(key); !st.ok()) {
+    if (restart_refused_.insert(uid).second) {
+      Log(absl::StrCat("VirtualMachineInstance ", key, " was deleted; its VM is not started "
+                       "again: ", st.message()));
+    }
+    return;
+  }
+  Log(absl::StrCat("VirtualMachineInstance ", key, " was deleted: its guest stops and the VM "
+                   "starts again, as KubeVirt's VM controller does"));
 }
 
 std::string LiveWorld::PickNode() {

@@ -7,7 +7,10 @@
 // for VirtualMachines a user creates (storage worlds; a LUN world's cluster
 // model starts its VMs itself): a VM that should run and has no VMI is
 // brought up, settled, on the node running the fewest VMIs (ties: the
-// first by name), its guest writing `guest_write_mib_per_s`.
+// first by name), its guest writing `guest_write_mib_per_s`. Once one of
+// them runs, a deleted VMI (`kubectl delete vmi`) stops its guest and the
+// VM starts again (World::RestartVm: where its local volumes are, not while
+// its volumeUpdateState records volumes moving).
 //
 //   LiveWorld live(world, mu, absl::Now(), {.speed = 1});
 //   while (!stopping) { live.Advance(absl::Now()); sleep 10 ms; }
@@ -45,6 +48,8 @@ class LiveWorld {
 
  private:
   void StartNewVms();
+  // A VM brought up here whose VMI is gone: restarted, as KubeVirt does.
+  void RestartDeleted(const std::string& ns, const std::string& name, const std::string& uid);
   std::string PickNode();
   void Log(const std::string& line) const;
 
@@ -56,6 +61,8 @@ class LiveWorld {
   // The VMs (by uid) brought up or refused: each is tried once, so a VM
   // that could not start is reported once (delete and apply it again).
   std::set<std::string> tried_;
+  std::set<std::string> started_;          // of tried_, those brought up
+  std::set<std::string> restart_refused_;  // restarts refused, reported once
 };
 
 }  // namespace ferry::sim

@@ -104,6 +104,29 @@ TEST_F(LiveWorldTest, TheSeedsManifestsAppliedAsAUserWouldMigrateTheVm) {
   EXPECT_EQ(vmi->spec().volumes(0).persistent_volume_claim().claim_name(), "pvc-dest");
 }
 
+// `kubectl delete vmi` of a running VM: KubeVirt's VM controller starts a
+// new VMI; the guest keeps what it wrote (its disk is a claim).
+TEST_F(LiveWorldTest, ADeletedVmiIsStartedAgain) {
+  Build(/*speed=*/1);
+  Create("examples/storage-migration/vm.yaml");
+  live_->Advance(kWall + absl::Seconds(1));
+  auto before = Vmi("vm-alpine-datavolume");
+  ASSERT_NE(before, nullptr);
+  {
+    absl::MutexLock lock(&mu_);
+    ASSERT_TRUE(world_->api().Delete({"VirtualMachineInstance", "default", "vm-alpine-datavolume"}).ok());
+  }
+  for (int s = 2; s <= 30; ++s) live_->Advance(kWall + absl::Seconds(s));
+  auto after = Vmi("vm-alpine-datavolume");
+  ASSERT_NE(after, nullptr);
+  EXPECT_NE(after->metadata().uid(), before->metadata().uid());
+  EXPECT_EQ(after->status().phase(), "Running");
+  EXPECT_EQ(after->status().node_name(), "node-a");  // where its local volume is
+  EXPECT_THAT(log_, testing::Contains(HasSubstr(
+                        "VirtualMachineInstance default/vm-alpine-datavolume was deleted: its "
+                        "guest stops and the VM starts again")));
+}
+
 TEST_F(LiveWorldTest, AVmThatCannotStartIsReportedOnceWithWhatToDo) {
   Build(/*speed=*/1);
   {
