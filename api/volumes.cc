@@ -1,5 +1,7 @@
 #include "api/volumes.h"
 
+#include <cmath>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -20,6 +22,15 @@ bool PairMoves(const kubevirt::MigrateNonSharedDisk& pair, const kubevirt::Volum
   }
   const std::optional<std::string> claim = ClaimOf(volume);
   return claim && !pair.source_pvc().empty() && *claim == pair.source_pvc();
+}
+
+int64_t DestinationBytesNeeded(int64_t bytes, bool as_file) {
+  if (!as_file) return bytes;
+  return static_cast<int64_t>(std::ceil(static_cast<double>(bytes) / (1.0 - kFilesystemOverhead)));
+}
+
+std::string FilesystemOverheadNote(absl::string_view why) {
+  return absl::StrCat(" plus ", kFilesystemOverhead * 100, "% filesystem overhead (", why, ")");
 }
 
 std::string PairSourceName(const kubevirt::MigrateNonSharedDisk& pair) {

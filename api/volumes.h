@@ -38,6 +38,19 @@ bool PairMoves(const kubevirt::MigrateNonSharedDisk& pair, const kubevirt::Volum
 // `containerDisk volume "y"`.
 std::string PairSourceName(const kubevirt::MigrateNonSharedDisk& pair);
 
+// KubeVirt's and CDI's default filesystemOverhead: a disk image kept as a
+// file on a Filesystem claim needs this share of the claim besides.
+inline constexpr double kFilesystemOverhead = 0.055;
+
+// What a destination claim must hold for a disk of `bytes`: the disk
+// itself, or, where it becomes a file on a Filesystem claim (`as_file`: a
+// Block source or a container disk's image onto a Filesystem claim), room
+// for the filesystem too. Admission and `ferry lint` apply the same rule.
+int64_t DestinationBytesNeeded(int64_t bytes, bool as_file);
+
+// " plus 5.5% filesystem overhead (<why>)": how a message says so.
+std::string FilesystemOverheadNote(absl::string_view why);
+
 // The "storage" entry of a requests/capacity map, when present and valid.
 std::optional<Quantity> StorageSize(
     const google::protobuf::Map<std::string, std::string>& resources);

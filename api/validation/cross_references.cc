@@ -92,6 +92,33 @@ std::optional<api::Quantity> ClaimSize(const ObjectIndex& index, const std::stri
   return std::nullopt;
 }
 
+// Whether a claim (a PVC, a DataVolume, or a DataVolume template of `owner`)
+// is Block, when its manifest says: a PVC without volumeMode is Filesystem
+// (Kubernetes' default), a DataVolume's `storage` without one is up to its
+// storage profile (unknown here).
+std::optional<bool> ClaimIsBlock(const ObjectIndex& index, const std::string& ns,
+                                 const std::string& name, const Object* owner) {
+  if (const Object* o = index.Find("PersistentVolumeClaim", ns, name)) {
+    return o->As<k8s::PersistentVolumeClaim>()->spec().volume_mode() == "Block";
+  }
+  auto dv_block = [](const cdi::DataVolumeSpec& spec) -> std::optional<bool> {
+    if (spec.has_pvc()) return spec.pvc().volume_mode() == "Block";
+    if (spec.storage().has_volume_mode()) return spec.storage().volume_mode() == "Block";
+    return std::nullopt;
+  };
+  if (const Object* o = index.Find("DataVolume", ns, name)) {
+    return dv_block(o->As<cdi::DataVolume>()->spec());
+  }
+  if (owner != nullptr) {
+    if (const auto* vm = owner->As<kubevirt::VirtualMachine>()) {
+      for (const auto& t : vm->spec().data_volume_templates()) {
+        if (t.metadata().name() == name) return dv_block(t.spec());
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 void CheckDuplicates(absl::Span<const Object* const> objects,
                      Sink& sink) {
   std::map<Key3, const Object*> seen;
@@ -140,12 +167,17 @@ void CheckContainerDiskSource(const kubevirt::MigrateNonSharedDisk& pair, const 
   for (const kubevirt::VolumeStatus& st : vmi->As<kubevirt::VirtualMachineInstance>()->status().volume_status()) {
     if (st.name() != volume->name() || st.size() <= 0) continue;
     const std::optional<api::Quantity> to = ClaimSize(index, ns, pair.destination_pvc(), nullptr);
-    if (to && to->Value() < st.size()) {
-      errors.Invalid(Child(at, "destinationPvc"),
-                     absl::StrCat("\"", pair.destination_pvc(), "\" (", to->ToString(),
-                                  ") is smaller than the virtual size of container disk \"",
-                                  volume->name(), "\" (", st.size(), " bytes, image ",
-                                  volume->container_disk().image(), ")"));
+    // The image becomes a file on a Filesystem claim (admission's rule).
+    const bool as_file = !ClaimIsBlock(index, ns, pair.destination_pvc(), nullptr).value_or(true);
+    if (to && to->Value() < api::DestinationBytesNeeded(st.size(), as_file)) {
+      errors.Invalid(
+          Child(at, "destinationPvc"),
+          absl::StrCat("\"", pair.destination_pvc(), "\" (", to->ToString(),
+                       ") is smaller than the virtual size of container disk \"", volume->name(),
+                       "\" (",
+                       api::Quantity::FromInt64(st.size(), api::Quantity::Format::kBinarySI).ToString(),
+                       ", image ", volume->container_disk().image(),
+                       as_file ? api::FilesystemOverheadNote("a Filesystem destination") : "", ")"));
     }
   }
 }
@@ -205,12 +237,20 @@ void CheckMigration(const Object& o, absl::Span<const Object* const> objects,
           ClaimSize(index, ns, pair.source_pvc(), vm);
       const std::optional<api::Quantity> destination_size =
           ClaimSize(index, ns, pair.destination_pvc(), nullptr);
-      if (source_size && destination_size && *destination_size < *source_size) {
+      // A Block source becomes a file on a Filesystem destination
+      // (admission's rule); when a mode is not known, no overhead.
+      const bool as_file =
+          ClaimIsBlock(index, ns, pair.source_pvc(), vm).value_or(false) &&
+          !ClaimIsBlock(index, ns, pair.destination_pvc(), nullptr).value_or(true);
+      if (source_size && destination_size &&
+          destination_size->Value() < api::DestinationBytesNeeded(source_size->Value(), as_file)) {
         errors.Invalid(Child(at, "destinationPvc"),
                        absl::StrCat("\"", pair.destination_pvc(), "\" (",
                                     destination_size->ToString(),
                                     ") is smaller than its source \"", pair.source_pvc(),
-                                    "\" (", source_size->ToString(), ")"));
+                                    "\" (", source_size->ToString(),
+                                    as_file ? api::FilesystemOverheadNote("Block to Filesystem") : "",
+                                    ")"));
       }
     }
     // In use by any VM or VMI, the migrated one included (a destination is a
@@ -305,9 +345,13 @@ void CheckVolumeUpdate(const Object& o, const ObjectIndex& index, Sink& sink) {
     }
     const std::optional<api::Quantity> from = ClaimSize(index, ns, source, vmi_object);
     const std::optional<api::Quantity> to = ClaimSize(index, ns, destination, nullptr);
-    if (from && to && *to < *from) {
+    // Admission's rule: a Block source becomes a file on a Filesystem claim.
+    const bool as_file = ClaimIsBlock(index, ns, source, vmi_object).value_or(false) &&
+                         !ClaimIsBlock(index, ns, destination, nullptr).value_or(true);
+    if (from && to && to->Value() < api::DestinationBytesNeeded(from->Value(), as_file)) {
       errors.Invalid(at, absl::StrCat("\"", destination, "\" (", to->ToString(),
                                       ") is smaller than \"", source, "\" (", from->ToString(),
+                                      as_file ? api::FilesystemOverheadNote("Block to Filesystem") : "",
                                       "), which volume \"", v.name(), "\" runs on"));
     }
   }

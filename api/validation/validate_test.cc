@@ -281,7 +281,8 @@ constexpr char kContainerDiskVmi[] =
     "  volumes: [{name: root, containerDisk: {image: quay.io/alpine}}, "
     "{name: data, persistentVolumeClaim: {claimName: data}}]\n"
     "status: {phase: Running, volumeStatus: [{name: root, size: 2147483648}]}\n---\n";
-std::string ContainerDiskMigration(const std::string& pair, const std::string& size = "") {
+std::string ContainerDiskMigration(const std::string& pair, const std::string& size = "",
+                                   const std::string& mode = "Filesystem") {
   return absl::StrCat(
       "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\nmetadata: {name: m}\n"
       "spec:\n  vmiName: vm\n  localStorageMigration:\n    migrateNonSharedDisks: [",
@@ -289,23 +290,27 @@ std::string ContainerDiskMigration(const std::string& pair, const std::string& s
       size.empty() ? ""
                    : absl::StrCat("---\n{apiVersion: v1, kind: PersistentVolumeClaim, metadata: "
                                   "{name: root-pvc}, spec: {accessModes: [ReadWriteOnce], "
-                                  "resources: {requests: {storage: ",
+                                  "volumeMode: ", mode, ", resources: {requests: {storage: ",
                                   size, "}}}}\n"));
 }
 
 TEST(Validate, AContainerDiskPairNamesAContainerDiskLargeEnough) {
-  // The container disk onto a claim of its virtual size: clean.
-  EXPECT_THAT(Lint(absl::StrCat(kContainerDiskVmi, ContainerDiskMigration(
-                                                       "{sourceVolume: root, destinationPvc: root-pvc}",
-                                                       "2Gi"))),
+  // The container disk onto a Block claim of its virtual size: clean; on a
+  // Filesystem claim the image is a file and needs room for the filesystem
+  // too, as admission says.
+  const std::string pair = "{sourceVolume: root, destinationPvc: root-pvc}";
+  EXPECT_THAT(Lint(absl::StrCat(kContainerDiskVmi, ContainerDiskMigration(pair, "2Gi", "Block"))),
               IsEmpty());
-  EXPECT_THAT(Lint(absl::StrCat(kContainerDiskVmi, ContainerDiskMigration(
-                                                       "{sourceVolume: root, destinationPvc: root-pvc}",
-                                                       "1Gi"))),
+  EXPECT_THAT(Lint(absl::StrCat(kContainerDiskVmi, ContainerDiskMigration(pair, "1Gi", "Block"))),
               Contains(HasSubstr("error: spec.localStorageMigration.migrateNonSharedDisks[0]."
                                  "destinationPvc: \"root-pvc\" (1Gi) is smaller than the virtual "
-                                 "size of container disk \"root\" (2147483648 bytes, image "
+                                 "size of container disk \"root\" (2Gi, image "
                                  "quay.io/alpine)")));
+  EXPECT_THAT(Lint(absl::StrCat(kContainerDiskVmi, ContainerDiskMigration(pair, "2Gi"))),
+              Contains(HasSubstr("(2Gi, image quay.io/alpine plus 5.5% filesystem overhead (a "
+                                 "Filesystem destination))")));
+  EXPECT_THAT(Lint(absl::StrCat(kContainerDiskVmi, ContainerDiskMigration(pair, "3Gi"))),
+              IsEmpty());
   EXPECT_THAT(Lint(absl::StrCat(kContainerDiskVmi,
                                 ContainerDiskMigration("{sourceVolume: data, destinationPvc: d2}"))),
               Contains(HasSubstr("sourceVolume: volume \"data\" stands on claim \"data\": name it "

@@ -1,7 +1,6 @@
 #include "core/storage_migration/admission.h"
 
 #include <algorithm>
-#include <cmath>
 #include <optional>
 #include <set>
 
@@ -319,7 +318,7 @@ class Checker {
       const std::optional<std::string> claim = ClaimOf(*volume);
       Reject(source_path,
              claim ? absl::StrCat("volume \"", volume->name(), "\" stands on claim \"", *claim,
-                                  "\": name it with sourcePvc")
+                                  "\": name it with sourcePvc: ", *claim)
                    : absl::StrCat("volume \"", volume->name(),
                                   "\" is not a containerDisk: sourceVolume moves a container "
                                   "disk to a claim, nothing else"));
@@ -351,14 +350,9 @@ class Checker {
     }
     // The image lands as a disk image on a Filesystem destination, which
     // needs room for the filesystem too (as CDI imports a container disk).
-    int64_t needed = virtual_size;
-    std::string why;
-    if (!IsBlock(*destination)) {
-      needed = static_cast<int64_t>(
-          std::ceil(static_cast<double>(virtual_size) / (1.0 - kFilesystemOverhead)));
-      why = absl::StrCat(" plus ", kFilesystemOverhead * 100,
-                         "% filesystem overhead (a Filesystem destination)");
-    }
+    const bool as_file = !IsBlock(*destination);
+    const int64_t needed = api::DestinationBytesNeeded(virtual_size, as_file);
+    const std::string why = as_file ? api::FilesystemOverheadNote("a Filesystem destination") : "";
     if (dst->Value() < needed) {
       Reject(destination_path,
              absl::StrCat("\"", pair.destination_pvc(), "\" (", dst->ToString(),
@@ -429,14 +423,9 @@ class Checker {
     }
     // A Block source lands as a disk image on a Filesystem destination, which
     // needs room for the filesystem too.
-    int64_t needed = src->Value();
-    std::string why;
-    if (IsBlock(source) && !IsBlock(destination)) {
-      needed = static_cast<int64_t>(
-          std::ceil(static_cast<double>(src->Value()) / (1.0 - kFilesystemOverhead)));
-      why = absl::StrCat(" plus ", kFilesystemOverhead * 100,
-                         "% filesystem overhead (Block to Filesystem)");
-    }
+    const bool as_file = IsBlock(source) && !IsBlock(destination);
+    const int64_t needed = api::DestinationBytesNeeded(src->Value(), as_file);
+    const std::string why = as_file ? api::FilesystemOverheadNote("Block to Filesystem") : "";
     if (dst->Value() < needed) {
       Reject(destination_path,
              absl::StrCat("\"", destination.metadata().name(), "\" (", dst->ToString(),

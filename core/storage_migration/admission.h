@@ -38,10 +38,6 @@ inline constexpr char kWaitingForVmi[] = "WaitingForVMI";
 // A source claim the VMI runs on, not in the reader's cache yet.
 inline constexpr char kWaitingForSource[] = "WaitingForSource";
 
-// KubeVirt's default filesystemOverhead: a Filesystem destination of a Block
-// source must hold the disk image plus this fraction.
-inline constexpr double kFilesystemOverhead = 0.055;
-
 Admission Admit(const kubevirt::VirtualMachineInstanceMigration& migration,
                 const ClusterView& view);
 
