@@ -216,17 +216,6 @@ class Reconciler {
       return std::move(actions_);
     }
     const kubevirt::VirtualMachineInstance* vmi = view_.FindVmi(ns_, m_.spec().vmi_name());
-    if (vmi == nullptr && m_.status().switchover().side() == "Destination" &&
-        m_.status().switchover().specs_switched()) {
-      // The guest stopped after the switchover was carried out: the storage
-      // has moved and the VM names it, so the migration is done; KubeVirt
-      // starts the VM again from the destination claims.
-      Succeed(nullptr, "CompletedVMIGone",
-              absl::StrCat("VirtualMachineInstance ", ns_, "/", m_.spec().vmi_name(),
-                           " was deleted after the switchover; the VM names the destination "
-                           "claims, from which it starts again"));
-      return std::move(actions_);
-    }
     if (vmi == nullptr) {
       Fail("VirtualMachineInstanceGone",
            absl::StrCat("VirtualMachineInstance ", ns_, "/", m_.spec().vmi_name(),
@@ -495,7 +484,7 @@ class Reconciler {
         case Step::kMarkSucceeded:
           if (target != nullptr && target->domain() == "Running" &&
               st.switchover().specs_switched()) {
-            Succeed(&vmi);
+            Succeed(vmi);
             return;
           }
           // The target died after the switchover (its launcher pod failed
@@ -506,10 +495,9 @@ class Reconciler {
           if (st.switchover().specs_switched() && o.source == DomainObservation::kAbsent &&
               (target == nullptr || target->domain() == "Absent" || !NodeReady(view_, target_node)) &&
               (launcher_dead || !NodeReady(view_, target_node))) {
-            Succeed(&vmi, "CompletedTargetStopped",
-                    "the VM's domain on the target stopped after the switchover (its launcher "
-                    "pod failed or its node was lost); the VMI and VM name the destination "
-                    "claims, from which the VM restarts");
+            Succeed(vmi, "the VM's domain on the target stopped after the switchover (its "
+                         "launcher pod failed or its node was lost); the VMI and VM name the "
+                         "destination claims, from which the VM restarts");
             return;
           }
           break;
@@ -662,32 +650,26 @@ class Reconciler {
     return view_.FindVm(ns_, vmi.metadata().name());
   }
 
-  // Marks the migration Succeeded, and the VMI's migrationState completed
-  // when there is a VMI. `reason` and `message` say why the VM does not run
-  // on the target (empty: it does).
-  void Succeed(const kubevirt::VirtualMachineInstance* vmi, const std::string& reason = "",
-               const std::string& message = "") {
+  void Succeed(const kubevirt::VirtualMachineInstance& vmi, const std::string& stopped = "") {
     const Status& st = m_.status();
-    kubevirt::VirtualMachineInstanceMigrationState ms = st.migration_state();
-    ms.set_completed(true);
-    ms.set_failed(false);
-    ms.set_end_timestamp(Timestamp(now_));
-    ms.clear_migration_local_disks();
+    kubevirt::VirtualMachineInstance next = vmi;
+    auto* ms = next.mutable_status()->mutable_migration_state();
+    *ms = st.migration_state();
+    ms->set_completed(true);
+    ms->set_failed(false);
+    ms->set_end_timestamp(Timestamp(now_));
+    ms->clear_migration_local_disks();
     for (const auto& p : m_.spec().local_storage_migration().migrate_non_shared_disks()) {
-      *ms.add_migration_local_disks() = p;
+      *ms->add_migration_local_disks() = p;
     }
-    if (vmi != nullptr) {
-      kubevirt::VirtualMachineInstance next = *vmi;
-      *next.mutable_status()->mutable_migration_state() = ms;
-      next.mutable_status()->set_node_name(st.migration_state().target_node());
-      actions_.push_back(UpdateStatus(next, "VMI status: migration completed"));
-    }
-    *status()->mutable_migration_state() = ms;
+    next.mutable_status()->set_node_name(st.migration_state().target_node());
+    actions_.push_back(UpdateStatus(next, "VMI status: migration completed"));
+    *status()->mutable_migration_state() = *ms;
     SetPhase(status(), "Succeeded", now_);
-    SetCondition(status(), "Succeeded", "True", reason.empty() ? "Completed" : reason,
-                 message.empty() ? absl::StrCat("the VM runs on ", st.migration_state().target_node(),
+    SetCondition(status(), "Succeeded", "True", stopped.empty() ? "Completed" : "CompletedTargetStopped",
+                 stopped.empty() ? absl::StrCat("the VM runs on ", st.migration_state().target_node(),
                                                 " from the destination claims")
-                                 : message,
+                                 : stopped,
                  now_);
     WriteStatus("phase Succeeded");
   }

@@ -774,40 +774,6 @@ TEST(StorageMigrationController, SucceedsOnceTheTargetRunsOnSwitchedSpecs) {
   EXPECT_EQ(Written<VMIM>(actions[1]).status().phase(), "Succeeded");
 }
 
-// The guest stopped (its VMI deleted) once the switchover was carried out:
-// the storage moved and the VM names it, so the migration is done.
-TEST(StorageMigrationController, SucceedsWhenTheVmiGoesAfterTheSpecsAreSwitched) {
-  const std::vector<KubeAction> actions = Reconcile(
-      Docs({kReadyNodes, Switched(kVm), kSources, kDestinations, kTargetPod}),
-      Copying("{role: Source, node: node-a, domain: Absent, job: Completed, sequence: 7}",
-              "{role: Target, node: node-b, domain: Absent, ready: true, sequence: 8}",
-              "  switchover: {side: Destination, targetNode: node-b, specsSwitched: true}\n"));
-  ASSERT_THAT(Describe(actions),
-              ElementsAre("UpdateStatus VirtualMachineInstanceMigration mig: phase Succeeded"));
-  const VMIM& m = Written<VMIM>(actions[0]);
-  EXPECT_EQ(m.status().phase(), "Succeeded");
-  EXPECT_TRUE(m.status().migration_state().completed());
-  EXPECT_EQ(m.status().migration_state().migration_local_disks_size(), 2);
-  const k8s::Condition* c = FindCondition(m, "Succeeded");
-  ASSERT_NE(c, nullptr);
-  EXPECT_EQ(c->reason(), "CompletedVMIGone");
-  EXPECT_THAT(c->message(), HasSubstr("was deleted after the switchover"));
-}
-
-// Before the specs name the destinations a VMI gone fails the migration:
-// the VM starts again from its unchanged spec.
-TEST(StorageMigrationController, FailsWhenTheVmiGoesBeforeTheSpecsAreSwitched) {
-  const std::vector<KubeAction> actions = Reconcile(
-      Docs({kReadyNodes, kVm, kSources, kDestinations, kTargetPod}),
-      Copying("{role: Source, node: node-a, domain: Absent, job: Completed, sequence: 5}",
-              "{role: Target, node: node-b, domain: PausedCopyComplete, ready: true, "
-              "sequence: 6}",
-              "  switchover: {side: Destination, targetNode: node-b}\n"));
-  ASSERT_FALSE(actions.empty());
-  EXPECT_THAT(Written<VMIM>(actions.back()),
-              FailedWith("VirtualMachineInstanceGone", HasSubstr("was deleted during")));
-}
-
 TEST(StorageMigrationController, CancelWhileCopyingEndsOnTheSource) {
   const std::string migration =
       Edit(Copying(kSourceCopying, kTargetWaiting), "  uid: u-1\n",
