@@ -1,6 +1,7 @@
-"""QEMU's own mirror over NBD between two nodes, with no libvirt, no Ferry and
-no guest: the ceiling of a live storage migration's disk phase on this
-machine (bench_real_migration.py prints it next to the migration).
+"""QEMU's own mirror over NBD between two nodes, with no libvirt and no Ferry
+(the guest's QEMU may run on, as during a migration): the ceiling of a live
+storage migration's disk phase on this machine (bench_real_migration.py
+prints it next to the migration).
 
     rate = mirror_mib_s(nodes["node-a"], nodes["node-b"], src_img, work,
                         data_bytes, tuned_malloc=True)
@@ -44,6 +45,7 @@ class Qmp:
                 self.sock.close()
                 check(time.monotonic() < end, f"no QMP on {path} within {timeout} s")
                 time.sleep(0.05)
+        self.sock.settimeout(timeout)  # a daemon that hangs fails the bench, not blocks it
         self.file = self.sock.makefile("rw")
         json.loads(self.file.readline())  # the greeting
         self.cmd("qmp_capabilities")

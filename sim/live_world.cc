@@ -34,7 +34,10 @@ void LiveWorld::StartNewVms() {
     const std::string& uid = vm->metadata().uid();
     const std::string& ns = vm->metadata().namespace_();
     const std::string& name = vm->metadata().name();
-    if (api.Get({"VirtualMachineInstance", ns, name}).ok()) continue;  // already running
+    if (api.Get({"VirtualMachineInstance", ns, name}).ok()) {  // running
+      awaiting_vmi_.erase(uid);
+      continue;
+    }
     if (tried_.contains(uid)) {
       if (started_.contains(uid)) RestartDeleted(ns, name, uid);
       continue;
@@ -59,13 +62,21 @@ void LiveWorld::RestartDeleted(const std::string& ns, const std::string& name,
                                const std::string& uid) {
   const std::string key = absl::StrCat(ns, "/", name);
   if (world_.restarting().contains(key)) return;  // stopping, or held for recovery
-  if (absl::Status st = world_.RestartVm(key); !st.ok()) {
-    if (restart_refused_.insert(uid).second) {
-      Log(absl::StrCat("VirtualMachineInstance ", key, " was deleted; its VM is not started "
-                       "again: ", st.message()));
-    }
+  if (restart_refused_.contains(uid)) return;
+  if (awaiting_vmi_.contains(uid)) {
+    // The world gave up restarting it (its timeline says why): once.
+    restart_refused_.insert(uid);
+    Log(absl::StrCat("VirtualMachine ", key, " did not start again (the lines above say why); "
+                     "delete the VM and apply it again"));
     return;
   }
+  if (absl::Status st = world_.RestartVm(key); !st.ok()) {
+    restart_refused_.insert(uid);
+    Log(absl::StrCat("VirtualMachineInstance ", key, " was deleted; its VM is not started "
+                     "again: ", st.message()));
+    return;
+  }
+  awaiting_vmi_.insert(uid);
   Log(absl::StrCat("VirtualMachineInstance ", key, " was deleted: its guest stops and the VM "
                    "starts again, as KubeVirt's VM controller does"));
 }

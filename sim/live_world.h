@@ -62,7 +62,8 @@ class LiveWorld {
   // that could not start is reported once (delete and apply it again).
   std::set<std::string> tried_;
   std::set<std::string> started_;          // of tried_, those brought up
-  std::set<std::string> restart_refused_;  // restarts refused, reported once
+  std::set<std::string> restart_refused_;  // restarts refused or failed, reported once
+  std::set<std::string> awaiting_vmi_;     // restarted, no VMI seen since
 };
 
 }  // namespace ferry::sim

@@ -285,9 +285,11 @@ absl::Status LibvirtHypervisor::Start(absl::string_view name) {
   return OnDomain(name, &virDomainCreate, "start");
 }
 absl::Status LibvirtHypervisor::Destroy(absl::string_view name) {
+  // A crashed domain (on_crash=preserve) still has its QEMU: destroy stops it.
   absl::Status ok = InState("destroy", name,
                             {DomainState::kRunning, DomainState::kPaused, DomainState::kBlocked,
-                             DomainState::kShutdown, DomainState::kPMSuspended},
+                             DomainState::kShutdown, DomainState::kPMSuspended,
+                             DomainState::kCrashed},
                             "domain is not running");
   if (!ok.ok()) return ok;
   return OnDomain(name, &virDomainDestroy, "destroy");

@@ -134,7 +134,7 @@ class ProgressBar {
   }
   // A line of its own above the bar, which the next Show draws again.
   void Line(const std::string& text) {
-    if (drawn_) err_ << "\n";
+    if (drawn_) err_ << "\r\033[K";  // the bar's line, cleared
     drawn_ = false;
     err_ << text << "\n";
     err_.flush();

@@ -66,14 +66,15 @@ std::string JobState(const kubevirt::DomainReport* previous, const ports::JobSta
 }
 
 // Makes this node's domain of a migration that ended elsewhere go: destroy
-// while its QEMU runs; once it is only a definition (libvirt keeps one of a
-// persistent domain destroyed or whose QEMU died: the target is persistent
-// once its copy completed, VIR_MIGRATE_PERSIST_DEST) undefine it, as destroy
-// would be refused ("domain is not running") at every retry.
+// while a QEMU holds it (running, paused, or crashed with on_crash=preserve:
+// libvirt's CRASHED state keeps QEMU alive); once it is only a definition,
+// shut off (libvirt keeps one of a persistent domain destroyed or whose QEMU
+// died: the target is persistent once its copy completed,
+// VIR_MIGRATE_PERSIST_DEST), undefine it, as destroy would be refused
+// ("domain is not running") at every retry.
 void RemoveDomain(const LocalDomain& domain, absl::string_view role, absl::string_view why,
                   AgentAction* act) {
-  const bool inactive = domain.info.state == ports::DomainState::kShutoff ||
-                        domain.info.state == ports::DomainState::kCrashed;
+  const bool inactive = domain.info.state == ports::DomainState::kShutoff;
   act->kind = inactive ? AgentAction::Kind::kUndefine : AgentAction::Kind::kDestroy;
   act->what = inactive ? absl::StrCat("undefine the ", role, " domain, ",
                                       ports::DomainStateName(domain.info.state), " (", why, ")")

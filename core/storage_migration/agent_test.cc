@@ -519,20 +519,20 @@ TEST(StorageMigrationAgent, TargetDestroysItsDomainOnceTheSourceIsDecided) {
 // VIR_MIGRATE_PERSIST_DEST) stays defined once destroyed, or once its QEMU
 // died: destroy would be refused ("domain is not running") at every retry.
 TEST(StorageMigrationAgent, TargetUndefinesItsDomainOnceItIsShutOff) {
-  for (ports::DomainState state : {ports::DomainState::kShutoff, ports::DomainState::kCrashed}) {
-    LocalDomain stopped = Running();
-    stopped.info.state = state;
-    const std::vector<AgentAction> actions = Plan(
-        "node-b",
-        Migration("Failed", absl::StrCat("  switchover: {side: Source, targetNode: node-b}\n"
-                                         "  domainReports:\n", kTargetWaiting)),
-        stopped);
-    // A domain that is only a definition reports Absent (no QEMU runs it).
-    EXPECT_THAT(Describe(actions),
-                ElementsAre(StartsWith("Write: Target report: domain Absent"),
-                            StartsWith("Undefine ns_vm: undefine the target domain")))
-        << ports::DomainStateName(state);
-  }
+  const std::string failed =
+      Migration("Failed", absl::StrCat("  switchover: {side: Source, targetNode: node-b}\n"
+                                       "  domainReports:\n", kTargetWaiting));
+  LocalDomain stopped = Running();
+  stopped.info.state = ports::DomainState::kShutoff;
+  // A domain that is only a definition reports Absent (no QEMU runs it).
+  EXPECT_THAT(Describe(Plan("node-b", failed, stopped)),
+              ElementsAre(StartsWith("Write: Target report: domain Absent"),
+                          StartsWith("Undefine ns_vm: undefine the target domain, shutoff")));
+  // Crashed with on_crash=preserve, its QEMU lives on: destroyed first.
+  LocalDomain crashed = Running();
+  crashed.info.state = ports::DomainState::kCrashed;
+  EXPECT_THAT(Describe(Plan("node-b", failed, crashed)),
+              Contains(StartsWith("Destroy ns_vm: destroy the target domain")));
 }
 
 // The same for a source whose QEMU died after the destination was decided.

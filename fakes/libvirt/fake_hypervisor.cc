@@ -180,7 +180,7 @@ absl::StatusOr<ports::DomainInfo> FakeHypervisor::DefineDomain(absl::string_view
 absl::Status FakeHypervisor::UndefineDomain(absl::string_view name) {
   ASSIGN_OR_RETURN(Domain * domain, Find("undefine", name));
   Changed();
-  if (domain->state != DomainState::kShutoff && domain->state != DomainState::kCrashed) {
+  if (domain->state != DomainState::kShutoff) {
     return absl::FailedPreconditionError(absl::StrCat(
         "undefine ", name, ": the fake keeps no transient domains: destroy it first"));
   }
@@ -222,7 +222,7 @@ absl::Status FakeHypervisor::Destroy(absl::string_view name) {
   RETURN_IF_ERROR(Transition("destroy", name,
                              {DomainState::kRunning, DomainState::kPaused,
                               DomainState::kBlocked, DomainState::kShutdown,
-                              DomainState::kPMSuspended},
+                              DomainState::kPMSuspended, DomainState::kCrashed},
                              DomainState::kShutoff, /*destroyed*/ 2,
                              DomainEventType::kStopped, "domain is not running"));
   if (fabric_ != nullptr) fabric_->DomainDestroyed(host_, name);
