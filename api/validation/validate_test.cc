@@ -246,6 +246,41 @@ std::string UpdateVm(const std::string& strategy, const std::string& root,
                       "      - {name: data, persistentVolumeClaim: {claimName: ", data, "}}\n");
 }
 
+// A Block source becomes a file on a Filesystem destination, which needs
+// room for the filesystem too: lint says so as admission does, for a
+// migration's pair and for a volume update.
+TEST(Validate, ABlockSourceNeedsRoomForTheFilesystemOnAFilesystemDestination) {
+  auto world = [](const std::string& size) {
+    return absl::StrCat(
+        "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstance\nmetadata: {name: vm}\n"
+        "spec:\n  domain: {devices: {disks: [{name: root, disk: {bus: virtio}}]}}\n"
+        "  volumes: [{name: root, persistentVolumeClaim: {claimName: src}}]\n---\n"
+        "{apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: src}, spec: "
+        "{accessModes: [ReadWriteOnce], volumeMode: Block, resources: {requests: {storage: 10Gi}}}}\n"
+        "---\n{apiVersion: v1, kind: PersistentVolumeClaim, metadata: {name: dst}, spec: "
+        "{accessModes: [ReadWriteOnce], resources: {requests: {storage: ", size, "}}}}\n---\n");
+  };
+  const std::string migration =
+      "apiVersion: kubevirt.io/v1\nkind: VirtualMachineInstanceMigration\nmetadata: {name: m}\n"
+      "spec:\n  vmiName: vm\n  localStorageMigration:\n    migrateNonSharedDisks: "
+      "[{sourcePvc: src, destinationPvc: dst}]\n";
+  EXPECT_THAT(Lint(absl::StrCat(world("10Gi"), migration)),
+              Contains(HasSubstr("destinationPvc: \"dst\" (10Gi) is smaller than its source "
+                                 "\"src\" (10Gi plus 5.5% filesystem overhead (Block to "
+                                 "Filesystem))")));
+  EXPECT_THAT(Lint(absl::StrCat(world("11Gi"), migration)), IsEmpty());
+  const std::string update =
+      "apiVersion: kubevirt.io/v1\nkind: VirtualMachine\nmetadata: {name: vm}\nspec:\n"
+      "  updateVolumesStrategy: Migration\n  template:\n    spec:\n"
+      "      domain: {devices: {disks: [{name: root, disk: {bus: virtio}}]}}\n"
+      "      volumes: [{name: root, persistentVolumeClaim: {claimName: dst}}]\n";
+  EXPECT_THAT(Lint(absl::StrCat(world("10Gi"), update)),
+              Contains(HasSubstr("\"dst\" (10Gi) is smaller than \"src\" (10Gi plus 5.5% "
+                                 "filesystem overhead (Block to Filesystem)), which volume "
+                                 "\"root\" runs on")));
+  EXPECT_THAT(Lint(absl::StrCat(world("11Gi"), update)), IsEmpty());
+}
+
 TEST(Validate, AVolumeUpdateIsCheckedAgainstItsRunningVmi) {
   // The root volume to a larger claim: clean.
   EXPECT_THAT(Lint(absl::StrCat(kUpdateVmi, UpdateVm("Migration", "root-new"))), IsEmpty());
