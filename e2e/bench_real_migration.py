@@ -125,15 +125,8 @@ class JobSampler:
         self.thread.join()
 
     def data_mib_s(self, data_bytes):
-        """The mirror's rate over the image's data (at its start: the mirror
-        copies in order), from the first sample with bytes copied to the last
-        still inside the data, with the number of those samples: (MiB/s,
-        samples), or None with fewer than two."""
-        inside = [(t, b) for t, b in self.samples if 0 < b < data_bytes]
-        if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
-            return None
-        (t0, b0), (t1, b1) = inside[0], inside[-1]
-        return (b1 - b0) / (1 << 20) / ((t1 - t0) / 1000), len(inside)
+        """The mirror's rate over the image's data: qemu_mirror.data_rate."""
+        return qemu_mirror.data_rate(self.samples, data_bytes)
 
 
 class PhaseWatch:

@@ -65,8 +65,8 @@ def kernel_package():
 
 def build_guest(cache_dir, slots=SLOTS, stride=RECORD, records=0):
     """(kernel path, initrd path), built once per kernel package (and writer
-    layout and record count, 0 for no end) into cache_dir. Tests running at once take turns (a lock file):
-    one builds, the others wait."""
+    layout and record count, 0 for no end) into cache_dir. Tests running at
+    once take turns (a lock file): one builds, the others wait."""
     os.makedirs(cache_dir, exist_ok=True)
     with open(os.path.join(cache_dir, ".lock"), "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

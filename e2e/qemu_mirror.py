@@ -75,6 +75,18 @@ def _daemon(node, log, args, env):
                             env={**os.environ, **env})
 
 
+def data_rate(samples, data_bytes):
+    """A copy's rate over the image's data (at its start: a mirror copies in
+    order) from (milliseconds, bytes copied) samples: from the first sample
+    with bytes copied to the last still inside the data, with the number of
+    those samples: (MiB/s, samples), or None with fewer than two."""
+    inside = [(t, b) for t, b in samples if 0 < b < data_bytes]
+    if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
+        return None
+    (t0, b0), (t1, b1) = inside[0], inside[-1]
+    return (b1 - b0) / (1 << 20) / ((t1 - t0) / 1000), len(inside)
+
+
 def _file_node(name, path, **extra):
     return json.dumps({"driver": "file", "node-name": name, "filename": path, "aio": "native",
                        "cache": {"direct": True}, **extra})
@@ -113,7 +125,7 @@ def mirror_mib_s(src_node, dst_node, src_img, work, data_bytes, tuned_malloc=Tru
         while time.monotonic() < end:
             jobs = qmp.cmd("query-block-jobs")
             check(jobs, "the mirror job ended before it was ready")
-            samples.append((time.monotonic(), jobs[0]["offset"]))
+            samples.append((time.monotonic() * 1000, jobs[0]["offset"]))
             if jobs[0]["ready"]:
                 break
             time.sleep(0.1)
@@ -129,8 +141,5 @@ def mirror_mib_s(src_node, dst_node, src_img, work, data_bytes, tuned_malloc=Tru
         for path in (dst_img, dst_qmp, src_qmp):
             if os.path.exists(path):
                 os.unlink(path)
-    inside = [(t, b) for t, b in samples if 0 < b < data_bytes]
-    if len(inside) < 2 or inside[-1][0] <= inside[0][0]:
-        return None
-    (t0, b0), (t1, b1) = inside[0], inside[-1]
-    return (b1 - b0) / (1 << 20) / (t1 - t0)
+    rate = data_rate(samples, data_bytes)
+    return rate[0] if rate else None

@@ -32,51 +32,54 @@ void LiveWorld::StartNewVms() {
     auto vm = ports::As<kubevirt::VirtualMachine>(object);
     if (vm == nullptr || !internal::WantsToRun(*vm)) continue;
     const std::string& uid = vm->metadata().uid();
+    auto known = vms_.find(uid);
+    if (known != vms_.end() && (known->second == VmState::kCannotStart ||
+                                known->second == VmState::kNotRestarted)) {
+      continue;  // reported once: delete the VM and apply it again
+    }
     const std::string& ns = vm->metadata().namespace_();
     const std::string& name = vm->metadata().name();
-    if (api.Get({"VirtualMachineInstance", ns, name}).ok()) {  // running
-      awaiting_vmi_.erase(uid);
+    if (api.Get({"VirtualMachineInstance", ns, name}).ok()) {
+      if (known != vms_.end()) known->second = VmState::kRunning;
       continue;
     }
-    if (tried_.contains(uid)) {
-      if (started_.contains(uid)) RestartDeleted(ns, name, uid);
+    if (known != vms_.end()) {
+      RestartDeleted(ns, name, known->second);
       continue;
     }
-    tried_.insert(uid);
     scenario::RunningVm running;
     running.set_name(name);
     running.set_namespace_(ns);
     running.set_node(PickNode());
     running.set_write_mib_per_s(options_.guest_write_mib_per_s);
     if (absl::Status st = world_.StartVm(running); !st.ok()) {
+      vms_[uid] = VmState::kCannotStart;
       Log(absl::StrCat("VirtualMachine ", ns, "/", name, " cannot start: ", st.message(),
                        " (fix what it names, then delete the VM and apply it again)"));
     } else {
-      started_.insert(uid);
+      vms_[uid] = VmState::kRunning;
       Log(absl::StrCat("VirtualMachine ", ns, "/", name, " started on ", running.node()));
     }
   }
 }
 
-void LiveWorld::RestartDeleted(const std::string& ns, const std::string& name,
-                               const std::string& uid) {
+void LiveWorld::RestartDeleted(const std::string& ns, const std::string& name, VmState& state) {
   const std::string key = absl::StrCat(ns, "/", name);
   if (world_.restarting().contains(key)) return;  // stopping, or held for recovery
-  if (restart_refused_.contains(uid)) return;
-  if (awaiting_vmi_.contains(uid)) {
-    // The world gave up restarting it (its timeline says why): once.
-    restart_refused_.insert(uid);
+  if (state == VmState::kRestarted) {
+    // The world gave up starting it again (its timeline says why).
+    state = VmState::kNotRestarted;
     Log(absl::StrCat("VirtualMachine ", key, " did not start again (the lines above say why); "
                      "delete the VM and apply it again"));
     return;
   }
   if (absl::Status st = world_.RestartVm(key); !st.ok()) {
-    restart_refused_.insert(uid);
+    state = VmState::kNotRestarted;
     Log(absl::StrCat("VirtualMachineInstance ", key, " was deleted; its VM is not started "
                      "again: ", st.message()));
     return;
   }
-  awaiting_vmi_.insert(uid);
+  state = VmState::kRestarted;
   Log(absl::StrCat("VirtualMachineInstance ", key, " was deleted: its guest stops and the VM "
                    "starts again, as KubeVirt's VM controller does"));
 }

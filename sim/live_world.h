@@ -18,7 +18,7 @@
 #define FERRY_SIM_LIVE_WORLD_H_
 
 #include <functional>
-#include <set>
+#include <map>
 #include <string>
 
 #include "absl/synchronization/mutex.h"
@@ -48,8 +48,15 @@ class LiveWorld {
 
  private:
   void StartNewVms();
+  // What became of a VM this brought up or tried to.
+  enum class VmState {
+    kCannotStart,   // refused, reported once
+    kRunning,       // its VMI exists (or did when last seen)
+    kRestarted,     // its VMI was deleted; the world restarts it
+    kNotRestarted,  // a restart refused or given up, reported once
+  };
   // A VM brought up here whose VMI is gone: restarted, as KubeVirt does.
-  void RestartDeleted(const std::string& ns, const std::string& name, const std::string& uid);
+  void RestartDeleted(const std::string& ns, const std::string& name, VmState& state);
   std::string PickNode();
   void Log(const std::string& line) const;
 
@@ -60,10 +67,7 @@ class LiveWorld {
   const Options options_;
   // The VMs (by uid) brought up or refused: each is tried once, so a VM
   // that could not start is reported once (delete and apply it again).
-  std::set<std::string> tried_;
-  std::set<std::string> started_;          // of tried_, those brought up
-  std::set<std::string> restart_refused_;  // restarts refused or failed, reported once
-  std::set<std::string> awaiting_vmi_;     // restarted, no VMI seen since
+  std::map<std::string, VmState> vms_;
 };
 
 }  // namespace ferry::sim

@@ -68,55 +68,54 @@ const kubevirt::VirtualMachineInstanceSpec* InstanceSpec(const Object& o) {
   return nullptr;
 }
 
-// The requested size of a claim named `name`: a PVC, a DataVolume, or a
-// DataVolume template of `owner`, when the set shows one.
-std::optional<api::Quantity> ClaimSize(const ObjectIndex& index, const std::string& ns,
-                                       const std::string& name, const Object* owner) {
+// What the set says of a claim named `name`: a PVC, a DataVolume, or a
+// DataVolume template of `owner`. Its requested size, and whether it is
+// Block: a PVC without volumeMode is Filesystem (Kubernetes' default), a
+// DataVolume's `storage` without one is up to its storage profile (unknown).
+struct ClaimFacts {
+  std::optional<api::Quantity> size;
+  std::optional<bool> block;
+};
+ClaimFacts FindClaim(const ObjectIndex& index, const std::string& ns, const std::string& name,
+                     const Object* owner) {
   if (const Object* o = index.Find("PersistentVolumeClaim", ns, name)) {
-    return api::StorageSize(o->As<k8s::PersistentVolumeClaim>()->spec().resources().requests());
+    const k8s::PersistentVolumeClaimSpec& spec = o->As<k8s::PersistentVolumeClaim>()->spec();
+    return {api::StorageSize(spec.resources().requests()), spec.volume_mode() == "Block"};
   }
-  auto dv_size = [](const cdi::DataVolumeSpec& spec) {
-    return spec.has_pvc() ? api::StorageSize(spec.pvc().resources().requests())
-                          : api::StorageSize(spec.storage().resources().requests());
+  auto of_dv = [](const cdi::DataVolumeSpec& spec) -> ClaimFacts {
+    if (spec.has_pvc()) {
+      return {api::StorageSize(spec.pvc().resources().requests()),
+              spec.pvc().volume_mode() == "Block"};
+    }
+    ClaimFacts facts{api::StorageSize(spec.storage().resources().requests()), std::nullopt};
+    if (spec.storage().has_volume_mode()) facts.block = spec.storage().volume_mode() == "Block";
+    return facts;
   };
   if (const Object* o = index.Find("DataVolume", ns, name)) {
-    return dv_size(o->As<cdi::DataVolume>()->spec());
+    return of_dv(o->As<cdi::DataVolume>()->spec());
   }
   if (owner != nullptr) {
     if (const auto* vm = owner->As<kubevirt::VirtualMachine>()) {
       for (const auto& t : vm->spec().data_volume_templates()) {
-        if (t.metadata().name() == name) return dv_size(t.spec());
+        if (t.metadata().name() == name) return of_dv(t.spec());
       }
     }
   }
-  return std::nullopt;
+  return {};
 }
 
-// Whether a claim (a PVC, a DataVolume, or a DataVolume template of `owner`)
-// is Block, when its manifest says: a PVC without volumeMode is Filesystem
-// (Kubernetes' default), a DataVolume's `storage` without one is up to its
-// storage profile (unknown here).
-std::optional<bool> ClaimIsBlock(const ObjectIndex& index, const std::string& ns,
-                                 const std::string& name, const Object* owner) {
-  if (const Object* o = index.Find("PersistentVolumeClaim", ns, name)) {
-    return o->As<k8s::PersistentVolumeClaim>()->spec().volume_mode() == "Block";
-  }
-  auto dv_block = [](const cdi::DataVolumeSpec& spec) -> std::optional<bool> {
-    if (spec.has_pvc()) return spec.pvc().volume_mode() == "Block";
-    if (spec.storage().has_volume_mode()) return spec.storage().volume_mode() == "Block";
-    return std::nullopt;
-  };
-  if (const Object* o = index.Find("DataVolume", ns, name)) {
-    return dv_block(o->As<cdi::DataVolume>()->spec());
-  }
-  if (owner != nullptr) {
-    if (const auto* vm = owner->As<kubevirt::VirtualMachine>()) {
-      for (const auto& t : vm->spec().data_volume_templates()) {
-        if (t.metadata().name() == name) return dv_block(t.spec());
-      }
-    }
-  }
-  return std::nullopt;
+std::optional<api::Quantity> ClaimSize(const ObjectIndex& index, const std::string& ns,
+                                       const std::string& name, const Object* owner) {
+  return FindClaim(index, ns, name, owner).size;
+}
+
+// Admission's rule: a Block source becomes a file on a Filesystem
+// destination, which needs room for the filesystem too. A mode the
+// manifests do not say counts for no overhead.
+bool BlockToFilesystem(const ObjectIndex& index, const std::string& ns, const std::string& source,
+                       const Object* source_owner, const std::string& destination) {
+  return FindClaim(index, ns, source, source_owner).block.value_or(false) &&
+         !FindClaim(index, ns, destination, nullptr).block.value_or(true);
 }
 
 void CheckDuplicates(absl::Span<const Object* const> objects,
@@ -166,9 +165,10 @@ void CheckContainerDiskSource(const kubevirt::MigrateNonSharedDisk& pair, const 
   if (vmi == nullptr || pair.destination_pvc().empty()) return;
   for (const kubevirt::VolumeStatus& st : vmi->As<kubevirt::VirtualMachineInstance>()->status().volume_status()) {
     if (st.name() != volume->name() || st.size() <= 0) continue;
-    const std::optional<api::Quantity> to = ClaimSize(index, ns, pair.destination_pvc(), nullptr);
+    const ClaimFacts destination = FindClaim(index, ns, pair.destination_pvc(), nullptr);
+    const std::optional<api::Quantity>& to = destination.size;
     // The image becomes a file on a Filesystem claim (admission's rule).
-    const bool as_file = !ClaimIsBlock(index, ns, pair.destination_pvc(), nullptr).value_or(true);
+    const bool as_file = !destination.block.value_or(true);
     if (to && to->Value() < api::DestinationBytesNeeded(st.size(), as_file)) {
       errors.Invalid(
           Child(at, "destinationPvc"),
@@ -237,11 +237,8 @@ void CheckMigration(const Object& o, absl::Span<const Object* const> objects,
           ClaimSize(index, ns, pair.source_pvc(), vm);
       const std::optional<api::Quantity> destination_size =
           ClaimSize(index, ns, pair.destination_pvc(), nullptr);
-      // A Block source becomes a file on a Filesystem destination
-      // (admission's rule); when a mode is not known, no overhead.
       const bool as_file =
-          ClaimIsBlock(index, ns, pair.source_pvc(), vm).value_or(false) &&
-          !ClaimIsBlock(index, ns, pair.destination_pvc(), nullptr).value_or(true);
+          BlockToFilesystem(index, ns, pair.source_pvc(), vm, pair.destination_pvc());
       if (source_size && destination_size &&
           destination_size->Value() < api::DestinationBytesNeeded(source_size->Value(), as_file)) {
         errors.Invalid(Child(at, "destinationPvc"),
@@ -345,9 +342,7 @@ void CheckVolumeUpdate(const Object& o, const ObjectIndex& index, Sink& sink) {
     }
     const std::optional<api::Quantity> from = ClaimSize(index, ns, source, vmi_object);
     const std::optional<api::Quantity> to = ClaimSize(index, ns, destination, nullptr);
-    // Admission's rule: a Block source becomes a file on a Filesystem claim.
-    const bool as_file = ClaimIsBlock(index, ns, source, vmi_object).value_or(false) &&
-                         !ClaimIsBlock(index, ns, destination, nullptr).value_or(true);
+    const bool as_file = BlockToFilesystem(index, ns, source, vmi_object, destination);
     if (from && to && to->Value() < api::DestinationBytesNeeded(from->Value(), as_file)) {
       errors.Invalid(at, absl::StrCat("\"", destination, "\" (", to->ToString(),
                                       ") is smaller than \"", source, "\" (", from->ToString(),

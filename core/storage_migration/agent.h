@@ -41,8 +41,8 @@ struct AgentView {
 };
 
 struct AgentAction {
-  // kUndefine: a domain that is only a definition (shut off or crashed:
-  // libvirt refuses to destroy it) is removed instead of destroyed.
+  // kUndefine: a domain that is only a definition (shut off: libvirt
+  // refuses to destroy it) is removed instead of destroyed.
   enum class Kind { kWrite, kStartMigration, kAbortJob, kDestroy, kResume, kUndefine };
   Kind kind = Kind::kWrite;
   KubeAction write;                  // kWrite
